@@ -1,0 +1,73 @@
+/**
+ * Blocks. The block id is sha256(RLP(header)); the header commits to everything else in the
+ * block (transactions, evidence, last commit) and carries the app hash of the PREVIOUS block's
+ * state, as in CometBFT.
+ */
+import { sha256 } from './hash.js';
+import { merkleRoot } from './merkle.js';
+import { bytes, decode, encode, fixedBytes, list, safeUint, struct, text, type Infer } from './schema.js';
+import { MAX_CHAIN_ID_LENGTH } from './tx.js';
+import { Commit, Evidence, hashOrNil } from './vote.js';
+
+export const BLOCK_VERSION = 1;
+/** Structural caps that bound decoding; the real limits are consensus parameters. */
+const MAX_BLOCK_TXS = 1_000_000;
+const MAX_TX_BYTES_STRUCTURAL = 16 * 1024 * 1024;
+const MAX_BLOCK_EVIDENCE = 10_000;
+
+export const BlockHeader = struct('Header', {
+  version: safeUint,
+  chainId: text(MAX_CHAIN_ID_LENGTH),
+  height: safeUint,
+  /** Milliseconds since the Unix epoch, set by the proposer, strictly increasing. */
+  time: safeUint,
+  /** Empty at height 1. */
+  lastBlockHash: hashOrNil,
+  lastCommitHash: fixedBytes(32),
+  dataHash: fixedBytes(32),
+  validatorsHash: fixedBytes(32),
+  nextValidatorsHash: fixedBytes(32),
+  consensusParamsHash: fixedBytes(32),
+  /** State root after executing the previous block (after genesis at height 1). */
+  appHash: fixedBytes(32),
+  lastResultsHash: fixedBytes(32),
+  evidenceHash: fixedBytes(32),
+  proposerAddress: fixedBytes(20),
+});
+export type BlockHeader = Infer<typeof BlockHeader>;
+
+export const Block = struct('Block', {
+  header: BlockHeader,
+  txs: list(bytes(MAX_TX_BYTES_STRUCTURAL), MAX_BLOCK_TXS),
+  evidence: list(Evidence, MAX_BLOCK_EVIDENCE),
+  /** The +2/3 precommits for the previous block; empty (height 0, no signatures) at height 1. */
+  lastCommit: Commit,
+});
+export type Block = Infer<typeof Block>;
+
+export function headerHash(header: BlockHeader): Uint8Array {
+  return sha256(encode(BlockHeader, header));
+}
+
+export function encodeBlock(block: Block): Uint8Array {
+  return encode(Block, block);
+}
+
+export function decodeBlock(data: Uint8Array): Block {
+  return decode(Block, data, 'block');
+}
+
+/** Merkle root of the transactions' hashes (CometBFT's Txs.Hash). */
+export function dataHash(txs: readonly Uint8Array[]): Uint8Array {
+  return merkleRoot(txs.map((tx) => sha256(tx)));
+}
+
+export function commitHash(commit: Commit): Uint8Array {
+  return sha256(encode(Commit, commit));
+}
+
+export function evidenceHash(evidence: readonly Evidence[]): Uint8Array {
+  return merkleRoot(evidence.map((e) => encode(Evidence, e)));
+}
+
+export const EMPTY_COMMIT: Commit = { height: 0, round: 0, blockHash: new Uint8Array(0), signatures: [] };

@@ -1,0 +1,47 @@
+/** Consensus parameters: part of genesis, hashed into every header, changeable by FinalizeBlock. */
+import { sha256 } from './hash.js';
+import { encode, safeUint, struct, type Infer } from './schema.js';
+
+export const TimeoutParams = struct('TimeoutParams', {
+  /** Wait for a proposal in round r: propose + r * proposeDelta (ms). */
+  propose: safeUint,
+  proposeDelta: safeUint,
+  /** After +2/3 prevotes for anything but no +2/3 for one value: prevote + r * prevoteDelta. */
+  prevote: safeUint,
+  prevoteDelta: safeUint,
+  precommit: safeUint,
+  precommitDelta: safeUint,
+  /** Pause after a commit before the next height's round 0 (CometBFT's timeout_commit / next_block_delay). */
+  commit: safeUint,
+});
+export type TimeoutParams = Infer<typeof TimeoutParams>;
+
+export const ConsensusParams = struct('ConsensusParams', {
+  blockMaxBytes: safeUint,
+  blockMaxGas: safeUint,
+  maxTxBytes: safeUint,
+  evidenceMaxAgeBlocks: safeUint,
+  timeouts: TimeoutParams,
+});
+export type ConsensusParams = Infer<typeof ConsensusParams>;
+
+/** Defaults scaled for a 1 s block time; spec/parameters.md explains each. */
+export const DEFAULT_CONSENSUS_PARAMS: ConsensusParams = {
+  blockMaxBytes: 8 * 1024 * 1024,
+  blockMaxGas: 500_000_000,
+  maxTxBytes: 1024 * 1024,
+  evidenceMaxAgeBlocks: 100_000,
+  timeouts: {
+    propose: 1000,
+    proposeDelta: 250,
+    prevote: 500,
+    prevoteDelta: 250,
+    precommit: 500,
+    precommitDelta: 250,
+    commit: 1000,
+  },
+};
+
+export function consensusParamsHash(params: ConsensusParams): Uint8Array {
+  return sha256(encode(ConsensusParams, params));
+}

@@ -1,0 +1,32 @@
+import { RLP } from '@ethereumjs/rlp';
+import { DecodeError } from './errors.js';
+
+/** A decoded RLP item: a byte string or a list of items. */
+export type RlpItem = Uint8Array | RlpItem[];
+
+export function rlpEncode(item: RlpItem): Uint8Array {
+  return RLP.encode(item);
+}
+
+/**
+ * Decodes exactly one RLP item that spans all of `bytes`. The library rejects non-canonical
+ * length prefixes and single bytes wrapped in a prefix; trailing bytes are rejected here too.
+ */
+export function rlpDecode(bytes: Uint8Array): RlpItem {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected bytes');
+  if (bytes.length === 0) throw new DecodeError('empty input: expected one RLP item');
+  let item: RlpItem;
+  try {
+    item = RLP.decode(bytes, false) as RlpItem;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (/remainder/i.test(reason)) throw new DecodeError('trailing bytes after the RLP item');
+    throw new DecodeError(`malformed RLP: ${reason}`);
+  }
+  // Round-trip check: anything that does not re-encode to the same bytes is not canonical.
+  const again = RLP.encode(item);
+  if (again.length !== bytes.length || !Buffer.from(again).equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) {
+    throw new DecodeError('non-canonical RLP encoding');
+  }
+  return item;
+}

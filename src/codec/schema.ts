@@ -1,0 +1,241 @@
+/**
+ * One definition per wire type: a `Codec<T>` built from these combinators gives both the
+ * TypeScript type (`Infer<typeof X>`) and the canonical RLP encoding, so they cannot drift.
+ * Decoding is strict: exact field counts, canonical integers, bounded lengths.
+ */
+import { DecodeError, EncodeError } from './errors.js';
+import { rlpDecode, rlpEncode, type RlpItem } from './rlp.js';
+
+export interface Codec<T> {
+  /** A short description used in error messages and in the spec tables. */
+  readonly describe: string;
+  toItem(value: T): RlpItem;
+  fromItem(item: RlpItem, path: string): T;
+}
+
+export type Infer<C> = C extends Codec<infer T> ? T : never;
+
+export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
+  return rlpEncode(codec.toItem(value));
+}
+
+/** Decodes bytes that hold exactly one value of `codec`; `what` names it in errors. */
+export function decode<T>(codec: Codec<T>, bytes: Uint8Array, what = codec.describe): T {
+  return codec.fromItem(rlpDecode(bytes), what);
+}
+
+function expectBytes(item: RlpItem, path: string): Uint8Array {
+  if (Array.isArray(item)) throw new DecodeError(`${path}: expected a byte string, got a list`);
+  return item;
+}
+
+function expectList(item: RlpItem, path: string): RlpItem[] {
+  if (!Array.isArray(item)) throw new DecodeError(`${path}: expected a list, got a byte string`);
+  return item;
+}
+
+function bigintToBytes(value: bigint): Uint8Array {
+  if (value === 0n) return new Uint8Array(0);
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/** Unsigned integer of at most `bits` bits: big-endian, no leading zero bytes, zero is empty. */
+export function uint(bits: number): Codec<bigint> {
+  const max = (1n << BigInt(bits)) - 1n;
+  const maxLen = Math.ceil(bits / 8);
+  return {
+    describe: `uint${bits}`,
+    toItem(value) {
+      if (typeof value !== 'bigint' || value < 0n || value > max) throw new EncodeError(`value out of range for uint${bits}`);
+      return bigintToBytes(value);
+    },
+    fromItem(item, path) {
+      const b = expectBytes(item, path);
+      if (b.length > maxLen) throw new DecodeError(`${path}: integer longer than ${bits} bits`);
+      if (b.length > 0 && b[0] === 0) throw new DecodeError(`${path}: non-canonical integer (leading zero byte)`);
+      const value = b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b).toString('hex'));
+      if (value > max) throw new DecodeError(`${path}: integer exceeds uint${bits}`);
+      return value;
+    },
+  };
+}
+
+/** A non-negative safe integer (heights, rounds, indices, counts) as a JS number. */
+export const safeUint: Codec<number> = {
+  describe: 'uint53',
+  toItem(value) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new EncodeError(`expected a non-negative safe integer, got ${value}`);
+    return bigintToBytes(BigInt(value));
+  },
+  fromItem(item, path) {
+    const big = uint(53).fromItem(item, path);
+    return Number(big);
+  },
+};
+
+export const boolean: Codec<boolean> = {
+  describe: 'bool',
+  toItem: (value) => (value ? Uint8Array.of(1) : new Uint8Array(0)),
+  fromItem(item, path) {
+    const b = expectBytes(item, path);
+    if (b.length === 0) return false;
+    if (b.length === 1 && b[0] === 1) return true;
+    throw new DecodeError(`${path}: boolean must be empty or 0x01`);
+  },
+};
+
+/** A byte string of exactly `length` bytes. */
+export function fixedBytes(length: number): Codec<Uint8Array> {
+  return {
+    describe: `bytes${length}`,
+    toItem(value) {
+      if (!(value instanceof Uint8Array) || value.length !== length) throw new EncodeError(`expected ${length} bytes`);
+      return value;
+    },
+    fromItem(item, path) {
+      const b = expectBytes(item, path);
+      if (b.length !== length) throw new DecodeError(`${path}: expected ${length} bytes, got ${b.length}`);
+      return b;
+    },
+  };
+}
+
+/** A byte string of at most `maxLength` bytes. */
+export function bytes(maxLength: number): Codec<Uint8Array> {
+  return {
+    describe: `bytes(<=${maxLength})`,
+    toItem(value) {
+      if (!(value instanceof Uint8Array) || value.length > maxLength) throw new EncodeError(`expected at most ${maxLength} bytes`);
+      return value;
+    },
+    fromItem(item, path) {
+      const b = expectBytes(item, path);
+      if (b.length > maxLength) throw new DecodeError(`${path}: longer than ${maxLength} bytes`);
+      return b;
+    },
+  };
+}
+
+/** UTF-8 text of at most `maxBytes` bytes; invalid UTF-8 is rejected, not replaced. */
+export function text(maxBytes: number): Codec<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  return {
+    describe: `string(<=${maxBytes})`,
+    toItem(value) {
+      const b = new TextEncoder().encode(value);
+      if (b.length > maxBytes) throw new EncodeError(`text longer than ${maxBytes} bytes`);
+      return b;
+    },
+    fromItem(item, path) {
+      const b = expectBytes(item, path);
+      if (b.length > maxBytes) throw new DecodeError(`${path}: text longer than ${maxBytes} bytes`);
+      try {
+        return decoder.decode(b);
+      } catch {
+        throw new DecodeError(`${path}: invalid UTF-8`);
+      }
+    },
+  };
+}
+
+/** A list of at most `maxItems` values of one codec. */
+export function list<T>(of: Codec<T>, maxItems: number): Codec<T[]> {
+  return {
+    describe: `list<${of.describe}>(<=${maxItems})`,
+    toItem(values) {
+      if (values.length > maxItems) throw new EncodeError(`list longer than ${maxItems} items`);
+      return values.map((v) => of.toItem(v));
+    },
+    fromItem(item, path) {
+      const items = expectList(item, path);
+      if (items.length > maxItems) throw new DecodeError(`${path}: more than ${maxItems} items`);
+      return items.map((it, i) => of.fromItem(it, `${path}[${i}]`));
+    },
+  };
+}
+
+type Fields = Record<string, Codec<unknown>>;
+export type InferFields<F extends Fields> = { [K in keyof F]: Infer<F[K]> };
+
+/** A record encoded as an RLP list of its fields in declaration order; the field count must match. */
+export function struct<F extends Fields>(name: string, fields: F): Codec<InferFields<F>> & { fields: F } {
+  const entries = Object.entries(fields);
+  return {
+    describe: name,
+    fields,
+    toItem(value) {
+      const record = value as Record<string, unknown>;
+      return entries.map(([key, codec]) => {
+        try {
+          return codec.toItem(record[key]);
+        } catch (err) {
+          if (err instanceof EncodeError) throw new EncodeError(`${name}.${key}: ${err.message}`);
+          throw err;
+        }
+      });
+    },
+    fromItem(item, path) {
+      const items = expectList(item, path);
+      if (items.length !== entries.length) {
+        throw new DecodeError(`${path}: expected ${entries.length} fields, got ${items.length}`);
+      }
+      const out: Record<string, unknown> = {};
+      entries.forEach(([key, codec], i) => {
+        out[key] = codec.fromItem(items[i] as RlpItem, `${path}.${key}`);
+      });
+      return out as InferFields<F>;
+    },
+  };
+}
+
+type Variants = Record<string, readonly [number, Codec<object>]>;
+export type InferUnion<V extends Variants> = { [K in keyof V]: { type: K } & Infer<V[K][1]> }[keyof V];
+
+/**
+ * A tagged union encoded as `[tag, body]`. Values carry their variant name in `type`; the tag
+ * number is what goes on the wire, so names can change without breaking encodings.
+ */
+export function union<V extends Variants>(name: string, variants: V): Codec<InferUnion<V>> {
+  const byTag = new Map<number, [string, Codec<object>]>();
+  for (const [variant, [tag, codec]] of Object.entries(variants)) byTag.set(tag, [variant, codec]);
+  return {
+    describe: name,
+    toItem(value) {
+      const variant = variants[value.type as string];
+      if (!variant) throw new EncodeError(`${name}: unknown variant ${String(value.type)}`);
+      const { type: _type, ...body } = value as { type: string } & Record<string, unknown>;
+      return [safeUint.toItem(variant[0]), variant[1].toItem(body)];
+    },
+    fromItem(item, path) {
+      const items = expectList(item, path);
+      if (items.length !== 2) throw new DecodeError(`${path}: expected [tag, body]`);
+      const tag = safeUint.fromItem(items[0] as RlpItem, `${path}.tag`);
+      const entry = byTag.get(tag);
+      if (!entry) throw new DecodeError(`${path}: unknown ${name} tag ${tag}`);
+      const body = entry[1].fromItem(items[1] as RlpItem, `${path}.${entry[0]}`);
+      return { type: entry[0], ...body } as InferUnion<V>;
+    },
+  };
+}
+
+/** A codec whose wire form is another codec's, through a pair of conversions. */
+export function mapped<T, W>(inner: Codec<W>, describe: string, to: (value: T) => W, from: (wire: W, path: string) => T): Codec<T> {
+  return {
+    describe,
+    toItem: (value) => inner.toItem(to(value)),
+    fromItem: (item, path) => from(inner.fromItem(item, path), path),
+  };
+}
+
+/** A round number that may be -1 (none): encoded as round + 1 so that it stays unsigned. */
+export const optionalRound: Codec<number> = mapped(
+  safeUint,
+  'round|-1',
+  (round) => {
+    if (!Number.isSafeInteger(round) || round < -1) throw new EncodeError(`invalid round ${round}`);
+    return round + 1;
+  },
+  (wire) => wire - 1,
+);

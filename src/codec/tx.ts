@@ -1,0 +1,58 @@
+/**
+ * Transactions. A signed transaction is RLP [body, publicKey, signature]; the sender is the
+ * address of publicKey; the signature covers "cmt/tx/v1\0" || RLP(body), and the body carries the
+ * chain id, so a transaction signed for one chain is invalid on every other.
+ */
+import { concatBytes, utf8 } from './bytes.js';
+import { sha256 } from './hash.js';
+import { decode, encode, fixedBytes, safeUint, struct, text, uint, union, type Infer } from './schema.js';
+
+export const MAX_CHAIN_ID_LENGTH = 50;
+export const MAX_MEMO_BYTES = 256;
+
+export const TransferMsg = struct('Transfer', {
+  to: fixedBytes(20),
+  amount: uint(256),
+});
+
+/** Every message kind with its wire tag. Tags are never reused. */
+export const Msg = union('Msg', {
+  transfer: [1, TransferMsg],
+});
+export type Msg = Infer<typeof Msg>;
+
+export const TxBody = struct('TxBody', {
+  chainId: text(MAX_CHAIN_ID_LENGTH),
+  nonce: safeUint,
+  gasLimit: safeUint,
+  gasPrice: uint(256),
+  memo: text(MAX_MEMO_BYTES),
+  msg: Msg,
+});
+export type TxBody = Infer<typeof TxBody>;
+
+export const SignedTx = struct('SignedTx', {
+  body: TxBody,
+  publicKey: fixedBytes(32),
+  signature: fixedBytes(64),
+});
+export type SignedTx = Infer<typeof SignedTx>;
+
+const TX_SIGN_DOMAIN = utf8('cmt/tx/v1\0');
+
+export function txSignBytes(body: TxBody): Uint8Array {
+  return concatBytes(TX_SIGN_DOMAIN, encode(TxBody, body));
+}
+
+/** A transaction's id: sha256 of its full signed encoding, as in CometBFT. */
+export function txHash(txBytes: Uint8Array): Uint8Array {
+  return sha256(txBytes);
+}
+
+export function encodeTx(tx: SignedTx): Uint8Array {
+  return encode(SignedTx, tx);
+}
+
+export function decodeTx(bytes: Uint8Array): SignedTx {
+  return decode(SignedTx, bytes, 'tx');
+}

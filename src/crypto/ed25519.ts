@@ -1,0 +1,73 @@
+/**
+ * Ed25519 keys and signatures. Keys and signing come from @noble/ed25519 (portable, also runs in
+ * a browser); verification goes through node:crypto (OpenSSL), about 10x faster, and every node
+ * uses it, so validity is the same everywhere. OpenSSL alone accepts small-order and
+ * non-canonical public keys (the identity key verifies (R=identity, S=0) for ANY message), so
+ * the protocol rejects those keys before asking OpenSSL. Pinned by test/crypto/ed25519-vectors.json.
+ */
+import { createPublicKey, hash, randomBytes, verify as osslVerify, type KeyObject } from 'node:crypto';
+import * as ed from '@noble/ed25519';
+import { bytesKey } from '../codec/bytes.js';
+
+ed.hashes.sha512 = (message: Uint8Array): Uint8Array<ArrayBuffer> => {
+  const digest = hash('sha512', message, 'buffer');
+  return new Uint8Array(digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength));
+};
+
+export const PRIVATE_KEY_LENGTH = 32;
+export const PUBLIC_KEY_LENGTH = 32;
+export const SIGNATURE_LENGTH = 64;
+
+export interface KeyPair {
+  /** The 32-byte Ed25519 seed (RFC 8032 private key). */
+  readonly privateKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+export function keyPairFromSeed(privateKey: Uint8Array): KeyPair {
+  if (privateKey.length !== PRIVATE_KEY_LENGTH) throw new RangeError('an Ed25519 private key is 32 bytes');
+  return { privateKey: Uint8Array.from(privateKey), publicKey: ed.getPublicKey(privateKey) };
+}
+
+export function generateKeyPair(): KeyPair {
+  return keyPairFromSeed(new Uint8Array(randomBytes(PRIVATE_KEY_LENGTH)));
+}
+
+export function sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return ed.sign(message, privateKey);
+}
+
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const KEY_CACHE_LIMIT = 50_000;
+/** Parsed OpenSSL keys by public key bytes; `null` marks a key the protocol rejects. */
+const keyCache = new Map<string, KeyObject | null>();
+
+/** Strict RFC 8032 decoding (y < p, no x=0 with sign bit) and not of small order. */
+export function isValidPublicKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== PUBLIC_KEY_LENGTH) return false;
+  try {
+    return !ed.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false;
+  }
+}
+
+function opensslKey(publicKey: Uint8Array): KeyObject | null {
+  const cacheKey = bytesKey(publicKey);
+  const cached = keyCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const key = isValidPublicKey(publicKey)
+    ? createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+    : null;
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(cacheKey, key);
+  return key;
+}
+
+/** The protocol's signature check: valid key, canonical S (OpenSSL enforces S < L), cofactorless equation. */
+export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== PUBLIC_KEY_LENGTH) return false;
+  const key = opensslKey(publicKey);
+  if (key === null) return false;
+  return osslVerify(null, message, key, signature);
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { fromHex } from '../../src/codec/bytes.js';
+import { rlpEncode } from '../../src/codec/rlp.js';
+import { boolean, bytes, decode, encode, fixedBytes, list, optionalRound, safeUint, struct, text, uint, union } from '../../src/codec/schema.js';
+
+const Point = struct('Point', { x: safeUint, y: uint(64), label: text(8) });
+
+describe('schema codecs', () => {
+  it('round-trips a struct', () => {
+    const p = { x: 7, y: 2n ** 64n - 1n, label: 'héllo' };
+    expect(decode(Point, encode(Point, p))).toEqual(p);
+  });
+
+  it('encodes integers canonically: zero is empty, no leading zeros', () => {
+    expect(encode(safeUint, 0)).toEqual(fromHex('80'));
+    expect(encode(safeUint, 1)).toEqual(fromHex('01'));
+    expect(encode(safeUint, 256)).toEqual(fromHex('820100'));
+  });
+
+  it('rejects non-canonical integers', () => {
+    expect(() => decode(safeUint, rlpEncode(fromHex('0001')))).toThrow(/leading zero/);
+    expect(() => decode(safeUint, rlpEncode(fromHex('00')))).toThrow(/leading zero/);
+  });
+
+  it('rejects integers wider than declared', () => {
+    expect(() => decode(uint(64), rlpEncode(fromHex('010000000000000000')))).toThrow(/longer than 64 bits/);
+    expect(() => decode(safeUint, rlpEncode(fromHex('20000000000000')))).toThrow(/exceeds/);
+  });
+
+  it('rejects trailing bytes', () => {
+    const bytesOk = encode(Point, { x: 1, y: 2n, label: 'a' });
+    expect(() => decode(Point, Uint8Array.from([...bytesOk, 0]))).toThrow(/trailing bytes/);
+  });
+
+  it('rejects wrong field counts', () => {
+    expect(() => decode(Point, rlpEncode([fromHex('01'), fromHex('02')]))).toThrow(/expected 3 fields, got 2/);
+    expect(() => decode(Point, rlpEncode([fromHex('01'), fromHex('02'), fromHex('61'), fromHex('01')]))).toThrow(/expected 3 fields, got 4/);
+  });
+
+  it('rejects a list where bytes are expected and the reverse', () => {
+    expect(() => decode(Point, rlpEncode(fromHex('01')))).toThrow(/expected a list/);
+    expect(() => decode(Point, rlpEncode([[], fromHex('02'), fromHex('61')]))).toThrow(/Point.x: expected a byte string/);
+  });
+
+  it('rejects non-canonical RLP length prefixes', () => {
+    // 0x81 0x05: a single byte below 0x80 must not be prefixed.
+    expect(() => decode(bytes(4), fromHex('8105'))).toThrow(/RLP/);
+    // long-form length for a 2-byte string
+    expect(() => decode(bytes(4), fromHex('b8020102'))).toThrow(/RLP/);
+  });
+
+  it('rejects truncated input and empty input', () => {
+    expect(() => decode(Point, fromHex('c501'))).toThrow(/RLP/);
+    expect(() => decode(Point, new Uint8Array(0))).toThrow(/empty input/);
+  });
+
+  it('enforces lengths, UTF-8 and booleans', () => {
+    expect(() => decode(fixedBytes(4), rlpEncode(fromHex('010203')))).toThrow(/expected 4 bytes/);
+    expect(() => decode(text(8), rlpEncode(fromHex('c328')))).toThrow(/invalid UTF-8/);
+    expect(() => decode(text(2), rlpEncode(new TextEncoder().encode('abc')))).toThrow(/longer than 2/);
+    expect(() => decode(boolean, rlpEncode(fromHex('02')))).toThrow(/boolean/);
+    expect(() => decode(list(safeUint, 2), rlpEncode([fromHex('01'), fromHex('02'), fromHex('03')]))).toThrow(/more than 2 items/);
+  });
+
+  it('encodes round -1 as 0 and decodes it back', () => {
+    expect(encode(optionalRound, -1)).toEqual(fromHex('80'));
+    expect(decode(optionalRound, encode(optionalRound, 3))).toBe(3);
+    expect(decode(optionalRound, encode(optionalRound, -1))).toBe(-1);
+  });
+
+  it('tags unions and rejects unknown tags', () => {
+    const Shape = union('Shape', { dot: [1, struct('Dot', { x: safeUint })], line: [2, struct('Line', { a: safeUint, b: safeUint })] });
+    const line = { type: 'line' as const, a: 1, b: 2 };
+    expect(decode(Shape, encode(Shape, line))).toEqual(line);
+    expect(() => decode(Shape, rlpEncode([fromHex('09'), []]))).toThrow(/unknown Shape tag 9/);
+  });
+});
