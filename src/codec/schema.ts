@@ -239,3 +239,19 @@ export const optionalRound: Codec<number> = mapped(
   },
   (wire) => wire - 1,
 );
+
+/** A signed safe integer, zigzag-mapped onto an unsigned integer (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...). */
+export const signedSafeInt: Codec<number> = mapped(
+  uint(64),
+  'int53',
+  (value: number) => {
+    if (!Number.isSafeInteger(value)) throw new EncodeError(`expected a safe integer, got ${value}`);
+    const v = BigInt(value);
+    return v >= 0n ? v * 2n : -v * 2n - 1n;
+  },
+  (wire, path) => {
+    const v = wire % 2n === 0n ? wire / 2n : -(wire + 1n) / 2n;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new DecodeError(`${path}: integer out of safe range`);
+    return Number(v);
+  },
+);
