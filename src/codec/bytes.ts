@@ -1,5 +1,10 @@
 import { DecodeError } from './errors.js';
 
+/** A plain Uint8Array view of the same memory (a Buffer from LevelDB or node:crypto becomes a plain view, no copy). */
+export function asView(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+}
+
 /** Lower-case hex without prefix. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');

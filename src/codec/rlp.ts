@@ -1,4 +1,5 @@
 import { RLP } from '@ethereumjs/rlp';
+import { asView } from './bytes.js';
 import { DecodeError } from './errors.js';
 
 /** A decoded RLP item: a byte string or a list of items. */
@@ -17,7 +18,8 @@ export function rlpDecode(bytes: Uint8Array): RlpItem {
   if (bytes.length === 0) throw new DecodeError('empty input: expected one RLP item');
   let item: RlpItem;
   try {
-    item = RLP.decode(bytes, false) as RlpItem;
+    // Decode from a plain view so the decoded byte strings are plain Uint8Arrays too.
+    item = RLP.decode(asView(bytes), false) as RlpItem;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (/remainder/i.test(reason)) throw new DecodeError('trailing bytes after the RLP item');

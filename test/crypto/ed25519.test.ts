@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../src/codec/bytes.js';
+import { BulkSigner } from '../../src/crypto/bulk-signer.js';
 import { generateKeyPair, isValidPublicKey, keyPairFromSeed, sign, verify } from '../../src/crypto/ed25519.js';
 
 interface Vector { name: string; publicKey: string; message: string; signature: string; valid: boolean }
@@ -29,5 +30,13 @@ describe('ed25519 protocol verifier', () => {
     expect(isValidPublicKey(new Uint8Array(32))).toBe(false);
     expect(isValidPublicKey(new Uint8Array(31))).toBe(false);
     expect(isValidPublicKey(generateKeyPair().publicKey)).toBe(true);
+  });
+});
+
+describe('bulk signer', () => {
+  it('gives the same signature bytes as @noble/ed25519', () => {
+    const pair = generateKeyPair();
+    const msg = new TextEncoder().encode('same bytes from both signers');
+    expect(new BulkSigner(pair).sign(msg)).toEqual(sign(pair.privateKey, msg));
   });
 });

@@ -1,0 +1,163 @@
+/**
+ * step(state, event) → effects: the whole Tendermint state machine. It mutates `state` in
+ * place (the driver owns it and feeds events one at a time) and returns what the driver must
+ * do. Nothing here reads a clock, draws randomness or does I/O, so the same events in the same
+ * order give the same effects on every machine.
+ */
+import { bytesEqual } from '../codec/bytes.js';
+import { COMMIT_FLAG_ABSENT, PRECOMMIT, PREVOTE, type Commit, type Proposal, type Vote } from '../codec/vote.js';
+import { absentCommitSig, commitSigOf } from './commit.js';
+import { applyRules, castVote, hashKey, startRound } from './rules.js';
+import type { ConsensusState, LastCommitState } from './state.js';
+import type { ConsensusEffect, ConsensusEvent } from './types.js';
+import type { ValidatorSet } from './validator-set.js';
+import { HeightVoteSet } from './vote-set.js';
+
+/**
+ * Messages for rounds further ahead than this are dropped: it bounds the memory a faulty
+ * validator can make us spend (two votes per round each), while a node that fell behind by
+ * fewer rounds can still see the round-skip quorum. Round timeouts grow linearly, so honest
+ * rounds never get near it.
+ */
+export const MAX_ROUNDS_AHEAD = 1000;
+
+export function step(s: ConsensusState, event: ConsensusEvent): ConsensusEffect[] {
+  const out: ConsensusEffect[] = [];
+  switch (event.type) {
+    case 'startHeight':
+      onStartHeight(s, event, out);
+      return out;
+    case 'timeout':
+      onTimeout(s, event, out);
+      break;
+    case 'proposal':
+      onProposal(s, event.proposal, event.block, out);
+      break;
+    case 'vote':
+      onVote(s, event.vote, out);
+      break;
+    case 'proposalValidated':
+      if (event.height === s.height && s.validity.get(hashKey(event.blockHash)) === 'pending') {
+        s.validity.set(hashKey(event.blockHash), event.valid ? 'valid' : 'invalid');
+      }
+      break;
+    case 'proposalBuilt':
+      onProposalBuilt(s, event, out);
+      break;
+  }
+  applyRules(s, out);
+  return out;
+}
+
+function onStartHeight(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'startHeight' }>, out: ConsensusEffect[]): void {
+  if (s.height !== 0 && e.height <= s.height) return;
+  const lastCommit = e.lastCommit && e.lastValidators ? lastCommitState(s, e.lastValidators, e.lastCommit) : null;
+  s.height = e.height;
+  s.round = 0;
+  s.step = 'newHeight';
+  s.validators = e.validators;
+  s.timeouts = e.timeouts;
+  s.proposers = new Map();
+  s.votes = new HeightVoteSet(e.validators);
+  s.proposals = new Map();
+  s.blocks = new Map();
+  s.validity = new Map();
+  s.lockedValue = null;
+  s.lockedRound = -1;
+  s.validValue = null;
+  s.validRound = -1;
+  s.decision = null;
+  s.lastCommit = lastCommit;
+  s.prevoteTimeoutRound = -1;
+  s.precommitTimeoutRound = -1;
+  s.lockRuleRound = -1;
+  s.buildingRound = -1;
+  out.push({ type: 'scheduleTimeout', height: e.height, round: 0, step: 'commit', durationMs: e.timeouts.commit });
+}
+
+/**
+ * The commit the driver hands over, completed with precommits this instance collected after
+ * deciding (they arrive while the block is applied): CometBFT's LastCommit likewise keeps
+ * growing until the next block is proposed.
+ */
+function lastCommitState(s: ConsensusState, validators: ValidatorSet, commit: Commit): LastCommitState {
+  const signatures =
+    commit.signatures.length === validators.size ? [...commit.signatures] : validators.validators.map(() => absentCommitSig());
+  const ownPrecommits =
+    s.votes && s.decision && s.height === commit.height && s.decision.round === commit.round && bytesEqual(s.decision.blockHash, commit.blockHash)
+      ? s.votes.precommits(commit.round)
+      : null;
+  if (ownPrecommits) {
+    signatures.forEach((sig, i) => {
+      const vote = ownPrecommits.get(i);
+      if (sig.flag === COMMIT_FLAG_ABSENT && vote) signatures[i] = commitSigOf(vote, commit.blockHash);
+    });
+  }
+  return { validators, height: commit.height, round: commit.round, blockHash: commit.blockHash, signatures };
+}
+
+function onTimeout(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'timeout' }>, out: ConsensusEffect[]): void {
+  if (e.height !== s.height || s.decision || !s.votes) return;
+  switch (e.step) {
+    case 'commit':
+      // The pause after the previous block is over: round 0 begins (unless a round skip came first).
+      if (s.step === 'newHeight') startRound(s, out, 0);
+      return;
+    case 'propose':
+      // Lines 57-60.
+      if (e.round === s.round && s.step === 'propose') voteNil(s, out, 'prevote');
+      return;
+    case 'prevote':
+      // Lines 61-64.
+      if (e.round === s.round && s.step === 'prevote') voteNil(s, out, 'precommit');
+      return;
+    case 'precommit':
+      // Lines 65-67.
+      if (e.round === s.round) startRound(s, out, s.round + 1);
+      return;
+  }
+}
+
+function voteNil(s: ConsensusState, out: ConsensusEffect[], step: 'prevote' | 'precommit'): void {
+  castVote(s, out, step === 'prevote' ? PREVOTE : PRECOMMIT, new Uint8Array(0));
+  s.step = step;
+}
+
+function onProposal(s: ConsensusState, proposal: Proposal, block: Uint8Array, out: ConsensusEffect[]): void {
+  if (proposal.height !== s.height || s.decision || !s.votes) return;
+  if (proposal.round > s.round + MAX_ROUNDS_AHEAD) return;
+  if (proposal.polRound >= proposal.round) return;
+  if (s.proposals.has(proposal.round)) return;
+  s.proposals.set(proposal.round, proposal);
+  const key = hashKey(proposal.blockHash);
+  if (!s.blocks.has(key)) s.blocks.set(key, block);
+  if (!s.validity.has(key)) {
+    s.validity.set(key, 'pending');
+    out.push({ type: 'validateProposal', height: s.height, round: proposal.round, blockHash: proposal.blockHash, block });
+  }
+}
+
+function onVote(s: ConsensusState, vote: Vote, out: ConsensusEffect[]): void {
+  if (vote.height === s.height && s.votes) {
+    if (vote.round > s.round + MAX_ROUNDS_AHEAD) return;
+    const result = s.votes.add(vote);
+    if (result.kind === 'conflict') out.push({ type: 'equivocation', voteA: result.existing, voteB: vote });
+    return;
+  }
+  const last = s.lastCommit;
+  if (last && vote.type === PRECOMMIT && vote.height === last.height && vote.round === last.round) {
+    const validator = last.validators.getByIndex(vote.validatorIndex);
+    if (!validator || !bytesEqual(validator.address, vote.validatorAddress)) return;
+    if (last.signatures[vote.validatorIndex]?.flag === COMMIT_FLAG_ABSENT) last.signatures[vote.validatorIndex] = commitSigOf(vote, last.blockHash);
+  }
+}
+
+function onProposalBuilt(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'proposalBuilt' }>, out: ConsensusEffect[]): void {
+  if (e.height !== s.height || e.round !== s.round || s.buildingRound !== e.round || s.step !== 'propose') return;
+  s.buildingRound = -1;
+  const key = hashKey(e.blockHash);
+  // Our own block: PrepareProposal built it against the state it extends, so it is valid by construction.
+  s.blocks.set(key, e.block);
+  s.validity.set(key, 'valid');
+  out.push({ type: 'signProposal', height: e.height, round: e.round, polRound: -1, blockHash: e.blockHash, block: e.block });
+}

@@ -1,0 +1,77 @@
+/**
+ * Overlays: a view over a StateReader that buffers writes and records which keys it read
+ * from below. A block executes on one overlay over the store, each transaction (or message)
+ * on a child of it; checkTx, proposal validation and the parallel executor build on the read
+ * and write sets recorded here.
+ */
+import { bytesFromKey, bytesKey } from '../codec/bytes.js';
+import { StateUsageError } from './errors.js';
+
+/** Anything that answers the latest value of a key. */
+export interface StateReader {
+  get(key: Uint8Array): Uint8Array | undefined;
+}
+
+/** The writes of a block or transaction: null deletes the key. */
+export type WriteSet = ReadonlyArray<{ key: Uint8Array; value: Uint8Array | null }>;
+
+export class Overlay implements StateReader {
+  /** key (latin1) -> value written here, or null for a delete. */
+  private readonly writes = new Map<string, Uint8Array | null>();
+  private readonly reads = new Set<string>();
+
+  constructor(private readonly parent: StateReader) {}
+
+  /**
+   * Keys (latin1 strings, see bytesKey) whose value came from the parent: every read that this
+   * overlay's own writes did not answer. A read through a child reaches this overlay's get()
+   * and is recorded here at once, so the reads of a child that is discarded (a failed message)
+   * still count: they decided its outcome, and conflict detection must see them.
+   */
+  get readSet(): ReadonlySet<string> {
+    return this.reads;
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const k = bytesKey(key);
+    const written = this.writes.get(k);
+    if (written !== undefined) return written ?? undefined;
+    this.reads.add(k);
+    return this.parent.get(key);
+  }
+
+  /** Buffers a write. The array is kept, not copied: do not change it afterwards. */
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.writes.set(bytesKey(key), value);
+  }
+
+  delete(key: Uint8Array): void {
+    this.writes.set(bytesKey(key), null);
+  }
+
+  /** True when this overlay has buffered no writes. */
+  get isEmpty(): boolean {
+    return this.writes.size === 0;
+  }
+
+  /** The buffered writes, sorted by key bytes (deterministic whatever the order of set calls). */
+  writeSet(): WriteSet {
+    // latin1 strings compare by code unit, which is byte order.
+    const keys = [...this.writes.keys()].sort();
+    return keys.map((k) => ({ key: bytesFromKey(k), value: this.writes.get(k) as Uint8Array | null }));
+  }
+
+  /** A nested overlay reading through this one (a transaction inside a block). */
+  child(): Overlay {
+    return new Overlay(this);
+  }
+
+  /**
+   * Applies this overlay's writes to its parent overlay. Its reads are already recorded there
+   * (they went through the parent's get). Discard this overlay afterwards.
+   */
+  mergeIntoParent(): void {
+    if (!(this.parent instanceof Overlay)) throw new StateUsageError('mergeIntoParent: the parent is not an Overlay (stage a store through writeSet())');
+    for (const [k, v] of this.writes) this.parent.writes.set(k, v);
+  }
+}

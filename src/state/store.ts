@@ -1,0 +1,296 @@
+/**
+ * The authenticated, versioned state store (spec/state.md).
+ *
+ * The whole latest state lives in memory: a Map of latest values for O(1) synchronous reads
+ * and an immutable Merkle trie over key hashes. A block's writes are staged into a new trie
+ * that shares every unchanged node with the committed one (reads keep seeing the committed
+ * version), then committed with one LevelDB batch: the flat latest-value table, the version's
+ * journal (previous values), its root and the metadata, with journals that leave the kept
+ * window deleted in the same batch. Past versions are answered from the journals in memory.
+ */
+import { bytesKey } from '../codec/bytes.js';
+import { encode } from '../codec/schema.js';
+import { StateCorruptError, StateDatabaseError, StateUsageError, VersionUnavailableError } from './errors.js';
+import { sha256String, stringBytes, valueHashOf } from './hashing.js';
+import { encodeJournal, type History, type Journal } from './journal.js';
+import { flatKey, JOURNAL, META_KEY, ROOT, STATE_FORMAT, StateMeta, versionKey } from './layout.js';
+import { loadState, openStateLevel, type LoadedState, type StateLevel } from './load.js';
+import type { StateReader, WriteSet } from './overlay.js';
+import { applyUndo, keyHashFinder, PastTrieCache } from './past.js';
+import type { StateProof } from './proof.js';
+import { applyUpdates, hashedLeaf, pathTo, sortByKeyHash, type Leaf, type Trie, type TrieUpdate } from './trie.js';
+
+export const DEFAULT_KEEP_RECENT = 100;
+
+export interface StateStoreOptions {
+  /** Versions kept readable, the latest included (default 100); 0 keeps every version. */
+  keepRecent?: number;
+  /** On open, undo every kept journal and check each past root (default true). */
+  verifyHistory?: boolean;
+  /** fsync each commit's batch (default true): a commit that returned survives a power cut. */
+  sync?: boolean;
+}
+
+export interface StateProofResult {
+  /** The key's value at `version`, undefined when the proof shows absence. */
+  value: Uint8Array | undefined;
+  proof: StateProof;
+  version: number;
+  /** The root the proof verifies against (the app hash of header `version + 1`). */
+  root: Uint8Array;
+}
+
+/** Where the last commit spent its time (the benchmark splits trie work from LevelDB). */
+export interface CommitTimings {
+  stageMs: number;
+  writeMs: number;
+}
+
+interface Staged {
+  version: number;
+  trie: Trie;
+  /** key -> new leaf, or null when the key is deleted. */
+  changes: Map<string, Leaf | null>;
+  journal: Journal;
+  stageMs: number;
+}
+
+export class StateStore implements StateReader {
+  private trie: Trie;
+  private readonly values: Map<string, Leaf>;
+  private readonly history: History;
+  private readonly past = new PastTrieCache();
+  private diskOldest: number;
+  private staged: Staged | undefined;
+  /** The batch write of a commit in progress, so close() can wait for it. */
+  private committing: Promise<void> | undefined;
+  private closed = false;
+  private lastTimings: CommitTimings = { stageMs: 0, writeMs: 0 };
+
+  private constructor(
+    private readonly db: StateLevel,
+    readonly dir: string,
+    private readonly keepRecent: number,
+    private readonly sync: boolean,
+    loaded: LoadedState,
+  ) {
+    this.trie = loaded.trie;
+    this.values = loaded.values;
+    this.history = loaded.history;
+    this.diskOldest = loaded.diskOldest;
+    this.openTimings = loaded.timings;
+  }
+
+  /** Where opening spent its time (reading the flat table, building the trie, checking history). */
+  readonly openTimings: LoadedState['timings'];
+
+  static async open(dir: string, options: StateStoreOptions = {}): Promise<StateStore> {
+    const keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
+    if (!Number.isSafeInteger(keepRecent) || keepRecent < 0) throw new StateUsageError(`keepRecent must be a non-negative integer, got ${keepRecent}`);
+    const db = await openStateLevel(dir);
+    try {
+      const loaded = await loadState(db, dir, keepRecent, options.verifyHistory ?? true);
+      return new StateStore(db, dir, keepRecent, options.sync ?? true, loaded);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** -1 for a new, empty store; genesis state is version 0, block h is version h. */
+  get latestVersion(): number {
+    return this.history.latest;
+  }
+
+  /** The oldest version still readable (equal to latestVersion when keepRecent is 1). */
+  get oldestVersion(): number {
+    return this.history.latest < 0 ? -1 : this.history.oldest;
+  }
+
+  /** Root at latestVersion (32 zero bytes for the empty store). */
+  get rootHash(): Uint8Array {
+    return stringBytes(this.trie.hash);
+  }
+
+  /** Number of keys at latestVersion. */
+  get size(): number {
+    return this.values.size;
+  }
+
+  /** Version staged and not yet committed, if any. */
+  get stagedVersion(): number | undefined {
+    return this.staged?.version;
+  }
+
+  get commitTimings(): CommitTimings {
+    return this.lastTimings;
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    this.assertOpen();
+    const leaf = this.values.get(bytesKey(key));
+    return leaf === undefined ? undefined : stringBytes(leaf.value);
+  }
+
+  getAt(key: Uint8Array, version: number): Uint8Array | undefined {
+    this.assertOpen();
+    this.assertKept(version);
+    const k = bytesKey(key);
+    const value = this.history.valueAt(k, version, this.values.get(k)?.value);
+    return value === undefined ? undefined : stringBytes(value);
+  }
+
+  rootAt(version: number): Uint8Array {
+    this.assertOpen();
+    this.assertKept(version);
+    return stringBytes(this.history.rootOf(version) as string);
+  }
+
+  prove(key: Uint8Array, version: number = this.latestVersion): StateProofResult {
+    this.assertOpen();
+    this.assertKept(version);
+    const trie = this.trieAt(version);
+    const keyHash = sha256String(key);
+    const path = pathTo(trie, keyHash);
+    const steps = path.steps.map((s) => ({ bitmap: Uint8Array.of(s.bitmap >>> 8, s.bitmap & 0xff), siblings: s.siblings.map(stringBytes) }));
+    let value: Uint8Array | undefined;
+    let terminal: StateProof['terminal'];
+    if (path.leaf === null) {
+      terminal = { type: 'empty' };
+    } else if (path.leaf.keyHash === keyHash) {
+      terminal = { type: 'leaf' };
+      value = stringBytes(path.leaf.value);
+    } else {
+      terminal = { type: 'otherLeaf', keyHash: stringBytes(path.leaf.keyHash), valueHash: stringBytes(valueHashOf(path.leaf.value)) };
+    }
+    return { value, proof: { steps, terminal }, version, root: stringBytes(trie.hash) };
+  }
+
+  /**
+   * Stages the next version from a write set and returns its root. Nothing is durable and
+   * reads still see latestVersion until commit(). A key written twice takes its last value.
+   */
+  stage(version: number, writes: WriteSet): Uint8Array {
+    this.assertOpen();
+    if (this.committing) throw new StateUsageError('cannot stage while a commit is being written');
+    if (this.staged !== undefined) throw new StateUsageError(`version ${this.staged.version} is already staged: commit or discard it first`);
+    if (version !== this.latestVersion + 1) throw new StateUsageError(`cannot stage version ${version}: the next version is ${this.latestVersion + 1}`);
+    const started = performance.now();
+    const last = new Map<string, WriteSet[number]>();
+    for (const write of writes) last.set(bytesKey(write.key), write);
+    const tA = performance.now();
+    const changes = new Map<string, Leaf | null>();
+    const journal: Journal = new Map();
+    const updates: TrieUpdate[] = [];
+    for (const [key, write] of last) {
+      const old = this.values.get(key);
+      if (write.value === null) {
+        if (old === undefined) continue;
+        updates.push({ keyHash: old.keyHash, leaf: null });
+        changes.set(key, null);
+      } else {
+        // The value is copied into a string here, so a caller reusing its array cannot change state.
+        const value = bytesKey(write.value);
+        if (old !== undefined && old.value === value) continue;
+        const keyHash = old?.keyHash ?? sha256String(write.key);
+        const leaf = hashedLeaf(keyHash, value, sha256String(write.value));
+        updates.push({ keyHash, leaf });
+        changes.set(key, leaf.leaf);
+      }
+      journal.set(key, old?.value);
+    }
+    const tB = performance.now();
+    const sorted = sortByKeyHash(updates);
+    const tC = performance.now();
+    const trie = applyUpdates(this.trie, sorted);
+    (globalThis as any).__split = [tA - started, tB - tA, tC - tB, performance.now() - tC];
+    this.staged = { version, trie, changes, journal, stageMs: performance.now() - started };
+    return stringBytes(trie.hash);
+  }
+
+  /** Persists the staged version with one LevelDB batch and makes it the latest. */
+  async commit(): Promise<void> {
+    this.assertOpen();
+    const staged = this.staged;
+    if (staged === undefined) throw new StateUsageError('nothing is staged to commit');
+    if (this.committing) throw new StateUsageError('a commit is already being written');
+    const { version, trie, changes, journal } = staged;
+    const first = this.history.latest < 0;
+    const oldest = first ? version : this.keepRecent === 0 ? this.history.oldest : Math.max(this.history.oldest, version - this.keepRecent + 1);
+    const keepJournal = version > oldest;
+    const started = performance.now();
+    const batch = this.db.batch();
+    try {
+      for (const [key, leaf] of changes) {
+        if (leaf === null) batch.del(flatKey(key));
+        else batch.put(flatKey(key), Buffer.from(leaf.value, 'latin1'));
+      }
+      if (keepJournal) batch.put(versionKey(JOURNAL, version), encodeJournal(version, journal));
+      const root = Buffer.from(trie.hash, 'latin1');
+      batch.put(versionKey(ROOT, version), root);
+      if (!first) {
+        for (let v = this.diskOldest; v < oldest; v++) {
+          batch.del(versionKey(ROOT, v));
+          batch.del(versionKey(JOURNAL, v + 1));
+        }
+      }
+      batch.put(META_KEY, Buffer.from(encode(StateMeta, { format: STATE_FORMAT, latestVersion: version, oldestVersion: oldest, rootHash: root })));
+    } catch (err) {
+      await batch.close();
+      throw err;
+    }
+    this.committing = batch.write({ sync: this.sync });
+    try {
+      await this.committing;
+    } catch (err) {
+      throw new StateDatabaseError(this.dir, `commit of version ${version} failed (${err instanceof Error ? err.message : String(err)})`, err);
+    } finally {
+      this.committing = undefined;
+    }
+    for (const [key, leaf] of changes) {
+      if (leaf === null) this.values.delete(key);
+      else this.values.set(key, leaf);
+    }
+    this.trie = trie;
+    this.history.add(version, trie.hash, keepJournal ? journal : null);
+    this.history.pruneBelow(oldest);
+    this.past.pruneBelow(oldest);
+    this.diskOldest = oldest;
+    this.staged = undefined;
+    this.lastTimings = { stageMs: staged.stageMs, writeMs: performance.now() - started };
+  }
+
+  discardStaged(): void {
+    if (this.committing) throw new StateUsageError('cannot discard a version that is being committed');
+    this.staged = undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // A commit being written finishes (or fails) first: its batch is all or nothing on disk.
+    await this.committing?.catch(() => undefined);
+    await this.db.close();
+  }
+
+  /** The trie of a kept version: the latest, a cached one, or the latest with journals undone. */
+  private trieAt(version: number): Trie {
+    if (version === this.history.latest) return this.trie;
+    const cached = this.past.get(version);
+    if (cached !== undefined) return cached;
+    const trie = applyUndo(this.trie, this.history.undoTo(version), keyHashFinder(this.values));
+    if (trie.hash !== this.history.rootOf(version)) {
+      throw new StateCorruptError(this.dir, `undoing the journals down to version ${version} does not give its stored root`);
+    }
+    this.past.set(version, trie);
+    return trie;
+  }
+
+  private assertKept(version: number): void {
+    if (!this.history.includes(version)) throw new VersionUnavailableError(version, this.history.oldest, this.history.latest);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StateUsageError(`the state store ${this.dir} is closed`);
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { COMMIT_FLAG_ABSENT, COMMIT_FLAG_NIL, type Commit } from '../../src/codec/vote.js';
+import { InvalidCommitError, verifyCommit } from '../../src/consensus/commit.js';
+import { CHAIN_ID, ConsensusNet } from '../support/consensus-net.js';
+
+const net = new ConsensusNet({ powers: [1, 1, 1, 1] });
+net.runToHeight(1);
+const decided = net.decisions[0]![0]!;
+const set = net.setAt(1);
+const good: Commit = decided.commit;
+
+function check(commit: Commit, chainId = CHAIN_ID, height = 1, hash = good.blockHash): () => void {
+  return () => verifyCommit(chainId, set, height, hash, commit);
+}
+
+function withSig(i: number, change: Partial<Commit['signatures'][number]>): Commit {
+  return { ...good, signatures: good.signatures.map((s, j) => (j === i ? { ...s, ...change } : s)) };
+}
+
+describe('verifyCommit', () => {
+  it('accepts the commit consensus produced', () => {
+    expect(good.signatures.filter((s) => s.flag === 2).length).toBeGreaterThanOrEqual(3);
+    expect(check(good)).not.toThrow();
+  });
+
+  it('rejects a commit for another height, block or chain', () => {
+    expect(check(good, CHAIN_ID, 2)).toThrow(InvalidCommitError);
+    expect(check(good, CHAIN_ID, 1, new Uint8Array(32))).toThrow(/expected/);
+    expect(check(good, 'other-chain')).toThrow(/bad signature/);
+  });
+
+  it('rejects a wrong number of entries, a wrong signer or a bad signature', () => {
+    expect(check({ ...good, signatures: good.signatures.slice(1) })).toThrow(/3 signatures for 4 validators/);
+    expect(check(withSig(0, { validatorAddress: good.signatures[1]!.validatorAddress }))).toThrow(/not signed by the validator/);
+    const flipped = new Uint8Array(good.signatures[0]!.signature);
+    flipped[5] = (flipped[5] ?? 0) ^ 1;
+    expect(check(withSig(0, { signature: flipped }))).toThrow(/bad signature/);
+    expect(check(withSig(0, { flag: COMMIT_FLAG_NIL }))).toThrow(/bad signature/);
+  });
+
+  it('rejects a commit without more than 2/3 of the power', () => {
+    const two: Commit = {
+      ...good,
+      signatures: good.signatures.map((s, i) => (i < 2 ? s : { flag: COMMIT_FLAG_ABSENT, validatorAddress: new Uint8Array(0), signature: new Uint8Array(0) })),
+    };
+    expect(check(two)).toThrow(/not more than 2\/3/);
+    const signedIndex = good.signatures.findIndex((x) => x.flag === 2);
+    expect(check(withSig(signedIndex, { flag: COMMIT_FLAG_ABSENT }))).toThrow(/absent entry/);
+  });
+});
