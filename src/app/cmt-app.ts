@@ -1,0 +1,241 @@
+/**
+ * The CMT application behind the ABCI-shaped interface: genesis, CheckTx on a check-state
+ * overlay, block execution on a block overlay, one state version per block.
+ */
+import { CmtError } from '../codec/errors.js';
+import { encode } from '../codec/schema.js';
+import { decodeTx, txHash, txSignBytes } from '../codec/tx.js';
+import { Overlay } from '../state/overlay.js';
+import { StateProof } from '../state/proof.js';
+import type { StateStore } from '../state/store.js';
+import type {
+  Application,
+  BlockInfo,
+  CheckTxKind,
+  CheckTxResponse,
+  CommitResponse,
+  FinalizeBlockRequest,
+  FinalizeBlockResponse,
+  InfoResponse,
+  InitChainRequest,
+  InitChainResponse,
+  PrepareProposalRequest,
+  ProcessProposalResponse,
+  QueryRequest,
+  QueryResponse,
+} from './abci.js';
+import { accountKey, credit, readAccount, SUPPLY_KEY, writeSupply } from './bank/accounts.js';
+import { deliverTx, executeChecked } from './deliver-tx.js';
+import { CODESPACE, TxCode, TxError } from './errors.js';
+import { type BatchVerifier, type SignatureJob } from './executor/signature-verifier.js';
+import { VerifiedSignatures } from './executor/verified-signatures.js';
+import { parseAppGenesis } from './genesis-state.js';
+import { APP_PARAMS_KEY, readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
+import { checkSender, checkStateless, type TxLimits } from './tx-checks.js';
+
+export class AppNotInitializedError extends CmtError {
+  constructor() {
+    super('APP_NOT_INITIALIZED', 'the application has no genesis state yet (InitChain has not run)');
+  }
+}
+
+export class CmtApp implements Application {
+  readonly signatures = new VerifiedSignatures();
+  private checkState: Overlay;
+  private limitsCache: TxLimits | undefined;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly verifier: BatchVerifier,
+  ) {
+    this.checkState = new Overlay(store);
+  }
+
+  info(): InfoResponse {
+    return { lastBlockHeight: Math.max(0, this.store.latestVersion), lastBlockAppHash: this.store.rootHash };
+  }
+
+  /** True once genesis state is committed (version 0). */
+  get initialized(): boolean {
+    return this.store.latestVersion >= 0;
+  }
+
+  async initChain(request: InitChainRequest): Promise<InitChainResponse> {
+    if (this.initialized) {
+      // Genesis state is already durable (a crash after it, before the node recorded it).
+      const settings = readChainSettings(this.store);
+      if (settings?.chainId !== request.chainId) throw new CmtError('GENESIS_MISMATCH', `state belongs to chain "${settings?.chainId}", genesis says "${request.chainId}"`);
+      return { appHash: this.store.rootAt(0) };
+    }
+    const genesis = parseAppGenesis(request.appState);
+    const state = new Overlay(this.store);
+    writeChainSettings(state, {
+      chainId: request.chainId,
+      maxTxBytes: request.consensusParams.maxTxBytes,
+      blockMaxGas: request.consensusParams.blockMaxGas,
+    });
+    writeAppParams(state, genesis.params);
+    let supply = 0n;
+    for (const account of genesis.accounts) {
+      credit(state, account.address, account.balance);
+      supply += account.balance;
+    }
+    writeSupply(state, supply);
+    const appHash = this.store.stage(0, state.writeSet());
+    await this.store.commit();
+    this.resetCheckState();
+    return { appHash };
+  }
+
+  checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse {
+    const limits = this.limits();
+    try {
+      const decoded = checkStateless(tx, limits, this.signatures);
+      const attempt = this.checkState.child();
+      checkSender(attempt, decoded);
+      const { result } = executeChecked(attempt, decoded, limits);
+      const base = { gasWanted: decoded.tx.body.gasLimit, sender: decoded.sender, nonce: decoded.tx.body.nonce, gasPrice: decoded.tx.body.gasPrice };
+      if (result.code !== TxCode.OK) return { ...base, code: result.code, codespace: CODESPACE, log: result.log };
+      attempt.mergeIntoParent();
+      return { ...base, code: TxCode.OK, codespace: '', log: kind === 'recheck' ? 'rechecked' : '' };
+    } catch (err) {
+      if (err instanceof TxError) return { code: err.txCode, codespace: CODESPACE, log: err.message, gasWanted: 0 };
+      throw err;
+    }
+  }
+
+  /** The next nonce of `address` counting transactions CheckTx accepted since the last commit. */
+  pendingNonce(address: Uint8Array): number {
+    return readAccount(this.checkState, address).nonce;
+  }
+
+  /**
+   * Verifies, on the worker pool, the signatures of transactions not seen before and
+   * remembers the good ones, so CheckTx and FinalizeBlock skip them.
+   */
+  async verifySignatures(txs: readonly Uint8Array[]): Promise<void> {
+    const jobs: SignatureJob[] = [];
+    const hashes: Uint8Array[] = [];
+    for (const bytes of txs) {
+      const hash = txHash(bytes);
+      if (this.signatures.isVerified(hash)) continue;
+      try {
+        const tx = decodeTx(bytes);
+        jobs.push({ publicKey: tx.publicKey, message: txSignBytes(tx.body), signature: tx.signature });
+        hashes.push(hash);
+      } catch {
+        // Malformed: CheckTx/FinalizeBlock report it with its proper code.
+      }
+    }
+    if (jobs.length === 0) return;
+    const ok = await this.verifier.verifyBatch(jobs);
+    ok.forEach((good, i) => {
+      if (good) this.signatures.add(hashes[i] as Uint8Array);
+    });
+  }
+
+  async prepareProposal(request: PrepareProposalRequest): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    let bytes = 0;
+    for (const tx of request.txs) {
+      if (bytes + tx.length > request.maxTxBytes) break;
+      out.push(tx);
+      bytes += tx.length;
+    }
+    return out;
+  }
+
+  async processProposal(request: BlockInfo & { hash: Uint8Array }): Promise<ProcessProposalResponse> {
+    const limits = this.limits();
+    await this.verifySignatures(request.txs);
+    let gas = 0;
+    for (const [i, tx] of request.txs.entries()) {
+      try {
+        gas += checkStateless(tx, limits, this.signatures).tx.body.gasLimit;
+      } catch (err) {
+        if (err instanceof TxError) return { accept: false, reason: `tx ${i}: ${err.message}` };
+        throw err;
+      }
+    }
+    if (gas > limits.blockMaxGas) return { accept: false, reason: `block wants ${gas} gas, the limit is ${limits.blockMaxGas}` };
+    return { accept: true };
+  }
+
+  async finalizeBlock(request: FinalizeBlockRequest): Promise<FinalizeBlockResponse> {
+    if (request.height !== this.store.latestVersion + 1) {
+      throw new CmtError('WRONG_HEIGHT', `cannot execute block ${request.height}: state is at height ${this.store.latestVersion}`);
+    }
+    this.store.discardStaged();
+    const limits = this.limits();
+    await this.verifySignatures(request.txs);
+    const block = new Overlay(this.store);
+    const txResults = [];
+    let fees = 0n;
+    for (const tx of request.txs) {
+      const delivered = deliverTx(block, tx, limits, this.signatures);
+      txResults.push(delivered.result);
+      fees += delivered.fee;
+    }
+    // Fees go to the proposer for now; the staking module will distribute them.
+    credit(block, request.proposerAddress, fees);
+    const appHash = this.store.stage(request.height, block.writeSet());
+    return { txResults, events: [], validatorUpdates: [], consensusParamUpdates: null, appHash };
+  }
+
+  async commit(): Promise<CommitResponse> {
+    await this.store.commit();
+    this.limitsCache = undefined;
+    this.resetCheckState();
+    return { retainHeight: 0 };
+  }
+
+  query(request: QueryRequest): QueryResponse {
+    const latest = this.store.latestVersion;
+    const height = request.height === 0 ? latest : request.height;
+    const key = queryKey(request);
+    if (typeof key === 'string') return queryError(key, height);
+    try {
+      if (request.prove) {
+        const { value, proof } = this.store.prove(key, height);
+        return { code: 0, log: '', height, key, value: value ?? new Uint8Array(0), proof: encode(StateProof, proof) };
+      }
+      const value = height === latest ? this.store.get(key) : this.store.getAt(key, height);
+      return { code: 0, log: '', height, key, value: value ?? new Uint8Array(0), proof: null };
+    } catch (err) {
+      if (err instanceof CmtError) return queryError(err.message, height);
+      throw err;
+    }
+  }
+
+  private resetCheckState(): void {
+    this.checkState = new Overlay(this.store);
+  }
+
+  private limits(): TxLimits {
+    if (this.limitsCache) return this.limitsCache;
+    const settings: ChainSettings | undefined = readChainSettings(this.store);
+    if (!settings) throw new AppNotInitializedError();
+    this.limitsCache = { ...settings, params: readAppParams(this.store) };
+    return this.limitsCache;
+  }
+}
+
+/** Query paths: /account (data = 20-byte address), /store (data = raw key), /params, /supply. Returns an error text for bad requests. */
+function queryKey(request: QueryRequest): Uint8Array | string {
+  switch (request.path) {
+    case '/account':
+      return request.data.length === 20 ? accountKey(request.data) : '/account expects a 20-byte address';
+    case '/store':
+      return request.data;
+    case '/params':
+      return APP_PARAMS_KEY;
+    case '/supply':
+      return SUPPLY_KEY;
+    default:
+      return `unknown query path "${request.path}" (known: /account, /store, /params, /supply)`;
+  }
+}
+
+function queryError(log: string, height: number): QueryResponse {
+  return { code: 1, log, height, key: new Uint8Array(0), value: new Uint8Array(0), proof: null };
+}

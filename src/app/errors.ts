@@ -1,0 +1,45 @@
+/**
+ * Transaction result codes. A code is part of the results hash, so numbers never change
+ * meaning; spec/errors.md lists them. The name doubles as the CmtError code shown to users.
+ */
+import { CmtError } from '../codec/errors.js';
+
+export const CODESPACE = 'cmt';
+
+export const TxCode = {
+  OK: 0,
+  INTERNAL: 1,
+  TX_DECODE: 2,
+  INVALID_SIGNATURE: 3,
+  WRONG_CHAIN_ID: 4,
+  NONCE_TOO_LOW: 5,
+  NONCE_TOO_HIGH: 6,
+  INSUFFICIENT_FUNDS: 7,
+  OUT_OF_GAS: 8,
+  GAS_PRICE_TOO_LOW: 9,
+  TX_TOO_LARGE: 10,
+  MEMPOOL_FULL: 11,
+  TX_ALREADY_KNOWN: 12,
+  AMOUNT_OVERFLOW: 13,
+  UNKNOWN_MESSAGE: 14,
+  GAS_LIMIT_TOO_LOW: 15,
+  GAS_LIMIT_TOO_HIGH: 16,
+} as const;
+
+export type TxCodeName = keyof typeof TxCode;
+
+const NAME_BY_CODE = new Map<number, TxCodeName>(Object.entries(TxCode).map(([name, code]) => [code, name as TxCodeName]));
+
+export function txCodeName(code: number): string {
+  return NAME_BY_CODE.get(code) ?? `UNKNOWN_CODE_${code}`;
+}
+
+/** A transaction that cannot be accepted or did not succeed, with its result code. */
+export class TxError extends CmtError {
+  readonly txCode: number;
+
+  constructor(name: Exclude<TxCodeName, 'OK'>, message: string) {
+    super(name, message);
+    this.txCode = TxCode[name];
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Batch signature verification. The pool runs on worker threads so the main thread keeps
+ * executing blocks and answering RPC while a batch of transactions is checked; small
+ * batches stay inline, where a worker round trip (about 60-100 us) would cost more.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { verify } from '../../crypto/ed25519.js';
+import { packJobs, type SignatureJob } from './signature-batch.js';
+import { compiledFile } from '../../runtime/compiled-file.js';
+
+export type { SignatureJob } from './signature-batch.js';
+
+export interface BatchVerifier {
+  verifyBatch(jobs: readonly SignatureJob[]): Promise<boolean[]>;
+  close(): Promise<void>;
+}
+
+export class InlineVerifier implements BatchVerifier {
+  async verifyBatch(jobs: readonly SignatureJob[]): Promise<boolean[]> {
+    return jobs.map((j) => verify(j.publicKey, j.message, j.signature));
+  }
+
+  async close(): Promise<void> {}
+}
+
+const INLINE_BELOW = 8;
+const CHUNK = 256;
+
+export class PoolVerifier implements BatchVerifier {
+  private readonly pool: Piscina;
+
+  /** `threads` defaults to one less than the cores (at least one): the main thread keeps a core. */
+  constructor(threads = Math.max(1, availableParallelism() - 1)) {
+    this.pool = new Piscina({ filename: compiledFile(import.meta.url, 'verify-worker'), minThreads: threads, maxThreads: threads });
+  }
+
+  async verifyBatch(jobs: readonly SignatureJob[]): Promise<boolean[]> {
+    if (jobs.length < INLINE_BELOW) return jobs.map((j) => verify(j.publicKey, j.message, j.signature));
+    const chunks: SignatureJob[][] = [];
+    const size = Math.max(INLINE_BELOW, Math.min(CHUNK, Math.ceil(jobs.length / this.pool.threads.length)));
+    for (let i = 0; i < jobs.length; i += size) chunks.push(jobs.slice(i, i + size));
+    const answers = await Promise.all(
+      chunks.map((chunk) => {
+        const packed = packJobs(chunk);
+        return this.pool.run(packed, { transferList: [packed] }) as Promise<Uint8Array>;
+      }),
+    );
+    return answers.flatMap((a) => Array.from(a, (x) => x === 1));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

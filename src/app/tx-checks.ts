@@ -1,0 +1,89 @@
+/**
+ * The checks every transaction passes before its message runs, in the order CheckTx and
+ * FinalizeBlock apply them. Stateless ones need only the bytes and the parameters; the
+ * stateful one needs the sender's account.
+ */
+import { MAX_AMOUNT } from '../codec/amount.js';
+import { DecodeError } from '../codec/errors.js';
+import { decodeTx, txHash, txSignBytes, type SignedTx } from '../codec/tx.js';
+import { addressFromPublicKey } from '../crypto/address.js';
+import { verify } from '../crypto/ed25519.js';
+import type { StateReader } from '../state/overlay.js';
+import { readAccount, type Account } from './bank/accounts.js';
+import { TxError } from './errors.js';
+import type { AppParams } from './params.js';
+
+export interface TxLimits {
+  chainId: string;
+  maxTxBytes: number;
+  blockMaxGas: number;
+  params: AppParams;
+}
+
+export interface DecodedTx {
+  readonly bytes: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly tx: SignedTx;
+  readonly sender: Uint8Array;
+  /** gasLimit x gasPrice: what the sender must be able to pay before the message runs. */
+  readonly maxFee: bigint;
+}
+
+/** Answers whether a transaction's signature was already checked (by hash, which covers the signature). */
+export interface SignatureCheck {
+  isVerified(hash: Uint8Array): boolean;
+}
+
+export function intrinsicGas(txLength: number, params: AppParams): number {
+  return params.gas.txBase + params.gas.txByte * txLength;
+}
+
+/** Every check that needs no state: size, encoding, chain, gas bounds, amounts, signature. */
+export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: SignatureCheck): DecodedTx {
+  if (bytes.length > limits.maxTxBytes) {
+    throw new TxError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes, the limit is ${limits.maxTxBytes}`);
+  }
+  let tx: SignedTx;
+  try {
+    tx = decodeTx(bytes);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new TxError('TX_DECODE', `malformed transaction: ${err.message}`);
+    throw err;
+  }
+  const { body } = tx;
+  if (body.chainId !== limits.chainId) {
+    throw new TxError('WRONG_CHAIN_ID', `transaction is for chain "${body.chainId}", this is "${limits.chainId}"`);
+  }
+  if (body.gasPrice < limits.params.minGasPrice) {
+    throw new TxError('GAS_PRICE_TOO_LOW', `gas price ${body.gasPrice} is below the minimum ${limits.params.minGasPrice}`);
+  }
+  const intrinsic = intrinsicGas(bytes.length, limits.params);
+  if (body.gasLimit < intrinsic) {
+    throw new TxError('GAS_LIMIT_TOO_LOW', `gas limit ${body.gasLimit} is below this transaction's intrinsic gas ${intrinsic}`);
+  }
+  if (body.gasLimit > limits.blockMaxGas) {
+    throw new TxError('GAS_LIMIT_TOO_HIGH', `gas limit ${body.gasLimit} exceeds the block gas limit ${limits.blockMaxGas}`);
+  }
+  const maxFee = BigInt(body.gasLimit) * body.gasPrice;
+  const spend = body.msg.type === 'transfer' ? body.msg.amount : 0n;
+  if (maxFee > MAX_AMOUNT || maxFee + spend > MAX_AMOUNT) {
+    throw new TxError('AMOUNT_OVERFLOW', 'amount plus maximum fee exceeds 2^256-1');
+  }
+  const hash = txHash(bytes);
+  if (!signatures.isVerified(hash) && !verify(tx.publicKey, txSignBytes(body), tx.signature)) {
+    throw new TxError('INVALID_SIGNATURE', 'signature does not verify against the public key');
+  }
+  return { bytes, hash, tx, sender: addressFromPublicKey(tx.publicKey), maxFee };
+}
+
+/** Nonce and fee affordability against the sender's current account. */
+export function checkSender(state: StateReader, decoded: DecodedTx): Account {
+  const account = readAccount(state, decoded.sender);
+  const nonce = decoded.tx.body.nonce;
+  if (nonce < account.nonce) throw new TxError('NONCE_TOO_LOW', `nonce ${nonce} is too low: the account's next nonce is ${account.nonce}`);
+  if (nonce > account.nonce) throw new TxError('NONCE_TOO_HIGH', `nonce ${nonce} is too high: the account's next nonce is ${account.nonce}`);
+  if (account.balance < decoded.maxFee) {
+    throw new TxError('INSUFFICIENT_FUNDS', `balance ${account.balance} cannot cover the maximum fee ${decoded.maxFee} (gas limit x gas price)`);
+  }
+  return account;
+}

@@ -1,0 +1,141 @@
+/** `cmt devnet`, `cmt init`, `cmt start`: make a home and run a node from it. */
+import { access, rm } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { formatCmt, ONE_CMT, parseAmount } from '../../codec/amount.js';
+import { formatAddress, parseAddress } from '../../crypto/address.js';
+import { KeyDirectory } from '../../crypto/key-directory.js';
+import type { NodeConfig } from '../../node/config.js';
+import { homePaths } from '../../node/home.js';
+import { initHome } from '../../node/init-home.js';
+import { createLogger, type LogFormat } from '../../node/logger.js';
+import { CommandError, table } from '../output.js';
+import { resolveHome } from '../context.js';
+import { runNode, stopOnSignals } from '../run-node.js';
+import { parsePort, parsePositiveInt, optionParser } from '../arguments.js';
+
+interface RunOptions {
+  home?: string;
+  rpcPort?: number;
+  rpcHost?: string;
+  logLevel?: string;
+  logFormat: LogFormat;
+}
+
+function parseLogFormat(value: string): LogFormat {
+  if (value !== 'text' && value !== 'json') throw new CommandError(`expected text or json, got "${value}"`, 'INVALID_ARGUMENT');
+  return value;
+}
+
+const DEV_BALANCE = 1_000_000_000n * ONE_CMT;
+
+function overrides(options: RunOptions): (c: NodeConfig) => NodeConfig {
+  return (c) => ({
+    ...c,
+    rpc: { ...c.rpc, port: options.rpcPort ?? c.rpc.port, host: options.rpcHost ?? c.rpc.host },
+    logLevel: (options.logLevel as NodeConfig['logLevel'] | undefined) ?? c.logLevel,
+  });
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--home <dir>', 'node home directory (default: $CMT_HOME or ~/.cmt/devnet)')
+    .option('--rpc-port <port>', 'RPC port (default from config: 26657)', optionParser(parsePort))
+    .option('--rpc-host <host>', 'RPC listen address (default from config: 127.0.0.1)')
+    .option('--log-level <level>', 'trace|debug|info|warn|error|silent')
+    .option('--log-format <format>', 'text|json', optionParser(parseLogFormat), 'text');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function runForeground(home: string, options: RunOptions, banner?: (rpcUrl: string) => string): Promise<void> {
+  const logger = createLogger({ level: options.logLevel ?? 'info', format: options.logFormat });
+  const running = await runNode(home, logger, overrides(options));
+  if (banner) process.stdout.write(banner(running.rpc.url) + '\n');
+  stopOnSignals(running, logger);
+  await running.stopped;
+}
+
+export function registerNodeCommands(program: Command): void {
+  addRunOptions(
+    program
+      .command('devnet')
+      .description('run a single-validator development chain (creates its home with a funded "dev" key on first run)')
+      .option('--reset', 'delete the devnet home first and start a new chain')
+      .option('--block-time <ms>', 'pause after each block, in ms (new chains only)', optionParser(parsePositiveInt)),
+  ).action(async (options: RunOptions & { reset?: boolean; blockTime?: number }) => {
+    const home = resolveHome(options);
+    const paths = homePaths(home);
+    if (options.reset) await rm(paths.root, { recursive: true, force: true });
+    let created = false;
+    if (!(await exists(paths.genesis))) {
+      await initHome({
+        home,
+        chainId: 'cmt-devnet',
+        moniker: 'devnet',
+        devKey: { name: 'dev', balance: DEV_BALANCE },
+        ...(options.blockTime ? { consensusParams: { timeouts: { commit: options.blockTime } } } : {}),
+      });
+      created = true;
+    }
+    const dev = await new KeyDirectory(paths.keys).get('dev').catch(() => undefined);
+    await runForeground(home, options, (rpcUrl) =>
+      [
+        '',
+        'cmt devnet: a single-validator development chain',
+        table([
+          ['home', `${paths.root}${created ? ' (created)' : ''}`],
+          ['chain id', 'cmt-devnet'],
+          ['RPC', rpcUrl],
+          ['dev key', dev ? `dev ${dev.address} (no passphrase: for development only)` : '(none)'],
+          ['dev funds', created ? formatCmt(DEV_BALANCE) : 'see: cmt query account ' + (dev?.address ?? '<address>')],
+        ]),
+        'Try: cmt keys add bob && cmt tx send --from dev --to <bob address> --amount 5cmt',
+        'Stop with Ctrl-C; run again to continue the same chain (--reset starts over).',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  program
+    .command('init')
+    .description('create a node home: validator key, config and a genesis with this node as the only validator')
+    .option('--home <dir>', 'node home directory (default: $CMT_HOME or ~/.cmt/devnet)')
+    .option('--chain-id <id>', 'chain id', 'cmt-local')
+    .option('--moniker <name>', 'node name', 'cmt-node')
+    .option('--power <n>', "this validator's voting power", optionParser(parsePositiveInt), 10)
+    .option('--account <address=amount...>', 'fund an account at genesis, e.g. 0xab..=1000cmt (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--rpc-port <port>', 'RPC port written to config', optionParser(parsePort))
+    .action(async (options: { home?: string; chainId: string; moniker: string; power: number; account: string[]; rpcPort?: number }) => {
+      const accounts = options.account.map((entry) => {
+        const [address, amount] = entry.split('=');
+        if (!address || !amount) throw new CommandError(`--account expects ADDRESS=AMOUNT, got "${entry}"`, 'INVALID_ARGUMENT');
+        return { address: parseAddress(address), balance: parseAmount(amount) };
+      });
+      const home = resolveHome(options);
+      const made = await initHome({
+        home,
+        chainId: options.chainId,
+        moniker: options.moniker,
+        validatorPower: options.power,
+        accounts,
+        config: (c) => ({ ...c, rpc: { ...c.rpc, port: options.rpcPort ?? c.rpc.port } }),
+      });
+      process.stdout.write(
+        table([
+          ['home', made.paths.root],
+          ['chain id', made.genesis.chainId],
+          ['validator', formatAddress(made.validatorAddress)],
+          ['genesis', made.paths.genesis],
+        ]) + `\nStart it with: cmt start --home ${made.paths.root}\n`,
+      );
+    });
+
+  addRunOptions(program.command('start').description('run the node of a home created by "cmt init"')).action(async (options: RunOptions) => {
+    await runForeground(resolveHome(options), options);
+  });
+}

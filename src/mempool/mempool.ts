@@ -1,0 +1,242 @@
+/**
+ * Pending transactions. Admission runs the app's CheckTx against its check state, which
+ * already holds the effects of every pending transaction, so a sender can submit nonces
+ * n, n+1, n+2 back to back. Transactions arriving together are pre-checked as one batch
+ * (signatures on the worker pool) before CheckTx runs on each, in arrival order.
+ * Proposals take the highest gas price first while each sender's nonces stay in order.
+ */
+import { bytesKey } from '../codec/bytes.js';
+import { txHash } from '../codec/tx.js';
+import type { CheckTxKind, CheckTxResponse } from '../app/abci.js';
+import { CODESPACE, TxCode } from '../app/errors.js';
+import { Mutex } from '../runtime/mutex.js';
+import { TxHeap } from './tx-heap.js';
+
+export interface MempoolApp {
+  checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse;
+}
+
+export interface MempoolLimits {
+  maxTxs: number;
+  maxBytes: number;
+  maxTxBytes: number;
+  /** How many recently committed transaction hashes are remembered to reject replays early. */
+  cacheSize: number;
+}
+
+export interface AddResult extends CheckTxResponse {
+  hash: Uint8Array;
+}
+
+interface Entry {
+  hash: Uint8Array;
+  key: string;
+  bytes: Uint8Array;
+  sender: string;
+  nonce: number;
+  gasPrice: bigint;
+  gasWanted: number;
+  seq: number;
+}
+
+interface Waiting {
+  tx: Uint8Array;
+  hash: Uint8Array;
+  resolve: (result: AddResult) => void;
+  reject: (err: unknown) => void;
+}
+
+function rejection(hash: Uint8Array, code: number, log: string): AddResult {
+  return { hash, code, codespace: CODESPACE, log, gasWanted: 0 };
+}
+
+export class Mempool {
+  private readonly byHash = new Map<string, Entry>();
+  /** Each sender's pending transactions, in nonce order (contiguous). */
+  private readonly bySender = new Map<string, Entry[]>();
+  private readonly committed = new Set<string>();
+  private bytes = 0;
+  private seq = 0;
+  private waiting: Waiting[] = [];
+  private flushScheduled = false;
+  /** Serialises CheckTx with commits: the app's check state must not move under a running batch. */
+  readonly lock = new Mutex();
+
+  constructor(
+    private readonly app: MempoolApp,
+    private readonly limits: MempoolLimits,
+    private readonly precheck: (txs: readonly Uint8Array[]) => Promise<void> = async () => {},
+  ) {}
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  has(hash: Uint8Array): boolean {
+    return this.byHash.has(bytesKey(hash));
+  }
+
+  /** Pending transactions in reap order (for RPC listings). */
+  list(limit: number): Uint8Array[] {
+    return this.reap(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, limit);
+  }
+
+  add(tx: Uint8Array): Promise<AddResult> {
+    const hash = txHash(tx);
+    const early = this.quickReject(tx, hash);
+    if (early) return Promise.resolve(early);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ tx, hash, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private quickReject(tx: Uint8Array, hash: Uint8Array): AddResult | null {
+    if (tx.length > this.limits.maxTxBytes) {
+      return rejection(hash, TxCode.TX_TOO_LARGE, `transaction is ${tx.length} bytes, the limit is ${this.limits.maxTxBytes}`);
+    }
+    const key = bytesKey(hash);
+    if (this.byHash.has(key)) return rejection(hash, TxCode.TX_ALREADY_KNOWN, 'transaction is already in the mempool');
+    if (this.committed.has(key)) return rejection(hash, TxCode.TX_ALREADY_KNOWN, 'transaction was already committed');
+    if (this.byHash.size >= this.limits.maxTxs || this.bytes + tx.length > this.limits.maxBytes) {
+      return rejection(hash, TxCode.MEMPOOL_FULL, `mempool is full (${this.byHash.size} transactions, ${this.bytes} bytes); try again after the next block`);
+    }
+    return null;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    try {
+      await this.precheck(batch.map((w) => w.tx));
+      await this.lock.runExclusive(() => {
+        for (const w of batch) w.resolve(this.admit(w.tx, w.hash));
+      });
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+
+  private admit(tx: Uint8Array, hash: Uint8Array): AddResult {
+    const early = this.quickReject(tx, hash);
+    if (early) return early;
+    const res = this.app.checkTx(tx, 'new');
+    if (res.code !== TxCode.OK) return { ...res, hash };
+    this.insert(tx, hash, res);
+    return { ...res, hash };
+  }
+
+  private insert(tx: Uint8Array, hash: Uint8Array, res: CheckTxResponse): void {
+    const sender = bytesKey(res.sender as Uint8Array);
+    const entry: Entry = {
+      hash,
+      key: bytesKey(hash),
+      bytes: tx,
+      sender,
+      nonce: res.nonce as number,
+      gasPrice: res.gasPrice as bigint,
+      gasWanted: res.gasWanted,
+      seq: this.seq++,
+    };
+    this.byHash.set(entry.key, entry);
+    const queue = this.bySender.get(sender);
+    if (queue) queue.push(entry);
+    else this.bySender.set(sender, [entry]);
+    this.bytes += tx.length;
+  }
+
+  /**
+   * Transactions for a proposal: highest gas price first across senders, each sender's in
+   * nonce order, within the byte and gas budgets (gas counted as each transaction's limit).
+   */
+  reap(maxBytes: number, maxGas: number, maxTxs = Number.MAX_SAFE_INTEGER): Uint8Array[] {
+    const heads = new TxHeap<{ gasPrice: bigint; seq: number; queue: Entry[]; at: number }>();
+    for (const queue of this.bySender.values()) {
+      const first = queue[0];
+      if (first) heads.push({ gasPrice: first.gasPrice, seq: first.seq, queue, at: 0 });
+    }
+    const out: Uint8Array[] = [];
+    let bytes = 0;
+    let gas = 0;
+    while (out.length < maxTxs) {
+      const head = heads.pop();
+      if (!head) break;
+      const entry = head.queue[head.at] as Entry;
+      // A transaction that does not fit ends its sender's run: later nonces would be unexecutable.
+      if (bytes + entry.bytes.length > maxBytes || gas + entry.gasWanted > maxGas) continue;
+      out.push(entry.bytes);
+      bytes += entry.bytes.length;
+      gas += entry.gasWanted;
+      const next = head.queue[head.at + 1];
+      if (next) heads.push({ gasPrice: next.gasPrice, seq: next.seq, queue: head.queue, at: head.at + 1 });
+    }
+    return out;
+  }
+
+  /**
+   * After a block is committed (the caller holds `lock` and the app has reset its check
+   * state): drop the block's transactions, then re-run CheckTx on the rest in each sender's
+   * nonce order. A transaction whose nonce is already used goes alone; one failing for any
+   * other reason takes the same sender's later transactions with it (they could not run).
+   */
+  updateLocked(committedHashes: readonly Uint8Array[]): { removed: number; evicted: number } {
+    let removed = 0;
+    for (const hash of committedHashes) {
+      const key = bytesKey(hash);
+      this.remember(key);
+      if (this.byHash.has(key)) {
+        this.removeEntry(key);
+        removed++;
+      }
+    }
+    let evicted = 0;
+    for (const [sender, queue] of [...this.bySender]) {
+      const kept: Entry[] = [];
+      let broken = false;
+      for (const entry of queue) {
+        const code = broken ? -1 : this.app.checkTx(entry.bytes, 'recheck').code;
+        if (code === TxCode.OK) {
+          kept.push(entry);
+          continue;
+        }
+        // A nonce used by another transaction is merely stale; any other failure leaves a gap.
+        if (code !== TxCode.NONCE_TOO_LOW) broken = true;
+        this.byHash.delete(entry.key);
+        this.bytes -= entry.bytes.length;
+        evicted++;
+      }
+      if (kept.length === 0) this.bySender.delete(sender);
+      else this.bySender.set(sender, kept);
+    }
+    return { removed, evicted };
+  }
+
+  private removeEntry(key: string): void {
+    const entry = this.byHash.get(key);
+    if (!entry) return;
+    this.byHash.delete(key);
+    this.bytes -= entry.bytes.length;
+    const queue = this.bySender.get(entry.sender);
+    if (!queue) return;
+    const i = queue.indexOf(entry);
+    if (i >= 0) queue.splice(i, 1);
+    if (queue.length === 0) this.bySender.delete(entry.sender);
+  }
+
+  private remember(key: string): void {
+    if (this.limits.cacheSize === 0) return;
+    if (this.committed.size >= this.limits.cacheSize) {
+      const oldest = this.committed.values().next();
+      if (!oldest.done) this.committed.delete(oldest.value);
+    }
+    this.committed.add(key);
+  }
+}

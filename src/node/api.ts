@@ -1,0 +1,72 @@
+/** The narrow interface through which the RPC server sees a node. */
+import type { Block } from '../codec/block.js';
+import type { Commit } from '../codec/vote.js';
+import type { ConsensusParams } from '../codec/params.js';
+import type { QueryRequest, QueryResponse } from '../app/abci.js';
+import type { AppParams } from '../app/params.js';
+import type { ValidatorSet } from '../consensus/validator-set.js';
+import type { AddResult } from '../mempool/mempool.js';
+import type { BlockResults, TxRecord } from '../store/records.js';
+import type { EventBus } from './event-bus.js';
+import type { GenesisDoc } from './genesis.js';
+
+export interface NodeStatus {
+  moniker: string;
+  chainId: string;
+  version: string;
+  latestBlockHeight: number;
+  latestBlockHash: Uint8Array;
+  latestAppHash: Uint8Array;
+  latestBlockTime: number;
+  earliestBlockHeight: number;
+  validator: { address: Uint8Array; publicKey: Uint8Array; power: number } | null;
+}
+
+export interface ConsensusPosition {
+  height: number;
+  round: number;
+  step: string;
+}
+
+export interface StoredBlock {
+  block: Block;
+  hash: Uint8Array;
+  size: number;
+}
+
+export interface AccountView {
+  address: Uint8Array;
+  balance: bigint;
+  nonce: number;
+  /** The next nonce counting transactions waiting in the mempool (latest height only). */
+  pendingNonce: number;
+  /** The state version answered: block height (0 = genesis state). */
+  height: number;
+  /** With a proof: verify it against the app hash of the header at height + 1. */
+  proof?: { proof: Uint8Array; key: Uint8Array; value: Uint8Array | undefined };
+}
+
+export interface ChainParams {
+  app: AppParams;
+  consensus: ConsensusParams;
+}
+
+export interface NodeApi {
+  readonly events: EventBus;
+  readonly genesis: GenesisDoc;
+  status(): NodeStatus;
+  consensusPosition(): ConsensusPosition;
+  /** The newest block when height is undefined. */
+  block(height?: number): Promise<StoredBlock | undefined>;
+  blockByHash(hash: Uint8Array): Promise<StoredBlock | undefined>;
+  blockResults(height?: number): Promise<BlockResults | undefined>;
+  commit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined>;
+  validators(height?: number): Promise<{ height: number; set: ValidatorSet } | undefined>;
+  tx(hash: Uint8Array): Promise<TxRecord | undefined>;
+  broadcastTx(tx: Uint8Array): Promise<AddResult>;
+  query(request: QueryRequest): QueryResponse;
+  /** Throws a CmtError when the height is not available. */
+  account(address: Uint8Array, height: number, prove: boolean): AccountView;
+  params(): ChainParams;
+  mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] };
+}

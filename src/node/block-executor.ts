@@ -1,0 +1,181 @@
+/**
+ * Builds, validates and applies blocks (CometBFT's BlockExecutor). Applying follows an order
+ * that a crash at any point leaves recoverable by the handshake on restart:
+ *   block saved (by the caller, fsync) -> FinalizeBlock -> results and tx index saved ->
+ *   app Commit (its state version) -> chain state saved (fsync).
+ */
+import { BLOCK_VERSION, commitHash, dataHash, EMPTY_COMMIT, encodeBlock, evidenceHash, headerHash, type Block, type BlockHeader } from '../codec/block.js';
+import { bytesEqual } from '../codec/bytes.js';
+import { consensusParamsHash } from '../codec/params.js';
+import { txHash } from '../codec/tx.js';
+import { COMMIT_FLAG_COMMIT, type Commit } from '../codec/vote.js';
+import { formatAddress } from '../crypto/address.js';
+import { verifyCommit } from '../consensus/commit.js';
+import type { Application, FinalizeBlockResponse, VoteInfo } from '../app/abci.js';
+import type { BlockStore } from '../store/block-store.js';
+import type { Mempool } from '../mempool/mempool.js';
+import { encodeChainState, nextChainState, type ChainState } from './chain-state.js';
+
+/** How far ahead of our clock a proposed block time may be. */
+export const MAX_CLOCK_DRIFT_MS = 10_000;
+
+export interface ProposalBlock {
+  block: Block;
+  bytes: Uint8Array;
+  hash: Uint8Array;
+}
+
+export interface AppliedBlock {
+  state: ChainState;
+  response: FinalizeBlockResponse;
+}
+
+export class BlockExecutor {
+  constructor(
+    private readonly app: Application,
+    private readonly blockStore: BlockStore,
+    private readonly mempool: Mempool,
+  ) {}
+
+  async createProposalBlock(state: ChainState, lastCommit: Commit | null, proposer: Uint8Array, now: number): Promise<ProposalBlock> {
+    const height = state.lastBlockHeight + 1;
+    const params = state.consensusParams;
+    // Room for the header and the last commit: about 200 bytes per validator signature.
+    const overhead = 1024 + 200 * state.validators.size;
+    const candidates = this.mempool.reap(params.blockMaxBytes - overhead, params.blockMaxGas);
+    const time = Math.max(now, state.lastBlockTime + 1);
+    const txs = await this.app.prepareProposal({ height, time, proposerAddress: proposer, txs: candidates, maxTxBytes: params.blockMaxBytes - overhead });
+    const commit = height === state.initialHeight ? EMPTY_COMMIT : (lastCommit ?? EMPTY_COMMIT);
+    const header: BlockHeader = {
+      version: BLOCK_VERSION,
+      chainId: state.chainId,
+      height,
+      time,
+      lastBlockHash: state.lastBlockHash,
+      lastCommitHash: commitHash(commit),
+      dataHash: dataHash(txs),
+      validatorsHash: state.validators.hash(),
+      nextValidatorsHash: state.nextValidators.hash(),
+      consensusParamsHash: consensusParamsHash(params),
+      appHash: state.appHash,
+      lastResultsHash: state.lastResultsHash,
+      evidenceHash: evidenceHash([]),
+      proposerAddress: proposer,
+    };
+    const block: Block = { header, txs, evidence: [], lastCommit: commit };
+    return { block, bytes: encodeBlock(block), hash: headerHash(header) };
+  }
+
+  /** Returns why `block` is not a valid next block, or null. The app's ProcessProposal has the last word. */
+  async validateBlock(state: ChainState, block: Block, size: number, now: number): Promise<string | null> {
+    const reason = validateHeader(state, block, size, now);
+    if (reason) return reason;
+    const h = block.header;
+    const verdict = await this.app.processProposal({ height: h.height, time: h.time, proposerAddress: h.proposerAddress, txs: block.txs, hash: headerHash(h) });
+    return verdict.accept ? null : `rejected by the application: ${verdict.reason}`;
+  }
+
+  /** Executes a decided block already in the block store and returns the next chain state. */
+  async applyBlock(state: ChainState, block: Block, hash: Uint8Array): Promise<AppliedBlock> {
+    const response = await this.finalize(state, block, hash);
+    await this.saveResults(block, response);
+    await this.app.commit();
+    const next = this.advance(state, block, hash, response);
+    await this.persistState(state, next);
+    return { state: next, response };
+  }
+
+  /** Saves the chain state, and a validator-set checkpoint where the set changes. */
+  async persistState(previous: ChainState, next: ChainState): Promise<void> {
+    if (next.lastHeightValidatorsChanged !== previous.lastHeightValidatorsChanged) {
+      await this.blockStore.saveValidatorCheckpoint(next.lastHeightValidatorsChanged, next.nextValidators.encode());
+    }
+    await this.blockStore.saveChainState(encodeChainState(next));
+  }
+
+  async finalize(state: ChainState, block: Block, hash: Uint8Array): Promise<FinalizeBlockResponse> {
+    const h = block.header;
+    const response = await this.app.finalizeBlock({
+      height: h.height,
+      time: h.time,
+      hash,
+      proposerAddress: h.proposerAddress,
+      txs: block.txs,
+      decidedLastCommit: decidedLastCommit(state, block.lastCommit),
+      misbehavior: block.evidence,
+    });
+    if (response.txResults.length !== block.txs.length) throw new Error(`application returned ${response.txResults.length} results for ${block.txs.length} transactions`);
+    return response;
+  }
+
+  async saveResults(block: Block, response: FinalizeBlockResponse): Promise<void> {
+    await this.blockStore.saveResults(
+      {
+        height: block.header.height,
+        txResults: response.txResults,
+        events: response.events,
+        validatorUpdates: response.validatorUpdates,
+        consensusParamUpdates: response.consensusParamUpdates ? [response.consensusParamUpdates] : [],
+        appHash: response.appHash,
+      },
+      block.txs,
+      block.txs.map((tx) => txHash(tx)),
+    );
+  }
+
+  advance(state: ChainState, block: Block, hash: Uint8Array, response: FinalizeBlockResponse): ChainState {
+    return nextChainState(state, {
+      height: block.header.height,
+      hash,
+      time: block.header.time,
+      txResults: response.txResults,
+      validatorUpdates: response.validatorUpdates,
+      consensusParamUpdates: response.consensusParamUpdates,
+      appHash: response.appHash,
+    });
+  }
+}
+
+function decidedLastCommit(state: ChainState, commit: Commit): { round: number; votes: VoteInfo[] } {
+  const vals = state.lastValidators;
+  if (!vals) return { round: 0, votes: [] };
+  return {
+    round: commit.round,
+    votes: vals.validators.map((v, i) => ({ validatorAddress: v.address, power: v.power, signedLastBlock: commit.signatures[i]?.flag === COMMIT_FLAG_COMMIT })),
+  };
+}
+
+/** CometBFT's state.ValidateBlock: everything the header must agree on with our chain state. */
+export function validateHeader(state: ChainState, block: Block, size: number, now: number): string | null {
+  const h = block.header;
+  const height = state.lastBlockHeight + 1;
+  if (h.version !== BLOCK_VERSION) return `block version ${h.version}, expected ${BLOCK_VERSION}`;
+  if (h.chainId !== state.chainId) return `chain id "${h.chainId}", expected "${state.chainId}"`;
+  if (h.height !== height) return `height ${h.height}, expected ${height}`;
+  if (size > state.consensusParams.blockMaxBytes) return `block is ${size} bytes, the limit is ${state.consensusParams.blockMaxBytes}`;
+  if (!bytesEqual(h.lastBlockHash, state.lastBlockHash)) return 'wrong last block hash';
+  if (!bytesEqual(h.lastCommitHash, commitHash(block.lastCommit))) return 'last commit hash does not match the last commit';
+  if (!bytesEqual(h.dataHash, dataHash(block.txs))) return 'data hash does not match the transactions';
+  if (!bytesEqual(h.validatorsHash, state.validators.hash())) return 'wrong validators hash';
+  if (!bytesEqual(h.nextValidatorsHash, state.nextValidators.hash())) return 'wrong next validators hash';
+  if (!bytesEqual(h.consensusParamsHash, consensusParamsHash(state.consensusParams))) return 'wrong consensus params hash';
+  if (!bytesEqual(h.appHash, state.appHash)) return 'wrong app hash';
+  if (!bytesEqual(h.lastResultsHash, state.lastResultsHash)) return 'wrong last results hash';
+  if (!bytesEqual(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash does not match the evidence';
+  if (block.evidence.length > 0) return 'evidence is not accepted yet';
+  if (state.validators.indexOf(h.proposerAddress) < 0) return `proposer ${formatAddress(h.proposerAddress)} is not a validator`;
+  if (h.height === state.initialHeight) {
+    if (block.lastCommit.signatures.length > 0 || block.lastCommit.height !== 0) return 'the first block must carry an empty last commit';
+    if (h.time < state.lastBlockTime) return 'block time is before genesis time';
+  } else {
+    if (h.time <= state.lastBlockTime) return 'block time is not after the previous block';
+    if (!state.lastValidators) return 'no validator set for the previous height';
+    try {
+      verifyCommit(state.chainId, state.lastValidators, height - 1, state.lastBlockHash, block.lastCommit);
+    } catch (err) {
+      return `invalid last commit: ${(err as Error).message}`;
+    }
+  }
+  if (h.time > now + MAX_CLOCK_DRIFT_MS) return `block time is more than ${MAX_CLOCK_DRIFT_MS} ms ahead of this node's clock`;
+  return null;
+}

@@ -1,0 +1,141 @@
+/** The node's own settings (`config/config.json`): ports, limits, retention. Not consensus-critical. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { CmtError } from '../codec/errors.js';
+
+export class InvalidConfigError extends CmtError {
+  constructor(source: string, message: string) {
+    super('INVALID_CONFIG', `${source}: ${message}`);
+  }
+}
+
+export interface NodeConfig {
+  moniker: string;
+  rpc: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    maxBatchRequests: number;
+    maxSubscriptionsPerClient: number;
+    timeoutBroadcastTxCommitMs: number;
+  };
+  mempool: {
+    maxTxs: number;
+    maxBytes: number;
+    cacheSize: number;
+  };
+  state: {
+    /** Past state versions kept for queries; 0 keeps all. */
+    keepRecent: number;
+  };
+  /** Threads for signature checks; 0 = one less than the cores. */
+  verifierThreads: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+}
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  moniker: 'cmt-node',
+  rpc: {
+    host: '127.0.0.1',
+    port: 26657,
+    maxBodyBytes: 10 * 1024 * 1024,
+    maxBatchRequests: 2000,
+    maxSubscriptionsPerClient: 100,
+    timeoutBroadcastTxCommitMs: 10_000,
+  },
+  mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
+  state: { keepRecent: 100 },
+  verifierThreads: 0,
+  logLevel: 'info',
+};
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+type Json = Record<string, unknown>;
+
+function section(json: Json, name: string, source: string): Json {
+  const value = json[name];
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidConfigError(source, `"${name}" must be an object`);
+  return value as Json;
+}
+
+function int(obj: Json, key: string, fallback: number, source: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const v = obj[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw new InvalidConfigError(source, `${key} must be an integer in [${min}, ${max}]`);
+  return v;
+}
+
+/** Parses the JSON form (snake_case keys); missing keys take defaults, unknown keys are rejected. */
+export function parseConfig(json: unknown, source = 'config'): NodeConfig {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
+  const root = json as Json;
+  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'verifier_threads', 'log_level']);
+  for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
+  const rpc = section(root, 'rpc', source);
+  const mempool = section(root, 'mempool', source);
+  const state = section(root, 'state', source);
+  const d = DEFAULT_CONFIG;
+  const logLevel = root.log_level ?? d.logLevel;
+  if (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(source, `log_level must be one of ${LOG_LEVELS.join(', ')}`);
+  const host = rpc.host ?? d.rpc.host;
+  if (typeof host !== 'string') throw new InvalidConfigError(source, 'rpc.host must be a string');
+  return {
+    moniker: typeof root.moniker === 'string' ? root.moniker : d.moniker,
+    rpc: {
+      host,
+      port: int(rpc, 'port', d.rpc.port, source, 0, 65535),
+      maxBodyBytes: int(rpc, 'max_body_bytes', d.rpc.maxBodyBytes, source, 1024),
+      maxBatchRequests: int(rpc, 'max_batch_requests', d.rpc.maxBatchRequests, source, 1),
+      maxSubscriptionsPerClient: int(rpc, 'max_subscriptions_per_client', d.rpc.maxSubscriptionsPerClient, source, 1),
+      timeoutBroadcastTxCommitMs: int(rpc, 'timeout_broadcast_tx_commit_ms', d.rpc.timeoutBroadcastTxCommitMs, source, 1),
+    },
+    mempool: {
+      maxTxs: int(mempool, 'max_txs', d.mempool.maxTxs, source, 1),
+      maxBytes: int(mempool, 'max_bytes', d.mempool.maxBytes, source, 1),
+      cacheSize: int(mempool, 'cache_size', d.mempool.cacheSize, source, 0),
+    },
+    state: { keepRecent: int(state, 'keep_recent', d.state.keepRecent, source, 0) },
+    verifierThreads: int(root, 'verifier_threads', d.verifierThreads, source, 0, 256),
+    logLevel: logLevel as NodeConfig['logLevel'],
+  };
+}
+
+export function configToJson(config: NodeConfig): Json {
+  return {
+    moniker: config.moniker,
+    rpc: {
+      host: config.rpc.host,
+      port: config.rpc.port,
+      max_body_bytes: config.rpc.maxBodyBytes,
+      max_batch_requests: config.rpc.maxBatchRequests,
+      max_subscriptions_per_client: config.rpc.maxSubscriptionsPerClient,
+      timeout_broadcast_tx_commit_ms: config.rpc.timeoutBroadcastTxCommitMs,
+    },
+    mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
+    state: { keep_recent: config.state.keepRecent },
+    verifier_threads: config.verifierThreads,
+    log_level: config.logLevel,
+  };
+}
+
+export async function readConfigFile(path: string): Promise<NodeConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_CONFIG;
+    throw new InvalidConfigError(path, `cannot read (${(err as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidConfigError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  return parseConfig(json, path);
+}
+
+export async function writeConfigFile(path: string, config: NodeConfig): Promise<void> {
+  await writeFile(path, JSON.stringify(configToJson(config), null, 2) + '\n');
+}

@@ -1,0 +1,251 @@
+/**
+ * Drives the pure consensus core with real time: one event at a time goes into `step`, and
+ * each effect it returns is carried out here — timers, signing (through the PrivValidator's
+ * double-sign guard), broadcasting, asking the app to build or check a block, and applying
+ * decided blocks. Answers to asynchronous effects come back as new events.
+ */
+import { decodeBlock, type Block } from '../codec/block.js';
+import { toHex } from '../codec/bytes.js';
+import { txHash } from '../codec/tx.js';
+import { PRECOMMIT, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
+import { createConsensusState, step, type ConsensusState } from '../consensus/index.js';
+import type { ConsensusEffect, ConsensusEvent } from '../consensus/types.js';
+import type { Mempool } from '../mempool/mempool.js';
+import type { BlockExecutor } from './block-executor.js';
+import type { ChainState } from './chain-state.js';
+import type { EventBus } from './event-bus.js';
+import type { Logger } from './logger.js';
+import { DoubleSignError, SIGN_STEP_PRECOMMIT, SIGN_STEP_PREVOTE, SIGN_STEP_PROPOSAL, type PrivValidator } from './priv-validator.js';
+import type { BlockStore } from '../store/block-store.js';
+
+/** Where signed consensus messages go; the single-node chain has no peers, the p2p layer plugs in here. */
+export interface ConsensusBroadcaster {
+  proposal(proposal: Proposal, block: Uint8Array): void;
+  vote(vote: Vote): void;
+}
+
+export const NO_PEERS: ConsensusBroadcaster = { proposal() {}, vote() {} };
+
+export interface ConsensusDriverDeps {
+  privValidator: PrivValidator | null;
+  executor: BlockExecutor;
+  blockStore: BlockStore;
+  mempool: Mempool;
+  events: EventBus;
+  logger: Logger;
+  broadcast?: ConsensusBroadcaster;
+  now?: () => number;
+  /** Called once if applying a block fails: the node cannot go on safely and must stop. */
+  onFatal: (err: unknown) => void;
+}
+
+export class ConsensusDriver {
+  private core: ConsensusState;
+  private chain: ChainState;
+  private readonly queue: ConsensusEvent[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private pumping = false;
+  private stopped = true;
+  private decidedAt = 0;
+  private readonly now: () => number;
+  private readonly broadcast: ConsensusBroadcaster;
+
+  constructor(
+    private readonly deps: ConsensusDriverDeps,
+    chainState: ChainState,
+  ) {
+    this.chain = chainState;
+    this.now = deps.now ?? Date.now;
+    this.broadcast = deps.broadcast ?? NO_PEERS;
+    this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null });
+  }
+
+  get chainState(): ChainState {
+    return this.chain;
+  }
+
+  get consensusState(): ConsensusState {
+    return this.core;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const last = this.chain.lastBlockHeight;
+    const lastCommit = last >= this.chain.initialHeight ? ((await this.deps.blockStore.loadSeenCommit(last)) ?? null) : null;
+    this.decidedAt = this.now();
+    this.enqueue({
+      type: 'startHeight',
+      height: last + 1,
+      validators: this.chain.validators,
+      timeouts: this.chain.consensusParams.timeouts,
+      lastValidators: this.chain.lastValidators,
+      lastCommit,
+    });
+  }
+
+  /** Stops taking events, cancels timers and waits for a block being applied to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.queue.length = 0;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Feeds an event from outside (the p2p layer, after it verified signatures). */
+  enqueue(event: ConsensusEvent): void {
+    if (this.stopped) return;
+    this.queue.push(event);
+    if (!this.pumping) this.pump();
+  }
+
+  private pump(): void {
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const event = this.queue.shift() as ConsensusEvent;
+        for (const effect of step(this.core, event)) this.perform(effect);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    const guarded = work.catch((err: unknown) => this.fail(err));
+    this.inFlight.add(guarded);
+    void guarded.finally(() => this.inFlight.delete(guarded));
+  }
+
+  private fail(err: unknown): void {
+    if (this.stopped) return;
+    this.deps.logger.fatal({ err }, 'consensus cannot continue');
+    this.stopped = true;
+    this.deps.onFatal(err);
+  }
+
+  private perform(effect: ConsensusEffect): void {
+    switch (effect.type) {
+      case 'scheduleTimeout': {
+        // The commit pause counts from the decision, not from the end of applying the block.
+        const elapsed = effect.step === 'commit' ? this.now() - this.decidedAt : 0;
+        const delay = Math.max(0, effect.durationMs - elapsed);
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.enqueue({ type: 'timeout', height: effect.height, round: effect.round, step: effect.step });
+        }, delay);
+        this.timers.add(timer);
+        return;
+      }
+      case 'buildProposal':
+        this.track(this.buildProposal(effect));
+        return;
+      case 'signProposal':
+        this.track(this.signProposal(effect));
+        return;
+      case 'signVote':
+        this.track(this.signVote(effect));
+        return;
+      case 'validateProposal':
+        this.track(this.validateProposal(effect));
+        return;
+      case 'decide':
+        this.track(this.decide(effect));
+        return;
+      case 'equivocation':
+        this.deps.logger.warn(
+          { validator: toHex(effect.voteA.validatorAddress), height: effect.voteA.height, round: effect.voteA.round },
+          'validator signed two different votes',
+        );
+        return;
+    }
+  }
+
+  private async buildProposal(effect: Extract<ConsensusEffect, { type: 'buildProposal' }>): Promise<void> {
+    const self = this.deps.privValidator;
+    if (!self) return;
+    const built = await this.deps.executor.createProposalBlock(this.chain, effect.lastCommit, self.address, this.now());
+    this.enqueue({ type: 'proposalBuilt', height: effect.height, round: effect.round, block: built.bytes, blockHash: built.hash });
+  }
+
+  private async signProposal(effect: Extract<ConsensusEffect, { type: 'signProposal' }>): Promise<void> {
+    const self = this.deps.privValidator;
+    if (!self) return;
+    const unsigned = { height: effect.height, round: effect.round, polRound: effect.polRound, blockHash: effect.blockHash };
+    const signature = await this.signSafely(() => self.sign(effect.height, effect.round, SIGN_STEP_PROPOSAL, proposalSignBytes(this.chain.chainId, unsigned)));
+    if (!signature) return;
+    const proposal: Proposal = { ...unsigned, signature };
+    this.broadcast.proposal(proposal, effect.block);
+    this.enqueue({ type: 'proposal', proposal, block: effect.block });
+  }
+
+  private async signVote(effect: Extract<ConsensusEffect, { type: 'signVote' }>): Promise<void> {
+    const self = this.deps.privValidator;
+    if (!self) return;
+    const index = this.chain.validators.indexOf(self.address);
+    if (index < 0 || effect.height !== this.chain.lastBlockHeight + 1) return;
+    const unsigned = { type: effect.voteType, height: effect.height, round: effect.round, blockHash: effect.blockHash };
+    const signStep = effect.voteType === PRECOMMIT ? SIGN_STEP_PRECOMMIT : SIGN_STEP_PREVOTE;
+    const signature = await this.signSafely(() => self.sign(effect.height, effect.round, signStep, voteSignBytes(this.chain.chainId, unsigned)));
+    if (!signature) return;
+    const vote: Vote = { ...unsigned, validatorAddress: self.address, validatorIndex: index, signature };
+    this.broadcast.vote(vote);
+    this.enqueue({ type: 'vote', vote });
+  }
+
+  /** A refused signature is logged and dropped: not signing is always safe. */
+  private async signSafely(sign: () => Promise<Uint8Array>): Promise<Uint8Array | null> {
+    try {
+      return await sign();
+    } catch (err) {
+      if (err instanceof DoubleSignError) {
+        this.deps.logger.error({ err: err.message }, 'refused to sign');
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  private async validateProposal(effect: Extract<ConsensusEffect, { type: 'validateProposal' }>): Promise<void> {
+    let reason: string | null;
+    let block: Block | undefined;
+    try {
+      block = decodeBlock(effect.block);
+    } catch (err) {
+      reason = `undecodable block: ${(err as Error).message}`;
+    }
+    if (block) reason = await this.deps.executor.validateBlock(this.chain, block, effect.block.length, this.now());
+    else reason ??= 'undecodable block';
+    if (reason) this.deps.logger.warn({ height: effect.height, round: effect.round, reason }, 'rejected a proposed block');
+    this.enqueue({ type: 'proposalValidated', height: effect.height, round: effect.round, blockHash: effect.blockHash, valid: reason === null });
+  }
+
+  private async decide(effect: Extract<ConsensusEffect, { type: 'decide' }>): Promise<void> {
+    this.decidedAt = this.now();
+    const block = decodeBlock(effect.block);
+    const { blockStore, executor, mempool, events, logger } = this.deps;
+    await blockStore.saveBlock(block, effect.block, effect.blockHash, effect.commit);
+    const txHashes = block.txs.map((tx) => txHash(tx));
+    const previous = this.chain;
+    const applied = await mempool.lock.runExclusive(async () => {
+      const result = await executor.applyBlock(previous, block, effect.blockHash);
+      mempool.updateLocked(txHashes);
+      return result;
+    });
+    this.chain = applied.state;
+    events.publishBlock({ block, hash: effect.blockHash, response: applied.response }, txHashes);
+    logger.info(
+      { height: block.header.height, round: effect.round, txs: block.txs.length, hash: toHex(effect.blockHash).slice(0, 16), mempool: mempool.size },
+      'committed block',
+    );
+    this.enqueue({
+      type: 'startHeight',
+      height: this.chain.lastBlockHeight + 1,
+      validators: this.chain.validators,
+      timeouts: this.chain.consensusParams.timeouts,
+      lastValidators: this.chain.lastValidators,
+      lastCommit: effect.commit,
+    });
+  }
+}

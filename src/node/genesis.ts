@@ -1,0 +1,160 @@
+/**
+ * The genesis document (`config/genesis.json`), in the spirit of CometBFT's: chain id,
+ * time, initial validators, consensus parameters and the application's initial state.
+ */
+import { readFile } from 'node:fs/promises';
+import { fromHex, toHex } from '../codec/bytes.js';
+import { CmtError } from '../codec/errors.js';
+import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams } from '../codec/params.js';
+import { MAX_CHAIN_ID_LENGTH } from '../codec/tx.js';
+import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
+import { isValidPublicKey } from '../crypto/ed25519.js';
+
+export class InvalidGenesisFileError extends CmtError {
+  constructor(source: string, message: string) {
+    super('INVALID_GENESIS', `${source}: ${message}`);
+  }
+}
+
+export interface GenesisValidatorDoc {
+  name: string;
+  publicKey: Uint8Array;
+  power: number;
+}
+
+export interface GenesisDoc {
+  chainId: string;
+  /** ms since the Unix epoch. */
+  genesisTime: number;
+  initialHeight: number;
+  consensusParams: ConsensusParams;
+  validators: GenesisValidatorDoc[];
+  appState: unknown;
+}
+
+interface GenesisJson {
+  genesis_time: string;
+  chain_id: string;
+  initial_height: number;
+  consensus_params: {
+    block_max_bytes: number;
+    block_max_gas: number;
+    max_tx_bytes: number;
+    evidence_max_age_blocks: number;
+    timeouts: {
+      propose_ms: number;
+      propose_delta_ms: number;
+      prevote_ms: number;
+      prevote_delta_ms: number;
+      precommit_ms: number;
+      precommit_delta_ms: number;
+      commit_ms: number;
+    };
+  };
+  validators: { name: string; address: string; pub_key: string; power: number }[];
+  app_state: unknown;
+}
+
+export function genesisToJson(doc: GenesisDoc): GenesisJson {
+  const p = doc.consensusParams;
+  const t = p.timeouts;
+  return {
+    genesis_time: new Date(doc.genesisTime).toISOString(),
+    chain_id: doc.chainId,
+    initial_height: doc.initialHeight,
+    consensus_params: {
+      block_max_bytes: p.blockMaxBytes,
+      block_max_gas: p.blockMaxGas,
+      max_tx_bytes: p.maxTxBytes,
+      evidence_max_age_blocks: p.evidenceMaxAgeBlocks,
+      timeouts: {
+        propose_ms: t.propose,
+        propose_delta_ms: t.proposeDelta,
+        prevote_ms: t.prevote,
+        prevote_delta_ms: t.prevoteDelta,
+        precommit_ms: t.precommit,
+        precommit_delta_ms: t.precommitDelta,
+        commit_ms: t.commit,
+      },
+    },
+    validators: doc.validators.map((v) => ({
+      name: v.name,
+      address: formatAddress(addressFromPublicKey(v.publicKey)),
+      pub_key: toHex(v.publicKey),
+      power: v.power,
+    })),
+    app_state: doc.appState,
+  };
+}
+
+function positiveInt(value: unknown, what: string, source: string, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidGenesisFileError(source, `${what} must be a non-negative integer`);
+  }
+  return value;
+}
+
+export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
+  if (json === null || typeof json !== 'object') throw new InvalidGenesisFileError(source, 'not a JSON object');
+  const g = json as Partial<GenesisJson>;
+  if (typeof g.chain_id !== 'string' || g.chain_id.length === 0 || g.chain_id.length > MAX_CHAIN_ID_LENGTH || !/^[\x21-\x7e]+$/.test(g.chain_id)) {
+    throw new InvalidGenesisFileError(source, `chain_id must be 1-${MAX_CHAIN_ID_LENGTH} printable ASCII characters`);
+  }
+  const time = Date.parse(String(g.genesis_time));
+  if (!Number.isFinite(time) || time < 0) throw new InvalidGenesisFileError(source, 'genesis_time must be an ISO 8601 time');
+  const initialHeight = positiveInt(g.initial_height, 'initial_height', source, 1);
+  if (initialHeight < 1) throw new InvalidGenesisFileError(source, 'initial_height must be at least 1');
+  const cp = g.consensus_params;
+  const d = DEFAULT_CONSENSUS_PARAMS;
+  const t = cp?.timeouts;
+  const consensusParams: ConsensusParams = {
+    blockMaxBytes: positiveInt(cp?.block_max_bytes, 'consensus_params.block_max_bytes', source, d.blockMaxBytes),
+    blockMaxGas: positiveInt(cp?.block_max_gas, 'consensus_params.block_max_gas', source, d.blockMaxGas),
+    maxTxBytes: positiveInt(cp?.max_tx_bytes, 'consensus_params.max_tx_bytes', source, d.maxTxBytes),
+    evidenceMaxAgeBlocks: positiveInt(cp?.evidence_max_age_blocks, 'consensus_params.evidence_max_age_blocks', source, d.evidenceMaxAgeBlocks),
+    timeouts: {
+      propose: positiveInt(t?.propose_ms, 'timeouts.propose_ms', source, d.timeouts.propose),
+      proposeDelta: positiveInt(t?.propose_delta_ms, 'timeouts.propose_delta_ms', source, d.timeouts.proposeDelta),
+      prevote: positiveInt(t?.prevote_ms, 'timeouts.prevote_ms', source, d.timeouts.prevote),
+      prevoteDelta: positiveInt(t?.prevote_delta_ms, 'timeouts.prevote_delta_ms', source, d.timeouts.prevoteDelta),
+      precommit: positiveInt(t?.precommit_ms, 'timeouts.precommit_ms', source, d.timeouts.precommit),
+      precommitDelta: positiveInt(t?.precommit_delta_ms, 'timeouts.precommit_delta_ms', source, d.timeouts.precommitDelta),
+      commit: positiveInt(t?.commit_ms, 'timeouts.commit_ms', source, d.timeouts.commit),
+    },
+  };
+  if (consensusParams.maxTxBytes > consensusParams.blockMaxBytes) throw new InvalidGenesisFileError(source, 'max_tx_bytes exceeds block_max_bytes');
+  if (!Array.isArray(g.validators) || g.validators.length === 0) throw new InvalidGenesisFileError(source, 'validators must be a non-empty list');
+  const validators = g.validators.map((v, i) => {
+    let publicKey: Uint8Array;
+    try {
+      publicKey = fromHex(String(v?.pub_key));
+    } catch {
+      throw new InvalidGenesisFileError(source, `validators[${i}].pub_key is not hex`);
+    }
+    if (!isValidPublicKey(publicKey)) throw new InvalidGenesisFileError(source, `validators[${i}].pub_key is not a valid Ed25519 public key`);
+    const power = positiveInt(v?.power, `validators[${i}].power`, source);
+    if (power === 0) throw new InvalidGenesisFileError(source, `validators[${i}].power must be positive`);
+    if (v.address !== undefined && v.address.toLowerCase() !== formatAddress(addressFromPublicKey(publicKey))) {
+      throw new InvalidGenesisFileError(source, `validators[${i}].address does not match its pub_key`);
+    }
+    return { name: typeof v.name === 'string' ? v.name : `validator-${i}`, publicKey, power };
+  });
+  return { chainId: g.chain_id, genesisTime: time, initialHeight, consensusParams, validators, appState: g.app_state ?? {} };
+}
+
+export async function readGenesisFile(path: string): Promise<GenesisDoc> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InvalidGenesisFileError(path, `cannot read (${(err as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidGenesisFileError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  return parseGenesis(json, path);
+}

@@ -1,0 +1,224 @@
+/**
+ * A full node: opens its home, checks and repairs its data (handshake), runs consensus,
+ * and answers the RPC server through NodeApi.
+ */
+import { access } from 'node:fs/promises';
+import { decodeBlock, headerHash } from '../codec/block.js';
+import { CmtError } from '../codec/errors.js';
+import { decode } from '../codec/schema.js';
+import { Account, EMPTY_ACCOUNT } from '../app/bank/accounts.js';
+import { decodeAppParams } from '../app/params.js';
+import type { QueryRequest, QueryResponse } from '../app/abci.js';
+import { CmtApp } from '../app/cmt-app.js';
+import { InlineVerifier, PoolVerifier, type BatchVerifier } from '../app/executor/signature-verifier.js';
+import { Mempool, type AddResult } from '../mempool/mempool.js';
+import { StateStore } from '../state/store.js';
+import { BlockStore } from '../store/block-store.js';
+import type { BlockResults, TxRecord } from '../store/records.js';
+import type { ValidatorSet } from '../consensus/validator-set.js';
+import type { AccountView, ChainParams, ConsensusPosition, NodeApi, NodeStatus, StoredBlock } from './api.js';
+import { BlockExecutor } from './block-executor.js';
+import { readConfigFile, type NodeConfig } from './config.js';
+import { ConsensusDriver } from './consensus-driver.js';
+import { EventBus } from './event-bus.js';
+import { readGenesisFile, type GenesisDoc } from './genesis.js';
+import { handshake } from './handshake.js';
+import { homePaths, type HomePaths } from './home.js';
+import { silentLogger, type Logger } from './logger.js';
+import { PrivValidator } from './priv-validator.js';
+import { validatorsAt } from './validator-history.js';
+import type { Commit } from '../codec/vote.js';
+
+export const NODE_VERSION = '0.1.0';
+
+export class HomeNotInitializedError extends CmtError {
+  constructor(home: string) {
+    super('HOME_NOT_INITIALIZED', `${home} has no config/genesis.json: run "cmt init --home ${home}" or "cmt devnet --home ${home}" first`);
+  }
+}
+
+export interface NodeOptions {
+  logger?: Logger;
+  /** Applied over config.json. */
+  configOverrides?: (config: NodeConfig) => NodeConfig;
+  /** Called when the node hits an error it cannot continue after (it has stopped consensus). */
+  onFatal?: (err: unknown) => void;
+}
+
+export class Node implements NodeApi {
+  readonly events = new EventBus();
+  private readonly driver: ConsensusDriver;
+
+  private constructor(
+    readonly paths: HomePaths,
+    readonly config: NodeConfig,
+    readonly genesis: GenesisDoc,
+    readonly logger: Logger,
+    private readonly stateStore: StateStore,
+    private readonly blockStore: BlockStore,
+    private readonly verifier: BatchVerifier,
+    readonly app: CmtApp,
+    readonly mempool: Mempool,
+    private readonly privValidator: PrivValidator | null,
+    executor: BlockExecutor,
+    chainState: Awaited<ReturnType<typeof handshake>>,
+    onFatal: (err: unknown) => void,
+  ) {
+    this.driver = new ConsensusDriver(
+      { privValidator, executor, blockStore, mempool, events: this.events, logger: logger.child({ module: 'consensus' }), onFatal },
+      chainState,
+    );
+  }
+
+  static async open(home: string, options: NodeOptions = {}): Promise<Node> {
+    const paths = homePaths(home);
+    try {
+      await access(paths.genesis);
+    } catch {
+      throw new HomeNotInitializedError(paths.root);
+    }
+    const fileConfig = await readConfigFile(paths.config);
+    const config = options.configOverrides ? options.configOverrides(fileConfig) : fileConfig;
+    const genesis = await readGenesisFile(paths.genesis);
+    const logger = options.logger ?? silentLogger();
+    const privValidator = await loadPrivValidator(paths);
+
+    const opened: { close(): Promise<void> }[] = [];
+    try {
+      const stateStore = await StateStore.open(paths.stateDb, { keepRecent: config.state.keepRecent });
+      opened.push(stateStore);
+      const blockStore = await BlockStore.open(paths.chainDb);
+      opened.push(blockStore);
+      const verifier: BatchVerifier = config.verifierThreads === 1 ? new InlineVerifier() : new PoolVerifier(config.verifierThreads || undefined);
+      opened.push(verifier);
+      const app = new CmtApp(stateStore, verifier);
+      const mempool = new Mempool(
+        app,
+        { ...config.mempool, maxTxBytes: genesis.consensusParams.maxTxBytes },
+        (txs) => app.verifySignatures(txs),
+      );
+      const executor = new BlockExecutor(app, blockStore, mempool);
+      const chainState = await handshake({ app, blockStore, executor, genesis, logger: logger.child({ module: 'handshake' }), dataDir: paths.data });
+      const onFatal = options.onFatal ?? (() => {});
+      return new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, onFatal);
+    } catch (err) {
+      for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.driver.start();
+    const s = this.driver.chainState;
+    this.logger.info({ chainId: s.chainId, height: s.lastBlockHeight, validator: this.privValidator !== null }, 'node started');
+  }
+
+  /** Stops consensus, lets a block being applied finish, and closes the databases. */
+  async stop(): Promise<void> {
+    await this.driver.stop();
+    await this.verifier.close();
+    await this.blockStore.close();
+    await this.stateStore.close();
+    this.logger.info('node stopped');
+  }
+
+  status(): NodeStatus {
+    const s = this.driver.chainState;
+    const self = this.privValidator ? s.validators.getByAddress(this.privValidator.address) : undefined;
+    return {
+      moniker: this.config.moniker,
+      chainId: s.chainId,
+      version: NODE_VERSION,
+      latestBlockHeight: s.lastBlockHeight,
+      latestBlockHash: s.lastBlockHash,
+      latestAppHash: s.appHash,
+      latestBlockTime: s.lastBlockTime,
+      earliestBlockHeight: this.blockStore.base,
+      validator: this.privValidator ? { address: this.privValidator.address, publicKey: this.privValidator.publicKey, power: self?.power ?? 0 } : null,
+    };
+  }
+
+  consensusPosition(): ConsensusPosition {
+    const c = this.driver.consensusState;
+    return { height: c.height, round: c.round, step: c.step };
+  }
+
+  async block(height?: number): Promise<StoredBlock | undefined> {
+    const h = height ?? this.blockStore.height;
+    const bytes = await this.blockStore.loadBlockBytes(h);
+    if (!bytes) return undefined;
+    const block = decodeBlock(bytes);
+    return { block, hash: headerHash(block.header), size: bytes.length };
+  }
+
+  async blockByHash(hash: Uint8Array): Promise<StoredBlock | undefined> {
+    const height = await this.blockStore.heightOfHash(hash);
+    return height === undefined ? undefined : this.block(height);
+  }
+
+  async blockResults(height?: number): Promise<BlockResults | undefined> {
+    return this.blockStore.loadResults(height ?? this.driver.chainState.lastBlockHeight);
+  }
+
+  async commit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined> {
+    const h = height ?? this.blockStore.height;
+    const block = await this.block(h);
+    if (!block) return undefined;
+    const next = await this.block(h + 1);
+    if (next) return { block, commit: next.block.lastCommit, canonical: true };
+    const seen = await this.blockStore.loadSeenCommit(h);
+    return seen ? { block, commit: seen, canonical: false } : undefined;
+  }
+
+  async validators(height?: number): Promise<{ height: number; set: ValidatorSet } | undefined> {
+    const s = this.driver.chainState;
+    const h = height ?? s.lastBlockHeight + 1;
+    const set = await validatorsAt(this.blockStore, s, h);
+    return set ? { height: h, set } : undefined;
+  }
+
+  tx(hash: Uint8Array): Promise<TxRecord | undefined> {
+    return this.blockStore.loadTx(hash);
+  }
+
+  broadcastTx(tx: Uint8Array): Promise<AddResult> {
+    return this.mempool.add(tx);
+  }
+
+  query(request: QueryRequest): QueryResponse {
+    return this.app.query(request);
+  }
+
+  account(address: Uint8Array, height: number, prove: boolean): AccountView {
+    const res = this.app.query({ path: '/account', data: address, height, prove });
+    if (res.code !== 0) throw new CmtError('QUERY_FAILED', res.log);
+    const account = res.value.length === 0 ? EMPTY_ACCOUNT : decode(Account, res.value, 'account');
+    const latest = res.height === this.driver.chainState.lastBlockHeight;
+    return {
+      address,
+      balance: account.balance,
+      nonce: account.nonce,
+      pendingNonce: latest ? this.app.pendingNonce(address) : account.nonce,
+      height: res.height,
+      ...(res.proof ? { proof: { proof: res.proof, key: res.key, value: res.value.length ? res.value : undefined } } : {}),
+    };
+  }
+
+  params(): ChainParams {
+    const res = this.app.query({ path: '/params', data: new Uint8Array(0), height: 0, prove: false });
+    return { app: decodeAppParams(res.value), consensus: this.driver.chainState.consensusParams };
+  }
+
+  mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] } {
+    return { count: this.mempool.size, bytes: this.mempool.sizeBytes, txs: this.mempool.list(limit) };
+  }
+}
+
+async function loadPrivValidator(paths: HomePaths): Promise<PrivValidator | null> {
+  try {
+    await access(paths.privValidatorKey);
+  } catch {
+    return null;
+  }
+  return PrivValidator.load(paths.privValidatorKey, paths.privValidatorState);
+}

@@ -1,0 +1,18 @@
+/** The validator set at any stored height: the newest checkpoint at or below it, advanced one height at a time. */
+import { ValidatorSet } from '../consensus/validator-set.js';
+import type { BlockStore } from '../store/block-store.js';
+import type { ChainState } from './chain-state.js';
+
+export async function validatorsAt(blockStore: BlockStore, state: ChainState, height: number): Promise<ValidatorSet | undefined> {
+  const current = state.lastBlockHeight + 1;
+  if (height === current) return state.validators;
+  if (height === current + 1) return state.nextValidators;
+  if (height === current - 1 && state.lastValidators) return state.lastValidators;
+  if (height < state.initialHeight || height > current + 1) return undefined;
+  const checkpoint = await blockStore.loadValidatorCheckpoint(height);
+  if (!checkpoint) return undefined;
+  let set = ValidatorSet.decode(checkpoint.set);
+  // One increment per height, exactly as the chain advanced (never several at once: rescaling could differ).
+  for (let h = checkpoint.height; h < height; h++) set = set.copyIncrementProposerPriority(1);
+  return set;
+}

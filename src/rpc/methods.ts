@@ -1,0 +1,254 @@
+/**
+ * Every RPC method, by name. The same table answers `GET /name?param=..`, JSON-RPC POSTs and
+ * WebSocket requests. Unknown names and bad parameters are errors with JSON-RPC codes.
+ */
+import { BlockHeader } from '../codec/block.js';
+import { to0x } from '../codec/bytes.js';
+import { encode } from '../codec/schema.js';
+import { Commit } from '../codec/vote.js';
+import { txHash } from '../codec/tx.js';
+import { formatAddress } from '../crypto/address.js';
+import type { NodeApi } from '../node/api.js';
+import { genesisToJson } from '../node/genesis.js';
+import { TimeoutError } from '../node/event-bus.js';
+import { RpcError, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
+import { optionalBool, optionalHeight, optionalInt, optionalString, requiredAddress, requiredHex, requiredTx, type Params } from './params.js';
+import {
+  base64,
+  blockResultsView,
+  blockView,
+  checkTxView,
+  commitView,
+  headerView,
+  hexUpper,
+  isoTime,
+  pubKeyView,
+  txResultView,
+  txView,
+  validatorsView,
+} from './views.js';
+
+export interface MethodContext {
+  api: NodeApi;
+  rpcAddress: string;
+  timeoutBroadcastTxCommitMs: number;
+}
+
+export type Method = (params: Params, ctx: MethodContext) => Promise<unknown>;
+
+async function blockAt(api: NodeApi, height: number | undefined) {
+  const found = await api.block(height);
+  if (!found) throw notFound(`block ${height ?? 'latest'} is not available (latest is ${api.status().latestBlockHeight})`);
+  return found;
+}
+
+export const METHODS: Record<string, Method> = {
+  async health() {
+    return {};
+  },
+
+  async status(_params, { api, rpcAddress }) {
+    const s = api.status();
+    const earliest = s.earliestBlockHeight > 0 ? await api.block(s.earliestBlockHeight) : undefined;
+    return {
+      node_info: {
+        network: s.chainId,
+        version: s.version,
+        moniker: s.moniker,
+        other: { tx_index: 'on', rpc_address: rpcAddress },
+      },
+      sync_info: {
+        latest_block_hash: hexUpper(s.latestBlockHash),
+        latest_app_hash: hexUpper(s.latestAppHash),
+        latest_block_height: String(s.latestBlockHeight),
+        latest_block_time: isoTime(s.latestBlockTime),
+        earliest_block_hash: earliest ? hexUpper(earliest.hash) : '',
+        earliest_block_height: String(s.earliestBlockHeight),
+        catching_up: false,
+      },
+      validator_info: s.validator
+        ? { address: formatAddress(s.validator.address), pub_key: pubKeyView(s.validator.publicKey), voting_power: String(s.validator.power) }
+        : null,
+    };
+  },
+
+  async genesis(_params, { api }) {
+    return { genesis: genesisToJson(api.genesis) };
+  },
+
+  async block(params, { api }) {
+    const found = await blockAt(api, optionalHeight(params));
+    return blockView(found.block, found.hash);
+  },
+
+  async block_by_hash(params, { api }) {
+    const hash = requiredHex(params, 'hash', 32);
+    const found = await api.blockByHash(hash);
+    if (!found) throw notFound(`no block with hash ${hexUpper(hash)}`);
+    return blockView(found.block, found.hash);
+  },
+
+  async block_results(params, { api }) {
+    const height = optionalHeight(params);
+    const results = await api.blockResults(height);
+    if (!results) throw notFound(`results of block ${height ?? 'latest'} are not available`);
+    return blockResultsView(results);
+  },
+
+  async commit(params, { api }) {
+    const height = optionalHeight(params);
+    const found = await api.commit(height);
+    if (!found) throw notFound(`commit ${height ?? 'latest'} is not available`);
+    return {
+      signed_header: { header: headerView(found.block.block.header), commit: commitView(found.commit) },
+      canonical: found.canonical,
+      // The canonical encodings, so a client can hash the header and check every signature itself.
+      raw_header: to0x(encode(BlockHeader, found.block.block.header)),
+      raw_commit: to0x(encode(Commit, found.commit)),
+    };
+  },
+
+  async validators(params, { api }) {
+    const height = optionalHeight(params);
+    const found = await api.validators(height);
+    if (!found) throw notFound(`validators of height ${height} are not available`);
+    const perPage = optionalInt(params, 'per_page', 100, 100) || 100;
+    const page = Math.max(1, optionalInt(params, 'page', 1, 1_000_000));
+    return validatorsView(found.height, found.set, { offset: (page - 1) * perPage, limit: perPage });
+  },
+
+  async consensus_state(_params, { api }) {
+    const p = api.consensusPosition();
+    return { round_state: { 'height/round/step': `${p.height}/${p.round}/${p.step}`, height: String(p.height), round: p.round, step: p.step } };
+  },
+
+  async tx(params, { api }) {
+    const hash = requiredHex(params, 'hash', 32);
+    const record = await api.tx(hash);
+    if (!record) throw notFound(`transaction ${hexUpper(hash)} is not in a committed block`);
+    return txView(hash, record);
+  },
+
+  async broadcast_tx_async(params, { api }) {
+    const tx = requiredTx(params);
+    const hash = txHash(tx);
+    // CometBFT's async mode answers before CheckTx; the outcome shows in the mempool or /tx.
+    void api.broadcastTx(tx).catch(() => undefined);
+    return { code: 0, data: '', log: '', codespace: '', hash: hexUpper(hash) };
+  },
+
+  async broadcast_tx_sync(params, { api }) {
+    const result = await api.broadcastTx(requiredTx(params));
+    return { code: result.code, data: '', log: result.log, codespace: result.codespace, hash: hexUpper(result.hash) };
+  },
+
+  async broadcast_tx_commit(params, { api, timeoutBroadcastTxCommitMs }) {
+    const tx = requiredTx(params);
+    const hash = txHash(tx);
+    // Listen before submitting, so a block committed in between cannot be missed.
+    const included = api.events.waitForTx(hash, timeoutBroadcastTxCommitMs);
+    included.catch(() => undefined);
+    const check = await api.broadcastTx(tx);
+    if (check.code !== 0) {
+      return { check_tx: checkTxView(check), tx_result: null, hash: hexUpper(hash), height: '0' };
+    }
+    try {
+      const event = await included;
+      return { check_tx: checkTxView(check), tx_result: txResultView(event.result), hash: hexUpper(hash), height: String(event.height) };
+    } catch (err) {
+      if (err instanceof TimeoutError) throw new RpcError(RPC_TIMEOUT, 'Timed out', err.message);
+      throw err;
+    }
+  },
+
+  async num_unconfirmed_txs(_params, { api }) {
+    const info = api.mempoolInfo(0);
+    return { n_txs: String(info.count), total: String(info.count), total_bytes: String(info.bytes), txs: null };
+  },
+
+  async unconfirmed_txs(params, { api }) {
+    const info = api.mempoolInfo(optionalInt(params, 'limit', 30, 1000));
+    return { n_txs: String(info.txs.length), total: String(info.count), total_bytes: String(info.bytes), txs: info.txs.map(base64) };
+  },
+
+  async abci_query(params, { api }) {
+    const path = optionalString(params, 'path');
+    if (!path) throw invalidParams('path is required (e.g. /account, /store, /params, /supply)');
+    const data = params.data === undefined || params.data === '' ? new Uint8Array(0) : requiredHex(params, 'data');
+    const res = api.query({ path, data, height: optionalHeight(params) ?? 0, prove: optionalBool(params, 'prove') });
+    return {
+      response: {
+        code: res.code,
+        log: res.log,
+        info: '',
+        index: '0',
+        key: base64(res.key),
+        value: base64(res.value),
+        proof: res.proof ? `0x${Buffer.from(res.proof).toString('hex')}` : null,
+        height: String(res.height),
+        codespace: res.code === 0 ? '' : 'query',
+      },
+    };
+  },
+
+  /**
+   * An account's balance and nonces. With prove=true the answer is for the newest state
+   * whose root a header already carries (header height = state height + 1), with the proof.
+   */
+  async account(params, { api }) {
+    const address = requiredAddress(params);
+    const prove = optionalBool(params, 'prove');
+    const latest = api.status().latestBlockHeight;
+    const asked = optionalHeight(params);
+    const height = asked ?? (prove ? latest - 1 : latest);
+    if (prove && (height < 0 || height + 1 > latest)) {
+      throw invalidParams(`no header carries the state root of height ${height} yet; ask for a height up to ${latest - 1}`);
+    }
+    let account;
+    try {
+      account = api.account(address, height, prove);
+    } catch (err) {
+      throw notFound((err as Error).message);
+    }
+    return {
+      address: formatAddress(address),
+      balance: account.balance.toString(),
+      nonce: String(account.nonce),
+      pending_nonce: String(account.pendingNonce),
+      height: String(account.height),
+      ...(account.proof
+        ? {
+            proof: {
+              proof: to0x(account.proof.proof),
+              key: to0x(account.proof.key),
+              value: account.proof.value ? to0x(account.proof.value) : null,
+              header_height: String(account.height + 1),
+            },
+          }
+        : {}),
+    };
+  },
+
+  async params(_params, { api }) {
+    const { app, consensus } = api.params();
+    const t = consensus.timeouts;
+    return {
+      app: { min_gas_price: app.minGasPrice.toString(), gas: { tx_base: app.gas.txBase, tx_byte: app.gas.txByte, transfer: app.gas.transfer } },
+      consensus: {
+        block_max_bytes: consensus.blockMaxBytes,
+        block_max_gas: consensus.blockMaxGas,
+        max_tx_bytes: consensus.maxTxBytes,
+        evidence_max_age_blocks: consensus.evidenceMaxAgeBlocks,
+        timeouts: {
+          propose_ms: t.propose,
+          propose_delta_ms: t.proposeDelta,
+          prevote_ms: t.prevote,
+          prevote_delta_ms: t.prevoteDelta,
+          precommit_ms: t.precommit,
+          precommit_delta_ms: t.precommitDelta,
+          commit_ms: t.commit,
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * Reading request parameters. GET requests give strings (`?height=5`, `?hash=0xAB..`,
+ * CometBFT also quotes strings: `?tx="0x.."`); JSON-RPC gives JSON values. Both land here.
+ */
+import { fromHex } from '../codec/bytes.js';
+import { parseAddress } from '../crypto/address.js';
+import { invalidParams } from './errors.js';
+
+export type Params = Record<string, unknown>;
+
+function unquote(value: unknown): unknown {
+  return typeof value === 'string' && value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+/** A height: absent, null, 0 or "" mean "latest" (undefined). */
+export function optionalHeight(params: Params, name = 'height'): number | undefined {
+  const raw = unquote(params[name]);
+  if (raw === undefined || raw === null || raw === '' || raw === 0 || raw === '0') return undefined;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw invalidParams(`${name} must be a non-negative integer`);
+  return n;
+}
+
+export function optionalInt(params: Params, name: string, fallback: number, max: number): number {
+  const raw = unquote(params[name]);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) throw invalidParams(`${name} must be an integer between 0 and ${max}`);
+  return n;
+}
+
+export function requiredHex(params: Params, name: string, length?: number): Uint8Array {
+  const raw = unquote(params[name]);
+  if (typeof raw !== 'string' || raw.length === 0) throw invalidParams(`${name} is required (hex)`);
+  let bytes: Uint8Array;
+  try {
+    bytes = fromHex(raw, name);
+  } catch {
+    throw invalidParams(`${name} must be hex (with or without 0x)`);
+  }
+  if (length !== undefined && bytes.length !== length) throw invalidParams(`${name} must be ${length} bytes`);
+  return bytes;
+}
+
+/** Transaction bytes: 0x-hex (as CometBFT's URI form) or base64 (as its JSON-RPC form). */
+export function requiredTx(params: Params): Uint8Array {
+  const raw = unquote(params.tx);
+  if (typeof raw !== 'string' || raw.length === 0) throw invalidParams('tx is required (0x-prefixed hex or base64)');
+  if (/^0x[0-9a-fA-F]*$/.test(raw)) return fromHex(raw);
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(raw) && raw.length % 4 === 0) return new Uint8Array(Buffer.from(raw, 'base64'));
+  throw invalidParams('tx must be 0x-prefixed hex or base64');
+}
+
+export function requiredAddress(params: Params, name = 'address'): Uint8Array {
+  const raw = unquote(params[name]);
+  if (typeof raw !== 'string') throw invalidParams(`${name} is required (0x followed by 40 hex digits)`);
+  try {
+    return parseAddress(raw);
+  } catch (err) {
+    throw invalidParams((err as Error).message);
+  }
+}
+
+export function optionalBool(params: Params, name: string): boolean {
+  const raw = unquote(params[name]);
+  if (raw === undefined || raw === null || raw === '' || raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true') return true;
+  throw invalidParams(`${name} must be true or false`);
+}
+
+export function optionalString(params: Params, name: string): string | undefined {
+  const raw = unquote(params[name]);
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string') throw invalidParams(`${name} must be a string`);
+  return raw;
+}

@@ -1,0 +1,144 @@
+/**
+ * Blocks, commits, execution results and the transaction index, in one LevelDB. Keys:
+ *   B|height -> block      H|hash -> height     C|height -> seen commit
+ *   R|height -> results    T|txhash -> TxRecord  V|height -> validator-set checkpoint
+ *   S -> chain state (the node's record of where consensus and the app stand)
+ * Heights are 8-byte big-endian so LevelDB orders them numerically.
+ */
+import { asView, concatBytes, readU64be, u64be, utf8 } from '../codec/bytes.js';
+import { decodeBlock, type Block } from '../codec/block.js';
+import { decode, encode } from '../codec/schema.js';
+import { Commit, type Commit as CommitT } from '../codec/vote.js';
+import { BlockResults, TxRecord, type BlockResults as BlockResultsT, type TxRecord as TxRecordT } from './records.js';
+import { openLevel, type BytesLevel } from './level.js';
+
+const BLOCK = utf8('B');
+const HASH = utf8('H');
+const SEEN_COMMIT = utf8('C');
+const RESULTS = utf8('R');
+const TX = utf8('T');
+const VALIDATORS = utf8('V');
+const CHAIN_STATE = utf8('S');
+
+const key = (prefix: Uint8Array, height: number): Uint8Array => concatBytes(prefix, u64be(height));
+
+export interface StoredTx {
+  hash: Uint8Array;
+  index: number;
+  result: TxRecordT['result'];
+}
+
+export class BlockStore {
+  private constructor(
+    private readonly db: BytesLevel,
+    private latest: number,
+    private first: number,
+  ) {}
+
+  static async open(dir: string): Promise<BlockStore> {
+    const db = await openLevel(dir);
+    const bounds = async (reverse: boolean): Promise<number> => {
+      for await (const k of db.keys({ gt: BLOCK, lt: concatBytes(BLOCK, new Uint8Array(8).fill(0xff)), reverse, limit: 1 })) return readU64be(k, 1);
+      return 0;
+    };
+    return new BlockStore(db, await bounds(true), await bounds(false));
+  }
+
+  /** Height of the newest stored block (0 when empty). */
+  get height(): number {
+    return this.latest;
+  }
+
+  /** Height of the oldest stored block (0 when empty). */
+  get base(): number {
+    return this.first;
+  }
+
+  /** Stores a decided block with the commit that decided it; durable (fsync) before it returns. */
+  async saveBlock(block: Block, blockBytes: Uint8Array, hash: Uint8Array, seenCommit: CommitT): Promise<void> {
+    const h = block.header.height;
+    await this.db.batch(
+      [
+        { type: 'put', key: key(BLOCK, h), value: blockBytes },
+        { type: 'put', key: concatBytes(HASH, hash), value: u64be(h) },
+        { type: 'put', key: key(SEEN_COMMIT, h), value: encode(Commit, seenCommit) },
+      ],
+      { sync: true },
+    );
+    if (h > this.latest) this.latest = h;
+    if (this.first === 0) this.first = h;
+  }
+
+  async loadBlockBytes(height: number): Promise<Uint8Array | undefined> {
+    const raw = await this.db.get(key(BLOCK, height));
+    return raw === undefined ? undefined : asView(raw);
+  }
+
+  async loadBlock(height: number): Promise<Block | undefined> {
+    const raw = await this.loadBlockBytes(height);
+    return raw === undefined ? undefined : decodeBlock(raw);
+  }
+
+  async heightOfHash(hash: Uint8Array): Promise<number | undefined> {
+    const raw = await this.db.get(concatBytes(HASH, hash));
+    return raw === undefined ? undefined : readU64be(raw);
+  }
+
+  async loadSeenCommit(height: number): Promise<CommitT | undefined> {
+    const raw = await this.db.get(key(SEEN_COMMIT, height));
+    return raw === undefined ? undefined : decode(Commit, raw, 'commit');
+  }
+
+  /** The canonical commit of `height` is the one the next block carries; the newest block has only its seen commit. */
+  async loadCommit(height: number): Promise<CommitT | undefined> {
+    const next = await this.loadBlock(height + 1);
+    if (next) return next.lastCommit;
+    return this.loadSeenCommit(height);
+  }
+
+  /** Execution results and the transaction index of one block, in one batch. */
+  async saveResults(results: BlockResultsT, txs: readonly Uint8Array[], txHashes: readonly Uint8Array[]): Promise<void> {
+    const batch = this.db.batch();
+    batch.put(key(RESULTS, results.height), encode(BlockResults, results));
+    results.txResults.forEach((result, index) => {
+      batch.put(concatBytes(TX, txHashes[index] as Uint8Array), encode(TxRecord, { height: results.height, index, tx: txs[index] as Uint8Array, result }));
+    });
+    await batch.write();
+  }
+
+  async loadResults(height: number): Promise<BlockResultsT | undefined> {
+    const raw = await this.db.get(key(RESULTS, height));
+    return raw === undefined ? undefined : decode(BlockResults, raw, 'block results');
+  }
+
+  async loadTx(hash: Uint8Array): Promise<TxRecordT | undefined> {
+    const raw = await this.db.get(concatBytes(TX, hash));
+    return raw === undefined ? undefined : decode(TxRecord, raw, 'tx record');
+  }
+
+  async saveChainState(state: Uint8Array): Promise<void> {
+    await this.db.put(CHAIN_STATE, state, { sync: true });
+  }
+
+  async loadChainState(): Promise<Uint8Array | undefined> {
+    const raw = await this.db.get(CHAIN_STATE);
+    return raw === undefined ? undefined : asView(raw);
+  }
+
+  /** A validator set as it stands at `height`, stored where the set changes. */
+  async saveValidatorCheckpoint(height: number, encodedSet: Uint8Array): Promise<void> {
+    await this.db.put(key(VALIDATORS, height), encodedSet);
+  }
+
+  /** The newest checkpoint at or below `height`. */
+  async loadValidatorCheckpoint(height: number): Promise<{ height: number; set: Uint8Array } | undefined> {
+    for await (const [k, v] of this.db.iterator({ gte: key(VALIDATORS, 0), lte: key(VALIDATORS, height), reverse: true, limit: 1 })) {
+      return { height: readU64be(k, 1), set: asView(v) };
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

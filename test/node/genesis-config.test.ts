@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../src/codec/bytes.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../src/node/config.js';
+import { genesisToJson, parseGenesis } from '../../src/node/genesis.js';
+import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
+
+function genesisJson(): Record<string, unknown> {
+  return genesisToJson({
+    chainId: 'test-chain',
+    genesisTime: Date.parse('2026-01-01T00:00:00Z'),
+    initialHeight: 1,
+    consensusParams: DEFAULT_CONSENSUS_PARAMS,
+    validators: [{ name: 'v0', publicKey: generateKeyPair().publicKey, power: 10 }],
+    appState: {},
+  }) as unknown as Record<string, unknown>;
+}
+
+describe('genesis file', () => {
+  it('round-trips through JSON', () => {
+    const json = genesisJson();
+    const doc = parseGenesis(JSON.parse(JSON.stringify(json)));
+    expect(genesisToJson(doc)).toEqual(json);
+  });
+
+  it.each([
+    ['an empty chain id', (g: Record<string, unknown>) => ({ ...g, chain_id: '' }), /chain_id/],
+    ['a bad time', (g: Record<string, unknown>) => ({ ...g, genesis_time: 'yesterday' }), /genesis_time/],
+    ['no validators', (g: Record<string, unknown>) => ({ ...g, validators: [] }), /validators/],
+    ['a small-order validator key', (g: Record<string, unknown>) => ({ ...g, validators: [{ name: 'x', pub_key: toHex(new Uint8Array(32)), power: 1 }] }), /not a valid Ed25519/],
+    ['zero power', (g: Record<string, unknown>) => ({ ...g, validators: [{ ...(g.validators as object[])[0], power: 0 }] }), /power must be positive/],
+    ['an address that does not match', (g: Record<string, unknown>) => ({ ...g, validators: [{ ...(g.validators as object[])[0], address: '0x' + '1'.repeat(40) }] }), /does not match/],
+  ])('rejects %s', (_name, mutate, pattern) => {
+    expect(() => parseGenesis(mutate(genesisJson()), 'genesis.json')).toThrow(pattern);
+  });
+});
+
+describe('config file', () => {
+  it('fills defaults for missing keys', () => {
+    expect(parseConfig({})).toEqual(DEFAULT_CONFIG);
+    expect(parseConfig({ rpc: { port: 1234 } }).rpc.port).toBe(1234);
+  });
+
+  it.each([
+    [{ rpcc: {} }, /unknown setting "rpcc"/],
+    [{ rpc: { port: 70000 } }, /port must be an integer/],
+    [{ log_level: 'loud' }, /log_level/],
+    [{ mempool: 5 }, /"mempool" must be an object/],
+  ])('rejects %j', (json, pattern) => {
+    expect(() => parseConfig(json, 'config.json')).toThrow(pattern);
+  });
+});

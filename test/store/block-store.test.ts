@@ -1,0 +1,81 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BLOCK_VERSION, EMPTY_COMMIT, encodeBlock, headerHash, type Block } from '../../src/codec/block.js';
+import { EMPTY_HASH } from '../../src/codec/hash.js';
+import { COMMIT_FLAG_COMMIT } from '../../src/codec/vote.js';
+import { BlockStore } from '../../src/store/block-store.js';
+import { tempDir } from '../support/temp-dir.js';
+
+function block(height: number, txs: Uint8Array[] = []): Block {
+  const zero = new Uint8Array(32);
+  return {
+    header: {
+      version: BLOCK_VERSION, chainId: 't', height, time: 1000 + height, lastBlockHash: height === 1 ? new Uint8Array(0) : zero,
+      lastCommitHash: zero, dataHash: zero, validatorsHash: zero, nextValidatorsHash: zero, consensusParamsHash: zero,
+      appHash: zero, lastResultsHash: EMPTY_HASH, evidenceHash: zero, proposerAddress: new Uint8Array(20),
+    },
+    txs,
+    evidence: [],
+    lastCommit: height === 1 ? EMPTY_COMMIT : { height: height - 1, round: 0, blockHash: zero, signatures: [{ flag: COMMIT_FLAG_COMMIT, validatorAddress: new Uint8Array(20), signature: new Uint8Array(64) }] },
+  };
+}
+
+describe('block store', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  beforeEach(async () => {
+    dir = await tempDir('blockstore');
+  });
+  afterEach(() => dir.cleanup());
+
+  it('stores blocks, commits, results and the tx index, and knows its bounds after reopening', async () => {
+    let store = await BlockStore.open(dir.path);
+    expect([store.base, store.height]).toEqual([0, 0]);
+    const tx = new Uint8Array([1, 2, 3]);
+    for (let h = 1; h <= 3; h++) {
+      const b = block(h, [tx.map((x) => x + h)]);
+      const hash = headerHash(b.header);
+      await store.saveBlock(b, encodeBlock(b), hash, { ...EMPTY_COMMIT, height: h, blockHash: hash });
+      await store.saveResults(
+        { height: h, txResults: [{ code: 0, codespace: '', log: '', gasWanted: 5, gasUsed: 4, events: [] }], events: [], validatorUpdates: [], consensusParamUpdates: [], appHash: new Uint8Array(32) },
+        b.txs,
+        [new Uint8Array(32).fill(h)],
+      );
+    }
+    await store.close();
+    store = await BlockStore.open(dir.path);
+    expect([store.base, store.height]).toEqual([1, 3]);
+    const b2 = await store.loadBlock(2);
+    expect(b2?.header.height).toBe(2);
+    expect(await store.heightOfHash(headerHash((b2 as Block).header))).toBe(2);
+    // The canonical commit of 2 is the one block 3 carries; the newest block has only its seen commit.
+    expect((await store.loadCommit(2))?.height).toBe(2);
+    expect((await store.loadCommit(3))?.blockHash).toEqual(headerHash((await store.loadBlock(3) as Block).header));
+    expect(await store.loadTx(new Uint8Array(32).fill(2))).toMatchObject({ height: 2, index: 0, result: { gasUsed: 4 } });
+    expect(await store.loadTx(new Uint8Array(32).fill(9))).toBeUndefined();
+    expect(await store.loadBlock(4)).toBeUndefined();
+    await store.close();
+  });
+
+  it('finds the newest validator checkpoint at or below a height', async () => {
+    const store = await BlockStore.open(dir.path);
+    await store.saveValidatorCheckpoint(1, Uint8Array.of(1));
+    await store.saveValidatorCheckpoint(10, Uint8Array.of(10));
+    expect(await store.loadValidatorCheckpoint(9)).toEqual({ height: 1, set: Uint8Array.of(1) });
+    expect(await store.loadValidatorCheckpoint(10)).toEqual({ height: 10, set: Uint8Array.of(10) });
+    expect(await store.loadValidatorCheckpoint(500)).toEqual({ height: 10, set: Uint8Array.of(10) });
+    await store.close();
+  });
+
+  it('refuses a second opener and a corrupted database with errors naming the directory', async () => {
+    const store = await BlockStore.open(dir.path);
+    await expect(BlockStore.open(dir.path)).rejects.toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining(dir.path) });
+    const b = block(1);
+    await store.saveBlock(b, encodeBlock(b), headerHash(b.header), EMPTY_COMMIT);
+    await store.close();
+    for (const f of await readdir(dir.path)) {
+      if (f.startsWith('MANIFEST') || f === 'CURRENT') await writeFile(join(dir.path, f), 'garbage garbage garbage');
+    }
+    await expect(BlockStore.open(dir.path)).rejects.toMatchObject({ code: 'DATABASE_ERROR', message: expect.stringContaining(dir.path) });
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * An application over a real state store in a temp directory, with helpers to run blocks
+ * (FinalizeBlock + Commit) and to sum every balance for the supply invariant.
+ */
+import { ONE_CMT } from '../../src/codec/amount.js';
+import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
+import { formatAddress } from '../../src/crypto/address.js';
+import type { FinalizeBlockResponse } from '../../src/app/abci.js';
+import { readAccount, readSupply } from '../../src/app/bank/accounts.js';
+import { CmtApp } from '../../src/app/cmt-app.js';
+import { InlineVerifier } from '../../src/app/executor/signature-verifier.js';
+import { appGenesisToJson } from '../../src/app/genesis-state.js';
+import { DEFAULT_APP_PARAMS } from '../../src/app/params.js';
+import { StateStore } from '../../src/state/store.js';
+import { tempDir } from './temp-dir.js';
+import { addressOf, testKey, TEST_CHAIN_ID } from './nodes.js';
+
+export const PROPOSER = new Uint8Array(20).fill(0xee);
+
+export interface AppHarness {
+  app: CmtApp;
+  store: StateStore;
+  height: number;
+  /** Every address that ever held CMT here, for summing balances. */
+  addresses: Map<string, Uint8Array>;
+  runBlock(txs: Uint8Array[]): Promise<FinalizeBlockResponse>;
+  balance(address: Uint8Array): bigint;
+  nonce(address: Uint8Array): number;
+  totalBalances(): bigint;
+  supply(): bigint;
+  close(): Promise<void>;
+}
+
+export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT): Promise<AppHarness> {
+  const dir = await tempDir('app');
+  const store = await StateStore.open(dir.path, { keepRecent: 100 });
+  const app = new CmtApp(store, new InlineVerifier());
+  const accounts = Array.from({ length: funded }, (_, i) => ({ address: addressOf(testKey(i)), balance }));
+  await app.initChain({
+    chainId: TEST_CHAIN_ID,
+    time: 1_700_000_000_000,
+    initialHeight: 1,
+    consensusParams: DEFAULT_CONSENSUS_PARAMS,
+    validators: [],
+    appState: appGenesisToJson({ params: DEFAULT_APP_PARAMS, accounts }),
+  });
+  const addresses = new Map<string, Uint8Array>([[formatAddress(PROPOSER), PROPOSER], ...accounts.map((a): [string, Uint8Array] => [formatAddress(a.address), a.address])]);
+  const h: AppHarness = {
+    app,
+    store,
+    height: 0,
+    addresses,
+    async runBlock(txs) {
+      h.height++;
+      const res = await app.finalizeBlock({
+        height: h.height,
+        time: 1_700_000_000_000 + h.height * 1000,
+        hash: new Uint8Array(32).fill(h.height % 256),
+        proposerAddress: PROPOSER,
+        txs,
+        decidedLastCommit: { round: 0, votes: [] },
+        misbehavior: [],
+      });
+      await app.commit();
+      return res;
+    },
+    balance: (address) => readAccount(store, address).balance,
+    nonce: (address) => readAccount(store, address).nonce,
+    totalBalances: () => [...addresses.values()].reduce((sum, a) => sum + readAccount(store, a).balance, 0n),
+    supply: () => readSupply(store),
+    async close() {
+      await store.close();
+      await dir.cleanup();
+    },
+  };
+  return h;
+}
