@@ -81,7 +81,7 @@ export async function run(args: string[]): Promise<void> {
   const total = queues.reduce((s, q) => s + q.length, 0);
   console.log(`pre-signed ${total} transfers from ${o.senders} senders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const node = await spawnNode({ home: dir, logLevel: 'warn', logFile: join(dir, 'node.log') });
+  const node = await spawnNode({ home: dir, logLevel: 'info', logFile: join(dir, 'node.log') });
   const submittedAt = new Map<string, number>();
   const latencies: number[] = [];
   const blocks: { time: number; txs: number }[] = [];

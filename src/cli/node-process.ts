@@ -24,7 +24,8 @@ export interface SpawnNodeOptions {
   home: string;
   /** 0 picks a free port. */
   rpcPort?: number;
-  logLevel?: string;
+  /** Readiness is read from info lines, so the level cannot be above info. */
+  logLevel?: 'trace' | 'debug' | 'info';
   /** Every log line is appended here too. */
   logFile?: string;
   readyTimeoutMs?: number;

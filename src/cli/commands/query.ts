@@ -5,6 +5,7 @@ import { fromHex } from '../../codec/bytes.js';
 import { formatAddress, parseAddress } from '../../crypto/address.js';
 import { txCodeName } from '../../app/errors.js';
 import { rpcClient, type CommonOptions } from '../context.js';
+import type { RpcClient } from '../../rpc/client.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 import { parseNonNegativeInt, optionParser } from '../arguments.js';
 import { verifyAccountProof } from '../verify-account-proof.js';
@@ -33,6 +34,21 @@ interface TxAnswer {
   tx_result: { code: number; log: string; gas_wanted: string; gas_used: string; events: { type: string; attributes: { key: string; value: string }[] }[] };
 }
 
+const NEXT_BLOCK_TIMEOUT_MS = 15_000;
+const NEXT_BLOCK_POLL_MS = 200;
+
+/** The latest committed height, once the block after it exists (so a header carries its state root). */
+async function latestProvableHeight(client: RpcClient): Promise<number> {
+  const heightNow = async () => Number((await client.call<{ sync_info: { latest_block_height: string } }>('status')).sync_info.latest_block_height);
+  const latest = await heightNow();
+  const deadline = Date.now() + NEXT_BLOCK_TIMEOUT_MS;
+  while ((await heightNow()) <= latest) {
+    if (Date.now() > deadline) throw new CommandError(`no block after height ${latest} within ${NEXT_BLOCK_TIMEOUT_MS / 1000} s; is the chain running?`, 'NO_NEW_BLOCK');
+    await new Promise((resolve) => setTimeout(resolve, NEXT_BLOCK_POLL_MS));
+  }
+  return latest;
+}
+
 export function registerQueryCommands(program: Command): void {
   common(program.command('status').description("the node's chain, height and validator")).action(async (options: QueryOptions) => {
     const client = await rpcClient(options);
@@ -57,7 +73,9 @@ export function registerQueryCommands(program: Command): void {
     .option('--height <h>', 'state at this block height (default: latest)', optionParser(parseNonNegativeInt))
     .action(async (address: string, options: QueryOptions & { prove?: boolean; height?: number }) => {
       const client = await rpcClient(options);
-      const answer = await client.call<AccountAnswer>('account', { address: formatAddress(parseAddress(address)), prove: options.prove === true, ...(options.height !== undefined ? { height: options.height } : {}) });
+      // A proof of the latest state needs the next header, which carries its root: wait for it.
+      const height = options.height ?? (options.prove ? await latestProvableHeight(client) : undefined);
+      const answer = await client.call<AccountAnswer>('account', { address: formatAddress(parseAddress(address)), prove: options.prove === true, ...(height !== undefined ? { height } : {}) });
       const check = options.prove ? await verifyAccountProof(client, answer) : undefined;
       printResult(options.output, check ? { ...answer, verified: check } : answer, () => {
         const rows: [string, string][] = [
