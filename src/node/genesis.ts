@@ -55,28 +55,32 @@ interface GenesisJson {
   app_state: unknown;
 }
 
-export function genesisToJson(doc: GenesisDoc): GenesisJson {
-  const p = doc.consensusParams;
+/** Consensus parameters as genesis files and the `params` RPC show them (snake_case, ms units). */
+export function consensusParamsToJson(p: ConsensusParams): GenesisJson['consensus_params'] {
   const t = p.timeouts;
+  return {
+    block_max_bytes: p.blockMaxBytes,
+    block_max_gas: p.blockMaxGas,
+    max_tx_bytes: p.maxTxBytes,
+    evidence_max_age_blocks: p.evidenceMaxAgeBlocks,
+    timeouts: {
+      propose_ms: t.propose,
+      propose_delta_ms: t.proposeDelta,
+      prevote_ms: t.prevote,
+      prevote_delta_ms: t.prevoteDelta,
+      precommit_ms: t.precommit,
+      precommit_delta_ms: t.precommitDelta,
+      commit_ms: t.commit,
+    },
+  };
+}
+
+export function genesisToJson(doc: GenesisDoc): GenesisJson {
   return {
     genesis_time: new Date(doc.genesisTime).toISOString(),
     chain_id: doc.chainId,
     initial_height: doc.initialHeight,
-    consensus_params: {
-      block_max_bytes: p.blockMaxBytes,
-      block_max_gas: p.blockMaxGas,
-      max_tx_bytes: p.maxTxBytes,
-      evidence_max_age_blocks: p.evidenceMaxAgeBlocks,
-      timeouts: {
-        propose_ms: t.propose,
-        propose_delta_ms: t.proposeDelta,
-        prevote_ms: t.prevote,
-        prevote_delta_ms: t.prevoteDelta,
-        precommit_ms: t.precommit,
-        precommit_delta_ms: t.precommitDelta,
-        commit_ms: t.commit,
-      },
-    },
+    consensus_params: consensusParamsToJson(doc.consensusParams),
     validators: doc.validators.map((v) => ({
       name: v.name,
       address: formatAddress(addressFromPublicKey(v.publicKey)),

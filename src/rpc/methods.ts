@@ -9,7 +9,7 @@ import { Commit } from '../codec/vote.js';
 import { txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
 import type { NodeApi } from '../node/api.js';
-import { genesisToJson } from '../node/genesis.js';
+import { consensusParamsToJson, genesisToJson } from '../node/genesis.js';
 import { TimeoutError } from '../node/event-bus.js';
 import { RpcError, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
 import { optionalBool, optionalHeight, optionalInt, optionalString, requiredAddress, requiredHex, requiredTx, type Params } from './params.js';
@@ -231,24 +231,9 @@ export const METHODS: Record<string, Method> = {
 
   async params(_params, { api }) {
     const { app, consensus } = api.params();
-    const t = consensus.timeouts;
     return {
       app: { min_gas_price: app.minGasPrice.toString(), gas: { tx_base: app.gas.txBase, tx_byte: app.gas.txByte, transfer: app.gas.transfer } },
-      consensus: {
-        block_max_bytes: consensus.blockMaxBytes,
-        block_max_gas: consensus.blockMaxGas,
-        max_tx_bytes: consensus.maxTxBytes,
-        evidence_max_age_blocks: consensus.evidenceMaxAgeBlocks,
-        timeouts: {
-          propose_ms: t.propose,
-          propose_delta_ms: t.proposeDelta,
-          prevote_ms: t.prevote,
-          prevote_delta_ms: t.prevoteDelta,
-          precommit_ms: t.precommit,
-          precommit_delta_ms: t.precommitDelta,
-          commit_ms: t.commit,
-        },
-      },
+      consensus: consensusParamsToJson(consensus),
     };
   },
 };

@@ -12,15 +12,9 @@ import { RpcError, RPC_LIMIT, RPC_METHOD_NOT_FOUND, RPC_NOT_FOUND, RPC_PARSE_ERR
 import { callMethod, dispatch, errorResponse } from './json-rpc.js';
 import { METHODS, type MethodContext } from './methods.js';
 import { serveWebSocket } from './websocket.js';
+import type { NodeConfig } from '../node/config.js';
 
-export interface RpcServerOptions {
-  host: string;
-  port: number;
-  maxBodyBytes: number;
-  maxBatchRequests: number;
-  maxSubscriptionsPerClient: number;
-  timeoutBroadcastTxCommitMs: number;
-}
+export type RpcServerOptions = NodeConfig['rpc'];
 
 export interface RpcServer {
   readonly url: string;

@@ -14,6 +14,7 @@ import { decodeJournal, History, type Journal } from './journal.js';
 import { FLAT, JOURNAL, META_KEY, ROOT, STATE_FORMAT, StateMeta, tableRange, versionKey } from './layout.js';
 import { applyUndo, keyHashFinder } from './past.js';
 import { buildTrie, EMPTY_TRIE, hashedLeaf, sortByKeyHash, type HashedLeaf, type Leaf, type Trie } from './trie.js';
+import { levelOpenFailure } from '../runtime/level-open-failure.js';
 
 export type StateLevel = ClassicLevel<Buffer, Buffer>;
 
@@ -33,14 +34,7 @@ export async function openStateLevel(dir: string): Promise<StateLevel> {
   try {
     await db.open();
   } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause;
-    const detail = cause?.message ?? (err instanceof Error ? err.message : String(err));
-    const reason = /lock/i.test(detail)
-      ? `is in use by another process (${detail})`
-      : /corrupt/i.test(detail)
-        ? `is corrupted (${detail}); restore it from a backup or resync — it was not reset`
-        : `cannot be opened (${detail})`;
-    throw new StateDatabaseError(dir, reason, err);
+    throw new StateDatabaseError(dir, levelOpenFailure(err), err);
   }
   return db;
 }

@@ -1,6 +1,7 @@
 /** Opening LevelDB with one clear error for a directory that is locked, corrupt or unreadable. */
 import { ClassicLevel } from 'classic-level';
 import { CmtError } from '../codec/errors.js';
+import { levelOpenFailure } from '../runtime/level-open-failure.js';
 
 export type BytesLevel = ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -15,14 +16,7 @@ export async function openLevel(dir: string): Promise<BytesLevel> {
   try {
     await db.open();
   } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause;
-    const detail = cause?.message ?? (err instanceof Error ? err.message : String(err));
-    const reason = /lock/i.test(detail)
-      ? `is in use by another process (${detail})`
-      : /corrupt/i.test(detail)
-        ? `is corrupted (${detail}); restore it from a backup or resync — it was not reset`
-        : `cannot be opened (${detail})`;
-    throw new DatabaseError(dir, reason, err);
+    throw new DatabaseError(dir, levelOpenFailure(err), err);
   }
   return db;
 }
