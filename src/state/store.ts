@@ -8,6 +8,7 @@
  * journal (previous values), its root and the metadata, with journals that leave the kept
  * window deleted in the same batch. Past versions are answered from the journals in memory.
  */
+import { resolve } from 'node:path';
 import { bytesKey } from '../codec/bytes.js';
 import { encode } from '../codec/schema.js';
 import { StateCorruptError, StateDatabaseError, StateUsageError, VersionUnavailableError } from './errors.js';
@@ -21,6 +22,9 @@ import type { StateProof } from './proof.js';
 import { applyUpdates, hashedLeaf, pathTo, sortByKeyHash, type Leaf, type Trie, type TrieUpdate } from './trie.js';
 
 export const DEFAULT_KEEP_RECENT = 100;
+
+/** Directories opened by a StateStore of this process. */
+const OPEN_DIRS = new Set<string>();
 
 export interface StateStoreOptions {
   /** Versions kept readable, the latest included (default 100); 0 keeps every version. */
@@ -87,12 +91,22 @@ export class StateStore implements StateReader {
   static async open(dir: string, options: StateStoreOptions = {}): Promise<StateStore> {
     const keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
     if (!Number.isSafeInteger(keepRecent) || keepRecent < 0) throw new StateUsageError(`keepRecent must be a non-negative integer, got ${keepRecent}`);
-    const db = await openStateLevel(dir);
+    // multithreading:true lets this process open the directory twice without LevelDB's lock
+    // complaining; two stores on one directory would drift apart, so refuse here instead.
+    const id = resolve(dir);
+    if (OPEN_DIRS.has(id)) throw new StateDatabaseError(dir, 'is already open in this process');
+    OPEN_DIRS.add(id);
     try {
-      const loaded = await loadState(db, dir, keepRecent, options.verifyHistory ?? true);
-      return new StateStore(db, dir, keepRecent, options.sync ?? true, loaded);
+      const db = await openStateLevel(dir);
+      try {
+        const loaded = await loadState(db, dir, keepRecent, options.verifyHistory ?? true);
+        return new StateStore(db, dir, keepRecent, options.sync ?? true, loaded);
+      } catch (err) {
+        await db.close().catch(() => undefined);
+        throw err;
+      }
     } catch (err) {
-      await db.close().catch(() => undefined);
+      OPEN_DIRS.delete(id);
       throw err;
     }
   }
@@ -178,7 +192,6 @@ export class StateStore implements StateReader {
     const started = performance.now();
     const last = new Map<string, WriteSet[number]>();
     for (const write of writes) last.set(bytesKey(write.key), write);
-    const tA = performance.now();
     const changes = new Map<string, Leaf | null>();
     const journal: Journal = new Map();
     const updates: TrieUpdate[] = [];
@@ -199,11 +212,8 @@ export class StateStore implements StateReader {
       }
       journal.set(key, old?.value);
     }
-    const tB = performance.now();
     const sorted = sortByKeyHash(updates);
-    const tC = performance.now();
     const trie = applyUpdates(this.trie, sorted);
-    (globalThis as any).__split = [tA - started, tB - tA, tC - tB, performance.now() - tC];
     this.staged = { version, trie, changes, journal, stageMs: performance.now() - started };
     return stringBytes(trie.hash);
   }
@@ -270,7 +280,11 @@ export class StateStore implements StateReader {
     this.closed = true;
     // A commit being written finishes (or fails) first: its batch is all or nothing on disk.
     await this.committing?.catch(() => undefined);
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      OPEN_DIRS.delete(resolve(this.dir));
+    }
   }
 
   /** The trie of a kept version: the latest, a cached one, or the latest with journals undone. */
