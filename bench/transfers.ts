@@ -63,7 +63,7 @@ export async function run(args: string[]): Promise<void> {
     chainId: 'cmt-bench',
     accounts: keys.map((k) => ({ address: addressFromPublicKey(k.publicKey), balance: 1_000_000n * ONE_CMT })),
     consensusParams: { timeouts: { commit: o.blockTime } },
-    config: (c) => ({ ...c, logLevel: 'warn', rpc: { ...c.rpc, port: 0 } }),
+    config: (c) => ({ ...c, logLevel: 'warn', rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }),
   });
 
   // Pre-sign: sender i's k-th transfer goes to sender i+1.

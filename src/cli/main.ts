@@ -7,6 +7,7 @@ import { USAGE_ERROR_CODES } from './arguments.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerQueryCommands } from './commands/query.js';
+import { registerTestnetCommands } from './commands/testnet.js';
 import { registerTxCommands } from './commands/tx.js';
 
 const program = new Command('cmt')
@@ -19,6 +20,7 @@ registerNodeCommands(program);
 registerKeyCommands(program);
 registerTxCommands(program);
 registerQueryCommands(program);
+registerTestnetCommands(program);
 
 try {
   await program.parseAsync(process.argv);

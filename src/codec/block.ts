@@ -12,7 +12,10 @@ import { Commit, Evidence, hashOrNil } from './vote.js';
 export const BLOCK_VERSION = 1;
 /** Structural caps that bound decoding; the real limits are consensus parameters. */
 const MAX_BLOCK_TXS = 1_000_000;
-const MAX_TX_BYTES_STRUCTURAL = 16 * 1024 * 1024;
+/** A transaction's structural cap; consensus parameter maxTxBytes is the real limit. */
+export const MAX_TX_BYTES_STRUCTURAL = 16 * 1024 * 1024;
+/** A block's structural cap; consensus parameter blockMaxBytes is the real limit. */
+export const MAX_BLOCK_BYTES_STRUCTURAL = 64 * 1024 * 1024;
 const MAX_BLOCK_EVIDENCE = 10_000;
 
 export const BlockHeader = struct('Header', {

@@ -133,6 +133,14 @@ export class HeightVoteSet {
       .sort((a, b) => a - b);
   }
 
+  /** Every vote of the height, by round, prevotes before precommits (what a lagging peer lacks). */
+  allVotes(): Vote[] {
+    return this.roundsWithVotes().flatMap((r) => {
+      const votes = this.rounds.get(r) as RoundVotes;
+      return [...votes.prevotes.all(), ...votes.precommits.all()];
+    });
+  }
+
   /** The highest round above `round` in which validators holding more than 1/3 of the power voted. */
   highestSkipRound(round: number): number | null {
     let best: number | null = null;

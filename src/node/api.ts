@@ -28,6 +28,14 @@ export interface ConsensusPosition {
   step: string;
 }
 
+export interface NetInfo {
+  listening: boolean;
+  /** This node's libp2p peer id and listen multiaddrs. */
+  peerId: string;
+  listenAddrs: string[];
+  peers: { peerId: string; addr: string; direction: 'inbound' | 'outbound' }[];
+}
+
 export interface StoredBlock {
   block: Block;
   hash: Uint8Array;
@@ -69,4 +77,5 @@ export interface NodeApi {
   account(address: Uint8Array, height: number, prove: boolean): AccountView;
   params(): ChainParams;
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] };
+  netInfo(): NetInfo;
 }

@@ -27,6 +27,15 @@ export interface NodeConfig {
     /** Past state versions kept for queries; 0 keeps all. */
     keepRecent: number;
   };
+  p2p: {
+    /** Address the libp2p TCP transport listens on; 0.0.0.0 to accept other machines. */
+    host: string;
+    /** 0 picks a free port. */
+    port: number;
+    /** Peers dialled at start and re-dialled when lost: /ip4/H/tcp/P/p2p/ID multiaddrs. */
+    persistentPeers: string[];
+    maxPeers: number;
+  };
   /** Threads for signature checks; 0 = one less than the cores. */
   verifierThreads: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -44,6 +53,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   },
   mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
   state: { keepRecent: 100 },
+  p2p: { host: '127.0.0.1', port: 26656, persistentPeers: [], maxPeers: 50 },
   verifierThreads: 0,
   logLevel: 'info',
 };
@@ -70,16 +80,23 @@ function int(obj: Json, key: string, fallback: number, source: string, min = 0, 
 export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
   const root = json as Json;
-  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'verifier_threads', 'log_level']);
+  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'p2p', 'verifier_threads', 'log_level']);
   for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
   const rpc = section(root, 'rpc', source);
   const mempool = section(root, 'mempool', source);
   const state = section(root, 'state', source);
+  const p2p = section(root, 'p2p', source);
   const d = DEFAULT_CONFIG;
   const logLevel = root.log_level ?? d.logLevel;
   if (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(source, `log_level must be one of ${LOG_LEVELS.join(', ')}`);
   const host = rpc.host ?? d.rpc.host;
   if (typeof host !== 'string') throw new InvalidConfigError(source, 'rpc.host must be a string');
+  const p2pHost = p2p.host ?? d.p2p.host;
+  if (typeof p2pHost !== 'string') throw new InvalidConfigError(source, 'p2p.host must be a string');
+  const peers = p2p.persistent_peers ?? d.p2p.persistentPeers;
+  if (!Array.isArray(peers) || peers.some((x) => typeof x !== 'string' || !/^\/(ip4|ip6|dns4|dns6|dns)\/.+\/p2p\/\w+$/.test(x))) {
+    throw new InvalidConfigError(source, 'p2p.persistent_peers must be a list of multiaddrs like /ip4/127.0.0.1/tcp/26656/p2p/<peer id>');
+  }
   return {
     moniker: typeof root.moniker === 'string' ? root.moniker : d.moniker,
     rpc: {
@@ -96,6 +113,12 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       cacheSize: int(mempool, 'cache_size', d.mempool.cacheSize, source, 0),
     },
     state: { keepRecent: int(state, 'keep_recent', d.state.keepRecent, source, 0) },
+    p2p: {
+      host: p2pHost,
+      port: int(p2p, 'port', d.p2p.port, source, 0, 65535),
+      persistentPeers: peers as string[],
+      maxPeers: int(p2p, 'max_peers', d.p2p.maxPeers, source, 1, 10_000),
+    },
     verifierThreads: int(root, 'verifier_threads', d.verifierThreads, source, 0, 256),
     logLevel: logLevel as NodeConfig['logLevel'],
   };
@@ -114,6 +137,7 @@ export function configToJson(config: NodeConfig): Json {
     },
     mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
     state: { keep_recent: config.state.keepRecent },
+    p2p: { host: config.p2p.host, port: config.p2p.port, persistent_peers: config.p2p.persistentPeers, max_peers: config.p2p.maxPeers },
     verifier_threads: config.verifierThreads,
     log_level: config.logLevel,
   };

@@ -7,7 +7,7 @@
 import { decodeBlock, type Block } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
 import { txHash } from '../codec/tx.js';
-import { PRECOMMIT, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
+import { PRECOMMIT, type Commit, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
 import { createConsensusState, step, type ConsensusState } from '../consensus/index.js';
 import type { ConsensusEffect, ConsensusEvent } from '../consensus/types.js';
 import type { Mempool } from '../mempool/mempool.js';
@@ -37,6 +37,8 @@ export interface ConsensusDriverDeps {
   now?: () => number;
   /** Called once if applying a block fails: the node cannot go on safely and must stop. */
   onFatal: (err: unknown) => void;
+  /** Called after the core was told to start a height (messages held for it can be fed now). */
+  onStartHeight?: (height: number) => void;
 }
 
 export class ConsensusDriver {
@@ -48,8 +50,9 @@ export class ConsensusDriver {
   private pumping = false;
   private stopped = true;
   private decidedAt = 0;
+  private applying = false;
   private readonly now: () => number;
-  private readonly broadcast: ConsensusBroadcaster;
+  private broadcast: ConsensusBroadcaster;
 
   constructor(
     private readonly deps: ConsensusDriverDeps,
@@ -59,6 +62,11 @@ export class ConsensusDriver {
     this.now = deps.now ?? Date.now;
     this.broadcast = deps.broadcast ?? NO_PEERS;
     this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null });
+  }
+
+  /** Where signed proposals and votes go from now on (the p2p layer, once it is up). */
+  setBroadcaster(broadcaster: ConsensusBroadcaster): void {
+    this.broadcast = broadcaster;
   }
 
   get chainState(): ChainState {
@@ -74,14 +82,7 @@ export class ConsensusDriver {
     const last = this.chain.lastBlockHeight;
     const lastCommit = last >= this.chain.initialHeight ? ((await this.deps.blockStore.loadSeenCommit(last)) ?? null) : null;
     this.decidedAt = this.now();
-    this.enqueue({
-      type: 'startHeight',
-      height: last + 1,
-      validators: this.chain.validators,
-      timeouts: this.chain.consensusParams.timeouts,
-      lastValidators: this.chain.lastValidators,
-      lastCommit,
-    });
+    this.startHeight(lastCommit);
   }
 
   /** Stops taking events, cancels timers and waits for a block being applied to finish. */
@@ -223,29 +224,66 @@ export class ConsensusDriver {
 
   private async decide(effect: Extract<ConsensusEffect, { type: 'decide' }>): Promise<void> {
     this.decidedAt = this.now();
-    const block = decodeBlock(effect.block);
-    const { blockStore, executor, mempool, events, logger } = this.deps;
-    await blockStore.saveBlock(block, effect.block, effect.blockHash, effect.commit);
-    const txHashes = block.txs.map((tx) => txHash(tx));
-    const previous = this.chain;
-    const applied = await mempool.lock.runExclusive(async () => {
-      const result = await executor.applyBlock(previous, block, effect.blockHash);
-      mempool.updateLocked(txHashes);
-      return result;
-    });
-    this.chain = applied.state;
-    events.publishBlock({ block, hash: effect.blockHash, response: applied.response }, txHashes);
-    logger.info(
-      { height: block.header.height, round: effect.round, txs: block.txs.length, hash: toHex(effect.blockHash).slice(0, 16), mempool: mempool.size },
-      'committed block',
-    );
+    await this.commitBlock(decodeBlock(effect.block), effect.block, effect.blockHash, effect.commit, effect.round);
+  }
+
+  /**
+   * A block finalized elsewhere (block sync or catch-up): its commit was verified against the
+   * validators of its height by the caller. Applied only if it is the next block and no
+   * decision is being applied; answers whether it was.
+   */
+  async applyCommittedBlock(block: Block, blockBytes: Uint8Array, blockHash: Uint8Array, commit: Commit): Promise<boolean> {
+    if (this.stopped || this.applying || block.header.height !== this.chain.lastBlockHeight + 1) return false;
+    const work = this.commitBlock(block, blockBytes, blockHash, commit, commit.round);
+    this.track(work);
+    await work;
+    return true;
+  }
+
+  /** Why `block` cannot be the next block (header checks against the chain state), or null. */
+  checkCommittedBlock(block: Block, size: number): Promise<string | null> {
+    return this.deps.executor.validateBlock(this.chain, block, size, this.now());
+  }
+
+  /** True while a block is being stored and executed. */
+  get isApplying(): boolean {
+    return this.applying;
+  }
+
+  private async commitBlock(block: Block, blockBytes: Uint8Array, blockHash: Uint8Array, commit: Commit, round: number): Promise<void> {
+    this.applying = true;
+    try {
+      const { blockStore, executor, mempool, events, logger } = this.deps;
+      await blockStore.saveBlock(block, blockBytes, blockHash, commit);
+      const txHashes = block.txs.map((tx) => txHash(tx));
+      const previous = this.chain;
+      const applied = await mempool.lock.runExclusive(async () => {
+        const result = await executor.applyBlock(previous, block, blockHash);
+        mempool.updateLocked(txHashes);
+        return result;
+      });
+      this.chain = applied.state;
+      events.publishBlock({ block, hash: blockHash, response: applied.response }, txHashes);
+      logger.info(
+        { height: block.header.height, round, txs: block.txs.length, hash: toHex(blockHash).slice(0, 16), mempool: mempool.size },
+        'committed block',
+      );
+    } finally {
+      this.applying = false;
+    }
+    this.startHeight(commit);
+  }
+
+  private startHeight(lastCommit: Commit | null): void {
+    const height = this.chain.lastBlockHeight + 1;
     this.enqueue({
       type: 'startHeight',
-      height: this.chain.lastBlockHeight + 1,
+      height,
       validators: this.chain.validators,
       timeouts: this.chain.consensusParams.timeouts,
       lastValidators: this.chain.lastValidators,
-      lastCommit: effect.commit,
+      lastCommit,
     });
+    this.deps.onStartHeight?.(height);
   }
 }

@@ -16,7 +16,11 @@ import { StateStore } from '../state/store.js';
 import { BlockStore } from '../store/block-store.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
-import type { AccountView, ChainParams, ConsensusPosition, NodeApi, NodeStatus, StoredBlock } from './api.js';
+import type { AccountView, ChainParams, ConsensusPosition, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
+import { P2PHost } from '../p2p/host.js';
+import { loadOrCreateNodeKey } from '../p2p/node-key.js';
+import { ConsensusGossip } from './consensus-gossip.js';
+import { TxGossip } from './tx-gossip.js';
 import { BlockExecutor } from './block-executor.js';
 import { readConfigFile, type NodeConfig } from './config.js';
 import { ConsensusDriver } from './consensus-driver.js';
@@ -30,6 +34,9 @@ import { validatorsAt } from './validator-history.js';
 import type { Commit } from '../codec/vote.js';
 
 export const NODE_VERSION = '0.1.0';
+
+/** Room for a proposal's signature and framing beside its block. */
+const MESSAGE_OVERHEAD_BYTES = 64 * 1024;
 
 export class HomeNotInitializedError extends CmtError {
   constructor(home: string) {
@@ -65,10 +72,23 @@ export class Node implements NodeApi {
     onFatal: (err: unknown) => void,
   ) {
     this.driver = new ConsensusDriver(
-      { privValidator, executor, blockStore, mempool, events: this.events, logger: logger.child({ module: 'consensus' }), onFatal },
+      {
+        privValidator,
+        executor,
+        blockStore,
+        mempool,
+        events: this.events,
+        logger: logger.child({ module: 'consensus' }),
+        onFatal,
+        onStartHeight: () => this.gossip?.onStartHeight(),
+      },
       chainState,
     );
   }
+
+  private host: P2PHost | undefined;
+  private gossip: ConsensusGossip | undefined;
+  private txGossip: TxGossip | undefined;
 
   static async open(home: string, options: NodeOptions = {}): Promise<Node> {
     const paths = homePaths(home);
@@ -107,15 +127,39 @@ export class Node implements NodeApi {
     }
   }
 
+  /** Joins the network (libp2p), then starts consensus. */
   async start(): Promise<void> {
+    const { p2p } = this.config;
+    const host = await P2PHost.start({
+      nodeKey: await loadOrCreateNodeKey(this.paths.nodeKey),
+      listenHost: p2p.host,
+      listenPort: p2p.port,
+      persistentPeers: p2p.persistentPeers,
+      maxPeers: p2p.maxPeers,
+      // A proposal carries its whole block (block parts are not split yet).
+      maxMessageBytes: this.genesis.consensusParams.blockMaxBytes + MESSAGE_OVERHEAD_BYTES,
+      logger: this.logger.child({ module: 'p2p' }),
+    });
+    this.host = host;
+    this.gossip = new ConsensusGossip(host, this.driver, this.blockStore, this.logger.child({ module: 'gossip' }));
+    this.txGossip = new TxGossip(host, this.mempool, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
+    this.gossip.start();
+    this.txGossip.start();
+    this.driver.setBroadcaster(this.gossip);
     await this.driver.start();
     const s = this.driver.chainState;
-    this.logger.info({ chainId: s.chainId, height: s.lastBlockHeight, validator: this.privValidator !== null }, 'node started');
+    this.logger.info(
+      { chainId: s.chainId, height: s.lastBlockHeight, validator: this.privValidator !== null, peerId: host.peerId, p2p: host.listenAddrs[0] },
+      'node started',
+    );
   }
 
-  /** Stops consensus, lets a block being applied finish, and closes the databases. */
+  /** Stops consensus, lets a block being applied finish, leaves the network and closes the databases. */
   async stop(): Promise<void> {
+    this.gossip?.stop();
+    this.txGossip?.stop();
     await this.driver.stop();
+    await this.host?.stop();
     await this.verifier.close();
     await this.blockStore.close();
     await this.stateStore.close();
@@ -181,8 +225,16 @@ export class Node implements NodeApi {
     return this.blockStore.loadTx(hash);
   }
 
-  broadcastTx(tx: Uint8Array): Promise<AddResult> {
-    return this.mempool.add(tx);
+  async broadcastTx(tx: Uint8Array): Promise<AddResult> {
+    const result = await this.mempool.add(tx);
+    if (result.code === 0) this.txGossip?.announce(tx);
+    return result;
+  }
+
+  netInfo(): NetInfo {
+    const host = this.host;
+    if (!host) return { listening: false, peerId: '', listenAddrs: [], peers: [] };
+    return { listening: true, peerId: host.peerId, listenAddrs: host.listenAddrs, peers: host.peers() };
   }
 
   query(request: QueryRequest): QueryResponse {

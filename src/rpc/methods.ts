@@ -117,6 +117,17 @@ export const METHODS: Record<string, Method> = {
     return validatorsView(found.height, found.set, { offset: (page - 1) * perPage, limit: perPage });
   },
 
+  async net_info(_params, { api }) {
+    const n = api.netInfo();
+    return {
+      listening: n.listening,
+      listeners: n.listenAddrs,
+      node_id: n.peerId,
+      n_peers: String(n.peers.length),
+      peers: n.peers.map((p) => ({ node_id: p.peerId, remote_addr: p.addr, is_outbound: p.direction === 'outbound' })),
+    };
+  },
+
   async consensus_state(_params, { api }) {
     const p = api.consensusPosition();
     return { round_state: { 'height/round/step': `${p.height}/${p.round}/${p.step}`, height: String(p.height), round: p.round, step: p.step } };

@@ -65,7 +65,7 @@ export async function makeTestHome(funded = 4, options: Partial<InitHomeOptions>
     chainId: TEST_CHAIN_ID,
     accounts: Array.from({ length: funded }, (_, i) => ({ address: addressOf(testKey(i)), balance: FUNDED_BALANCE })),
     consensusParams: { timeouts: { commit: 50 } },
-    config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, verifierThreads: 1 }),
+    config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 }, verifierThreads: 1 }),
     ...options,
   });
   return { home: dir.path, cleanup: dir.cleanup };

@@ -1,0 +1,169 @@
+/** `cmt testnet start|status|stop|reset|kill|restart`: a local multi-node network in one command. */
+import { access, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_CONSENSUS_PARAMS } from '../../codec/params.js';
+import { createTestnet, MANIFEST_FILE, readTestnet, type TestnetManifest, type TestnetNode } from '../../node/testnet-homes.js';
+import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
+import { CommandError, parseOutputFormat, printResult, type OutputFormat } from '../output.js';
+import { freePort, launchNode, probeNode, rpcUrlOf, stopNode, waitForHeights, type NodeProbe } from '../testnet-processes.js';
+
+const DEFAULT_DIR = '.testnet';
+const READY_HEIGHT = 2;
+
+interface DirOption {
+  dir: string;
+}
+
+function grid(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function nodeTable(manifest: TestnetManifest, probes: NodeProbe[]): string {
+  return grid(
+    ['name', 'role', 'rpc', 'peer id', 'validator address', 'height'],
+    manifest.nodes.map((n, i) => [n.name, n.role, rpcUrlOf(n), n.peerId, n.role === 'validator' ? n.validatorAddress : '-', String(probes[i]?.height ?? '-')]),
+  );
+}
+
+function findNode(manifest: TestnetManifest, name: string, dir: string): TestnetNode {
+  const node = manifest.nodes.find((n) => n.name === name);
+  if (!node) throw new CommandError(`no node "${name}" in the testnet at ${dir} (nodes: ${manifest.nodes.map((n) => n.name).join(', ')})`, 'INVALID_ARGUMENT');
+  return node;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function stopAll(manifest: TestnetManifest): Promise<number> {
+  const stopped = await Promise.all(manifest.nodes.map((n) => stopNode(n)));
+  return stopped.filter(Boolean).length;
+}
+
+export function registerTestnetCommands(program: Command): void {
+  const testnet = program.command('testnet').description('a local network of validator processes on loopback ports');
+  const dirOption = (cmd: Command): Command => cmd.option('--dir <dir>', 'where the node homes live', DEFAULT_DIR);
+
+  dirOption(testnet.command('start'))
+    .description('create (once) and start a testnet; stays in the foreground until Ctrl-C unless --detach')
+    .option('--validators <n>', 'number of validators (new testnets only)', optionParser(parsePositiveInt), 4)
+    .option('--full-nodes <k>', 'number of non-validating nodes (new testnets only)', optionParser(parseNonNegativeInt), 0)
+    .option('--chain-id <id>', 'chain id (new testnets only)', 'cmt-testnet')
+    .option('--block-time <ms>', 'pause after each block in ms (new testnets only)', optionParser(parsePositiveInt))
+    .option('--detach', 'return once every node is up, leaving them running')
+    .option('--log-level <level>', 'node log level', 'info')
+    .action(async (options: DirOption & { validators: number; fullNodes: number; chainId: string; blockTime?: number; detach?: boolean; logLevel: string }) => {
+      const dir = resolve(options.dir);
+      let manifest: TestnetManifest;
+      let created = false;
+      if (await exists(join(dir, MANIFEST_FILE))) {
+        manifest = await readTestnet(dir);
+      } else {
+        manifest = await createTestnet({
+          dir,
+          validators: options.validators,
+          fullNodes: options.fullNodes,
+          chainId: options.chainId,
+          freePort,
+          consensusParams: options.blockTime
+            ? { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: options.blockTime } }
+            : DEFAULT_CONSENSUS_PARAMS,
+        });
+        created = true;
+      }
+      let interrupted = false;
+      const onSignal = (): void => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        process.stdout.write('\nstopping the testnet...\n');
+        void stopAll(manifest).then((n) => {
+          process.stdout.write(`stopped ${n} node(s); "cmt testnet start --dir ${options.dir}" continues the same chain\n`);
+          process.exit(0);
+        });
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        await Promise.all(manifest.nodes.map((n) => launchNode(n, { logLevel: options.logLevel })));
+        const probes = await waitForHeights(manifest.nodes, READY_HEIGHT, 60_000);
+        process.stdout.write(
+          [
+            `cmt testnet "${manifest.chainId}" in ${dir}${created ? ' (created)' : ''}: every node is past height ${READY_HEIGHT - 1}`,
+            '',
+            nodeTable(manifest, probes),
+            '',
+            `funded accounts (no passphrase, in every node's keys): ${manifest.accounts.map((a) => `${a.name} ${a.address}`).join(', ')}`,
+            `try: cmt tx send --home ${join(options.dir, 'node0')} --node ${rpcUrlOf(manifest.nodes[0] as TestnetNode)} --from account0 --to <address> --amount 5cmt`,
+            `logs: ${join(options.dir, '<name>', 'node.log')}`,
+            options.detach ? `stop with: cmt testnet stop --dir ${options.dir}` : 'stop with Ctrl-C',
+          ].join('\n') + '\n',
+        );
+      } catch (err) {
+        if (!options.detach) await stopAll(manifest);
+        throw err;
+      }
+      if (options.detach) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        return;
+      }
+      // Foreground: the nodes run until Ctrl-C; the handler above stops them and exits.
+      await new Promise<never>(() => {});
+    });
+
+  dirOption(testnet.command('status'))
+    .description('name, pid, RPC, height, round and peers of every node')
+    .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
+    .action(async (options: DirOption & { output: OutputFormat }) => {
+      const manifest = await readTestnet(resolve(options.dir));
+      const probes = await Promise.all(manifest.nodes.map(probeNode));
+      const json = probes.map((p) => ({ name: p.name, pid: p.pid, rpc: p.rpc, height: p.height, round: p.round, peers: p.peers }));
+      printResult(options.output, json, () =>
+        grid(
+          ['name', 'pid', 'rpc', 'height', 'round', 'peers'],
+          probes.map((p) => [p.name, p.pid === null ? 'stopped' : String(p.pid), p.rpc, String(p.height ?? '-'), String(p.round ?? '-'), String(p.peers ?? '-')]),
+        ),
+      );
+    });
+
+  dirOption(testnet.command('stop'))
+    .description('stop every node cleanly')
+    .action(async (options: DirOption) => {
+      const n = await stopAll(await readTestnet(resolve(options.dir)));
+      process.stdout.write(`stopped ${n} node(s)\n`);
+    });
+
+  dirOption(testnet.command('reset'))
+    .description('stop every node and delete the testnet directory')
+    .action(async (options: DirOption) => {
+      const dir = resolve(options.dir);
+      if (await exists(join(dir, MANIFEST_FILE))) await stopAll(await readTestnet(dir));
+      else if (await exists(dir)) throw new CommandError(`${dir} is not a testnet directory (no ${MANIFEST_FILE}); not deleting it`, 'NO_TESTNET');
+      await rm(dir, { recursive: true, force: true });
+      process.stdout.write(`deleted ${dir}\n`);
+    });
+
+  dirOption(testnet.command('kill <name>'))
+    .description('kill -9 one node, as a crash would')
+    .action(async (name: string, options: DirOption) => {
+      const manifest = await readTestnet(resolve(options.dir));
+      const killed = await stopNode(findNode(manifest, name, options.dir), 'SIGKILL');
+      process.stdout.write(killed ? `killed ${name}\n` : `${name} was not running\n`);
+    });
+
+  dirOption(testnet.command('restart <name>'))
+    .description('kill -9 one node, then start it again from its home')
+    .action(async (name: string, options: DirOption) => {
+      const manifest = await readTestnet(resolve(options.dir));
+      const node = findNode(manifest, name, options.dir);
+      await stopNode(node, 'SIGKILL');
+      const pid = await launchNode(node);
+      process.stdout.write(`restarted ${name} (pid ${pid})\n`);
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * What validators send each other over the network: gossip messages on topics and the
+ * request/response frames of catch-up and block sync. Each is one canonical RLP value, so a
+ * peer's bytes either decode to exactly one message or are rejected.
+ */
+import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from './block.js';
+import { bytes, decode, encode, list, safeUint, struct, type Infer } from './schema.js';
+import { Commit, Proposal, Vote } from './vote.js';
+
+/** Transactions travel in batches: gossipsub costs about as much per message as per kilobyte. */
+export const MAX_TX_BATCH = 10_000;
+/** At most this many votes in one catch-up answer: 2 types x 10,000 validators x a few rounds. */
+const MAX_VOTES_PER_ANSWER = 100_000;
+const MAX_PROPOSALS_PER_ANSWER = 64;
+
+export const ProposalMessage = struct('ProposalMessage', {
+  proposal: Proposal,
+  block: bytes(MAX_BLOCK_BYTES_STRUCTURAL),
+});
+export type ProposalMessage = Infer<typeof ProposalMessage>;
+
+export const TxBatch = list(bytes(MAX_TX_BYTES_STRUCTURAL), MAX_TX_BATCH);
+
+/** "What do you have for this height?": sent to a peer when this node stops making progress. */
+export const CatchUpRequest = struct('CatchUpRequest', {
+  height: safeUint,
+});
+export type CatchUpRequest = Infer<typeof CatchUpRequest>;
+
+/**
+ * The answer: the peer's last committed height, and if it is working on the asked height,
+ * the proposals and votes it holds for it (every round), so the asker can see what it missed.
+ */
+export const CatchUpAnswer = struct('CatchUpAnswer', {
+  lastHeight: safeUint,
+  proposals: list(ProposalMessage, MAX_PROPOSALS_PER_ANSWER),
+  votes: list(Vote, MAX_VOTES_PER_ANSWER),
+});
+export type CatchUpAnswer = Infer<typeof CatchUpAnswer>;
+
+export const BlockRequest = struct('BlockRequest', {
+  height: safeUint,
+});
+export type BlockRequest = Infer<typeof BlockRequest>;
+
+/** A committed block and the commit that finalized it; empty block bytes when the peer lacks it. */
+export const BlockAnswer = struct('BlockAnswer', {
+  lastHeight: safeUint,
+  block: bytes(MAX_BLOCK_BYTES_STRUCTURAL),
+  commit: Commit,
+});
+export type BlockAnswer = Infer<typeof BlockAnswer>;
+
+export const encodeProposalMessage = (m: ProposalMessage): Uint8Array => encode(ProposalMessage, m);
+export const decodeProposalMessage = (b: Uint8Array): ProposalMessage => decode(ProposalMessage, b, 'proposal message');
+export const encodeTxBatch = (txs: Uint8Array[]): Uint8Array => encode(TxBatch, txs);
+export const decodeTxBatch = (b: Uint8Array): Uint8Array[] => decode(TxBatch, b, 'transaction batch');

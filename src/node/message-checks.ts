@@ -1,0 +1,56 @@
+/**
+ * The checks a consensus message from a peer passes before the core sees it: it must be for
+ * a height we can use, signed by the validator it names (proposals: by the round's proposer),
+ * and a proposal's block must hash to the id it claims. The core verifies nothing itself.
+ */
+import { decodeBlock, headerHash } from '../codec/block.js';
+import { bytesEqual } from '../codec/bytes.js';
+import type { ProposalMessage } from '../codec/gossip.js';
+import { PRECOMMIT, proposalSignBytes, voteSignBytes, type Vote } from '../codec/vote.js';
+import { MAX_ROUNDS_AHEAD } from '../consensus/index.js';
+import type { ConsensusEvent } from '../consensus/types.js';
+import { verify } from '../crypto/ed25519.js';
+import type { ChainState } from './chain-state.js';
+
+export type CheckResult =
+  | { kind: 'accept'; event: ConsensusEvent }
+  /** For the next height: worth holding until this node gets there. */
+  | { kind: 'future' }
+  /** Harmless but useless (old height, a round far ahead): dropped, not held against the peer. */
+  | { kind: 'ignore'; reason: string }
+  /** Provably invalid: dropped and counted against the peer. */
+  | { kind: 'reject'; reason: string };
+
+export function checkProposal(chain: ChainState, round: number, msg: ProposalMessage): CheckResult {
+  const { proposal } = msg;
+  const height = chain.lastBlockHeight + 1;
+  if (proposal.height === height + 1) return { kind: 'future' };
+  if (proposal.height !== height) return { kind: 'ignore', reason: `proposal for height ${proposal.height}, at ${height}` };
+  if (proposal.round > round + MAX_ROUNDS_AHEAD) return { kind: 'ignore', reason: `proposal for round ${proposal.round}, far ahead of ${round}` };
+  if (proposal.polRound >= proposal.round) return { kind: 'reject', reason: 'proposal polRound is not below its round' };
+  const proposer = chain.validators.proposerForRound(proposal.round);
+  if (!verify(proposer.publicKey, proposalSignBytes(chain.chainId, proposal), proposal.signature)) {
+    return { kind: 'reject', reason: 'proposal not signed by the proposer of its round' };
+  }
+  let hash: Uint8Array;
+  try {
+    hash = headerHash(decodeBlock(msg.block).header);
+  } catch (err) {
+    return { kind: 'reject', reason: `proposed block does not decode: ${(err as Error).message}` };
+  }
+  if (!bytesEqual(hash, proposal.blockHash)) return { kind: 'reject', reason: 'proposed block does not hash to the proposal block id' };
+  return { kind: 'accept', event: { type: 'proposal', proposal, block: msg.block } };
+}
+
+export function checkVote(chain: ChainState, round: number, vote: Vote): CheckResult {
+  const height = chain.lastBlockHeight + 1;
+  let validators = chain.validators;
+  if (vote.height === height + 1) return { kind: 'future' };
+  if (vote.height === height - 1 && vote.type === PRECOMMIT && chain.lastValidators) validators = chain.lastValidators;
+  else if (vote.height !== height) return { kind: 'ignore', reason: `vote for height ${vote.height}, at ${height}` };
+  if (vote.height === height && vote.round > round + MAX_ROUNDS_AHEAD) return { kind: 'ignore', reason: `vote for round ${vote.round}, far ahead of ${round}` };
+  const validator = validators.getByIndex(vote.validatorIndex);
+  if (!validator || !bytesEqual(validator.address, vote.validatorAddress)) return { kind: 'reject', reason: 'vote from a validator not in the set at that index' };
+  if (!verify(validator.publicKey, voteSignBytes(chain.chainId, vote), vote.signature)) return { kind: 'reject', reason: 'bad vote signature' };
+  return { kind: 'accept', event: { type: 'vote', vote } };
+}

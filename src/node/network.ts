@@ -1,0 +1,31 @@
+/**
+ * What the node needs from the peer-to-peer layer, and the names it uses on it. P2PHost
+ * (src/p2p) provides it over libp2p; tests can provide it in memory.
+ */
+export type Verdict = 'accept' | 'reject' | 'ignore';
+
+export interface GossipNetwork {
+  readonly peerId: string;
+  /** `handler` validates and processes; only accepted messages travel on to other peers. */
+  subscribe(topic: string, handler: (data: Uint8Array, from: string) => Verdict | Promise<Verdict>): void;
+  publish(topic: string, data: Uint8Array): Promise<void>;
+  handle(protocol: string, handler: (request: Uint8Array, from: string) => Promise<Uint8Array>): void;
+  request(peerId: string, protocol: string, data: Uint8Array, options?: { timeoutMs?: number }): Promise<Uint8Array>;
+  peers(): { peerId: string; addr: string; direction: 'inbound' | 'outbound' }[];
+  /** Counts against the peer; enough reports disconnect and ban it. */
+  reportInvalid(peerId: string, reason: string): void;
+}
+
+/** Topics carry the chain id, so nodes of different chains never process each other's messages. */
+export function topicsFor(chainId: string): { proposal: string; vote: string; txs: string; evidence: string } {
+  return {
+    proposal: `/cmt/${chainId}/proposal/1`,
+    vote: `/cmt/${chainId}/vote/1`,
+    txs: `/cmt/${chainId}/txs/1`,
+    evidence: `/cmt/${chainId}/evidence/1`,
+  };
+}
+
+export function protocolsFor(chainId: string): { catchUp: string; block: string } {
+  return { catchUp: `/cmt/${chainId}/catch-up/1`, block: `/cmt/${chainId}/block/1` };
+}

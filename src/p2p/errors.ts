@@ -1,0 +1,26 @@
+import { CmtError } from '../codec/errors.js';
+
+/**
+ * Stable codes of the errors the p2p layer throws on purpose. Callers match on `code`, never on
+ * the message; `spec/p2p.md` lists what each one means.
+ */
+export type P2PErrorCode =
+  | 'INVALID_NODE_KEY'
+  | 'INVALID_PEER_ADDRESS'
+  | 'P2P_LISTEN_FAILED'
+  | 'P2P_STOPPED'
+  | 'P2P_MESSAGE_TOO_LARGE'
+  | 'P2P_PEER_BANNED'
+  | 'P2P_TIMEOUT'
+  | 'P2P_REQUEST_FAILED'
+  | 'P2P_REMOTE_ERROR'
+  | 'P2P_PROTOCOL_ERROR'
+  | 'P2P_USAGE';
+
+export class P2PError extends CmtError {
+  declare readonly code: P2PErrorCode;
+
+  constructor(code: P2PErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,478 @@
+/**
+ * The node's network endpoint: libp2p over TCP with Noise and Yamux, gossipsub for broadcast,
+ * length-prefixed request/response for point-to-point exchanges, persistent peers with back-off
+ * redial, a peer cap, and misbehaviour scoring with temporary bans. It moves bytes and never
+ * decides validity: callers judge each gossip message and each request themselves.
+ * spec/p2p.md is the reference for every limit and threshold used here.
+ */
+import './polyfill.js'; // first: libp2p 3 needs Promise.withResolvers, missing on Node 20
+import { isIP } from 'node:net';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
+import { identify, type Identify } from '@libp2p/identify';
+import type { Libp2p } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { ping, type Ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import type { Logger } from 'pino';
+import { Counters } from './counters.js';
+import { P2PError } from './errors.js';
+import { gossipOptions } from './gossip-config.js';
+import { gossipValidator, type GossipHandler } from './gossip-validator.js';
+import type { NodeKey } from './node-key.js';
+import { PeerGate } from './peer-gate.js';
+import { DEFAULT_BAN_MS, DEFAULT_INVALID_THRESHOLD, DEFAULT_INVALID_WINDOW_MS, PeerScores } from './peer-scores.js';
+import { Redialer, type PersistentPeer } from './redial.js';
+import { RequestResponse, type RequestHandler, type RequestOptions } from './request-response.js';
+
+export type { GossipContext, GossipHandler, Verdict } from './gossip-validator.js';
+export type { RequestHandler, RequestOptions } from './request-response.js';
+
+export interface P2PHostOptions {
+  nodeKey: NodeKey;
+  /** IP address to bind. Default 127.0.0.1; 0.0.0.0 (or ::) accepts peers from other machines. */
+  listenHost?: string;
+  /** TCP port; 0 (the default) lets the OS pick a free one, see `listenPort` on the host. */
+  listenPort?: number;
+  /** Multiaddrs with /p2p/<peer id>, e.g. /ip4/10.0.0.2/tcp/26656/p2p/12D3KooW…; the node's own is skipped. */
+  persistentPeers?: string[];
+  /** Inbound connections beyond this many peers are refused; persistent peers always get in. Default 50. */
+  maxPeers?: number;
+  /** Largest gossip message, request payload and response payload. Default 4 MiB. */
+  maxMessageBytes?: number;
+  logger: Logger;
+  /** How long a banned peer stays banned. Default 10 minutes. */
+  banMs?: number;
+  /** Invalid reports within `invalidWindowMs` that ban a peer. Default 3. */
+  invalidThreshold?: number;
+  /** Default 60 s. */
+  invalidWindowMs?: number;
+  /** Host (IP or DNS name) to advertise instead of the bound one, e.g. a public IP in front of NAT. */
+  announceHost?: string;
+  /** Default timeout of `request`, and how long an inbound request may take to arrive. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Gossipsub heartbeat. Default 700 ms. */
+  gossipHeartbeatMs?: number;
+}
+
+export interface PeerInfo {
+  peerId: string;
+  /** Remote multiaddr of the oldest open connection. */
+  addr: string;
+  direction: 'inbound' | 'outbound';
+}
+
+export interface PeerEvent {
+  type: 'connect' | 'disconnect';
+  peerId: string;
+}
+
+export interface P2PStats {
+  peers: number;
+  inboundPeers: number;
+  outboundPeers: number;
+  bannedPeers: number;
+  /** Bans imposed since start. */
+  bans: number;
+  gossipAccepted: number;
+  gossipPublished: number;
+  requestsSent: number;
+  /** Messages, frames and connections dropped, by reason (spec/p2p.md lists them). */
+  dropped: Record<string, number>;
+  /** Invalid reports (internal and the caller's `reportInvalid`), by reason label. */
+  invalid: Record<string, number>;
+}
+
+export const DEFAULT_MAX_PEERS = 50;
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** New inbound connections per remote IP per second; loopback devnets open many from one address. */
+const INBOUND_CONNECTIONS_PER_SECOND = 25;
+
+type Services = { identify: Identify; ping: Ping; pubsub: GossipSub };
+
+interface HostSettings {
+  maxPeers: number;
+  maxMessageBytes: number;
+  banMs: number;
+}
+
+function parsePersistentPeer(addr: string): PersistentPeer {
+  let ma: Multiaddr;
+  try {
+    ma = multiaddr(addr);
+  } catch (err) {
+    throw new P2PError('INVALID_PEER_ADDRESS', `persistent peer "${addr}" is not a multiaddr`, { cause: err });
+  }
+  const peerId = ma.getComponents().findLast((c) => c.name === 'p2p')?.value;
+  if (!peerId) throw new P2PError('INVALID_PEER_ADDRESS', `persistent peer "${addr}" has no /p2p/<peer id> part`);
+  try {
+    peerIdFromString(peerId);
+  } catch (err) {
+    throw new P2PError('INVALID_PEER_ADDRESS', `persistent peer "${addr}": "${peerId}" is not a peer id`, { cause: err });
+  }
+  return { peerId, addr: ma.toString() };
+}
+
+/** Rewrites the advertised addresses to `announceHost`, keeping each bound port. */
+function announceAs(announceHost: string, peerId: string): (addrs: Multiaddr[]) => Multiaddr[] {
+  const family = isIP(announceHost);
+  const proto = family === 4 ? 'ip4' : family === 6 ? 'ip6' : 'dns';
+  return (addrs) => {
+    const ports = new Set(addrs.flatMap((a) => a.getComponents().filter((c) => c.name === 'tcp').map((c) => c.value)));
+    return [...ports].map((port) => multiaddr(`/${proto}/${announceHost}/tcp/${port}/p2p/${peerId}`));
+  };
+}
+
+/** The label counted for a reason: the text before the first ':' ("label: details"). */
+function reasonLabel(reason: string): string {
+  return reason.split(':', 1)[0]!.trim() || 'unspecified';
+}
+
+export class P2PHost {
+  readonly peerId: string;
+  private readonly subscriptions = new Map<string, GossipHandler>();
+  private readonly protocols = new Set<string>();
+  private readonly peerListeners = new Set<(event: PeerEvent) => void>();
+  private readonly dropped = new Counters();
+  private readonly invalid = new Counters();
+  private readonly rr: RequestResponse;
+  private stopping: Promise<void> | null = null;
+  private gossipAccepted = 0;
+  private gossipPublished = 0;
+  private requestsSent = 0;
+  private bans = 0;
+
+  private constructor(
+    private readonly node: Libp2p<Services>,
+    private readonly scores: PeerScores,
+    private readonly gate: PeerGate,
+    private readonly redialer: Redialer,
+    private readonly settings: HostSettings,
+    private readonly logger: Logger,
+    requestTimeoutMs: number,
+    dropped: Counters,
+  ) {
+    this.peerId = node.peerId.toString();
+    this.dropped = dropped;
+    this.rr = new RequestResponse({
+      libp2p: node,
+      maxMessageBytes: settings.maxMessageBytes,
+      timeoutMs: requestTimeoutMs,
+      logger,
+      dropped,
+      reportInvalid: (peer, reason) => this.reportInvalid(peer, reason),
+      isBanned: (peer) => scores.isBanned(peer),
+    });
+  }
+
+  static async start(options: P2PHostOptions): Promise<P2PHost> {
+    const maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const banMs = options.banMs ?? DEFAULT_BAN_MS;
+    const listenHost = options.listenHost ?? '127.0.0.1';
+    const listenPort = options.listenPort ?? 0;
+    const { logger, nodeKey } = options;
+    if (!Number.isInteger(maxPeers) || maxPeers < 0) throw new P2PError('P2P_USAGE', `maxPeers must be a non-negative integer, got ${maxPeers}`);
+    if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) throw new P2PError('P2P_USAGE', `maxMessageBytes must be a positive integer, got ${maxMessageBytes}`);
+    const family = isIP(listenHost);
+    if (family === 0) throw new P2PError('P2P_LISTEN_FAILED', `p2p listen host must be an IP address, got "${listenHost}"`);
+
+    const persistent = new Map<string, PersistentPeer>();
+    for (const addr of options.persistentPeers ?? []) {
+      const peer = parsePersistentPeer(addr);
+      // One persistent_peers list shared by all validators is common: a node skips itself.
+      if (peer.peerId !== nodeKey.peerId) persistent.set(peer.peerId, peer);
+    }
+    const scores = new PeerScores({
+      threshold: options.invalidThreshold ?? DEFAULT_INVALID_THRESHOLD,
+      windowMs: options.invalidWindowMs ?? DEFAULT_INVALID_WINDOW_MS,
+      banMs,
+    });
+    const dropped = new Counters();
+    const gate = new PeerGate({ scores, persistent: new Set(persistent.keys()), maxPeers, dropped, logger });
+
+    const node = await createLibp2p<Services>({
+      start: false,
+      privateKey: nodeKey.privateKey,
+      addresses: {
+        listen: [`/${family === 4 ? 'ip4' : 'ip6'}/${listenHost}/tcp/${listenPort}`],
+        ...(options.announceHost ? { announceFilter: announceAs(options.announceHost, nodeKey.peerId) } : {}),
+      },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionGater: gate.gater(),
+      connectionManager: {
+        // The peer gate is the real limit. libp2p's own must sit well above it, or libp2p would
+        // refuse persistent peers and its pruner would close their connections.
+        maxConnections: 2 * (maxPeers + persistent.size) + 16,
+        inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_SECOND,
+        // Redial is ours (redial.ts); libp2p's keep-alive reconnect gives up after a few tries.
+        reconnectRetries: 0,
+      },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub(gossipOptions({ maxMessageBytes, heartbeatMs: options.gossipHeartbeatMs })),
+      },
+    });
+    gate.attach(() => node.getConnections());
+
+    const redialer = new Redialer({
+      peers: [...persistent.values()],
+      dial: async (peer, signal) => {
+        await node.dial(multiaddr(peer.addr), { signal });
+      },
+      isConnected: (id) => node.getConnections(peerIdFromString(id)).length > 0,
+      bannedUntil: (id) => scores.bannedUntil(id),
+      logger,
+    });
+    const host = new P2PHost(node, scores, gate, redialer, { maxPeers, maxMessageBytes, banMs }, logger, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, dropped);
+    host.wireEvents();
+    try {
+      await node.start();
+    } catch (err) {
+      try {
+        await node.stop();
+      } catch {
+        // Already failing; the listen error is the one worth reporting.
+      }
+      throw new P2PError('P2P_LISTEN_FAILED', `cannot listen on ${listenHost}:${listenPort}: ${(err as Error).message}`, { cause: err });
+    }
+    for (const peer of persistent.values()) {
+      // The tag keeps libp2p's pruner away from persistent peers; the address lets identify and
+      // request() reach them without a dial of ours first.
+      await node.peerStore.merge(peerIdFromString(peer.peerId), {
+        multiaddrs: [multiaddr(peer.addr.slice(0, peer.addr.lastIndexOf('/p2p/')))],
+        tags: { 'cmt-persistent': { value: 100 } },
+      });
+    }
+    redialer.start();
+    logger.info({ peerId: host.peerId, addrs: host.listenAddrs, persistentPeers: persistent.size, maxPeers }, 'p2p listening');
+    return host;
+  }
+
+  /** Addresses peers can dial, each ending in /p2p/<id> (using announceHost when set). */
+  get listenAddrs(): string[] {
+    return this.node.getMultiaddrs().map((a) => a.toString());
+  }
+
+  /** The bound TCP port (what listenPort 0 turned into). */
+  get listenPort(): number {
+    const port = this.node.getMultiaddrs()[0]?.getComponents().find((c) => c.name === 'tcp')?.value;
+    return port === undefined ? 0 : Number(port);
+  }
+
+  get running(): boolean {
+    return this.stopping === null;
+  }
+
+  /**
+   * Joins a topic. The handler is the single place where a message is judged and processed: it
+   * runs inside gossipsub validation, so only messages it accepts are forwarded to other peers;
+   * 'reject' also counts against the peer that sent it. Messages over maxMessageBytes are
+   * rejected before it runs. Keep it fast (well under 100 ms) — it sits on the propagation path.
+   * A handler that throws counts as 'ignore'. Returns a function that leaves the topic.
+   */
+  subscribe(topic: string, handler: GossipHandler): () => void {
+    this.assertRunning();
+    if (this.subscriptions.has(topic)) throw new P2PError('P2P_USAGE', `already subscribed to topic "${topic}"`);
+    const pubsub = this.node.services.pubsub;
+    this.subscriptions.set(topic, handler);
+    pubsub.topicValidators.set(
+      topic,
+      gossipValidator(topic, handler, {
+        maxMessageBytes: this.settings.maxMessageBytes,
+        isBanned: (peer) => this.scores.isBanned(peer),
+        reportInvalid: (peer, reason) => this.reportInvalid(peer, reason),
+        onAccept: () => this.gossipAccepted++,
+        dropped: this.dropped,
+        logger: this.logger,
+      }),
+    );
+    pubsub.subscribe(topic);
+    return () => {
+      if (this.subscriptions.get(topic) !== handler) return;
+      this.subscriptions.delete(topic);
+      pubsub.topicValidators.delete(topic);
+      if (this.running) pubsub.unsubscribe(topic);
+    };
+  }
+
+  /**
+   * Broadcasts to the topic's subscribers. Oversize data throws P2P_MESSAGE_TOO_LARGE. With no
+   * subscribed peer yet it logs at debug and returns without marking the bytes as seen, so the
+   * same bytes published later do go out. Bytes already seen within 2 minutes are not re-sent.
+   */
+  async publish(topic: string, data: Uint8Array): Promise<void> {
+    this.assertRunning();
+    const limit = this.settings.maxMessageBytes;
+    if (data.length > limit) throw new P2PError('P2P_MESSAGE_TOO_LARGE', `gossip message of ${data.length} bytes exceeds the ${limit}-byte limit`);
+    const pubsub = this.node.services.pubsub;
+    if (pubsub.getSubscribers(topic).length === 0) {
+      this.dropped.inc('publish_no_peers');
+      this.logger.debug({ topic, bytes: data.length }, 'publish: no peer subscribed to the topic yet');
+      return;
+    }
+    const { recipients } = await pubsub.publish(topic, data);
+    if (recipients.length > 0) {
+      this.gossipPublished++;
+    } else {
+      this.dropped.inc('publish_duplicate');
+      this.logger.debug({ topic }, 'publish: bytes already seen, not re-sent');
+    }
+  }
+
+  /** Peers known to be subscribed to a topic (diagnostics, tests). */
+  topicPeers(topic: string): string[] {
+    return this.node.services.pubsub.getSubscribers(topic).map((p) => p.toString());
+  }
+
+  /** Peers in this node's gossipsub mesh for a topic: those it forwards to (diagnostics, tests). */
+  meshPeers(topic: string): string[] {
+    // getMeshPeers is on gossipsub's implementation but not on its exported interface.
+    const impl = this.node.services.pubsub as unknown as { getMeshPeers?: (topic: string) => string[] };
+    return impl.getMeshPeers?.(topic) ?? [];
+  }
+
+  /**
+   * Serves a request/response protocol, e.g. '/cmt/<chain-id>/block/1'. The handler is in place
+   * when this returns; the promise only finishes advertising the protocol and is safe to leave
+   * un-awaited. A second handler for the same protocol throws P2P_USAGE synchronously.
+   */
+  handle(protocol: string, handler: RequestHandler): Promise<void> {
+    this.assertRunning();
+    if (this.protocols.has(protocol)) throw new P2PError('P2P_USAGE', `protocol "${protocol}" already has a handler`);
+    this.protocols.add(protocol);
+    const registered = this.rr.handle(protocol, handler);
+    registered.catch((err: unknown) => this.logger.error({ protocol, err: (err as Error).message }, 'registering a protocol handler failed'));
+    return registered;
+  }
+
+  async unhandle(protocol: string): Promise<void> {
+    if (!this.protocols.delete(protocol)) return;
+    if (this.running) await this.rr.unhandle(protocol);
+  }
+
+  /**
+   * One request, one response, on a fresh stream. Throws P2PError: P2P_MESSAGE_TOO_LARGE,
+   * P2P_PEER_BANNED, P2P_TIMEOUT, P2P_REMOTE_ERROR (the remote handler failed),
+   * P2P_REQUEST_FAILED (unreachable, protocol not served, stream reset), P2P_PROTOCOL_ERROR.
+   */
+  async request(peerId: string, protocol: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array> {
+    this.assertRunning();
+    this.requestsSent++;
+    return this.rr.request(peerId, protocol, data, options);
+  }
+
+  /**
+   * Counts one piece of misbehaviour against a peer, e.g. a bad block in a response. `reason` is
+   * "label" or "label: details"; stats count the label, the log gets all of it. Enough reports in
+   * the window disconnect the peer and ban it for banMs.
+   */
+  reportInvalid(peerId: string, reason: string): void {
+    if (peerId === this.peerId) return;
+    this.invalid.inc(reasonLabel(reason));
+    this.logger.debug({ peer: peerId, reason }, 'invalid report');
+    if (this.scores.report(peerId)) this.ban(peerId, reason);
+  }
+
+  isBanned(peerId: string): boolean {
+    return this.scores.isBanned(peerId);
+  }
+
+  /** 0 for a clean peer, minus one per invalid report in the current window. */
+  score(peerId: string): number {
+    return this.scores.score(peerId);
+  }
+
+  peers(): PeerInfo[] {
+    const byPeer = new Map<string, PeerInfo>();
+    for (const conn of this.node.getConnections()) {
+      const peerId = conn.remotePeer.toString();
+      if (conn.status !== 'open' || byPeer.has(peerId)) continue;
+      byPeer.set(peerId, { peerId, addr: conn.remoteAddr.toString(), direction: conn.direction });
+    }
+    return [...byPeer.values()];
+  }
+
+  /** Calls `listener` on each peer connect and disconnect; returns a function that unsubscribes. */
+  onPeerChange(listener: (event: PeerEvent) => void): () => void {
+    this.peerListeners.add(listener);
+    return () => this.peerListeners.delete(listener);
+  }
+
+  stats(): P2PStats {
+    const peers = this.peers();
+    return {
+      peers: peers.length,
+      inboundPeers: peers.filter((p) => p.direction === 'inbound').length,
+      outboundPeers: peers.filter((p) => p.direction === 'outbound').length,
+      bannedPeers: this.scores.bannedPeers().length,
+      bans: this.bans,
+      gossipAccepted: this.gossipAccepted,
+      gossipPublished: this.gossipPublished,
+      requestsSent: this.requestsSent,
+      dropped: this.dropped.snapshot(),
+      invalid: this.invalid.snapshot(),
+    };
+  }
+
+  /** Closes every connection and the listener and cancels redials. Safe to call more than once. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.redialer.stop();
+    const stopping = Promise.resolve(this.node.stop()).then(() => {
+      this.peerListeners.clear();
+      this.logger.info('p2p stopped');
+    });
+    this.stopping = stopping;
+    return stopping;
+  }
+
+  private ban(peerId: string, reason: string): void {
+    this.bans++;
+    this.logger.warn({ peer: peerId, reason, banMs: this.settings.banMs }, 'peer banned for repeated invalid messages');
+    let target;
+    try {
+      target = peerIdFromString(peerId);
+    } catch {
+      return; // not a peer id, so never connected: the ban alone is enough
+    }
+    this.node.hangUp(target).catch((err: unknown) => this.logger.debug({ peer: peerId, err: (err as Error).message }, 'hang-up after ban failed'));
+  }
+
+  private assertRunning(): void {
+    if (!this.running) throw new P2PError('P2P_STOPPED', 'the p2p host is stopped');
+  }
+
+  private emitPeerEvent(event: PeerEvent): void {
+    for (const listener of this.peerListeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ err: (err as Error)?.message }, 'peer change listener threw');
+      }
+    }
+  }
+
+  private wireEvents(): void {
+    this.node.addEventListener('peer:connect', (evt) => {
+      const peerId = evt.detail.toString();
+      this.logger.info({ peer: peerId }, 'peer connected');
+      this.redialer.peerConnected(peerId);
+      this.emitPeerEvent({ type: 'connect', peerId });
+    });
+    this.node.addEventListener('peer:disconnect', (evt) => {
+      const peerId = evt.detail.toString();
+      this.logger.info({ peer: peerId }, 'peer disconnected');
+      this.emitPeerEvent({ type: 'disconnect', peerId });
+      this.redialer.peerDisconnected(peerId);
+    });
+    this.node.addEventListener('connection:open', (evt) => this.gate.enforce(evt.detail));
+  }
+}

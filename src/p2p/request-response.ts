@@ -1,0 +1,170 @@
+/**
+ * Request/response over libp2p streams: one stream per exchange carrying exactly one request
+ * frame and one response frame (see frame.ts). The response frame starts with a status byte so
+ * that a failing handler reaches the requester as an error with a reason rather than as a reset.
+ * Every read is bounded by the frame limit and every exchange by a timeout.
+ */
+import type { Connection, Libp2p, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Logger } from 'pino';
+import { CmtError } from '../codec/errors.js';
+import type { Counters } from './counters.js';
+import { P2PError } from './errors.js';
+import { encodeFrame, FrameError, readFrame } from './frame.js';
+
+export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array>;
+
+export interface RequestOptions {
+  /** Covers dialling, opening the stream, sending and receiving. Default: the host's requestTimeoutMs. */
+  timeoutMs?: number;
+}
+
+export const STATUS_OK = 0;
+export const STATUS_ERROR = 1;
+/** Error text sent back to the requester is cut to this many bytes. */
+const MAX_ERROR_TEXT = 1024;
+/** Concurrent streams per protocol and connection; beyond this libp2p resets new streams. */
+const MAX_STREAMS_PER_CONNECTION = 32;
+
+export interface RequestResponseContext {
+  libp2p: Libp2p;
+  maxMessageBytes: number;
+  timeoutMs: number;
+  logger: Logger;
+  dropped: Counters;
+  reportInvalid: (peerId: string, reason: string) => void;
+  isBanned: (peerId: string) => boolean;
+}
+
+function errorText(err: unknown): string {
+  // Only errors thrown on purpose are described to the remote; anything else may carry internals.
+  const text = err instanceof CmtError ? `${err.code}: ${err.message}` : 'internal error';
+  return Buffer.from(text, 'utf8').subarray(0, MAX_ERROR_TEXT).toString('utf8');
+}
+
+function withStatus(status: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 1);
+  out[0] = status;
+  out.set(body, 1);
+  return out;
+}
+
+/** Aborts the stream when the deadline passes; the returned function cancels the deadline. */
+function deadline(ms: number, onExpire: () => void): () => void {
+  const timer = setTimeout(onExpire, ms);
+  return () => clearTimeout(timer);
+}
+
+export class RequestResponse {
+  constructor(private readonly ctx: RequestResponseContext) {}
+
+  async handle(protocol: string, handler: RequestHandler): Promise<void> {
+    await this.ctx.libp2p.handle(protocol, (stream, connection) => this.serve(protocol, handler, stream, connection), {
+      maxInboundStreams: MAX_STREAMS_PER_CONNECTION,
+      maxOutboundStreams: MAX_STREAMS_PER_CONNECTION,
+    });
+  }
+
+  async unhandle(protocol: string): Promise<void> {
+    await this.ctx.libp2p.unhandle(protocol);
+  }
+
+  async request(peerId: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    const { maxMessageBytes } = this.ctx;
+    if (data.length > maxMessageBytes) {
+      throw new P2PError('P2P_MESSAGE_TOO_LARGE', `request of ${data.length} bytes exceeds the ${maxMessageBytes}-byte limit`);
+    }
+    if (this.ctx.isBanned(peerId)) throw new P2PError('P2P_PEER_BANNED', `peer ${peerId} is banned`);
+    let target;
+    try {
+      target = peerIdFromString(peerId);
+    } catch (err) {
+      throw new P2PError('INVALID_PEER_ADDRESS', `not a peer id: ${peerId}`, { cause: err });
+    }
+    const timeoutMs = options.timeoutMs ?? this.ctx.timeoutMs;
+    const controller = new AbortController();
+    let stream: Stream | undefined;
+    const cancel = deadline(timeoutMs, () => {
+      controller.abort();
+      stream?.abort(new P2PError('P2P_TIMEOUT', 'request timed out'));
+    });
+    const what = `request ${protocol} to ${peerId}`;
+    try {
+      stream = await this.ctx.libp2p.dialProtocol(target, protocol, { signal: controller.signal });
+      stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, maxMessageBytes + 16);
+      stream.send(encodeFrame(data));
+      // Half-close: the responder sees the end of our side, and the frame is flushed.
+      await stream.close({ signal: controller.signal });
+      const frame = await readFrame(stream, maxMessageBytes + 1);
+      if (frame.length === 0) throw new FrameError('malformed', 'empty response frame');
+      if (frame[0] === STATUS_OK) return frame.subarray(1);
+      if (frame[0] === STATUS_ERROR) {
+        throw new P2PError('P2P_REMOTE_ERROR', `${what} failed remotely: ${Buffer.from(frame.subarray(1)).toString('utf8')}`);
+      }
+      throw new FrameError('malformed', `unknown response status ${frame[0]}`);
+    } catch (err) {
+      stream?.abort(err instanceof Error ? err : new Error(String(err)));
+      if (controller.signal.aborted) throw new P2PError('P2P_TIMEOUT', `${what} timed out after ${timeoutMs} ms`, { cause: err });
+      if (err instanceof FrameError) {
+        this.ctx.dropped.inc(`response_${err.fault}`);
+        this.ctx.reportInvalid(peerId, `response_${err.fault}`);
+        throw new P2PError(err.code, `${what}: ${err.message}`, { cause: err });
+      }
+      if (err instanceof P2PError) throw err;
+      throw new P2PError('P2P_REQUEST_FAILED', `${what} failed: ${(err as Error).message}`, { cause: err });
+    } finally {
+      cancel();
+    }
+  }
+
+  private async serve(protocol: string, handler: RequestHandler, stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString();
+    const { maxMessageBytes, logger, dropped } = this.ctx;
+    if (this.ctx.isBanned(from)) {
+      dropped.inc('request_from_banned');
+      stream.abort(new P2PError('P2P_PEER_BANNED', 'banned'));
+      return;
+    }
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, maxMessageBytes + 16);
+    const cancel = deadline(this.ctx.timeoutMs, () => stream.abort(new P2PError('P2P_TIMEOUT', 'request not received in time')));
+    let request: Uint8Array;
+    try {
+      request = await readFrame(stream, maxMessageBytes);
+    } catch (err) {
+      cancel();
+      if (err instanceof FrameError) {
+        dropped.inc(`request_${err.fault}`);
+        this.ctx.reportInvalid(from, `request_${err.fault}`);
+      } else {
+        dropped.inc('request_unreadable');
+      }
+      logger.debug({ peer: from, protocol, err: (err as Error).message }, 'dropped request');
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    cancel();
+    let response: Uint8Array;
+    try {
+      const body = await handler(request, from);
+      if (body.length > maxMessageBytes) {
+        logger.warn({ protocol, bytes: body.length, limit: maxMessageBytes }, 'request handler produced an oversize response');
+        dropped.inc('response_oversize_local');
+        response = withStatus(STATUS_ERROR, Buffer.from('response too large', 'utf8'));
+      } else {
+        response = withStatus(STATUS_OK, body);
+      }
+    } catch (err) {
+      dropped.inc('handler_error');
+      logger.warn({ peer: from, protocol, err: (err as Error)?.message }, 'request handler failed');
+      response = withStatus(STATUS_ERROR, Buffer.from(errorText(err), 'utf8'));
+    }
+    try {
+      stream.send(encodeFrame(response));
+      await stream.close({ signal: AbortSignal.timeout(this.ctx.timeoutMs) });
+    } catch (err) {
+      // The requester gave up or went away; nothing to tell anyone.
+      logger.debug({ peer: from, protocol, err: (err as Error).message }, 'could not send response');
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
