@@ -11,6 +11,9 @@ import { PRECOMMIT, type Commit, type Proposal, type Vote, proposalSignBytes, vo
 import { createConsensusState, step, type ConsensusState } from '../consensus/index.js';
 import type { ConsensusEffect, ConsensusEvent } from '../consensus/types.js';
 import type { Mempool } from '../mempool/mempool.js';
+import { CmtError } from '../codec/errors.js';
+import type { Wal } from './wal.js';
+import { decodeWalEvent, encodeWalEvent, type LoggedEvent } from './wal-events.js';
 import type { BlockExecutor } from './block-executor.js';
 import type { ChainState } from './chain-state.js';
 import type { EventBus } from './event-bus.js';
@@ -37,14 +40,22 @@ export interface ConsensusDriverDeps {
   now?: () => number;
   /** Called once if applying a block fails: the node cannot go on safely and must stop. */
   onFatal: (err: unknown) => void;
+  /** The consensus write-ahead log; null runs without one (tests of the driver alone). */
+  wal?: Wal | null;
   /** Called after the core was told to start a height (messages held for it can be fed now). */
   onStartHeight?: (height: number) => void;
+}
+
+interface QueuedEvent {
+  event: ConsensusEvent;
+  /** Already in the WAL (replayed, or written synchronously before it left the node). */
+  logged: boolean;
 }
 
 export class ConsensusDriver {
   private core: ConsensusState;
   private chain: ChainState;
-  private readonly queue: ConsensusEvent[] = [];
+  private readonly queue: QueuedEvent[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
@@ -77,12 +88,26 @@ export class ConsensusDriver {
     return this.core;
   }
 
+  /**
+   * Starts the height after the last committed block. Inputs the WAL holds for that height
+   * (a crash mid-height) are fed again first, so the core resumes at the same round with the
+   * same lock; what it asks to sign again is the same bytes, which the PrivValidator re-signs.
+   */
   async start(): Promise<void> {
     this.stopped = false;
     const last = this.chain.lastBlockHeight;
+    const height = last + 1;
     const lastCommit = last >= this.chain.initialHeight ? ((await this.deps.blockStore.loadSeenCommit(last)) ?? null) : null;
+    const wal = this.deps.wal;
+    const replay = wal && wal.replay.height === height ? wal.replay.records : [];
+    if (wal && wal.replay.height !== null && wal.replay.height > height) {
+      throw new CmtError('WAL_AHEAD', `the consensus WAL in ${wal.dir} is at height ${wal.replay.height} but the block store ends at ${last}: the stores lost data`);
+    }
+    await wal?.startHeight(height);
     this.decidedAt = this.now();
     this.startHeight(lastCommit);
+    if (replay.length > 0) this.deps.logger.info({ height, records: replay.length }, 'replaying the consensus WAL');
+    for (const record of replay) this.enqueue(decodeWalEvent(record), { logged: true });
   }
 
   /** Stops taking events, cancels timers and waits for a block being applied to finish. */
@@ -94,10 +119,13 @@ export class ConsensusDriver {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Feeds an event from outside (the p2p layer, after it verified signatures). */
-  enqueue(event: ConsensusEvent): void {
+  /**
+   * Feeds an event from outside (the p2p layer, after it verified signatures). It is written
+   * to the WAL before the core acts on it, unless it is there already.
+   */
+  enqueue(event: ConsensusEvent, options: { logged?: boolean } = {}): void {
     if (this.stopped) return;
-    this.queue.push(event);
+    this.queue.push({ event, logged: options.logged === true });
     if (!this.pumping) this.pump();
   }
 
@@ -105,7 +133,8 @@ export class ConsensusDriver {
     this.pumping = true;
     try {
       while (this.queue.length > 0 && !this.stopped) {
-        const event = this.queue.shift() as ConsensusEvent;
+        const { event, logged } = this.queue.shift() as QueuedEvent;
+        if (!logged && event.type !== 'startHeight') this.deps.wal?.append(encodeWalEvent(event));
         for (const effect of step(this.core, event)) this.perform(effect);
       }
     } finally {
@@ -177,8 +206,7 @@ export class ConsensusDriver {
     const signature = await this.signSafely(() => self.sign(effect.height, effect.round, SIGN_STEP_PROPOSAL, proposalSignBytes(this.chain.chainId, unsigned)));
     if (!signature) return;
     const proposal: Proposal = { ...unsigned, signature };
-    this.broadcast.proposal(proposal, effect.block);
-    this.enqueue({ type: 'proposal', proposal, block: effect.block });
+    await this.sendOwn({ type: 'proposal', proposal, block: effect.block }, () => this.broadcast.proposal(proposal, effect.block));
   }
 
   private async signVote(effect: Extract<ConsensusEffect, { type: 'signVote' }>): Promise<void> {
@@ -191,8 +219,15 @@ export class ConsensusDriver {
     const signature = await this.signSafely(() => self.sign(effect.height, effect.round, signStep, voteSignBytes(this.chain.chainId, unsigned)));
     if (!signature) return;
     const vote: Vote = { ...unsigned, validatorAddress: self.address, validatorIndex: index, signature };
-    this.broadcast.vote(vote);
-    this.enqueue({ type: 'vote', vote });
+    await this.sendOwn({ type: 'vote', vote }, () => this.broadcast.vote(vote));
+  }
+
+  /** Our own message is durable in the WAL (with everything before it) before it leaves the node. */
+  private async sendOwn(event: LoggedEvent, broadcast: () => void): Promise<void> {
+    await this.deps.wal?.appendSync(encodeWalEvent(event));
+    if (this.stopped) return;
+    broadcast();
+    this.enqueue(event, { logged: true });
   }
 
   /** A refused signature is logged and dropped: not signing is always safe. */
@@ -271,6 +306,7 @@ export class ConsensusDriver {
     } finally {
       this.applying = false;
     }
+    await this.deps.wal?.startHeight(this.chain.lastBlockHeight + 1);
     this.startHeight(commit);
   }
 

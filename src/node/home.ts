@@ -13,6 +13,8 @@ export interface HomePaths {
   chainDb: string;
   stateDb: string;
   privValidatorState: string;
+  /** The consensus write-ahead log (spec/wal.md). */
+  wal: string;
 }
 
 /** `$CMT_HOME`, else the development chain's home, so every command finds the dev chain by default. */
@@ -38,5 +40,6 @@ export function homePaths(home: string): HomePaths {
     chainDb: join(data, 'chain'),
     stateDb: join(data, 'state'),
     privValidatorState: join(data, 'priv_validator_state.json'),
+    wal: join(data, 'cs.wal'),
   };
 }

@@ -21,6 +21,7 @@ import { P2PHost } from '../p2p/host.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { ConsensusGossip } from './consensus-gossip.js';
 import { TxGossip } from './tx-gossip.js';
+import { Wal } from './wal.js';
 import { BlockExecutor } from './block-executor.js';
 import { readConfigFile, type NodeConfig } from './config.js';
 import { ConsensusDriver } from './consensus-driver.js';
@@ -69,6 +70,7 @@ export class Node implements NodeApi {
     private readonly privValidator: PrivValidator | null,
     executor: BlockExecutor,
     chainState: Awaited<ReturnType<typeof handshake>>,
+    private readonly wal: Wal,
     onFatal: (err: unknown) => void,
   ) {
     this.driver = new ConsensusDriver(
@@ -80,6 +82,7 @@ export class Node implements NodeApi {
         events: this.events,
         logger: logger.child({ module: 'consensus' }),
         onFatal,
+        wal,
         onStartHeight: () => this.gossip?.onStartHeight(),
       },
       chainState,
@@ -119,8 +122,10 @@ export class Node implements NodeApi {
       );
       const executor = new BlockExecutor(app, blockStore, mempool);
       const chainState = await handshake({ app, blockStore, executor, genesis, logger: logger.child({ module: 'handshake' }), dataDir: paths.data });
+      const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: genesis.consensusParams.blockMaxBytes + MESSAGE_OVERHEAD_BYTES });
+      opened.push(wal);
       const onFatal = options.onFatal ?? (() => {});
-      return new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, onFatal);
+      return new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, wal, onFatal);
     } catch (err) {
       for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
       throw err;
@@ -159,6 +164,7 @@ export class Node implements NodeApi {
     this.gossip?.stop();
     this.txGossip?.stop();
     await this.driver.stop();
+    await this.wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));
     await this.host?.stop();
     await this.verifier.close();
     await this.blockStore.close();

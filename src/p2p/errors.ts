@@ -24,3 +24,11 @@ export class P2PError extends CmtError {
     super(code, message, options);
   }
 }
+
+/** A readable message for any thrown value; libp2p's dial failures are often AggregateErrors with an empty message. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.message) return err.message;
+  const first = (err as Partial<AggregateError>).errors?.[0];
+  return first !== undefined ? `${err.name}: ${describeError(first)}` : err.name;
+}

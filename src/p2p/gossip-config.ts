@@ -5,9 +5,24 @@
 import { createHash } from 'node:crypto';
 import { StrictSign, type GossipsubOpts } from '@libp2p/gossipsub';
 
-/** RPC envelope around one message: signature, key, from, seqno, topic, control piggy-back. */
+/**
+ * gossipsub 17 length-prefixes every outgoing RPC with it-length-prefixed's default 4 MiB limit and
+ * offers no option to raise it: a larger RPC is dropped with only a libp2p debug log, on publish
+ * and on forward alike. Gossip payloads therefore stay below this ceiling whatever the host's
+ * maxMessageBytes; bigger payloads must travel over request/response.
+ */
+export const GOSSIPSUB_MAX_RPC_BYTES = 4 * 1024 * 1024;
+/**
+ * Room in that RPC for everything but the payload: signature, key, from, seqno and topic (a few
+ * hundred bytes) plus control messages gossipsub piggy-backs (IHAVE ids are 32 bytes each).
+ */
 export const GOSSIP_ENVELOPE_BYTES = 64 * 1024;
 export const GOSSIP_HEARTBEAT_MS = 700;
+
+/** The largest gossip payload a host with this maxMessageBytes sends or accepts. */
+export function maxGossipBytes(maxMessageBytes: number): number {
+  return Math.min(maxMessageBytes, GOSSIPSUB_MAX_RPC_BYTES - GOSSIP_ENVELOPE_BYTES);
+}
 
 function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
@@ -34,11 +49,11 @@ export function gossipOptions(options: { maxMessageBytes: number; heartbeatMs?: 
     // Peer exchange is for open networks; validators are introduced by configuration.
     doPX: false,
     fallbackToFloodsub: false,
-    // Anything larger than a maximal message plus its envelope is dropped while decoding; a
-    // message between the two reaches the topic validator, which rejects and scores it.
-    maxInboundDataLength: options.maxMessageBytes + GOSSIP_ENVELOPE_BYTES,
+    // An RPC larger than a maximal payload plus its envelope is dropped while decoding; a payload
+    // between the limit and that reaches the topic validator, which rejects and scores it.
+    maxInboundDataLength: maxGossipBytes(options.maxMessageBytes) + GOSSIP_ENVELOPE_BYTES,
     // Room for a burst of maximal messages to a slow peer before gossipsub resets its stream.
-    maxOutboundBufferSize: 8 * (options.maxMessageBytes + GOSSIP_ENVELOPE_BYTES),
+    maxOutboundBufferSize: 8 * GOSSIPSUB_MAX_RPC_BYTES,
     scoreParams: {
       // Local devnets run every node on one IP; colocation is not evidence of a Sybil here.
       IPColocationFactorWeight: 0,

@@ -6,6 +6,7 @@
 import { TopicValidatorResult, type TopicValidatorFn } from '@libp2p/gossipsub';
 import type { Logger } from 'pino';
 import type { Counters } from './counters.js';
+import { describeError } from './errors.js';
 
 /** A gossip handler's decision: accept (deliver and forward), ignore (drop quietly), reject (drop and score the sender). */
 export type Verdict = 'accept' | 'reject' | 'ignore';
@@ -46,7 +47,7 @@ export function gossipValidator(topic: string, handler: GossipHandler, ctx: Goss
     } catch (err) {
       // A bug in our own handler is not the sender's fault: drop quietly, never score.
       ctx.dropped.inc('gossip_handler_error');
-      ctx.logger.warn({ topic, peer: from, err: (err as Error)?.message }, 'gossip handler failed; message ignored');
+      ctx.logger.warn({ topic, peer: from, err: describeError(err) }, 'gossip handler failed; message ignored');
       return TopicValidatorResult.Ignore;
     }
     switch (verdict) {

@@ -19,8 +19,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import { Counters } from './counters.js';
-import { P2PError } from './errors.js';
-import { gossipOptions } from './gossip-config.js';
+import { describeError, P2PError } from './errors.js';
+import { GOSSIPSUB_MAX_RPC_BYTES, gossipOptions, maxGossipBytes } from './gossip-config.js';
 import { gossipValidator, type GossipHandler } from './gossip-validator.js';
 import type { NodeKey } from './node-key.js';
 import { PeerGate } from './peer-gate.js';
@@ -41,7 +41,10 @@ export interface P2PHostOptions {
   persistentPeers?: string[];
   /** Inbound connections beyond this many peers are refused; persistent peers always get in. Default 50. */
   maxPeers?: number;
-  /** Largest gossip message, request payload and response payload. Default 4 MiB. */
+  /**
+   * Largest request and response payload, and largest gossip message up to gossipsub's ceiling of
+   * 4 MiB − 64 KiB (see `maxGossipBytes`). Default 4 MiB.
+   */
   maxMessageBytes?: number;
   logger: Logger;
   /** How long a banned peer stays banned. Default 10 minutes. */
@@ -96,7 +99,7 @@ type Services = { identify: Identify; ping: Ping; pubsub: GossipSub };
 
 interface HostSettings {
   maxPeers: number;
-  maxMessageBytes: number;
+  maxGossipBytes: number;
   banMs: number;
 }
 
@@ -134,10 +137,11 @@ function reasonLabel(reason: string): string {
 
 export class P2PHost {
   readonly peerId: string;
+  /** The largest gossip payload: min(maxMessageBytes, 4 MiB − 64 KiB). Larger data needs request/response. */
+  readonly maxGossipBytes: number;
   private readonly subscriptions = new Map<string, GossipHandler>();
   private readonly protocols = new Set<string>();
   private readonly peerListeners = new Set<(event: PeerEvent) => void>();
-  private readonly dropped = new Counters();
   private readonly invalid = new Counters();
   private readonly rr: RequestResponse;
   private stopping: Promise<void> | null = null;
@@ -153,14 +157,16 @@ export class P2PHost {
     private readonly redialer: Redialer,
     private readonly settings: HostSettings,
     private readonly logger: Logger,
+    /** Shared with the peer gate, which counts refused connections before the host exists. */
+    private readonly dropped: Counters,
+    maxMessageBytes: number,
     requestTimeoutMs: number,
-    dropped: Counters,
   ) {
     this.peerId = node.peerId.toString();
-    this.dropped = dropped;
+    this.maxGossipBytes = settings.maxGossipBytes;
     this.rr = new RequestResponse({
       libp2p: node,
-      maxMessageBytes: settings.maxMessageBytes,
+      maxMessageBytes,
       timeoutMs: requestTimeoutMs,
       logger,
       dropped,
@@ -231,7 +237,9 @@ export class P2PHost {
       bannedUntil: (id) => scores.bannedUntil(id),
       logger,
     });
-    const host = new P2PHost(node, scores, gate, redialer, { maxPeers, maxMessageBytes, banMs }, logger, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, dropped);
+    const settings = { maxPeers, maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs };
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const host = new P2PHost(node, scores, gate, redialer, settings, logger, dropped, maxMessageBytes, requestTimeoutMs);
     host.wireEvents();
     try {
       await node.start();
@@ -241,7 +249,7 @@ export class P2PHost {
       } catch {
         // Already failing; the listen error is the one worth reporting.
       }
-      throw new P2PError('P2P_LISTEN_FAILED', `cannot listen on ${listenHost}:${listenPort}: ${(err as Error).message}`, { cause: err });
+      throw new P2PError('P2P_LISTEN_FAILED', `cannot listen on ${listenHost}:${listenPort}: ${describeError(err)}`, { cause: err });
     }
     for (const peer of persistent.values()) {
       // The tag keeps libp2p's pruner away from persistent peers; the address lets identify and
@@ -252,6 +260,13 @@ export class P2PHost {
       });
     }
     redialer.start();
+    // The default 4 MiB is knowingly trimmed by the envelope; only a larger request is worth a warning.
+    if (maxMessageBytes > GOSSIPSUB_MAX_RPC_BYTES) {
+      logger.warn(
+        { maxMessageBytes, maxGossipBytes: settings.maxGossipBytes, gossipsubRpcLimit: GOSSIPSUB_MAX_RPC_BYTES },
+        'gossip messages are capped below maxMessageBytes by gossipsub; send larger payloads over request/response',
+      );
+    }
     logger.info({ peerId: host.peerId, addrs: host.listenAddrs, persistentPeers: persistent.size, maxPeers }, 'p2p listening');
     return host;
   }
@@ -274,7 +289,7 @@ export class P2PHost {
   /**
    * Joins a topic. The handler is the single place where a message is judged and processed: it
    * runs inside gossipsub validation, so only messages it accepts are forwarded to other peers;
-   * 'reject' also counts against the peer that sent it. Messages over maxMessageBytes are
+   * 'reject' also counts against the peer that sent it. Messages over maxGossipBytes are
    * rejected before it runs. Keep it fast (well under 100 ms) — it sits on the propagation path.
    * A handler that throws counts as 'ignore'. Returns a function that leaves the topic.
    */
@@ -286,7 +301,7 @@ export class P2PHost {
     pubsub.topicValidators.set(
       topic,
       gossipValidator(topic, handler, {
-        maxMessageBytes: this.settings.maxMessageBytes,
+        maxMessageBytes: this.maxGossipBytes,
         isBanned: (peer) => this.scores.isBanned(peer),
         reportInvalid: (peer, reason) => this.reportInvalid(peer, reason),
         onAccept: () => this.gossipAccepted++,
@@ -304,14 +319,14 @@ export class P2PHost {
   }
 
   /**
-   * Broadcasts to the topic's subscribers. Oversize data throws P2P_MESSAGE_TOO_LARGE. With no
+   * Broadcasts to the topic's subscribers. Data over `maxGossipBytes` throws P2P_MESSAGE_TOO_LARGE. With no
    * subscribed peer yet it logs at debug and returns without marking the bytes as seen, so the
    * same bytes published later do go out. Bytes already seen within 2 minutes are not re-sent.
    */
   async publish(topic: string, data: Uint8Array): Promise<void> {
     this.assertRunning();
-    const limit = this.settings.maxMessageBytes;
-    if (data.length > limit) throw new P2PError('P2P_MESSAGE_TOO_LARGE', `gossip message of ${data.length} bytes exceeds the ${limit}-byte limit`);
+    const limit = this.maxGossipBytes;
+    if (data.length > limit) throw new P2PError('P2P_MESSAGE_TOO_LARGE', `gossip message of ${data.length} bytes exceeds the ${limit}-byte gossip limit`);
     const pubsub = this.node.services.pubsub;
     if (pubsub.getSubscribers(topic).length === 0) {
       this.dropped.inc('publish_no_peers');
@@ -349,7 +364,7 @@ export class P2PHost {
     if (this.protocols.has(protocol)) throw new P2PError('P2P_USAGE', `protocol "${protocol}" already has a handler`);
     this.protocols.add(protocol);
     const registered = this.rr.handle(protocol, handler);
-    registered.catch((err: unknown) => this.logger.error({ protocol, err: (err as Error).message }, 'registering a protocol handler failed'));
+    registered.catch((err: unknown) => this.logger.error({ protocol, err: describeError(err) }, 'registering a protocol handler failed'));
     return registered;
   }
 
@@ -443,7 +458,7 @@ export class P2PHost {
     } catch {
       return; // not a peer id, so never connected: the ban alone is enough
     }
-    this.node.hangUp(target).catch((err: unknown) => this.logger.debug({ peer: peerId, err: (err as Error).message }, 'hang-up after ban failed'));
+    this.node.hangUp(target).catch((err: unknown) => this.logger.debug({ peer: peerId, err: describeError(err) }, 'hang-up after ban failed'));
   }
 
   private assertRunning(): void {
@@ -455,7 +470,7 @@ export class P2PHost {
       try {
         listener(event);
       } catch (err) {
-        this.logger.error({ err: (err as Error)?.message }, 'peer change listener threw');
+        this.logger.error({ err: describeError(err) }, 'peer change listener threw');
       }
     }
   }

@@ -8,6 +8,7 @@
  * Timers are unref'd and cancelled by stop(), which also aborts dials in flight.
  */
 import type { Logger } from 'pino';
+import { describeError } from './errors.js';
 
 export interface PersistentPeer {
   peerId: string;
@@ -128,7 +129,7 @@ export class Redialer {
       state.failures++;
       // The first failure is worth an operator's attention; the retries that follow are noise.
       const level = state.failures === 1 ? 'info' : 'debug';
-      this.options.logger[level]({ peer: peer.addr, retryInMs: state.backoffMs, err: (err as Error).message }, 'persistent peer dial failed');
+      this.options.logger[level]({ peer: peer.addr, retryInMs: state.backoffMs, err: describeError(err) }, 'persistent peer dial failed');
     } finally {
       state.dialing = false;
     }

@@ -4,12 +4,13 @@
  * that a failing handler reaches the requester as an error with a reason rather than as a reset.
  * Every read is bounded by the frame limit and every exchange by a timeout.
  */
+import { setMaxListeners } from 'node:events';
 import type { Connection, Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
 import { CmtError } from '../codec/errors.js';
 import type { Counters } from './counters.js';
-import { P2PError } from './errors.js';
+import { describeError, P2PError } from './errors.js';
 import { encodeFrame, FrameError, readFrame } from './frame.js';
 
 export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array>;
@@ -83,6 +84,8 @@ export class RequestResponse {
     }
     const timeoutMs = options.timeoutMs ?? this.ctx.timeoutMs;
     const controller = new AbortController();
+    // libp2p hangs a listener on the signal per dial/negotiation step; the default cap of 10 warns.
+    setMaxListeners(Infinity, controller.signal);
     let stream: Stream | undefined;
     const cancel = deadline(timeoutMs, () => {
       controller.abort();
@@ -111,7 +114,7 @@ export class RequestResponse {
         throw new P2PError(err.code, `${what}: ${err.message}`, { cause: err });
       }
       if (err instanceof P2PError) throw err;
-      throw new P2PError('P2P_REQUEST_FAILED', `${what} failed: ${(err as Error).message}`, { cause: err });
+      throw new P2PError('P2P_REQUEST_FAILED', `${what} failed: ${describeError(err)}`, { cause: err });
     } finally {
       cancel();
     }
@@ -138,7 +141,7 @@ export class RequestResponse {
       } else {
         dropped.inc('request_unreadable');
       }
-      logger.debug({ peer: from, protocol, err: (err as Error).message }, 'dropped request');
+      logger.debug({ peer: from, protocol, err: describeError(err) }, 'dropped request');
       stream.abort(err instanceof Error ? err : new Error(String(err)));
       return;
     }
@@ -155,16 +158,20 @@ export class RequestResponse {
       }
     } catch (err) {
       dropped.inc('handler_error');
-      logger.warn({ peer: from, protocol, err: (err as Error)?.message }, 'request handler failed');
+      logger.warn({ peer: from, protocol, err: describeError(err) }, 'request handler failed');
       response = withStatus(STATUS_ERROR, Buffer.from(errorText(err), 'utf8'));
     }
+    const controller = new AbortController();
+    const cancelSend = deadline(this.ctx.timeoutMs, () => controller.abort());
     try {
       stream.send(encodeFrame(response));
-      await stream.close({ signal: AbortSignal.timeout(this.ctx.timeoutMs) });
+      await stream.close({ signal: controller.signal });
     } catch (err) {
       // The requester gave up or went away; nothing to tell anyone.
-      logger.debug({ peer: from, protocol, err: (err as Error).message }, 'could not send response');
+      logger.debug({ peer: from, protocol, err: describeError(err) }, 'could not send response');
       stream.abort(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      cancelSend();
     }
   }
 }

@@ -7,6 +7,9 @@ import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 import { createTestnet, type TestnetManifest, type TestnetNode } from '../../src/node/testnet-homes.js';
 import { freePort, launchNode, probeNode, rpcUrlOf, stopNode, waitForHeights } from '../../src/cli/testnet-processes.js';
 import { RpcClient } from '../../src/rpc/client.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { prng } from '../support/state-fixtures.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 200 } };
@@ -73,4 +76,26 @@ describe('a 4-validator testnet of real processes', () => {
     await waitForHeights([a, ...rest], stalled + 3, 60_000);
     await launchNode(b);
   }, 120_000);
+
+  it('a validator killed at random moments resumes from its WAL and never signs two different votes', async () => {
+    const victim = net.nodes[1] as TestnetNode;
+    const rand = prng(20261125);
+    for (let i = 0; i < 6; i++) {
+      const h = await heightOf(net.nodes[0] as TestnetNode);
+      await waitForHeights([victim], h, 60_000);
+      // A seeded moment inside the next block interval (commit pause 200 ms + a round).
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 600)));
+      await stopNode(victim, 'SIGKILL');
+      await launchNode(victim);
+    }
+    const target = (await heightOf(net.nodes[0] as TestnetNode)) + 3;
+    await waitForHeights(net.nodes, target, 60_000);
+    const views = await Promise.all(net.nodes.map((n) => blockAt(n, target)));
+    expect(new Set(views.map((v) => v.block_id.hash)).size).toBe(1);
+    const logs = await Promise.all(net.nodes.map((n) => readFile(join(n.home, 'node.log'), 'utf8')));
+    // Every honest node reports two different votes from one validator; none may appear.
+    expect(logs.filter((l) => l.includes('validator signed two different votes'))).toEqual([]);
+    expect(logs[1]).toContain('replaying the consensus WAL');
+  }, 180_000);
 });
+
