@@ -31,6 +31,12 @@ export interface AppliedBlock {
 }
 
 export class BlockExecutor {
+  /**
+   * The largest block this node proposes, below the consensus limit when the network cannot
+   * carry a whole block in one message (a node-local choice: smaller blocks are always valid).
+   */
+  maxProposalBytes = Number.MAX_SAFE_INTEGER;
+
   constructor(
     private readonly app: Application,
     private readonly blockStore: BlockStore,
@@ -42,9 +48,10 @@ export class BlockExecutor {
     const params = state.consensusParams;
     // Room for the header and the last commit: about 200 bytes per validator signature.
     const overhead = 1024 + 200 * state.validators.size;
-    const candidates = this.mempool.reap(params.blockMaxBytes - overhead, params.blockMaxGas);
+    const maxTxBytes = Math.min(params.blockMaxBytes, this.maxProposalBytes) - overhead;
+    const candidates = this.mempool.reap(maxTxBytes, params.blockMaxGas);
     const time = Math.max(now, state.lastBlockTime + 1);
-    const txs = await this.app.prepareProposal({ height, time, proposerAddress: proposer, txs: candidates, maxTxBytes: params.blockMaxBytes - overhead });
+    const txs = await this.app.prepareProposal({ height, time, proposerAddress: proposer, txs: candidates, maxTxBytes });
     const commit = height === state.initialHeight ? EMPTY_COMMIT : (lastCommit ?? EMPTY_COMMIT);
     const header: BlockHeader = {
       version: BLOCK_VERSION,

@@ -68,7 +68,7 @@ export class Node implements NodeApi {
     readonly app: CmtApp,
     readonly mempool: Mempool,
     private readonly privValidator: PrivValidator | null,
-    executor: BlockExecutor,
+    private readonly executor: BlockExecutor,
     chainState: Awaited<ReturnType<typeof handshake>>,
     private readonly wal: Wal,
     onFatal: (err: unknown) => void,
@@ -146,6 +146,8 @@ export class Node implements NodeApi {
       logger: this.logger.child({ module: 'p2p' }),
     });
     this.host = host;
+    // Until blocks travel in parts, a proposal must fit in one gossip message.
+    this.executor.maxProposalBytes = host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES;
     this.gossip = new ConsensusGossip(host, this.driver, this.blockStore, this.logger.child({ module: 'gossip' }));
     this.txGossip = new TxGossip(host, this.mempool, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
     this.gossip.start();

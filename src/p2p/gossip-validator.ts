@@ -37,7 +37,7 @@ export function gossipValidator(topic: string, handler: GossipHandler, ctx: Goss
     }
     if (msg.data.length > ctx.maxMessageBytes) {
       ctx.dropped.inc('gossip_oversize');
-      ctx.reportInvalid(from, 'gossip_oversize');
+      ctx.reportInvalid(from, `gossip_oversize: ${msg.data.length} bytes on ${topic}`);
       return TopicValidatorResult.Reject;
     }
     const origin = msg.type === 'signed' ? msg.from.toString() : from;
@@ -56,7 +56,7 @@ export function gossipValidator(topic: string, handler: GossipHandler, ctx: Goss
         return TopicValidatorResult.Accept;
       case 'reject':
         ctx.dropped.inc('gossip_rejected');
-        ctx.reportInvalid(from, 'gossip_rejected');
+        ctx.reportInvalid(from, `gossip_rejected: ${topic}`);
         return TopicValidatorResult.Reject;
       case 'ignore':
         ctx.dropped.inc('gossip_ignored');

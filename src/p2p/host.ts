@@ -98,7 +98,6 @@ const INBOUND_CONNECTIONS_PER_SECOND = 25;
 type Services = { identify: Identify; ping: Ping; pubsub: GossipSub };
 
 interface HostSettings {
-  maxPeers: number;
   maxGossipBytes: number;
   banMs: number;
 }
@@ -237,7 +236,7 @@ export class P2PHost {
       bannedUntil: (id) => scores.bannedUntil(id),
       logger,
     });
-    const settings = { maxPeers, maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs };
+    const settings = { maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs };
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const host = new P2PHost(node, scores, gate, redialer, settings, logger, dropped, maxMessageBytes, requestTimeoutMs);
     host.wireEvents();

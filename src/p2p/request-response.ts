@@ -50,7 +50,7 @@ function withStatus(status: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Aborts the stream when the deadline passes; the returned function cancels the deadline. */
+/** Runs `onExpire` after `ms` unless the returned function is called first. */
 function deadline(ms: number, onExpire: () => void): () => void {
   const timer = setTimeout(onExpire, ms);
   return () => clearTimeout(timer);

@@ -10,6 +10,12 @@ import { RpcClient } from '../../src/rpc/client.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prng } from '../support/state-fixtures.js';
+import { encodeVote, PREVOTE } from '../../src/codec/vote.js';
+import { P2PHost } from '../../src/p2p/host.js';
+import { generateNodeKey } from '../../src/p2p/node-key.js';
+import { silentLogger } from '../../src/node/logger.js';
+import { peerAddress } from '../../src/node/testnet-homes.js';
+import { protocolsFor, topicsFor } from '../../src/node/network.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 200 } };
@@ -97,5 +103,39 @@ describe('a 4-validator testnet of real processes', () => {
     expect(logs.filter((l) => l.includes('validator signed two different votes'))).toEqual([]);
     expect(logs[1]).toContain('replaying the consensus WAL');
   }, 180_000);
+
+  it('drops garbage and wrongly signed messages from a peer, bans it, and keeps committing', async () => {
+    const target = net.nodes[0] as TestnetNode;
+    const attacker = await P2PHost.start({ nodeKey: await generateNodeKey(), persistentPeers: [peerAddress(target)], logger: silentLogger() });
+    try {
+      const topics = topicsFor(net.chainId);
+      attacker.subscribe(topics.vote, () => 'ignore');
+      attacker.subscribe(topics.proposal, () => 'ignore');
+      const deadline = Date.now() + 20_000;
+      while (attacker.topicPeers(topics.vote).length === 0) {
+        if (Date.now() > deadline) throw new Error('the attacker never joined the vote topic');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const start = await heightOf(target);
+      const forged = encodeVote({
+        type: PREVOTE,
+        height: start + 1,
+        round: 0,
+        blockHash: new Uint8Array(32).fill(7),
+        validatorAddress: new Uint8Array(Buffer.from(target.validatorAddress.slice(2), 'hex')),
+        validatorIndex: 0,
+        signature: new Uint8Array(64).fill(1),
+      });
+      await attacker.publish(topics.vote, Uint8Array.of(0xc3, 1, 2, 3));
+      await attacker.publish(topics.proposal, new Uint8Array(1000).fill(0xff));
+      await attacker.publish(topics.vote, forged);
+      await attacker.request(target.peerId, protocolsFor(net.chainId).catchUp, Uint8Array.of(0xff, 0xff)).catch(() => undefined);
+      await waitForHeights(net.nodes, start + 3, 60_000);
+      const info = await new RpcClient(rpcUrlOf(target)).call<{ peers: { node_id: string }[] }>('net_info');
+      expect(info.peers.map((p) => p.node_id)).not.toContain(attacker.peerId);
+    } finally {
+      await attacker.stop();
+    }
+  }, 120_000);
 });
 
