@@ -12,6 +12,7 @@ import { COMMIT_FLAG_COMMIT, type Commit } from '../codec/vote.js';
 import { formatAddress } from '../crypto/address.js';
 import { verifyCommit } from '../consensus/commit.js';
 import type { Application, FinalizeBlockResponse, VoteInfo } from '../app/abci.js';
+import type { EvidencePool } from './evidence-pool.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { Mempool } from '../mempool/mempool.js';
 import { encodeChainState, nextChainState, type ChainState } from './chain-state.js';
@@ -36,6 +37,8 @@ export class BlockExecutor {
    * carry a whole block in one message (a node-local choice: smaller blocks are always valid).
    */
   maxProposalBytes = Number.MAX_SAFE_INTEGER;
+  /** Where proposals take evidence from and blocks' evidence is checked; null accepts none. */
+  evidence: EvidencePool | null = null;
 
   constructor(
     private readonly app: Application,
@@ -53,6 +56,7 @@ export class BlockExecutor {
     const time = Math.max(now, state.lastBlockTime + 1);
     const txs = await this.app.prepareProposal({ height, time, proposerAddress: proposer, txs: candidates, maxTxBytes });
     const commit = height === state.initialHeight ? EMPTY_COMMIT : (lastCommit ?? EMPTY_COMMIT);
+    const evidence = this.evidence?.proposable() ?? [];
     const header: BlockHeader = {
       version: BLOCK_VERSION,
       chainId: state.chainId,
@@ -66,10 +70,10 @@ export class BlockExecutor {
       consensusParamsHash: consensusParamsHash(params),
       appHash: state.appHash,
       lastResultsHash: state.lastResultsHash,
-      evidenceHash: evidenceHash([]),
+      evidenceHash: evidenceHash(evidence),
       proposerAddress: proposer,
     };
-    const block: Block = { header, txs, evidence: [], lastCommit: commit };
+    const block: Block = { header, txs, evidence, lastCommit: commit };
     return { block, bytes: encodeBlock(block), hash: headerHash(header) };
   }
 
@@ -77,6 +81,10 @@ export class BlockExecutor {
   async validateBlock(state: ChainState, block: Block, size: number, now: number): Promise<string | null> {
     const reason = validateHeader(state, block, size, now);
     if (reason) return reason;
+    if (block.evidence.length > 0) {
+      const invalid = this.evidence ? await this.evidence.checkBlockEvidence(state, block.evidence) : 'this node does not check evidence';
+      if (invalid) return invalid;
+    }
     const h = block.header;
     const verdict = await this.app.processProposal({ height: h.height, time: h.time, proposerAddress: h.proposerAddress, txs: block.txs, hash: headerHash(h) });
     return verdict.accept ? null : `rejected by the application: ${verdict.reason}`;
@@ -89,6 +97,7 @@ export class BlockExecutor {
     await this.app.commit();
     const next = this.advance(state, block, hash, response);
     await this.persistState(state, next);
+    await this.evidence?.blockCommitted(block, next);
     return { state: next, response };
   }
 
@@ -169,7 +178,6 @@ export function validateHeader(state: ChainState, block: Block, size: number, no
   if (!bytesEqual(h.appHash, state.appHash)) return 'wrong app hash';
   if (!bytesEqual(h.lastResultsHash, state.lastResultsHash)) return 'wrong last results hash';
   if (!bytesEqual(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash does not match the evidence';
-  if (block.evidence.length > 0) return 'evidence is not accepted yet';
   if (state.validators.indexOf(h.proposerAddress) < 0) return `proposer ${formatAddress(h.proposerAddress)} is not a validator`;
   if (h.height === state.initialHeight) {
     if (block.lastCommit.signatures.length > 0 || block.lastCommit.height !== 0) return 'the first block must carry an empty last commit';

@@ -42,6 +42,8 @@ export interface ConsensusDriverDeps {
   onFatal: (err: unknown) => void;
   /** The consensus write-ahead log; null runs without one (tests of the driver alone). */
   wal?: Wal | null;
+  /** Two conflicting votes from one validator: evidence to build. */
+  onEquivocation?: (voteA: Vote, voteB: Vote, chain: ChainState) => Promise<void>;
   /** Called after the core was told to start a height (messages held for it can be fed now). */
   onStartHeight?: (height: number) => void;
 }
@@ -188,6 +190,7 @@ export class ConsensusDriver {
           { validator: toHex(effect.voteA.validatorAddress), height: effect.voteA.height, round: effect.voteA.round },
           'validator signed two different votes',
         );
+        this.track(this.deps.onEquivocation?.(effect.voteA, effect.voteB, this.chain) ?? Promise.resolve());
         return;
     }
   }

@@ -22,6 +22,8 @@ import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { ConsensusGossip } from './consensus-gossip.js';
 import { TxGossip } from './tx-gossip.js';
 import { Wal } from './wal.js';
+import { EvidenceGossip } from './evidence-gossip.js';
+import { EvidencePool } from './evidence-pool.js';
 import { BlockExecutor } from './block-executor.js';
 import { readConfigFile, type NodeConfig } from './config.js';
 import { ConsensusDriver } from './consensus-driver.js';
@@ -73,6 +75,8 @@ export class Node implements NodeApi {
     private readonly wal: Wal,
     onFatal: (err: unknown) => void,
   ) {
+    this.evidencePool = new EvidencePool(blockStore, logger.child({ module: 'evidence' }), (e) => this.evidenceGossip?.announce(e));
+    executor.evidence = this.evidencePool;
     this.driver = new ConsensusDriver(
       {
         privValidator,
@@ -84,12 +88,16 @@ export class Node implements NodeApi {
         onFatal,
         wal,
         onStartHeight: () => this.gossip?.onStartHeight(),
+        onEquivocation: (a, b, chain) => this.evidencePool.reportConflict(a, b, chain),
       },
       chainState,
     );
   }
 
   private host: P2PHost | undefined;
+  private evidenceGossip: EvidenceGossip | undefined;
+  /** Evidence of double signing, waiting for a block (announced through evidence gossip). */
+  readonly evidencePool: EvidencePool;
   private gossip: ConsensusGossip | undefined;
   private txGossip: TxGossip | undefined;
 
@@ -150,8 +158,10 @@ export class Node implements NodeApi {
     this.executor.maxProposalBytes = host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES;
     this.gossip = new ConsensusGossip(host, this.driver, this.blockStore, this.logger.child({ module: 'gossip' }));
     this.txGossip = new TxGossip(host, this.mempool, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
+    this.evidenceGossip = new EvidenceGossip(host, this.evidencePool, () => this.driver.chainState, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
     this.gossip.start();
     this.txGossip.start();
+    this.evidenceGossip.start();
     this.driver.setBroadcaster(this.gossip);
     await this.driver.start();
     const s = this.driver.chainState;

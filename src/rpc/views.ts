@@ -58,7 +58,21 @@ export function blockView(block: Block, hash: Uint8Array): Record<string, unknow
     block: {
       header: headerView(block.header),
       data: { txs: block.txs.map(base64) },
-      evidence: { evidence: block.evidence.map((e) => ({ type: e.type })) },
+      evidence: {
+        evidence: block.evidence.map((e) => ({
+          type: e.type === 'duplicateVote' ? 'tendermint/DuplicateVoteEvidence' : e.type,
+          value: {
+            validator_address: hexUpper(e.voteA.validatorAddress),
+            height: String(e.voteA.height),
+            round: e.voteA.round,
+            vote_type: e.voteA.type,
+            block_hashes: [hexUpper(e.voteA.blockHash), hexUpper(e.voteB.blockHash)],
+            total_voting_power: String(e.totalVotingPower),
+            validator_power: String(e.validatorPower),
+            timestamp: new Date(e.time).toISOString(),
+          },
+        })),
+      },
       last_commit: commitView(block.lastCommit),
     },
   };

@@ -3,6 +3,7 @@
  *   B|height -> block      H|hash -> height     C|height -> seen commit
  *   R|height -> results    T|txhash -> TxRecord  V|height -> validator-set checkpoint
  *   S -> chain state (the node's record of where consensus and the app stand)
+ *   E|evidence hash -> height of the block that carried it (committed evidence, never twice)
  * Heights are 8-byte big-endian so LevelDB orders them numerically.
  */
 import { asView, concatBytes, readU64be, u64be, utf8 } from '../codec/bytes.js';
@@ -19,6 +20,7 @@ const RESULTS = utf8('R');
 const TX = utf8('T');
 const VALIDATORS = utf8('V');
 const CHAIN_STATE = utf8('S');
+const EVIDENCE = utf8('E');
 
 const key = (prefix: Uint8Array, height: number): Uint8Array => concatBytes(prefix, u64be(height));
 
@@ -123,6 +125,18 @@ export class BlockStore {
   async loadChainState(): Promise<Uint8Array | undefined> {
     const raw = await this.db.get(CHAIN_STATE);
     return raw === undefined ? undefined : asView(raw);
+  }
+
+  /** Records evidence a committed block carried, so it is never accepted again. */
+  async saveCommittedEvidence(height: number, evidenceHashes: readonly Uint8Array[]): Promise<void> {
+    if (evidenceHashes.length === 0) return;
+    await this.db.batch(evidenceHashes.map((h) => ({ type: 'put' as const, key: concatBytes(EVIDENCE, h), value: u64be(height) })));
+  }
+
+  /** The height of the block that carried this evidence, if one did. */
+  async committedEvidenceHeight(evidenceHash: Uint8Array): Promise<number | undefined> {
+    const raw = await this.db.get(concatBytes(EVIDENCE, evidenceHash));
+    return raw === undefined ? undefined : readU64be(raw, 0);
   }
 
   /** A validator set as it stands at `height`, stored where the set changes. */

@@ -10,7 +10,10 @@ import { RpcClient } from '../../src/rpc/client.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prng } from '../support/state-fixtures.js';
-import { encodeVote, PREVOTE } from '../../src/codec/vote.js';
+import { encodeVote, PREVOTE, voteSignBytes } from '../../src/codec/vote.js';
+import { readValidatorKey } from '../../src/node/priv-validator.js';
+import { homePaths } from '../../src/node/home.js';
+import { sign } from '../../src/crypto/ed25519.js';
 import { P2PHost } from '../../src/p2p/host.js';
 import { generateNodeKey } from '../../src/p2p/node-key.js';
 import { silentLogger } from '../../src/node/logger.js';
@@ -137,5 +140,44 @@ describe('a 4-validator testnet of real processes', () => {
       await attacker.stop();
     }
   }, 120_000);
+
+  it('turns two conflicting votes signed by one validator into evidence that a block carries', async () => {
+    const culprit = net.nodes[3] as TestnetNode;
+    const key = await readValidatorKey(homePaths(culprit.home).privValidatorKey);
+    const attacker = await P2PHost.start({ nodeKey: await generateNodeKey(), persistentPeers: net.nodes.slice(0, 3).map(peerAddress), logger: silentLogger() });
+    try {
+      const topic = topicsFor(net.chainId).vote;
+      attacker.subscribe(topic, () => 'ignore');
+      const deadline = Date.now() + 20_000;
+      while (attacker.topicPeers(topic).length === 0) {
+        if (Date.now() > deadline) throw new Error('the attacker never joined the vote topic');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const index = Number((await new RpcClient(rpcUrlOf(culprit)).call<{ validators: { address: string }[] }>('validators')).validators.findIndex((v) => v.address.toLowerCase() === culprit.validatorAddress.toLowerCase()));
+      expect(index).toBeGreaterThanOrEqual(0);
+      let found: { height: number; evidence: { type: string; value: { validator_address: string } }[] } | undefined;
+      for (let attempt = 0; attempt < 5 && !found; attempt++) {
+        const next = (await heightOf(net.nodes[0] as TestnetNode)) + 1;
+        for (const fill of [1, 2]) {
+          const unsigned = { type: PREVOTE as typeof PREVOTE, height: next, round: 3, blockHash: new Uint8Array(32).fill(fill) };
+          const vote = { ...unsigned, validatorAddress: new Uint8Array(Buffer.from(culprit.validatorAddress.slice(2), 'hex')), validatorIndex: index, signature: sign(key.privateKey, voteSignBytes(net.chainId, unsigned)) };
+          await attacker.publish(topic, encodeVote(vote));
+        }
+        await waitForHeights(net.nodes, next + 3, 60_000);
+        for (let h = next; h <= next + 3 && !found; h++) {
+          const b = await new RpcClient(rpcUrlOf(net.nodes[0] as TestnetNode)).call<{ block: { evidence: { evidence: { type: string; value: { validator_address: string } }[] } } }>('block', { height: h });
+          if (b.block.evidence.evidence.length > 0) found = { height: h, evidence: b.block.evidence.evidence };
+        }
+      }
+      expect(found).toBeDefined();
+      expect(found!.evidence[0]!.type).toBe('tendermint/DuplicateVoteEvidence');
+      expect(found!.evidence[0]!.value.validator_address).toBe(culprit.validatorAddress.slice(2).toUpperCase());
+      // Every node applied the block carrying it: agreement holds past it.
+      const views = await Promise.all(net.nodes.map((n) => blockAt(n, found!.height)));
+      expect(new Set(views.map((v) => v.block_id.hash)).size).toBe(1);
+    } finally {
+      await attacker.stop();
+    }
+  }, 180_000);
 });
 
