@@ -78,4 +78,6 @@ export interface NodeApi {
   params(): ChainParams;
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] };
   netInfo(): NetInfo;
+  /** Prometheus exposition text. */
+  metrics(): Promise<{ contentType: string; text: string }>;
 }

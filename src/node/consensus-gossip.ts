@@ -240,7 +240,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
       }
       const invalid = await this.driver.checkCommittedBlock(block, answer.block.length);
       if (invalid) {
-        this.net.reportInvalid(peer, `bad synced block ${height}: ${invalid}`);
+        this.net.reportInvalid(peer, `bad synced block: height ${height}: ${invalid}`);
         return;
       }
       if (!(await this.driver.applyCommittedBlock(block, answer.block, hash, answer.commit))) return;

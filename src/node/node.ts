@@ -24,6 +24,12 @@ import { TxGossip } from './tx-gossip.js';
 import { Wal } from './wal.js';
 import { EvidenceGossip } from './evidence-gossip.js';
 import { EvidencePool } from './evidence-pool.js';
+import { NodeMetrics } from './metrics.js';
+
+/** Consensus-check drop counts under the p2p drop metric, labelled apart. */
+function prefixed(prefix: string, counters: { rejected: number; ignored: number } | undefined): Record<string, number> {
+  return counters ? { [`${prefix}rejected`]: counters.rejected, [`${prefix}ignored`]: counters.ignored } : {};
+}
 import { BlockExecutor } from './block-executor.js';
 import { readConfigFile, type NodeConfig } from './config.js';
 import { ConsensusDriver } from './consensus-driver.js';
@@ -75,6 +81,19 @@ export class Node implements NodeApi {
     private readonly wal: Wal,
     onFatal: (err: unknown) => void,
   ) {
+    this.metricsRegistry = new NodeMetrics(
+      {
+        height: () => this.driver.consensusState.height,
+        round: () => this.driver.consensusState.round,
+        peers: () => this.host?.peers().length ?? 0,
+        mempoolSize: () => this.mempool.size,
+        mempoolBytes: () => this.mempool.sizeBytes,
+        walBytes: () => this.wal.sizeBytes,
+        dropped: () => ({ ...(this.host?.stats().dropped ?? {}), ...prefixed('consensus_', this.gossip?.counters) }),
+        evidencePending: () => this.evidencePool.size,
+      },
+      this.events,
+    );
     this.evidencePool = new EvidencePool(blockStore, logger.child({ module: 'evidence' }), (e) => this.evidenceGossip?.announce(e));
     executor.evidence = this.evidencePool;
     this.driver = new ConsensusDriver(
@@ -96,6 +115,7 @@ export class Node implements NodeApi {
 
   private host: P2PHost | undefined;
   private evidenceGossip: EvidenceGossip | undefined;
+  private readonly metricsRegistry: NodeMetrics;
   /** Evidence of double signing, waiting for a block (announced through evidence gossip). */
   readonly evidencePool: EvidencePool;
   private gossip: ConsensusGossip | undefined;
@@ -247,6 +267,10 @@ export class Node implements NodeApi {
     const result = await this.mempool.add(tx);
     if (result.code === 0) this.txGossip?.announce(tx);
     return result;
+  }
+
+  async metrics(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.metricsRegistry.contentType, text: await this.metricsRegistry.text() };
   }
 
   netInfo(): NetInfo {

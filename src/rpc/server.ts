@@ -109,6 +109,11 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       return;
     }
     const method = url.pathname.replace(/^\/+/, '');
+    if (method === 'metrics') {
+      const metrics = await api.metrics();
+      res.writeHead(200, { 'content-type': metrics.contentType }).end(metrics.text);
+      return;
+    }
     if (method === '') {
       sendJson(res, 200, { jsonrpc: '2.0', id: -1, result: { methods: [...Object.keys(METHODS).sort(), 'subscribe (websocket)', 'unsubscribe (websocket)', 'unsubscribe_all (websocket)'] } });
       return;

@@ -45,6 +45,24 @@ describe('a single-validator node with its RPC', () => {
     expect(block3.block.header.last_block_id.hash).toBe(toHex(headerHash(header)).toUpperCase());
   });
 
+  it('serves Prometheus metrics and net_info', async () => {
+    await waitForHeight(running.node, 2);
+    const res = await fetch(`${running.rpc.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    const height = Number(/^cmt_consensus_height (\d+)$/m.exec(text)?.[1]);
+    expect(height).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/^cmt_consensus_blocks_total \d+$/m);
+    expect(text).toMatch(/^cmt_mempool_size 0$/m);
+    expect(text).toMatch(/^cmt_consensus_wal_bytes \d+$/m);
+    expect(text).toContain('cmt_consensus_block_interval_seconds_bucket');
+    const net = await running.client.call<{ listening: boolean; n_peers: string; node_id: string; listeners: string[] }>('net_info');
+    expect(net.listening).toBe(true);
+    expect(net.n_peers).toBe('0');
+    expect(net.listeners[0]).toMatch(new RegExp(`/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${net.node_id}$`));
+  });
+
   it('commits a transfer through broadcast_tx_commit and indexes it', async () => {
     const tx = transfer(alice, { nonce: 0, to: addressOf(bob), amount: 5n * ONE_CMT });
     const res = await running.client.call<{ check_tx: { code: number }; tx_result: { code: number }; height: string; hash: string }>('broadcast_tx_commit', { tx: hex(tx) });
