@@ -1,6 +1,6 @@
 /** The narrow interface through which the RPC server sees a node. */
 import type { Block } from '../codec/block.js';
-import type { Commit } from '../codec/vote.js';
+import type { Commit, Vote } from '../codec/vote.js';
 import type { ConsensusParams } from '../codec/params.js';
 import type { QueryRequest, QueryResponse } from '../app/abci.js';
 import type { AppParams } from '../app/params.js';
@@ -22,10 +22,27 @@ export interface NodeStatus {
   validator: { address: Uint8Array; publicKey: Uint8Array; power: number } | null;
 }
 
+export interface RoundVotes {
+  round: number;
+  /** One entry per validator of the height, in set order; undefined where no vote arrived. */
+  prevotes: (Vote | undefined)[];
+  precommits: (Vote | undefined)[];
+}
+
 export interface ConsensusPosition {
   height: number;
   round: number;
   step: string;
+  proposer: { address: Uint8Array; index: number } | null;
+  proposalBlockHash: Uint8Array | null;
+  lockedBlockHash: Uint8Array | null;
+  lockedRound: number;
+  validBlockHash: Uint8Array | null;
+  validRound: number;
+  /** Voting power by validator index, and the total. */
+  powers: number[];
+  totalPower: number;
+  votes: RoundVotes[];
 }
 
 export interface NetInfo {

@@ -222,7 +222,29 @@ export class Node implements NodeApi {
 
   consensusPosition(): ConsensusPosition {
     const c = this.driver.consensusState;
-    return { height: c.height, round: c.round, step: c.step };
+    const set = c.validators;
+    const proposer = set && c.height > 0 ? set.proposerForRound(c.round) : null;
+    const votes = c.votes;
+    return {
+      height: c.height,
+      round: c.round,
+      step: c.step,
+      proposer: proposer && set ? { address: proposer.address, index: set.indexOf(proposer.address) } : null,
+      proposalBlockHash: c.proposals.get(c.round)?.blockHash ?? null,
+      lockedBlockHash: c.lockedValue,
+      lockedRound: c.lockedRound,
+      validBlockHash: c.validValue,
+      validRound: c.validRound,
+      powers: set ? set.validators.map((v) => v.power) : [],
+      totalPower: set?.totalPower ?? 0,
+      votes: votes
+        ? votes.roundsWithVotes().map((round) => ({
+            round,
+            prevotes: (set?.validators ?? []).map((_, i) => votes.prevotes(round).get(i)),
+            precommits: (set?.validators ?? []).map((_, i) => votes.precommits(round).get(i)),
+          }))
+        : [],
+    };
   }
 
   async block(height?: number): Promise<StoredBlock | undefined> {

@@ -5,7 +5,7 @@
 import { BlockHeader } from '../codec/block.js';
 import { to0x } from '../codec/bytes.js';
 import { encode } from '../codec/schema.js';
-import { Commit } from '../codec/vote.js';
+import { Commit, type Vote } from '../codec/vote.js';
 import { txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
 import type { NodeApi } from '../node/api.js';
@@ -128,9 +128,30 @@ export const METHODS: Record<string, Method> = {
     };
   },
 
+  /** CometBFT's round state: height/round/step, the proposal, lock and valid value, and every vote seen per round. */
   async consensus_state(_params, { api }) {
     const p = api.consensusPosition();
-    return { round_state: { 'height/round/step': `${p.height}/${p.round}/${p.step}`, height: String(p.height), round: p.round, step: p.step } };
+    return {
+      round_state: {
+        'height/round/step': `${p.height}/${p.round}/${p.step}`,
+        height: String(p.height),
+        round: p.round,
+        step: p.step,
+        proposer: p.proposer ? { address: formatAddress(p.proposer.address), index: p.proposer.index } : null,
+        proposal_block_hash: p.proposalBlockHash ? hexUpper(p.proposalBlockHash) : '',
+        locked_block_hash: p.lockedBlockHash ? hexUpper(p.lockedBlockHash) : '',
+        locked_round: p.lockedRound,
+        valid_block_hash: p.validBlockHash ? hexUpper(p.validBlockHash) : '',
+        valid_round: p.validRound,
+        height_vote_set: p.votes.map((r) => ({
+          round: r.round,
+          prevotes: r.prevotes.map(voteSummary),
+          prevotes_bit_array: bitArray(r.prevotes, p.powers, p.totalPower),
+          precommits: r.precommits.map(voteSummary),
+          precommits_bit_array: bitArray(r.precommits, p.powers, p.totalPower),
+        })),
+      },
+    };
   },
 
   async tx(params, { api }) {
@@ -248,3 +269,20 @@ export const METHODS: Record<string, Method> = {
     };
   },
 };
+
+function voteSummary(vote: Vote | undefined): string {
+  if (!vote) return 'nil-Vote';
+  const kind = vote.type === 1 ? 'Prevote' : 'Precommit';
+  const block = vote.blockHash.length === 0 ? 'nil' : hexUpper(vote.blockHash).slice(0, 12);
+  return `Vote{${vote.validatorIndex}:${formatAddress(vote.validatorAddress).slice(2, 14)} ${vote.height}/${vote.round} ${kind} ${block}}`;
+}
+
+/** CometBFT's "BA{4:xx_x} 30/40 = 0.75": who voted, and the power that did. */
+function bitArray(votes: (Vote | undefined)[], powers: number[], total: number): string {
+  let voted = 0;
+  const bits = votes.map((v, i) => {
+    if (v) voted += powers[i] ?? 0;
+    return v ? 'x' : '_';
+  });
+  return `BA{${votes.length}:${bits.join('')}} ${voted}/${total} = ${total === 0 ? '0.00' : (voted / total).toFixed(2)}`;
+}

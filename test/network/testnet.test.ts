@@ -60,6 +60,15 @@ describe('a 4-validator testnet of real processes', () => {
     }
     const probes = await Promise.all(net.nodes.map(probeNode));
     expect(probes.every((p) => (p.peers ?? 0) >= 3)).toBe(true);
+    const cs = await new RpcClient(rpcUrlOf(net.nodes[0] as TestnetNode)).call<{
+      round_state: { height: string; proposer: { index: number }; height_vote_set: { round: number; prevotes: string[]; prevotes_bit_array: string }[] };
+    }>('consensus_state');
+    expect(Number(cs.round_state.height)).toBeGreaterThan(10);
+    expect(cs.round_state.proposer.index).toBeGreaterThanOrEqual(0);
+    for (const r of cs.round_state.height_vote_set) {
+      expect(r.prevotes).toHaveLength(4);
+      expect(r.prevotes_bit_array).toMatch(/^BA\{4:[x_]{4}\} \d+\/40 = \d\.\d\d$/);
+    }
   }, 90_000);
 
   it('keeps committing with one validator killed, and the restarted one catches up', async () => {
