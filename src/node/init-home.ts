@@ -38,6 +38,11 @@ export interface InitHomeOptions {
   validatorKey?: KeyPair;
   /** Genesis time (ms); defaults to now. */
   genesisTime?: number;
+  /**
+   * Join an existing chain: use this genesis (checked, copied as is) instead of making one.
+   * The node's validator key is then only a validator if the genesis lists it.
+   */
+  genesis?: GenesisDoc;
 }
 
 export interface InitializedHome {
@@ -74,7 +79,7 @@ export async function initHome(options: InitHomeOptions): Promise<InitializedHom
     ...options.consensusParams,
     timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, ...options.consensusParams?.timeouts },
   };
-  const genesis: GenesisDoc = {
+  const genesis: GenesisDoc = options.genesis ?? {
     chainId: options.chainId,
     genesisTime: options.genesisTime ?? Date.now(),
     initialHeight: 1,

@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/node/logger.js';
 import { peerAddress } from '../../src/node/testnet-homes.js';
 import { protocolsFor, topicsFor } from '../../src/node/network.js';
 import { tempDir } from '../support/temp-dir.js';
+import { cmt } from '../support/cli.js';
 
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 200 } };
 
@@ -188,5 +189,27 @@ describe('a 4-validator testnet of real processes', () => {
       await attacker.stop();
     }
   }, 180_000);
+
+  it('a full node joins with cmt init --genesis --peers, syncs the chain and follows it', async () => {
+    const source = net.nodes[0] as TestnetNode;
+    const home = join(dir.path, 'joiner');
+    const rpcPort = await freePort();
+    const init = await cmt(['init', '--home', home, '--genesis', homePaths(source.home).genesis, '--peers', peerAddress(source), '--rpc-port', String(rpcPort), '--p2p-port', String(await freePort())], {});
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('not in genesis: a full node');
+    const shown = await cmt(['show-node-id', '--home', home], {});
+    const joiner: TestnetNode = { name: 'joiner', home, role: 'full', rpcPort, p2pPort: 0, peerId: shown.stdout.split('\n')[0] as string, validatorAddress: '' };
+    const bad = await cmt(['init', '--home', join(dir.path, 'bad'), '--genesis', homePaths(source.home).genesis, '--peers', 'not-a-multiaddr'], {});
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/persistent_peers/);
+    await launchNode(joiner);
+    try {
+      const target = (await heightOf(source)) + 2;
+      await waitForHeights([joiner, source], target, 90_000);
+      expect((await blockAt(joiner, target)).block_id.hash).toBe((await blockAt(source, target)).block_id.hash);
+    } finally {
+      await stopNode(joiner, 'SIGKILL');
+    }
+  }, 150_000);
 });
 

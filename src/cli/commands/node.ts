@@ -2,10 +2,13 @@
 import { access, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatCmt, ONE_CMT, parseAmount } from '../../codec/amount.js';
-import { formatAddress, parseAddress } from '../../crypto/address.js';
+import { addressFromPublicKey, formatAddress, parseAddress } from '../../crypto/address.js';
 import { KeyDirectory } from '../../crypto/key-directory.js';
 import type { NodeConfig } from '../../node/config.js';
 import { homePaths } from '../../node/home.js';
+import { readConfigFile } from '../../node/config.js';
+import { readGenesisFile } from '../../node/genesis.js';
+import { loadOrCreateNodeKey } from '../../p2p/node-key.js';
 import { initHome } from '../../node/init-home.js';
 import { createLogger, type LogFormat } from '../../node/logger.js';
 import { CommandError, table } from '../output.js';
@@ -110,7 +113,14 @@ export function registerNodeCommands(program: Command): void {
     .option('--power <n>', "this validator's voting power", optionParser(parsePositiveInt), 10)
     .option('--account <address=amount...>', 'fund an account at genesis, e.g. 0xab..=1000cmt (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--rpc-port <port>', 'RPC port written to config', optionParser(parsePort))
-    .action(async (options: { home?: string; chainId: string; moniker: string; power: number; account: string[]; rpcPort?: number }) => {
+    .option('--genesis <file>', "join an existing chain: use its genesis.json instead of making a new one")
+    .option('--peers <multiaddrs>', 'comma-separated persistent peers, /ip4/H/tcp/P/p2p/ID (see "cmt show-node-id" on the peer)')
+    .option('--p2p-host <host>', 'p2p listen address (0.0.0.0 to accept peers from other machines)')
+    .option('--p2p-port <port>', 'p2p port (default 26656)', optionParser(parsePort))
+    .action(async (options: { home?: string; chainId: string; moniker: string; power: number; account: string[]; rpcPort?: number; genesis?: string; peers?: string; p2pHost?: string; p2pPort?: number }) => {
+      if (options.genesis && options.account.length > 0) throw new CommandError('--account cannot change a genesis given with --genesis', 'INVALID_ARGUMENT');
+      const joined = options.genesis ? await readGenesisFile(options.genesis) : undefined;
+      const peers = options.peers ? options.peers.split(',').map((p) => p.trim()).filter((p) => p !== '') : [];
       const accounts = options.account.map((entry) => {
         const [address, amount] = entry.split('=');
         if (!address || !amount) throw new CommandError(`--account expects ADDRESS=AMOUNT, got "${entry}"`, 'INVALID_ARGUMENT');
@@ -123,16 +133,36 @@ export function registerNodeCommands(program: Command): void {
         moniker: options.moniker,
         validatorPower: options.power,
         accounts,
-        config: (c) => ({ ...c, rpc: { ...c.rpc, port: options.rpcPort ?? c.rpc.port } }),
+        ...(joined ? { genesis: joined } : {}),
+        config: (c) => ({
+          ...c,
+          rpc: { ...c.rpc, port: options.rpcPort ?? c.rpc.port },
+          p2p: { ...c.p2p, host: options.p2pHost ?? c.p2p.host, port: options.p2pPort ?? c.p2p.port, persistentPeers: peers },
+        }),
       });
+      // The config parser checks peer addresses; reading it back reports a bad --peers now, not at start.
+      await readConfigFile(made.paths.config);
+      const validator = made.genesis.validators.some((v) => formatAddress(addressFromPublicKey(v.publicKey)) === formatAddress(made.validatorAddress));
       process.stdout.write(
         table([
           ['home', made.paths.root],
           ['chain id', made.genesis.chainId],
-          ['validator', formatAddress(made.validatorAddress)],
+          ['validator', `${formatAddress(made.validatorAddress)}${validator ? '' : ' (not in genesis: a full node)'}`],
+          ['node id', (await loadOrCreateNodeKey(made.paths.nodeKey)).peerId],
           ['genesis', made.paths.genesis],
         ]) + `\nStart it with: cmt start --home ${made.paths.root}\n`,
       );
+    });
+
+  program
+    .command('show-node-id')
+    .description("this node's p2p identity: its peer id and the multiaddr peers use to reach it")
+    .option('--home <dir>', 'node home directory (default: $CMT_HOME or ~/.cmt/devnet)')
+    .action(async (options: { home?: string }) => {
+      const paths = homePaths(resolveHome(options));
+      const [key, config] = await Promise.all([loadOrCreateNodeKey(paths.nodeKey), readConfigFile(paths.config)]);
+      const host = config.p2p.host === '0.0.0.0' ? '<this machine\'s IP>' : config.p2p.host;
+      process.stdout.write(`${key.peerId}\n/ip4/${host}/tcp/${config.p2p.port}/p2p/${key.peerId}\n`);
     });
 
   addRunOptions(program.command('start').description('run the node of a home created by "cmt init"')).action(async (options: RunOptions) => {
