@@ -5,6 +5,7 @@
 import { CmtError } from '../codec/errors.js';
 import { encode } from '../codec/schema.js';
 import { decodeTx, txHash, txSignBytes } from '../codec/tx.js';
+import { addressFromPublicKey } from '../crypto/address.js';
 import { Overlay } from '../state/overlay.js';
 import { StateProof } from '../state/proof.js';
 import type { StateStore } from '../state/store.js';
@@ -101,6 +102,15 @@ export class CmtApp implements Application {
     } catch (err) {
       if (err instanceof TxError) return { code: err.txCode, codespace: CODESPACE, log: err.message, gasWanted: 0 };
       throw err;
+    }
+  }
+
+  /** The sender's address, from the decoded transaction alone (the mempool's re-check order). */
+  senderOf(tx: Uint8Array): Uint8Array | undefined {
+    try {
+      return addressFromPublicKey(decodeTx(tx).publicKey);
+    } catch {
+      return undefined;
     }
   }
 

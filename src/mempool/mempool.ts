@@ -4,6 +4,12 @@
  * n, n+1, n+2 back to back. Transactions arriving together are pre-checked as one batch
  * (signatures on the worker pool) before CheckTx runs on each, in arrival order.
  * Proposals take the highest gas price first while each sender's nonces stay in order.
+ *
+ * After a commit, committed transactions leave at once, but the re-check of the rest (CheckTx
+ * against the new state) runs in the background, a slice at a time: with 50,000 pending it
+ * takes seconds, and the next height must not wait for it (a known CometBFT pain point). A
+ * sender not re-checked yet is re-checked first whenever it matters: a new transaction from
+ * it, a proposal reaching it, or a query of its pending nonce.
  */
 import { bytesKey } from '../codec/bytes.js';
 import { txHash } from '../codec/tx.js';
@@ -14,7 +20,12 @@ import { TxHeap } from './tx-heap.js';
 
 export interface MempoolApp {
   checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse;
+  /** The sender (address) of a transaction, cheaply, without checking it; undefined if it does not decode. */
+  senderOf(tx: Uint8Array): Uint8Array | undefined;
 }
+
+/** Re-checks per slice of the background re-check, so admissions and proposals interleave. */
+const RECHECK_SLICE = 2000;
 
 export interface MempoolLimits {
   maxTxs: number;
@@ -59,6 +70,13 @@ export class Mempool {
   private seq = 0;
   private waiting: Waiting[] = [];
   private flushScheduled = false;
+  /** Senders whose pending transactions were not re-checked since the last commit. */
+  private readonly stale = new Set<string>();
+  private recheckScheduled = false;
+  /** Between the app's commit and update(): the check state is not the one pending transactions were checked on. */
+  private committing = false;
+  /** Transactions the re-checks evicted since start. */
+  evicted = 0;
   /** Serialises CheckTx with commits: the app's check state must not move under a running batch. */
   readonly lock = new Mutex();
 
@@ -128,6 +146,10 @@ export class Mempool {
   private admit(tx: Uint8Array, hash: Uint8Array): AddResult {
     const early = this.quickReject(tx, hash);
     if (early) return early;
+    if (this.stale.size > 0) {
+      const sender = this.app.senderOf(tx);
+      if (sender) this.freshenLocked(bytesKey(sender));
+    }
     const res = this.app.checkTx(tx, 'new');
     if (res.code !== TxCode.OK) return { ...res, hash };
     this.insert(tx, hash, res);
@@ -156,6 +178,7 @@ export class Mempool {
   /**
    * Transactions for a proposal: highest gas price first across senders, each sender's in
    * nonce order, within the byte and gas budgets (gas counted as each transaction's limit).
+   * Call it outside `lock`; a sender not re-checked since the last commit is re-checked first.
    */
   reap(maxBytes: number, maxGas: number, maxTxs = Number.MAX_SAFE_INTEGER): Uint8Array[] {
     const heads = new TxHeap<{ gasPrice: bigint; seq: number; queue: Entry[]; at: number }>();
@@ -166,9 +189,23 @@ export class Mempool {
     const out: Uint8Array[] = [];
     let bytes = 0;
     let gas = 0;
+    let recheckBudget = RECHECK_SLICE;
     while (out.length < maxTxs) {
       const head = heads.pop();
       if (!head) break;
+      if (head.at === 0 && this.stale.has((head.queue[0] as Entry).sender)) {
+        const sender = (head.queue[0] as Entry).sender;
+        // During a commit the app's check state is being replaced: re-check nothing, take nothing
+        // stale. Otherwise re-check only a slice's worth: the proposal must not wait for the whole
+        // pool (senders left stale wait for the background re-check and the next block).
+        const queued = this.bySender.get(sender)?.length ?? 0;
+        if (this.committing || recheckBudget < queued) continue;
+        recheckBudget -= queued;
+        this.freshenLocked(sender);
+        const fresh = this.bySender.get(sender);
+        if (fresh?.[0]) heads.push({ gasPrice: fresh[0].gasPrice, seq: fresh[0].seq, queue: fresh, at: 0 });
+        continue;
+      }
       const entry = head.queue[head.at] as Entry;
       // A transaction that does not fit ends its sender's run: later nonces would be unexecutable.
       if (bytes + entry.bytes.length > maxBytes || gas + entry.gasWanted > maxGas) continue;
@@ -182,12 +219,25 @@ export class Mempool {
   }
 
   /**
-   * After a block is committed (the caller holds `lock` and the app has reset its check
-   * state): drop the block's transactions, then re-run CheckTx on the rest in each sender's
-   * nonce order. A transaction whose nonce is already used goes alone; one failing for any
-   * other reason takes the same sender's later transactions with it (they could not run).
+   * Commits a block to the app through `apply` (which resets the app's check state) with
+   * admissions held, then drops the block's transactions and re-checks the rest in the
+   * background. Proposals and queries meanwhile take and re-check nothing stale.
    */
-  updateLocked(committedHashes: readonly Uint8Array[]): { removed: number; evicted: number } {
+  async commit<T>(apply: () => Promise<T>, committedHashes: readonly Uint8Array[]): Promise<T> {
+    return this.lock.runExclusive(async () => {
+      this.committing = true;
+      try {
+        const result = await apply();
+        this.update(committedHashes);
+        return result;
+      } finally {
+        this.committing = false;
+      }
+    });
+  }
+
+  /** After a commit reset the app's check state: drop committed transactions, mark the rest for re-check. */
+  update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number } {
     let removed = 0;
     for (const hash of committedHashes) {
       const key = bytesKey(hash);
@@ -197,26 +247,70 @@ export class Mempool {
         removed++;
       }
     }
-    let evicted = 0;
-    for (const [sender, queue] of [...this.bySender]) {
-      const kept: Entry[] = [];
-      let broken = false;
-      for (const entry of queue) {
-        const code = broken ? -1 : this.app.checkTx(entry.bytes, 'recheck').code;
-        if (code === TxCode.OK) {
-          kept.push(entry);
-          continue;
-        }
-        // A nonce used by another transaction is merely stale; any other failure leaves a gap.
-        if (code !== TxCode.NONCE_TOO_LOW) broken = true;
-        this.byHash.delete(entry.key);
-        this.bytes -= entry.bytes.length;
-        evicted++;
+    for (const sender of this.bySender.keys()) this.stale.add(sender);
+    this.scheduleRecheck();
+    return { removed, stale: this.stale.size };
+  }
+
+  /** Re-checks one sender now if it is stale (its pending nonce is about to be read). */
+  freshen(sender: Uint8Array): void {
+    if (this.stale.size > 0 && !this.committing) this.freshenLocked(bytesKey(sender));
+  }
+
+  /** True while some pending transactions were not re-checked since the last commit. */
+  get recheckPending(): boolean {
+    return this.stale.size > 0;
+  }
+
+  /** Resolves once the background re-check has caught up (tests and benchmarks). */
+  async recheckDone(): Promise<void> {
+    while (this.stale.size > 0) await this.recheckSlice();
+  }
+
+  private scheduleRecheck(): void {
+    if (this.recheckScheduled || this.stale.size === 0) return;
+    this.recheckScheduled = true;
+    setImmediate(() => {
+      this.recheckScheduled = false;
+      void this.recheckSlice().then(() => this.scheduleRecheck());
+    });
+  }
+
+  private async recheckSlice(): Promise<void> {
+    await this.lock.runExclusive(() => {
+      let done = 0;
+      for (const sender of this.stale) {
+        done += this.bySender.get(sender)?.length ?? 0;
+        this.freshenLocked(sender);
+        if (done >= RECHECK_SLICE) break;
       }
-      if (kept.length === 0) this.bySender.delete(sender);
-      else this.bySender.set(sender, kept);
+    });
+  }
+
+  /**
+   * CheckTx again on one sender's transactions in nonce order. A transaction whose nonce is
+   * already used goes alone; one failing for any other reason takes the same sender's later
+   * transactions with it (they could not run).
+   */
+  private freshenLocked(sender: string): void {
+    if (!this.stale.delete(sender)) return;
+    const queue = this.bySender.get(sender);
+    if (!queue) return;
+    const kept: Entry[] = [];
+    let broken = false;
+    for (const entry of queue) {
+      const code = broken ? -1 : this.app.checkTx(entry.bytes, 'recheck').code;
+      if (code === TxCode.OK) {
+        kept.push(entry);
+        continue;
+      }
+      if (code !== TxCode.NONCE_TOO_LOW) broken = true;
+      this.byHash.delete(entry.key);
+      this.bytes -= entry.bytes.length;
+      this.evicted++;
     }
-    return { removed, evicted };
+    if (kept.length === 0) this.bySender.delete(sender);
+    else this.bySender.set(sender, kept);
   }
 
   private removeEntry(key: string): void {

@@ -295,11 +295,7 @@ export class ConsensusDriver {
       await blockStore.saveBlock(block, blockBytes, blockHash, commit);
       const txHashes = block.txs.map((tx) => txHash(tx));
       const previous = this.chain;
-      const applied = await mempool.lock.runExclusive(async () => {
-        const result = await executor.applyBlock(previous, block, blockHash);
-        mempool.updateLocked(txHashes);
-        return result;
-      });
+      const applied = await mempool.commit(() => executor.applyBlock(previous, block, blockHash), txHashes);
       this.chain = applied.state;
       events.publishBlock({ block, hash: blockHash, response: applied.response }, txHashes);
       logger.info(

@@ -310,6 +310,7 @@ export class Node implements NodeApi {
     if (res.code !== 0) throw new CmtError('QUERY_FAILED', res.log);
     const account = res.value.length === 0 ? EMPTY_ACCOUNT : decode(Account, res.value, 'account');
     const latest = res.height === this.driver.chainState.lastBlockHeight;
+    if (latest) this.mempool.freshen(address);
     return {
       address,
       balance: account.balance,

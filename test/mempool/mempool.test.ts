@@ -21,6 +21,10 @@ class NonceApp implements MempoolApp {
     this.pending.set(sender, expected + 1);
     return { ...base, code: TxCode.OK, log: '' };
   }
+  senderOf(tx: Uint8Array): Uint8Array | undefined {
+    const [s] = rlpDecode(tx) as Uint8Array[];
+    return s;
+  }
   /** As the real app after Commit: the check state restarts from committed state. */
   commitUpTo(sender: number, nextNonce: number): void {
     this.committed.set(sender, nextNonce);
@@ -87,10 +91,7 @@ describe('mempool', () => {
     const txs = [tx(1, 0, 1), tx(1, 1, 1), tx(1, 2, 1), tx(2, 0, 1)];
     for (const t of txs) await pool.add(t);
     const included = [txs[0] as Uint8Array];
-    await pool.lock.runExclusive(() => {
-      app.commitUpTo(1, 1);
-      return pool.updateLocked(included.map(txHash));
-    });
+    await pool.commit(async () => app.commitUpTo(1, 1), included.map(txHash));
     expect(pool.size).toBe(3);
     expect((await pool.add(txs[0] as Uint8Array)).code).toBe(TxCode.TX_ALREADY_KNOWN);
     // The rechecked queue still admits the next nonce.
@@ -103,11 +104,9 @@ describe('mempool', () => {
     for (let n = 0; n < 3; n++) await pool.add(tx(1, n, 1));
     await pool.add(tx(2, 0, 1));
     // Another block consumed sender 1's nonces 0 and 1 with different transactions.
-    const result = await pool.lock.runExclusive(() => {
-      app.commitUpTo(1, 2);
-      return pool.updateLocked([]);
-    });
-    expect(result.evicted).toBe(2);
+    await pool.commit(async () => app.commitUpTo(1, 2), []);
+    await pool.recheckDone();
+    expect(pool.evicted).toBe(2);
     expect(pool.size).toBe(2);
     expect((await pool.add(tx(1, 3, 1))).code).toBe(0);
   });
@@ -125,12 +124,32 @@ describe('mempool', () => {
     const pool = new Mempool(app, limits);
     for (let n = 0; n < 4; n++) await pool.add(tx(1, n, 1));
     app.broke = true;
-    const result = await pool.lock.runExclusive(() => {
-      app.commitUpTo(1, 0);
-      return pool.updateLocked([]);
-    });
-    expect(result.evicted).toBe(3);
+    await pool.commit(async () => app.commitUpTo(1, 0), []);
+    await pool.recheckDone();
+    expect(pool.evicted).toBe(3);
     expect(pool.reap(1e9, 1e9)).toEqual([tx(1, 0, 1)]);
+  });
+
+  it('re-checks in the background after a commit, and first for any sender a proposal reaches', async () => {
+    const app = new NonceApp();
+    const pool = new Mempool(app, { ...limits, maxTxs: 10_000 });
+    for (let sender = 1; sender <= 50; sender++) for (let n = 0; n < 3; n++) await pool.add(tx(sender, n, sender));
+    const before = app.checks;
+    const outcome = pool.update([]);
+    // Nothing was re-checked while the commit held the mempool.
+    expect(outcome.stale).toBe(50);
+    expect(app.checks).toBe(before);
+    expect(pool.recheckPending).toBe(true);
+    // A sender's nonces 0 and 1 were used by another block: the proposal must not carry them.
+    app.commitUpTo(50, 2);
+    const reaped = pool.reap(1e9, 1e9, 4);
+    expect(reaped[0]).toEqual(tx(50, 2, 50));
+    expect(reaped).toHaveLength(4);
+    expect(app.checks - before).toBeLessThan(20);
+    await pool.recheckDone();
+    expect(pool.recheckPending).toBe(false);
+    expect(pool.size).toBe(148);
+    expect(pool.evicted).toBe(2);
   });
 
   it('batches concurrent arrivals into one pre-check', async () => {
