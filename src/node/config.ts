@@ -27,6 +27,10 @@ export interface NodeConfig {
     /** Past state versions kept for queries; 0 keeps all. */
     keepRecent: number;
   };
+  storage: {
+    /** Blocks (with their commits, results and transaction index) kept; 0 keeps all. */
+    retainBlocks: number;
+  };
   p2p: {
     /** Address the libp2p TCP transport listens on; 0.0.0.0 to accept other machines. */
     host: string;
@@ -53,6 +57,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   },
   mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
   state: { keepRecent: 100 },
+  storage: { retainBlocks: 0 },
   p2p: { host: '127.0.0.1', port: 26656, persistentPeers: [], maxPeers: 50 },
   verifierThreads: 0,
   logLevel: 'info',
@@ -80,12 +85,13 @@ function int(obj: Json, key: string, fallback: number, source: string, min = 0, 
 export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
   const root = json as Json;
-  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'p2p', 'verifier_threads', 'log_level']);
+  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'p2p', 'verifier_threads', 'log_level']);
   for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
   const rpc = section(root, 'rpc', source);
   const mempool = section(root, 'mempool', source);
   const state = section(root, 'state', source);
   const p2p = section(root, 'p2p', source);
+  const storage = section(root, 'storage', source);
   const d = DEFAULT_CONFIG;
   const logLevel = root.log_level ?? d.logLevel;
   if (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(source, `log_level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -113,6 +119,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       cacheSize: int(mempool, 'cache_size', d.mempool.cacheSize, source, 0),
     },
     state: { keepRecent: int(state, 'keep_recent', d.state.keepRecent, source, 0) },
+    storage: { retainBlocks: int(storage, 'retain_blocks', d.storage.retainBlocks, source, 0) },
     p2p: {
       host: p2pHost,
       port: int(p2p, 'port', d.p2p.port, source, 0, 65535),
@@ -137,6 +144,7 @@ export function configToJson(config: NodeConfig): Json {
     },
     mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
     state: { keep_recent: config.state.keepRecent },
+    storage: { retain_blocks: config.storage.retainBlocks },
     p2p: { host: config.p2p.host, port: config.p2p.port, persistent_peers: config.p2p.persistentPeers, max_peers: config.p2p.maxPeers },
     verifier_threads: config.verifierThreads,
     log_level: config.logLevel,

@@ -94,6 +94,7 @@ export class Node implements NodeApi {
       },
       this.events,
     );
+    if (config.storage.retainBlocks > 0) this.events.on('newBlock', (e) => this.prune(e.block.header.height));
     this.evidencePool = new EvidencePool(blockStore, logger.child({ module: 'evidence' }), (e) => this.evidenceGossip?.announce(e));
     executor.evidence = this.evidencePool;
     this.driver = new ConsensusDriver(
@@ -193,6 +194,7 @@ export class Node implements NodeApi {
 
   /** Stops consensus, lets a block being applied finish, leaves the network and closes the databases. */
   async stop(): Promise<void> {
+    await this.pruning;
     this.gossip?.stop();
     this.txGossip?.stop();
     await this.driver.stop();
@@ -289,6 +291,18 @@ export class Node implements NodeApi {
     const result = await this.mempool.add(tx);
     if (result.code === 0) this.txGossip?.announce(tx);
     return result;
+  }
+
+  private pruning: Promise<void> = Promise.resolve();
+
+  /** Keeps the last `retainBlocks` blocks: deletes older ones after each commit, one pass at a time. */
+  private prune(height: number): void {
+    const below = height - this.config.storage.retainBlocks + 1;
+    if (below <= this.blockStore.base) return;
+    this.pruning = this.pruning
+      .then(() => this.blockStore.pruneBelow(below))
+      .then((n) => void (n > 0 && this.logger.debug({ below, pruned: n }, 'pruned blocks')))
+      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'pruning blocks failed'));
   }
 
   async metrics(): Promise<{ contentType: string; text: string }> {

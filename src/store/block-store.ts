@@ -7,7 +7,8 @@
  * Heights are 8-byte big-endian so LevelDB orders them numerically.
  */
 import { asView, concatBytes, readU64be, u64be, utf8 } from '../codec/bytes.js';
-import { decodeBlock, type Block } from '../codec/block.js';
+import { decodeBlock, headerHash, type Block } from '../codec/block.js';
+import { txHash } from '../codec/tx.js';
 import { decode, encode } from '../codec/schema.js';
 import { Commit, type Commit as CommitT } from '../codec/vote.js';
 import { BlockResults, TxRecord, type BlockResults as BlockResultsT, type TxRecord as TxRecordT } from './records.js';
@@ -125,6 +126,31 @@ export class BlockStore {
   async loadChainState(): Promise<Uint8Array | undefined> {
     const raw = await this.db.get(CHAIN_STATE);
     return raw === undefined ? undefined : asView(raw);
+  }
+
+  /**
+   * Deletes blocks, their commits, results and indexed transactions below `height`, oldest
+   * first, in batches; validator checkpoints and committed-evidence records stay (evidence
+   * checks need them). Returns how many blocks went.
+   */
+  async pruneBelow(height: number): Promise<number> {
+    let pruned = 0;
+    while (this.first > 0 && this.first < height && this.first < this.latest) {
+      const h = this.first;
+      const block = await this.loadBlock(h);
+      const batch = this.db.batch();
+      batch.del(key(BLOCK, h));
+      batch.del(key(SEEN_COMMIT, h));
+      batch.del(key(RESULTS, h));
+      if (block) {
+        batch.del(concatBytes(HASH, headerHash(block.header)));
+        for (const tx of block.txs) batch.del(concatBytes(TX, txHash(tx)));
+      }
+      await batch.write();
+      this.first = h + 1;
+      pruned++;
+    }
+    return pruned;
   }
 
   /** Records evidence a committed block carried, so it is never accepted again. */

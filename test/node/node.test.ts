@@ -204,3 +204,23 @@ describe('restarting a node', () => {
     }
   });
 });
+
+describe('a node that retains only its last blocks', () => {
+  it('prunes older blocks and their index after each commit, and keeps committing', async () => {
+    const home = await makeTestHome(4, {
+      config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 }, verifierThreads: 1, storage: { retainBlocks: 3 } }),
+    });
+    const running = await startTestNode(home.home);
+    try {
+      await waitForHeight(running.node, 8);
+      const status = await running.client.call<{ sync_info: { earliest_block_height: string; latest_block_height: string } }>('status');
+      const latest = Number(status.sync_info.latest_block_height);
+      expect(Number(status.sync_info.earliest_block_height)).toBeGreaterThanOrEqual(latest - 3);
+      await expect(running.client.call('block', { height: 1 })).rejects.toThrow(/not available|not found/i);
+      expect((await running.client.call<{ block: { header: { height: string } } }>('block', { height: latest })).block.header.height).toBe(String(latest));
+    } finally {
+      await running.stop();
+      await home.cleanup();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCK_VERSION, EMPTY_COMMIT, encodeBlock, headerHash, type Block } from '../../src/codec/block.js';
 import { EMPTY_HASH } from '../../src/codec/hash.js';
 import { COMMIT_FLAG_COMMIT } from '../../src/codec/vote.js';
+import { txHash } from '../../src/codec/tx.js';
 import { BlockStore } from '../../src/store/block-store.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -54,6 +55,40 @@ describe('block store', () => {
     expect(await store.loadTx(new Uint8Array(32).fill(2))).toMatchObject({ height: 2, index: 0, result: { gasUsed: 4 } });
     expect(await store.loadTx(new Uint8Array(32).fill(9))).toBeUndefined();
     expect(await store.loadBlock(4)).toBeUndefined();
+    await store.close();
+  });
+
+  it('prunes blocks, commits, results and indexed transactions below a height, and keeps the rest', async () => {
+    let store = await BlockStore.open(dir.path);
+    const blocks = [1, 2, 3, 4, 5].map((h) => block(h, [Uint8Array.of(h, 7)]));
+    for (const b of blocks) {
+      const h = b.header.height;
+      const hash = headerHash(b.header);
+      await store.saveBlock(b, encodeBlock(b), hash, { ...EMPTY_COMMIT, height: h, blockHash: hash });
+      await store.saveResults(
+        { height: h, txResults: [{ code: 0, codespace: '', log: '', gasWanted: 5, gasUsed: 4, events: [] }], events: [], validatorUpdates: [], consensusParamUpdates: [], appHash: new Uint8Array(32) },
+        b.txs,
+        [txHash(b.txs[0] as Uint8Array)],
+      );
+    }
+    await store.saveValidatorCheckpoint(1, Uint8Array.of(1));
+    expect(await store.pruneBelow(4)).toBe(3);
+    expect([store.base, store.height]).toEqual([4, 5]);
+    for (const h of [1, 2, 3]) {
+      expect(await store.loadBlock(h)).toBeUndefined();
+      expect(await store.loadSeenCommit(h)).toBeUndefined();
+      expect(await store.loadResults(h)).toBeUndefined();
+      expect(await store.heightOfHash(headerHash((blocks[h - 1] as Block).header))).toBeUndefined();
+      expect(await store.loadTx(txHash((blocks[h - 1] as Block).txs[0] as Uint8Array))).toBeUndefined();
+    }
+    expect(await store.loadTx(txHash((blocks[3] as Block).txs[0] as Uint8Array))).toMatchObject({ height: 4 });
+    expect(await store.loadValidatorCheckpoint(5)).toMatchObject({ height: 1 });
+    // The newest block always stays, and pruning is idempotent.
+    expect(await store.pruneBelow(100)).toBe(1);
+    expect(await store.pruneBelow(100)).toBe(0);
+    await store.close();
+    store = await BlockStore.open(dir.path);
+    expect([store.base, store.height]).toEqual([5, 5]);
     await store.close();
   });
 

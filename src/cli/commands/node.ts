@@ -14,7 +14,7 @@ import { createLogger, type LogFormat } from '../../node/logger.js';
 import { CommandError, table } from '../output.js';
 import { resolveHome } from '../context.js';
 import { runNode, stopOnSignals } from '../run-node.js';
-import { parsePort, parsePositiveInt, optionParser } from '../arguments.js';
+import { parseNonNegativeInt, parsePort, parsePositiveInt, optionParser } from '../arguments.js';
 
 interface RunOptions {
   home?: string;
@@ -22,6 +22,7 @@ interface RunOptions {
   rpcHost?: string;
   logLevel?: string;
   logFormat: LogFormat;
+  retainBlocks?: number;
 }
 
 function parseLogFormat(value: string): LogFormat {
@@ -35,6 +36,7 @@ function overrides(options: RunOptions): (c: NodeConfig) => NodeConfig {
   return (c) => ({
     ...c,
     rpc: { ...c.rpc, port: options.rpcPort ?? c.rpc.port, host: options.rpcHost ?? c.rpc.host },
+    storage: { ...c.storage, retainBlocks: options.retainBlocks ?? c.storage.retainBlocks },
     logLevel: (options.logLevel as NodeConfig['logLevel'] | undefined) ?? c.logLevel,
   });
 }
@@ -45,6 +47,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--rpc-port <port>', 'RPC port (default from config: 26657)', optionParser(parsePort))
     .option('--rpc-host <host>', 'RPC listen address (default from config: 127.0.0.1)')
     .option('--log-level <level>', 'trace|debug|info|warn|error|silent')
+    .option('--retain-blocks <n>', 'keep only the last N blocks and their index (0 keeps all; default from config)', optionParser(parseNonNegativeInt))
     .option('--log-format <format>', 'text|json', optionParser(parseLogFormat), 'text');
 }
 
