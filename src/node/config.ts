@@ -1,6 +1,7 @@
 /** The node's own settings (`config/config.json`): ports, limits, retention. Not consensus-critical. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { CmtError } from '../codec/errors.js';
+import type { TimeoutParams } from '../codec/params.js';
 
 export class InvalidConfigError extends CmtError {
   constructor(source: string, message: string) {
@@ -31,6 +32,13 @@ export interface NodeConfig {
     /** Blocks (with their commits, results and transaction index) kept; 0 keeps all. */
     retainBlocks: number;
   };
+  consensus: {
+    /**
+     * This node's own round timeouts, over genesis's. Timeouts decide only when this node gives
+     * up waiting, never what is valid, so each operator may tune them (as in CometBFT's config).
+     */
+    timeouts: Partial<TimeoutParams>;
+  };
   p2p: {
     /** Address the libp2p TCP transport listens on; 0.0.0.0 to accept other machines. */
     host: string;
@@ -58,10 +66,22 @@ export const DEFAULT_CONFIG: NodeConfig = {
   mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
   state: { keepRecent: 100 },
   storage: { retainBlocks: 0 },
+  consensus: { timeouts: {} },
   p2p: { host: '127.0.0.1', port: 26656, persistentPeers: [], maxPeers: 50 },
   verifierThreads: 0,
   logLevel: 'info',
 };
+
+/** JSON names of the timeout overrides, as genesis names them. */
+const TIMEOUT_KEYS: readonly [string, keyof TimeoutParams][] = [
+  ['propose_ms', 'propose'],
+  ['propose_delta_ms', 'proposeDelta'],
+  ['prevote_ms', 'prevote'],
+  ['prevote_delta_ms', 'prevoteDelta'],
+  ['precommit_ms', 'precommit'],
+  ['precommit_delta_ms', 'precommitDelta'],
+  ['commit_ms', 'commit'],
+];
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -85,13 +105,20 @@ function int(obj: Json, key: string, fallback: number, source: string, min = 0, 
 export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
   const root = json as Json;
-  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'p2p', 'verifier_threads', 'log_level']);
+  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'verifier_threads', 'log_level']);
   for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
   const rpc = section(root, 'rpc', source);
   const mempool = section(root, 'mempool', source);
   const state = section(root, 'state', source);
   const p2p = section(root, 'p2p', source);
   const storage = section(root, 'storage', source);
+  const consensus = section(root, 'consensus', source);
+  const timeoutsJson = section(consensus, 'timeouts', source);
+  const timeouts: Partial<TimeoutParams> = {};
+  for (const [json, field] of TIMEOUT_KEYS) {
+    if (timeoutsJson[json] !== undefined) timeouts[field] = int(timeoutsJson, json, 0, source, 0, 3_600_000);
+  }
+  for (const k of Object.keys(timeoutsJson)) if (!TIMEOUT_KEYS.some(([json]) => json === k)) throw new InvalidConfigError(source, `unknown setting "consensus.timeouts.${k}"`);
   const d = DEFAULT_CONFIG;
   const logLevel = root.log_level ?? d.logLevel;
   if (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(source, `log_level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -120,6 +147,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
     },
     state: { keepRecent: int(state, 'keep_recent', d.state.keepRecent, source, 0) },
     storage: { retainBlocks: int(storage, 'retain_blocks', d.storage.retainBlocks, source, 0) },
+    consensus: { timeouts },
     p2p: {
       host: p2pHost,
       port: int(p2p, 'port', d.p2p.port, source, 0, 65535),
@@ -145,6 +173,7 @@ export function configToJson(config: NodeConfig): Json {
     mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
     state: { keep_recent: config.state.keepRecent },
     storage: { retain_blocks: config.storage.retainBlocks },
+    consensus: { timeouts: Object.fromEntries(TIMEOUT_KEYS.filter(([, f]) => config.consensus.timeouts[f] !== undefined).map(([json, f]) => [json, config.consensus.timeouts[f]])) },
     p2p: { host: config.p2p.host, port: config.p2p.port, persistent_peers: config.p2p.persistentPeers, max_peers: config.p2p.maxPeers },
     verifier_threads: config.verifierThreads,
     log_level: config.logLevel,

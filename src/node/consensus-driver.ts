@@ -11,6 +11,7 @@ import { PRECOMMIT, type Commit, type Proposal, type Vote, proposalSignBytes, vo
 import { createConsensusState, step, type ConsensusState } from '../consensus/index.js';
 import type { ConsensusEffect, ConsensusEvent } from '../consensus/types.js';
 import type { Mempool } from '../mempool/mempool.js';
+import type { TimeoutParams } from '../codec/params.js';
 import { CmtError } from '../codec/errors.js';
 import type { Wal } from './wal.js';
 import { decodeWalEvent, encodeWalEvent, type LoggedEvent } from './wal-events.js';
@@ -40,6 +41,8 @@ export interface ConsensusDriverDeps {
   now?: () => number;
   /** Called once if applying a block fails: the node cannot go on safely and must stop. */
   onFatal: (err: unknown) => void;
+  /** This node's own timeouts over the chain's (config `consensus.timeouts`). */
+  timeoutOverrides?: Partial<TimeoutParams>;
   /** The consensus write-ahead log; null runs without one (tests of the driver alone). */
   wal?: Wal | null;
   /** Two conflicting votes from one validator: evidence to build. */
@@ -315,7 +318,7 @@ export class ConsensusDriver {
       type: 'startHeight',
       height,
       validators: this.chain.validators,
-      timeouts: this.chain.consensusParams.timeouts,
+      timeouts: { ...this.chain.consensusParams.timeouts, ...this.deps.timeoutOverrides },
       lastValidators: this.chain.lastValidators,
       lastCommit,
     });

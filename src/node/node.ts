@@ -107,6 +107,7 @@ export class Node implements NodeApi {
         logger: logger.child({ module: 'consensus' }),
         onFatal,
         wal,
+        timeoutOverrides: config.consensus.timeouts,
         onStartHeight: () => this.gossip?.onStartHeight(),
         onEquivocation: (a, b, chain) => this.evidencePool.reportConflict(a, b, chain),
       },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/codec/bytes.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
-import { DEFAULT_CONFIG, parseConfig } from '../../src/node/config.js';
+import { configToJson, DEFAULT_CONFIG, parseConfig } from '../../src/node/config.js';
 import { genesisToJson, parseGenesis } from '../../src/node/genesis.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 
@@ -41,8 +41,25 @@ describe('config file', () => {
     expect(parseConfig({ rpc: { port: 1234 } }).rpc.port).toBe(1234);
   });
 
+  it('round-trips p2p, storage and timeout overrides through JSON', () => {
+    const json = {
+      p2p: { host: '0.0.0.0', port: 0, persistent_peers: ['/ip4/10.0.0.2/tcp/26656/p2p/12D3KooWAzRVtJW14hXoeWjAfSFa1M6whfRcRbNazBHGBeHirUGC'], max_peers: 7 },
+      storage: { retain_blocks: 1000 },
+      consensus: { timeouts: { commit_ms: 250, propose_ms: 3000 } },
+    };
+    const config = parseConfig(json);
+    expect(config.consensus.timeouts).toEqual({ commit: 250, propose: 3000 });
+    expect(config.p2p).toMatchObject({ host: '0.0.0.0', maxPeers: 7 });
+    expect(config.storage.retainBlocks).toBe(1000);
+    expect(parseConfig(configToJson(config))).toEqual(config);
+  });
+
   it.each([
     [{ rpcc: {} }, /unknown setting "rpcc"/],
+    [{ consensus: { timeouts: { commit: 5 } } }, /unknown setting "consensus.timeouts.commit"/],
+    [{ consensus: { timeouts: { commit_ms: -1 } } }, /commit_ms must be an integer/],
+    [{ p2p: { persistent_peers: ['127.0.0.1:26656'] } }, /persistent_peers/],
+    [{ storage: { retain_blocks: 1.5 } }, /retain_blocks/],
     [{ rpc: { port: 70000 } }, /port must be an integer/],
     [{ log_level: 'loud' }, /log_level/],
     [{ mempool: 5 }, /"mempool" must be an object/],
