@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CmtError } from '../codec/errors.js';
 import type { TestnetNode } from '../node/testnet-homes.js';
@@ -28,16 +27,7 @@ export function rpcUrlOf(node: TestnetNode): string {
   return `http://127.0.0.1:${node.rpcPort}`;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../runtime/free-port.js';
 
 function pidFile(node: TestnetNode): string {
   return join(node.home, 'node.pid');

@@ -2,7 +2,6 @@
  * Real libp2p hosts on loopback with OS-assigned ports. Every host started through a pool is
  * stopped by `stopAll`, which the tests call from afterEach so no socket or timer outlives a test.
  */
-import { createServer } from 'node:net';
 import { silentLogger } from '../../src/node/logger.js';
 import { P2PHost, type P2PHostOptions } from '../../src/p2p/host.js';
 import { generateNodeKey } from '../../src/p2p/node-key.js';
@@ -59,15 +58,4 @@ export function within<T>(what: string, promise: Promise<T>, ms = 10_000): Promi
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const text = (data: Uint8Array): string => new TextDecoder().decode(data);
 
-/** A loopback port that was free a moment ago (for hosts that must know each other's address up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/runtime/free-port.js';
