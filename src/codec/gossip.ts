@@ -4,7 +4,7 @@
  * peer's bytes either decode to exactly one message or are rejected.
  */
 import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from './block.js';
-import { bytes, decode, encode, list, safeUint, struct, type Infer } from './schema.js';
+import { bytes, decode, encode, fixedBytes, list, safeUint, struct, type Infer } from './schema.js';
 import { Commit, Proposal, Vote } from './vote.js';
 
 /** Transactions travel in batches: gossipsub costs about as much per message as per kilobyte. */
@@ -13,6 +13,7 @@ export const MAX_TX_BATCH = 10_000;
 const MAX_VOTES_PER_ANSWER = 100_000;
 const MAX_PROPOSALS_PER_ANSWER = 64;
 
+/** A proposal and its block; the block is empty when it is too large to gossip (peers then fetch it). */
 export const ProposalMessage = struct('ProposalMessage', {
   proposal: Proposal,
   block: bytes(MAX_BLOCK_BYTES_STRUCTURAL),
@@ -37,6 +38,11 @@ export const CatchUpAnswer = struct('CatchUpAnswer', {
   votes: list(Vote, MAX_VOTES_PER_ANSWER),
 });
 export type CatchUpAnswer = Infer<typeof CatchUpAnswer>;
+
+/** The block of a proposal gossiped without it (too large for one gossip message), by its id. */
+export const ProposalBlockRequest = struct('ProposalBlockRequest', {
+  blockHash: fixedBytes(32),
+});
 
 export const BlockRequest = struct('BlockRequest', {
   height: safeUint,

@@ -32,11 +32,6 @@ export interface AppliedBlock {
 }
 
 export class BlockExecutor {
-  /**
-   * The largest block this node proposes, below the consensus limit when the network cannot
-   * carry a whole block in one message (a node-local choice: smaller blocks are always valid).
-   */
-  maxProposalBytes = Number.MAX_SAFE_INTEGER;
   /** Where proposals take evidence from and blocks' evidence is checked; null accepts none. */
   evidence: EvidencePool | null = null;
 
@@ -51,7 +46,7 @@ export class BlockExecutor {
     const params = state.consensusParams;
     // Room for the header and the last commit: about 200 bytes per validator signature.
     const overhead = 1024 + 200 * state.validators.size;
-    const maxTxBytes = Math.min(params.blockMaxBytes, this.maxProposalBytes) - overhead;
+    const maxTxBytes = params.blockMaxBytes - overhead;
     const candidates = this.mempool.reap(maxTxBytes, params.blockMaxGas);
     const time = Math.max(now, state.lastBlockTime + 1);
     const txs = await this.app.prepareProposal({ height, time, proposerAddress: proposer, txs: candidates, maxTxBytes });

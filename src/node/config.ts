@@ -47,6 +47,8 @@ export interface NodeConfig {
     /** Peers dialled at start and re-dialled when lost: /ip4/H/tcp/P/p2p/ID multiaddrs. */
     persistentPeers: string[];
     maxPeers: number;
+    /** Proposed blocks larger than this are not gossiped with the proposal; peers fetch them. */
+    maxInlineBlockBytes: number;
   };
   /** Threads for signature checks; 0 = one less than the cores. */
   verifierThreads: number;
@@ -67,7 +69,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   state: { keepRecent: 100 },
   storage: { retainBlocks: 0 },
   consensus: { timeouts: {} },
-  p2p: { host: '127.0.0.1', port: 26656, persistentPeers: [], maxPeers: 50 },
+  p2p: { host: '127.0.0.1', port: 26656, persistentPeers: [], maxPeers: 50, maxInlineBlockBytes: 1024 * 1024 },
   verifierThreads: 0,
   logLevel: 'info',
 };
@@ -153,6 +155,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       port: int(p2p, 'port', d.p2p.port, source, 0, 65535),
       persistentPeers: peers as string[],
       maxPeers: int(p2p, 'max_peers', d.p2p.maxPeers, source, 1, 10_000),
+      maxInlineBlockBytes: int(p2p, 'max_inline_block_bytes', d.p2p.maxInlineBlockBytes, source, 0),
     },
     verifierThreads: int(root, 'verifier_threads', d.verifierThreads, source, 0, 256),
     logLevel: logLevel as NodeConfig['logLevel'],
@@ -174,7 +177,13 @@ export function configToJson(config: NodeConfig): Json {
     state: { keep_recent: config.state.keepRecent },
     storage: { retain_blocks: config.storage.retainBlocks },
     consensus: { timeouts: Object.fromEntries(TIMEOUT_KEYS.filter(([, f]) => config.consensus.timeouts[f] !== undefined).map(([json, f]) => [json, config.consensus.timeouts[f]])) },
-    p2p: { host: config.p2p.host, port: config.p2p.port, persistent_peers: config.p2p.persistentPeers, max_peers: config.p2p.maxPeers },
+    p2p: {
+      host: config.p2p.host,
+      port: config.p2p.port,
+      persistent_peers: config.p2p.persistentPeers,
+      max_peers: config.p2p.maxPeers,
+      max_inline_block_bytes: config.p2p.maxInlineBlockBytes,
+    },
     verifier_threads: config.verifierThreads,
     log_level: config.logLevel,
   };

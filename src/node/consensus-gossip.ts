@@ -15,6 +15,7 @@ import {
   CatchUpAnswer,
   CatchUpRequest,
   decodeProposalMessage,
+  ProposalBlockRequest,
   encodeProposalMessage,
   type ProposalMessage,
 } from '../codec/gossip.js';
@@ -42,9 +43,11 @@ export interface ConsensusGossipOptions {
   requestTimeoutMs: number;
   /** Messages for the next height held at most. */
   maxHeld: number;
+  /** Larger blocks leave the proposal message and are fetched by request. */
+  maxInlineBlockBytes: number;
 }
 
-const DEFAULTS: ConsensusGossipOptions = { stallMs: 1500, tickMs: 500, requestTimeoutMs: 5000, maxHeld: 10_000 };
+const DEFAULTS: ConsensusGossipOptions = { stallMs: 1500, tickMs: 500, requestTimeoutMs: 5000, maxHeld: 10_000, maxInlineBlockBytes: 1024 * 1024 };
 
 type Held = { kind: 'proposal'; msg: ProposalMessage; from: string } | { kind: 'vote'; vote: Vote; from: string };
 
@@ -78,6 +81,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     this.net.subscribe(this.topics.vote, (data, from) => this.onVote(data, from));
     this.net.handle(this.protocols.catchUp, (data) => this.answerCatchUp(data));
     this.net.handle(this.protocols.block, (data) => this.answerBlock(data));
+    this.net.handle(this.protocols.proposalBlock, (data) => this.answerProposalBlock(data));
     this.lastProgressAt = Date.now();
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
   }
@@ -88,8 +92,14 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     this.held = [];
   }
 
+  /**
+   * A block too large for one gossip message goes without it: peers fetch it from whoever
+   * forwarded the proposal (every forwarder holds it: it accepted the proposal only once it had
+   * the block), so a large block spreads like the proposal does, one hop at a time.
+   */
   proposal(proposal: Proposal, block: Uint8Array): void {
-    this.publish(this.topics.proposal, encodeProposalMessage({ proposal, block }));
+    const inline = block.length <= this.options.maxInlineBlockBytes;
+    this.publish(this.topics.proposal, encodeProposalMessage({ proposal, block: inline ? block : new Uint8Array(0) }));
   }
 
   vote(vote: Vote): void {
@@ -101,7 +111,11 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     const held = this.held;
     this.held = [];
     for (const h of held) {
-      if (h.kind === 'proposal') this.apply(this.checkProposalMessage(h.msg), h.from);
+      if (h.kind === 'proposal') {
+        const result = this.checkProposalMessage(h.msg);
+        if (result.kind === 'fetch') void this.fetchProposalBlock(h.msg, h.from);
+        else this.apply(result, h.from);
+      }
       else this.apply(checkVote(this.driver.chainState, this.driver.consensusState.round, h.vote), h.from);
     }
   }
@@ -114,7 +128,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     return checkProposal(this.driver.chainState, this.driver.consensusState.round, msg);
   }
 
-  private onProposal(data: Uint8Array, from: string): Verdict {
+  private onProposal(data: Uint8Array, from: string): Verdict | Promise<Verdict> {
     let msg: ProposalMessage;
     try {
       msg = decodeProposalMessage(data);
@@ -123,7 +137,31 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     }
     const result = this.checkProposalMessage(msg);
     if (result.kind === 'future') return this.hold({ kind: 'proposal', msg, from });
+    if (result.kind === 'fetch') return this.fetchProposalBlock(msg, from);
     return this.apply(result, from);
+  }
+
+  /** Fetches a proposal's block from the peer that sent the proposal, then checks the whole. */
+  private async fetchProposalBlock(msg: ProposalMessage, from: string): Promise<Verdict> {
+    let block: Uint8Array;
+    try {
+      const raw = await this.net.request(from, this.protocols.proposalBlock, encode(ProposalBlockRequest, { blockHash: msg.proposal.blockHash }), {
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+      block = raw;
+    } catch (err) {
+      this.logger.debug({ peer: from, err: (err as Error).message }, 'could not fetch a proposed block');
+      return 'ignore';
+    }
+    // A peer that announced the proposal must hold its block: an empty answer is its fault.
+    if (block.length === 0) return this.apply({ kind: 'reject', reason: 'proposal block not served by the peer that sent the proposal' }, from);
+    const result = this.checkProposalMessage({ proposal: msg.proposal, block });
+    return result.kind === 'fetch' || result.kind === 'future' ? 'ignore' : this.apply(result, from);
+  }
+
+  private async answerProposalBlock(data: Uint8Array): Promise<Uint8Array> {
+    const { blockHash } = decode(ProposalBlockRequest, data, 'proposal block request');
+    return this.driver.consensusState.blocks.get(toHex(blockHash)) ?? new Uint8Array(0);
   }
 
   private onVote(data: Uint8Array, from: string): Verdict {
@@ -153,6 +191,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
         this.driver.enqueue(result.event);
         return 'accept';
       case 'future':
+      case 'fetch':
         return 'ignore';
       case 'ignore':
         this.counters.ignored++;
@@ -217,7 +256,11 @@ export class ConsensusGossip implements ConsensusBroadcaster {
       await this.syncBlocks(peer, answer.lastHeight);
       return;
     }
-    for (const msg of answer.proposals) this.apply(this.checkProposalMessage(msg), peer);
+    for (const msg of answer.proposals) {
+      const result = this.checkProposalMessage(msg);
+      if (result.kind === 'fetch') await this.fetchProposalBlock(msg, peer);
+      else this.apply(result, peer);
+    }
     for (const vote of answer.votes) this.apply(checkVote(this.driver.chainState, this.driver.consensusState.round, vote), peer);
   }
 

@@ -16,6 +16,8 @@ export type CheckResult =
   | { kind: 'accept'; event: ConsensusEvent }
   /** For the next height: worth holding until this node gets there. */
   | { kind: 'future' }
+  /** A valid proposal of a large block sent without it: fetch the block from the sender. */
+  | { kind: 'fetch' }
   /** Harmless but useless (old height, a round far ahead): dropped, not held against the peer. */
   | { kind: 'ignore'; reason: string }
   /** Provably invalid: dropped and counted against the peer. */
@@ -32,6 +34,7 @@ export function checkProposal(chain: ChainState, round: number, msg: ProposalMes
   if (!verify(proposer.publicKey, proposalSignBytes(chain.chainId, proposal), proposal.signature)) {
     return { kind: 'reject', reason: 'proposal not signed by the proposer of its round' };
   }
+  if (msg.block.length === 0) return { kind: 'fetch' };
   let hash: Uint8Array;
   try {
     hash = headerHash(decodeBlock(msg.block).header);

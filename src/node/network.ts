@@ -26,6 +26,6 @@ export function topicsFor(chainId: string): { proposal: string; vote: string; tx
   };
 }
 
-export function protocolsFor(chainId: string): { catchUp: string; block: string } {
-  return { catchUp: `/cmt/${chainId}/catch-up/1`, block: `/cmt/${chainId}/block/1` };
+export function protocolsFor(chainId: string): { catchUp: string; block: string; proposalBlock: string } {
+  return { catchUp: `/cmt/${chainId}/catch-up/1`, block: `/cmt/${chainId}/block/1`, proposalBlock: `/cmt/${chainId}/proposal-block/1` };
 }

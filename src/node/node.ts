@@ -176,9 +176,9 @@ export class Node implements NodeApi {
       logger: this.logger.child({ module: 'p2p' }),
     });
     this.host = host;
-    // Until blocks travel in parts, a proposal must fit in one gossip message.
-    this.executor.maxProposalBytes = host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES;
-    this.gossip = new ConsensusGossip(host, this.driver, this.blockStore, this.logger.child({ module: 'gossip' }));
+    this.gossip = new ConsensusGossip(host, this.driver, this.blockStore, this.logger.child({ module: 'gossip' }), {
+      maxInlineBlockBytes: Math.min(p2p.maxInlineBlockBytes, host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES),
+    });
     this.txGossip = new TxGossip(host, this.mempool, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
     this.evidenceGossip = new EvidenceGossip(host, this.evidencePool, () => this.driver.chainState, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
     this.gossip.start();

@@ -20,6 +20,13 @@ import { silentLogger } from '../../src/node/logger.js';
 import { peerAddress } from '../../src/node/testnet-homes.js';
 import { protocolsFor, topicsFor } from '../../src/node/network.js';
 import { tempDir } from '../support/temp-dir.js';
+import { readConfigFile, writeConfigFile } from '../../src/node/config.js';
+import { KeyDirectory } from '../../src/crypto/key-directory.js';
+import { decryptKey } from '../../src/crypto/keystore.js';
+import { signTx } from '../../src/crypto/sign-tx.js';
+import { addressFromPublicKey, formatAddress } from '../../src/crypto/address.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { toHex } from '../../src/codec/bytes.js';
 import { cmt } from '../support/cli.js';
 
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 200 } };
@@ -44,6 +51,12 @@ describe('a 4-validator testnet of real processes', () => {
   beforeAll(async () => {
     dir = await tempDir('testnet');
     net = await createTestnet({ dir: dir.path, validators: 4, fullNodes: 0, chainId: 'cmt-net-test', freePort, consensusParams: FAST });
+    // Blocks above 2 KiB leave the proposal message and are fetched by request: exercise that path.
+    for (const n of net.nodes) {
+      const file = homePaths(n.home).config;
+      const config = await readConfigFile(file);
+      await writeConfigFile(file, { ...config, p2p: { ...config.p2p, maxInlineBlockBytes: 2048 } });
+    }
     await Promise.all(net.nodes.map((n) => launchNode(n)));
   }, 60_000);
 
@@ -70,6 +83,30 @@ describe('a 4-validator testnet of real processes', () => {
       expect(r.prevotes).toHaveLength(4);
       expect(r.prevotes_bit_array).toMatch(/^BA\{4:[x_]{4}\} \d+\/40 = \d\.\d\d$/);
     }
+  }, 90_000);
+
+  it('commits transfers sent to one node in blocks too large to gossip with their proposals', async () => {
+    const key = await decryptKey(await new KeyDirectory(homePaths((net.nodes[0] as TestnetNode).home).keys).get('account0'), '');
+    const to = addressFromPublicKey(generateKeyPair().publicKey);
+    const txs = Array.from({ length: 40 }, (_, nonce) => signTx({ chainId: net.chainId, nonce, gasLimit: 50_000, gasPrice: 1_000_000_000n, memo: 'x'.repeat(64), msg: { type: 'transfer', to, amount: 1n } }, key));
+    const client = new RpcClient(rpcUrlOf(net.nodes[1] as TestnetNode));
+    const answers = await client.batch(txs.map((t) => ({ method: 'broadcast_tx_sync', params: { tx: '0x' + Buffer.from(t.bytes).toString('hex') } })));
+    expect(answers.every((a) => a.ok && (a.result as { code: number }).code === 0)).toBe(true);
+    const last = toHex(txs[txs.length - 1]!.hash).toUpperCase();
+    const observer = new RpcClient(rpcUrlOf(net.nodes[3] as TestnetNode));
+    const deadline = Date.now() + 60_000;
+    let found: { height: string } | undefined;
+    while (!found) {
+      found = await observer.call<{ height: string }>('tx', { hash: last }).catch(() => undefined);
+      if (!found && Date.now() > deadline) throw new Error('the transfers were not committed');
+      if (!found) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const sizes = await Promise.all(
+      Array.from({ length: Number(found.height) }, (_, i) => blockAt(net.nodes[3] as TestnetNode, i + 1).then((b) => (b as unknown as { block: { data: { txs: string[] } } }).block.data.txs.reduce((n, t) => n + (t.length * 3) / 4, 0))),
+    );
+    expect(Math.max(...sizes)).toBeGreaterThan(2048);
+    const account = await observer.call<{ balance: string }>('account', { address: formatAddress(to) });
+    expect(account.balance).toBe('40');
   }, 90_000);
 
   it('keeps committing with one validator killed, and the restarted one catches up', async () => {
