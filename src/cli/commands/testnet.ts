@@ -6,10 +6,11 @@ import { DEFAULT_CONSENSUS_PARAMS } from '../../codec/params.js';
 import { createTestnet, MANIFEST_FILE, readTestnet, type TestnetManifest, type TestnetNode } from '../../node/testnet-homes.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, type OutputFormat } from '../output.js';
-import { freePort, launchNode, probeNode, rpcUrlOf, stopNode, waitForHeights, type NodeProbe } from '../testnet-processes.js';
+import { freePort, launchNode, probeNode, readPid, rpcUrlOf, stopNode, waitForHeights, type NodeProbe } from '../testnet-processes.js';
 
 const DEFAULT_DIR = '.testnet';
 const READY_HEIGHT = 2;
+const WATCH_MS = 2000;
 
 interface DirOption {
   dir: string;
@@ -113,8 +114,20 @@ export function registerTestnetCommands(program: Command): void {
         process.off('SIGTERM', onSignal);
         return;
       }
-      // Foreground: the nodes run until Ctrl-C; the handler above stops them and exits.
-      await new Promise<never>(() => {});
+      // Foreground: the nodes run until Ctrl-C (the handler above stops them and exits). The
+      // watch keeps this process alive and says when a node stops for any other reason.
+      const down = new Set<string>();
+      setInterval(() => {
+        void Promise.all(
+          manifest.nodes.map(async (n) => {
+            const running = (await readPid(n)) !== null;
+            if (!running && !down.has(n.name)) process.stdout.write(`${n.name} is not running (see ${join(n.home, 'node.log')})\n`);
+            if (running && down.has(n.name)) process.stdout.write(`${n.name} is running again\n`);
+            if (running) down.delete(n.name);
+            else down.add(n.name);
+          }),
+        );
+      }, WATCH_MS);
     });
 
   dirOption(testnet.command('status'))
