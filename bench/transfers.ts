@@ -89,7 +89,7 @@ export async function run(args: string[]): Promise<void> {
   let rejected = 0;
   let firstRejection = '';
   let outstanding = 0;
-  let wake: (() => void) | undefined;
+  const waiters: (() => void)[] = [];
   let allCommitted: () => void = () => {};
   const done = new Promise<void>((resolve) => (allCommitted = resolve));
 
@@ -114,7 +114,7 @@ export async function run(args: string[]): Promise<void> {
       committed++;
       outstanding--;
     }
-    wake?.();
+    waiters.splice(0).forEach((w) => w());
     if (committed + rejected >= total) allCommitted();
   });
 
@@ -125,7 +125,7 @@ export async function run(args: string[]): Promise<void> {
     for (let i = 0; i < queue.length; i += o.batch) {
       const slice = queue.slice(i, i + o.batch);
       if (o.rate === 0) {
-        while (outstanding + slice.length > o.window) await new Promise<void>((resolve) => (wake = resolve));
+        while (outstanding + slice.length > o.window) await new Promise<void>((resolve) => waiters.push(resolve));
       } else {
         const due = startedAt + (i / o.batch) * interval;
         const wait = due - performance.now();

@@ -10,8 +10,9 @@ import { Commit, Proposal, Vote } from './vote.js';
 /** Transactions travel in batches: gossipsub costs about as much per message as per kilobyte. */
 export const MAX_TX_BATCH = 10_000;
 /** At most this many votes in one catch-up answer: 2 types x 10,000 validators x a few rounds. */
-const MAX_VOTES_PER_ANSWER = 100_000;
-const MAX_PROPOSALS_PER_ANSWER = 64;
+export const MAX_VOTES_PER_ANSWER = 100_000;
+/** Proposals in one catch-up answer (the newest rounds), and rounds the asker lists. */
+export const MAX_PROPOSALS_PER_ANSWER = 64;
 
 /** A proposal and its block; the block is empty when it is too large to gossip (peers then fetch it). */
 export const ProposalMessage = struct('ProposalMessage', {
@@ -25,6 +26,8 @@ export const TxBatch = list(bytes(MAX_TX_BYTES_STRUCTURAL), MAX_TX_BATCH);
 /** "What do you have for this height?": sent to a peer when this node stops making progress. */
 export const CatchUpRequest = struct('CatchUpRequest', {
   height: safeUint,
+  /** Rounds whose proposal the asker holds: the answer leaves those (and their blocks) out. */
+  haveProposals: list(safeUint, MAX_PROPOSALS_PER_ANSWER),
 });
 export type CatchUpRequest = Infer<typeof CatchUpRequest>;
 

@@ -121,7 +121,13 @@ function tryPrevoteProposal(s: ConsensusState, out: ConsensusEffect[]): boolean 
   if (proposal.polRound < 0) {
     accept = validity === 'valid' && (s.lockedRound === -1 || lockedOnIt);
   } else {
-    if (!votes(s).prevotes(proposal.polRound).hasTwoThirdsFor(hash)) return false;
+    if (!votes(s).prevotes(proposal.polRound).hasTwoThirdsFor(hash)) {
+      // The timeout passed while the block was checked; without the proof-of-lock it is nil now.
+      if (s.proposeTimedOut !== s.round) return false;
+      castVote(s, out, PREVOTE, NIL);
+      s.step = 'prevote';
+      return true;
+    }
     accept = validity === 'valid' && (s.lockedRound <= proposal.polRound || lockedOnIt);
   }
   castVote(s, out, PREVOTE, accept ? hash : NIL);

@@ -51,6 +51,8 @@ export interface ConsensusState {
   lockRuleRound: number;
   /** The round whose block we asked the driver to build, or -1. */
   buildingRound: number;
+  /** The round whose propose timeout fired while its proposal was still being checked, or -1. */
+  proposeTimedOut: number;
 }
 
 export interface ConsensusConfig {
@@ -82,5 +84,6 @@ export function createConsensusState(config: ConsensusConfig): ConsensusState {
     precommitTimeoutRound: -1,
     lockRuleRound: -1,
     buildingRound: -1,
+    proposeTimedOut: -1,
   };
 }

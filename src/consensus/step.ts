@@ -72,6 +72,7 @@ function onStartHeight(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'st
   s.precommitTimeoutRound = -1;
   s.lockRuleRound = -1;
   s.buildingRound = -1;
+  s.proposeTimedOut = -1;
   out.push({ type: 'scheduleTimeout', height: e.height, round: 0, step: 'commit', durationMs: e.timeouts.commit });
 }
 
@@ -104,8 +105,14 @@ function onTimeout(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'timeou
       if (s.step === 'newHeight') startRound(s, out, 0);
       return;
     case 'propose':
-      // Lines 57-60.
-      if (e.round === s.round && s.step === 'propose') voteNil(s, out, 'prevote');
+      // Lines 57-60, except that a proposal that arrived in time but is still being checked
+      // is waited for: the app's check is part of receiving it, not a reason to give up.
+      if (e.round === s.round && s.step === 'propose') {
+        s.proposeTimedOut = e.round;
+        const proposal = s.proposals.get(s.round);
+        if (proposal && s.validity.get(hashKey(proposal.blockHash)) === 'pending') return;
+        voteNil(s, out, 'prevote');
+      }
       return;
     case 'prevote':
       // Lines 61-64.

@@ -70,6 +70,8 @@ export class Mempool {
   private seq = 0;
   private waiting: Waiting[] = [];
   private flushScheduled = false;
+  /** The admission of the newest batch: the next batch is admitted after it. */
+  private admitted: Promise<void> = Promise.resolve();
   /** Senders whose pending transactions were not re-checked since the last commit. */
   private readonly stale = new Set<string>();
   private recheckScheduled = false;
@@ -129,18 +131,31 @@ export class Mempool {
     return null;
   }
 
+  /**
+   * Pre-checks a batch (in parallel with other batches), then admits it strictly after the
+   * batches that arrived before it: nonce n+1 must never meet CheckTx before nonce n did.
+   */
   private async flush(): Promise<void> {
     this.flushScheduled = false;
     const batch = this.waiting;
     this.waiting = [];
-    try {
-      await this.precheck(batch.map((w) => w.tx));
-      await this.lock.runExclusive(() => {
-        for (const w of batch) w.resolve(this.admit(w.tx, w.hash));
-      });
-    } catch (err) {
-      for (const w of batch) w.reject(err);
-    }
+    const prechecked = this.precheck(batch.map((w) => w.tx));
+    // Handled below, after earlier batches; this only keeps an early failure from counting as unhandled.
+    prechecked.catch(() => undefined);
+    const previous = this.admitted;
+    const admitted = (async () => {
+      await previous;
+      try {
+        await prechecked;
+        await this.lock.runExclusive(() => {
+          for (const w of batch) w.resolve(this.admit(w.tx, w.hash));
+        });
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    })();
+    this.admitted = admitted;
+    await admitted;
   }
 
   private admit(tx: Uint8Array, hash: Uint8Array): AddResult {

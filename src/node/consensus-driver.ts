@@ -264,6 +264,8 @@ export class ConsensusDriver {
   }
 
   private async decide(effect: Extract<ConsensusEffect, { type: 'decide' }>): Promise<void> {
+    // Block sync may have applied this height already (the same block: both carry +2/3 commits).
+    if (this.applying || effect.height !== this.chain.lastBlockHeight + 1) return;
     this.decidedAt = this.now();
     await this.commitBlock(decodeBlock(effect.block), effect.block, effect.blockHash, effect.commit, effect.round);
   }
@@ -292,6 +294,8 @@ export class ConsensusDriver {
   }
 
   private async commitBlock(block: Block, blockBytes: Uint8Array, blockHash: Uint8Array, commit: Commit, round: number): Promise<void> {
+    // Until the next height is queued, nothing else may apply a block: the core would be told to
+    // start a height with the wrong last commit, or decide a block that is already applied.
     this.applying = true;
     try {
       const { blockStore, executor, mempool, events, logger } = this.deps;
@@ -305,11 +309,11 @@ export class ConsensusDriver {
         { height: block.header.height, round, txs: block.txs.length, hash: toHex(blockHash).slice(0, 16), mempool: mempool.size },
         'committed block',
       );
+      await this.deps.wal?.startHeight(this.chain.lastBlockHeight + 1);
+      this.startHeight(commit);
     } finally {
       this.applying = false;
     }
-    await this.deps.wal?.startHeight(this.chain.lastBlockHeight + 1);
-    this.startHeight(commit);
   }
 
   private startHeight(lastCommit: Commit | null): void {

@@ -14,6 +14,8 @@ import {
   BlockRequest,
   CatchUpAnswer,
   CatchUpRequest,
+  MAX_PROPOSALS_PER_ANSWER,
+  MAX_VOTES_PER_ANSWER,
   decodeProposalMessage,
   ProposalBlockRequest,
   encodeProposalMessage,
@@ -58,7 +60,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   private readonly options: ConsensusGossipOptions;
   private held: Held[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private lastHeight = -1;
+  private lastPosition = '';
   private lastProgressAt = 0;
   private catchingUp = false;
   private peerCursor = 0;
@@ -116,7 +118,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
         if (result.kind === 'fetch') void this.fetchProposalBlock(h.msg, h.from);
         else this.apply(result, h.from);
       }
-      else this.apply(checkVote(this.driver.chainState, this.driver.consensusState.round, h.vote), h.from);
+      else this.apply(checkVote(this.driver.chainState, this.driver.consensusState, h.vote), h.from);
     }
   }
 
@@ -125,7 +127,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   }
 
   private checkProposalMessage(msg: ProposalMessage): CheckResult {
-    return checkProposal(this.driver.chainState, this.driver.consensusState.round, msg);
+    return checkProposal(this.driver.chainState, this.driver.consensusState, msg);
   }
 
   private onProposal(data: Uint8Array, from: string): Verdict | Promise<Verdict> {
@@ -171,7 +173,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     } catch (err) {
       return this.apply({ kind: 'reject', reason: (err as Error).message }, from);
     }
-    const result = checkVote(this.driver.chainState, this.driver.consensusState.round, vote);
+    const result = checkVote(this.driver.chainState, this.driver.consensusState, vote);
     if (result.kind === 'future') return this.hold({ kind: 'vote', vote, from });
     return this.apply(result, from);
   }
@@ -204,16 +206,19 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   }
 
   private async answerCatchUp(data: Uint8Array): Promise<Uint8Array> {
-    const { height } = decode(CatchUpRequest, data, 'catch-up request');
+    const { height, haveProposals } = decode(CatchUpRequest, data, 'catch-up request');
+    const skip = new Set(haveProposals);
     const core = this.driver.consensusState;
     const lastHeight = this.driver.chainState.lastBlockHeight;
     if (core.height !== height || !core.votes) return encode(CatchUpAnswer, { lastHeight, proposals: [], votes: [] });
     const proposals: ProposalMessage[] = [];
-    for (const proposal of core.proposals.values()) {
+    const newest = [...core.proposals.values()].sort((a, b) => b.round - a.round).slice(0, MAX_PROPOSALS_PER_ANSWER);
+    for (const proposal of newest) {
+      if (skip.has(proposal.round)) continue;
       const block = core.blocks.get(toHex(proposal.blockHash));
       if (block) proposals.push({ proposal, block });
     }
-    return encode(CatchUpAnswer, { lastHeight, proposals, votes: core.votes.allVotes() });
+    return encode(CatchUpAnswer, { lastHeight, proposals, votes: core.votes.allVotes().slice(0, MAX_VOTES_PER_ANSWER) });
   }
 
   private async answerBlock(data: Uint8Array): Promise<Uint8Array> {
@@ -225,11 +230,13 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     return encode(BlockAnswer, { lastHeight, block: bytes, commit });
   }
 
+  /** A stall is no change of height, round or step for stallMs while no block is being applied. */
   private async tick(): Promise<void> {
-    const height = this.driver.chainState.lastBlockHeight;
+    const core = this.driver.consensusState;
+    const position = `${this.driver.chainState.lastBlockHeight}/${core.height}/${core.round}/${core.step}`;
     const now = Date.now();
-    if (height !== this.lastHeight) {
-      this.lastHeight = height;
+    if (position !== this.lastPosition || this.driver.isApplying) {
+      this.lastPosition = position;
       this.lastProgressAt = now;
       return;
     }
@@ -250,7 +257,9 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   /** Asks `peer` about our height; replays what it holds, or syncs blocks if it is ahead. */
   private async catchUpFrom(peer: string): Promise<void> {
     const height = this.driver.chainState.lastBlockHeight + 1;
-    const raw = await this.net.request(peer, this.protocols.catchUp, encode(CatchUpRequest, { height }), { timeoutMs: this.options.requestTimeoutMs });
+    const core = this.driver.consensusState;
+    const haveProposals = core.height === height ? [...core.proposals.keys()].sort((a, b) => b - a).slice(0, MAX_PROPOSALS_PER_ANSWER) : [];
+    const raw = await this.net.request(peer, this.protocols.catchUp, encode(CatchUpRequest, { height, haveProposals }), { timeoutMs: this.options.requestTimeoutMs });
     const answer = decode(CatchUpAnswer, raw, 'catch-up answer');
     if (answer.lastHeight >= height) {
       await this.syncBlocks(peer, answer.lastHeight);
@@ -261,7 +270,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
       if (result.kind === 'fetch') await this.fetchProposalBlock(msg, peer);
       else this.apply(result, peer);
     }
-    for (const vote of answer.votes) this.apply(checkVote(this.driver.chainState, this.driver.consensusState.round, vote), peer);
+    for (const vote of answer.votes) this.apply(checkVote(this.driver.chainState, this.driver.consensusState, vote), peer);
   }
 
   /** Fetches, verifies and applies committed blocks from `peer` up to `target`. */

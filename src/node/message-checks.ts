@@ -23,9 +23,28 @@ export type CheckResult =
   /** Provably invalid: dropped and counted against the peer. */
   | { kind: 'reject'; reason: string };
 
-export function checkProposal(chain: ChainState, round: number, msg: ProposalMessage): CheckResult {
+/** Where the core stands: while a block is applied the chain state is ahead of it by one height. */
+export interface CorePosition {
+  height: number;
+  round: number;
+}
+
+/**
+ * Between applying block h and starting h+1 the core still decides h (already decided): a
+ * message for h+1 must wait, and anything else is stale.
+ */
+function transition(chain: ChainState, core: CorePosition, height: number): CheckResult | null {
+  const next = chain.lastBlockHeight + 1;
+  if (core.height === next) return null;
+  return height === next ? { kind: 'future' } : { kind: 'ignore', reason: `height ${height} while starting height ${next}` };
+}
+
+export function checkProposal(chain: ChainState, core: CorePosition, msg: ProposalMessage): CheckResult {
   const { proposal } = msg;
+  const round = core.round;
   const height = chain.lastBlockHeight + 1;
+  const early = transition(chain, core, proposal.height);
+  if (early) return early;
   if (proposal.height === height + 1) return { kind: 'future' };
   if (proposal.height !== height) return { kind: 'ignore', reason: `proposal for height ${proposal.height}, at ${height}` };
   if (proposal.round > round + MAX_ROUNDS_AHEAD) return { kind: 'ignore', reason: `proposal for round ${proposal.round}, far ahead of ${round}` };
@@ -45,8 +64,12 @@ export function checkProposal(chain: ChainState, round: number, msg: ProposalMes
   return { kind: 'accept', event: { type: 'proposal', proposal, block: msg.block } };
 }
 
-export function checkVote(chain: ChainState, round: number, vote: Vote): CheckResult {
+export function checkVote(chain: ChainState, core: CorePosition, vote: Vote): CheckResult {
+  const round = core.round;
   const height = chain.lastBlockHeight + 1;
+  // Late precommits for the block just applied still complete its commit.
+  const early = vote.type === PRECOMMIT && vote.height === chain.lastBlockHeight ? null : transition(chain, core, vote.height);
+  if (early) return early;
   let validators = chain.validators;
   if (vote.height === height + 1) return { kind: 'future' };
   if (vote.height === height - 1 && vote.type === PRECOMMIT && chain.lastValidators) validators = chain.lastValidators;

@@ -72,6 +72,19 @@ describe('consensus state machine, one instance', () => {
     expect(effects.some((e) => e.type === 'buildProposal')).toBe(false);
   });
 
+  it('waits for the check of a proposal that arrived before the propose timeout, then prevotes it', () => {
+    const s = started(bystander);
+    const block = utf8('slow to check');
+    const hash = sha256(block);
+    step(s, { type: 'proposal', proposal: { height: 1, round: 0, polRound: -1, blockHash: hash, signature: new Uint8Array(64) }, block });
+    expect(votesOf(step(s, { type: 'timeout', height: 1, round: 0, step: 'propose' }))).toEqual([]);
+    expect(s.step).toBe('propose');
+    expect(votesOf(step(s, { type: 'proposalValidated', height: 1, round: 0, blockHash: hash, valid: true }))).toEqual([`prevote 0 ${toHex(hash)}`]);
+    // Without a proposal, the timeout still means nil at once.
+    const t = started(bystander);
+    expect(votesOf(step(t, { type: 'timeout', height: 1, round: 0, step: 'propose' }))).toEqual(['prevote 0 nil']);
+  });
+
   it('skips to a higher round once validators with more than 1/3 of the power are there', () => {
     const s = started(bystander);
     const others = [0, 1, 2, 3].filter((i) => i !== bystander);

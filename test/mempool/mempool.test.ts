@@ -152,6 +152,24 @@ describe('mempool', () => {
     expect(pool.evicted).toBe(2);
   });
 
+  it('admits batches in arrival order even when an earlier batch takes longer to pre-check', async () => {
+    const app = new NonceApp();
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const pool = new Mempool(app, limits, async (txs) => {
+      // The batch holding nonce 0 verifies slowly (a worker queue); later ones verify at once.
+      if ((rlpDecode(txs[0] as Uint8Array) as Uint8Array[])[1]?.[0] === 0) await slow;
+    });
+    const first = pool.add(tx(1, 0, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = pool.add(tx(1, 1, 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    expect((await first).code).toBe(0);
+    expect((await second).code).toBe(0);
+    expect(pool.size).toBe(2);
+  });
+
   it('batches concurrent arrivals into one pre-check', async () => {
     const batches: number[] = [];
     const pool = new Mempool(new NonceApp(), limits, async (txs) => {
