@@ -32,10 +32,11 @@ interface Options {
   batch: number;
   connections: number;
   blockTime: number;
+  profile: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { txs: 60_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 4, blockTime: 1000 };
+  const o: Options = { txs: 60_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 4, blockTime: 1000, profile: 0 };
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i]?.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Options;
     const value = Number(args[i + 1]);
@@ -81,7 +82,9 @@ export async function run(args: string[]): Promise<void> {
   const total = queues.reduce((s, q) => s + q.length, 0);
   console.log(`pre-signed ${total} transfers from ${o.senders} senders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const node = await spawnNode({ home: dir, logLevel: 'info', logFile: join(dir, 'node.log') });
+  // --profile 1 writes a V8 CPU profile of the node to ./.scratch/profiles.
+  const execArgv = o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), '.scratch', 'profiles')] : [];
+  const node = await spawnNode({ home: dir, logLevel: 'info', logFile: join(dir, 'node.log'), execArgv });
   const submittedAt = new Map<string, number>();
   const latencies: number[] = [];
   const blocks: { time: number; txs: number }[] = [];

@@ -4,8 +4,7 @@
  */
 import { CmtError } from '../codec/errors.js';
 import { encode } from '../codec/schema.js';
-import { decodeTx, txHash, txSignBytes } from '../codec/tx.js';
-import { addressFromPublicKey } from '../crypto/address.js';
+import { txSignBytes } from '../codec/tx.js';
 import { Overlay } from '../state/overlay.js';
 import { StateProof } from '../state/proof.js';
 import type { StateStore } from '../state/store.js';
@@ -33,6 +32,7 @@ import { VerifiedSignatures } from './executor/verified-signatures.js';
 import { parseAppGenesis } from './genesis-state.js';
 import { APP_PARAMS_KEY, readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
 import { checkSender, checkStateless, type TxLimits } from './tx-checks.js';
+import { TxDecoder } from './tx-decoder.js';
 
 export class AppNotInitializedError extends CmtError {
   constructor() {
@@ -42,6 +42,7 @@ export class AppNotInitializedError extends CmtError {
 
 export class CmtApp implements Application {
   readonly signatures = new VerifiedSignatures();
+  private readonly decoder = new TxDecoder();
   private checkState: Overlay;
   private limitsCache: TxLimits | undefined;
 
@@ -91,7 +92,7 @@ export class CmtApp implements Application {
   checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse {
     const limits = this.limits();
     try {
-      const decoded = checkStateless(tx, limits, this.signatures);
+      const decoded = checkStateless(tx, limits, this.signatures, this.decoder.decode);
       const attempt = this.checkState.child();
       checkSender(attempt, decoded);
       const { result } = executeChecked(attempt, decoded, limits);
@@ -108,7 +109,7 @@ export class CmtApp implements Application {
   /** The sender's address, from the decoded transaction alone (the mempool's re-check order). */
   senderOf(tx: Uint8Array): Uint8Array | undefined {
     try {
-      return addressFromPublicKey(decodeTx(tx).publicKey);
+      return this.decoder.decode(tx).sender;
     } catch {
       return undefined;
     }
@@ -127,10 +128,9 @@ export class CmtApp implements Application {
     const jobs: SignatureJob[] = [];
     const hashes: Uint8Array[] = [];
     for (const bytes of txs) {
-      const hash = txHash(bytes);
-      if (this.signatures.isVerified(hash)) continue;
       try {
-        const tx = decodeTx(bytes);
+        const { tx, hash } = this.decoder.decode(bytes);
+        if (this.signatures.isVerified(hash)) continue;
         jobs.push({ publicKey: tx.publicKey, message: txSignBytes(tx.body), signature: tx.signature });
         hashes.push(hash);
       } catch {
@@ -161,7 +161,7 @@ export class CmtApp implements Application {
     let gas = 0;
     for (const [i, tx] of request.txs.entries()) {
       try {
-        gas += checkStateless(tx, limits, this.signatures).tx.body.gasLimit;
+        gas += checkStateless(tx, limits, this.signatures, this.decoder.decode).tx.body.gasLimit;
       } catch (err) {
         if (err instanceof TxError) return { accept: false, reason: `tx ${i}: ${err.message}` };
         throw err;
@@ -182,7 +182,7 @@ export class CmtApp implements Application {
     const txResults = [];
     let fees = 0n;
     for (const tx of request.txs) {
-      const delivered = deliverTx(block, tx, limits, this.signatures);
+      const delivered = deliverTx(block, tx, limits, this.signatures, this.decoder.decode);
       txResults.push(delivered.result);
       fees += delivered.fee;
     }

@@ -12,6 +12,7 @@ import { executeTransfer } from './bank/transfer.js';
 import { CODESPACE, TxCode, TxError } from './errors.js';
 import { GasMeter } from './gas.js';
 import { checkSender, checkStateless, intrinsicGas, type DecodedTx, type SignatureCheck, type TxLimits } from './tx-checks.js';
+import { decodeFresh, type DecodeTx } from './tx-decoder.js';
 
 export interface DeliveredTx {
   result: TxResult;
@@ -23,10 +24,10 @@ function failed(err: TxError, gasWanted: number, gasUsed: number): TxResult {
   return { code: err.txCode, codespace: CODESPACE, log: err.message, gasWanted, gasUsed, events: [] };
 }
 
-export function deliverTx(block: Overlay, bytes: Uint8Array, limits: TxLimits, signatures: SignatureCheck): DeliveredTx {
+export function deliverTx(block: Overlay, bytes: Uint8Array, limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx = decodeFresh): DeliveredTx {
   let decoded: DecodedTx;
   try {
-    decoded = checkStateless(bytes, limits, signatures);
+    decoded = checkStateless(bytes, limits, signatures, decode);
     checkSender(block, decoded);
   } catch (err) {
     if (err instanceof TxError) return { result: failed(err, 0, 0), fee: 0n };

@@ -5,8 +5,8 @@
  */
 import { MAX_AMOUNT } from '../codec/amount.js';
 import { DecodeError } from '../codec/errors.js';
-import { decodeTx, txHash, txSignBytes, type SignedTx } from '../codec/tx.js';
-import { addressFromPublicKey } from '../crypto/address.js';
+import { txSignBytes, type SignedTx } from '../codec/tx.js';
+import { decodeFresh, type DecodedBytes, type DecodeTx } from './tx-decoder.js';
 import { verify } from '../crypto/ed25519.js';
 import type { StateReader } from '../state/overlay.js';
 import { readAccount, type Account } from './bank/accounts.js';
@@ -39,17 +39,18 @@ export function intrinsicGas(txLength: number, params: AppParams): number {
 }
 
 /** Every check that needs no state: size, encoding, chain, gas bounds, amounts, signature. */
-export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: SignatureCheck): DecodedTx {
+export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx = decodeFresh): DecodedTx {
   if (bytes.length > limits.maxTxBytes) {
     throw new TxError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes, the limit is ${limits.maxTxBytes}`);
   }
-  let tx: SignedTx;
+  let decoded: DecodedBytes;
   try {
-    tx = decodeTx(bytes);
+    decoded = decode(bytes);
   } catch (err) {
     if (err instanceof DecodeError) throw new TxError('TX_DECODE', `malformed transaction: ${err.message}`);
     throw err;
   }
+  const { tx, hash, sender } = decoded;
   const { body } = tx;
   if (body.chainId !== limits.chainId) {
     throw new TxError('WRONG_CHAIN_ID', `transaction is for chain "${body.chainId}", this is "${limits.chainId}"`);
@@ -69,11 +70,10 @@ export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: 
   if (maxFee > MAX_AMOUNT || maxFee + spend > MAX_AMOUNT) {
     throw new TxError('AMOUNT_OVERFLOW', 'amount plus maximum fee exceeds 2^256-1');
   }
-  const hash = txHash(bytes);
   if (!signatures.isVerified(hash) && !verify(tx.publicKey, txSignBytes(body), tx.signature)) {
     throw new TxError('INVALID_SIGNATURE', 'signature does not verify against the public key');
   }
-  return { bytes, hash, tx, sender: addressFromPublicKey(tx.publicKey), maxFee };
+  return { bytes, hash, tx, sender, maxFee };
 }
 
 /** Nonce and fee affordability against the sender's current account. */

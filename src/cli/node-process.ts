@@ -30,12 +30,14 @@ export interface SpawnNodeOptions {
   logFile?: string;
   readyTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Extra node flags, e.g. --cpu-prof for profiling a benchmark's node. */
+  execArgv?: string[];
 }
 
 export const CLI_MAIN = compiledFile(import.meta.url, 'main');
 
 export async function spawnNode(options: SpawnNodeOptions): Promise<NodeProcess> {
-  const args = [CLI_MAIN, 'start', '--home', options.home, '--rpc-port', String(options.rpcPort ?? 0), '--log-format', 'json', '--log-level', options.logLevel ?? 'info'];
+  const args = [...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', options.home, '--rpc-port', String(options.rpcPort ?? 0), '--log-format', 'json', '--log-level', options.logLevel ?? 'info'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -129,7 +129,6 @@ export class BlockExecutor {
         consensusParamUpdates: response.consensusParamUpdates ? [response.consensusParamUpdates] : [],
         appHash: response.appHash,
       },
-      block.txs,
       block.txs.map((tx) => txHash(tx)),
     );
   }

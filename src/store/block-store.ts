@@ -11,7 +11,7 @@ import { decodeBlock, headerHash, type Block } from '../codec/block.js';
 import { txHash } from '../codec/tx.js';
 import { decode, encode } from '../codec/schema.js';
 import { Commit, type Commit as CommitT } from '../codec/vote.js';
-import { BlockResults, TxRecord, type BlockResults as BlockResultsT, type TxRecord as TxRecordT } from './records.js';
+import { BlockResults, TxLocation, type BlockResults as BlockResultsT, type TxRecord } from './records.js';
 import { openLevel, type BytesLevel } from './level.js';
 
 const BLOCK = utf8('B');
@@ -28,7 +28,7 @@ const key = (prefix: Uint8Array, height: number): Uint8Array => concatBytes(pref
 export interface StoredTx {
   hash: Uint8Array;
   index: number;
-  result: TxRecordT['result'];
+  result: TxRecord['result'];
 }
 
 export class BlockStore {
@@ -100,11 +100,11 @@ export class BlockStore {
   }
 
   /** Execution results and the transaction index of one block, in one batch. */
-  async saveResults(results: BlockResultsT, txs: readonly Uint8Array[], txHashes: readonly Uint8Array[]): Promise<void> {
+  async saveResults(results: BlockResultsT, txHashes: readonly Uint8Array[]): Promise<void> {
     const batch = this.db.batch();
     batch.put(key(RESULTS, results.height), encode(BlockResults, results));
-    results.txResults.forEach((result, index) => {
-      batch.put(concatBytes(TX, txHashes[index] as Uint8Array), encode(TxRecord, { height: results.height, index, tx: txs[index] as Uint8Array, result }));
+    results.txResults.forEach((_, index) => {
+      batch.put(concatBytes(TX, txHashes[index] as Uint8Array), encode(TxLocation, { height: results.height, index }));
     });
     await batch.write();
   }
@@ -114,9 +114,14 @@ export class BlockStore {
     return raw === undefined ? undefined : decode(BlockResults, raw, 'block results');
   }
 
-  async loadTx(hash: Uint8Array): Promise<TxRecordT | undefined> {
+  async loadTx(hash: Uint8Array): Promise<TxRecord | undefined> {
     const raw = await this.db.get(concatBytes(TX, hash));
-    return raw === undefined ? undefined : decode(TxRecord, raw, 'tx record');
+    if (raw === undefined) return undefined;
+    const { height, index } = decode(TxLocation, raw, 'tx location');
+    const [block, results] = await Promise.all([this.loadBlock(height), this.loadResults(height)]);
+    const tx = block?.txs[index];
+    const result = results?.txResults[index];
+    return tx && result ? { height, index, tx, result } : undefined;
   }
 
   async saveChainState(state: Uint8Array): Promise<void> {

@@ -1,7 +1,7 @@
 /** What the block store keeps besides blocks: per-block execution results and per-transaction index entries. */
-import { bytes, fixedBytes, list, safeUint, struct, type Infer } from '../codec/schema.js';
+import { fixedBytes, list, safeUint, struct, type Infer } from '../codec/schema.js';
 import { ConsensusParams } from '../codec/params.js';
-import { AppEvent, TxResult } from '../codec/results.js';
+import { AppEvent, TxResult, type TxResult as TxResultT } from '../codec/results.js';
 
 export const ValidatorUpdateRecord = struct('ValidatorUpdate', {
   publicKey: fixedBytes(32),
@@ -20,10 +20,16 @@ export const BlockResults = struct('BlockResults', {
 });
 export type BlockResults = Infer<typeof BlockResults>;
 
-export const TxRecord = struct('TxRecord', {
+/** The index entry of a transaction: where it is. Its bytes and result live in the block and the block's results. */
+export const TxLocation = struct('TxLocation', {
   height: safeUint,
   index: safeUint,
-  tx: bytes(16 * 1024 * 1024),
-  result: TxResult,
 });
-export type TxRecord = Infer<typeof TxRecord>;
+
+/** A committed transaction as queries see it. */
+export interface TxRecord {
+  height: number;
+  index: number;
+  tx: Uint8Array;
+  result: TxResultT;
+}

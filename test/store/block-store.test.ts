@@ -39,7 +39,6 @@ describe('block store', () => {
       await store.saveBlock(b, encodeBlock(b), hash, { ...EMPTY_COMMIT, height: h, blockHash: hash });
       await store.saveResults(
         { height: h, txResults: [{ code: 0, codespace: '', log: '', gasWanted: 5, gasUsed: 4, events: [] }], events: [], validatorUpdates: [], consensusParamUpdates: [], appHash: new Uint8Array(32) },
-        b.txs,
         [new Uint8Array(32).fill(h)],
       );
     }
@@ -67,7 +66,6 @@ describe('block store', () => {
       await store.saveBlock(b, encodeBlock(b), hash, { ...EMPTY_COMMIT, height: h, blockHash: hash });
       await store.saveResults(
         { height: h, txResults: [{ code: 0, codespace: '', log: '', gasWanted: 5, gasUsed: 4, events: [] }], events: [], validatorUpdates: [], consensusParamUpdates: [], appHash: new Uint8Array(32) },
-        b.txs,
         [txHash(b.txs[0] as Uint8Array)],
       );
     }

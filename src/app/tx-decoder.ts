@@ -1,0 +1,50 @@
+/**
+ * Decoded transactions by content. A transaction is decoded at admission, on every re-check,
+ * in ProcessProposal and in FinalizeBlock, on every node: RLP decoding and the two hashes
+ * cost more than the checks themselves, so the result is kept (bounded, oldest out first).
+ * Decoding is a pure function of the bytes, so a cached answer is always the right one.
+ */
+import { bytesKey } from '../codec/bytes.js';
+import { decodeTx, txHash, type SignedTx } from '../codec/tx.js';
+import { addressFromPublicKey } from '../crypto/address.js';
+
+export interface DecodedBytes {
+  readonly tx: SignedTx;
+  readonly hash: Uint8Array;
+  readonly sender: Uint8Array;
+}
+
+export type DecodeTx = (bytes: Uint8Array) => DecodedBytes;
+
+/** Without a cache: what a one-off check uses. */
+export const decodeFresh: DecodeTx = (bytes) => {
+  const tx = decodeTx(bytes);
+  return { tx, hash: txHash(bytes), sender: addressFromPublicKey(tx.publicKey) };
+};
+
+export class TxDecoder {
+  private readonly cache = new Map<string, DecodedBytes>();
+  private bytes = 0;
+
+  /** At most `capacity` transactions and `maxBytes` of their bytes (each counted twice: key and decoded copy). */
+  constructor(
+    private readonly capacity = 200_000,
+    private readonly maxBytes = 128 * 1024 * 1024,
+  ) {}
+
+  /** Throws DecodeError for bytes that are not a transaction (never cached). */
+  readonly decode: DecodeTx = (bytes) => {
+    const key = bytesKey(bytes);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const decoded = decodeFresh(bytes);
+    this.cache.set(key, decoded);
+    this.bytes += 2 * key.length;
+    while (this.cache.size > this.capacity || this.bytes > this.maxBytes) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+      this.bytes -= 2 * oldest.length;
+    }
+    return decoded;
+  };
+}
