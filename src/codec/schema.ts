@@ -34,11 +34,27 @@ function expectList(item: RlpItem, path: string): RlpItem[] {
   return item;
 }
 
+/** Big-endian bytes of a safe integer, no leading zeros (zero is empty): the hot path of every encoding. */
+function numberToBytes(value: number): Uint8Array {
+  let length = 0;
+  for (let v = value; v > 0; v = Math.floor(v / 256)) length++;
+  const out = new Uint8Array(length);
+  for (let i = length - 1, v = value; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v % 256;
+  return out;
+}
+
 function bigintToBytes(value: bigint): Uint8Array {
-  if (value === 0n) return new Uint8Array(0);
+  if (value <= BigInt(Number.MAX_SAFE_INTEGER)) return numberToBytes(Number(value));
   let hex = value.toString(16);
   if (hex.length % 2) hex = '0' + hex;
   return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/** The value of canonical big-endian bytes of at most 6 bytes (exact in a double). */
+function smallBytesToNumber(b: Uint8Array): number {
+  let v = 0;
+  for (const byte of b) v = v * 256 + byte;
+  return v;
 }
 
 /** Unsigned integer of at most `bits` bits: big-endian, no leading zero bytes, zero is empty. */
@@ -55,23 +71,29 @@ export function uint(bits: number): Codec<bigint> {
       const b = expectBytes(item, path);
       if (b.length > maxLen) throw new DecodeError(`${path}: integer longer than ${bits} bits`);
       if (b.length > 0 && b[0] === 0) throw new DecodeError(`${path}: non-canonical integer (leading zero byte)`);
-      const value = b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b).toString('hex'));
+      const value = b.length === 0 ? 0n : b.length <= 6 ? BigInt(smallBytesToNumber(b)) : BigInt('0x' + Buffer.from(b).toString('hex'));
       if (value > max) throw new DecodeError(`${path}: integer exceeds uint${bits}`);
       return value;
     },
   };
 }
 
+const UINT53 = uint(53);
+
 /** A non-negative safe integer (heights, rounds, indices, counts) as a JS number. */
 export const safeUint: Codec<number> = {
   describe: 'uint53',
   toItem(value) {
     if (!Number.isSafeInteger(value) || value < 0) throw new EncodeError(`expected a non-negative safe integer, got ${value}`);
-    return bigintToBytes(BigInt(value));
+    return numberToBytes(value);
   },
   fromItem(item, path) {
-    const big = uint(53).fromItem(item, path);
-    return Number(big);
+    const b = expectBytes(item, path);
+    if (b.length <= 6) {
+      if (b.length > 0 && b[0] === 0) throw new DecodeError(`${path}: non-canonical integer (leading zero byte)`);
+      return smallBytesToNumber(b);
+    }
+    return Number(UINT53.fromItem(item, path));
   },
 };
 

@@ -75,3 +75,38 @@ describe('schema codecs', () => {
     expect(() => decode(Shape, rlpEncode([fromHex('09'), []]))).toThrow(/unknown Shape tag 9/);
   });
 });
+
+describe('integer fast paths', () => {
+  /** The plain definition: minimal big-endian bytes through hex. */
+  const reference = (v: bigint): Uint8Array => {
+    if (v === 0n) return new Uint8Array(0);
+    let hex = v.toString(16);
+    if (hex.length % 2) hex = '0' + hex;
+    return new Uint8Array(Buffer.from(hex, 'hex'));
+  };
+  let seed = 12345;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+
+  it('encode and decode every byte length exactly as the definition says', () => {
+    const u256 = uint(256);
+    for (let bytes = 0; bytes <= 32; bytes++) {
+      for (let i = 0; i < 50; i++) {
+        let v = 0n;
+        for (let b = 0; b < bytes; b++) v = (v << 8n) | BigInt(Math.floor(rand() * 256));
+        if (bytes > 0) v |= 1n << BigInt(8 * bytes - 1 - Math.floor(rand() * 8));
+        expect(u256.toItem(v)).toEqual(reference(v));
+        expect(decode(u256, encode(u256, v))).toBe(v);
+        if (v <= BigInt(Number.MAX_SAFE_INTEGER)) {
+          expect(safeUint.toItem(Number(v))).toEqual(reference(v));
+          expect(decode(safeUint, encode(safeUint, Number(v)))).toBe(Number(v));
+        }
+      }
+    }
+    expect(safeUint.toItem(Number.MAX_SAFE_INTEGER)).toEqual(reference(BigInt(Number.MAX_SAFE_INTEGER)));
+    expect(() => decode(safeUint, encode(uint(64), 2n ** 53n))).toThrow(/exceeds uint53/);
+    expect(() => decode(safeUint, Uint8Array.of(0x82, 0x00, 0x01))).toThrow(/leading zero/);
+  });
+});
