@@ -42,12 +42,14 @@ interface Options {
   blockTime: number;
   validators: number;
   keep: number;
+  /** 1: each node writes a V8 CPU profile to ./.scratch/profiles when it stops. */
+  profile: number;
 }
 
 const CHAIN_ID = 'cmt-bench-testnet';
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { txs: 48_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 8, blockTime: 1000, validators: 4, keep: 0 };
+  const o: Options = { txs: 48_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 8, blockTime: 1000, validators: 4, keep: 0, profile: 0 };
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i]?.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Options;
     const value = Number(args[i + 1]);
@@ -141,9 +143,10 @@ export class NodeGuard {
     process.on('exit', this.killAll);
   }
 
-  async launch(node: TestnetNode): Promise<number> {
+  async launch(node: TestnetNode, profile = false): Promise<number> {
     try {
-      const pid = await launchNode(node, { logLevel: 'info', timeoutMs: 60_000 });
+      const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), '.scratch', 'profiles')] : [];
+      const pid = await launchNode(node, { logLevel: 'info', timeoutMs: 60_000, execArgv });
       this.pids.add(pid);
       return pid;
     } catch (err) {
@@ -242,7 +245,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`pre-signed ${total} transfers from ${o.senders} senders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const pids: number[] = [];
-    for (const node of nodes) pids.push(await guard.launch(node));
+    for (const node of nodes) pids.push(await guard.launch(node, o.profile === 1));
     // Consensus runs once every node has committed a block or two.
     await waitForHeights(nodes, 2, 120_000);
     const watched = nodes[0] as TestnetNode;

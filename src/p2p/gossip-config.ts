@@ -3,7 +3,7 @@
  * other through persistent peers). See spec/p2p.md for the reasoning behind each value.
  */
 import { createHash } from 'node:crypto';
-import { StrictSign, type GossipsubOpts } from '@libp2p/gossipsub';
+import { StrictNoSign, type GossipsubOpts } from '@libp2p/gossipsub';
 
 /**
  * gossipsub 17 length-prefixes every outgoing RPC with it-length-prefixed's default 4 MiB limit and
@@ -37,11 +37,12 @@ export function gossipOptions(options: { maxMessageBytes: number; heartbeatMs?: 
     // The author sends to every subscribed peer, not only its mesh: with tens of nodes this costs
     // little and takes a hop off the latency of proposals and votes.
     floodPublish: true,
-    globalSignaturePolicy: StrictSign,
-    // The id is the content hash, so the same bytes signed by two nodes, or published twice, are
-    // one message. The fast id (checked before the signature) uses the same hash: duplicates cost
-    // a hash, not a signature verification. Gossipsub only caches a fast id after the signature
-    // verified, so a forged copy cannot shadow the real one.
+    // Every payload authenticates itself (signed votes and proposals, signed transactions,
+    // evidence made of signed votes), so signing each gossip message again with the node key,
+    // and verifying that on every hop, would buy nothing; ids are content hashes either way.
+    globalSignaturePolicy: StrictNoSign,
+    // The id is the content hash, so the same bytes from two nodes, or published twice, are one
+    // message, and a duplicate costs one hash before it is dropped.
     msgIdFn: (msg) => sha256(msg.data),
     fastMsgIdFn: (rpcMsg) => createHash('sha256').update(rpcMsg.data ?? new Uint8Array(0)).digest('hex'),
     msgIdToStrFn: (id) => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex'),
