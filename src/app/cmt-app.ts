@@ -4,7 +4,6 @@
  */
 import { CmtError } from '../codec/errors.js';
 import { encode } from '../codec/schema.js';
-import { txSignBytes } from '../codec/tx.js';
 import { Overlay } from '../state/overlay.js';
 import { StateProof } from '../state/proof.js';
 import type { StateStore } from '../state/store.js';
@@ -129,9 +128,9 @@ export class CmtApp implements Application {
     const hashes: Uint8Array[] = [];
     for (const bytes of txs) {
       try {
-        const { tx, hash } = this.decoder.decode(bytes);
+        const { tx, hash, signBytes } = this.decoder.decode(bytes);
         if (this.signatures.isVerified(hash)) continue;
-        jobs.push({ publicKey: tx.publicKey, message: txSignBytes(tx.body), signature: tx.signature });
+        jobs.push({ publicKey: tx.publicKey, message: signBytes, signature: tx.signature });
         hashes.push(hash);
       } catch {
         // Malformed: CheckTx/FinalizeBlock report it with its proper code.

@@ -5,7 +5,7 @@
  */
 import { MAX_AMOUNT } from '../codec/amount.js';
 import { DecodeError } from '../codec/errors.js';
-import { txSignBytes, type SignedTx } from '../codec/tx.js';
+import type { SignedTx } from '../codec/tx.js';
 import { decodeFresh, type DecodedBytes, type DecodeTx } from './tx-decoder.js';
 import { verify } from '../crypto/ed25519.js';
 import type { StateReader } from '../state/overlay.js';
@@ -50,7 +50,7 @@ export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: 
     if (err instanceof DecodeError) throw new TxError('TX_DECODE', `malformed transaction: ${err.message}`);
     throw err;
   }
-  const { tx, hash, sender } = decoded;
+  const { tx, hash, sender, signBytes } = decoded;
   const { body } = tx;
   if (body.chainId !== limits.chainId) {
     throw new TxError('WRONG_CHAIN_ID', `transaction is for chain "${body.chainId}", this is "${limits.chainId}"`);
@@ -70,7 +70,7 @@ export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: 
   if (maxFee > MAX_AMOUNT || maxFee + spend > MAX_AMOUNT) {
     throw new TxError('AMOUNT_OVERFLOW', 'amount plus maximum fee exceeds 2^256-1');
   }
-  if (!signatures.isVerified(hash) && !verify(tx.publicKey, txSignBytes(body), tx.signature)) {
+  if (!signatures.isVerified(hash) && !verify(tx.publicKey, signBytes, tx.signature)) {
     throw new TxError('INVALID_SIGNATURE', 'signature does not verify against the public key');
   }
   return { bytes, hash, tx, sender, maxFee };

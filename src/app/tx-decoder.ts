@@ -5,13 +5,15 @@
  * Decoding is a pure function of the bytes, so a cached answer is always the right one.
  */
 import { bytesKey } from '../codec/bytes.js';
-import { decodeTx, txHash, type SignedTx } from '../codec/tx.js';
+import { decodeTx, txHash, txSignBytesOfDecoded, type SignedTx } from '../codec/tx.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 
 export interface DecodedBytes {
   readonly tx: SignedTx;
   readonly hash: Uint8Array;
   readonly sender: Uint8Array;
+  /** What the signature covers. */
+  readonly signBytes: Uint8Array;
 }
 
 export type DecodeTx = (bytes: Uint8Array) => DecodedBytes;
@@ -19,7 +21,7 @@ export type DecodeTx = (bytes: Uint8Array) => DecodedBytes;
 /** Without a cache: what a one-off check uses. */
 export const decodeFresh: DecodeTx = (bytes) => {
   const tx = decodeTx(bytes);
-  return { tx, hash: txHash(bytes), sender: addressFromPublicKey(tx.publicKey) };
+  return { tx, hash: txHash(bytes), sender: addressFromPublicKey(tx.publicKey), signBytes: txSignBytesOfDecoded(bytes) };
 };
 
 export class TxDecoder {

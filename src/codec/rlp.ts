@@ -32,3 +32,20 @@ export function rlpDecode(bytes: Uint8Array): RlpItem {
   }
   return item;
 }
+
+/**
+ * Where the RLP item starting at `offset` of canonical `bytes` ends, and where its payload
+ * starts, from its header alone. For slicing already-validated encodings (a transaction's body
+ * is the first item of the transaction), never for checking untrusted ones.
+ */
+export function rlpItemBounds(bytes: Uint8Array, offset: number): { payloadStart: number; end: number } {
+  const first = bytes[offset] as number;
+  if (first < 0x80) return { payloadStart: offset, end: offset + 1 };
+  const shortBase = first < 0xc0 ? 0x80 : 0xc0;
+  const longBase = shortBase + 55;
+  if (first <= longBase) return { payloadStart: offset + 1, end: offset + 1 + (first - shortBase) };
+  const lengthOfLength = first - longBase;
+  let length = 0;
+  for (let i = 1; i <= lengthOfLength; i++) length = length * 256 + (bytes[offset + i] as number);
+  return { payloadStart: offset + 1 + lengthOfLength, end: offset + 1 + lengthOfLength + length };
+}

@@ -5,6 +5,7 @@
  */
 import { concatBytes, utf8 } from './bytes.js';
 import { sha256 } from './hash.js';
+import { rlpItemBounds } from './rlp.js';
 import { decode, encode, fixedBytes, safeUint, struct, text, uint, union, type Infer } from './schema.js';
 
 export const MAX_CHAIN_ID_LENGTH = 50;
@@ -42,6 +43,16 @@ const TX_SIGN_DOMAIN = utf8('cmt/tx/v1\0');
 
 export function txSignBytes(body: TxBody): Uint8Array {
   return concatBytes(TX_SIGN_DOMAIN, encode(TxBody, body));
+}
+
+/**
+ * The sign bytes of a transaction that decoded (so is canonical), without encoding its body
+ * again: the body's encoding is the first item of the transaction's own.
+ */
+export function txSignBytesOfDecoded(txBytes: Uint8Array): Uint8Array {
+  const outer = rlpItemBounds(txBytes, 0);
+  const body = rlpItemBounds(txBytes, outer.payloadStart);
+  return concatBytes(TX_SIGN_DOMAIN, txBytes.subarray(outer.payloadStart, body.end));
 }
 
 /** A transaction's id: sha256 of its full signed encoding, as in CometBFT. */

@@ -110,3 +110,14 @@ describe('integer fast paths', () => {
     expect(() => decode(safeUint, Uint8Array.of(0x82, 0x00, 0x01))).toThrow(/leading zero/);
   });
 });
+
+describe('transaction sign bytes from the raw encoding', () => {
+  it('equal the sign bytes of the decoded body, for small and large transactions', async () => {
+    const { decodeTx, encodeTx, txSignBytes, txSignBytesOfDecoded } = await import('../../src/codec/tx.js');
+    for (const memoLength of [0, 1, 40, 60, 200, 256]) {
+      const body = { chainId: 'c', nonce: memoLength, gasLimit: 100_000, gasPrice: 10n ** 9n, memo: 'm'.repeat(memoLength), msg: { type: 'transfer' as const, to: new Uint8Array(20).fill(3), amount: 5n } };
+      const bytes = encodeTx({ body, publicKey: new Uint8Array(32).fill(1), signature: new Uint8Array(64).fill(2) });
+      expect(txSignBytesOfDecoded(bytes)).toEqual(txSignBytes(decodeTx(bytes).body));
+    }
+  });
+});

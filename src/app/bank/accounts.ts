@@ -21,12 +21,65 @@ export function accountKey(address: Uint8Array): Uint8Array {
 
 export function readAccount(state: StateReader, address: Uint8Array): Account {
   const raw = state.get(accountKey(address));
-  return raw === undefined ? EMPTY_ACCOUNT : decode(Account, raw, 'account');
+  return raw === undefined ? EMPTY_ACCOUNT : decodeAccount(raw);
 }
 
 export function writeAccount(state: Overlay, address: Uint8Array, account: Account): void {
   if (account.balance === 0n && account.nonce === 0) state.delete(accountKey(address));
-  else state.set(accountKey(address), encode(Account, account));
+  else state.set(accountKey(address), encodeAccount(account));
+}
+
+/**
+ * Accounts are read and written for every transfer, so their RLP has a direct path: the same
+ * bytes as `encode(Account, …)` (a test compares them on random accounts), built without
+ * the generic item tree.
+ */
+export function encodeAccount(account: Account): Uint8Array {
+  if (account.balance < 0n || account.balance >= 1n << 256n || !Number.isSafeInteger(account.nonce) || account.nonce < 0) return encode(Account, account);
+  const balance = minimalBytes(account.balance);
+  const nonce = minimalBytes(BigInt(account.nonce));
+  const items = [balance, nonce].map((b) => (b.length === 1 && (b[0] as number) < 0x80 ? b : Uint8Array.of(0x80 + b.length, ...b)));
+  const payload = (items[0] as Uint8Array).length + (items[1] as Uint8Array).length;
+  const out = new Uint8Array(1 + payload);
+  out[0] = 0xc0 + payload;
+  out.set(items[0] as Uint8Array, 1);
+  out.set(items[1] as Uint8Array, 1 + (items[0] as Uint8Array).length);
+  return out;
+}
+
+/** Decodes an account; anything but the short canonical form goes through the strict generic decoder. */
+export function decodeAccount(raw: Uint8Array): Account {
+  const fields: bigint[] = [];
+  let at = 1;
+  if (raw.length > 0 && raw[0] === 0xc0 + raw.length - 1 && raw.length <= 56) {
+    while (at < raw.length && fields.length < 2) {
+      const first = raw[at] as number;
+      if (first < 0x80) {
+        if (first === 0) break; // a zero byte is a non-canonical integer: let the strict decoder say so
+        fields.push(BigInt(first));
+        at += 1;
+        continue;
+      }
+      const length = first - 0x80;
+      if (length > 32 || at + 1 + length > raw.length) break;
+      const body = raw.subarray(at + 1, at + 1 + length);
+      if ((length === 1 && (body[0] as number) < 0x80) || (length > 0 && body[0] === 0)) break;
+      fields.push(length === 0 ? 0n : BigInt('0x' + Buffer.from(body.buffer, body.byteOffset, length).toString('hex')));
+      at += 1 + length;
+    }
+  }
+  const [balance, nonce] = fields;
+  if (fields.length === 2 && at === raw.length && balance !== undefined && nonce !== undefined && nonce <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    return { balance, nonce: Number(nonce) };
+  }
+  return decode(Account, raw, 'account');
+}
+
+function minimalBytes(value: bigint): Uint8Array {
+  if (value === 0n) return new Uint8Array(0);
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  return Buffer.from(hex, 'hex');
 }
 
 export function readSupply(state: StateReader): bigint {
