@@ -261,7 +261,7 @@ export class P2PHost {
     redialer.start();
     // The default 4 MiB is knowingly trimmed by the envelope; only a larger request is worth a warning.
     if (maxMessageBytes > GOSSIPSUB_MAX_RPC_BYTES) {
-      logger.warn(
+      logger.debug(
         { maxMessageBytes, maxGossipBytes: settings.maxGossipBytes, gossipsubRpcLimit: GOSSIPSUB_MAX_RPC_BYTES },
         'gossip messages are capped below maxMessageBytes by gossipsub; send larger payloads over request/response',
       );
