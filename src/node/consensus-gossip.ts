@@ -49,6 +49,9 @@ export interface ConsensusGossipOptions {
   maxInlineBlockBytes: number;
 }
 
+/** Block requests in flight during block sync. */
+const SYNC_WINDOW = 16;
+
 const DEFAULTS: ConsensusGossipOptions = { stallMs: 1500, tickMs: 500, requestTimeoutMs: 5000, maxHeld: 10_000, maxInlineBlockBytes: 1024 * 1024 };
 
 type Held = { kind: 'proposal'; msg: ProposalMessage; from: string } | { kind: 'vote'; vote: Vote; from: string };
@@ -273,13 +276,30 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     for (const vote of answer.votes) this.apply(checkVote(this.driver.chainState, this.driver.consensusState, vote), peer);
   }
 
-  /** Fetches, verifies and applies committed blocks from `peer` up to `target`. */
+  /**
+   * Fetches, verifies and applies committed blocks from `peer` up to `target`. Requests run
+   * ahead of application (SYNC_WINDOW at a time), so the round trip to the peer overlaps the
+   * work of applying the previous blocks.
+   */
   private async syncBlocks(peer: string, target: number): Promise<void> {
+    const fetch = (height: number): Promise<BlockAnswer> =>
+      this.net
+        .request(peer, this.protocols.block, encode(BlockRequest, { height }), { timeoutMs: this.options.requestTimeoutMs })
+        .then((raw) => decode(BlockAnswer, raw, 'block answer'));
+    const ahead = new Map<number, Promise<BlockAnswer>>();
     while (this.driver.chainState.lastBlockHeight < target) {
       const chain = this.driver.chainState;
       const height = chain.lastBlockHeight + 1;
-      const raw = await this.net.request(peer, this.protocols.block, encode(BlockRequest, { height }), { timeoutMs: this.options.requestTimeoutMs });
-      const answer = decode(BlockAnswer, raw, 'block answer');
+      for (let h = height; h <= Math.min(target, height + SYNC_WINDOW - 1); h++) {
+        if (ahead.has(h)) continue;
+        const request = fetch(h);
+        // Handled when its turn comes; until then a failure must not count as unhandled.
+        request.catch(() => undefined);
+        ahead.set(h, request);
+      }
+      for (const h of ahead.keys()) if (h < height) ahead.delete(h);
+      const answer = await (ahead.get(height) as Promise<BlockAnswer>);
+      ahead.delete(height);
       if (answer.block.length === 0) return;
       const block = decodeBlock(answer.block);
       const hash = headerHash(block.header);
