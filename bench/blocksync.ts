@@ -28,6 +28,7 @@ import { createTestnet, type TestnetNode } from '../src/node/testnet-homes.js';
 import { freePort, rpcUrlOf, stopNode } from '../src/cli/testnet-processes.js';
 import { RpcClient } from '../src/rpc/client.js';
 import { cpuSeconds, fundInGenesis, NodeGuard, presign, readNodeLog, senderKeys, type SignedTransfer } from './testnet.js';
+import { parseNumericOptions } from './support-options.js';
 
 interface Options {
   blocks: number;
@@ -39,14 +40,7 @@ interface Options {
 const CHAIN_ID = 'cmt-bench-blocksync';
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { blocks: 10_000, txs: 0, senders: 1_000, keep: 0 };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Options;
-    const value = Number(args[i + 1]);
-    if (!(key in o) || !Number.isFinite(value)) throw new Error(`unknown option ${args[i]} (see bench/blocksync.ts)`);
-    o[key] = value;
-  }
-  return o;
+  return parseNumericOptions<Options>(args, { blocks: 10_000, txs: 0, senders: 1_000, keep: 0 }, 'blocksync.ts');
 }
 
 async function height(client: RpcClient): Promise<number> {

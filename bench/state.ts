@@ -18,6 +18,7 @@ import { runInNewContext } from 'node:vm';
 import { sha256 } from '../src/codec/hash.js';
 import { Overlay, type WriteSet } from '../src/state/overlay.js';
 import { StateStore } from '../src/state/store.js';
+import { parseNumericOptions } from './support-options.js';
 
 interface Options {
   keys: number;
@@ -29,14 +30,7 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { keys: 1_000_000, blocks: 10, updates: 10_000, inserts: 0.1, valueBytes: 100, loadBlock: 100_000 };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Options;
-    const value = Number(args[i + 1]);
-    if (!(key in o) || !Number.isFinite(value)) throw new Error(`unknown option ${args[i]} (see bench/state.ts)`);
-    o[key] = value;
-  }
-  return o;
+  return parseNumericOptions<Options>(args, { keys: 1_000_000, blocks: 10, updates: 10_000, inserts: 0.1, valueBytes: 100, loadBlock: 100_000 }, 'state.ts');
 }
 
 /** Key i: 'a' || sha256(i), 33 bytes, derived on demand so the benchmark holds no key list. */

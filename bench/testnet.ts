@@ -31,6 +31,7 @@ import { keyPairFromSeed, type KeyPair } from '../src/crypto/ed25519.js';
 import { createTestnet, type TestnetNode } from '../src/node/testnet-homes.js';
 import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from '../src/cli/testnet-processes.js';
 import { RpcClient, RpcClientError, type BatchAnswer } from '../src/rpc/client.js';
+import { parseNumericOptions, percentile } from './support-options.js';
 
 interface Options {
   txs: number;
@@ -49,20 +50,9 @@ interface Options {
 const CHAIN_ID = 'cmt-bench-testnet';
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { txs: 48_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 8, blockTime: 1000, validators: 4, keep: 0, profile: 0 };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Options;
-    const value = Number(args[i + 1]);
-    if (!(key in o) || !Number.isFinite(value)) throw new Error(`unknown option ${args[i]} (see bench/testnet.ts)`);
-    o[key] = value;
-  }
-  return o;
+  return parseNumericOptions<Options>(args, { txs: 48_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 8, blockTime: 1000, validators: 4, keep: 0, profile: 0 }, 'testnet.ts');
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 /** Deterministic sender keys: sender i has the seed (i + 1) as a big-endian u32, then zeros. */
 export function senderKeys(count: number): KeyPair[] {

@@ -23,6 +23,7 @@ import { spawnNode } from '../src/cli/node-process.js';
 import { RpcClient } from '../src/rpc/client.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { parseNumericOptions, percentile } from './support-options.js';
 
 interface Options {
   txs: number;
@@ -36,20 +37,9 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { txs: 60_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 4, blockTime: 1000, profile: 0 };
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Options;
-    const value = Number(args[i + 1]);
-    if (!(key in o) || !Number.isFinite(value)) throw new Error(`unknown option ${args[i]} (see bench/transfers.ts)`);
-    o[key] = value;
-  }
-  return o;
+  return parseNumericOptions<Options>(args, { txs: 60_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 4, blockTime: 1000, profile: 0 }, 'transfers.ts');
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);

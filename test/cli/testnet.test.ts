@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
+import type { NodeProbe } from '../../src/cli/testnet-processes.js';
 
-interface StatusRow {
-  name: string;
-  pid: number | null;
-  rpc: string;
-  height: number | null;
-  round: number | null;
-  peers: number | null;
-}
+type StatusRow = NodeProbe;
 
 describe('cmt testnet', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
