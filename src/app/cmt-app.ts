@@ -32,6 +32,8 @@ import { parseAppGenesis } from './genesis-state.js';
 import { APP_PARAMS_KEY, readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
 import { checkSender, checkStateless, type TxLimits } from './tx-checks.js';
 import { TxDecoder } from './tx-decoder.js';
+import { readStakingParams } from './staking/records.js';
+import { releaseMatured } from './staking/delegations.js';
 
 export class AppNotInitializedError extends CmtError {
   constructor() {
@@ -185,7 +187,9 @@ export class CmtApp implements Application {
       txResults.push(delivered.result);
       fees += delivered.fee;
     }
-    // Fees go to the proposer for now; the staking module will distribute them.
+    // Unbonding entries that complete at this height return to their delegators.
+    releaseMatured(block, request.height);
+    // Fees go to the proposer for now; block rewards (spec/staking.md) will distribute them.
     credit(block, request.proposerAddress, fees);
     const appHash = this.store.stage(request.height, block.writeSet());
     return { txResults, events: [], validatorUpdates: [], consensusParamUpdates: null, appHash };
@@ -224,7 +228,7 @@ export class CmtApp implements Application {
     if (this.limitsCache) return this.limitsCache;
     const settings: ChainSettings | undefined = readChainSettings(this.store);
     if (!settings) throw new AppNotInitializedError();
-    this.limitsCache = { ...settings, params: readAppParams(this.store) };
+    this.limitsCache = { ...settings, params: readAppParams(this.store), height: this.store.latestVersion + 1, staking: readStakingParams(this.store) };
     return this.limitsCache;
   }
 }

@@ -12,12 +12,16 @@ import type { StateReader } from '../state/overlay.js';
 import { readAccount, type Account } from './bank/accounts.js';
 import { TxError } from './errors.js';
 import type { AppParams } from './params.js';
+import type { StakingParams } from './staking/params.js';
 
 export interface TxLimits {
   chainId: string;
   maxTxBytes: number;
   blockMaxGas: number;
   params: AppParams;
+  /** The height the transaction executes at (the next block, for CheckTx). */
+  height: number;
+  staking: StakingParams;
 }
 
 export interface DecodedTx {

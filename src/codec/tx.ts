@@ -16,9 +16,38 @@ export const TransferMsg = struct('Transfer', {
   amount: uint(256),
 });
 
+/** Staking messages (spec/staking.md, "Transactions"); the sender is the candidate or delegator. */
+export const DeclareCandidacyMsg = struct('DeclareCandidacy', {
+  consensusKey: fixedBytes(32),
+  selfStake: uint(256),
+  maxStake: uint(256),
+  commissionBps: safeUint,
+  name: text(64),
+  website: text(128),
+  description: text(512),
+});
+
+export const DelegateMsg = struct('Delegate', {
+  candidate: fixedBytes(20),
+  amount: uint(256),
+});
+
+export const UnbondMsg = struct('Unbond', {
+  candidate: fixedBytes(20),
+  amount: uint(256),
+});
+
+export const WithdrawRewardsMsg = struct('WithdrawRewards', {
+  candidate: fixedBytes(20),
+});
+
 /** Every message kind with its wire tag. Tags are never reused. */
 export const Msg = union('Msg', {
   transfer: [1, TransferMsg],
+  declareCandidacy: [2, DeclareCandidacyMsg],
+  delegate: [3, DelegateMsg],
+  unbond: [4, UnbondMsg],
+  withdrawRewards: [5, WithdrawRewardsMsg],
 });
 export type Msg = Infer<typeof Msg>;
 

@@ -39,9 +39,12 @@ export interface DeclareCandidacy {
   description: string;
 }
 
-function debit(state: Overlay, address: Uint8Array, amount: bigint): void {
+/** `reserved` is held back for the transaction's fee: a message never spends what the fee needs. */
+function debit(state: Overlay, address: Uint8Array, amount: bigint, reserved: bigint): void {
   const account = readAccount(state, address);
-  if (account.balance < amount) throw new TxError('INSUFFICIENT_FUNDS', `balance ${account.balance} is below ${amount}`);
+  if (account.balance - reserved < amount) {
+    throw new TxError('INSUFFICIENT_FUNDS', `balance ${account.balance} cannot cover ${amount} plus the maximum fee ${reserved}`);
+  }
   writeAccount(state, address, { ...account, balance: account.balance - amount });
 }
 
@@ -71,7 +74,7 @@ function payOut(state: Overlay, delegator: Uint8Array, c: Candidate): bigint {
   return earned;
 }
 
-export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: DeclareCandidacy, height: number, params: StakingParams): void {
+export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: DeclareCandidacy, height: number, params: StakingParams, reserved = 0n): void {
   if (readCandidate(state, owner)) throw new TxError('CANDIDATE_EXISTS', 'this address already declared candidacy');
   if (!isValidPublicKey(msg.consensusKey)) throw new TxError('TX_DECODE', 'the consensus key is not a valid Ed25519 public key');
   if (readConsensusKeyOwner(state, msg.consensusKey)) throw new TxError('CONSENSUS_KEY_IN_USE', 'another candidate uses this consensus key');
@@ -80,7 +83,7 @@ export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: Declare
   if (msg.selfStake * BigInt(BPS) < msg.maxStake * BigInt(params.selfStakeRatioBps)) {
     throw new TxError('SELF_STAKE_TOO_LOW', `self-stake must be at least ${params.selfStakeRatioBps / 100}% of the maximum stake`);
   }
-  debit(state, owner, msg.selfStake);
+  debit(state, owner, msg.selfStake, reserved);
   addToPool(state, 'bonded', msg.selfStake);
   writeCandidate(state, {
     owner,
@@ -105,13 +108,13 @@ export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: Declare
   writeDelegation(state, owner, owner, { stake: msg.selfStake, rewardPerStakeAtLastChange: 0n });
 }
 
-export function delegate(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, params: StakingParams): void {
+export function delegate(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, params: StakingParams, reserved = 0n): void {
   const c = activeCandidate(state, candidate);
   const self = bytesEqual(delegator, candidate);
   if (!self && amount < params.minDelegation) throw new TxError('BELOW_MIN_DELEGATION', `a delegation is at least ${params.minDelegation} base units`);
   if (amount <= 0n) throw new TxError('BELOW_MIN_DELEGATION', 'the amount must be positive');
   if (c.totalStake + amount > c.maxStake) throw new TxError('ABOVE_MAX_STAKE', `the candidate accepts at most ${c.maxStake - c.totalStake} more`);
-  debit(state, delegator, amount);
+  debit(state, delegator, amount, reserved);
   payOut(state, delegator, c);
   const d = readDelegation(state, delegator, candidate) ?? { stake: 0n, rewardPerStakeAtLastChange: c.rewardPerStake };
   writeDelegation(state, delegator, candidate, { stake: d.stake + amount, rewardPerStakeAtLastChange: c.rewardPerStake });
@@ -186,8 +189,11 @@ export function rewardCandidate(state: Overlay, owner: Uint8Array, amount: bigin
 
 /** Returns the CMT of unbonding entries completing at `height` to their delegators. */
 export function releaseMatured(state: Overlay, height: number): bigint {
+  const queue = readUnbondingQueue(state, height);
+  // Most blocks complete nothing: they must not write anything either.
+  if (queue.length === 0) return 0n;
   let released = 0n;
-  for (const { delegator, candidate } of readUnbondingQueue(state, height)) {
+  for (const { delegator, candidate } of queue) {
     const entries = readUnbondings(state, delegator, candidate);
     const due = entries.filter((e) => e.completesAt <= height);
     const amount = due.reduce((s, e) => s + e.amount, 0n);

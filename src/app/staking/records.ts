@@ -8,6 +8,7 @@ import { concatBytes, u64be, utf8 } from '../../codec/bytes.js';
 import { boolean, decode, encode, fixedBytes, list, safeUint, struct, text, uint, type Codec, type Infer } from '../../codec/schema.js';
 import { CmtError } from '../../codec/errors.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
+import { DEFAULT_STAKING_PARAMS, StakingParams } from './params.js';
 
 export const CANDIDATE_ACTIVE = 0;
 export const CANDIDATE_WITHDRAWN = 1;
@@ -58,6 +59,7 @@ const Pairs = list(Pair, 1_000_000);
 export const PRECISION = 10n ** 27n;
 
 const K = {
+  params: utf8('stk/params'),
   candidate: utf8('stk/c/'),
   candidates: utf8('stk/cands'),
   consensusKey: utf8('stk/ck/'),
@@ -74,6 +76,14 @@ const K = {
 function read<T>(state: StateReader, key: Uint8Array, codec: Codec<T>, what: string): T | undefined {
   const raw = state.get(key);
   return raw === undefined ? undefined : decode(codec, raw, what);
+}
+
+export function readStakingParams(state: StateReader): StakingParams {
+  return read(state, K.params, StakingParams, 'staking params') ?? DEFAULT_STAKING_PARAMS;
+}
+
+export function writeStakingParams(state: Overlay, params: StakingParams): void {
+  state.set(K.params, encode(StakingParams, params));
 }
 
 export const candidateKey = (owner: Uint8Array): Uint8Array => concatBytes(K.candidate, owner);
