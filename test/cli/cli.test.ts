@@ -70,6 +70,31 @@ describe('cmt against a running node', () => {
     expect(tooMuch.stderr).toMatch(/insufficient funds/i);
   });
 
+  it('declares candidacy for the node, delegates, unbonds and withdraws rewards with cmt tx stake', async () => {
+    const dev = (await cmt(['keys', 'show', 'dev', '-a'], env)).stdout.trim();
+    const declared = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '100cmt', '--max-stake', '500cmt', '--commission', '5%', '--name', 'dev node', '-o', 'json'], env);
+    expect(declared.code, declared.stderr).toBe(0);
+    const hash = (JSON.parse(declared.stdout) as { hash: string }).hash;
+    const found = JSON.parse((await cmt(['query', 'tx', hash, '-o', 'json'], env)).stdout) as { tx_result: { events: { type: string }[] } };
+    expect(found.tx_result.events.map((e) => e.type)).toContain('declareCandidacy');
+    const again = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '100cmt', '--max-stake', '500cmt'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/CANDIDATE_EXISTS/);
+    expect((await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', dev, '--amount', '50cmt'], env)).code).toBe(0);
+    const over = await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', dev, '--amount', '400cmt'], env);
+    expect(over.stderr).toMatch(/ABOVE_MAX_STAKE/);
+    const unbonded = await cmt(['tx', 'stake', 'unbond', '--from', 'dev', '--candidate', dev, '--amount', '10cmt'], env);
+    expect(unbonded.code, unbonded.stderr).toBe(0);
+    expect(unbonded.stdout).toMatch(/unbonding 10 CMT/);
+    expect((await cmt(['tx', 'stake', 'withdraw-rewards', '--from', 'dev', '--candidate', dev], env)).code).toBe(0);
+    const unknown = await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', '0x' + '11'.repeat(20), '--amount', '1000cmt'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/UNKNOWN_CANDIDATE/);
+    const badRate = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '1cmt', '--max-stake', '1cmt', '--commission', '150%'], env);
+    expect(badRate.code).toBe(2);
+    expect(badRate.stderr).toMatch(/commission/);
+  });
+
   it('shows blocks, transactions and status, as text and JSON', async () => {
     const bob = (await cmt(['keys', 'show', 'bob', '-a'], env)).stdout.trim();
     const sent = await cmt(['tx', 'send', '--from', 'dev', '--to', bob, '--amount', '1', '-o', 'json'], env);
