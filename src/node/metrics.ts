@@ -16,6 +16,8 @@ export interface MetricSources {
   /** Messages dropped by the p2p layer and by consensus checks, by reason. */
   dropped(): Record<string, number>;
   evidencePending(): number;
+  /** Peers banned for invalid messages since start. */
+  bans(): number;
 }
 
 export class NodeMetrics {
@@ -34,6 +36,7 @@ export class NodeMetrics {
     live('cmt_mempool_size_bytes', 'Bytes of the transactions in the mempool', sources.mempoolBytes);
     live('cmt_consensus_wal_bytes', 'Size of the consensus write-ahead log', sources.walBytes);
     live('cmt_evidence_pending', 'Evidence waiting to be included in a block', sources.evidencePending);
+    live('cmt_p2p_bans', 'Peers banned for invalid messages since start', sources.bans);
     new Counter({
       name: 'cmt_p2p_dropped_messages_total',
       help: 'Messages from peers dropped, by reason',

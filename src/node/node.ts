@@ -91,6 +91,7 @@ export class Node implements NodeApi {
         walBytes: () => this.wal.sizeBytes,
         dropped: () => ({ ...(this.host?.stats().dropped ?? {}), ...prefixed('consensus_', this.gossip?.counters) }),
         evidencePending: () => this.evidencePool.size,
+        bans: () => this.host?.stats().bans ?? 0,
       },
       this.events,
     );
