@@ -8,6 +8,8 @@ import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { AddResult } from '../mempool/mempool.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { EventBus } from './event-bus.js';
+import type { Candidate } from '../app/staking/records.js';
+import type { DelegationView } from '../app/staking/queries.js';
 import type { GenesisDoc } from './genesis.js';
 
 export interface NodeStatus {
@@ -95,6 +97,10 @@ export interface NodeApi {
   params(): ChainParams;
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] };
   netInfo(): NetInfo;
+  /** Staking state at the latest height (spec/staking.md). */
+  stakingCandidates(): Candidate[];
+  stakingCandidate(owner: Uint8Array): Candidate | undefined;
+  stakingDelegations(delegator: Uint8Array): DelegationView[];
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; text: string }>;
 }

@@ -25,6 +25,9 @@ import { Wal } from './wal.js';
 import { EvidenceGossip } from './evidence-gossip.js';
 import { EvidencePool } from './evidence-pool.js';
 import { NodeMetrics } from './metrics.js';
+import * as stakingQueries from '../app/staking/queries.js';
+import type { DelegationView } from '../app/staking/queries.js';
+import type { Candidate } from '../app/staking/records.js';
 
 /** Consensus-check drop counts under the p2p drop metric, labelled apart. */
 function prefixed(prefix: string, counters: { rejected: number; ignored: number } | undefined): Record<string, number> {
@@ -309,6 +312,18 @@ export class Node implements NodeApi {
 
   async metrics(): Promise<{ contentType: string; text: string }> {
     return { contentType: this.metricsRegistry.contentType, text: await this.metricsRegistry.text() };
+  }
+
+  stakingCandidates(): Candidate[] {
+    return stakingQueries.candidates(this.stateStore);
+  }
+
+  stakingCandidate(owner: Uint8Array): Candidate | undefined {
+    return stakingQueries.candidate(this.stateStore, owner);
+  }
+
+  stakingDelegations(delegator: Uint8Array): DelegationView[] {
+    return stakingQueries.delegationsOf(this.stateStore, delegator);
   }
 
   netInfo(): NetInfo {

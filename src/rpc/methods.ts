@@ -6,6 +6,7 @@ import { BlockHeader } from '../codec/block.js';
 import { to0x } from '../codec/bytes.js';
 import { encode } from '../codec/schema.js';
 import { Commit, type Vote } from '../codec/vote.js';
+import type { Candidate } from '../app/staking/records.js';
 import { txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
 import type { NodeApi } from '../node/api.js';
@@ -115,6 +116,32 @@ export const METHODS: Record<string, Method> = {
     const perPage = optionalInt(params, 'per_page', 100, 100) || 100;
     const page = Math.max(1, optionalInt(params, 'page', 1, 1_000_000));
     return validatorsView(found.height, found.set, { offset: (page - 1) * perPage, limit: perPage });
+  },
+
+  /** Staking candidates (spec/staking.md), as stored at the latest height. */
+  async candidates(_params, { api }) {
+    const all = api.stakingCandidates();
+    return { total: String(all.length), candidates: all.map(candidateView) };
+  },
+
+  async candidate(params, { api }) {
+    const address = requiredAddress(params);
+    const found = api.stakingCandidate(address);
+    if (!found) throw notFound(`${formatAddress(address)} is not a candidate`);
+    return candidateView(found);
+  },
+
+  async delegations(params, { api }) {
+    const address = requiredAddress(params);
+    return {
+      delegator: formatAddress(address),
+      delegations: api.stakingDelegations(address).map((d) => ({
+        candidate: formatAddress(d.candidate),
+        stake: d.stake.toString(),
+        rewards: d.rewards.toString(),
+        unbonding: d.unbonding.map((u) => ({ amount: u.amount.toString(), created_at: String(u.createdAt), completes_at: String(u.completesAt) })),
+      })),
+    };
   },
 
   async net_info(_params, { api }) {
@@ -285,4 +312,22 @@ function bitArray(votes: (Vote | undefined)[], powers: number[], total: number):
     return v ? 'x' : '_';
   });
   return `BA{${votes.length}:${bits.join('')}} ${voted}/${total} = ${total === 0 ? '0.00' : (voted / total).toFixed(2)}`;
+}
+
+function candidateView(c: Candidate): Record<string, unknown> {
+  return {
+    owner: formatAddress(c.owner),
+    consensus_key: { type: 'tendermint/PubKeyEd25519', value: Buffer.from(c.consensusKey).toString('base64') },
+    total_stake: c.totalStake.toString(),
+    self_stake: c.selfStake.toString(),
+    max_stake: c.maxStake.toString(),
+    commission_bps: c.commissionBps,
+    status: c.tombstoned ? 'tombstoned' : c.status === 0 ? 'active' : 'withdrawn',
+    jailed_until: String(c.jailedUntil),
+    unpaid_commission: c.commission.toString(),
+    name: c.name,
+    website: c.website,
+    description: c.description,
+    created_at: String(c.createdAt),
+  };
 }

@@ -87,6 +87,16 @@ describe('cmt against a running node', () => {
     expect(unbonded.code, unbonded.stderr).toBe(0);
     expect(unbonded.stdout).toMatch(/unbonding 10 CMT/);
     expect((await cmt(['tx', 'stake', 'withdraw-rewards', '--from', 'dev', '--candidate', dev], env)).code).toBe(0);
+    const listed = JSON.parse((await cmt(['query', 'candidates', '-o', 'json'], env)).stdout) as { owner: string; total_stake: string; name: string }[];
+    expect(listed).toEqual([expect.objectContaining({ owner: dev, total_stake: (140n * ONE_CMT).toString(), name: 'dev node' })]);
+    const one = await cmt(['query', 'candidate', dev], env);
+    expect(one.stdout).toMatch(/total stake:\s+140 CMT/);
+    expect(one.stdout).toMatch(/commission:\s+5%/);
+    const mine = JSON.parse((await cmt(['query', 'delegations', dev, '-o', 'json'], env)).stdout) as { delegations: { stake: string; unbonding: { amount: string }[] }[] };
+    expect(mine.delegations[0]).toMatchObject({ stake: (140n * ONE_CMT).toString(), unbonding: [{ amount: (10n * ONE_CMT).toString() }] });
+    const none = await cmt(['query', 'candidate', '0x' + '22'.repeat(20)], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/not a candidate/);
     const unknown = await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', '0x' + '11'.repeat(20), '--amount', '1000cmt'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/UNKNOWN_CANDIDATE/);

@@ -27,6 +27,17 @@ interface AccountAnswer {
   proof?: { proof: string; key: string; value: string | null; header_height: string };
 }
 
+interface CandidateAnswer {
+  owner: string;
+  name: string;
+  status: string;
+  total_stake: string;
+  self_stake: string;
+  max_stake: string;
+  commission_bps: number;
+  unpaid_commission: string;
+}
+
 interface TxAnswer {
   hash: string;
   height: string;
@@ -89,6 +100,52 @@ export function registerQueryCommands(program: Command): void {
         return table(rows);
       });
     });
+
+  common(query.command('candidates').description('staking candidates, by total stake')).action(async (options: QueryOptions) => {
+    const client = await rpcClient(options);
+    const answer = await client.call<{ candidates: CandidateAnswer[] }>('candidates');
+    const sorted = [...answer.candidates].sort((a, b) => (BigInt(b.total_stake) > BigInt(a.total_stake) ? 1 : BigInt(b.total_stake) < BigInt(a.total_stake) ? -1 : 0));
+    printResult(options.output, sorted, () =>
+      sorted.length === 0
+        ? 'no candidates'
+        : sorted.map((c) => `${c.owner}  ${formatCmt(BigInt(c.total_stake))} staked (self ${formatCmt(BigInt(c.self_stake))}), commission ${c.commission_bps / 100}%, ${c.status}${c.name ? `  ${c.name}` : ''}`).join('\n'),
+    );
+  });
+
+  common(query.command('candidate <address>').description('one staking candidate')).action(async (address: string, options: QueryOptions) => {
+    const client = await rpcClient(options);
+    const c = await client.call<CandidateAnswer>('candidate', { address: formatAddress(parseAddress(address)) });
+    printResult(options.output, c, () =>
+      table([
+        ['owner', c.owner],
+        ['name', c.name],
+        ['status', c.status],
+        ['total stake', formatCmt(BigInt(c.total_stake))],
+        ['self stake', formatCmt(BigInt(c.self_stake))],
+        ['max stake', formatCmt(BigInt(c.max_stake))],
+        ['commission', `${c.commission_bps / 100}%`],
+        ['unpaid commission', formatCmt(BigInt(c.unpaid_commission))],
+      ]),
+    );
+  });
+
+  common(query.command('delegations <address>').description("a delegator's stakes, unpaid rewards and unbonding entries")).action(async (address: string, options: QueryOptions) => {
+    const client = await rpcClient(options);
+    const answer = await client.call<{ delegations: { candidate: string; stake: string; rewards: string; unbonding: { amount: string; completes_at: string }[] }[] }>('delegations', {
+      address: formatAddress(parseAddress(address)),
+    });
+    printResult(options.output, answer, () =>
+      answer.delegations.length === 0
+        ? 'no delegations'
+        : answer.delegations
+            .map(
+              (d) =>
+                `${d.candidate}  ${formatCmt(BigInt(d.stake))} staked, ${formatCmt(BigInt(d.rewards))} rewards` +
+                d.unbonding.map((u) => `, ${formatCmt(BigInt(u.amount))} unbonding until height ${u.completes_at}`).join(''),
+            )
+            .join('\n'),
+    );
+  });
 
   common(query.command('block [height]').description('a block (default: the latest)')).action(async (height: string | undefined, options: QueryOptions) => {
     const client = await rpcClient(options);
