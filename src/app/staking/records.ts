@@ -7,6 +7,7 @@
 import { concatBytes, u64be, utf8 } from '../../codec/bytes.js';
 import { boolean, decode, encode, fixedBytes, list, safeUint, struct, text, uint, type Codec, type Infer } from '../../codec/schema.js';
 import { CmtError } from '../../codec/errors.js';
+import { addressFromPublicKey } from '../../crypto/address.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
 import { DEFAULT_STAKING_PARAMS, StakingParams } from './params.js';
 
@@ -63,6 +64,8 @@ const K = {
   candidate: utf8('stk/c/'),
   candidates: utf8('stk/cands'),
   consensusKey: utf8('stk/ck/'),
+  /** By consensus address (what votes and commits name): the owner. */
+  consensusAddress: utf8('stk/ca/'),
   delegation: utf8('stk/d/'),
   unbonding: utf8('stk/u/'),
   unbondingQueue: utf8('stk/uq/'),
@@ -110,8 +113,15 @@ export function readConsensusKeyOwner(state: StateReader, key: Uint8Array): Uint
   return state.get(concatBytes(K.consensusKey, key));
 }
 
+/** Indexes a consensus key two ways: by the key (no two candidates share one) and by its address (votes name addresses). */
 export function writeConsensusKeyOwner(state: Overlay, key: Uint8Array, owner: Uint8Array): void {
   state.set(concatBytes(K.consensusKey, key), owner);
+  state.set(concatBytes(K.consensusAddress, addressFromPublicKey(key)), owner);
+}
+
+/** The candidate whose consensus key has this address (a validator named in a commit). */
+export function readOwnerOfConsensusAddress(state: StateReader, address: Uint8Array): Uint8Array | undefined {
+  return state.get(concatBytes(K.consensusAddress, address));
 }
 
 export function readDelegation(state: StateReader, delegator: Uint8Array, candidate: Uint8Array): Delegation | undefined {

@@ -8,7 +8,8 @@ import { readAccount, writeAccount } from '../../../src/app/bank/accounts.js';
 import { TxError } from '../../../src/app/errors.js';
 import { declareCandidacy, delegate, releaseMatured, rewardCandidate, unbond, withdrawRewards } from '../../../src/app/staking/delegations.js';
 import { DEFAULT_STAKING_PARAMS, type StakingParams } from '../../../src/app/staking/params.js';
-import { PRECISION, readCandidate, readCandidateList, readDelegation, readPool, readUnbondings } from '../../../src/app/staking/records.js';
+import { PRECISION, readCandidate, readCandidateList, readDelegation, readOwnerOfConsensusAddress, readPool, readUnbondings } from '../../../src/app/staking/records.js';
+import { addressFromPublicKey } from '../../../src/crypto/address.js';
 import { keyPairFromSeed } from '../../../src/crypto/ed25519.js';
 import { prng } from '../../support/state-fixtures.js';
 
@@ -58,6 +59,9 @@ describe('candidacy and delegation', () => {
     expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(1, 2000n * ONE_CMT), 1, PARAMS))).toBe('INSUFFICIENT_FUNDS');
     expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(1, 10n * ONE_CMT, 100n * ONE_CMT, 10_001), 1, PARAMS))).toBe('INVALID_COMMISSION');
     expect(readPool(s, 'bonded')).toBe(100n * ONE_CMT);
+    // Commits name validators by consensus address: it leads back to the candidate.
+    expect(readOwnerOfConsensusAddress(s, addressFromPublicKey(consensusKey(0)))).toEqual(addr(0));
+    expect(readOwnerOfConsensusAddress(s, addressFromPublicKey(consensusKey(1)))).toBeUndefined();
   });
 
   it('delegates within the maximum stake, unbonds, and returns the CMT after the unbonding period', () => {
