@@ -1,5 +1,20 @@
 /** What the benchmarks share: numeric `--kebab-case value` options and percentiles. */
 
+/** The load both transfer benchmarks generate: pre-signed transfers from many senders through the RPC. */
+export interface LoadOptions {
+  txs: number;
+  senders: number;
+  /** Closed loop: at most this many transactions outstanding. */
+  window: number;
+  /** Open loop when above 0: transactions per second offered. */
+  rate: number;
+  batch: number;
+  connections: number;
+  blockTime: number;
+  /** 1: node processes write V8 CPU profiles to ./.scratch/profiles. */
+  profile: number;
+}
+
 /** Parses `--some-option N` pairs over `defaults` (camelCase keys); an unknown option is an error naming `file`. */
 export function parseNumericOptions<T extends { [K in keyof T]: number }>(args: string[], defaults: T, file: string): T {
   const options: Record<string, number> = { ...defaults };

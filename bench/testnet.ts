@@ -31,20 +31,11 @@ import { keyPairFromSeed, type KeyPair } from '../src/crypto/ed25519.js';
 import { createTestnet, type TestnetNode } from '../src/node/testnet-homes.js';
 import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from '../src/cli/testnet-processes.js';
 import { RpcClient, RpcClientError, type BatchAnswer } from '../src/rpc/client.js';
-import { parseNumericOptions, percentile } from './support-options.js';
+import { parseNumericOptions, percentile, type LoadOptions } from './support-options.js';
 
-interface Options {
-  txs: number;
-  senders: number;
-  window: number;
-  rate: number;
-  batch: number;
-  connections: number;
-  blockTime: number;
+interface Options extends LoadOptions {
   validators: number;
   keep: number;
-  /** 1: each node writes a V8 CPU profile to ./.scratch/profiles when it stops. */
-  profile: number;
 }
 
 const CHAIN_ID = 'cmt-bench-testnet';

@@ -23,18 +23,9 @@ import { spawnNode } from '../src/cli/node-process.js';
 import { RpcClient } from '../src/rpc/client.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { parseNumericOptions, percentile } from './support-options.js';
+import { parseNumericOptions, percentile, type LoadOptions } from './support-options.js';
 
-interface Options {
-  txs: number;
-  senders: number;
-  window: number;
-  rate: number;
-  batch: number;
-  connections: number;
-  blockTime: number;
-  profile: number;
-}
+type Options = LoadOptions;
 
 function parseArgs(args: string[]): Options {
   return parseNumericOptions<Options>(args, { txs: 60_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 4, blockTime: 1000, profile: 0 }, 'transfers.ts');
