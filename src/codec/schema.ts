@@ -43,7 +43,8 @@ function numberToBytes(value: number): Uint8Array {
   return out;
 }
 
-function bigintToBytes(value: bigint): Uint8Array {
+/** Minimal big-endian bytes of a non-negative integer (zero is empty): the uint wire form. */
+export function bigintToBytes(value: bigint): Uint8Array {
   if (value <= BigInt(Number.MAX_SAFE_INTEGER)) return numberToBytes(Number(value));
   let hex = value.toString(16);
   if (hex.length % 2) hex = '0' + hex;

@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { CmtError } from '../codec/errors.js';
 import type { TimeoutParams } from '../codec/params.js';
+import { TIMEOUT_JSON_NAMES } from './genesis.js';
 
 export class InvalidConfigError extends CmtError {
   constructor(source: string, message: string) {
@@ -74,16 +75,6 @@ export const DEFAULT_CONFIG: NodeConfig = {
   logLevel: 'info',
 };
 
-/** JSON names of the timeout overrides, as genesis names them. */
-const TIMEOUT_KEYS: readonly [string, keyof TimeoutParams][] = [
-  ['propose_ms', 'propose'],
-  ['propose_delta_ms', 'proposeDelta'],
-  ['prevote_ms', 'prevote'],
-  ['prevote_delta_ms', 'prevoteDelta'],
-  ['precommit_ms', 'precommit'],
-  ['precommit_delta_ms', 'precommitDelta'],
-  ['commit_ms', 'commit'],
-];
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -117,10 +108,10 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   const consensus = section(root, 'consensus', source);
   const timeoutsJson = section(consensus, 'timeouts', source);
   const timeouts: Partial<TimeoutParams> = {};
-  for (const [json, field] of TIMEOUT_KEYS) {
+  for (const [json, field] of TIMEOUT_JSON_NAMES) {
     if (timeoutsJson[json] !== undefined) timeouts[field] = int(timeoutsJson, json, 0, source, 0, 3_600_000);
   }
-  for (const k of Object.keys(timeoutsJson)) if (!TIMEOUT_KEYS.some(([json]) => json === k)) throw new InvalidConfigError(source, `unknown setting "consensus.timeouts.${k}"`);
+  for (const k of Object.keys(timeoutsJson)) if (!TIMEOUT_JSON_NAMES.some(([json]) => json === k)) throw new InvalidConfigError(source, `unknown setting "consensus.timeouts.${k}"`);
   const d = DEFAULT_CONFIG;
   const logLevel = root.log_level ?? d.logLevel;
   if (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(source, `log_level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -176,7 +167,7 @@ export function configToJson(config: NodeConfig): Json {
     mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
     state: { keep_recent: config.state.keepRecent },
     storage: { retain_blocks: config.storage.retainBlocks },
-    consensus: { timeouts: Object.fromEntries(TIMEOUT_KEYS.filter(([, f]) => config.consensus.timeouts[f] !== undefined).map(([json, f]) => [json, config.consensus.timeouts[f]])) },
+    consensus: { timeouts: Object.fromEntries(TIMEOUT_JSON_NAMES.filter(([, f]) => config.consensus.timeouts[f] !== undefined).map(([json, f]) => [json, config.consensus.timeouts[f]])) },
     p2p: {
       host: config.p2p.host,
       port: config.p2p.port,

@@ -116,12 +116,8 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     const held = this.held;
     this.held = [];
     for (const h of held) {
-      if (h.kind === 'proposal') {
-        const result = this.checkProposalMessage(h.msg);
-        if (result.kind === 'fetch') void this.fetchProposalBlock(h.msg, h.from);
-        else this.apply(result, h.from);
-      }
-      else this.apply(checkVote(this.driver.chainState, this.driver.consensusState, h.vote), h.from);
+      if (h.kind === 'proposal') void this.handleProposal(h.msg, h.from);
+      else this.handleVote(h.vote, h.from);
     }
   }
 
@@ -140,9 +136,20 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     } catch (err) {
       return this.apply({ kind: 'reject', reason: (err as Error).message }, from);
     }
+    return this.handleProposal(msg, from);
+  }
+
+  /** Checks a proposal and acts on the outcome: feed it in, hold it, fetch its block, or drop it. */
+  private handleProposal(msg: ProposalMessage, from: string): Verdict | Promise<Verdict> {
     const result = this.checkProposalMessage(msg);
     if (result.kind === 'future') return this.hold({ kind: 'proposal', msg, from });
     if (result.kind === 'fetch') return this.fetchProposalBlock(msg, from);
+    return this.apply(result, from);
+  }
+
+  private handleVote(vote: Vote, from: string): Verdict {
+    const result = checkVote(this.driver.chainState, this.driver.consensusState, vote);
+    if (result.kind === 'future') return this.hold({ kind: 'vote', vote, from });
     return this.apply(result, from);
   }
 
@@ -176,9 +183,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     } catch (err) {
       return this.apply({ kind: 'reject', reason: (err as Error).message }, from);
     }
-    const result = checkVote(this.driver.chainState, this.driver.consensusState, vote);
-    if (result.kind === 'future') return this.hold({ kind: 'vote', vote, from });
-    return this.apply(result, from);
+    return this.handleVote(vote, from);
   }
 
   private hold(message: Held): Verdict {
@@ -268,12 +273,8 @@ export class ConsensusGossip implements ConsensusBroadcaster {
       await this.syncBlocks(peer, answer.lastHeight);
       return;
     }
-    for (const msg of answer.proposals) {
-      const result = this.checkProposalMessage(msg);
-      if (result.kind === 'fetch') await this.fetchProposalBlock(msg, peer);
-      else this.apply(result, peer);
-    }
-    for (const vote of answer.votes) this.apply(checkVote(this.driver.chainState, this.driver.consensusState, vote), peer);
+    for (const msg of answer.proposals) await this.handleProposal(msg, peer);
+    for (const vote of answer.votes) this.handleVote(vote, peer);
   }
 
   /**

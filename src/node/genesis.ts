@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
-import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams } from '../codec/params.js';
+import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams, type TimeoutParams } from '../codec/params.js';
 import { MAX_CHAIN_ID_LENGTH } from '../codec/tx.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { isValidPublicKey } from '../crypto/ed25519.js';
@@ -42,36 +42,33 @@ interface GenesisJson {
     max_tx_bytes: number;
     evidence_max_age_blocks: number;
     timeouts: {
-      propose_ms: number;
-      propose_delta_ms: number;
-      prevote_ms: number;
-      prevote_delta_ms: number;
-      precommit_ms: number;
-      precommit_delta_ms: number;
-      commit_ms: number;
+      [name in TimeoutJsonName]: number;
     };
   };
   validators: { name: string; address: string; pub_key: string; power: number }[];
   app_state: unknown;
 }
 
+/** The JSON names of the round timeouts, in genesis and in a node's config override. */
+export const TIMEOUT_JSON_NAMES = [
+  ['propose_ms', 'propose'],
+  ['propose_delta_ms', 'proposeDelta'],
+  ['prevote_ms', 'prevote'],
+  ['prevote_delta_ms', 'prevoteDelta'],
+  ['precommit_ms', 'precommit'],
+  ['precommit_delta_ms', 'precommitDelta'],
+  ['commit_ms', 'commit'],
+] as const satisfies readonly (readonly [string, keyof TimeoutParams])[];
+export type TimeoutJsonName = (typeof TIMEOUT_JSON_NAMES)[number][0];
+
 /** Consensus parameters as genesis files and the `params` RPC show them (snake_case, ms units). */
 export function consensusParamsToJson(p: ConsensusParams): GenesisJson['consensus_params'] {
-  const t = p.timeouts;
   return {
     block_max_bytes: p.blockMaxBytes,
     block_max_gas: p.blockMaxGas,
     max_tx_bytes: p.maxTxBytes,
     evidence_max_age_blocks: p.evidenceMaxAgeBlocks,
-    timeouts: {
-      propose_ms: t.propose,
-      propose_delta_ms: t.proposeDelta,
-      prevote_ms: t.prevote,
-      prevote_delta_ms: t.prevoteDelta,
-      precommit_ms: t.precommit,
-      precommit_delta_ms: t.precommitDelta,
-      commit_ms: t.commit,
-    },
+    timeouts: Object.fromEntries(TIMEOUT_JSON_NAMES.map(([json, field]) => [json, p.timeouts[field]])) as Record<TimeoutJsonName, number>,
   };
 }
 
@@ -117,15 +114,9 @@ export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
     blockMaxGas: positiveInt(cp?.block_max_gas, 'consensus_params.block_max_gas', source, d.blockMaxGas),
     maxTxBytes: positiveInt(cp?.max_tx_bytes, 'consensus_params.max_tx_bytes', source, d.maxTxBytes),
     evidenceMaxAgeBlocks: positiveInt(cp?.evidence_max_age_blocks, 'consensus_params.evidence_max_age_blocks', source, d.evidenceMaxAgeBlocks),
-    timeouts: {
-      propose: positiveInt(t?.propose_ms, 'timeouts.propose_ms', source, d.timeouts.propose),
-      proposeDelta: positiveInt(t?.propose_delta_ms, 'timeouts.propose_delta_ms', source, d.timeouts.proposeDelta),
-      prevote: positiveInt(t?.prevote_ms, 'timeouts.prevote_ms', source, d.timeouts.prevote),
-      prevoteDelta: positiveInt(t?.prevote_delta_ms, 'timeouts.prevote_delta_ms', source, d.timeouts.prevoteDelta),
-      precommit: positiveInt(t?.precommit_ms, 'timeouts.precommit_ms', source, d.timeouts.precommit),
-      precommitDelta: positiveInt(t?.precommit_delta_ms, 'timeouts.precommit_delta_ms', source, d.timeouts.precommitDelta),
-      commit: positiveInt(t?.commit_ms, 'timeouts.commit_ms', source, d.timeouts.commit),
-    },
+    timeouts: Object.fromEntries(
+      TIMEOUT_JSON_NAMES.map(([json, field]) => [field, positiveInt(t?.[json], `timeouts.${json}`, source, d.timeouts[field])]),
+    ) as TimeoutParams,
   };
   if (consensusParams.maxTxBytes > consensusParams.blockMaxBytes) throw new InvalidGenesisFileError(source, 'max_tx_bytes exceeds block_max_bytes');
   if (!Array.isArray(g.validators) || g.validators.length === 0) throw new InvalidGenesisFileError(source, 'validators must be a non-empty list');

@@ -9,7 +9,7 @@ import { CmtError } from '../codec/errors.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { generateKeyPair, keyPairFromSeed, sign, type KeyPair } from '../crypto/ed25519.js';
 import { Mutex } from '../runtime/mutex.js';
-import { writeFileDurably } from './durable-file.js';
+import { writeFileDurably } from '../runtime/durable-file.js';
 
 export const SIGN_STEP_PROPOSAL = 1;
 export const SIGN_STEP_PREVOTE = 2;

@@ -12,7 +12,7 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { fromHex, toHex } from '../codec/bytes.js';
-import { createFileExclusively } from './atomic-file.js';
+import { createFileExclusively } from '../runtime/durable-file.js';
 import { P2PError } from './errors.js';
 
 export interface NodeKey {

@@ -1,6 +1,6 @@
 /** Accounts in state: key "acc/" + address, value RLP [balance, nonce]. An absent account is empty. */
 import { concatBytes, utf8 } from '../../codec/bytes.js';
-import { decode, encode, safeUint, struct, uint, type Infer } from '../../codec/schema.js';
+import { bigintToBytes, decode, encode, safeUint, struct, uint, type Infer } from '../../codec/schema.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
 
 export const Account = struct('Account', {
@@ -36,8 +36,8 @@ export function writeAccount(state: Overlay, address: Uint8Array, account: Accou
  */
 export function encodeAccount(account: Account): Uint8Array {
   if (account.balance < 0n || account.balance >= 1n << 256n || !Number.isSafeInteger(account.nonce) || account.nonce < 0) return encode(Account, account);
-  const balance = minimalBytes(account.balance);
-  const nonce = minimalBytes(BigInt(account.nonce));
+  const balance = bigintToBytes(account.balance);
+  const nonce = bigintToBytes(BigInt(account.nonce));
   const items = [balance, nonce].map((b) => (b.length === 1 && (b[0] as number) < 0x80 ? b : Uint8Array.of(0x80 + b.length, ...b)));
   const payload = (items[0] as Uint8Array).length + (items[1] as Uint8Array).length;
   const out = new Uint8Array(1 + payload);
@@ -73,13 +73,6 @@ export function decodeAccount(raw: Uint8Array): Account {
     return { balance, nonce: Number(nonce) };
   }
   return decode(Account, raw, 'account');
-}
-
-function minimalBytes(value: bigint): Uint8Array {
-  if (value === 0n) return new Uint8Array(0);
-  let hex = value.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  return Buffer.from(hex, 'hex');
 }
 
 export function readSupply(state: StateReader): bigint {

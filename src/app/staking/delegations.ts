@@ -7,7 +7,7 @@
 import { bytesEqual } from '../../codec/bytes.js';
 import { isValidPublicKey } from '../../crypto/ed25519.js';
 import type { Overlay } from '../../state/overlay.js';
-import { readAccount, writeAccount } from '../bank/accounts.js';
+import { credit, readAccount, writeAccount } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
 import { BPS, type StakingParams } from './params.js';
 import {
@@ -48,12 +48,6 @@ function debit(state: Overlay, address: Uint8Array, amount: bigint, reserved: bi
   writeAccount(state, address, { ...account, balance: account.balance - amount });
 }
 
-function creditAccount(state: Overlay, address: Uint8Array, amount: bigint): void {
-  if (amount === 0n) return;
-  const account = readAccount(state, address);
-  writeAccount(state, address, { ...account, balance: account.balance + amount });
-}
-
 function activeCandidate(state: Overlay, owner: Uint8Array): Candidate {
   const c = readCandidate(state, owner);
   if (!c) throw new TxError('UNKNOWN_CANDIDATE', 'no candidate with that address');
@@ -69,7 +63,7 @@ function payOut(state: Overlay, delegator: Uint8Array, c: Candidate): bigint {
   writeDelegation(state, delegator, c.owner, { ...d, rewardPerStakeAtLastChange: c.rewardPerStake });
   if (earned > 0n) {
     addToPool(state, 'rewards', -earned);
-    creditAccount(state, delegator, earned);
+    credit(state, delegator, earned);
   }
   return earned;
 }
@@ -157,7 +151,7 @@ export function withdrawRewards(state: Overlay, delegator: Uint8Array, candidate
   let paid = payOut(state, delegator, c);
   if (bytesEqual(delegator, candidate) && c.commission > 0n) {
     addToPool(state, 'rewards', -c.commission);
-    creditAccount(state, delegator, c.commission);
+    credit(state, delegator, c.commission);
     paid += c.commission;
     writeCandidate(state, { ...(readCandidate(state, candidate) as Candidate), commission: 0n });
   }
@@ -198,7 +192,7 @@ export function releaseMatured(state: Overlay, height: number): bigint {
     const due = entries.filter((e) => e.completesAt <= height);
     const amount = due.reduce((s, e) => s + e.amount, 0n);
     writeUnbondings(state, delegator, candidate, entries.filter((e) => e.completesAt > height));
-    creditAccount(state, delegator, amount);
+    credit(state, delegator, amount);
     released += amount;
   }
   writeUnbondingQueue(state, height, []);
