@@ -33,7 +33,8 @@ import { APP_PARAMS_KEY, readAppParams, readChainSettings, writeAppParams, write
 import { checkSender, checkStateless, type TxLimits } from './tx-checks.js';
 import { TxDecoder } from './tx-decoder.js';
 import { readStakingParams } from './staking/records.js';
-import { releaseMatured } from './staking/delegations.js';
+import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
+import { initStaking } from './staking/init-chain.js';
 
 export class AppNotInitializedError extends CmtError {
   constructor() {
@@ -84,6 +85,7 @@ export class CmtApp implements Application {
       supply += account.balance;
     }
     writeSupply(state, supply);
+    initStaking(state, genesis.staking, request.validators, supply);
     const appHash = this.store.stage(0, state.writeSet());
     await this.store.commit();
     this.resetCheckState();
@@ -180,6 +182,8 @@ export class CmtApp implements Application {
     const limits = this.limits();
     await this.verifySignatures(request.txs);
     const block = new Overlay(this.store);
+    const votes = request.decidedLastCommit.votes;
+    const start = beginStakingBlock(block, { height: request.height, votes, misbehavior: request.misbehavior }, limits.staking);
     const txResults = [];
     let fees = 0n;
     for (const tx of request.txs) {
@@ -187,12 +191,9 @@ export class CmtApp implements Application {
       txResults.push(delivered.result);
       fees += delivered.fee;
     }
-    // Unbonding entries that complete at this height return to their delegators.
-    releaseMatured(block, request.height);
-    // Fees go to the proposer for now; block rewards (spec/staking.md) will distribute them.
-    credit(block, request.proposerAddress, fees);
+    const validatorUpdates = endStakingBlock(block, { height: request.height, proposerAddress: request.proposerAddress, votes, fees, jailed: start.jailed }, limits.staking);
     const appHash = this.store.stage(request.height, block.writeSet());
-    return { txResults, events: [], validatorUpdates: [], consensusParamUpdates: null, appHash };
+    return { txResults, events: start.events, validatorUpdates, consensusParamUpdates: null, appHash };
   }
 
   async commit(): Promise<CommitResponse> {

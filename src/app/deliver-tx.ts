@@ -13,7 +13,7 @@ import { CODESPACE, TxCode, TxError } from './errors.js';
 import { GasMeter } from './gas.js';
 import { checkSender, checkStateless, intrinsicGas, type DecodedTx, type SignatureCheck, type TxLimits } from './tx-checks.js';
 import { decodeFresh, type DecodeTx } from './tx-decoder.js';
-import { executeStakingMessage } from './staking/messages.js';
+import { executeStakingMessage, isStakingMessage } from './staking/messages.js';
 
 export interface DeliveredTx {
   result: TxResult;
@@ -79,12 +79,8 @@ function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: T
   switch (msg.type) {
     case 'transfer':
       return executeTransfer(state, decoded.sender, msg, decoded.maxFee, gas, limits.params);
-    case 'declareCandidacy':
-    case 'delegate':
-    case 'unbond':
-    case 'withdrawRewards':
-      return executeStakingMessage(state, decoded.sender, msg, decoded.maxFee, gas, limits);
     default:
+      if (isStakingMessage(msg)) return executeStakingMessage(state, decoded.sender, msg, decoded.maxFee, gas, limits);
       throw new TxError('UNKNOWN_MESSAGE', `unknown message type ${String((msg as { type: unknown }).type)}`);
   }
 }

@@ -1,9 +1,11 @@
-/** The genesis file's `app_state`: parameters and initial balances, validated before use. */
+/** The genesis file's `app_state`: parameters, initial balances and staking, validated before use. */
 import { MAX_AMOUNT } from '../codec/amount.js';
 import { bytesKey } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { formatAddress, parseAddress } from '../crypto/address.js';
 import { DEFAULT_APP_PARAMS, type AppParams } from './params.js';
+import { parseStakingGenesis, stakingGenesisToJson, type StakingGenesis, type StakingGenesisJson } from './staking/genesis.js';
+import { DEFAULT_STAKING_PARAMS } from './staking/params.js';
 
 export class InvalidGenesisError extends CmtError {
   constructor(message: string) {
@@ -19,12 +21,14 @@ export interface GenesisAccount {
 export interface AppGenesisState {
   params: AppParams;
   accounts: GenesisAccount[];
+  staking: StakingGenesis;
 }
 
 /** The JSON form, as written in genesis.json (amounts are decimal strings of base units). */
 export interface AppGenesisJson {
   params?: { min_gas_price?: string; gas?: { tx_base?: number; tx_byte?: number; transfer?: number } };
   accounts?: { address: string; balance: string }[];
+  staking?: StakingGenesisJson;
 }
 
 function nonNegativeInt(value: unknown, what: string, fallback: number): number {
@@ -69,15 +73,19 @@ export function parseAppGenesis(json: unknown): AppGenesisState {
     return { address, balance };
   });
   if (total > MAX_AMOUNT) throw new InvalidGenesisError('total supply exceeds 2^256-1');
-  return { params, accounts };
+  return { params, accounts, staking: parseStakingGenesis(state.staking) };
 }
 
-export function appGenesisToJson(state: AppGenesisState): AppGenesisJson {
+/** An app state with no staking section: default parameters, no candidates (a fixed validator set). */
+export const NO_STAKING: StakingGenesis = Object.freeze({ params: DEFAULT_STAKING_PARAMS, candidates: [] });
+
+export function appGenesisToJson(state: Omit<AppGenesisState, 'staking'> & { staking?: StakingGenesis }): AppGenesisJson {
   return {
     params: {
       min_gas_price: state.params.minGasPrice.toString(),
       gas: { tx_base: state.params.gas.txBase, tx_byte: state.params.gas.txByte, transfer: state.params.gas.transfer },
     },
     accounts: state.accounts.map((a) => ({ address: formatAddress(a.address), balance: a.balance.toString() })),
+    ...(state.staking ? { staking: stakingGenesisToJson(state.staking) } : {}),
   };
 }

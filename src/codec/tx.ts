@@ -6,7 +6,7 @@
 import { concatBytes, utf8 } from './bytes.js';
 import { sha256 } from './hash.js';
 import { rlpItemBounds } from './rlp.js';
-import { decode, encode, fixedBytes, safeUint, struct, text, uint, union, type Infer } from './schema.js';
+import { decode, encode, fixedBytes, list, safeUint, struct, text, uint, union, type Infer } from './schema.js';
 
 export const MAX_CHAIN_ID_LENGTH = 50;
 export const MAX_MEMO_BYTES = 256;
@@ -41,6 +41,58 @@ export const WithdrawRewardsMsg = struct('WithdrawRewards', {
   candidate: fixedBytes(20),
 });
 
+/** Fields replace the candidate's own; the CLI fills what the user leaves out from the current record. */
+export const UpdateCandidacyMsg = struct('UpdateCandidacy', {
+  maxStake: uint(256),
+  name: text(64),
+  website: text(128),
+  description: text(512),
+});
+
+export const WithdrawCandidacyMsg = struct('WithdrawCandidacy', {});
+
+export const RedelegateMsg = struct('Redelegate', {
+  from: fixedBytes(20),
+  to: fixedBytes(20),
+  amount: uint(256),
+});
+
+export const SetCommissionMsg = struct('SetCommission', {
+  commissionBps: safeUint,
+});
+
+export const UnjailMsg = struct('Unjail', {});
+
+/** Governance (spec/staking.md, "Governance"). A parameter is named as in spec/parameters.md; its value is decimal text. */
+export const ParamChange = struct('ParamChange', {
+  name: text(64),
+  value: text(80),
+});
+
+export const ProposalChange = union('ProposalChange', {
+  params: [1, struct('ParamsChange', { changes: list(ParamChange, 32) })],
+  communitySpend: [2, struct('CommunitySpend', { recipient: fixedBytes(20), amount: uint(256) })],
+});
+export type ProposalChange = Infer<typeof ProposalChange>;
+
+export const SubmitProposalMsg = struct('SubmitProposal', {
+  title: text(140),
+  description: text(2048),
+  change: ProposalChange,
+  deposit: uint(256),
+  /** The height the change takes effect; 0 means the end of voting. */
+  effectiveHeight: safeUint,
+});
+
+export const VOTE_OPTIONS = ['yes', 'no', 'abstain'] as const;
+export type VoteOption = (typeof VOTE_OPTIONS)[number];
+
+export const VoteMsg = struct('Vote', {
+  proposalId: safeUint,
+  /** 0 yes, 1 no, 2 abstain (VOTE_OPTIONS). */
+  option: safeUint,
+});
+
 /** Every message kind with its wire tag. Tags are never reused. */
 export const Msg = union('Msg', {
   transfer: [1, TransferMsg],
@@ -48,6 +100,13 @@ export const Msg = union('Msg', {
   delegate: [3, DelegateMsg],
   unbond: [4, UnbondMsg],
   withdrawRewards: [5, WithdrawRewardsMsg],
+  updateCandidacy: [6, UpdateCandidacyMsg],
+  withdrawCandidacy: [7, WithdrawCandidacyMsg],
+  redelegate: [8, RedelegateMsg],
+  setCommission: [9, SetCommissionMsg],
+  unjail: [10, UnjailMsg],
+  submitProposal: [11, SubmitProposalMsg],
+  vote: [12, VoteMsg],
 });
 export type Msg = Infer<typeof Msg>;
 

@@ -7,6 +7,7 @@ import { to0x } from '../codec/bytes.js';
 import { encode } from '../codec/schema.js';
 import { Commit, type Vote } from '../codec/vote.js';
 import type { Candidate } from '../app/staking/records.js';
+import { selfStakeOf } from '../app/staking/stake-shares.js';
 import { txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
 import type { NodeApi } from '../node/api.js';
@@ -319,7 +320,7 @@ function candidateView(c: Candidate): Record<string, unknown> {
     owner: formatAddress(c.owner),
     consensus_key: { type: 'tendermint/PubKeyEd25519', value: Buffer.from(c.consensusKey).toString('base64') },
     total_stake: c.totalStake.toString(),
-    self_stake: c.selfStake.toString(),
+    self_stake: selfStakeOf(c).toString(),
     max_stake: c.maxStake.toString(),
     commission_bps: c.commissionBps,
     status: c.tombstoned ? 'tombstoned' : c.status === 0 ? 'active' : 'withdrawn',

@@ -5,17 +5,32 @@
 import { ONE_CMT } from '../../src/codec/amount.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 import { formatAddress } from '../../src/crypto/address.js';
-import type { FinalizeBlockResponse } from '../../src/app/abci.js';
+import type { FinalizeBlockResponse, VoteInfo } from '../../src/app/abci.js';
+import type { Evidence } from '../../src/codec/vote.js';
 import { readAccount, readSupply } from '../../src/app/bank/accounts.js';
 import { CmtApp } from '../../src/app/cmt-app.js';
 import { InlineVerifier } from '../../src/app/executor/signature-verifier.js';
 import { appGenesisToJson } from '../../src/app/genesis-state.js';
 import { DEFAULT_APP_PARAMS } from '../../src/app/params.js';
 import { StateStore } from '../../src/state/store.js';
+import type { StakingGenesis } from '../../src/app/staking/genesis.js';
+import { DEFAULT_STAKING_PARAMS } from '../../src/app/staking/params.js';
+import { readPool, type Pool } from '../../src/app/staking/records.js';
 import { tempDir } from './temp-dir.js';
 import { addressOf, testKey, TEST_CHAIN_ID } from './nodes.js';
 
 export const PROPOSER = new Uint8Array(20).fill(0xee);
+const POOLS: Pool[] = ['bonded', 'unbondingPool', 'rewards', 'community'];
+
+/** No inflation and no candidates: a block without successful transactions changes nothing. */
+export const NO_INFLATION: StakingGenesis = { params: { ...DEFAULT_STAKING_PARAMS, inflationBps: 0 }, candidates: [] };
+
+/** What consensus tells FinalizeBlock besides the transactions. */
+export interface BlockContext {
+  proposer?: Uint8Array;
+  votes?: VoteInfo[];
+  misbehavior?: Evidence[];
+}
 
 export interface AppHarness {
   app: CmtApp;
@@ -23,15 +38,17 @@ export interface AppHarness {
   height: number;
   /** Every address that ever held CMT here, for summing balances. */
   addresses: Map<string, Uint8Array>;
-  runBlock(txs: Uint8Array[]): Promise<FinalizeBlockResponse>;
+  runBlock(txs: Uint8Array[], context?: BlockContext): Promise<FinalizeBlockResponse>;
   balance(address: Uint8Array): bigint;
   nonce(address: Uint8Array): number;
   totalBalances(): bigint;
+  /** Balances plus every staking pool: what the supply must equal. */
+  totalHeld(): bigint;
   supply(): bigint;
   close(): Promise<void>;
 }
 
-export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT): Promise<AppHarness> {
+export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking?: StakingGenesis): Promise<AppHarness> {
   const dir = await tempDir('app');
   const store = await StateStore.open(dir.path, { keepRecent: 100 });
   const app = new CmtApp(store, new InlineVerifier());
@@ -42,7 +59,7 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT): Promis
     initialHeight: 1,
     consensusParams: DEFAULT_CONSENSUS_PARAMS,
     validators: [],
-    appState: appGenesisToJson({ params: DEFAULT_APP_PARAMS, accounts }),
+    appState: appGenesisToJson({ params: DEFAULT_APP_PARAMS, accounts, staking }),
   });
   const addresses = new Map<string, Uint8Array>([[formatAddress(PROPOSER), PROPOSER], ...accounts.map((a): [string, Uint8Array] => [formatAddress(a.address), a.address])]);
   const h: AppHarness = {
@@ -50,16 +67,16 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT): Promis
     store,
     height: 0,
     addresses,
-    async runBlock(txs) {
+    async runBlock(txs, context = {}) {
       h.height++;
       const res = await app.finalizeBlock({
         height: h.height,
         time: 1_700_000_000_000 + h.height * 1000,
         hash: new Uint8Array(32).fill(h.height % 256),
-        proposerAddress: PROPOSER,
+        proposerAddress: context.proposer ?? PROPOSER,
         txs,
-        decidedLastCommit: { round: 0, votes: [] },
-        misbehavior: [],
+        decidedLastCommit: { round: 0, votes: context.votes ?? [] },
+        misbehavior: context.misbehavior ?? [],
       });
       await app.commit();
       return res;
@@ -67,6 +84,7 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT): Promis
     balance: (address) => readAccount(store, address).balance,
     nonce: (address) => readAccount(store, address).nonce,
     totalBalances: () => [...addresses.values()].reduce((sum, a) => sum + readAccount(store, a).balance, 0n),
+    totalHeld: () => h.totalBalances() + POOLS.reduce((sum, pool) => sum + readPool(store, pool), 0n),
     supply: () => readSupply(store),
     async close() {
       await store.close();

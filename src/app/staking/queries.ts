@@ -1,6 +1,8 @@
 /** Read-only views of staking state for queries (RPC, CLI). */
 import type { StateReader } from '../../state/overlay.js';
-import { PRECISION, readCandidate, readCandidateList, readDelegation, readUnbondings, type Candidate, type UnbondingEntry } from './records.js';
+import { earnedRewards } from './delegations.js';
+import { valueOfShares } from './stake-shares.js';
+import { readCandidate, readCandidateList, readDelegation, readUnbondings, type Candidate, type UnbondingEntry } from './records.js';
 
 export interface DelegationView {
   candidate: Uint8Array;
@@ -27,8 +29,8 @@ export function delegationsOf(state: StateReader, delegator: Uint8Array): Delega
     const d = readDelegation(state, delegator, c.owner);
     const unbonding = readUnbondings(state, delegator, c.owner);
     if (!d && unbonding.length === 0) continue;
-    const stake = d?.stake ?? 0n;
-    const rewards = d ? (d.stake * (c.rewardPerStake - d.rewardPerStakeAtLastChange)) / PRECISION : 0n;
+    const stake = d ? valueOfShares(c, d.shares) : 0n;
+    const rewards = d ? earnedRewards(c, d.shares, d.rewardPerShareAtLastChange) : 0n;
     out.push({ candidate: c.owner, stake, rewards, unbonding });
   }
   return out;

@@ -1,33 +1,42 @@
 /**
- * Staking state (spec/staking.md): candidates, delegations, unbonding entries and the pools
- * that hold staked and unpaid CMT, each under its own key prefix. Everything a block needs is
- * reachable by key, without range scans: the candidate list and the per-height unbonding
- * queue are records of their own.
+ * Staking state (spec/staking.md): candidates, delegations, unbonding and redelegation entries,
+ * the validator set, and the pools that hold staked and unpaid CMT, each under its own key
+ * prefix. Everything is reachable by key, without range scans: the candidate list, the
+ * per-height unbonding queue and the member sets are records of their own.
  */
 import { concatBytes, u64be, utf8 } from '../../codec/bytes.js';
 import { boolean, decode, encode, fixedBytes, list, safeUint, struct, text, uint, type Codec, type Infer } from '../../codec/schema.js';
 import { CmtError } from '../../codec/errors.js';
 import { addressFromPublicKey } from '../../crypto/address.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
+import { MemberSet } from './member-set.js';
 import { DEFAULT_STAKING_PARAMS, StakingParams } from './params.js';
 
 export const CANDIDATE_ACTIVE = 0;
 export const CANDIDATE_WITHDRAWN = 1;
 
+/**
+ * A candidate's stake is held as shares, as the Cosmos SDK's validator shares: a delegation
+ * owns `shares` of the candidate's `totalShares`, worth `shares x totalStake / totalShares`.
+ * A slash lowers `totalStake` alone, so every delegation loses in proportion at O(1) cost.
+ */
 export const Candidate = struct('Candidate', {
   owner: fixedBytes(20),
   consensusKey: fixedBytes(32),
-  /** Self-stake plus every delegation (the owner's own delegation is the self-stake). */
+  /** CMT bonded: self-stake plus every delegation, less slashes. */
   totalStake: uint(256),
-  selfStake: uint(256),
+  totalShares: uint(256),
+  /** The owner's own delegation's shares (the self-stake). */
+  selfShares: uint(256),
   maxStake: uint(256),
   commissionBps: safeUint,
   commissionChangedAt: safeUint,
   status: safeUint,
+  /** 0: not jailed. Otherwise the first height at which `unjail` is accepted. */
   jailedUntil: safeUint,
   tombstoned: boolean,
-  /** F1 accumulator: rewards per base unit of stake since creation, times PRECISION. */
-  rewardPerStake: uint(256),
+  /** F1 accumulator: rewards per share since creation, times PRECISION. */
+  rewardPerShare: uint(256),
   /** Commission earned and not yet withdrawn. */
   commission: uint(256),
   name: text(64),
@@ -38,9 +47,9 @@ export const Candidate = struct('Candidate', {
 export type Candidate = Infer<typeof Candidate>;
 
 export const Delegation = struct('Delegation', {
-  stake: uint(256),
-  /** The candidate's rewardPerStake when this delegation last changed (and was paid out). */
-  rewardPerStakeAtLastChange: uint(256),
+  shares: uint(256),
+  /** The candidate's rewardPerShare when this delegation last changed (and was paid out). */
+  rewardPerShareAtLastChange: uint(256),
 });
 export type Delegation = Infer<typeof Delegation>;
 
@@ -51,7 +60,25 @@ export const UnbondingEntry = struct('UnbondingEntry', {
 });
 export type UnbondingEntry = Infer<typeof UnbondingEntry>;
 
+/** Stake moved from one candidate to another: slashable at the source until `completesAt`. */
+export const RedelegationEntry = struct('RedelegationEntry', {
+  to: fixedBytes(20),
+  amount: uint(256),
+  createdAt: safeUint,
+  completesAt: safeUint,
+});
+export type RedelegationEntry = Infer<typeof RedelegationEntry>;
+
+/** A member of the validator set as the application last reported it to consensus. */
+export const ValidatorRecord = struct('ValidatorRecord', {
+  consensusKey: fixedBytes(32),
+  power: safeUint,
+});
+export type ValidatorRecord = Infer<typeof ValidatorRecord>;
+
 const UnbondingEntries = list(UnbondingEntry, 1000);
+const RedelegationEntries = list(RedelegationEntry, 1000);
+const Validators = list(ValidatorRecord, 10_000);
 const Addresses = list(fixedBytes(20), 1_000_000);
 const Pair = struct('DelegationPair', { delegator: fixedBytes(20), candidate: fixedBytes(20) });
 const Pairs = list(Pair, 1_000_000);
@@ -69,6 +96,11 @@ const K = {
   delegation: utf8('stk/d/'),
   unbonding: utf8('stk/u/'),
   unbondingQueue: utf8('stk/uq/'),
+  redelegations: utf8('stk/r/'),
+  validators: utf8('stk/vals'),
+  backups: utf8('stk/backups'),
+  genesisSupply: utf8('stk/genesis-supply'),
+  elections: utf8('stk/elections'),
   /** Pools: CMT held by staking, so the supply invariant can count it. */
   bonded: utf8('stk/pool/bonded'),
   unbondingPool: utf8('stk/pool/unbonding'),
@@ -124,13 +156,25 @@ export function readOwnerOfConsensusAddress(state: StateReader, address: Uint8Ar
   return state.get(concatBytes(K.consensusAddress, address));
 }
 
+/** Delegators with stake at a candidate, so withdrawing a candidacy can unbond every one. */
+export const delegatorsOf = new MemberSet(utf8('stk/ds/'));
+/** Delegators with unbonding entries at a candidate, so a slash can reach them. */
+export const unbondersOf = new MemberSet(utf8('stk/us/'));
+/** Delegators who redelegated away from a candidate and may still be slashed for it. */
+export const redelegatorsOf = new MemberSet(utf8('stk/rs/'));
+
 export function readDelegation(state: StateReader, delegator: Uint8Array, candidate: Uint8Array): Delegation | undefined {
   return read(state, delegationKey(delegator, candidate), Delegation, 'delegation');
 }
 
 export function writeDelegation(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, d: Delegation): void {
-  if (d.stake === 0n) state.delete(delegationKey(delegator, candidate));
-  else state.set(delegationKey(delegator, candidate), encode(Delegation, d));
+  if (d.shares === 0n) {
+    state.delete(delegationKey(delegator, candidate));
+    delegatorsOf.remove(state, candidate, delegator);
+  } else {
+    state.set(delegationKey(delegator, candidate), encode(Delegation, d));
+    delegatorsOf.add(state, candidate, delegator);
+  }
 }
 
 export function readUnbondings(state: StateReader, delegator: Uint8Array, candidate: Uint8Array): UnbondingEntry[] {
@@ -139,8 +183,56 @@ export function readUnbondings(state: StateReader, delegator: Uint8Array, candid
 
 export function writeUnbondings(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, entries: UnbondingEntry[]): void {
   const key = concatBytes(K.unbonding, delegator, candidate);
-  if (entries.length === 0) state.delete(key);
-  else state.set(key, encode(UnbondingEntries, entries));
+  if (entries.length === 0) {
+    state.delete(key);
+    unbondersOf.remove(state, candidate, delegator);
+  } else {
+    state.set(key, encode(UnbondingEntries, entries));
+    unbondersOf.add(state, candidate, delegator);
+  }
+}
+
+/** Redelegations of `delegator` away from `from`, still slashable there. */
+export function readRedelegations(state: StateReader, from: Uint8Array, delegator: Uint8Array): RedelegationEntry[] {
+  return read(state, concatBytes(K.redelegations, from, delegator), RedelegationEntries, 'redelegations') ?? [];
+}
+
+export function writeRedelegations(state: Overlay, from: Uint8Array, delegator: Uint8Array, entries: RedelegationEntry[]): void {
+  const key = concatBytes(K.redelegations, from, delegator);
+  if (entries.length === 0) {
+    state.delete(key);
+    redelegatorsOf.remove(state, from, delegator);
+  } else {
+    state.set(key, encode(RedelegationEntries, entries));
+    redelegatorsOf.add(state, from, delegator);
+  }
+}
+
+/** The validator set as last reported to consensus (InitChain, then each change). */
+export function readValidators(state: StateReader): ValidatorRecord[] {
+  return read(state, K.validators, Validators, 'validator set') ?? [];
+}
+
+export function writeValidators(state: Overlay, validators: ValidatorRecord[]): void {
+  state.set(K.validators, encode(Validators, validators));
+}
+
+/** Candidates ranked right below the validators at the last election: they earn the backup share. */
+export function readBackups(state: StateReader): Uint8Array[] {
+  return read(state, K.backups, Addresses, 'backups') ?? [];
+}
+
+export function writeBackups(state: Overlay, owners: Uint8Array[]): void {
+  state.set(K.backups, encode(Addresses, owners));
+}
+
+/** Inflation is a share of the genesis supply (not compounding), so genesis records it. */
+export function readGenesisSupply(state: StateReader): bigint {
+  return read(state, K.genesisSupply, uint(256), 'genesis supply') ?? 0n;
+}
+
+export function writeGenesisSupply(state: Overlay, supply: bigint): void {
+  state.set(K.genesisSupply, encode(uint(256), supply));
 }
 
 /** The (delegator, candidate) pairs with an unbonding entry completing at `height`. */
@@ -164,4 +256,17 @@ export function addToPool(state: Overlay, pool: Pool, delta: bigint): void {
   const next = readPool(state, pool) + delta;
   if (next < 0n) throw new CmtError('STAKING_INVARIANT', `staking pool ${pool} would go negative`);
   state.set(K[pool], encode(uint(256), next));
+}
+
+/**
+ * Whether candidates elect the validator set. Only a genesis that declares candidates turns it
+ * on: a chain started with a fixed set (tests, simulations) keeps it, and one late candidate
+ * cannot take such a chain over.
+ */
+export function electionsEnabled(state: StateReader): boolean {
+  return state.get(K.elections) !== undefined;
+}
+
+export function enableElections(state: Overlay): void {
+  state.set(K.elections, Uint8Array.of(1));
 }

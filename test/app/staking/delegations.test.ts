@@ -6,7 +6,10 @@ import { utf8 } from '../../../src/codec/bytes.js';
 import { Overlay } from '../../../src/state/overlay.js';
 import { readAccount, writeAccount } from '../../../src/app/bank/accounts.js';
 import { TxError } from '../../../src/app/errors.js';
-import { declareCandidacy, delegate, releaseMatured, rewardCandidate, unbond, withdrawRewards } from '../../../src/app/staking/delegations.js';
+import { declareCandidacy } from '../../../src/app/staking/candidacy.js';
+import { delegate, earnedRewards, releaseMatured, unbond, withdrawRewards } from '../../../src/app/staking/delegations.js';
+import { rewardCandidate } from '../../../src/app/staking/rewards.js';
+import { valueOfShares } from '../../../src/app/staking/stake-shares.js';
 import { DEFAULT_STAKING_PARAMS, type StakingParams } from '../../../src/app/staking/params.js';
 import { PRECISION, readCandidate, readCandidateList, readDelegation, readOwnerOfConsensusAddress, readPool, readUnbondings } from '../../../src/app/staking/records.js';
 import { addressFromPublicKey } from '../../../src/crypto/address.js';
@@ -51,7 +54,7 @@ describe('candidacy and delegation', () => {
     const s = fundedState(3, 1000n * ONE_CMT);
     expect(tx(s, (t) => declareCandidacy(t, addr(0), declare(0, 100n * ONE_CMT), 1, PARAMS))).toBeNull();
     expect(readAccount(s, addr(0)).balance).toBe(900n * ONE_CMT);
-    expect(readCandidate(s, addr(0))).toMatchObject({ totalStake: 100n * ONE_CMT, selfStake: 100n * ONE_CMT, commissionBps: 1000 });
+    expect(readCandidate(s, addr(0))).toMatchObject({ totalStake: 100n * ONE_CMT, selfShares: 100n * ONE_CMT, commissionBps: 1000 });
     expect(readCandidateList(s).map(bytesKey)).toEqual([bytesKey(addr(0))]);
     expect(tx(s, (t) => declareCandidacy(t, addr(0), declare(1, 100n * ONE_CMT), 1, PARAMS))).toBe('CANDIDATE_EXISTS');
     expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(0, 100n * ONE_CMT), 1, PARAMS))).toBe('CONSENSUS_KEY_IN_USE');
@@ -74,7 +77,7 @@ describe('candidacy and delegation', () => {
     expect(readCandidate(s, addr(0))?.totalStake).toBe(250n * ONE_CMT);
     expect(tx(s, (t) => unbond(t, addr(1), addr(0), 200n * ONE_CMT, 2, PARAMS))).toBe('INSUFFICIENT_DELEGATION');
     expect(tx(s, (t) => unbond(t, addr(1), addr(0), 50n * ONE_CMT, 2, PARAMS))).toBeNull();
-    expect(readDelegation(s, addr(1), addr(0))?.stake).toBe(100n * ONE_CMT);
+    expect(readDelegation(s, addr(1), addr(0))?.shares).toBe(100n * ONE_CMT);
     expect(readUnbondings(s, addr(1), addr(0))).toEqual([{ amount: 50n * ONE_CMT, createdAt: 2, completesAt: 7 }]);
     expect(readAccount(s, addr(1)).balance).toBe(850n * ONE_CMT);
     expect(releaseMatured(s, 6)).toBe(0n);
@@ -147,7 +150,7 @@ describe('the staking supply invariant', () => {
         owed += cand.commission;
         for (let i = 0; i < accounts; i++) {
           const d = readDelegation(s, addr(i), c);
-          if (d) owed += (d.stake * (cand.rewardPerStake - d.rewardPerStakeAtLastChange)) / PRECISION;
+          if (d) owed += earnedRewards(cand, d.shares, d.rewardPerShareAtLastChange);
         }
       }
       expect(readPool(s, 'rewards') >= owed).toBe(true);

@@ -44,7 +44,7 @@ describe('staking messages in blocks', () => {
 
     const r3 = await h.runBlock([stakingTx(delegator, 2, { type: 'unbond', candidate: addressOf(owner), amount: 2_000n * ONE_CMT })]);
     expect(r3.txResults[0]?.code).toBe(TxCode.OK);
-    expect(readDelegation(h.store, addressOf(delegator), addressOf(owner))?.stake).toBe(3_000n * ONE_CMT);
+    expect(readDelegation(h.store, addressOf(delegator), addressOf(owner))?.shares).toBe(3_000n * ONE_CMT);
     expect(readUnbondings(h.store, addressOf(delegator), addressOf(owner))).toEqual([{ amount: 2_000n * ONE_CMT, createdAt: 3, completesAt: 3 + DEFAULT_STAKING_PARAMS.unbondingBlocks }]);
     expect(readPool(h.store, 'bonded')).toBe(13_000n * ONE_CMT);
     expect(readPool(h.store, 'unbondingPool')).toBe(2_000n * ONE_CMT);
