@@ -35,6 +35,7 @@ import { TxDecoder } from './tx-decoder.js';
 import { readStakingParams } from './staking/records.js';
 import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
 import { initStaking } from './staking/init-chain.js';
+import { endBlockGovernance, writeConsensusParams } from './gov/index.js';
 
 export class AppNotInitializedError extends CmtError {
   constructor() {
@@ -86,6 +87,7 @@ export class CmtApp implements Application {
     }
     writeSupply(state, supply);
     initStaking(state, genesis.staking, request.validators, supply);
+    writeConsensusParams(state, request.consensusParams);
     const appHash = this.store.stage(0, state.writeSet());
     await this.store.commit();
     this.resetCheckState();
@@ -192,8 +194,10 @@ export class CmtApp implements Application {
       fees += delivered.fee;
     }
     const validatorUpdates = endStakingBlock(block, { height: request.height, proposerAddress: request.proposerAddress, votes, fees, jailed: start.jailed }, limits.staking);
+    // Governance runs last: a parameter it changes applies from the next block on.
+    const gov = endBlockGovernance(block, request.height, limits.staking);
     const appHash = this.store.stage(request.height, block.writeSet());
-    return { txResults, events: start.events, validatorUpdates, consensusParamUpdates: null, appHash };
+    return { txResults, events: [...start.events, ...gov.events], validatorUpdates, consensusParamUpdates: gov.consensusParams, appHash };
   }
 
   async commit(): Promise<CommitResponse> {

@@ -13,7 +13,8 @@ import { CODESPACE, TxCode, TxError } from './errors.js';
 import { GasMeter } from './gas.js';
 import { checkSender, checkStateless, intrinsicGas, type DecodedTx, type SignatureCheck, type TxLimits } from './tx-checks.js';
 import { decodeFresh, type DecodeTx } from './tx-decoder.js';
-import { executeStakingMessage, isStakingMessage } from './staking/messages.js';
+import { executeStakingMessage, isStakingMessage, STAKING_MESSAGE_GAS } from './staking/messages.js';
+import { executeGovMessage, isGovMsg } from './gov/index.js';
 
 export interface DeliveredTx {
   result: TxResult;
@@ -81,6 +82,10 @@ function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: T
       return executeTransfer(state, decoded.sender, msg, decoded.maxFee, gas, limits.params);
     default:
       if (isStakingMessage(msg)) return executeStakingMessage(state, decoded.sender, msg, decoded.maxFee, gas, limits);
+      if (isGovMsg(msg)) {
+        gas.consume(STAKING_MESSAGE_GAS, msg.type);
+        return executeGovMessage(state, decoded.sender, msg, decoded.maxFee, limits.height, limits.staking);
+      }
       throw new TxError('UNKNOWN_MESSAGE', `unknown message type ${String((msg as { type: unknown }).type)}`);
   }
 }

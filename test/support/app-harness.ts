@@ -14,8 +14,10 @@ import { appGenesisToJson } from '../../src/app/genesis-state.js';
 import { DEFAULT_APP_PARAMS } from '../../src/app/params.js';
 import { StateStore } from '../../src/state/store.js';
 import type { StakingGenesis } from '../../src/app/staking/genesis.js';
+import { genesisValidatorSet } from '../../src/app/staking/init-chain.js';
 import { DEFAULT_STAKING_PARAMS } from '../../src/app/staking/params.js';
 import { readPool, type Pool } from '../../src/app/staking/records.js';
+import { readDeposits } from '../../src/app/gov/index.js';
 import { tempDir } from './temp-dir.js';
 import { addressOf, testKey, TEST_CHAIN_ID } from './nodes.js';
 
@@ -42,7 +44,7 @@ export interface AppHarness {
   balance(address: Uint8Array): bigint;
   nonce(address: Uint8Array): number;
   totalBalances(): bigint;
-  /** Balances plus every staking pool: what the supply must equal. */
+  /** Balances plus every staking pool and governance deposits: what the supply must equal. */
   totalHeld(): bigint;
   supply(): bigint;
   close(): Promise<void>;
@@ -58,7 +60,7 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking
     time: 1_700_000_000_000,
     initialHeight: 1,
     consensusParams: DEFAULT_CONSENSUS_PARAMS,
-    validators: [],
+    validators: staking ? genesisValidatorSet(staking).map((v) => ({ publicKey: v.consensusKey, power: v.power })) : [],
     appState: appGenesisToJson({ params: DEFAULT_APP_PARAMS, accounts, staking }),
   });
   const addresses = new Map<string, Uint8Array>([[formatAddress(PROPOSER), PROPOSER], ...accounts.map((a): [string, Uint8Array] => [formatAddress(a.address), a.address])]);
@@ -84,7 +86,7 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking
     balance: (address) => readAccount(store, address).balance,
     nonce: (address) => readAccount(store, address).nonce,
     totalBalances: () => [...addresses.values()].reduce((sum, a) => sum + readAccount(store, a).balance, 0n),
-    totalHeld: () => h.totalBalances() + POOLS.reduce((sum, pool) => sum + readPool(store, pool), 0n),
+    totalHeld: () => h.totalBalances() + POOLS.reduce((sum, pool) => sum + readPool(store, pool), 0n) + readDeposits(store),
     supply: () => readSupply(store),
     async close() {
       await store.close();

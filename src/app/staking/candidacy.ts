@@ -139,13 +139,13 @@ export function withdrawCandidacy(state: Overlay, owner: Uint8Array, height: num
   return delegators.length;
 }
 
-export function unjail(state: Overlay, owner: Uint8Array, height: number, params: StakingParams): void {
+export function unjail(state: Overlay, owner: Uint8Array, height: number): void {
   const c = ownActiveCandidate(state, owner);
   if (c.tombstoned) throw new TxError('TOMBSTONED', 'the candidate double-signed and can never return');
   if (c.jailedUntil === 0) throw new TxError('NOT_JAILED', 'the candidate is not jailed');
   if (height < c.jailedUntil) throw new TxError('STILL_JAILED', `jailed until height ${c.jailedUntil}`);
-  if (selfStakeOf(c) * 10_000n < c.maxStake * BigInt(params.selfStakeRatioBps)) {
-    throw new TxError('SELF_STAKE_TOO_LOW', 'the self-stake fell below the required ratio (after a slash): delegate to yourself or lower maxStake first');
-  }
+  // A slash may leave the self-stake just under the ratio of maxStake; that ratio binds new
+  // declarations and updates, not a return from jail. An owner with no self-stake left may not.
+  if (selfStakeOf(c) === 0n) throw new TxError('SELF_STAKE_TOO_LOW', 'the candidate has no self-stake left: delegate to yourself first');
   writeCandidate(state, { ...c, jailedUntil: 0 });
 }

@@ -54,7 +54,7 @@ export function executeStakingMessage(state: Overlay, sender: Uint8Array, msg: S
       return event({ candidate: who, delegationsUnbonded: String(unbonded), completesAt: String(height + staking.unbondingBlocks) });
     }
     case 'unjail':
-      unjail(state, sender, height, staking);
+      unjail(state, sender, height);
       return event({ candidate: who });
     case 'delegate':
       delegate(state, sender, msg.candidate, msg.amount, staking, reserved);
