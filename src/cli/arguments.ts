@@ -4,6 +4,7 @@
  * they raise a CommandError with code INVALID_ARGUMENT (also exit code 2).
  */
 import { InvalidArgumentError } from 'commander';
+import { ONE_CMT, parseAmount } from '../codec/amount.js';
 import { CmtError } from '../codec/errors.js';
 import { CommandError } from './output.js';
 
@@ -43,3 +44,18 @@ export function optionParser<T>(parse: (value: string) => T): (value: string) =>
 
 /** Error codes that mean "the command line was wrong": exit code 2. */
 export const USAGE_ERROR_CODES = new Set(['INVALID_ARGUMENT', 'INVALID_ADDRESS', 'INVALID_AMOUNT', 'INVALID_KEY_NAME']);
+
+/** `100,100,50,50`: whole CMT per item (or amounts such as `2.5cmt`), each at least 1 CMT. */
+export function parseStakeList(value: string): bigint[] {
+  const items = value.split(',').map((item) => item.trim());
+  return items.map((item) => {
+    let amount: bigint;
+    try {
+      amount = /^\d+$/.test(item) ? BigInt(item) * ONE_CMT : parseAmount(item);
+    } catch {
+      throw new CommandError(`"${item}" in "${value}" is not a stake (whole CMT such as 100, or an amount such as 2.5cmt)`, 'INVALID_ARGUMENT');
+    }
+    check(amount >= ONE_CMT, `each stake must be at least 1 CMT (one unit of voting power), got "${item}"`);
+    return amount;
+  });
+}

@@ -8,8 +8,9 @@ import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { AddResult } from '../mempool/mempool.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { EventBus } from './event-bus.js';
-import type { Candidate } from '../app/staking/records.js';
-import type { DelegationView } from '../app/staking/queries.js';
+import type { CandidateInfo, DelegationView, RewardsView, UnbondingView, ValidatorInfo } from '../app/staking/queries.js';
+import type { StakingParams } from '../app/staking/params.js';
+import type { ProposalStatus, ProposalView, Tally, VoteView } from '../app/gov/index.js';
 import type { GenesisDoc } from './genesis.js';
 
 export interface NodeStatus {
@@ -78,6 +79,12 @@ export interface ChainParams {
   consensus: ConsensusParams;
 }
 
+/** A governance proposal with the stake behind each option: live while it is voting, the final tally after. */
+export interface GovProposalInfo {
+  proposal: ProposalView;
+  tally: Tally;
+}
+
 export interface NodeApi {
   readonly events: EventBus;
   readonly genesis: GenesisDoc;
@@ -98,9 +105,18 @@ export interface NodeApi {
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] };
   netInfo(): NetInfo;
   /** Staking state at the latest height (spec/staking.md). */
-  stakingCandidates(): Candidate[];
-  stakingCandidate(owner: Uint8Array): Candidate | undefined;
+  stakingCandidates(): CandidateInfo[];
+  stakingCandidate(owner: Uint8Array): CandidateInfo | undefined;
   stakingDelegations(delegator: Uint8Array): DelegationView[];
+  /** The validator set the application last reported, with owners and signing records, and the backups. */
+  stakingValidators(): { height: number; validators: ValidatorInfo[]; backups: CandidateInfo[] };
+  stakingRewards(address: Uint8Array): RewardsView;
+  stakingUnbonding(address: Uint8Array): UnbondingView;
+  stakingParams(): StakingParams;
+  /** Governance state at the latest height (spec/governance.md): every proposal (or those with `status`), newest first. */
+  govProposals(status?: ProposalStatus): GovProposalInfo[];
+  /** One proposal with its tally and its votes in the order first cast; undefined for an unknown id. */
+  govProposal(id: number): (GovProposalInfo & { votes: VoteView[] }) | undefined;
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; text: string }>;
 }

@@ -11,6 +11,9 @@ import { generateKeyPair, type KeyPair } from '../crypto/ed25519.js';
 import { KeyDirectory } from '../crypto/key-directory.js';
 import { encryptKey } from '../crypto/keystore.js';
 import { appGenesisToJson, type GenesisAccount } from '../app/genesis-state.js';
+import type { StakingGenesis } from '../app/staking/genesis.js';
+import { genesisValidatorSet } from '../app/staking/init-chain.js';
+import { LOCAL_STAKING_PARAMS } from './local-staking-params.js';
 import { DEFAULT_APP_PARAMS, type AppParams } from '../app/params.js';
 import { DEFAULT_CONFIG, writeConfigFile, type NodeConfig } from './config.js';
 import { genesisToJson, type GenesisDoc } from './genesis.js';
@@ -29,8 +32,12 @@ export interface InitHomeOptions {
   moniker?: string;
   validatorPower?: number;
   accounts?: GenesisAccount[];
-  /** Also create a passphrase-less key with this name and balance (development chains only). */
-  devKey?: { name: string; balance: bigint };
+  /**
+   * Also create a passphrase-less key with this name and balance (development chains only).
+   * With `selfStake`, that key declares this node's validator as a genesis candidate, so the
+   * chain runs with staking (LOCAL_STAKING_PARAMS) and the validator's power is its stake.
+   */
+  devKey?: { name: string; balance: bigint; selfStake?: bigint };
   consensusParams?: Partial<Omit<ConsensusParams, 'timeouts'>> & { timeouts?: Partial<TimeoutParams> };
   appParams?: AppParams;
   config?: (config: NodeConfig) => NodeConfig;
@@ -66,13 +73,22 @@ export async function initHome(options: InitHomeOptions): Promise<InitializedHom
   const validator = await writeValidatorKey(paths.privValidatorKey, options.validatorKey);
   const accounts = [...(options.accounts ?? [])];
   let devKey: InitializedHome['devKey'];
+  let staking: StakingGenesis | undefined;
   if (options.devKey) {
     const pair = generateKeyPair();
     await new KeyDirectory(paths.keys).save(await encryptKey(pair, '', { name: options.devKey.name }));
     const address = addressFromPublicKey(pair.publicKey);
     accounts.push({ address, balance: options.devKey.balance });
     devKey = { name: options.devKey.name, address };
+    const selfStake = options.devKey.selfStake;
+    if (selfStake !== undefined) {
+      staking = {
+        params: LOCAL_STAKING_PARAMS,
+        candidates: [{ owner: address, consensusKey: validator.publicKey, selfStake, maxStake: selfStake * 10n, commissionBps: 1000, name: options.moniker ?? 'validator', website: '', description: '' }],
+      };
+    }
   }
+  const stakedPower = staking ? genesisValidatorSet(staking)[0]?.power : undefined;
 
   const consensusParams: ConsensusParams = {
     ...DEFAULT_CONSENSUS_PARAMS,
@@ -84,8 +100,8 @@ export async function initHome(options: InitHomeOptions): Promise<InitializedHom
     genesisTime: options.genesisTime ?? Date.now(),
     initialHeight: 1,
     consensusParams,
-    validators: [{ name: options.moniker ?? 'validator', publicKey: validator.publicKey, power: options.validatorPower ?? 10 }],
-    appState: appGenesisToJson({ params: options.appParams ?? DEFAULT_APP_PARAMS, accounts }),
+    validators: [{ name: options.moniker ?? 'validator', publicKey: validator.publicKey, power: stakedPower ?? options.validatorPower ?? 10 }],
+    appState: appGenesisToJson({ params: options.appParams ?? DEFAULT_APP_PARAMS, accounts, ...(staking ? { staking } : {}) }),
   };
   await writeFile(paths.genesis, JSON.stringify(genesisToJson(genesis), null, 2) + '\n');
   const config = { ...DEFAULT_CONFIG, moniker: options.moniker ?? DEFAULT_CONFIG.moniker };

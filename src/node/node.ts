@@ -16,7 +16,7 @@ import { StateStore } from '../state/store.js';
 import { BlockStore } from '../store/block-store.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
-import type { AccountView, ChainParams, ConsensusPosition, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
+import type { AccountView, ChainParams, ConsensusPosition, GovProposalInfo, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
 import { P2PHost } from '../p2p/host.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { ConsensusGossip } from './consensus-gossip.js';
@@ -26,8 +26,10 @@ import { EvidenceGossip } from './evidence-gossip.js';
 import { EvidencePool } from './evidence-pool.js';
 import { NodeMetrics } from './metrics.js';
 import * as stakingQueries from '../app/staking/queries.js';
-import type { DelegationView } from '../app/staking/queries.js';
-import type { Candidate } from '../app/staking/records.js';
+import type { CandidateInfo, DelegationView, RewardsView, UnbondingView, ValidatorInfo } from '../app/staking/queries.js';
+import type { StakingParams } from '../app/staking/params.js';
+import * as govQueries from '../app/gov/index.js';
+import type { ProposalStatus, VoteView } from '../app/gov/index.js';
 
 /** Consensus-check drop counts under the p2p drop metric, labelled apart. */
 function prefixed(prefix: string, counters: { rejected: number; ignored: number } | undefined): Record<string, number> {
@@ -314,16 +316,46 @@ export class Node implements NodeApi {
     return { contentType: this.metricsRegistry.contentType, text: await this.metricsRegistry.text() };
   }
 
-  stakingCandidates(): Candidate[] {
-    return stakingQueries.candidates(this.stateStore);
+  stakingCandidates(): CandidateInfo[] {
+    return stakingQueries.candidateInfos(this.stateStore);
   }
 
-  stakingCandidate(owner: Uint8Array): Candidate | undefined {
-    return stakingQueries.candidate(this.stateStore, owner);
+  stakingCandidate(owner: Uint8Array): CandidateInfo | undefined {
+    return stakingQueries.candidateInfo(this.stateStore, owner);
   }
 
   stakingDelegations(delegator: Uint8Array): DelegationView[] {
     return stakingQueries.delegationsOf(this.stateStore, delegator);
+  }
+
+  stakingValidators(): { height: number; validators: ValidatorInfo[]; backups: CandidateInfo[] } {
+    return { height: this.stateStore.latestVersion, validators: stakingQueries.validators(this.stateStore), backups: stakingQueries.backups(this.stateStore) };
+  }
+
+  stakingRewards(address: Uint8Array): RewardsView {
+    return stakingQueries.rewardsOf(this.stateStore, address);
+  }
+
+  stakingUnbonding(address: Uint8Array): UnbondingView {
+    return stakingQueries.unbondingOf(this.stateStore, address, this.stateStore.latestVersion);
+  }
+
+  stakingParams(): StakingParams {
+    return stakingQueries.stakingParams(this.stateStore);
+  }
+
+  govProposals(status?: ProposalStatus): GovProposalInfo[] {
+    // Filter first: a live tally reads every voter's delegations, so only the proposals asked for pay for it.
+    return govQueries
+      .proposals(this.stateStore)
+      .filter((p) => status === undefined || p.status === status)
+      .map((proposal) => ({ proposal, tally: govQueries.currentTally(this.stateStore, proposal.id) ?? proposal.tally }));
+  }
+
+  govProposal(id: number): (GovProposalInfo & { votes: VoteView[] }) | undefined {
+    const proposal = govQueries.proposal(this.stateStore, id);
+    if (!proposal) return undefined;
+    return { proposal, tally: govQueries.currentTally(this.stateStore, id) ?? proposal.tally, votes: govQueries.proposalVotes(this.stateStore, id) ?? [] };
   }
 
   netInfo(): NetInfo {

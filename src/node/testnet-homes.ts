@@ -13,6 +13,11 @@ import { generateKeyPair } from '../crypto/ed25519.js';
 import { KeyDirectory } from '../crypto/key-directory.js';
 import { encryptKey } from '../crypto/keystore.js';
 import { appGenesisToJson } from '../app/genesis-state.js';
+import type { StakingGenesis } from '../app/staking/genesis.js';
+import { genesisValidatorSet } from '../app/staking/init-chain.js';
+import type { StakingParams } from '../app/staking/params.js';
+import { LOCAL_STAKING_PARAMS } from './local-staking-params.js';
+import { toHex } from '../codec/bytes.js';
 import { DEFAULT_APP_PARAMS } from '../app/params.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { DEFAULT_CONFIG, writeConfigFile } from './config.js';
@@ -46,12 +51,19 @@ export interface CreateTestnetOptions {
   freePort: () => Promise<number>;
   accountBalance?: bigint;
   consensusParams?: ConsensusParams;
-  /** The per-validator cap of voting power stays far away; every validator gets this power. */
-  validatorPower?: number;
+  /** Self-stake of each validator in base units (voting power is stake in whole CMT); default DEFAULT_TESTNET_STAKE each. */
+  stakes?: readonly bigint[];
+  /** Funded accounts with no validator, for delegating (named delegator0, delegator1, ...). */
+  delegators?: number;
+  /** Over LOCAL_STAKING_PARAMS. */
+  stakingParams?: Partial<StakingParams>;
 }
 
+export const DEFAULT_TESTNET_STAKE = 10_000n * ONE_CMT;
+
+
+
 export const MANIFEST_FILE = 'testnet.json';
-const VALIDATOR_POWER = 10;
 
 export class NoTestnetError extends CmtError {
   constructor(dir: string) {
@@ -87,21 +99,39 @@ export async function createTestnet(options: CreateTestnetOptions): Promise<Test
     });
   }
 
-  // One funded, passphrase-less account per validator, stored in every home (a local testnet only).
+  // Passphrase-less accounts stored in every home (a local testnet only): account<i> owns
+  // validator i's candidacy and pays its self-stake; delegator<j> only holds CMT.
+  const names = [...validatorKeys.map((_, i) => `account${i}`), ...Array.from({ length: options.delegators ?? 0 }, (_, j) => `delegator${j}`)];
   const accounts = await Promise.all(
-    validatorKeys.map(async (_, i) => {
+    names.map(async (name) => {
       const pair = generateKeyPair();
-      return { name: `account${i}`, pair, file: await encryptKey(pair, '', { name: `account${i}` }) };
+      return { name, pair, file: await encryptKey(pair, '', { name }) };
     }),
   );
   const balance = options.accountBalance ?? 1_000_000n * ONE_CMT;
+  const stakes = options.stakes ?? validatorKeys.map(() => DEFAULT_TESTNET_STAKE);
+  if (stakes.length !== validatorKeys.length) throw new CmtError('INVALID_ARGUMENT', `${stakes.length} stakes given for ${validatorKeys.length} validators`);
+  const staking: StakingGenesis = {
+    params: { ...LOCAL_STAKING_PARAMS, ...options.stakingParams },
+    candidates: validatorKeys.map((v, i) => ({
+      owner: addressFromPublicKey((accounts[i] as (typeof accounts)[number]).pair.publicKey),
+      consensusKey: v.publicKey,
+      selfStake: stakes[i] as bigint,
+      maxStake: (stakes[i] as bigint) * 10n,
+      commissionBps: 1000,
+      name: v.name,
+      website: '',
+      description: '',
+    })),
+  };
+  const elected = new Map(genesisValidatorSet(staking).map((v) => [toHex(v.consensusKey), v.power]));
   const genesis: GenesisDoc = {
     chainId: options.chainId,
     genesisTime: Date.now(),
     initialHeight: 1,
     consensusParams: options.consensusParams ?? DEFAULT_CONSENSUS_PARAMS,
-    validators: validatorKeys.map((v) => ({ name: v.name, publicKey: v.publicKey, power: options.validatorPower ?? VALIDATOR_POWER })),
-    appState: appGenesisToJson({ params: DEFAULT_APP_PARAMS, accounts: accounts.map((a) => ({ address: addressFromPublicKey(a.pair.publicKey), balance })) }),
+    validators: validatorKeys.filter((v) => elected.has(toHex(v.publicKey))).map((v) => ({ name: v.name, publicKey: v.publicKey, power: elected.get(toHex(v.publicKey)) as number })),
+    appState: appGenesisToJson({ params: DEFAULT_APP_PARAMS, accounts: accounts.map((a) => ({ address: addressFromPublicKey(a.pair.publicKey), balance })), staking }),
   };
   const genesisJson = JSON.stringify(genesisToJson(genesis), null, 2) + '\n';
   for (const node of nodes) {

@@ -6,15 +6,15 @@ import { BlockHeader } from '../codec/block.js';
 import { to0x } from '../codec/bytes.js';
 import { encode } from '../codec/schema.js';
 import { Commit, type Vote } from '../codec/vote.js';
-import type { Candidate } from '../app/staking/records.js';
-import { selfStakeOf } from '../app/staking/stake-shares.js';
+import type { CandidateInfo, ValidatorInfo } from '../app/staking/queries.js';
+import { PROPOSAL_STATUSES, proposalToJson, tallyToJson, voteToJson, type ProposalStatus } from '../app/gov/index.js';
 import { txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
-import type { NodeApi } from '../node/api.js';
+import type { GovProposalInfo, NodeApi } from '../node/api.js';
 import { consensusParamsToJson, genesisToJson } from '../node/genesis.js';
 import { TimeoutError } from '../node/event-bus.js';
 import { RpcError, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
-import { optionalBool, optionalHeight, optionalInt, optionalString, requiredAddress, requiredHex, requiredTx, type Params } from './params.js';
+import { optionalBool, optionalHeight, optionalInt, optionalString, requiredAddress, requiredHex, requiredPositiveInt, requiredTx, type Params } from './params.js';
 import {
   base64,
   blockResultsView,
@@ -139,10 +139,73 @@ export const METHODS: Record<string, Method> = {
       delegations: api.stakingDelegations(address).map((d) => ({
         candidate: formatAddress(d.candidate),
         stake: d.stake.toString(),
+        shares: d.shares.toString(),
         rewards: d.rewards.toString(),
-        unbonding: d.unbonding.map((u) => ({ amount: u.amount.toString(), created_at: String(u.createdAt), completes_at: String(u.completesAt) })),
+        unbonding: d.unbonding.map(unbondingEntryView),
       })),
     };
+  },
+
+  /**
+   * The staking view of the validator set (owner, stake, signing record) and the backups, as
+   * the application last elected them. CometBFT's `validators` (the consensus set at a height)
+   * is unchanged; this is its staking companion.
+   */
+  async staking_validators(_params, { api }) {
+    const { height, validators, backups } = api.stakingValidators();
+    return { height: String(height), validators: validators.map(stakingValidatorView), backups: backups.map(candidateView) };
+  },
+
+  /** Unpaid rewards (and, for a candidate's owner, commission) per candidate: what withdrawRewards pays. */
+  async rewards(params, { api }) {
+    const address = requiredAddress(params);
+    const r = api.stakingRewards(address);
+    return {
+      address: formatAddress(address),
+      rewards: r.entries.map((e) => ({ candidate: formatAddress(e.candidate), rewards: e.rewards.toString(), commission: e.commission.toString() })),
+      total: r.total.toString(),
+    };
+  },
+
+  /** Unbonding entries per candidate, and redelegations still slashable at their source. */
+  async unbonding(params, { api }) {
+    const address = requiredAddress(params);
+    const u = api.stakingUnbonding(address);
+    return {
+      delegator: formatAddress(address),
+      unbonding: u.unbonding.flatMap((group) => group.entries.map((e) => ({ candidate: formatAddress(group.candidate), ...unbondingEntryView(e) }))),
+      redelegations: u.redelegations.flatMap((group) =>
+        group.entries.map((e) => ({ from: formatAddress(group.from), to: formatAddress(e.to), amount: e.amount.toString(), created_at: String(e.createdAt), completes_at: String(e.completesAt) })),
+      ),
+      total_unbonding: u.totalUnbonding.toString(),
+    };
+  },
+
+  /** Staking parameters by their genesis names (app_state.staking.params): amounts as decimal strings. */
+  async staking_params(_params, { api }) {
+    return Object.fromEntries(Object.entries(api.stakingParams()).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
+  },
+
+  /**
+   * Governance proposals (spec/governance.md), newest first, as stored at the latest height;
+   * `status` keeps only those with that status. `current_tally` is the live tally while a
+   * proposal is voting and the final one after (`tally` is the stored one: zero while voting).
+   */
+  async proposals(params, { api }) {
+    const status = optionalString(params, 'status');
+    if (status !== undefined && status !== '' && !(PROPOSAL_STATUSES as readonly string[]).includes(status)) {
+      throw invalidParams(`status must be one of ${PROPOSAL_STATUSES.join(', ')}`);
+    }
+    const all = api.govProposals(status ? (status as ProposalStatus) : undefined);
+    return { total: String(all.length), proposals: all.map(proposalView) };
+  },
+
+  /** One proposal with its live (while voting) or final tally, and every vote in the order first cast. */
+  async proposal(params, { api }) {
+    const id = requiredPositiveInt(params, 'id');
+    const found = api.govProposal(id);
+    if (!found) throw notFound(`no proposal ${id}`);
+    return { ...proposalView(found), votes: found.votes.map(voteToJson) };
   },
 
   async net_info(_params, { api }) {
@@ -315,20 +378,62 @@ function bitArray(votes: (Vote | undefined)[], powers: number[], total: number):
   return `BA{${votes.length}:${bits.join('')}} ${voted}/${total} = ${total === 0 ? '0.00' : (voted / total).toFixed(2)}`;
 }
 
-function candidateView(c: Candidate): Record<string, unknown> {
+function unbondingEntryView(u: { amount: bigint; createdAt: number; completesAt: number }): { amount: string; created_at: string; completes_at: string } {
+  return { amount: u.amount.toString(), created_at: String(u.createdAt), completes_at: String(u.completesAt) };
+}
+
+function proposalView(info: GovProposalInfo): Record<string, unknown> {
+  return { ...(proposalToJson(info.proposal) as Record<string, unknown>), current_tally: tallyToJson(info.tally) };
+}
+
+function candidateView(info: CandidateInfo): Record<string, unknown> {
+  const c = info.candidate;
   return {
     owner: formatAddress(c.owner),
-    consensus_key: { type: 'tendermint/PubKeyEd25519', value: Buffer.from(c.consensusKey).toString('base64') },
+    consensus_key: pubKeyView(c.consensusKey),
+    consensus_address: formatAddress(info.consensusAddress),
     total_stake: c.totalStake.toString(),
-    self_stake: selfStakeOf(c).toString(),
+    self_stake: info.selfStake.toString(),
+    total_shares: c.totalShares.toString(),
+    self_shares: c.selfShares.toString(),
     max_stake: c.maxStake.toString(),
     commission_bps: c.commissionBps,
-    status: c.tombstoned ? 'tombstoned' : c.status === 0 ? 'active' : 'withdrawn',
+    commission_changed_at: String(c.commissionChangedAt),
+    /** active | withdrawn | jailed (see jailed_until) | tombstoned */
+    status: info.status,
     jailed_until: String(c.jailedUntil),
+    tombstoned: c.tombstoned,
+    /** validator | backup | none, in the set chosen at the last election */
+    role: info.role,
+    voting_power: String(info.power),
+    delegators: info.delegators,
     unpaid_commission: c.commission.toString(),
     name: c.name,
     website: c.website,
     description: c.description,
     created_at: String(c.createdAt),
+  };
+}
+
+function stakingValidatorView(v: ValidatorInfo): Record<string, unknown> {
+  const c = v.candidate;
+  return {
+    address: formatAddress(v.consensusAddress),
+    pub_key: pubKeyView(v.consensusKey),
+    voting_power: String(v.power),
+    owner: v.owner ? formatAddress(v.owner) : null,
+    name: c ? c.candidate.name : '',
+    status: c ? c.status : null,
+    total_stake: c ? c.candidate.totalStake.toString() : null,
+    self_stake: c ? c.selfStake.toString() : null,
+    commission_bps: c ? c.candidate.commissionBps : null,
+    signing_info: v.signing
+      ? {
+          start_height: String(v.signing.startHeight),
+          index_offset: String(v.signing.indexOffset),
+          missed_blocks: String(v.signing.missed),
+          window: String(v.signing.window),
+        }
+      : null,
   };
 }

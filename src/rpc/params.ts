@@ -74,3 +74,12 @@ export function optionalString(params: Params, name: string): string | undefined
   if (typeof raw !== 'string') throw invalidParams(`${name} must be a string`);
   return raw;
 }
+
+/** A required positive integer, such as a proposal id: a JSON number or decimal digits. */
+export function requiredPositiveInt(params: Params, name: string): number {
+  const raw = unquote(params[name]);
+  if (raw === undefined || raw === null || raw === '') throw invalidParams(`${name} is required (a positive integer)`);
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw invalidParams(`${name} must be a positive integer`);
+  return n;
+}

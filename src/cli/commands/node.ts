@@ -31,6 +31,11 @@ function parseLogFormat(value: string): LogFormat {
 }
 
 const DEV_BALANCE = 1_000_000_000n * ONE_CMT;
+/**
+ * The devnet validator's self-stake: large, so that a candidate declared on the devnet to try
+ * staking joins the set without outweighing the only validator that actually runs.
+ */
+const DEV_SELF_STAKE = 100_000_000n * ONE_CMT;
 
 function overrides(options: RunOptions): (c: NodeConfig) => NodeConfig {
   return (c) => ({
@@ -83,7 +88,7 @@ export function registerNodeCommands(program: Command): void {
         home,
         chainId: 'cmt-devnet',
         moniker: 'devnet',
-        devKey: { name: 'dev', balance: DEV_BALANCE },
+        devKey: { name: 'dev', balance: DEV_BALANCE, selfStake: DEV_SELF_STAKE },
         ...(options.blockTime ? { consensusParams: { timeouts: { commit: options.blockTime } } } : {}),
       });
       created = true;
@@ -98,7 +103,7 @@ export function registerNodeCommands(program: Command): void {
           ['chain id', 'cmt-devnet'],
           ['RPC', rpcUrl],
           ['dev key', dev ? `dev ${dev.address} (no passphrase: for development only)` : '(none)'],
-          ['dev funds', created ? formatCmt(DEV_BALANCE) : 'see: cmt query account ' + (dev?.address ?? '<address>')],
+          ['dev funds', created ? `${formatCmt(DEV_BALANCE - DEV_SELF_STAKE)} (and ${formatCmt(DEV_SELF_STAKE)} staked on the validator)` : 'see: cmt query account ' + (dev?.address ?? '<address>')],
         ]),
         'Try: cmt keys add bob && cmt tx send --from dev --to <bob address> --amount 5cmt',
         'Stop with Ctrl-C; run again to continue the same chain (--reset starts over).',

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../codec/params.js';
 import { createTestnet, MANIFEST_FILE, readTestnet, type TestnetManifest, type TestnetNode } from '../../node/testnet-homes.js';
-import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
+import { LOCAL_STAKING_PARAMS } from '../../node/local-staking-params.js';
+import { optionParser, parseNonNegativeInt, parsePositiveInt, parseStakeList } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, type OutputFormat } from '../output.js';
 import { freePort, launchNode, probeNode, readPid, rpcUrlOf, stopNode, waitForHeights, type NodeProbe } from '../testnet-processes.js';
 
@@ -14,6 +15,19 @@ const WATCH_MS = 2000;
 
 interface DirOption {
   dir: string;
+}
+
+interface StartOptions {
+  validators?: number;
+  stakes?: bigint[];
+  delegators: number;
+  powerCap: number;
+  epochBlocks: number;
+  fullNodes: number;
+  chainId: string;
+  blockTime?: number;
+  detach?: boolean;
+  logLevel: string;
 }
 
 function grid(header: string[], rows: string[][]): string {
@@ -53,22 +67,34 @@ export function registerTestnetCommands(program: Command): void {
 
   dirOption(testnet.command('start'))
     .description('create (once) and start a testnet; stays in the foreground until Ctrl-C unless --detach')
-    .option('--validators <n>', 'number of validators (new testnets only)', optionParser(parsePositiveInt), 4)
+    .option('--validators <n>', 'number of validators (new testnets only; default 4, or one per --stakes item)', optionParser(parsePositiveInt))
+    .option('--stakes <list>', 'self-stake of each validator in CMT, e.g. 100,100,50,50 (new testnets only; default 10000 each)', optionParser(parseStakeList))
+    .option('--delegators <n>', 'funded accounts without a validator, for delegating (new testnets only)', optionParser(parseNonNegativeInt), 2)
+    .option('--power-cap <bps>', 'cap on one validator\'s share of voting power in basis points, 0 = off (new testnets only)', optionParser(parseNonNegativeInt), 0)
+    .option('--epoch-blocks <n>', 'blocks between validator-set elections (new testnets only)', optionParser(parsePositiveInt), LOCAL_STAKING_PARAMS.epochBlocks)
     .option('--full-nodes <k>', 'number of non-validating nodes (new testnets only)', optionParser(parseNonNegativeInt), 0)
     .option('--chain-id <id>', 'chain id (new testnets only)', 'cmt-testnet')
     .option('--block-time <ms>', 'pause after each block in ms (new testnets only)', optionParser(parsePositiveInt))
     .option('--detach', 'return once every node is up, leaving them running')
     .option('--log-level <level>', 'node log level', 'info')
-    .action(async (options: DirOption & { validators: number; fullNodes: number; chainId: string; blockTime?: number; detach?: boolean; logLevel: string }) => {
+    .action(async (options: DirOption & StartOptions) => {
       const dir = resolve(options.dir);
       let manifest: TestnetManifest;
       let created = false;
       if (await exists(join(dir, MANIFEST_FILE))) {
         manifest = await readTestnet(dir);
       } else {
+        const validators = options.validators ?? options.stakes?.length ?? 4;
+        if (options.stakes && options.stakes.length !== validators) {
+          throw new CommandError(`--stakes lists ${options.stakes.length} stakes for ${validators} validators`, 'INVALID_ARGUMENT');
+        }
+        if (options.powerCap > 10_000) throw new CommandError(`--power-cap is in basis points (0-10000), got ${options.powerCap}`, 'INVALID_ARGUMENT');
         manifest = await createTestnet({
           dir,
-          validators: options.validators,
+          validators,
+          ...(options.stakes ? { stakes: options.stakes } : {}),
+          delegators: options.delegators,
+          stakingParams: { validatorPowerCapBps: options.powerCap, epochBlocks: options.epochBlocks },
           fullNodes: options.fullNodes,
           chainId: options.chainId,
           freePort,

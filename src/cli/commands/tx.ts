@@ -8,6 +8,7 @@ import { parseNonNegativeInt, parsePositiveInt, optionParser } from '../argument
 import { resolveHome, rpcClient, type CommonOptions } from '../context.js';
 import { parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 import { submitTx } from '../submit-tx.js';
+import { registerGovCommands } from './gov.js';
 import { registerStakeCommands } from './stake.js';
 import { unlockKey } from './keys.js';
 
@@ -27,6 +28,7 @@ interface SendOptions extends CommonOptions {
 export function registerTxCommands(program: Command): void {
   const tx = program.command('tx').description('sign and send transactions');
   registerStakeCommands(tx);
+  registerGovCommands(tx);
   tx.command('send')
     .description('send CMT from a named key to an address; waits until a block includes it')
     .requiredOption('--from <name>', 'name of the sending key (see cmt keys list)')
