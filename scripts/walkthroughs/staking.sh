@@ -312,7 +312,7 @@ first_signature() {
 }
 wait_for "a block's last commit carries node4's signature" first_signature
 info "\$ cmt query block $((FIRST_SIGNED + 1)) -o json   # last_commit lists $VALIDATOR_ADDRESS"
-ok "not in the commit of height $((ELECTION + 1)); node4 signed height $FIRST_SIGNED (its update took effect at $((ELECTION + 2)))"
+ok "elected at $ELECTION, in the consensus set from $((ELECTION + 2)); first signature: the commit of height $FIRST_SIGNED"
 
 # ---------------------------------------------------------------------------------------
 step "wait until delegator1 has rewards, then withdraw them"

@@ -2,6 +2,7 @@
  * A full node: opens its home, checks and repairs its data (handshake), runs consensus,
  * and answers the RPC server through NodeApi.
  */
+import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from '../codec/block.js';
 import { access } from 'node:fs/promises';
 import { decodeBlock, headerHash } from '../codec/block.js';
 import { CmtError } from '../codec/errors.js';
@@ -153,12 +154,13 @@ export class Node implements NodeApi {
       const app = new CmtApp(stateStore, verifier);
       const mempool = new Mempool(
         app,
-        { ...config.mempool, maxTxBytes: genesis.consensusParams.maxTxBytes },
+        // The structural cap only: CheckTx applies the chain's current max_tx_bytes, which governance may change.
+        { ...config.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL },
         (txs) => app.verifySignatures(txs),
       );
       const executor = new BlockExecutor(app, blockStore, mempool);
       const chainState = await handshake({ app, blockStore, executor, genesis, logger: logger.child({ module: 'handshake' }), dataDir: paths.data });
-      const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: genesis.consensusParams.blockMaxBytes + MESSAGE_OVERHEAD_BYTES });
+      const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES });
       opened.push(wal);
       const onFatal = options.onFatal ?? (() => {});
       return new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, wal, onFatal);
@@ -177,8 +179,9 @@ export class Node implements NodeApi {
       listenPort: p2p.port,
       persistentPeers: p2p.persistentPeers,
       maxPeers: p2p.maxPeers,
-      // A proposal carries its whole block (block parts are not split yet).
-      maxMessageBytes: this.genesis.consensusParams.blockMaxBytes + MESSAGE_OVERHEAD_BYTES,
+      // Blocks travel over request/response up to the structural cap, not genesis's block_max_bytes:
+      // governance may raise that limit while the node runs. Gossip stays capped by gossipsub's own limit.
+      maxMessageBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES,
       logger: this.logger.child({ module: 'p2p' }),
     });
     this.host = host;
