@@ -71,8 +71,18 @@ fail() {
   exit 1
 }
 
-# An unexpected command failure (set -e) still names the step.
-trap 'rc=$?; echo "step $STEP: FAILED ($STEP_NAME): \"$BASH_COMMAND\" exited with status $rc (line $LINENO)" >&2; exit 1' ERR
+# An unexpected command failure (set -e) still names the step; inside $(...) it names the
+# inner command, then the main shell fails the step.
+on_error() {
+  local rc="$1" line="$2" command="$3"
+  if [[ "$BASHPID" != "$$" ]]; then
+    echo "  (\"$command\" exited with status $rc, line $line)" >&2
+    exit "$rc"
+  fi
+  echo "step $STEP: FAILED ($STEP_NAME): \"$command\" exited with status $rc (line $line)" >&2
+  exit 1
+}
+trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
 
 cmt() { node "$CLI" "$@"; }
 
@@ -147,10 +157,10 @@ latest_height() {
 }
 
 # Lower-case hex without 0x, to compare addresses however a view spells them.
+lower() { printf '%s' "$1" | tr 'A-F' 'a-f'; }
 norm_addr() {
   local a="${1#0x}"
-  a="${a#0X}"
-  echo "${a,,}"
+  lower "${a#0X}"
 }
 
 # signed_at H: whether the commit for height H (carried by block H+1) has node4's signature.
@@ -185,6 +195,8 @@ cleanup() {
     :
   elif [[ $rc -eq 0 ]]; then
     echo "staking walkthrough: every step ok in $((SECONDS - STARTED_AT)) s"
+  elif [[ $rc -eq 130 || $rc -eq 143 ]]; then
+    echo "staking walkthrough: interrupted at step $STEP ($STEP_NAME) after $((SECONDS - STARTED_AT)) s" >&2
   else
     echo "staking walkthrough: FAILED at step $STEP ($STEP_NAME) after $((SECONDS - STARTED_AT)) s; node logs: $DIR/<name>/node.log" >&2
   fi
@@ -223,7 +235,7 @@ RPC4="$(json 'j.find((n) => n.name === "node4")?.rpc ?? ""' <<<"$STATUS")"
 [[ -n "$RPC4" ]] || fail "cmt testnet status lists no node4: $STATUS"
 HOME4="$(json 'j.nodes.find((n) => n.name === "node4").home' <"$DIR/testnet.json")"
 ROLE4="$(json 'j.nodes.find((n) => n.name === "node4").role' <"$DIR/testnet.json")"
-VALIDATOR_ADDRESS="$(json 'j.nodes.find((n) => n.name === "node4").validatorAddress' <"$DIR/testnet.json")"
+VALIDATOR_ADDRESS="$(lower "$(json 'j.nodes.find((n) => n.name === "node4").validatorAddress' <"$DIR/testnet.json")")"
 [[ "$ROLE4" == full ]] || fail "node4 should be a full node, testnet.json says role \"$ROLE4\""
 [[ -f "$HOME4/config/priv_validator_key.json" ]] || fail "$HOME4 has no config/priv_validator_key.json"
 info "node4: home $HOME4, RPC $RPC4, consensus address $VALIDATOR_ADDRESS (its config/priv_validator_key.json)"
@@ -231,7 +243,7 @@ info "node4: home $HOME4, RPC $RPC4, consensus address $VALIDATOR_ADDRESS (its c
 export CMT_HOME="$HOME4" CMT_NODE="$RPC4"
 info "\$ export CMT_HOME=$HOME4 CMT_NODE=$RPC4"
 run query validators -o json
-if json "j.validators.some((v) => v.address.toLowerCase() === '${VALIDATOR_ADDRESS,,}')" <<<"$OUT" | grep -qx true; then
+if json "j.validators.some((v) => v.address.toLowerCase() === '$VALIDATOR_ADDRESS')" <<<"$OUT" | grep -qx true; then
   fail "node4 is already a validator before it declared anything"
 fi
 info "the set has $(json 'j.validators.length' <<<"$OUT") validators, node4 is not one of them"
@@ -242,7 +254,7 @@ caught_up() {
 }
 wait_for "node4 is within 2 blocks of the validators" caught_up
 run keys show delegator0 -a
-OWNER="$OUT"
+OWNER="$(lower "$OUT")"
 run keys show delegator1 -a
 DELEGATOR="$OUT"
 run query params -o json
@@ -257,7 +269,7 @@ run tx stake declare --from delegator0 --self-stake "$SELF_STAKE" --max-stake "$
 DECLARED_AT="$(json 'j.height' <<<"$OUT")"
 run query candidate "$OWNER" -o json
 CAND="$OUT"
-[[ "$(json 'j.consensus_address.toLowerCase()' <<<"$CAND")" == "${VALIDATOR_ADDRESS,,}" ]] ||
+[[ "$(json 'j.consensus_address.toLowerCase()' <<<"$CAND")" == "$VALIDATOR_ADDRESS" ]] ||
   fail "the candidate's consensus address is $(json 'j.consensus_address' <<<"$CAND"), not node4's $VALIDATOR_ADDRESS"
 [[ "$(json 'j.self_stake' <<<"$CAND")" == "$SELF_STAKE_UNITS" ]] || fail "self-stake is $(json 'j.self_stake' <<<"$CAND"), expected $SELF_STAKE_UNITS"
 [[ "$(json 'j.status' <<<"$CAND")" == active ]] || fail "candidate status is $(json 'j.status' <<<"$CAND")"
@@ -268,7 +280,7 @@ step "delegate $DELEGATION to node4's candidate from delegator1"
 run tx stake delegate --from delegator1 --candidate "$OWNER" --amount "$DELEGATION" -o json
 DELEGATED_AT="$(json 'j.height' <<<"$OUT")"
 run query delegations "$DELEGATOR" -o json
-STAKE="$(json "j.delegations.find((d) => d.candidate.toLowerCase() === '${OWNER,,}')?.stake ?? 'none'" <<<"$OUT")"
+STAKE="$(json "j.delegations.find((d) => d.candidate.toLowerCase() === '$OWNER')?.stake ?? 'none'" <<<"$OUT")"
 [[ "$STAKE" == "$DELEGATION_UNITS" ]] || fail "delegator1's stake with the candidate is $STAKE, expected $DELEGATION_UNITS"
 run query candidate "$OWNER" -o json
 TOTAL="$(json 'j.total_stake' <<<"$OUT")"
@@ -282,12 +294,12 @@ info "declared in block $DECLARED_AT: the next election is at height $ELECTION (
 elected() {
   quiet query validators -o json || return 1
   SEEN="height $(json 'j.height' <<<"$OUT"), $(json 'j.validators.length' <<<"$OUT") validators"
-  json "j.validators.some((v) => v.address.toLowerCase() === '${VALIDATOR_ADDRESS,,}' && (v.owner ?? '').toLowerCase() === '${OWNER,,}')" <<<"$OUT" | grep -qx true
+  json "j.validators.some((v) => v.address.toLowerCase() === '$VALIDATOR_ADDRESS' && (v.owner ?? '').toLowerCase() === '$OWNER')" <<<"$OUT" | grep -qx true
 }
 wait_for "cmt query validators lists node4" elected
 info "\$ cmt query validators -o json   # polled"
 ELECTED_SEEN="$(json 'j.height' <<<"$OUT")"
-POWER="$(json "j.validators.find((v) => v.address.toLowerCase() === '${VALIDATOR_ADDRESS,,}').voting_power" <<<"$OUT")"
+POWER="$(json "j.validators.find((v) => v.address.toLowerCase() === '$VALIDATOR_ADDRESS').voting_power" <<<"$OUT")"
 ((ELECTED_SEEN >= ELECTION)) || fail "node4 is in the set at height $ELECTED_SEEN, before the epoch boundary $ELECTION"
 info "elected: cmt query validators lists node4 (owner delegator0, power $POWER) at height $ELECTED_SEEN"
 # The commit for height ELECTION+1 is signed by the old set; node4 can sign from ELECTION+2.
@@ -340,7 +352,7 @@ ok "withdrew $(cmt_of "$PAID") CMT (fee $(cmt_of "$FEE") CMT): balance $(cmt_of 
 # ---------------------------------------------------------------------------------------
 step "unbond everything: delegator1's $DELEGATION, then the candidate's whole $SELF_STAKE self-stake"
 run query delegations "$DELEGATOR" -o json
-STAKE="$(json "j.delegations.find((d) => d.candidate.toLowerCase() === '${OWNER,,}')?.stake ?? 'none'" <<<"$OUT")"
+STAKE="$(json "j.delegations.find((d) => d.candidate.toLowerCase() === '$OWNER')?.stake ?? 'none'" <<<"$OUT")"
 [[ "$STAKE" == "$DELEGATION_UNITS" ]] || fail "delegator1's stake is $STAKE, expected $DELEGATION_UNITS"
 run tx stake unbond --from delegator1 --candidate "$OWNER" --amount "$DELEGATION" -o json
 UNBOND1_AT="$(json 'j.height' <<<"$OUT")"
@@ -349,12 +361,12 @@ COMPLETES1="$(json 'j.tx_result.events.find((e) => e.type === "unbond").attribut
 run query account "$DELEGATOR" -o json
 DELEGATOR_BALANCE="$(json 'j.balance' <<<"$OUT")"
 run query unbonding "$DELEGATOR" -o json
-[[ "$(json "j.unbonding.filter((u) => u.candidate.toLowerCase() === '${OWNER,,}' && u.amount === '$DELEGATION_UNITS' && u.completes_at === '$COMPLETES1').length" <<<"$OUT")" == 1 ]] ||
+[[ "$(json "j.unbonding.filter((u) => u.candidate.toLowerCase() === '$OWNER' && u.amount === '$DELEGATION_UNITS' && u.completes_at === '$COMPLETES1').length" <<<"$OUT")" == 1 ]] ||
   fail "cmt query unbonding does not show $DELEGATION unbonding until $COMPLETES1: $OUT"
 info "delegator1: $DELEGATION unbonding from block $UNBOND1_AT until $COMPLETES1; balance now $(cmt_of "$DELEGATOR_BALANCE") CMT"
 
 run query delegations "$OWNER" -o json
-SELF="$(json "j.delegations.find((d) => d.candidate.toLowerCase() === '${OWNER,,}')?.stake ?? 'none'" <<<"$OUT")"
+SELF="$(json "j.delegations.find((d) => d.candidate.toLowerCase() === '$OWNER')?.stake ?? 'none'" <<<"$OUT")"
 [[ "$SELF" == "$SELF_STAKE_UNITS" ]] || fail "delegator0's self-stake is $SELF, expected $SELF_STAKE_UNITS"
 run tx stake unbond --from delegator0 --candidate "$OWNER" --amount "$SELF_STAKE" -o json
 UNBOND0_AT="$(json 'j.height' <<<"$OUT")"
@@ -374,7 +386,7 @@ info "the last stake left in block $UNBOND0_AT: the next election is at height $
 gone() {
   quiet query validators -o json || return 1
   SEEN="height $(json 'j.height' <<<"$OUT"), $(json 'j.validators.length' <<<"$OUT") validators"
-  json "j.validators.every((v) => v.address.toLowerCase() !== '${VALIDATOR_ADDRESS,,}')" <<<"$OUT" | grep -qx true
+  json "j.validators.every((v) => v.address.toLowerCase() !== '$VALIDATOR_ADDRESS')" <<<"$OUT" | grep -qx true
 }
 wait_for "cmt query validators no longer lists node4" gone
 info "\$ cmt query validators -o json   # polled: $SEEN, node4 not among them"

@@ -37,6 +37,10 @@ describe('cmt tx stake and cmt query: bad arguments', () => {
     [['query', 'unbonding', '0x1234'], /invalid address/],
     [['query', 'rewards'], /missing required argument/],
     [['query', 'params', '-o', 'yaml'], /--output must be "text" or "json"/],
+    [['testnet', 'start', '--dir', '/nonexistent/cmt-testnet', '--stakes', '100,abc'], /"abc" in "100,abc" is not a stake/],
+    [['testnet', 'start', '--dir', '/nonexistent/cmt-testnet', '--stakes', '100,0'], /at least 1 CMT/],
+    [['testnet', 'start', '--dir', '/nonexistent/cmt-testnet', '--validators', '3', '--stakes', '100,100'], /--stakes lists 2 stakes for 3 validators/],
+    [['testnet', 'start', '--dir', '/nonexistent/cmt-testnet', '--power-cap', '20000'], /basis points/],
   ])('rejects %j with exit 2', async (args, pattern) => {
     const res = await cmt(args, NO_NODE);
     expect(res.stderr).toMatch(pattern);
