@@ -58,7 +58,7 @@ async function startChain(o: Options, delegators: number): Promise<Chain> {
     owner: addressFromPublicKey(key('owner', i).publicKey),
     consensusKey: key('consensus', i).publicKey,
     selfStake: BigInt(100_000 + 1000 * (o.validators + o.backups - i)) * ONE_CMT,
-    maxStake: 100_000_000n * ONE_CMT,
+    maxStake: BigInt(100_000 + 1000 * (o.validators + o.backups - i)) * ONE_CMT * 10n,
     commissionBps: 1000,
     name: `v${i}`,
     website: '',
