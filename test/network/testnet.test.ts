@@ -3,6 +3,7 @@
  * and safety over liveness when too many validators are down.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ONE_CMT } from '../../src/codec/amount.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 import { createTestnet, DEFAULT_TESTNET_STAKE, type TestnetManifest, type TestnetNode } from '../../src/node/testnet-homes.js';
 import { freePort, launchNode, probeNode, rpcUrlOf, stopNode, waitForHeights } from '../../src/cli/testnet-processes.js';
@@ -198,6 +199,10 @@ describe('a 4-validator testnet of real processes', () => {
 
   it('turns two conflicting votes signed by one validator into evidence that a block carries', async () => {
     const culprit = net.nodes[3] as TestnetNode;
+    const owner = net.accounts[3]?.address as string;
+    // A delegator of the culprit, to see it slashed in proportion.
+    const delegated = await cmt(['tx', 'stake', 'delegate', '--home', (net.nodes[0] as TestnetNode).home, '--node', rpcUrlOf(net.nodes[0] as TestnetNode), '--from', 'account0', '--candidate', owner, '--amount', '1000cmt']);
+    expect(delegated.code).toBe(0);
     const key = await readValidatorKey(homePaths(culprit.home).privValidatorKey);
     const attacker = await P2PHost.start({ nodeKey: await generateNodeKey(), persistentPeers: net.nodes.slice(0, 3).map(peerAddress), logger: silentLogger() });
     try {
@@ -231,10 +236,11 @@ describe('a 4-validator testnet of real processes', () => {
       const views = await Promise.all(net.nodes.map((n) => blockAt(n, found!.height)));
       expect(new Set(views.map((v) => v.block_id.hash)).size).toBe(1);
       // Staking punished it in that block: 5% of its stake burned, jailed for good, out of the set.
-      const owner = net.accounts[3]?.address as string;
       const candidate = await new RpcClient(rpcUrlOf(net.nodes[0] as TestnetNode)).call<{ total_stake: string; tombstoned: boolean; status: string }>('candidate', { address: owner });
       expect(candidate).toMatchObject({ tombstoned: true, status: 'tombstoned' });
-      expect(BigInt(candidate.total_stake)).toBe((DEFAULT_TESTNET_STAKE * 95n) / 100n);
+      expect(BigInt(candidate.total_stake)).toBe(((DEFAULT_TESTNET_STAKE + 1000n * ONE_CMT) * 95n) / 100n);
+      const delegations = await new RpcClient(rpcUrlOf(net.nodes[0] as TestnetNode)).call<{ delegations: { candidate: string; stake: string }[] }>('delegations', { address: net.accounts[0]?.address });
+      expect(delegations.delegations.find((d) => d.candidate === owner)?.stake).toBe((950n * ONE_CMT).toString());
       await waitForHeights(net.nodes.slice(0, 3), found!.height + 3, 30_000);
       const set = await new RpcClient(rpcUrlOf(net.nodes[0] as TestnetNode)).call<{ validators: { address: string }[] }>('validators', { height: found!.height + 2 });
       expect(set.validators.map((v) => v.address.toLowerCase())).not.toContain(culprit.validatorAddress.toLowerCase());
