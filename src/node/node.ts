@@ -82,7 +82,7 @@ export class Node implements NodeApi {
     readonly app: CmtApp,
     readonly mempool: Mempool,
     private readonly privValidator: PrivValidator | null,
-    private readonly executor: BlockExecutor,
+    executor: BlockExecutor,
     chainState: Awaited<ReturnType<typeof handshake>>,
     private readonly wal: Wal,
     onFatal: (err: unknown) => void,

@@ -3,13 +3,10 @@
  * before any key is unlocked or node asked), and a proposal submitted, voted on and queried on
  * a devnet node whose `dev` key owns the only validator's candidacy.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONE_CMT } from '../../src/codec/amount.js';
-import { spawnNode, type NodeProcess } from '../../src/cli/node-process.js';
-import { initHome } from '../../src/node/init-home.js';
 import { cmt } from '../support/cli.js';
-import { tempDir } from '../support/temp-dir.js';
+import { startDevnetNode, type DevnetNode } from '../support/devnet-node.js';
 
 const A = '0x' + '11'.repeat(20);
 /** Nothing listens here: a command that got past its argument checks would fail with NODE_UNREACHABLE (exit 1), not 2. */
@@ -85,30 +82,16 @@ interface ProposalJson {
 
 describe('cmt tx gov against a devnet node with staking', () => {
   const SELF_STAKE = 1_000n * ONE_CMT;
-  let dir: { path: string; cleanup: () => Promise<void> };
-  let node: NodeProcess;
+  let devnet: DevnetNode;
   let env: NodeJS.ProcessEnv;
   let dev: string;
 
   beforeAll(async () => {
-    dir = await tempDir('gov-cli');
-    const home = join(dir.path, 'devnet');
     // Half-second blocks: the 20-block voting period (LOCAL_STAKING_PARAMS) lasts about 10 s.
-    await initHome({
-      home,
-      chainId: 'cmt-devnet',
-      devKey: { name: 'dev', balance: 10_000n * ONE_CMT, selfStake: SELF_STAKE },
-      consensusParams: { timeouts: { commit: 500 } },
-      config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }),
-    });
-    node = await spawnNode({ home });
-    env = { CMT_HOME: home, CMT_NODE: node.rpcUrl };
-    dev = (await cmt(['keys', 'show', 'dev', '-a'], env)).stdout.trim();
+    devnet = await startDevnetNode('gov-cli', { balance: 10_000n * ONE_CMT, selfStake: SELF_STAKE, commitMs: 500 });
+    ({ env, dev } = devnet);
   });
-  afterAll(async () => {
-    await node?.stop();
-    await dir?.cleanup();
-  });
+  afterAll(() => devnet?.stop());
 
   it('submits a parameter proposal, votes yes with the validator, shows the live tally, and executes it', async () => {
     expect((await cmt(['query', 'proposals'], env)).stdout).toMatch(/no proposals/);
@@ -147,11 +130,11 @@ describe('cmt tx gov against a devnet node with staking', () => {
     expect(listed.map((x) => x.id)).toEqual([id]);
 
     // RPC errors: unknown id is not-found (as `candidate`), a malformed one invalid params.
-    const unknown = (await (await fetch(`${node.rpcUrl}/proposal?id=99`)).json()) as { error?: { code: number } };
+    const unknown = (await (await fetch(`${devnet.node.rpcUrl}/proposal?id=99`)).json()) as { error?: { code: number } };
     expect(unknown.error?.code).toBe(-32001);
-    const malformed = (await (await fetch(`${node.rpcUrl}/proposal?id=x`)).json()) as { error?: { code: number } };
+    const malformed = (await (await fetch(`${devnet.node.rpcUrl}/proposal?id=x`)).json()) as { error?: { code: number } };
     expect(malformed.error?.code).toBe(-32602);
-    const badStatus = (await (await fetch(`${node.rpcUrl}/proposals?status=bogus`)).json()) as { error?: { code: number } };
+    const badStatus = (await (await fetch(`${devnet.node.rpcUrl}/proposals?status=bogus`)).json()) as { error?: { code: number } };
     expect(badStatus.error?.code).toBe(-32602);
 
     // The end of voting: poll (about a block every half second) until the proposal is settled.
@@ -164,7 +147,7 @@ describe('cmt tx gov against a devnet node with staking', () => {
     }
     expect(final.status).toBe('executed');
     expect(final.current_tally).toEqual({ yes: SELF_STAKE.toString(), no: '0', abstain: '0', bonded: SELF_STAKE.toString() });
-    const params = (await (await fetch(`${node.rpcUrl}/staking_params`)).json()) as { result: { epochBlocks: number } };
+    const params = (await (await fetch(`${devnet.node.rpcUrl}/staking_params`)).json()) as { result: { epochBlocks: number } };
     expect(params.result.epochBlocks).toBe(12);
   }, 90_000);
 });

@@ -2,13 +2,9 @@
  * The staking commands of `cmt`: argument checks (no node needed: a bad command line fails
  * before any key is unlocked or node asked), and the staking queries against a devnet node.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ONE_CMT } from '../../src/codec/amount.js';
-import { spawnNode, type NodeProcess } from '../../src/cli/node-process.js';
-import { initHome } from '../../src/node/init-home.js';
 import { cmt } from '../support/cli.js';
-import { tempDir } from '../support/temp-dir.js';
+import { startDevnetNode, type DevnetNode } from '../support/devnet-node.js';
 
 const A = '0x' + '11'.repeat(20);
 const B = '0x' + '22'.repeat(20);
@@ -58,23 +54,15 @@ describe('cmt tx stake and cmt query: bad arguments', () => {
 });
 
 describe('cmt query (staking) against a devnet node', () => {
-  let dir: { path: string; cleanup: () => Promise<void> };
-  let node: NodeProcess;
+  let devnet: DevnetNode;
   let env: NodeJS.ProcessEnv;
   let dev: string;
 
   beforeAll(async () => {
-    dir = await tempDir('staking-cli');
-    const home = join(dir.path, 'devnet');
-    await initHome({ home, chainId: 'cmt-devnet', devKey: { name: 'dev', balance: 1_000n * ONE_CMT }, consensusParams: { timeouts: { commit: 100 } }, config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }) });
-    node = await spawnNode({ home });
-    env = { CMT_HOME: home, CMT_NODE: node.rpcUrl };
-    dev = (await cmt(['keys', 'show', 'dev', '-a'], env)).stdout.trim();
+    devnet = await startDevnetNode('staking-cli');
+    ({ env, dev } = devnet);
   });
-  afterAll(async () => {
-    await node?.stop();
-    await dir?.cleanup();
-  });
+  afterAll(() => devnet?.stop());
 
   it('shows the validator set and backups as JSON and text', async () => {
     const res = await cmt(['query', 'validators', '-o', 'json'], env);
@@ -111,10 +99,10 @@ describe('cmt query (staking) against a devnet node', () => {
     expect((await cmt(['query', 'rewards', dev], env)).stdout).toMatch(/no rewards/);
     const unbonding = JSON.parse((await cmt(['query', 'unbonding', dev, '-o', 'json'], env)).stdout) as unknown;
     expect(unbonding).toEqual({ delegator: dev, unbonding: [], redelegations: [], total_unbonding: '0' });
-    const bad = await fetch(`${node.rpcUrl}/unbonding?address=0x12`);
+    const bad = await fetch(`${devnet.node.rpcUrl}/unbonding?address=0x12`);
     const body = (await bad.json()) as { error?: { code: number } };
     expect(body.error?.code).toBe(-32602);
-    const params = (await (await fetch(`${node.rpcUrl}/staking_params`)).json()) as { result: Record<string, unknown> };
+    const params = (await (await fetch(`${devnet.node.rpcUrl}/staking_params`)).json()) as { result: Record<string, unknown> };
     expect(params.result).toMatchObject({ maxValidators: expect.any(Number), minDelegation: expect.stringMatching(/^\d+$/) });
   });
 

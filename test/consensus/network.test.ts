@@ -1,6 +1,5 @@
 import { describe as suite, expect, it } from 'vitest';
 import { concatBytes, u64be, utf8 } from '../../src/codec/bytes.js';
-import { PRECOMMIT } from '../../src/codec/vote.js';
 import { verifyCommit } from '../../src/consensus/commit.js';
 import { CHAIN_ID, ConsensusNet, type Decision } from '../support/consensus-net.js';
 

@@ -6,9 +6,10 @@
  */
 import { concatBytes, u64be, utf8 } from '../../codec/bytes.js';
 import { CmtError, DecodeError } from '../../codec/errors.js';
-import { decode, encode, fixedBytes, list, mapped, safeUint, struct, text, uint, type Codec, type Infer } from '../../codec/schema.js';
+import { encode, fixedBytes, list, mapped, safeUint, struct, text, uint, type Codec, type Infer } from '../../codec/schema.js';
 import { ProposalChange, VOTE_OPTIONS, type VoteOption } from '../../codec/tx.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
+import { readRecord } from '../../state/read-record.js';
 
 export const PROPOSAL_STATUSES = ['voting', 'passed', 'rejected', 'rejected-no-quorum', 'executed', 'failed'] as const;
 export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
@@ -80,14 +81,9 @@ const K = {
   execute: utf8('gov/exec/'),
 };
 
-function read<T>(state: StateReader, key: Uint8Array, codec: Codec<T>, what: string): T | undefined {
-  const raw = state.get(key);
-  return raw === undefined ? undefined : decode(codec, raw, what);
-}
-
 /** The id of the newest proposal (0: none yet); ids are 1..lastProposalId. */
 export function readLastProposalId(state: StateReader): number {
-  return read(state, K.lastId, safeUint, 'last proposal id') ?? 0;
+  return readRecord(state, K.lastId, safeUint, 'last proposal id') ?? 0;
 }
 
 export function writeLastProposalId(state: Overlay, id: number): void {
@@ -95,7 +91,7 @@ export function writeLastProposalId(state: Overlay, id: number): void {
 }
 
 export function readProposal(state: StateReader, id: number): Proposal | undefined {
-  return read(state, concatBytes(K.proposal, u64be(id)), Proposal, 'proposal');
+  return readRecord(state, concatBytes(K.proposal, u64be(id)), Proposal, 'proposal');
 }
 
 export function writeProposal(state: Overlay, p: Proposal): void {
@@ -104,7 +100,7 @@ export function writeProposal(state: Overlay, p: Proposal): void {
 
 /** Proposals still voting, by ascending id: EndBlock reads this one record each block. */
 export function readOpenProposals(state: StateReader): OpenProposal[] {
-  return read(state, K.open, OpenProposals, 'open proposals') ?? [];
+  return readRecord(state, K.open, OpenProposals, 'open proposals') ?? [];
 }
 
 export function writeOpenProposals(state: Overlay, open: OpenProposal[]): void {
@@ -114,7 +110,7 @@ export function writeOpenProposals(state: Overlay, open: OpenProposal[]): void {
 
 /** CMT held as deposits of proposals not yet settled: counted by the supply invariant. */
 export function readDeposits(state: StateReader): bigint {
-  return read(state, K.deposits, uint(256), 'governance deposits') ?? 0n;
+  return readRecord(state, K.deposits, uint(256), 'governance deposits') ?? 0n;
 }
 
 export function addToDeposits(state: Overlay, delta: bigint): void {
@@ -124,7 +120,7 @@ export function addToDeposits(state: Overlay, delta: bigint): void {
 }
 
 export function readVoters(state: StateReader, id: number): Uint8Array[] {
-  return read(state, concatBytes(K.voters, u64be(id)), Voters, 'voters') ?? [];
+  return readRecord(state, concatBytes(K.voters, u64be(id)), Voters, 'voters') ?? [];
 }
 
 export function writeVoters(state: Overlay, id: number, voters: Uint8Array[]): void {
@@ -132,7 +128,7 @@ export function writeVoters(state: Overlay, id: number, voters: Uint8Array[]): v
 }
 
 export function readVote(state: StateReader, id: number, voter: Uint8Array): VoteOption | undefined {
-  return read(state, concatBytes(K.vote, u64be(id), voter), VoteOptionCodec, 'vote');
+  return readRecord(state, concatBytes(K.vote, u64be(id), voter), VoteOptionCodec, 'vote');
 }
 
 export function writeVote(state: Overlay, id: number, voter: Uint8Array, option: VoteOption): void {
@@ -141,7 +137,7 @@ export function writeVote(state: Overlay, id: number, voter: Uint8Array, option:
 
 /** Passed proposals to execute at the end of block `height`, ascending. */
 export function readExecutionQueue(state: StateReader, height: number): number[] {
-  return read(state, concatBytes(K.execute, u64be(height)), Ids, 'execution queue') ?? [];
+  return readRecord(state, concatBytes(K.execute, u64be(height)), Ids, 'execution queue') ?? [];
 }
 
 export function writeExecutionQueue(state: Overlay, height: number, ids: number[]): void {

@@ -8,17 +8,12 @@ import { bytesKey, fromHex, toHex } from '../../codec/bytes.js';
 import { CmtError } from '../../codec/errors.js';
 import { formatAddress, parseAddress } from '../../crypto/address.js';
 import { isValidPublicKey } from '../../crypto/ed25519.js';
+import type { DeclareCandidacy } from './candidacy.js';
 import { checkStakingParams, DEFAULT_STAKING_PARAMS, InvalidStakingParamsError, type StakingParams } from './params.js';
 
-export interface GenesisCandidate {
+/** A candidacy declared at genesis: what `declareCandidacy` takes, and who declares it. */
+export interface GenesisCandidate extends DeclareCandidacy {
   owner: Uint8Array;
-  consensusKey: Uint8Array;
-  selfStake: bigint;
-  maxStake: bigint;
-  commissionBps: number;
-  name: string;
-  website: string;
-  description: string;
 }
 
 export interface StakingGenesis {

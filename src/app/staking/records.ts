@@ -5,10 +5,11 @@
  * per-height unbonding queue and the member sets are records of their own.
  */
 import { concatBytes, u64be, utf8 } from '../../codec/bytes.js';
-import { boolean, decode, encode, fixedBytes, list, safeUint, struct, text, uint, type Codec, type Infer } from '../../codec/schema.js';
+import { boolean, encode, fixedBytes, list, safeUint, struct, text, uint, type Infer } from '../../codec/schema.js';
 import { CmtError } from '../../codec/errors.js';
 import { addressFromPublicKey } from '../../crypto/address.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
+import { readRecord } from '../../state/read-record.js';
 import { MemberSet } from './member-set.js';
 import { DEFAULT_STAKING_PARAMS, StakingParams } from './params.js';
 
@@ -108,13 +109,8 @@ const K = {
   community: utf8('stk/pool/community'),
 };
 
-function read<T>(state: StateReader, key: Uint8Array, codec: Codec<T>, what: string): T | undefined {
-  const raw = state.get(key);
-  return raw === undefined ? undefined : decode(codec, raw, what);
-}
-
 export function readStakingParams(state: StateReader): StakingParams {
-  return read(state, K.params, StakingParams, 'staking params') ?? DEFAULT_STAKING_PARAMS;
+  return readRecord(state, K.params, StakingParams, 'staking params') ?? DEFAULT_STAKING_PARAMS;
 }
 
 export function writeStakingParams(state: Overlay, params: StakingParams): void {
@@ -125,7 +121,7 @@ export const candidateKey = (owner: Uint8Array): Uint8Array => concatBytes(K.can
 export const delegationKey = (delegator: Uint8Array, candidate: Uint8Array): Uint8Array => concatBytes(K.delegation, delegator, candidate);
 
 export function readCandidate(state: StateReader, owner: Uint8Array): Candidate | undefined {
-  return read(state, candidateKey(owner), Candidate, 'candidate');
+  return readRecord(state, candidateKey(owner), Candidate, 'candidate');
 }
 
 export function writeCandidate(state: Overlay, c: Candidate): void {
@@ -134,7 +130,7 @@ export function writeCandidate(state: Overlay, c: Candidate): void {
 
 /** Every candidate ever declared (withdrawn ones included), in declaration order. */
 export function readCandidateList(state: StateReader): Uint8Array[] {
-  return read(state, K.candidates, Addresses, 'candidate list') ?? [];
+  return readRecord(state, K.candidates, Addresses, 'candidate list') ?? [];
 }
 
 export function writeCandidateList(state: Overlay, owners: Uint8Array[]): void {
@@ -164,7 +160,7 @@ export const unbondersOf = new MemberSet(utf8('stk/us/'));
 export const redelegatorsOf = new MemberSet(utf8('stk/rs/'));
 
 export function readDelegation(state: StateReader, delegator: Uint8Array, candidate: Uint8Array): Delegation | undefined {
-  return read(state, delegationKey(delegator, candidate), Delegation, 'delegation');
+  return readRecord(state, delegationKey(delegator, candidate), Delegation, 'delegation');
 }
 
 export function writeDelegation(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, d: Delegation): void {
@@ -178,7 +174,7 @@ export function writeDelegation(state: Overlay, delegator: Uint8Array, candidate
 }
 
 export function readUnbondings(state: StateReader, delegator: Uint8Array, candidate: Uint8Array): UnbondingEntry[] {
-  return read(state, concatBytes(K.unbonding, delegator, candidate), UnbondingEntries, 'unbonding entries') ?? [];
+  return readRecord(state, concatBytes(K.unbonding, delegator, candidate), UnbondingEntries, 'unbonding entries') ?? [];
 }
 
 export function writeUnbondings(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, entries: UnbondingEntry[]): void {
@@ -194,7 +190,7 @@ export function writeUnbondings(state: Overlay, delegator: Uint8Array, candidate
 
 /** Redelegations of `delegator` away from `from`, still slashable there. */
 export function readRedelegations(state: StateReader, from: Uint8Array, delegator: Uint8Array): RedelegationEntry[] {
-  return read(state, concatBytes(K.redelegations, from, delegator), RedelegationEntries, 'redelegations') ?? [];
+  return readRecord(state, concatBytes(K.redelegations, from, delegator), RedelegationEntries, 'redelegations') ?? [];
 }
 
 export function writeRedelegations(state: Overlay, from: Uint8Array, delegator: Uint8Array, entries: RedelegationEntry[]): void {
@@ -210,7 +206,7 @@ export function writeRedelegations(state: Overlay, from: Uint8Array, delegator: 
 
 /** The validator set as last reported to consensus (InitChain, then each change). */
 export function readValidators(state: StateReader): ValidatorRecord[] {
-  return read(state, K.validators, Validators, 'validator set') ?? [];
+  return readRecord(state, K.validators, Validators, 'validator set') ?? [];
 }
 
 export function writeValidators(state: Overlay, validators: ValidatorRecord[]): void {
@@ -219,7 +215,7 @@ export function writeValidators(state: Overlay, validators: ValidatorRecord[]): 
 
 /** Candidates ranked right below the validators at the last election: they earn the backup share. */
 export function readBackups(state: StateReader): Uint8Array[] {
-  return read(state, K.backups, Addresses, 'backups') ?? [];
+  return readRecord(state, K.backups, Addresses, 'backups') ?? [];
 }
 
 export function writeBackups(state: Overlay, owners: Uint8Array[]): void {
@@ -228,7 +224,7 @@ export function writeBackups(state: Overlay, owners: Uint8Array[]): void {
 
 /** Inflation is a share of the genesis supply (not compounding), so genesis records it. */
 export function readGenesisSupply(state: StateReader): bigint {
-  return read(state, K.genesisSupply, uint(256), 'genesis supply') ?? 0n;
+  return readRecord(state, K.genesisSupply, uint(256), 'genesis supply') ?? 0n;
 }
 
 export function writeGenesisSupply(state: Overlay, supply: bigint): void {
@@ -237,7 +233,7 @@ export function writeGenesisSupply(state: Overlay, supply: bigint): void {
 
 /** The (delegator, candidate) pairs with an unbonding entry completing at `height`. */
 export function readUnbondingQueue(state: StateReader, height: number): { delegator: Uint8Array; candidate: Uint8Array }[] {
-  return read(state, concatBytes(K.unbondingQueue, u64be(height)), Pairs, 'unbonding queue') ?? [];
+  return readRecord(state, concatBytes(K.unbondingQueue, u64be(height)), Pairs, 'unbonding queue') ?? [];
 }
 
 export function writeUnbondingQueue(state: Overlay, height: number, pairs: { delegator: Uint8Array; candidate: Uint8Array }[]): void {
@@ -249,7 +245,7 @@ export function writeUnbondingQueue(state: Overlay, height: number, pairs: { del
 export type Pool = 'bonded' | 'unbondingPool' | 'rewards' | 'community';
 
 export function readPool(state: StateReader, pool: Pool): bigint {
-  return read(state, K[pool], uint(256), pool) ?? 0n;
+  return readRecord(state, K[pool], uint(256), pool) ?? 0n;
 }
 
 export function addToPool(state: Overlay, pool: Pool, delta: bigint): void {

@@ -1,53 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ONE_CMT } from '../../../src/codec/amount.js';
 import { bytesKey } from '../../../src/codec/bytes.js';
-import { sha256 } from '../../../src/codec/hash.js';
-import { utf8 } from '../../../src/codec/bytes.js';
-import { Overlay } from '../../../src/state/overlay.js';
-import { readAccount, writeAccount } from '../../../src/app/bank/accounts.js';
-import { TxError } from '../../../src/app/errors.js';
+import { readAccount } from '../../../src/app/bank/accounts.js';
 import { declareCandidacy } from '../../../src/app/staking/candidacy.js';
 import { delegate, earnedRewards, releaseMatured, unbond, withdrawRewards } from '../../../src/app/staking/delegations.js';
 import { rewardCandidate } from '../../../src/app/staking/rewards.js';
-import { valueOfShares } from '../../../src/app/staking/stake-shares.js';
-import { DEFAULT_STAKING_PARAMS, type StakingParams } from '../../../src/app/staking/params.js';
-import { PRECISION, readCandidate, readCandidateList, readDelegation, readOwnerOfConsensusAddress, readPool, readUnbondings } from '../../../src/app/staking/records.js';
+import { readCandidate, readCandidateList, readDelegation, readOwnerOfConsensusAddress, readPool, readUnbondings } from '../../../src/app/staking/records.js';
 import { addressFromPublicKey } from '../../../src/crypto/address.js';
-import { keyPairFromSeed } from '../../../src/crypto/ed25519.js';
 import { prng } from '../../support/state-fixtures.js';
+import { addr, consensusKey, declare, fundedState, tx, UNIT_PARAMS } from './state-fixtures.js';
 
-const PARAMS: StakingParams = { ...DEFAULT_STAKING_PARAMS, minDelegation: 10n * ONE_CMT, unbondingBlocks: 5, maxUnbondingEntries: 3 };
-const addr = (i: number) => sha256(utf8(`account ${i}`)).subarray(0, 20);
-const consensusKey = (i: number) => keyPairFromSeed(sha256(utf8(`consensus ${i}`))).publicKey;
-
-function fundedState(accounts: number, balance: bigint): Overlay {
-  const state = new Overlay({ get: () => undefined });
-  for (let i = 0; i < accounts; i++) writeAccount(state, addr(i), { balance, nonce: 0 });
-  return state;
-}
-
-/** Runs `fn` as a transaction: on TxError its writes are dropped (as deliverTx does). */
-function tx(state: Overlay, fn: (s: Overlay) => void): string | null {
-  const child = state.child();
-  try {
-    fn(child);
-    child.mergeIntoParent();
-    return null;
-  } catch (err) {
-    if (err instanceof TxError) return err.code;
-    throw err;
-  }
-}
-
-const declare = (i: number, selfStake: bigint, maxStake = selfStake * 10n, commissionBps = 1000) => ({
-  consensusKey: consensusKey(i),
-  selfStake,
-  maxStake,
-  commissionBps,
-  name: `c${i}`,
-  website: '',
-  description: '',
-});
+const PARAMS = UNIT_PARAMS;
 
 describe('candidacy and delegation', () => {
   it('declares a candidate, locks its self-stake, and rejects a second declaration or a used key', () => {

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ONE_CMT } from '../../../src/codec/amount.js';
-import { sha256 } from '../../../src/codec/hash.js';
-import { utf8 } from '../../../src/codec/bytes.js';
 import { Overlay } from '../../../src/state/overlay.js';
-import { writeAccount } from '../../../src/app/bank/accounts.js';
-import { TxError } from '../../../src/app/errors.js';
 import { declareCandidacy } from '../../../src/app/staking/candidacy.js';
 import { delegate, redelegate, unbond } from '../../../src/app/staking/delegations.js';
 import { rewardCandidate } from '../../../src/app/staking/rewards.js';
 import { recordSignature } from '../../../src/app/staking/signing-info.js';
-import { DEFAULT_STAKING_PARAMS, type StakingParams } from '../../../src/app/staking/params.js';
+import { DEFAULT_STAKING_PARAMS } from '../../../src/app/staking/params.js';
 import {
   CANDIDATE_WITHDRAWN,
   readCandidate,
@@ -30,39 +26,9 @@ import {
   validators,
 } from '../../../src/app/staking/queries.js';
 import { addressFromPublicKey } from '../../../src/crypto/address.js';
-import { keyPairFromSeed } from '../../../src/crypto/ed25519.js';
+import { addr, consensusKey, declare, fundedState, ok, UNIT_PARAMS } from './state-fixtures.js';
 
-const PARAMS: StakingParams = { ...DEFAULT_STAKING_PARAMS, minDelegation: 10n * ONE_CMT, unbondingBlocks: 5, maxUnbondingEntries: 3, signedBlocksWindow: 10 };
-const addr = (i: number) => sha256(utf8(`account ${i}`)).subarray(0, 20);
-const consensusKey = (i: number) => keyPairFromSeed(sha256(utf8(`consensus ${i}`))).publicKey;
-
-function fundedState(accounts: number, balance: bigint): Overlay {
-  const state = new Overlay({ get: () => undefined });
-  for (let i = 0; i < accounts; i++) writeAccount(state, addr(i), { balance, nonce: 0 });
-  return state;
-}
-
-/** Runs `fn` as a transaction and fails the test if it is rejected. */
-function ok(state: Overlay, fn: (s: Overlay) => void): void {
-  const child = state.child();
-  try {
-    fn(child);
-  } catch (err) {
-    if (err instanceof TxError) throw new Error(`rejected: ${err.code} ${err.message}`);
-    throw err;
-  }
-  child.mergeIntoParent();
-}
-
-const declare = (i: number, selfStake: bigint, maxStake = selfStake * 10n, commissionBps = 1000) => ({
-  consensusKey: consensusKey(i),
-  selfStake,
-  maxStake,
-  commissionBps,
-  name: `c${i}`,
-  website: '',
-  description: '',
-});
+const PARAMS = UNIT_PARAMS;
 
 /** Three candidates (accounts 0..2), each with 100 CMT self-stake; account 3 delegates. */
 function threeCandidates(): Overlay {
