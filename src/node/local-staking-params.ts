@@ -10,6 +10,7 @@ import { DEFAULT_STAKING_PARAMS, type StakingParams } from '../app/staking/param
 export const LOCAL_STAKING_PARAMS: StakingParams = Object.freeze({
   ...DEFAULT_STAKING_PARAMS,
   validatorPowerCapBps: 0,
+  minSelfStake: ONE_CMT,
   minDelegation: 100n * ONE_CMT,
   blocksPerDay: 100,
   epochBlocks: 10,

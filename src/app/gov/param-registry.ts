@@ -60,8 +60,8 @@ const STAKING_BOUNDS: Partial<Record<NumberKeys<StakingParams>, readonly [number
   // The validator set record holds at most 10,000 entries.
   maxValidators: [1, 10_000],
   backupValidators: [0, 10_000],
-  // The unbonding entries record of a pair holds at most 1,000.
-  maxUnbondingEntries: [1, 1_000],
+  // The unbonding entries record of a pair holds at most 1,000, and withdrawing a candidacy adds one beyond the limit.
+  maxUnbondingEntries: [1, 999],
 };
 
 function numberField<K extends NumberKeys<StakingParams>>(field: K): ParamSpec {

@@ -61,7 +61,7 @@ export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: Declare
   if (!isValidPublicKey(msg.consensusKey)) throw new TxError('TX_DECODE', 'the consensus key is not a valid Ed25519 public key');
   if (readConsensusKeyOwner(state, msg.consensusKey)) throw new TxError('CONSENSUS_KEY_IN_USE', 'another candidate uses this consensus key');
   if (msg.commissionBps > params.maxCommissionBps) throw new TxError('INVALID_COMMISSION', `commission ${msg.commissionBps} bps is above ${params.maxCommissionBps}`);
-  if (msg.selfStake <= 0n) throw new TxError('SELF_STAKE_TOO_LOW', 'the self-stake must be positive');
+  if (msg.selfStake <= 0n || msg.selfStake < params.minSelfStake) throw new TxError('SELF_STAKE_TOO_LOW', `the self-stake must be at least ${params.minSelfStake} base units (minSelfStake)`);
   if (msg.selfStake > msg.maxStake) throw new TxError('ABOVE_MAX_STAKE', 'self-stake is above the declared maximum stake');
   const fresh: Candidate = {
     owner,

@@ -109,8 +109,12 @@ function removeStake(state: Overlay, delegator: Uint8Array, c: Candidate, amount
   const self = bytesEqual(delegator, c.owner);
   const selfSharesAfter = self ? c.selfShares - shares : c.selfShares;
   const after = { ...c, totalStake: c.totalStake - amount, totalShares: c.totalShares - shares, selfShares: selfSharesAfter };
-  // The owner may take out all of its self-stake, but not leave less than the ratio requires.
-  if (self && selfSharesAfter > 0n) requireSelfStakeRatio(c, valueOfShares(after, selfSharesAfter), c.maxStake, params);
+  // The owner may take out all of its self-stake, but not leave less than the ratio or the minimum requires.
+  if (self && selfSharesAfter > 0n) {
+    const selfAfter = valueOfShares(after, selfSharesAfter);
+    requireSelfStakeRatio(c, selfAfter, c.maxStake, params);
+    if (selfAfter < params.minSelfStake) throw new TxError('SELF_STAKE_TOO_LOW', `the remaining self-stake would be below minSelfStake (${params.minSelfStake}); unbond it all or less`);
+  }
   payOut(state, delegator, c);
   writeDelegation(state, delegator, c.owner, { shares: d.shares - shares, rewardPerShareAtLastChange: c.rewardPerShare });
   writeCandidate(state, after);

@@ -9,6 +9,7 @@ export const StakingParams = struct('StakingParams', {
   maxValidators: safeUint,
   backupValidators: safeUint,
   selfStakeRatioBps: safeUint,
+  minSelfStake: uint(256),
   minDelegation: uint(256),
   validatorPowerCapBps: safeUint,
   inflationBps: safeUint,
@@ -39,6 +40,7 @@ export const DEFAULT_STAKING_PARAMS: StakingParams = Object.freeze({
   maxValidators: 19,
   backupValidators: 5,
   selfStakeRatioBps: 1000,
+  minSelfStake: 1000n * ONE_CMT,
   minDelegation: 1000n * ONE_CMT,
   validatorPowerCapBps: 1200,
   inflationBps: 800,
@@ -96,6 +98,9 @@ export function checkStakingParams(p: StakingParams): void {
     if (p[name] < 1) throw new InvalidStakingParamsError(`${name} must be at least 1`);
   }
   if (p.proposerBaseBps + p.proposerBonusBps > BPS) throw new InvalidStakingParamsError('proposerBaseBps + proposerBonusBps is above 10000');
+  // Entries are stored in lists of at most 1,000, and withdrawing a candidacy adds one beyond the limit.
+  if (p.maxUnbondingEntries > 999) throw new InvalidStakingParamsError('maxUnbondingEntries is above 999');
+  if (p.maxValidators + p.backupValidators > 10_000) throw new InvalidStakingParamsError('maxValidators + backupValidators is above 10000 (the validator set record holds 10,000)');
   if (p.govPassBps < 5000) throw new InvalidStakingParamsError('govPassBps below 5000 would let a minority pass proposals');
 }
 

@@ -22,6 +22,7 @@ describe('candidacy and delegation', () => {
     expect(tx(s, (t) => declareCandidacy(t, addr(0), declare(1, 100n * ONE_CMT), 1, PARAMS))).toBe('CANDIDATE_EXISTS');
     expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(0, 100n * ONE_CMT), 1, PARAMS))).toBe('CONSENSUS_KEY_IN_USE');
     expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(1, 10n * ONE_CMT, 1000n * ONE_CMT), 1, PARAMS))).toBe('SELF_STAKE_TOO_LOW');
+    expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(1, 4n * ONE_CMT), 1, PARAMS))).toBe('SELF_STAKE_TOO_LOW');
     expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(1, 2000n * ONE_CMT), 1, PARAMS))).toBe('INSUFFICIENT_FUNDS');
     expect(tx(s, (t) => declareCandidacy(t, addr(1), declare(1, 10n * ONE_CMT, 100n * ONE_CMT, 10_001), 1, PARAMS))).toBe('INVALID_COMMISSION');
     expect(readPool(s, 'bonded')).toBe(100n * ONE_CMT);

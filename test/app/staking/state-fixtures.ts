@@ -9,8 +9,8 @@ import type { DeclareCandidacy } from '../../../src/app/staking/candidacy.js';
 import { DEFAULT_STAKING_PARAMS, type StakingParams } from '../../../src/app/staking/params.js';
 import { keyPairFromSeed } from '../../../src/crypto/ed25519.js';
 
-/** Small periods and a 10 CMT minimum delegation, so tests reach every limit quickly. */
-export const UNIT_PARAMS: StakingParams = { ...DEFAULT_STAKING_PARAMS, minDelegation: 10n * ONE_CMT, unbondingBlocks: 5, maxUnbondingEntries: 3, signedBlocksWindow: 10 };
+/** Small periods, a 5 CMT minimum self-stake and a 10 CMT minimum delegation, so tests reach every limit quickly. */
+export const UNIT_PARAMS: StakingParams = { ...DEFAULT_STAKING_PARAMS, minSelfStake: 5n * ONE_CMT, minDelegation: 10n * ONE_CMT, unbondingBlocks: 5, maxUnbondingEntries: 3, signedBlocksWindow: 10 };
 
 export const addr = (i: number): Uint8Array => sha256(utf8(`account ${i}`)).subarray(0, 20);
 export const consensusKey = (i: number): Uint8Array => keyPairFromSeed(sha256(utf8(`consensus ${i}`))).publicKey;
