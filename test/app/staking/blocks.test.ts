@@ -228,6 +228,25 @@ describe('staking in blocks', () => {
     expect(again.txResults[0]?.code).toBe(TxCode.TOMBSTONED);
   });
 
+  it('follows stake redelegated after the offence to its new candidate when slashing the old one', async () => {
+    const chain = await start();
+    await chain.block([chain.tx(testKey(5), { type: 'delegate', candidate: owner(1), amount: 1000n * ONE_CMT })]);
+    const offence = chain.height;
+    const moved = await chain.block([chain.tx(testKey(5), { type: 'redelegate', from: owner(1), to: owner(2), amount: 600n * ONE_CMT })]);
+    expect(moved.txResults[0]?.code).toBe(TxCode.OK);
+    const target = () => readCandidate(chain.h.store, owner(2)) as NonNullable<ReturnType<typeof readCandidate>>;
+    const atTarget = () => valueOfShares(target(), readDelegation(chain.h.store, owner(5), owner(2))?.shares ?? 0n);
+    expect(atTarget()).toBe(600n * ONE_CMT);
+    const targetBefore = target().totalStake;
+    await chain.block([], { misbehavior: [doubleSign(1, offence)] });
+    const cut = (600n * ONE_CMT * BigInt(CHAIN_PARAMS.doubleSignSlashBps)) / 10_000n;
+    // The moved stake answers for the offence at its source; the target's other stake does not.
+    expect(atTarget()).toBe(600n * ONE_CMT - cut);
+    expect(target().totalStake).toBe(targetBefore - cut);
+    // Only the offender is jailed.
+    expect(target()).toMatchObject({ tombstoned: false, jailedUntil: 0 });
+  });
+
   it('withdraws a candidacy: every delegation unbonds and the candidate leaves the set at the next epoch', async () => {
     const chain = await start();
     await chain.block([chain.tx(testKey(5), { type: 'delegate', candidate: owner(0), amount: 1000n * ONE_CMT })]);
