@@ -7,7 +7,7 @@ import type { VoteInfo } from '../abci.js';
 import type { Overlay } from '../../state/overlay.js';
 import { mintedAt, splitBlockReward } from './block-reward.js';
 import { BPS, type StakingParams } from './params.js';
-import { addToPool, PRECISION, readBackups, readCandidate, readGenesisSupply, readOwnerOfConsensusAddress, writeCandidate } from './records.js';
+import { addToPool, CANDIDATE_ACTIVE, PRECISION, readBackups, readCandidate, readGenesisSupply, readOwnerOfConsensusAddress, writeCandidate, type Candidate } from './records.js';
 
 /**
  * Credits a candidate with `amount`: its commission, then the rest per share. The whole amount
@@ -46,13 +46,15 @@ export function payBlockReward(state: Overlay, block: BlockRewardInfo, params: S
   if (reward === 0n) return 0n;
   const totalPower = block.votes.reduce((s, v) => s + BigInt(v.power), 0n);
   const signed = block.votes.filter((v) => v.signedLastBlock);
-  const backups = readBackups(state);
-  const backupCandidates = backups.map((owner) => readCandidate(state, owner));
+  // Backups chosen at the last election that have since been jailed or withdrawn earn nothing.
+  const backups = readBackups(state)
+    .map((owner) => readCandidate(state, owner))
+    .filter((c): c is Candidate => c !== undefined && c.status === CANDIDATE_ACTIVE && c.jailedUntil === 0);
   const split = splitBlockReward(
     reward,
     totalPower,
     signed.map((v, index) => ({ index, power: BigInt(v.power) })),
-    backupCandidates.map((c) => c?.totalStake ?? 0n),
+    backups.map((c) => c.totalStake),
     params,
   );
   const ownerOf = (address: Uint8Array): Uint8Array | undefined => readOwnerOfConsensusAddress(state, address);
@@ -61,8 +63,8 @@ export function payBlockReward(state: Overlay, block: BlockRewardInfo, params: S
   signed.forEach((v, i) => {
     community += rewardCandidate(state, ownerOf(v.validatorAddress), split.voters[i] as bigint);
   });
-  backups.forEach((owner, i) => {
-    community += rewardCandidate(state, owner, split.backups[i] as bigint);
+  backups.forEach((c, i) => {
+    community += rewardCandidate(state, c.owner, split.backups[i] as bigint);
   });
   if (community > 0n) addToPool(state, 'community', community);
   return minted;
