@@ -20,7 +20,7 @@ describe('cmt against a running node', () => {
   beforeAll(async () => {
     dir = await tempDir('cli');
     home = join(dir.path, 'devnet');
-    await initHome({ home, chainId: 'cmt-devnet', devKey: { name: 'dev', balance: 1_000n * ONE_CMT }, consensusParams: { timeouts: { commit: 100 } }, config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }) });
+    await initHome({ home, chainId: 'cmt-devnet', devKey: { name: 'dev', balance: 3_000n * ONE_CMT }, consensusParams: { timeouts: { commit: 100 } }, config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }) });
     node = await spawnNode({ home });
     env = { CMT_HOME: home, CMT_NODE: node.rpcUrl };
   });
@@ -72,28 +72,28 @@ describe('cmt against a running node', () => {
 
   it('declares candidacy for the node, delegates, unbonds and withdraws rewards with cmt tx stake', async () => {
     const dev = (await cmt(['keys', 'show', 'dev', '-a'], env)).stdout.trim();
-    const declared = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '100cmt', '--max-stake', '500cmt', '--commission', '5%', '--name', 'dev node', '-o', 'json'], env);
+    const declared = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '1000cmt', '--max-stake', '2000cmt', '--commission', '5%', '--name', 'dev node', '-o', 'json'], env);
     expect(declared.code, declared.stderr).toBe(0);
     const hash = (JSON.parse(declared.stdout) as { hash: string }).hash;
     const found = JSON.parse((await cmt(['query', 'tx', hash, '-o', 'json'], env)).stdout) as { tx_result: { events: { type: string }[] } };
     expect(found.tx_result.events.map((e) => e.type)).toContain('declareCandidacy');
-    const again = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '100cmt', '--max-stake', '500cmt'], env);
+    const again = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '1000cmt', '--max-stake', '2000cmt'], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/CANDIDATE_EXISTS/);
-    expect((await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', dev, '--amount', '50cmt'], env)).code).toBe(0);
-    const over = await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', dev, '--amount', '400cmt'], env);
+    expect((await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', dev, '--amount', '500cmt'], env)).code).toBe(0);
+    const over = await cmt(['tx', 'stake', 'delegate', '--from', 'dev', '--candidate', dev, '--amount', '600cmt'], env);
     expect(over.stderr).toMatch(/ABOVE_MAX_STAKE/);
-    const unbonded = await cmt(['tx', 'stake', 'unbond', '--from', 'dev', '--candidate', dev, '--amount', '10cmt'], env);
+    const unbonded = await cmt(['tx', 'stake', 'unbond', '--from', 'dev', '--candidate', dev, '--amount', '100cmt'], env);
     expect(unbonded.code, unbonded.stderr).toBe(0);
-    expect(unbonded.stdout).toMatch(/unbonding 10 CMT/);
+    expect(unbonded.stdout).toMatch(/unbonding 100 CMT/);
     expect((await cmt(['tx', 'stake', 'withdraw-rewards', '--from', 'dev', '--candidate', dev], env)).code).toBe(0);
     const listed = JSON.parse((await cmt(['query', 'candidates', '-o', 'json'], env)).stdout) as { owner: string; total_stake: string; name: string }[];
-    expect(listed).toEqual([expect.objectContaining({ owner: dev, total_stake: (140n * ONE_CMT).toString(), name: 'dev node' })]);
+    expect(listed).toEqual([expect.objectContaining({ owner: dev, total_stake: (1400n * ONE_CMT).toString(), name: 'dev node' })]);
     const one = await cmt(['query', 'candidate', dev], env);
-    expect(one.stdout).toMatch(/total stake:\s+140 CMT/);
+    expect(one.stdout).toMatch(/total stake:\s+1,?400 CMT/);
     expect(one.stdout).toMatch(/commission:\s+5%/);
     const mine = JSON.parse((await cmt(['query', 'delegations', dev, '-o', 'json'], env)).stdout) as { delegations: { stake: string; unbonding: { amount: string }[] }[] };
-    expect(mine.delegations[0]).toMatchObject({ stake: (140n * ONE_CMT).toString(), unbonding: [{ amount: (10n * ONE_CMT).toString() }] });
+    expect(mine.delegations[0]).toMatchObject({ stake: (1400n * ONE_CMT).toString(), unbonding: [{ amount: (100n * ONE_CMT).toString() }] });
     const none = await cmt(['query', 'candidate', '0x' + '22'.repeat(20)], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/not a candidate/);
