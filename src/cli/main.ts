@@ -7,6 +7,7 @@ import { USAGE_ERROR_CODES } from './arguments.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerQueryCommands } from './commands/query.js';
+import { registerSimCommands } from './commands/sim.js';
 import { registerTestnetCommands } from './commands/testnet.js';
 import { registerTxCommands } from './commands/tx.js';
 
@@ -21,6 +22,7 @@ registerKeyCommands(program);
 registerTxCommands(program);
 registerQueryCommands(program);
 registerTestnetCommands(program);
+registerSimCommands(program);
 
 try {
   await program.parseAsync(process.argv);

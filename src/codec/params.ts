@@ -16,6 +16,18 @@ export const TimeoutParams = struct('TimeoutParams', {
 });
 export type TimeoutParams = Infer<typeof TimeoutParams>;
 
+/** The JSON names of the round timeouts, in genesis and in a node's config override. */
+export const TIMEOUT_JSON_NAMES = [
+  ['propose_ms', 'propose'],
+  ['propose_delta_ms', 'proposeDelta'],
+  ['prevote_ms', 'prevote'],
+  ['prevote_delta_ms', 'prevoteDelta'],
+  ['precommit_ms', 'precommit'],
+  ['precommit_delta_ms', 'precommitDelta'],
+  ['commit_ms', 'commit'],
+] as const satisfies readonly (readonly [string, keyof TimeoutParams])[];
+export type TimeoutJsonName = (typeof TIMEOUT_JSON_NAMES)[number][0];
+
 export const ConsensusParams = struct('ConsensusParams', {
   blockMaxBytes: safeUint,
   blockMaxGas: safeUint,

@@ -116,7 +116,7 @@ function tryPrevoteProposal(s: ConsensusState, out: ConsensusEffect[]): boolean 
   const validity = s.validity.get(hashKey(proposal.blockHash));
   if (validity !== 'valid' && validity !== 'invalid') return false;
   const hash = proposal.blockHash;
-  const lockedOnIt = s.lockedValue !== null && bytesEqual(s.lockedValue, hash);
+  const lockedOnIt = s.unsafeIgnoreLocks || (s.lockedValue !== null && bytesEqual(s.lockedValue, hash));
   let accept: boolean;
   if (proposal.polRound < 0) {
     accept = validity === 'valid' && (s.lockedRound === -1 || lockedOnIt);

@@ -24,6 +24,8 @@ export interface ConsensusState {
   readonly chainId: string;
   /** This node's validator address; null for a node that only follows. */
   readonly selfAddress: Uint8Array | null;
+  /** See ConsensusConfig.unsafeIgnoreLocks: test only. */
+  readonly unsafeIgnoreLocks: boolean;
   /** 0 until the first startHeight. */
   height: number;
   round: number;
@@ -58,12 +60,19 @@ export interface ConsensusState {
 export interface ConsensusConfig {
   chainId: string;
   selfAddress: Uint8Array | null;
+  /**
+   * TEST ONLY: prevote any valid proposal whatever this validator is locked on (lines 22-33
+   * of Algorithm 1 without the lock). A deliberately broken protocol, so that the simulator's
+   * checkers can be shown to catch a real safety bug. Never set by the node.
+   */
+  unsafeIgnoreLocks?: boolean;
 }
 
 export function createConsensusState(config: ConsensusConfig): ConsensusState {
   return {
     chainId: config.chainId,
     selfAddress: config.selfAddress,
+    unsafeIgnoreLocks: config.unsafeIgnoreLocks ?? false,
     height: 0,
     round: 0,
     step: 'newHeight',

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
-import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams, type TimeoutParams } from '../codec/params.js';
+import { DEFAULT_CONSENSUS_PARAMS, TIMEOUT_JSON_NAMES, type ConsensusParams, type TimeoutJsonName, type TimeoutParams } from '../codec/params.js';
 import { MAX_CHAIN_ID_LENGTH } from '../codec/tx.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { isValidPublicKey } from '../crypto/ed25519.js';
@@ -49,17 +49,7 @@ interface GenesisJson {
   app_state: unknown;
 }
 
-/** The JSON names of the round timeouts, in genesis and in a node's config override. */
-export const TIMEOUT_JSON_NAMES = [
-  ['propose_ms', 'propose'],
-  ['propose_delta_ms', 'proposeDelta'],
-  ['prevote_ms', 'prevote'],
-  ['prevote_delta_ms', 'prevoteDelta'],
-  ['precommit_ms', 'precommit'],
-  ['precommit_delta_ms', 'precommitDelta'],
-  ['commit_ms', 'commit'],
-] as const satisfies readonly (readonly [string, keyof TimeoutParams])[];
-export type TimeoutJsonName = (typeof TIMEOUT_JSON_NAMES)[number][0];
+export { TIMEOUT_JSON_NAMES, type TimeoutJsonName } from '../codec/params.js';
 
 /** Consensus parameters as genesis files and the `params` RPC show them (snake_case, ms units). */
 export function consensusParamsToJson(p: ConsensusParams): GenesisJson['consensus_params'] {

@@ -1,0 +1,130 @@
+/** `cmt sim run|explore|replay`: the deterministic consensus simulator (spec/faults.md). */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { PROPERTIES } from '../../sim/checkers.js';
+import { explore } from '../../sim/explore.js';
+import { summarize, violatedProperties, type RunSummary } from '../../sim/run-summary.js';
+import { InvalidScenarioError, parseScenario } from '../../sim/scenario.js';
+import type { Scenario } from '../../sim/scenario-types.js';
+import { readTrace, writeTrace } from '../../sim/trace-file.js';
+import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
+import { parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
+
+interface Loaded {
+  path: string;
+  text: string;
+  scenario: Scenario;
+}
+
+async function load(path: string): Promise<Loaded> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InvalidScenarioError(path, '', `cannot read the scenario file: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  return { path, text, scenario: parseScenario(text, path) };
+}
+
+function violationLines(s: RunSummary): string[] {
+  return s.violations.map((v) => `  ${v.property}: ${v.message}`);
+}
+
+function progressBar(done: number, total: number): void {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+}
+
+export function registerSimCommands(program: Command): void {
+  const sim = program.command('sim').description('the deterministic consensus simulator: seeded faults, checked properties, exact replay');
+
+  sim
+    .command('run <scenario>')
+    .description('one run of a scenario file; prints what each property checker found')
+    .option('--seed <n>', "the run's seed (default: the scenario's)", optionParser(parseNonNegativeInt))
+    .option('--trace-dir <dir>', 'write a trace file here if a property is violated', 'sim-traces')
+    .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
+    .action(async (file: string, o: { seed?: number; traceDir: string; output: OutputFormat }) => {
+      const { path, text, scenario } = await load(file);
+      const seed = o.seed ?? scenario.seed;
+      const summary = summarize({ scenario, seed });
+      const violated = violatedProperties(summary);
+      const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, brokenLocking: false, summary })] : [];
+      const violations = Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0]));
+      printResult(o.output, { runs: 1, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations }, () =>
+        [
+          table([
+            ['scenario', `${scenario.name} (${basename(path)})`],
+            ['seed', String(seed)],
+            ['virtual time', `${summary.endMs} ms`],
+            ['heights', String(summary.heights)],
+            ['trace hash', summary.traceHash],
+            ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : p === 'liveness' && !summary.livenessChecked ? 'not judged (no GST within the run)' : 'ok']),
+            ...(summary.accountability ? [['accountability', `evidence names ${summary.accountability.named.join(', ') || 'nobody'} (${summary.accountability.namedPower}/${summary.accountability.totalPower} of the power)`] as [string, string]] : []),
+            ...traces.map((t): [string, string] => ['trace', t]),
+          ]),
+          ...violationLines(summary),
+        ].join('\n'),
+      );
+      if (violated.length > 0) process.exitCode = 1;
+    });
+
+  sim
+    .command('explore <scenario>')
+    .description('many seeds of a scenario on every core; counts the runs that violated each property and writes a trace for each')
+    .option('--runs <n>', 'how many seeds', optionParser(parsePositiveInt), 100)
+    .option('--first-seed <n>', 'the first seed (then +1 each run)', optionParser(parseNonNegativeInt), 1)
+    .option('--workers <n>', 'worker threads (default: the number of cores)', optionParser(parsePositiveInt))
+    .option('--trace-dir <dir>', 'where trace files of violating runs go', 'sim-traces')
+    .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
+    .action(async (file: string, o: { runs: number; firstSeed: number; workers?: number; traceDir: string; output: OutputFormat }) => {
+      const { path, text, scenario } = await load(file);
+      const result = await explore(scenario, { runs: o.runs, firstSeed: o.firstSeed, ...(o.workers ? { workers: o.workers } : {}), onProgress: progressBar });
+      const traces: string[] = [];
+      for (const summary of result.failing) traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, brokenLocking: false, summary }));
+      const perSecond = result.heights / (result.wallMs / 1000);
+      printResult(o.output, { runs: result.runs, violations: result.violations, traces, heights: result.heights, wallMs: Math.round(result.wallMs) }, () =>
+        [
+          table([
+            ['scenario', `${scenario.name} (${basename(path)})`],
+            ['runs', `${result.runs} (seeds ${o.firstSeed}..${o.firstSeed + result.runs - 1})`],
+            ...PROPERTIES.map((p): [string, string] => [p, result.violations[p] === 0 ? 'no violation' : `violated in ${result.violations[p]} run(s)`]),
+            ['speed', `${perSecond.toFixed(0)} simulated heights/s over ${(result.wallMs / 1000).toFixed(1)} s`],
+          ]),
+          ...(traces.length > 0 ? ['traces (replay with "cmt sim replay FILE"):', ...traces.slice(0, 20).map((t) => `  ${t}`), ...(traces.length > 20 ? [`  ... and ${traces.length - 20} more`] : [])] : []),
+        ].join('\n'),
+      );
+      if (traces.length > 0) process.exitCode = 1;
+    });
+
+  sim
+    .command('replay <trace>')
+    .description('runs a trace file again and checks that the run is the same, event for event (its trace hash)')
+    .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
+    .action(async (file: string, o: { output: OutputFormat }) => {
+      const trace = await readTrace(file);
+      const scenario = parseScenario(trace.scenarioText, trace.scenarioSource);
+      const summary = summarize({ scenario, seed: trace.seed, brokenLocking: trace.brokenLocking });
+      const matched = summary.traceHash === trace.summary.traceHash;
+      const violated = violatedProperties(summary);
+      printResult(
+        o.output,
+        { runs: 1, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [file], traceHash: summary.traceHash, expectedTraceHash: trace.summary.traceHash, matched, details: summary.violations },
+        () =>
+          [
+            table([
+              ['trace', file],
+              ['scenario', `${scenario.name}, seed ${trace.seed}`],
+              ['trace hash', summary.traceHash],
+              ['recorded', trace.summary.traceHash],
+              ['replay', matched ? 'identical, event for event' : 'DIFFERENT: the run did not reproduce'],
+            ]),
+            ...violationLines(summary),
+          ].join('\n'),
+      );
+      if (!matched) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,41 @@
+/** What one run says in a few fields: what explore collects and a trace file keeps. */
+import { PROPERTIES, type Accountability, type Property, type Violation } from './checkers.js';
+import { runScenario } from './run-scenario.js';
+import type { Scenario } from './scenario-types.js';
+
+export interface RunTask {
+  scenario: Scenario;
+  seed: number;
+  brokenLocking?: boolean;
+  stopAtHeight?: number;
+}
+
+export interface RunSummary {
+  seed: number;
+  traceHash: string;
+  /** Heights the first correct validator decided. */
+  heights: number;
+  endMs: number;
+  violations: Violation[];
+  livenessChecked: boolean;
+  accountability: Accountability | null;
+}
+
+export function summarize(task: RunTask): RunSummary {
+  const { run, check } = runScenario(task.scenario, task.seed, { brokenLocking: task.brokenLocking === true, ...(task.stopAtHeight ? { stopAtHeight: task.stopAtHeight } : {}) });
+  const firstCorrect = run.validators.findIndex((v) => v.byzantine === null);
+  return {
+    seed: task.seed,
+    traceHash: run.traceHash,
+    heights: run.decisions[firstCorrect]?.length ?? 0,
+    endMs: run.endMs,
+    violations: check.violations,
+    livenessChecked: check.livenessChecked,
+    accountability: check.accountability,
+  };
+}
+
+/** Which properties a run violated (each counted once per run). */
+export function violatedProperties(summary: RunSummary): Property[] {
+  return PROPERTIES.filter((p) => summary.violations.some((v) => v.property === p));
+}

@@ -1,0 +1,80 @@
+/**
+ * What a simulation scenario says (spec/faults.md): validators and their powers, how long to
+ * run, the seed, the network's default behaviour, a timeline of faults, and who is Byzantine.
+ * Times are virtual milliseconds from the start of the run.
+ */
+
+/** How long a message takes on a link. */
+export type DelaySpec =
+  | { kind: 'fixed'; ms: number }
+  | { kind: 'uniform'; minMs: number; maxMs: number }
+  /** minMs plus an exponential tail of the given mean: most messages fast, a few slow. */
+  | { kind: 'exponential'; minMs: number; meanMs: number };
+
+/** The behaviour of links: every link by default, or one link while a `link` fault lasts. */
+export interface LinkBehaviour {
+  delay: DelaySpec;
+  /** Probability in [0, 1] that a message is lost. */
+  drop: number;
+  /** Probability in [0, 1] that a message is delivered twice (the copy after its own delay). */
+  duplicate: number;
+}
+
+export const BYZANTINE_STRATEGIES = [
+  /** Proposes two different blocks in each round it leads, each to half of the peers. */
+  'equivocating-proposer',
+  /** Prevotes for the proposal to some peers and nil to the others. */
+  'double-prevote',
+  /** Precommits for the proposal to some peers and nil to the others. */
+  'double-precommit',
+  /** Forgets its lock each round: prevotes and precommits for whatever it sees first. */
+  'amnesia',
+  /** Sends nothing. */
+  'silence',
+  /** Proposes blocks the application rejects. */
+  'invalid-proposal',
+  /** Sends its votes to only some peers. */
+  'withhold-votes',
+  /** Sends junk messages (bad signatures, wrong heights) at a high rate, besides behaving. */
+  'flood',
+] as const;
+export type ByzantineStrategyName = (typeof BYZANTINE_STRATEGIES)[number];
+
+export interface ScenarioValidator {
+  name: string;
+  power: number;
+  /** A named strategy, or 'random' (one drawn from the seed per run); absent: correct. */
+  byzantine?: ByzantineStrategyName | 'random';
+}
+
+export type FaultEvent =
+  /** Nodes in different groups cannot reach each other from `at` until `until` (absent: for ever). */
+  | { type: 'partition'; at: number; until?: number; groups: string[][] }
+  /** Messages from `from` to `to` (and back unless oneWay) behave as given while it lasts; drop 1 cuts the link. */
+  | { type: 'link'; at: number; until?: number; from: string; to: string; oneWay: boolean; behaviour: Partial<LinkBehaviour> }
+  /** The node stops (losing what it had not persisted); it restarts at `restartAt`, replaying its WAL and syncing blocks. */
+  | { type: 'crash'; at: number; node: string; restartAt?: number }
+  /** The node stops processing until `until`; messages to it queue up meanwhile. */
+  | { type: 'pause'; at: number; until: number; node: string }
+  /** From `at`, the node's clock runs `skewMs` ahead (negative: behind) of virtual time. */
+  | { type: 'clockSkew'; at: number; node: string; skewMs: number }
+  /** From `at` until `until`, every link behaves as given (random drops and delays for a while). */
+  | { type: 'network'; at: number; until?: number; behaviour: Partial<LinkBehaviour> };
+
+export interface Scenario {
+  name: string;
+  /** The seed of the run; `cmt sim run --seed` and `explore` override it. */
+  seed: number;
+  /** Virtual time the run lasts, in ms. */
+  durationMs: number;
+  validators: ScenarioValidator[];
+  network: LinkBehaviour;
+  faults: FaultEvent[];
+  /**
+   * Liveness: after the last fault heals (the simulated GST), every correct node must commit a
+   * new height within this many virtual ms.
+   */
+  livenessBoundMs: number;
+  /** Round timeouts over the defaults (ms), as in genesis `consensus_params.timeouts`. */
+  timeouts: Partial<Record<'propose' | 'proposeDelta' | 'prevote' | 'prevoteDelta' | 'precommit' | 'precommitDelta' | 'commit', number>>;
+}

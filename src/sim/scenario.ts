@@ -1,0 +1,424 @@
+/**
+ * Scenario files (spec/faults.md): YAML with snake_case keys, read into the camelCase
+ * `Scenario` of scenario-types.ts. Strict: an unknown key, a wrong type or an impossible
+ * timeline is an `InvalidScenarioError` naming the file, the YAML path (`faults[2].groups`)
+ * and the line and column, so that a typo never silently falls back to a default.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
+import { CmtError } from '../codec/errors.js';
+import { MAX_TOTAL_VOTING_POWER } from '../consensus/validator-set.js';
+import { TIMEOUT_JSON_NAMES } from '../codec/params.js';
+import {
+  BYZANTINE_STRATEGIES,
+  type ByzantineStrategyName,
+  type DelaySpec,
+  type FaultEvent,
+  type LinkBehaviour,
+  type Scenario,
+  type ScenarioValidator,
+} from './scenario-types.js';
+
+export class InvalidScenarioError extends CmtError {
+  /** The file (or other source name) the scenario came from. */
+  readonly source: string;
+  /** The YAML path of the offending value, e.g. `faults[2].groups`; '' for the whole document. */
+  readonly path: string;
+  /** 1-based line and column of the offending value, where known. */
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+
+  constructor(source: string, path: string, message: string, pos?: { line: number; col: number }, options?: { cause?: unknown }) {
+    const where = pos ? `${source}:${pos.line}:${pos.col}` : source;
+    super('INVALID_SCENARIO', `${where}: ${path ? `${path}: ` : ''}${message}`, options);
+    this.source = source;
+    this.path = path;
+    this.line = pos?.line;
+    this.column = pos?.col;
+  }
+}
+
+export const DEFAULT_SEED = 1;
+export const DEFAULT_LIVENESS_BOUND_MS = 30_000;
+export const DEFAULT_NETWORK: LinkBehaviour = Object.freeze({
+  delay: Object.freeze({ kind: 'uniform', minMs: 5, maxMs: 20 }) as DelaySpec,
+  drop: 0,
+  duplicate: 0,
+});
+/** Round timeouts in a scenario are bounded as in a node's config. */
+const MAX_TIMEOUT_MS = 3_600_000;
+
+/** Reads and validates a scenario file. */
+export async function loadScenario(path: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InvalidScenarioError(path, '', `cannot read the scenario file: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  return parseScenario(text, path);
+}
+
+/**
+ * Parses and validates scenario YAML. `source` names the text in errors (a file path) and
+ * gives the default `name` (its base name without extension).
+ */
+export function parseScenario(text: string, source: string): Scenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  const problem: YAMLError | undefined = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const message = problem.code === 'MULTIPLE_DOCS' ? 'a scenario file holds one YAML document, not several' : problem.message;
+    throw new InvalidScenarioError(source, '', `not valid YAML: ${message}`, lineCounter.linePos(problem.pos[0]));
+  }
+  return new ScenarioReader(source, doc, lineCounter).scenario();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A YAML node as the document holds it (aliases already resolved). */
+type YNode = unknown;
+/** A value at a YAML path. `node` is null for a key written with no value. */
+interface At {
+  node: YNode;
+  path: string;
+}
+
+const TOP_KEYS = ['name', 'seed', 'duration_ms', 'validators', 'network', 'faults', 'liveness_bound_ms', 'timeouts'] as const;
+const VALIDATOR_KEYS = ['name', 'power', 'byzantine'] as const;
+const BEHAVIOUR_KEYS = ['delay', 'drop', 'duplicate'] as const;
+const FAULT_KEYS = {
+  partition: ['type', 'at', 'until', 'groups'],
+  link: ['type', 'at', 'until', 'from', 'to', 'one_way', ...BEHAVIOUR_KEYS],
+  crash: ['type', 'at', 'node', 'restart_at'],
+  pause: ['type', 'at', 'until', 'node'],
+  clock_skew: ['type', 'at', 'node', 'skew_ms'],
+  network: ['type', 'at', 'until', ...BEHAVIOUR_KEYS],
+} as const;
+type FaultFileType = keyof typeof FAULT_KEYS;
+const FAULT_TYPES = Object.keys(FAULT_KEYS) as FaultFileType[];
+const DELAY_FORMS = 'a number of ms, { fixed: MS }, { uniform: [MIN_MS, MAX_MS] } or { exponential: { min_ms: MIN, mean_ms: MEAN } }';
+
+const child = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+const item = (path: string, i: number): string => `${path}[${i}]`;
+const quoteList = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
+
+class ScenarioReader {
+  constructor(
+    private readonly source: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  scenario(): Scenario {
+    const root: At = { node: this.doc.contents, path: '' };
+    if (root.node === null || (isScalar(root.node) && root.node.value === null)) this.fail(root, 'the scenario is empty');
+    const top = this.mapping(root, TOP_KEYS, 'the scenario');
+
+    const durationMs = this.int(this.required(root, top, 'duration_ms'), 1);
+    const validators = this.validators(this.required(root, top, 'validators'));
+    const names = new Set(validators.map((v) => v.name));
+    const network = top.network ? { ...DEFAULT_NETWORK, ...this.behaviour(this.mapping(top.network, BEHAVIOUR_KEYS, 'network')) } : { ...DEFAULT_NETWORK };
+    const faults = top.faults ? this.seq(top.faults).map((f) => this.fault(f, names, durationMs)) : [];
+
+    return {
+      name: top.name ? this.str(top.name) : defaultName(this.source),
+      seed: top.seed ? this.int(top.seed, 0) : DEFAULT_SEED,
+      durationMs,
+      validators,
+      network,
+      faults,
+      livenessBoundMs: top.liveness_bound_ms ? this.int(top.liveness_bound_ms, 1) : DEFAULT_LIVENESS_BOUND_MS,
+      timeouts: top.timeouts ? this.timeouts(top.timeouts) : {},
+    };
+  }
+
+  private validators(at: At): ScenarioValidator[] {
+    const items = this.seq(at);
+    if (items.length === 0) this.fail(at, 'at least one validator is needed');
+    const seen = new Map<string, string>();
+    let total = 0;
+    const out = items.map((v): ScenarioValidator => {
+      const m = this.mapping(v, VALIDATOR_KEYS, 'a validator');
+      const nameAt = this.required(v, m, 'name');
+      const name = this.str(nameAt);
+      if (name.trim() === '') this.fail(nameAt, 'a validator name must not be empty');
+      if (/\s/.test(name)) this.fail(nameAt, `a validator name must not contain white space: "${name}"`);
+      const first = seen.get(name);
+      if (first !== undefined) this.fail(nameAt, `duplicate validator name "${name}" (also at ${first})`);
+      seen.set(name, nameAt.path);
+      const power = this.int(this.required(v, m, 'power'), 1);
+      total += power;
+      if (total > MAX_TOTAL_VOTING_POWER) this.fail(at, `the total voting power exceeds ${MAX_TOTAL_VOTING_POWER}`);
+      const out: ScenarioValidator = { name, power };
+      if (m.byzantine) {
+        const allowed = [...BYZANTINE_STRATEGIES, 'random'] as const;
+        out.byzantine = this.oneOf(m.byzantine, allowed, 'Byzantine strategy') as ByzantineStrategyName | 'random';
+      }
+      return out;
+    });
+    return out;
+  }
+
+  private fault(at: At, names: Set<string>, durationMs: number): FaultEvent {
+    const loose = this.mapping(at, null, 'a fault');
+    const type = this.oneOf(this.required(at, loose, 'type'), FAULT_TYPES, 'fault type') as FaultFileType;
+    const m = this.mapping(at, FAULT_KEYS[type], `a ${type} fault`);
+
+    const atMsAt = this.required(at, m, 'at');
+    const atMs = this.int(atMsAt, 0);
+    if (atMs >= durationMs) this.fail(atMsAt, `the fault starts at ${atMs}, not before the end of the run (duration_ms ${durationMs})`);
+    const endAfter = (key: 'until' | 'restart_at', required: boolean): number | undefined => {
+      const endAt = required ? this.required(at, m, key) : m[key];
+      if (!endAt) return undefined;
+      const end = this.int(endAt, 0);
+      if (end <= atMs) this.fail(endAt, `${key} (${end}) must be after at (${atMs})`);
+      return end;
+    };
+    const node = (key: 'node' | 'from' | 'to'): string => {
+      const nodeAt = this.required(at, m, key);
+      const name = this.str(nodeAt);
+      if (!names.has(name)) this.fail(nodeAt, `no validator is named "${name}"`);
+      return name;
+    };
+
+    switch (type) {
+      case 'partition': {
+        const until = endAfter('until', false);
+        const groups = this.groups(this.required(at, m, 'groups'), names);
+        return until === undefined ? { type: 'partition', at: atMs, groups } : { type: 'partition', at: atMs, until, groups };
+      }
+      case 'link': {
+        const until = endAfter('until', false);
+        const from = node('from');
+        const to = node('to');
+        if (from === to) this.fail(m.to!, `a link joins two different nodes, not "${from}" to itself`);
+        const oneWay = m.one_way ? this.bool(m.one_way) : false;
+        const behaviour = this.behaviour(m);
+        if (Object.keys(behaviour).length === 0) this.fail(at, 'a link fault needs at least one of "delay", "drop", "duplicate"');
+        return until === undefined ? { type: 'link', at: atMs, from, to, oneWay, behaviour } : { type: 'link', at: atMs, until, from, to, oneWay, behaviour };
+      }
+      case 'crash': {
+        const n = node('node');
+        const restartAt = endAfter('restart_at', false);
+        return restartAt === undefined ? { type: 'crash', at: atMs, node: n } : { type: 'crash', at: atMs, node: n, restartAt };
+      }
+      case 'pause': {
+        const until = endAfter('until', true)!;
+        return { type: 'pause', at: atMs, until, node: node('node') };
+      }
+      case 'clock_skew': {
+        const n = node('node');
+        const skewMs = this.int(this.required(at, m, 'skew_ms'), -Number.MAX_SAFE_INTEGER);
+        return { type: 'clockSkew', at: atMs, node: n, skewMs };
+      }
+      case 'network': {
+        const until = endAfter('until', false);
+        const behaviour = this.behaviour(m);
+        if (Object.keys(behaviour).length === 0) this.fail(at, 'a network fault needs at least one of "delay", "drop", "duplicate"');
+        return until === undefined ? { type: 'network', at: atMs, behaviour } : { type: 'network', at: atMs, until, behaviour };
+      }
+    }
+  }
+
+  /**
+   * Partition groups: non-empty, disjoint, of known nodes. Nodes listed in no group form one
+   * more group, appended here, so that the result always lists every validator exactly once.
+   */
+  private groups(at: At, names: Set<string>): string[][] {
+    const groupAts = this.seq(at);
+    if (groupAts.length === 0) this.fail(at, 'a partition needs at least one group');
+    const placed = new Map<string, number>();
+    const groups = groupAts.map((g, gi) => {
+      const members = this.seq(g);
+      if (members.length === 0) this.fail(g, 'a partition group must not be empty');
+      return members.map((n) => {
+        const name = this.str(n);
+        if (!names.has(name)) this.fail(n, `no validator is named "${name}"`);
+        const other = placed.get(name);
+        if (other !== undefined) {
+          this.fail(n, other === gi ? `"${name}" is listed twice in this group` : `groups overlap: "${name}" is in groups ${other} and ${gi}`);
+        }
+        placed.set(name, gi);
+        return name;
+      });
+    });
+    const rest = [...names].filter((n) => !placed.has(n));
+    if (rest.length > 0) groups.push(rest);
+    if (groups.length < 2) this.fail(at, 'the partition separates nothing: every validator is in one group');
+    return groups;
+  }
+
+  /** The `delay`, `drop`, `duplicate` keys of a mapping, only those present. */
+  private behaviour(m: Partial<Record<string, At>>): Partial<LinkBehaviour> {
+    const out: Partial<LinkBehaviour> = {};
+    if (m.delay) out.delay = this.delay(m.delay);
+    if (m.drop) out.drop = this.probability(m.drop);
+    if (m.duplicate) out.duplicate = this.probability(m.duplicate);
+    return out;
+  }
+
+  private delay(at: At): DelaySpec {
+    if (isScalar(at.node) && typeof at.node.value === 'number') return { kind: 'fixed', ms: this.int(at, 0) };
+    if (!isMap(at.node)) this.fail(at, `a delay is ${DELAY_FORMS}`);
+    const m = this.mapping(at, ['fixed', 'uniform', 'exponential'], 'a delay');
+    const forms = Object.keys(m);
+    if (forms.length !== 1) this.fail(at, `a delay has exactly one of "fixed", "uniform", "exponential": ${DELAY_FORMS}`);
+    if (m.fixed) return { kind: 'fixed', ms: this.int(m.fixed, 0) };
+    if (m.uniform) {
+      const bounds = this.seq(m.uniform);
+      if (bounds.length !== 2) this.fail(m.uniform, 'a uniform delay is [MIN_MS, MAX_MS]');
+      const minMs = this.int(bounds[0]!, 0);
+      const maxMs = this.int(bounds[1]!, 0);
+      if (maxMs < minMs) this.fail(bounds[1]!, `the maximum (${maxMs}) is below the minimum (${minMs})`);
+      return { kind: 'uniform', minMs, maxMs };
+    }
+    const e = this.mapping(m.exponential!, ['min_ms', 'mean_ms'], 'an exponential delay');
+    return { kind: 'exponential', minMs: this.int(this.required(m.exponential!, e, 'min_ms'), 0), meanMs: this.int(this.required(m.exponential!, e, 'mean_ms'), 1) };
+  }
+
+  private timeouts(at: At): Scenario['timeouts'] {
+    const names = TIMEOUT_JSON_NAMES.map(([json]) => json);
+    const m = this.mapping(at, names, 'timeouts');
+    const out: Scenario['timeouts'] = {};
+    for (const [json, field] of TIMEOUT_JSON_NAMES) {
+      const v = m[json];
+      if (v) out[field] = this.int(v, 0, MAX_TIMEOUT_MS);
+    }
+    return out;
+  }
+
+  // --- node readers ----------------------------------------------------------------------------
+
+  private fail(at: At, message: string): never {
+    throw new InvalidScenarioError(this.source, at.path, message, this.pos(at.node));
+  }
+
+  private pos(node: YNode): { line: number; col: number } | undefined {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? this.lines.linePos(range[0]) : undefined;
+  }
+
+  private deref(node: YNode): YNode {
+    return isAlias(node) ? (node.resolve(this.doc) ?? null) : node;
+  }
+
+  /**
+   * The entries of a mapping by key. With `allowed`, any other key is an error (pointing at
+   * the key); a key written with no value (`until:`) is an error too.
+   */
+  private mapping<K extends string>(at: At, allowed: readonly K[] | null, what: string): Partial<Record<K, At>> {
+    const node = at.node;
+    if (!isMap(node)) this.fail(at, `${what} must be a mapping of keys to values, not ${describe(node)}`);
+    const out: Partial<Record<string, At>> = {};
+    for (const pair of node.items) {
+      const keyNode = this.deref(pair.key);
+      const keyAt: At = { node: keyNode, path: at.path };
+      if (!isScalar(keyNode) || typeof keyNode.value !== 'string') this.fail(keyAt, `keys must be strings, not ${describe(keyNode)}`);
+      const key = keyNode.value;
+      const path = child(at.path, key);
+      if (allowed && !(allowed as readonly string[]).includes(key)) {
+        const hint = closest(key, allowed);
+        this.fail({ node: keyNode, path }, `unknown key "${key}" in ${what}${hint ? ` (did you mean "${hint}"?)` : ''}; allowed: ${quoteList(allowed)}`);
+      }
+      const value = this.deref(pair.value);
+      const valueAt: At = { node: value ?? keyNode, path };
+      if (value === null || value === undefined || (isScalar(value) && value.value === null)) this.fail(valueAt, `"${key}" has no value`);
+      out[key] = { node: value, path };
+    }
+    return out as Partial<Record<K, At>>;
+  }
+
+  private required<K extends string>(parent: At, m: Partial<Record<K, At>>, key: K): At {
+    const v = m[key];
+    if (!v) this.fail({ node: parent.node, path: child(parent.path, key) }, `missing required key "${key}"`);
+    return v;
+  }
+
+  private seq(at: At): At[] {
+    if (!isSeq(at.node)) this.fail(at, `expected a list, not ${describe(at.node)}`);
+    return at.node.items.map((n, i) => ({ node: this.deref(n), path: item(at.path, i) }));
+  }
+
+  private str(at: At): string {
+    if (!isScalar(at.node) || typeof at.node.value !== 'string') this.fail(at, `expected a string, not ${describe(at.node)}`);
+    return at.node.value;
+  }
+
+  private bool(at: At): boolean {
+    if (!isScalar(at.node) || typeof at.node.value !== 'boolean') this.fail(at, `expected true or false, not ${describe(at.node)}`);
+    return at.node.value;
+  }
+
+  private int(at: At, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const v = isScalar(at.node) ? at.node.value : undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail(at, `expected a whole number${min === 0 ? ' ≥ 0' : min === 1 ? ' ≥ 1' : ''}, not ${describe(at.node)}`);
+    if (v < min || v > max) this.fail(at, `${v} is out of range: it must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`}`);
+    return v;
+  }
+
+  private probability(at: At): number {
+    const v = isScalar(at.node) ? at.node.value : undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(at, `expected a probability from 0 to 1, not ${describe(at.node)}`);
+    if (v < 0 || v > 1) this.fail(at, `${v} is not a probability: it must be from 0 to 1`);
+    return v;
+  }
+
+  private oneOf<T extends string>(at: At, allowed: readonly T[], what: string): T {
+    const v = isScalar(at.node) ? at.node.value : undefined;
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+      const hint = typeof v === 'string' ? closest(v, allowed) : undefined;
+      this.fail(at, `unknown ${what} ${typeof v === 'string' ? `"${v}"` : describe(at.node)}${hint ? ` (did you mean "${hint}"?)` : ''}; one of: ${quoteList(allowed)}`);
+    }
+    return v as T;
+  }
+}
+
+function defaultName(source: string): string {
+  const base = basename(source);
+  return base.slice(0, base.length - extname(base).length) || base || 'scenario';
+}
+
+function describe(node: YNode): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'null';
+    if (typeof v === 'string') return `the string "${v}"`;
+    if (typeof v === 'number') return `the number ${v}`;
+    if (typeof v === 'boolean') return `${v}`;
+    return `a ${typeof v}`;
+  }
+  return 'an unsupported value';
+}
+
+/** The allowed word nearest to a typo, if it is near enough to be a likely intent. */
+function closest(word: string, allowed: readonly string[]): string | undefined {
+  const snake = word.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  for (const guess of [snake, `${snake}_ms`]) if (guess !== word && allowed.includes(guess)) return guess;
+  let best: string | undefined;
+  let bestDist = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const a of allowed) {
+    const d = editDistance(word.toLowerCase(), a.toLowerCase());
+    if (d < bestDist) {
+      best = a;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,68 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/sim/explore.js';
+import { loadScenario } from '../../src/sim/scenario.js';
+import { cmt } from '../support/cli.js';
+import { tempDir } from '../support/temp-dir.js';
+
+interface Answer {
+  runs: number;
+  violations: Record<'agreement' | 'validity' | 'doubleSign' | 'liveness', number>;
+  traces: string[];
+  traceHash?: string;
+  matched?: boolean;
+  accountability?: { named: string[]; exceedsOneThird: boolean } | null;
+}
+
+describe('cmt sim', () => {
+  it('runs a scenario, explores seeds on two workers, writes traces, and replays one exactly', async () => {
+    const dir = await tempDir('sim-cli');
+    try {
+      const traceDir = join(dir.path, 'traces');
+      const one = await cmt(['sim', 'run', 'scripts/scenarios/one-byzantine.yaml', '--seed', '2', '-o', 'json', '--trace-dir', traceDir]);
+      expect(one.code, one.stderr).toBe(0);
+      const run = JSON.parse(one.stdout) as Answer;
+      expect(run).toMatchObject({ runs: 1, violations: { agreement: 0, validity: 0, doubleSign: 0, liveness: 0 }, traces: [] });
+
+      const explored = await cmt(['sim', 'explore', 'scripts/scenarios/two-byzantine.yaml', '--runs', '6', '--workers', '2', '-o', 'json', '--trace-dir', traceDir]);
+      expect(explored.code).toBe(1);
+      const result = JSON.parse(explored.stdout) as Answer;
+      expect(result.runs).toBe(6);
+      expect(result.violations.agreement).toBeGreaterThan(0);
+      expect(result.traces).toHaveLength(result.violations.agreement);
+      expect((await readdir(traceDir)).length).toBe(result.traces.length);
+
+      const replayed = await cmt(['sim', 'replay', result.traces[0] as string, '-o', 'json']);
+      expect(replayed.code, replayed.stderr).toBe(0);
+      const replay = JSON.parse(replayed.stdout) as Answer;
+      expect(replay.matched).toBe(true);
+      expect(replay.violations.agreement).toBe(1);
+    } finally {
+      await dir.cleanup();
+    }
+  }, 120_000);
+
+  it('gives the same runs on one worker as on two', async () => {
+    const scenario = await loadScenario('scripts/scenarios/partition-heal.yaml');
+    const [a, b] = [await explore(scenario, { runs: 4, firstSeed: 10, workers: 1 }), await explore(scenario, { runs: 4, firstSeed: 10, workers: 2 })];
+    expect(a.violations).toEqual(b.violations);
+    expect(a.heights).toBe(b.heights);
+  }, 60_000);
+
+  it('refuses a bad scenario, a bad trace and bad arguments with clear errors', async () => {
+    const dir = await tempDir('sim-bad');
+    try {
+      const missing = await cmt(['sim', 'run', join(dir.path, 'nope.yaml')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/cannot read the scenario file.*INVALID_SCENARIO/);
+      const notTrace = await cmt(['sim', 'replay', 'package.json']);
+      expect(notTrace.code).toBe(1);
+      expect(notTrace.stderr).toMatch(/not a cmt-sim-trace\/1 file/);
+      const badRuns = await cmt(['sim', 'explore', 'scripts/scenarios/one-byzantine.yaml', '--runs', '0']);
+      expect(badRuns.code).toBe(2);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
