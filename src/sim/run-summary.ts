@@ -1,6 +1,6 @@
 /** What one run says in a few fields: what explore collects and a trace file keeps. */
 import { PROPERTIES, type Accountability, type Property, type Violation } from './checkers.js';
-import { runScenario } from './run-scenario.js';
+import { runScenario, type ScenarioRun } from './run-scenario.js';
 import type { Scenario } from './scenario-types.js';
 
 export interface RunTask {
@@ -22,10 +22,13 @@ export interface RunSummary {
 }
 
 export function summarize(task: RunTask): RunSummary {
-  const { run, check } = runScenario(task.scenario, task.seed, { brokenLocking: task.brokenLocking === true, ...(task.stopAtHeight ? { stopAtHeight: task.stopAtHeight } : {}) });
+  return summaryOf(runScenario(task.scenario, task.seed, { brokenLocking: task.brokenLocking === true, ...(task.stopAtHeight ? { stopAtHeight: task.stopAtHeight } : {}) }));
+}
+
+export function summaryOf({ run, check }: ScenarioRun): RunSummary {
   const firstCorrect = run.validators.findIndex((v) => v.byzantine === null);
   return {
-    seed: task.seed,
+    seed: run.seed,
     traceHash: run.traceHash,
     heights: run.decisions[firstCorrect]?.length ?? 0,
     endMs: run.endMs,

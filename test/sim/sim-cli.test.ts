@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/sim/explore.js';
@@ -20,10 +20,22 @@ describe('cmt sim', () => {
     const dir = await tempDir('sim-cli');
     try {
       const traceDir = join(dir.path, 'traces');
-      const one = await cmt(['sim', 'run', 'scripts/scenarios/one-byzantine.yaml', '--seed', '2', '-o', 'json', '--trace-dir', traceDir]);
+      const svg = join(dir.path, 'run.svg');
+      const timeline = join(dir.path, 'run.json');
+      const one = await cmt(['sim', 'run', 'scripts/scenarios/one-byzantine.yaml', '--seed', '2', '-o', 'json', '--trace-dir', traceDir, '--svg', svg, '--timeline', timeline]);
       expect(one.code, one.stderr).toBe(0);
       const run = JSON.parse(one.stdout) as Answer;
       expect(run).toMatchObject({ runs: 1, violations: { agreement: 0, validity: 0, doubleSign: 0, liveness: 0 }, traces: [] });
+      // The picture has a line per validator and the partition shaded; the timeline has what happened, with the same hash.
+      const picture = await readFile(svg, 'utf8');
+      expect(picture).toMatch(/^<svg /);
+      expect(picture.match(/<path /g)).toHaveLength(4);
+      expect(picture).toContain('partition v0,v1 | v2,v3');
+      const recorded = JSON.parse(await readFile(timeline, 'utf8')) as { traceHash: string; decisions: unknown[][]; timeline: { node: number; height: number }[]; faults: { description: string }[] };
+      expect(recorded.traceHash).toBe(run.traceHash);
+      expect(recorded.decisions).toHaveLength(4);
+      expect(recorded.timeline.length).toBeGreaterThan(10);
+      expect(recorded.faults.map((f) => f.description)).toEqual(['start partition v0,v1 | v2,v3', 'end partition v0,v1 | v2,v3']);
 
       const explored = await cmt(['sim', 'explore', 'scripts/scenarios/two-byzantine.yaml', '--runs', '6', '--workers', '2', '-o', 'json', '--trace-dir', traceDir]);
       expect(explored.code).toBe(1);

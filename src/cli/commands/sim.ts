@@ -1,10 +1,12 @@
 /** `cmt sim run|explore|replay`: the deterministic consensus simulator (spec/faults.md). */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { PROPERTIES } from '../../sim/checkers.js';
 import { explore } from '../../sim/explore.js';
-import { summarize, violatedProperties, type RunSummary } from '../../sim/run-summary.js';
+import { runScenario } from '../../sim/run-scenario.js';
+import { summarize, summaryOf, violatedProperties, type RunSummary } from '../../sim/run-summary.js';
+import { timelineSvg } from '../../sim/timeline-svg.js';
 import { InvalidScenarioError, parseScenario } from '../../sim/scenario.js';
 import type { Scenario } from '../../sim/scenario-types.js';
 import { readTrace, writeTrace } from '../../sim/trace-file.js';
@@ -46,11 +48,19 @@ export function registerSimCommands(program: Command): void {
     .description('one run of a scenario file; prints what each property checker found')
     .option('--seed <n>', "the run's seed (default: the scenario's)", optionParser(parseNonNegativeInt))
     .option('--trace-dir <dir>', 'write a trace file here if a property is violated', 'sim-traces')
+    .option('--timeline <file>', 'write the run as JSON: decisions, height/round/step changes per validator, faults applied')
+    .option('--svg <file>', 'write a picture: heights over virtual time per validator, faults shaded')
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
-    .action(async (file: string, o: { seed?: number; traceDir: string; output: OutputFormat }) => {
+    .action(async (file: string, o: { seed?: number; traceDir: string; timeline?: string; svg?: string; output: OutputFormat }) => {
       const { path, text, scenario } = await load(file);
       const seed = o.seed ?? scenario.seed;
-      const summary = summarize({ scenario, seed });
+      const result = runScenario(scenario, seed);
+      const summary = summaryOf(result);
+      if (o.timeline) {
+        const { validators, decisions, timeline, faults, gstMs, endMs, traceHash } = result.run;
+        await writeFile(o.timeline, JSON.stringify({ scenario: scenario.name, seed, traceHash, endMs, gstMs, validators, decisions, timeline, faults, check: result.check }, null, 1) + '\n');
+      }
+      if (o.svg) await writeFile(o.svg, timelineSvg(result.run, scenario.faults, `${scenario.name}, seed ${seed}: ${summary.violations.length === 0 ? 'no violation' : [...new Set(summary.violations.map((v) => v.property))].join(', ') + ' violated'}`));
       const violated = violatedProperties(summary);
       const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, brokenLocking: false, summary })] : [];
       const violations = Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0]));
