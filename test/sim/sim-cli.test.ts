@@ -50,6 +50,16 @@ describe('cmt sim', () => {
       const replay = JSON.parse(replayed.stdout) as Answer;
       expect(replay.matched).toBe(true);
       expect(replay.violations.agreement).toBe(1);
+
+      const shrunk = await cmt(['sim', 'shrink', result.traces[0] as string, '--max-runs', '60', '-o', 'json']);
+      expect(shrunk.code, shrunk.stderr).toBe(0);
+      const small = JSON.parse(shrunk.stdout) as Answer & { steps: string[]; durationMs: number; scenario: string };
+      expect(small.violations.agreement).toBe(1);
+      expect(small.durationMs).toBeLessThan(60_000);
+      expect(small.steps.length).toBeGreaterThan(0);
+      const replayShrunk = JSON.parse((await cmt(['sim', 'replay', small.traces[0] as string, '-o', 'json'])).stdout) as Answer;
+      expect(replayShrunk.matched).toBe(true);
+      expect(await readFile(small.scenario, 'utf8')).toMatch(/^name: two-byzantine-shrunk/);
     } finally {
       await dir.cleanup();
     }

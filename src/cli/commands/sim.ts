@@ -1,17 +1,19 @@
-/** `cmt sim run|explore|replay`: the deterministic consensus simulator (spec/faults.md). */
+/** `cmt sim run|explore|shrink|replay`: the deterministic consensus simulator (spec/faults.md). */
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
-import { PROPERTIES } from '../../sim/checkers.js';
+import { PROPERTIES, type Property } from '../../sim/checkers.js';
 import { explore } from '../../sim/explore.js';
 import { runScenario } from '../../sim/run-scenario.js';
 import { summarize, summaryOf, violatedProperties, type RunSummary } from '../../sim/run-summary.js';
 import { timelineSvg } from '../../sim/timeline-svg.js';
+import { scenarioToYaml } from '../../sim/scenario-yaml.js';
+import { shrink } from '../../sim/shrink.js';
 import { InvalidScenarioError, parseScenario } from '../../sim/scenario.js';
 import type { Scenario } from '../../sim/scenario-types.js';
 import { readTrace, writeTrace } from '../../sim/trace-file.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
-import { parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
+import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 
 interface Loaded {
   path: string;
@@ -108,6 +110,45 @@ export function registerSimCommands(program: Command): void {
         ].join('\n'),
       );
       if (traces.length > 0) process.exitCode = 1;
+    });
+
+  sim
+    .command('shrink <trace>')
+    .description('reduces a failing trace to a shorter schedule (fewer faults, fewer Byzantine validators, a quieter network, a shorter run) that still fails with the same seed')
+    .option('--property <name>', `the property that must stay violated (${PROPERTIES.join('|')}; default: the first the trace violated)`)
+    .option('--max-runs <n>', 'give up simplifying after this many runs', optionParser(parsePositiveInt), 300)
+    .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
+    .action(async (file: string, o: { property?: string; maxRuns: number; output: OutputFormat }) => {
+      const trace = await readTrace(file);
+      const scenario = parseScenario(trace.scenarioText, trace.scenarioSource);
+      const property = (o.property ?? trace.summary.violations[0]?.property) as Property | undefined;
+      if (!property || !(PROPERTIES as readonly string[]).includes(property)) {
+        throw new CommandError(o.property ? `--property must be one of ${PROPERTIES.join(', ')}` : `${file} records no violation to shrink`, 'INVALID_ARGUMENT');
+      }
+      const result = shrink(scenario, trace.seed, property, { brokenLocking: trace.brokenLocking, maxRuns: o.maxRuns });
+      const shrunk = { ...result.scenario, name: `${scenario.name}-shrunk` };
+      const scenarioText = scenarioToYaml(shrunk);
+      const out = await writeTrace(dirname(file), shrunk.name, { scenarioSource: `${shrunk.name}.yaml`, scenarioText, seed: trace.seed, brokenLocking: trace.brokenLocking, summary: result.summary });
+      const yamlPath = out.replace(/\.trace\.json$/, '.yaml');
+      await writeFile(yamlPath, scenarioText);
+      const violated = violatedProperties(result.summary);
+      printResult(
+        o.output,
+        { runs: result.runs, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [out], scenario: yamlPath, steps: result.steps, faults: shrunk.faults.length, durationMs: shrunk.durationMs, traceHash: result.summary.traceHash },
+        () =>
+          [
+            table([
+              ['property', `${property} (still violated with seed ${trace.seed})`],
+              ['faults', `${scenario.faults.length} -> ${shrunk.faults.length}`],
+              ['byzantine', `${scenario.validators.filter((v) => v.byzantine).length} -> ${shrunk.validators.filter((v) => v.byzantine).length}`],
+              ['run length', `${scenario.durationMs} ms -> ${shrunk.durationMs} ms`],
+              ['runs tried', String(result.runs)],
+              ['trace', out],
+              ['scenario', yamlPath],
+            ]),
+            ...(result.steps.length > 0 ? ['kept simplifications:', ...result.steps.map((step) => `  ${step}`)] : ['no simplification kept the violation']),
+          ].join('\n'),
+      );
     });
 
   sim
