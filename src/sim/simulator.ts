@@ -16,6 +16,7 @@ import { bytesKey, toHex } from '../codec/bytes.js';
 import { sha256 } from '../codec/hash.js';
 import { DEFAULT_CONSENSUS_PARAMS, type TimeoutParams } from '../codec/params.js';
 import { COMMIT_FLAG_COMMIT, PRECOMMIT, proposalSignBytes, voteSignBytes, type Commit, type Proposal, type Vote } from '../codec/vote.js';
+import { describeEffect } from '../consensus/describe-effect.js';
 import { createConsensusState, step, ValidatorSet, type ConsensusEffect, type ConsensusEvent, type ConsensusState } from '../consensus/index.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 import { BulkSigner } from '../crypto/bulk-signer.js';
@@ -634,24 +635,5 @@ function describeFault(f: FaultEvent): string {
       return `clock ${f.node} ${f.skewMs} ms`;
     case 'network':
       return `network ${JSON.stringify(f.behaviour)}`;
-  }
-}
-
-function describeEffect(effect: ConsensusEffect): string {
-  switch (effect.type) {
-    case 'scheduleTimeout':
-      return `timeout ${effect.step} ${effect.height}/${effect.round} ${effect.durationMs}`;
-    case 'buildProposal':
-      return `build ${effect.height}/${effect.round}`;
-    case 'signProposal':
-      return `propose ${effect.height}/${effect.round} pol=${effect.polRound} ${toHex(effect.blockHash)}`;
-    case 'signVote':
-      return `vote ${effect.voteType} ${effect.height}/${effect.round} ${toHex(effect.blockHash) || 'nil'}`;
-    case 'validateProposal':
-      return `validate ${effect.height}/${effect.round} ${toHex(effect.blockHash)}`;
-    case 'decide':
-      return `decide ${effect.height}/${effect.round} ${toHex(effect.blockHash)}`;
-    case 'equivocation':
-      return `equivocation ${toHex(effect.voteA.validatorAddress)}`;
   }
 }

@@ -8,6 +8,7 @@ import { concatBytes, toHex, u64be, utf8 } from '../../src/codec/bytes.js';
 import { sha256 } from '../../src/codec/hash.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 import { proposalSignBytes, voteSignBytes, type Commit, type Proposal, type Vote } from '../../src/codec/vote.js';
+import { describeEffect } from '../../src/consensus/describe-effect.js';
 import { createConsensusState, step, type ConsensusEffect, type ConsensusEvent, type ConsensusState } from '../../src/consensus/index.js';
 import { ValidatorSet } from '../../src/consensus/validator-set.js';
 import { addressFromPublicKey } from '../../src/crypto/address.js';
@@ -144,7 +145,7 @@ export class ConsensusNet {
   }
 
   private perform(node: number, effect: ConsensusEffect): void {
-    this.effectLog.push(`${this.now} ${node} ${describe(effect)}`);
+    this.effectLog.push(`${this.now} ${node} ${describeEffect(effect)}`);
     const signer = this.signers[node] as BulkSigner;
     switch (effect.type) {
       case 'scheduleTimeout':
@@ -190,23 +191,3 @@ export class ConsensusNet {
     }
   }
 }
-
-export function describe(effect: ConsensusEffect): string {
-  switch (effect.type) {
-    case 'scheduleTimeout':
-      return `timeout ${effect.step} ${effect.height}/${effect.round} ${effect.durationMs}`;
-    case 'buildProposal':
-      return `build ${effect.height}/${effect.round}`;
-    case 'signProposal':
-      return `propose ${effect.height}/${effect.round} pol=${effect.polRound} ${toHex(effect.blockHash)}`;
-    case 'signVote':
-      return `vote ${effect.voteType} ${effect.height}/${effect.round} ${toHex(effect.blockHash) || 'nil'}`;
-    case 'validateProposal':
-      return `validate ${effect.height}/${effect.round} ${toHex(effect.blockHash)}`;
-    case 'decide':
-      return `decide ${effect.height}/${effect.round} ${toHex(effect.blockHash)} ${effect.commit.signatures.map((s) => s.flag).join('')}`;
-    case 'equivocation':
-      return `equivocation ${toHex(effect.voteA.validatorAddress)}`;
-  }
-}
-
