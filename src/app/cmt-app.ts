@@ -44,14 +44,18 @@ export class AppNotInitializedError extends CmtError {
 }
 
 export class CmtApp implements Application {
-  readonly signatures = new VerifiedSignatures();
   private readonly decoder = new TxDecoder();
   private checkState: Overlay;
   private limitsCache: TxLimits | undefined;
 
+  /**
+   * `signatures` remembers transactions whose signatures verified. The simulator shares one
+   * among its validators (verification is a pure function of the bytes); a node has its own.
+   */
   constructor(
     private readonly store: StateStore,
     private readonly verifier: BatchVerifier,
+    readonly signatures = new VerifiedSignatures(),
   ) {
     this.checkState = new Overlay(store);
   }

@@ -1,6 +1,7 @@
 /**
  * The properties every run is checked against (spec/faults.md). They look only at correct
- * validators: a Byzantine one may decide or sign anything.
+ * validators: a Byzantine one may decide or sign anything. Agreement covers state too: one
+ * block must leave every correct validator's application with the same root.
  */
 import type { SimRun } from './simulator.js';
 
@@ -43,6 +44,18 @@ export function checkRun(run: SimRun, livenessBoundMs: number): RunCheck {
     }
   }
   let agreementBroken = false;
+  // The same block must leave every correct validator's application in the same state.
+  const roots = new Map<string, { root: string; node: number }>();
+  for (const i of correct) {
+    for (const d of run.decisions[i] ?? []) {
+      if (!d.valid) continue;
+      const seen = roots.get(`${d.height}/${d.blockHash}`);
+      if (!seen) roots.set(`${d.height}/${d.blockHash}`, { root: d.appHash, node: i });
+      else if (seen.root !== d.appHash) {
+        violations.push({ property: 'agreement', message: `height ${d.height}: the same block left ${run.validators[seen.node]?.name} at state ${seen.root.slice(0, 12)} and ${run.validators[i]?.name} at ${d.appHash.slice(0, 12)}` });
+      }
+    }
+  }
   for (const [height, hashes] of [...byHeight].sort((a, b) => a[0] - b[0])) {
     if (hashes.size < 2) continue;
     agreementBroken = true;

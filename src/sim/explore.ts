@@ -42,7 +42,7 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
     options.onProgress?.(++done, seeds.length);
   };
   if (workers === 1) {
-    seeds.forEach((seed, i) => finish(i, summarize(taskFor(seed))));
+    for (const [i, seed] of seeds.entries()) finish(i, await summarize(taskFor(seed)));
   } else {
     const pool = new Piscina({ filename: compiledFile(import.meta.url, 'explore-worker'), minThreads: workers, maxThreads: workers });
     try {

@@ -8,7 +8,7 @@ export interface ScenarioRun {
   check: RunCheck;
 }
 
-export function runScenario(scenario: Scenario, seed: number, options: Omit<SimConfig, 'scenario' | 'seed'> = {}): ScenarioRun {
-  const run = new Simulator({ scenario, seed, ...options }).execute();
+export async function runScenario(scenario: Scenario, seed: number, options: Omit<SimConfig, 'scenario' | 'seed'> = {}): Promise<ScenarioRun> {
+  const run = await new Simulator({ scenario, seed, ...options }).execute();
   return { run, check: checkRun(run, scenario.livenessBoundMs) };
 }

@@ -21,8 +21,8 @@ export interface RunSummary {
   accountability: Accountability | null;
 }
 
-export function summarize(task: RunTask): RunSummary {
-  return summaryOf(runScenario(task.scenario, task.seed, { brokenLocking: task.brokenLocking === true, ...(task.stopAtHeight ? { stopAtHeight: task.stopAtHeight } : {}) }));
+export async function summarize(task: RunTask): Promise<RunSummary> {
+  return summaryOf(await runScenario(task.scenario, task.seed, { brokenLocking: task.brokenLocking === true, ...(task.stopAtHeight ? { stopAtHeight: task.stopAtHeight } : {}) }));
 }
 
 export function summaryOf({ run, check }: ScenarioRun): RunSummary {

@@ -34,21 +34,21 @@ function simplest(delay: DelaySpec): DelaySpec {
   }
 }
 
-export function shrink(start: Scenario, seed: number, property: Property, options: ShrinkOptions = {}): ShrinkResult {
+export async function shrink(start: Scenario, seed: number, property: Property, options: ShrinkOptions = {}): Promise<ShrinkResult> {
   const maxRuns = options.maxRuns ?? 300;
   let runs = 0;
-  const attempt = (candidate: Scenario): RunSummary | undefined => {
+  const attempt = async (candidate: Scenario): Promise<RunSummary | undefined> => {
     if (runs >= maxRuns) return undefined;
     runs++;
-    const summary = summarize({ scenario: candidate, seed, brokenLocking: options.brokenLocking === true });
+    const summary = await summarize({ scenario: candidate, seed, brokenLocking: options.brokenLocking === true });
     return violatedProperties(summary).includes(property) ? summary : undefined;
   };
   let current = start;
-  let summary = attempt(start);
+  let summary = await attempt(start);
   if (!summary) throw new Error(`seed ${seed} does not violate ${property} in scenario ${start.name}: nothing to shrink`);
   const steps: string[] = [];
-  const keep = (candidate: Scenario, step: string): boolean => {
-    const found = attempt(candidate);
+  const keep = async (candidate: Scenario, step: string): Promise<boolean> => {
+    const found = await attempt(candidate);
     if (!found) return false;
     current = candidate;
     summary = found;
@@ -61,28 +61,28 @@ export function shrink(start: Scenario, seed: number, property: Property, option
     changed = false;
     for (let i = current.faults.length - 1; i >= 0; i--) {
       const fault = current.faults[i];
-      if (fault && keep({ ...current, faults: current.faults.filter((_, j) => j !== i) }, `removed fault ${i} (${fault.type} at ${fault.at} ms)`)) changed = true;
+      if (fault && (await keep({ ...current, faults: current.faults.filter((_, j) => j !== i) }, `removed fault ${i} (${fault.type} at ${fault.at} ms)`))) changed = true;
     }
-    current.validators.forEach((v, i) => {
-      if (!v.byzantine) return;
+    for (const [i, v] of current.validators.entries()) {
+      if (!v.byzantine) continue;
       const validators = current.validators.map((w, j) => (j === i ? { name: w.name, power: w.power } : w));
-      if (keep({ ...current, validators }, `made ${v.name} correct (was ${v.byzantine})`)) changed = true;
-    });
+      if (await keep({ ...current, validators }, `made ${v.name} correct (was ${v.byzantine})`)) changed = true;
+    }
     const n = current.network;
-    if (n.drop > 0 && keep({ ...current, network: { ...n, drop: 0 } }, 'no random drops')) changed = true;
-    if (current.network.duplicate > 0 && keep({ ...current, network: { ...current.network, duplicate: 0 } }, 'no duplicates')) changed = true;
+    if (n.drop > 0 && await keep({ ...current, network: { ...n, drop: 0 } }, 'no random drops')) changed = true;
+    if (current.network.duplicate > 0 && await keep({ ...current, network: { ...current.network, duplicate: 0 } }, 'no duplicates')) changed = true;
     const quiet = simplest(current.network.delay);
-    if (quiet !== current.network.delay && keep({ ...current, network: { ...current.network, delay: quiet } }, `fixed delay ${quiet.kind === 'fixed' ? quiet.ms : 0} ms`)) changed = true;
+    if (quiet !== current.network.delay && await keep({ ...current, network: { ...current.network, delay: quiet } }, `fixed delay ${quiet.kind === 'fixed' ? quiet.ms : 0} ms`)) changed = true;
     // The shortest run that still fails, to 1% of its length (faults after the end go).
     let low = 1;
     let high = current.durationMs;
     while (high - low > Math.max(1, Math.floor(current.durationMs / 100)) && runs < maxRuns) {
       const mid = Math.floor((low + high) / 2);
       const shorter = { ...current, durationMs: mid, faults: current.faults.filter((f) => f.at < mid) };
-      if (attempt(shorter)) high = mid;
+      if (await attempt(shorter)) high = mid;
       else low = mid;
     }
-    if (high < current.durationMs && keep({ ...current, durationMs: high, faults: current.faults.filter((f) => f.at < high) }, `run shortened to ${high} ms`)) changed = true;
+    if (high < current.durationMs && await keep({ ...current, durationMs: high, faults: current.faults.filter((f) => f.at < high) }, `run shortened to ${high} ms`)) changed = true;
   }
   return { scenario: current, summary: summary as RunSummary, steps, runs };
 }

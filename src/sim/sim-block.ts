@@ -1,44 +1,39 @@
 /**
- * The blocks simulated validators propose: height, round, proposer, the proposer's clock, a
- * validity mark the application checks, and a salt (an equivocating proposer's two blocks
- * differ in it). Fixed 41 bytes, so encoding costs nothing next to consensus itself.
+ * The blocks simulated validators propose: height, round, proposer, the proposer's clock, the
+ * application state root the block builds on (as a header's app hash), a salt (an
+ * equivocating proposer's two blocks differ in it), the transactions and the commit of the
+ * previous block, RLP-encoded.
  */
-import { readU64be, u64be } from '../codec/bytes.js';
+import { decode, encode, fixedBytes, list, bytes, safeUint, struct, type Infer } from '../codec/schema.js';
+import { MAX_TX_BYTES_STRUCTURAL } from '../codec/block.js';
+import { Commit } from '../codec/vote.js';
 
-export interface SimBlock {
-  height: number;
-  round: number;
-  proposer: number;
+export const SimBlock = struct('SimBlock', {
+  height: safeUint,
+  round: safeUint,
+  proposer: safeUint,
   /** The proposer's clock when it built the block (virtual ms plus its skew). */
-  time: number;
-  /** False for the blocks of the 'invalid-proposal' strategy: the application rejects them. */
-  valid: boolean;
-  salt: number;
-}
-
-const SIZE = 41;
+  time: safeUint,
+  /** The state root after the previous block, on the proposer's application. */
+  appHash: fixedBytes(32),
+  salt: safeUint,
+  txs: list(bytes(MAX_TX_BYTES_STRUCTURAL), 10_000),
+  /** The proposer's commit of the previous block: who signed it (rewards and downtime use it). */
+  lastCommit: Commit,
+});
+export type SimBlock = Infer<typeof SimBlock>;
 
 export function encodeSimBlock(b: SimBlock): Uint8Array {
-  const out = new Uint8Array(SIZE);
-  out.set(u64be(b.height), 0);
-  out.set(u64be(b.round), 8);
-  out.set(u64be(b.proposer), 16);
-  out.set(u64be(b.time), 24);
-  out[32] = b.valid ? 1 : 0;
-  out.set(u64be(b.salt), 33);
-  return out;
+  return encode(SimBlock, b);
 }
 
-export function decodeSimBlock(bytes: Uint8Array): SimBlock | undefined {
-  if (bytes.length !== SIZE || (bytes[32] !== 0 && bytes[32] !== 1)) return undefined;
-  return { height: readU64be(bytes, 0), round: readU64be(bytes, 8), proposer: readU64be(bytes, 16), time: readU64be(bytes, 24), valid: bytes[32] === 1, salt: readU64be(bytes, 33) };
+export function decodeSimBlock(raw: Uint8Array): SimBlock | undefined {
+  try {
+    return decode(SimBlock, raw, 'sim block');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A validator's clock may run this far ahead of another's before its blocks are refused (CometBFT's default drift). */
 export const MAX_CLOCK_DRIFT_MS = 10_000;
-
-/** The simulated application's verdict on a proposed block (ProcessProposal). */
-export function simBlockValid(bytes: Uint8Array, height: number, lastTime: number, localClock: number): boolean {
-  const b = decodeSimBlock(bytes);
-  return b !== undefined && b.valid && b.height === height && b.time > lastTime && b.time <= localClock + MAX_CLOCK_DRIFT_MS;
-}

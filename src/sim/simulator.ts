@@ -21,13 +21,19 @@ import { createConsensusState, step, ValidatorSet, type ConsensusEffect, type Co
 import { addressFromPublicKey } from '../crypto/address.js';
 import { BulkSigner } from '../crypto/bulk-signer.js';
 import { keyPairFromSeed, verify } from '../crypto/ed25519.js';
+import { encode } from '../codec/schema.js';
+import { Commit as CommitCodec } from '../codec/vote.js';
 import { FLOOD_INTERVAL_MS, strategy, type ByzantineContext, type ByzantineStrategy } from './byzantine.js';
 import { EventQueue } from './event-queue.js';
 import type { SimMessage } from './messages.js';
 import { SimNetwork } from './network.js';
 import { Rng } from './rng.js';
 import { BYZANTINE_STRATEGIES, type ByzantineStrategyName, type FaultEvent, type Scenario } from './scenario-types.js';
-import { decodeSimBlock, encodeSimBlock, simBlockValid } from './sim-block.js';
+import { decodeSimBlock, encodeSimBlock, type SimBlock } from './sim-block.js';
+import { SimApp, SimLoad, type Verdict } from './sim-app.js';
+import { VerifiedSignatures } from '../app/executor/verified-signatures.js';
+import { EMPTY_COMMIT } from '../codec/block.js';
+import { verifyCommit } from '../consensus/index.js';
 
 export const SIM_CHAIN_ID = 'cmt-sim';
 /** How often a validator offers its own messages of the current height again. */
@@ -43,6 +49,8 @@ export interface SimConfig {
   stopAtHeight?: number;
   /** Test only: correct validators run the core with unsafeIgnoreLocks (a deliberately broken protocol). */
   brokenLocking?: boolean;
+  /** Transfers in every block (default 4). */
+  txsPerBlock?: number;
 }
 
 export interface SimDecision {
@@ -51,6 +59,8 @@ export interface SimDecision {
   blockHash: string;
   /** The application's verdict (ProcessProposal) on the decided block. */
   valid: boolean;
+  /** The validator's state root after applying it (FinalizeBlock + Commit). */
+  appHash: string;
   at: number;
 }
 
@@ -93,7 +103,11 @@ interface SimNode {
   pausedUntil: number;
   skewMs: number;
   /** The block store: decisions survive crashes. */
-  decisions: (SimDecision & { commit: Commit; blockTime: number })[];
+  decisions: (SimDecision & { commit: Commit; block: Uint8Array })[];
+  /** The application, with its state: it survives crashes too (it is on disk in a real node). */
+  app: SimApp | null;
+  /** ProcessProposal verdicts of the current height, by block hash. */
+  verdicts: Map<string, Verdict>;
   /** Inputs of the current height, in order (the WAL): replayed after a crash. */
   wal: ConsensusEvent[];
   /** What this validator sent during the current height, per peer, offered again on each gossip round. */
@@ -124,12 +138,19 @@ export class Simulator {
   private readonly verified = new Map<string, boolean>();
   private readonly correctVotes = new Map<string, string>();
   private readonly board = new Map<string, [Uint8Array, Uint8Array]>();
+  private readonly load: SimLoad;
+  /** Signature checks are pure: the validators share the transactions' and commits' results. */
+  private readonly txSignatures = new VerifiedSignatures();
+  private readonly commitChecks = new Map<string, string>();
+  /** Application calls an event asked for, run in order before the next event. */
+  private readonly appWork: (() => Promise<void>)[] = [];
   private readonly run: SimRun;
   now = 0;
 
   constructor(private readonly config: SimConfig) {
     const { scenario, seed } = config;
     this.rng = new Rng(seed);
+    this.load = new SimLoad(SIM_CHAIN_ID, config.txsPerBlock ?? 4);
     this.netRng = this.rng.fork(1);
     const names = scenario.validators.map((v) => v.name);
     this.net = new SimNetwork(names, scenario.network, scenario.faults);
@@ -149,6 +170,8 @@ export class Simulator {
         pausedUntil: 0,
         skewMs: 0,
         decisions: [],
+        app: null,
+        verdicts: new Map(),
         wal: [],
         sent: [],
         held: [],
@@ -183,17 +206,70 @@ export class Simulator {
   }
 
   /** Runs to the end of the scenario (or the stop height) and returns what happened. */
-  execute(): SimRun {
-    const { durationMs } = this.config.scenario;
-    while (this.queue.peekTime() <= durationMs && !this.done()) {
-      const next = this.queue.pop() as { at: number; item: Item };
-      this.now = next.at;
-      this.handle(next.item);
+  async execute(): Promise<SimRun> {
+    for (const n of this.nodes) n.app = await SimApp.create(SIM_CHAIN_ID, this.genesis, this.load, this.txSignatures);
+    try {
+      const { durationMs } = this.config.scenario;
+      while (this.queue.peekTime() <= durationMs && !this.done()) {
+        const next = this.queue.pop() as { at: number; item: Item };
+        this.now = next.at;
+        this.handle(next.item);
+        // One at a time and in order, so the run stays a function of the seed.
+        for (let work = this.appWork.shift(); work; work = this.appWork.shift()) await work();
+      }
+    } finally {
+      await Promise.all(this.nodes.map((n) => n.app?.close()));
     }
     this.run.endMs = this.now;
     this.collectForensicEvidence();
     this.run.traceHash = this.trace.digest('hex');
     return this.run;
+  }
+
+  private app(n: SimNode): SimApp {
+    if (!n.app) throw new Error('the simulation has not started');
+    return n.app;
+  }
+
+  /** ProcessProposal as a node runs it: the block's header and application checks, then its last commit. */
+  private async validate(n: SimNode, raw: Uint8Array, height: number): Promise<Verdict> {
+    // After a fork a validator may have been unable to apply an earlier block: nothing builds on it then.
+    if (this.app(n).height !== height - 1) return { valid: false, reason: `the application is at height ${this.app(n).height}, not ${height - 1}` };
+    const verdict = await this.app(n).check(raw, height, this.now + n.skewMs);
+    if (!verdict.valid) return verdict;
+    const block = decodeSimBlock(raw) as SimBlock;
+    if (height === 1) return block.lastCommit.signatures.length === 0 ? verdict : { valid: false, reason: 'the first block carries a last commit' };
+    const previous = n.decisions[height - 2];
+    if (!previous) return { valid: false, reason: 'no previous block' };
+    const key = toHex(sha256(encode(CommitCodec, block.lastCommit))) + previous.blockHash;
+    let problem = this.commitChecks.get(key);
+    if (problem === undefined) {
+      try {
+        verifyCommit(SIM_CHAIN_ID, this.setAt(height - 1), height - 1, Buffer.from(previous.blockHash, 'hex'), block.lastCommit);
+        problem = '';
+      } catch (err) {
+        problem = `invalid last commit: ${(err as Error).message}`;
+      }
+      this.commitChecks.set(key, problem);
+    }
+    return problem === '' ? verdict : { valid: false, reason: problem };
+  }
+
+  /** FinalizeBlock and Commit of a decided block on validator i; records the decision. */
+  private async applyDecided(i: number, height: number, round: number, raw: Uint8Array, commit: Commit): Promise<void> {
+    const n = this.nodes[i] as SimNode;
+    const hash = sha256(raw);
+    const cached = n.verdicts.get(toHex(hash));
+    const verdict = cached && this.app(n).height === height - 1 ? cached : await this.validate(n, raw, height);
+    const block = decodeSimBlock(raw);
+    let appHash = '';
+    if (block && verdict.valid) {
+      appHash = toHex(await this.app(n).apply(block, hash, this.setAt(height).proposerForRound(round).address, height > 1 ? block.lastCommit : null, height > 1 ? this.setAt(height - 1) : null));
+    }
+    const decision = { height, round, blockHash: toHex(hash), valid: verdict.valid, appHash, at: this.now };
+    n.decisions.push({ ...decision, commit, block: raw });
+    n.verdicts = new Map();
+    this.run.decisions[i]?.push(decision);
   }
 
   /**
@@ -398,16 +474,18 @@ export class Simulator {
     if (!n.up || this.now < n.pausedUntil) return;
     const have = n.decisions.length;
     if (peer.decisions.length <= have || n.core.height > peer.decisions.length) return;
-    for (const d of peer.decisions.slice(have)) {
-      n.decisions.push(d);
-      this.run.decisions[i]?.push({ ...d, at: this.now });
-      this.log(`${i} synced ${d.height} ${d.blockHash}`);
-    }
-    const last = n.decisions[n.decisions.length - 1] as SimNode['decisions'][number];
+    const missing = peer.decisions.slice(have);
     n.epoch++;
-    n.core = this.freshCore(n);
-    this.startHeightEvent(i, last.height + 1, last.commit);
-    this.queue.push(this.now + GOSSIP_INTERVAL_MS, { t: 'gossip', node: i, epoch: n.epoch });
+    this.appWork.push(async () => {
+      for (const d of missing) {
+        this.log(`${i} synced ${d.height} ${d.blockHash}`);
+        await this.applyDecided(i, d.height, d.round, d.block, d.commit);
+      }
+      const last = missing[missing.length - 1] as SimNode['decisions'][number];
+      n.core = this.freshCore(n);
+      this.startHeightEvent(i, last.height + 1, last.commit);
+      this.queue.push(this.now + GOSSIP_INTERVAL_MS, { t: 'gossip', node: i, epoch: n.epoch });
+    });
   }
 
   // ---- faults ----------------------------------------------------------------------------
@@ -483,14 +561,14 @@ export class Simulator {
 
   // ---- effects ---------------------------------------------------------------------------
 
-  private lastBlockTime(n: SimNode): number {
-    return n.decisions[n.decisions.length - 1]?.blockTime ?? -1;
-  }
-
-  private buildBlock(i: number, height: number, round: number, options: { salt?: number; valid?: boolean } = {}): Uint8Array {
+  private buildBlock(i: number, height: number, round: number, lastCommit: Commit | null, options: { salt?: number; valid?: boolean } = {}): Uint8Array {
     const n = this.nodes[i] as SimNode;
-    const time = Math.max(this.now + n.skewMs, this.lastBlockTime(n) + 1);
-    return encodeSimBlock({ height, round, proposer: i, time, valid: options.valid ?? n.strategy?.validBlocks ?? true, salt: options.salt ?? 0 });
+    const previous = n.decisions[n.decisions.length - 1];
+    const time = Math.max(this.now + n.skewMs, (previous ? (decodeSimBlock(previous.block)?.time ?? 0) : 0) + 1);
+    const valid = options.valid ?? n.strategy?.validBlocks ?? true;
+    // An invalid proposal carries a transaction that does not decode: the application refuses it.
+    const txs = valid ? this.load.txsFor(height) : [Uint8Array.of(0xc3, 0x01, 0x02)];
+    return encodeSimBlock({ height, round, proposer: i, time, appHash: this.app(n).appHash, salt: options.salt ?? 0, txs, lastCommit: lastCommit ?? EMPTY_COMMIT });
   }
 
   private signVote(n: SimNode, unsigned: Pick<Vote, 'type' | 'height' | 'round' | 'blockHash'>): Vote {
@@ -512,7 +590,7 @@ export class Simulator {
       send: (to, msg) => this.send(i, to, msg),
       signProposal: (unsigned) => ({ ...unsigned, signature: n.signer.sign(proposalSignBytes(SIM_CHAIN_ID, unsigned)) }),
       signVote: (unsigned) => this.signVote(n, unsigned),
-      buildBlock: (height, round, options) => this.buildBlock(i, height, round, options),
+      buildBlock: (height, round, options) => this.buildBlock(i, height, round, n.decisions[n.decisions.length - 1]?.commit ?? null, options),
     };
   }
 
@@ -524,7 +602,7 @@ export class Simulator {
         this.deliver(i, { type: 'timeout', height: effect.height, round: effect.round, step: effect.step }, effect.durationMs);
         return;
       case 'buildProposal': {
-        const block = this.buildBlock(i, effect.height, effect.round);
+        const block = this.buildBlock(i, effect.height, effect.round, effect.lastCommit);
         this.deliver(i, { type: 'proposalBuilt', height: effect.height, round: effect.round, block, blockHash: sha256(block) });
         return;
       }
@@ -556,24 +634,20 @@ export class Simulator {
         return;
       }
       case 'validateProposal': {
-        const valid = simBlockValid(effect.block, effect.height, this.lastBlockTime(n), this.now + n.skewMs);
-        this.deliver(i, { type: 'proposalValidated', height: effect.height, round: effect.round, blockHash: effect.blockHash, valid }, 1);
+        const { height, round, blockHash, block } = effect;
+        this.appWork.push(async () => {
+          const verdict = await this.validate(n, block, height);
+          n.verdicts.set(toHex(blockHash), verdict);
+          this.deliver(i, { type: 'proposalValidated', height, round, blockHash, valid: verdict.valid }, 1);
+        });
         return;
       }
       case 'decide': {
-        const block = decodeSimBlock(effect.block);
-        const decision = {
-          height: effect.height,
-          round: effect.round,
-          blockHash: toHex(effect.blockHash),
-          valid: block !== undefined && block.valid && block.height === effect.height,
-          at: this.now,
-          commit: effect.commit,
-          blockTime: block?.time ?? 0,
-        };
-        n.decisions.push(decision);
-        this.run.decisions[i]?.push({ height: decision.height, round: decision.round, blockHash: decision.blockHash, valid: decision.valid, at: decision.at });
-        this.startHeightEvent(i, effect.height + 1, effect.commit, this.now + APPLY_MS);
+        const { height, round, block, commit } = effect;
+        this.appWork.push(async () => {
+          await this.applyDecided(i, height, round, block, commit);
+          this.startHeightEvent(i, height + 1, commit, this.now + APPLY_MS);
+        });
         return;
       }
       case 'equivocation':

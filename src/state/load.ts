@@ -5,6 +5,7 @@
  * a typed error naming the directory; nothing is ever reset.
  */
 import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
 import { toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { decode } from '../codec/schema.js';
@@ -37,6 +38,16 @@ export async function openStateLevel(dir: string): Promise<StateLevel> {
     throw new StateDatabaseError(dir, levelOpenFailure(err), err);
   }
   return db;
+}
+
+/** A database that lives in this process's memory only (the simulator's validators). */
+export async function openMemoryLevel(): Promise<StateLevel> {
+  const db = new MemoryLevel<Buffer, Buffer>({ keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await db.open();
+  // memory-level implements the same abstract-level 3 interface as classic-level for every
+  // call the store makes (get, keys, iterator, chained batch, close); classic-level's extra
+  // options (fillCache, sync) are ignored. The typings differ only in those extras.
+  return db as unknown as StateLevel;
 }
 
 export async function loadState(db: StateLevel, dir: string, keepRecent: number, verifyHistory: boolean): Promise<LoadedState> {

@@ -15,7 +15,7 @@ import { StateCorruptError, StateDatabaseError, StateUsageError, VersionUnavaila
 import { sha256String, stringBytes, valueHashOf } from './hashing.js';
 import { encodeJournal, type History, type Journal } from './journal.js';
 import { flatKey, JOURNAL, META_KEY, ROOT, STATE_FORMAT, StateMeta, versionKey } from './layout.js';
-import { loadState, openStateLevel, type LoadedState, type StateLevel } from './load.js';
+import { loadState, openMemoryLevel, openStateLevel, type LoadedState, type StateLevel } from './load.js';
 import type { StateReader, WriteSet } from './overlay.js';
 import { applyUndo, keyHashFinder, PastTrieCache } from './past.js';
 import type { StateProof } from './proof.js';
@@ -25,6 +25,8 @@ export const DEFAULT_KEEP_RECENT = 100;
 
 /** Directories opened by a StateStore of this process. */
 const OPEN_DIRS = new Set<string>();
+/** Names in-memory stores apart in errors. */
+let memoryStores = 0;
 
 export interface StateStoreOptions {
   /** Versions kept readable, the latest included (default 100); 0 keeps every version. */
@@ -109,6 +111,18 @@ export class StateStore implements StateReader {
       OPEN_DIRS.delete(id);
       throw err;
     }
+  }
+
+  /**
+   * A store whose database lives in memory only (memory-level): the same trie, journals and
+   * proofs, nothing on disk. For the simulator, where hundreds of validators are created and
+   * dropped per second; nodes always use `open`.
+   */
+  static async openInMemory(options: Pick<StateStoreOptions, 'keepRecent'> = {}): Promise<StateStore> {
+    const keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
+    const db = await openMemoryLevel();
+    const dir = `memory:${++memoryStores}`;
+    return new StateStore(db, dir, keepRecent, false, await loadState(db, dir, keepRecent, false));
   }
 
   /** -1 for a new, empty store; genesis state is version 0, block h is version h. */

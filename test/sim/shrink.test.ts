@@ -5,7 +5,7 @@ import { scenarioToYaml } from '../../src/sim/scenario-yaml.js';
 import { shrink } from '../../src/sim/shrink.js';
 import { summarize } from '../../src/sim/run-summary.js';
 
-describe('scenario YAML', () => {
+describe('scenario YAML', async () => {
   it('writes every shipped scenario and the spec examples back as YAML that parses to the same scenario', async () => {
     const spec = await readFile('spec/faults.md', 'utf8');
     const examples = [...spec.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string).filter((b) => b.includes('duration_ms:'));
@@ -18,15 +18,15 @@ describe('scenario YAML', () => {
   });
 });
 
-describe('shrinking a failing run', () => {
+describe('shrinking a failing run', async () => {
   it('keeps the violation with the same seed while removing faults, noise and length', async () => {
     const scenario = await loadScenario('scripts/scenarios/two-byzantine.yaml');
-    const result = shrink(scenario, 1, 'agreement', { maxRuns: 100 });
+    const result = await shrink(scenario, 1, 'agreement', { maxRuns: 100 });
     expect(result.scenario.faults.length).toBeLessThan(scenario.faults.length);
     expect(result.scenario.durationMs).toBeLessThan(scenario.durationMs / 10);
     expect(result.steps.length).toBeGreaterThan(0);
     // The shrunk scenario, written and read back, still fails the same way with the same seed.
-    const again = summarize({ scenario: parseScenario(scenarioToYaml(result.scenario), 'shrunk.yaml'), seed: 1 });
+    const again = await summarize({ scenario: parseScenario(scenarioToYaml(result.scenario), 'shrunk.yaml'), seed: 1 });
     expect(again.traceHash).toBe(result.summary.traceHash);
     expect(again.violations.some((v) => v.property === 'agreement')).toBe(true);
     // Both equivocators are needed: neither was made correct.
@@ -35,6 +35,6 @@ describe('shrinking a failing run', () => {
 
   it('refuses to shrink a run that does not fail', async () => {
     const scenario = await loadScenario('scripts/scenarios/partition-heal.yaml');
-    expect(() => shrink(scenario, 1, 'agreement')).toThrow(/does not violate agreement/);
+    await expect(shrink(scenario, 1, 'agreement')).rejects.toThrow(/does not violate agreement/);
   });
 });

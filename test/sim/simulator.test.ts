@@ -14,12 +14,12 @@ const base = (over: Partial<Scenario> = {}): Scenario => ({
   ...over,
 });
 
-describe('the deterministic simulator', () => {
-  it('runs the same scenario and seed to the same trace, and another seed to another', () => {
+describe('the deterministic simulator', async () => {
+  it('runs the same scenario and seed to the same trace, and another seed to another', async () => {
     const scenario = base({ network: { delay: { kind: 'exponential', minMs: 2, meanMs: 30 }, drop: 0.05, duplicate: 0.05 } });
-    const a = runScenario(scenario, 7);
-    const b = runScenario(scenario, 7);
-    const c = runScenario(scenario, 8);
+    const a = await runScenario(scenario, 7);
+    const b = await runScenario(scenario, 7);
+    const c = await runScenario(scenario, 8);
     expect(a.run.traceHash).toBe(b.run.traceHash);
     expect(a.run.decisions).toEqual(b.run.decisions);
     expect(c.run.traceHash).not.toBe(a.run.traceHash);
@@ -27,7 +27,7 @@ describe('the deterministic simulator', () => {
     expect(a.check.violations).toEqual([]);
   });
 
-  it('keeps agreement through a partition, a crash with WAL replay and a pause, and recovers liveness after they heal', () => {
+  it('keeps agreement through a partition, a crash with WAL replay and a pause, and recovers liveness after they heal', async () => {
     const scenario = base({
       durationMs: 60_000,
       faults: [
@@ -36,7 +36,7 @@ describe('the deterministic simulator', () => {
         { type: 'pause', at: 22_000, until: 25_000, node: 'v3' },
       ],
     });
-    const { run, check } = runScenario(scenario, 3);
+    const { run, check } = await runScenario(scenario, 3);
     expect(check.violations).toEqual([]);
     expect(check.livenessChecked).toBe(true);
     // During the partition neither half has 2/3: no height is decided between 2 s and 12 s (give or take messages in flight).
@@ -47,8 +47,8 @@ describe('the deterministic simulator', () => {
     expect(run.faults.map((f) => f.description)).toContain('start crash v2');
   });
 
-  it('finds an agreement violation when two of four validators equivocate, and the evidence names both', () => {
-    let found: ReturnType<typeof runScenario> | undefined;
+  it('finds an agreement violation when two of four validators equivocate, and the evidence names both', async () => {
+    let found: Awaited<ReturnType<typeof runScenario>> | undefined;
     for (let seed = 1; seed <= 200 && !found; seed++) {
       const scenario = base({
         durationMs: 20_000,
@@ -60,7 +60,7 @@ describe('the deterministic simulator', () => {
         ],
         network: { delay: { kind: 'exponential', minMs: 1, meanMs: 40 }, drop: 0, duplicate: 0 },
       });
-      const result = runScenario(scenario, seed);
+      const result = await runScenario(scenario, seed);
       if (result.check.violations.some((v) => v.property === 'agreement')) found = result;
     }
     expect(found).toBeDefined();
@@ -69,8 +69,8 @@ describe('the deterministic simulator', () => {
   });
 });
 
-describe('the checkers can see a real protocol bug', () => {
-  it('catches a core that ignores the locking rule, where the correct core holds', () => {
+describe('the checkers can see a real protocol bug', async () => {
+  it('catches a core that ignores the locking rule, where the correct core holds', async () => {
     // v0 hears everyone quickly but is heard late: it can decide alone in a round the others then leave.
     const slowFromV0 = (to: string) => ({ type: 'link' as const, at: 0, until: 20_000, from: 'v0', to, oneWay: true, behaviour: { delay: { kind: 'uniform' as const, minMs: 1000, maxMs: 3000 } } });
     const scenario = base({
@@ -81,10 +81,10 @@ describe('the checkers can see a real protocol bug', () => {
     });
     let caughtAt: number | undefined;
     for (let seed = 1; seed <= 100 && caughtAt === undefined; seed++) {
-      if (runScenario(scenario, seed, { brokenLocking: true }).check.violations.some((v) => v.property === 'agreement')) caughtAt = seed;
+      if ((await runScenario(scenario, seed, { brokenLocking: true })).check.violations.some((v) => v.property === 'agreement')) caughtAt = seed;
     }
     expect(caughtAt).toBeDefined();
     // The same seeds with the locking rule in place: no violation at all.
-    for (let seed = 1; seed <= (caughtAt as number); seed++) expect(runScenario(scenario, seed).check.violations).toEqual([]);
+    for (let seed = 1; seed <= (caughtAt as number); seed++) expect((await runScenario(scenario, seed)).check.violations).toEqual([]);
   });
 });

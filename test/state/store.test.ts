@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bytesEqual, bytesKey, toHex } from '../../src/codec/bytes.js';
+import { bytesEqual, bytesKey, toHex, utf8 } from '../../src/codec/bytes.js';
 import { sha256 } from '../../src/codec/hash.js';
 import { decode, encode } from '../../src/codec/schema.js';
 import { StateCorruptError, StateDatabaseError, StateUsageError, VersionUnavailableError } from '../../src/state/errors.js';
@@ -837,5 +837,27 @@ describe('state store determinism', () => {
     expect(c.store.size).toBe(a.store.size);
     // And a reopened store recomputes exactly those bytes from its flat table.
     expect(toHex((await a.reopen()).rootHash)).toBe(toHex(rootC));
+  });
+});
+
+describe('an in-memory state store', () => {
+  it('commits, reads past versions and proves like the one on disk, with the same roots', async () => {
+    const dir = await tempDir('state-mem-compare');
+    const disk = await StateStore.open(dir.path, { keepRecent: 10 });
+    const memory = await StateStore.openInMemory({ keepRecent: 10 });
+    try {
+      for (let version = 0; version < 5; version++) {
+        const writes = [0, 1, 2].map((i) => ({ key: utf8(`k${version}-${i}`), value: utf8(`v${version}`) }));
+        expect(memory.stage(version, writes)).toEqual(disk.stage(version, writes));
+        await Promise.all([memory.commit(), disk.commit()]);
+      }
+      expect(memory.rootHash).toEqual(disk.rootHash);
+      expect(memory.getAt(utf8('k1-0'), 2)).toEqual(utf8('v1'));
+      expect(memory.prove(utf8('k3-2'), 4).value).toEqual(utf8('v3'));
+    } finally {
+      await memory.close();
+      await disk.close();
+      await dir.cleanup();
+    }
   });
 });

@@ -56,7 +56,7 @@ export function registerSimCommands(program: Command): void {
     .action(async (file: string, o: { seed?: number; traceDir: string; timeline?: string; svg?: string; output: OutputFormat }) => {
       const { path, text, scenario } = await load(file);
       const seed = o.seed ?? scenario.seed;
-      const result = runScenario(scenario, seed);
+      const result = await runScenario(scenario, seed);
       const summary = summaryOf(result);
       if (o.timeline) {
         const { validators, decisions, timeline, faults, gstMs, endMs, traceHash } = result.run;
@@ -125,7 +125,7 @@ export function registerSimCommands(program: Command): void {
       if (!property || !(PROPERTIES as readonly string[]).includes(property)) {
         throw new CommandError(o.property ? `--property must be one of ${PROPERTIES.join(', ')}` : `${file} records no violation to shrink`, 'INVALID_ARGUMENT');
       }
-      const result = shrink(scenario, trace.seed, property, { brokenLocking: trace.brokenLocking, maxRuns: o.maxRuns });
+      const result = await shrink(scenario, trace.seed, property, { brokenLocking: trace.brokenLocking, maxRuns: o.maxRuns });
       const shrunk = { ...result.scenario, name: `${scenario.name}-shrunk` };
       const scenarioText = scenarioToYaml(shrunk);
       const out = await writeTrace(dirname(file), shrunk.name, { scenarioSource: `${shrunk.name}.yaml`, scenarioText, seed: trace.seed, brokenLocking: trace.brokenLocking, summary: result.summary });
@@ -158,7 +158,7 @@ export function registerSimCommands(program: Command): void {
     .action(async (file: string, o: { output: OutputFormat }) => {
       const trace = await readTrace(file);
       const scenario = parseScenario(trace.scenarioText, trace.scenarioSource);
-      const summary = summarize({ scenario, seed: trace.seed, brokenLocking: trace.brokenLocking });
+      const summary = await summarize({ scenario, seed: trace.seed, brokenLocking: trace.brokenLocking });
       const matched = summary.traceHash === trace.summary.traceHash;
       const violated = violatedProperties(summary);
       printResult(
