@@ -69,7 +69,7 @@ describe('staking on a testnet of real processes', () => {
       chainId: 'cmt-staking-test',
       freePort,
       consensusParams: FAST,
-      stakingParams: { epochBlocks: EPOCH, unbondingBlocks: UNBONDING, downtimeJailBlocks: JAIL, govVotingBlocks: 40 },
+      stakingParams: { epochBlocks: EPOCH, unbondingBlocks: UNBONDING, signedBlocksWindow: 20, downtimeJailBlocks: JAIL, govVotingBlocks: 40 },
     });
     spare = net.nodes[4] as TestnetNode;
     rpc = new RpcClient(rpcUrlOf(net.nodes[0] as TestnetNode));

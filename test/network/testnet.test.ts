@@ -51,7 +51,8 @@ describe('a 4-validator testnet of real processes', () => {
 
   beforeAll(async () => {
     dir = await tempDir('testnet');
-    net = await createTestnet({ dir: dir.path, validators: 4, fullNodes: 0, chainId: 'cmt-net-test', freePort, consensusParams: FAST });
+    // These tests stop validators on purpose: a window no run reaches keeps downtime jailing out of them.
+    net = await createTestnet({ dir: dir.path, validators: 4, fullNodes: 0, chainId: 'cmt-net-test', freePort, consensusParams: FAST, stakingParams: { signedBlocksWindow: 1_000_000 } });
     // Blocks above 2 KiB leave the proposal message and are fetched by request: exercise that path.
     for (const n of net.nodes) {
       const file = homePaths(n.home).config;
