@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { bytesKey, toHex } from '../codec/bytes.js';
 import { sha256 } from '../codec/hash.js';
 import { DEFAULT_CONSENSUS_PARAMS, type TimeoutParams } from '../codec/params.js';
-import { COMMIT_FLAG_COMMIT, PRECOMMIT, proposalSignBytes, voteSignBytes, type Commit, type Proposal, type Vote } from '../codec/vote.js';
+import { PRECOMMIT, proposalSignBytes, voteSignBytes, type Commit, type Proposal, type Vote } from '../codec/vote.js';
 import { describeEffect } from '../consensus/describe-effect.js';
 import { createConsensusState, step, ValidatorSet, type ConsensusEffect, type ConsensusEvent, type ConsensusState } from '../consensus/index.js';
 import { addressFromPublicKey } from '../crypto/address.js';
@@ -30,6 +30,8 @@ import { SimNetwork } from './network.js';
 import { Rng } from './rng.js';
 import { BYZANTINE_STRATEGIES, type ByzantineStrategyName, type FaultEvent, type Scenario } from './scenario-types.js';
 import { decodeSimBlock, encodeSimBlock, type SimBlock } from './sim-block.js';
+import { describeFault, downForGood, endOf, gstOf } from './fault-timeline.js';
+import { forkEvidence } from './fork-evidence.js';
 import { SimApp, SimLoad, type Verdict } from './sim-app.js';
 import { VerifiedSignatures } from '../app/executor/verified-signatures.js';
 import { EMPTY_COMMIT } from '../codec/block.js';
@@ -221,7 +223,9 @@ export class Simulator {
       await Promise.all(this.nodes.map((n) => n.app?.close()));
     }
     this.run.endMs = this.now;
-    this.collectForensicEvidence();
+    for (const who of forkEvidence(this.nodes.filter((n) => n.strategy === null).map((n) => n.decisions))) {
+      if (!this.run.evidence.includes(who)) this.run.evidence.push(who);
+    }
     this.run.traceHash = this.trace.digest('hex');
     return this.run;
   }
@@ -270,36 +274,6 @@ export class Simulator {
     n.decisions.push({ ...decision, commit, block: raw });
     n.verdicts = new Map();
     this.run.decisions[i]?.push(decision);
-  }
-
-  /**
-   * When correct validators decided different blocks at one height, their two commits are the
-   * evidence: each carries precommits of more than 2/3 of the power, so the validators whose
-   * signatures are in both (two different blocks precommitted at one height) hold more than
-   * 1/3. This is the accountability analysis a real network runs once the fork is seen.
-   */
-  private collectForensicEvidence(): void {
-    const byHeight = new Map<number, Map<string, Commit>>();
-    this.nodes.forEach((n) => {
-      if (n.strategy !== null) return;
-      for (const d of n.decisions) {
-        const forks = byHeight.get(d.height) ?? new Map<string, Commit>();
-        forks.set(d.blockHash, d.commit);
-        byHeight.set(d.height, forks);
-      }
-    });
-    for (const forks of byHeight.values()) {
-      const commits = [...forks.values()];
-      for (let a = 0; a < commits.length; a++) {
-        for (let b = a + 1; b < commits.length; b++) {
-          const signedA = new Set((commits[a] as Commit).signatures.filter((sig) => sig.flag === COMMIT_FLAG_COMMIT).map((sig) => toHex(sig.validatorAddress)));
-          for (const sig of (commits[b] as Commit).signatures) {
-            const who = toHex(sig.validatorAddress);
-            if (sig.flag === COMMIT_FLAG_COMMIT && signedA.has(who) && !this.run.evidence.includes(who)) this.run.evidence.push(who);
-          }
-        }
-      }
-    }
   }
 
   private done(): boolean {
@@ -657,57 +631,5 @@ export class Simulator {
         }
         return;
     }
-  }
-}
-
-function endOf(f: FaultEvent): number | undefined {
-  switch (f.type) {
-    case 'crash':
-      return f.restartAt;
-    case 'clockSkew':
-      return undefined;
-    default:
-      return f.until;
-  }
-}
-
-/**
- * The simulated GST: when the last fault that ends has ended (0 with no faults). Null when a
- * network fault never heals: liveness cannot be asked for then. A crash without restart does
- * not count: that validator is down for good and the liveness check leaves it out.
- */
-export function gstOf(faults: readonly FaultEvent[]): number | null {
-  let gst = 0;
-  for (const f of faults) {
-    if (f.type === 'clockSkew' || f.type === 'crash') {
-      if (f.type === 'crash' && f.restartAt !== undefined) gst = Math.max(gst, f.restartAt);
-      continue;
-    }
-    const end = endOf(f);
-    if (end === undefined) return null;
-    gst = Math.max(gst, end);
-  }
-  return gst;
-}
-
-/** Validators that crash and never restart. */
-export function downForGood(faults: readonly FaultEvent[]): string[] {
-  return faults.flatMap((f) => (f.type === 'crash' && f.restartAt === undefined ? [f.node] : []));
-}
-
-function describeFault(f: FaultEvent): string {
-  switch (f.type) {
-    case 'partition':
-      return `partition ${f.groups.map((g) => g.join(',')).join(' | ')}`;
-    case 'link':
-      return `link ${f.from}${f.oneWay ? '->' : '<->'}${f.to} ${JSON.stringify(f.behaviour)}`;
-    case 'crash':
-      return `crash ${f.node}`;
-    case 'pause':
-      return `pause ${f.node}`;
-    case 'clockSkew':
-      return `clock ${f.node} ${f.skewMs} ms`;
-    case 'network':
-      return `network ${JSON.stringify(f.behaviour)}`;
   }
 }

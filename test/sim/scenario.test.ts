@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidScenarioError, loadScenario, parseScenario } from '../../src/sim/scenario.js';
-import { gstOf } from '../../src/sim/simulator.js';
+import { gstOf } from '../../src/sim/fault-timeline.js';
 
 const VALIDATORS = `validators:
   - { name: v0, power: 1 }
