@@ -6,6 +6,8 @@ import { Node } from '../node/node.js';
 import type { NodeConfig } from '../node/config.js';
 import type { Logger } from '../node/logger.js';
 import { startRpcServer, type RpcServer } from '../rpc/server.js';
+import { startChaosAdmin, type ChaosAdmin } from '../node/chaos-admin.js';
+import { LinkFaults } from '../p2p/link-faults.js';
 
 export interface RunningNode {
   node: Node;
@@ -15,12 +17,15 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function runNode(home: string, logger: Logger, overrides: (c: NodeConfig) => NodeConfig): Promise<RunningNode> {
+export async function runNode(home: string, logger: Logger, overrides: (c: NodeConfig) => NodeConfig, chaosAdminPort?: number): Promise<RunningNode> {
   let stopping: Promise<void> | undefined;
   let markStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const linkFaults = chaosAdminPort === undefined ? undefined : new LinkFaults();
+  let admin: ChaosAdmin | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await admin?.close();
       await rpc?.close();
       await node.stop();
       markStopped();
@@ -31,6 +36,7 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
   const node = await Node.open(home, {
     logger,
     configOverrides: overrides,
+    ...(linkFaults ? { linkFaults } : {}),
     onFatal: () => {
       process.exitCode = 1;
       void stop();
@@ -38,7 +44,12 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
   });
   try {
     rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }));
+    if (linkFaults && chaosAdminPort !== undefined) {
+      admin = await startChaosAdmin(linkFaults, chaosAdminPort, logger.child({ module: 'chaos' }));
+      logger.warn({ port: admin.port }, 'chaos admin endpoint open on 127.0.0.1: link faults can be injected');
+    }
   } catch (err) {
+    await rpc?.close();
     await node.stop();
     throw err;
   }

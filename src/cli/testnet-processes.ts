@@ -52,11 +52,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Starts the node of `node.home` as a detached process; resolves with its pid once its RPC answers. */
-export async function launchNode(node: TestnetNode, options: { logLevel?: string; timeoutMs?: number; execArgv?: string[] } = {}): Promise<number> {
+export async function launchNode(node: TestnetNode, options: { logLevel?: string; timeoutMs?: number; execArgv?: string[]; extraArgs?: string[] } = {}): Promise<number> {
   const running = await readPid(node);
   if (running !== null) return running;
   const log = openSync(join(node.home, 'node.log'), 'a');
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', node.home, '--log-format', 'json', '--log-level', options.logLevel ?? 'info'], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', node.home, '--log-format', 'json', '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? [])], {
     detached: true,
     stdio: ['ignore', log, log],
   });

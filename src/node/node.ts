@@ -2,6 +2,7 @@
  * A full node: opens its home, checks and repairs its data (handshake), runs consensus,
  * and answers the RPC server through NodeApi.
  */
+import type { LinkFaults } from '../p2p/link-faults.js';
 import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from '../codec/block.js';
 import { access } from 'node:fs/promises';
 import { decodeBlock, headerHash } from '../codec/block.js';
@@ -65,10 +66,13 @@ export interface NodeOptions {
   configOverrides?: (config: NodeConfig) => NodeConfig;
   /** Called when the node hits an error it cannot continue after (it has stopped consensus). */
   onFatal?: (err: unknown) => void;
+  /** Injected link faults (the chaos admin endpoint); never set in normal operation. */
+  linkFaults?: LinkFaults;
 }
 
 export class Node implements NodeApi {
   readonly events = new EventBus();
+  private linkFaults: LinkFaults | undefined;
   private readonly driver: ConsensusDriver;
 
   private constructor(
@@ -163,7 +167,9 @@ export class Node implements NodeApi {
       const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES });
       opened.push(wal);
       const onFatal = options.onFatal ?? (() => {});
-      return new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, wal, onFatal);
+      const node = new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, wal, onFatal);
+      node.linkFaults = options.linkFaults;
+      return node;
     } catch (err) {
       for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
       throw err;
@@ -183,6 +189,7 @@ export class Node implements NodeApi {
       // governance may raise that limit while the node runs. Gossip stays capped by gossipsub's own limit.
       maxMessageBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES,
       logger: this.logger.child({ module: 'p2p' }),
+      ...(this.linkFaults ? { linkFaults: this.linkFaults } : {}),
     });
     this.host = host;
     this.gossip = new ConsensusGossip(host, this.driver, this.blockStore, this.logger.child({ module: 'gossip' }), {

@@ -7,6 +7,7 @@ import { TopicValidatorResult, type TopicValidatorFn } from '@libp2p/gossipsub';
 import type { Logger } from 'pino';
 import type { Counters } from './counters.js';
 import { describeError } from './errors.js';
+import type { LinkFaults } from './link-faults.js';
 
 /** A gossip handler's decision: accept (deliver and forward), ignore (drop quietly), reject (drop and score the sender). */
 export type Verdict = 'accept' | 'reject' | 'ignore';
@@ -26,6 +27,8 @@ export interface GossipValidatorContext {
   onAccept: () => void;
   dropped: Counters;
   logger: Logger;
+  /** Injected faults of the chaos runner; absent in normal operation. */
+  linkFaults?: LinkFaults;
 }
 
 export function gossipValidator(topic: string, handler: GossipHandler, ctx: GossipValidatorContext): TopicValidatorFn {
@@ -39,6 +42,13 @@ export function gossipValidator(topic: string, handler: GossipHandler, ctx: Goss
       ctx.dropped.inc('gossip_oversize');
       ctx.reportInvalid(from, `gossip_oversize: ${msg.data.length} bytes on ${topic}`);
       return TopicValidatorResult.Reject;
+    }
+    if (ctx.linkFaults) {
+      if (ctx.linkFaults.drops(from)) {
+        ctx.dropped.inc('gossip_fault_injected');
+        return TopicValidatorResult.Ignore;
+      }
+      await ctx.linkFaults.delay(from);
     }
     const origin = msg.type === 'signed' ? msg.from.toString() : from;
     let verdict: Verdict;

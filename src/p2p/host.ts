@@ -5,6 +5,7 @@
  * decides validity: callers judge each gossip message and each request themselves.
  * spec/p2p.md is the reference for every limit and threshold used here.
  */
+import type { LinkFaults } from './link-faults.js';
 import './polyfill.js'; // first: libp2p 3 needs Promise.withResolvers, missing on Node 20
 import { isIP } from 'node:net';
 import { noise } from '@chainsafe/libp2p-noise';
@@ -59,6 +60,8 @@ export interface P2PHostOptions {
   requestTimeoutMs?: number;
   /** Gossipsub heartbeat. Default 700 ms. */
   gossipHeartbeatMs?: number;
+  /** Injected link faults (the chaos runner's admin endpoint); absent in normal operation. */
+  linkFaults?: LinkFaults;
 }
 
 export interface PeerInfo {
@@ -100,6 +103,7 @@ type Services = { identify: Identify; ping: Ping; pubsub: GossipSub };
 interface HostSettings {
   maxGossipBytes: number;
   banMs: number;
+  linkFaults: LinkFaults | undefined;
 }
 
 function parsePersistentPeer(addr: string): PersistentPeer {
@@ -148,6 +152,7 @@ export class P2PHost {
   private gossipPublished = 0;
   private requestsSent = 0;
   private bans = 0;
+  private readonly linkFaults: LinkFaults | undefined;
 
   private constructor(
     private readonly node: Libp2p<Services>,
@@ -163,6 +168,7 @@ export class P2PHost {
   ) {
     this.peerId = node.peerId.toString();
     this.maxGossipBytes = settings.maxGossipBytes;
+    this.linkFaults = settings.linkFaults;
     this.rr = new RequestResponse({
       libp2p: node,
       maxMessageBytes,
@@ -236,7 +242,7 @@ export class P2PHost {
       bannedUntil: (id) => scores.bannedUntil(id),
       logger,
     });
-    const settings = { maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs };
+    const settings = { maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs, linkFaults: options.linkFaults };
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const host = new P2PHost(node, scores, gate, redialer, settings, logger, dropped, maxMessageBytes, requestTimeoutMs);
     host.wireEvents();
@@ -306,6 +312,7 @@ export class P2PHost {
         onAccept: () => this.gossipAccepted++,
         dropped: this.dropped,
         logger: this.logger,
+        ...(this.linkFaults ? { linkFaults: this.linkFaults } : {}),
       }),
     );
     pubsub.subscribe(topic);
@@ -362,7 +369,15 @@ export class P2PHost {
     this.assertRunning();
     if (this.protocols.has(protocol)) throw new P2PError('P2P_USAGE', `protocol "${protocol}" already has a handler`);
     this.protocols.add(protocol);
-    const registered = this.rr.handle(protocol, handler);
+    const faults = this.linkFaults;
+    const guarded: RequestHandler = faults
+      ? async (data, from) => {
+          if (faults.drops(from)) throw new P2PError('P2P_REQUEST_FAILED', 'link fault injected');
+          await faults.delay(from);
+          return handler(data, from);
+        }
+      : handler;
+    const registered = this.rr.handle(protocol, guarded);
     registered.catch((err: unknown) => this.logger.error({ protocol, err: describeError(err) }, 'registering a protocol handler failed'));
     return registered;
   }
@@ -380,6 +395,7 @@ export class P2PHost {
   async request(peerId: string, protocol: string, data: Uint8Array, options?: RequestOptions): Promise<Uint8Array> {
     this.assertRunning();
     this.requestsSent++;
+    if (this.linkFaults?.drops(peerId)) throw new P2PError('P2P_REQUEST_FAILED', `link to ${peerId} cut by an injected fault`);
     return this.rr.request(peerId, protocol, data, options);
   }
 

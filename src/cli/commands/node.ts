@@ -23,6 +23,7 @@ interface RunOptions {
   logLevel?: string;
   logFormat: LogFormat;
   retainBlocks?: number;
+  chaosAdminPort?: number;
 }
 
 function parseLogFormat(value: string): LogFormat {
@@ -53,7 +54,8 @@ function addRunOptions(cmd: Command): Command {
     .option('--rpc-host <host>', 'RPC listen address (default from config: 127.0.0.1)')
     .option('--log-level <level>', 'trace|debug|info|warn|error|silent')
     .option('--retain-blocks <n>', 'keep only the last N blocks and their index (0 keeps all; default from config)', optionParser(parseNonNegativeInt))
-    .option('--log-format <format>', 'text|json', optionParser(parseLogFormat), 'text');
+    .option('--log-format <format>', 'text|json', optionParser(parseLogFormat), 'text')
+    .option('--chaos-admin-port <port>', 'open the fault-injection admin endpoint on 127.0.0.1:PORT (cmt testnet chaos; never on a real network)', optionParser(parsePort));
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -65,7 +67,7 @@ async function exists(path: string): Promise<boolean> {
 
 async function runForeground(home: string, options: RunOptions, banner?: (rpcUrl: string) => string): Promise<void> {
   const logger = createLogger({ level: options.logLevel ?? 'info', format: options.logFormat });
-  const running = await runNode(home, logger, overrides(options));
+  const running = await runNode(home, logger, overrides(options), options.chaosAdminPort);
   if (banner) process.stdout.write(banner(running.rpc.url) + '\n');
   stopOnSignals(running, logger);
   await running.stopped;

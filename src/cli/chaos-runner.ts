@@ -1,0 +1,221 @@
+/**
+ * The chaos runner (`cmt testnet chaos`, spec/faults.md): a scenario applied to a testnet of
+ * real node processes in real time. Crashes are `kill -9` and a restart, pauses `SIGSTOP` and
+ * `SIGCONT`; partitions and link behaviour go to every node's chaos admin endpoint as
+ * per-peer link faults. Afterwards every node's blocks are read through the RPC and the
+ * simulator's checkers judge them.
+ */
+import { ONE_CMT } from '../codec/amount.js';
+import { CmtError } from '../codec/errors.js';
+import { DEFAULT_CONSENSUS_PARAMS } from '../codec/params.js';
+import type { LinkRule } from '../p2p/link-faults.js';
+import { RpcClient } from '../rpc/client.js';
+import { checkRun, type RunCheck } from '../sim/checkers.js';
+import { describeFault, downForGood, endOf, gstOf } from '../sim/fault-timeline.js';
+import { forkEvidence } from '../sim/fork-evidence.js';
+import { SimNetwork } from '../sim/network.js';
+import type { DelaySpec, FaultEvent, Scenario } from '../sim/scenario-types.js';
+import type { SimDecision, SimRun } from '../sim/simulator.js';
+import { createTestnet, type TestnetManifest, type TestnetNode } from '../node/testnet-homes.js';
+import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from './testnet-processes.js';
+import { fromHex } from '../codec/bytes.js';
+import { decode } from '../codec/schema.js';
+import { Commit } from '../codec/vote.js';
+
+export interface ChaosResult {
+  run: SimRun;
+  check: RunCheck;
+  heights: Record<string, number>;
+}
+
+interface Observed {
+  /** When (ms after the start) each height was first seen on each node. */
+  seenAt: Map<number, number>[];
+}
+
+const POLL_MS = 250;
+
+function delayRange(d: DelaySpec): [number, number] {
+  switch (d.kind) {
+    case 'fixed':
+      return [d.ms, d.ms];
+    case 'uniform':
+      return [d.minMs, d.maxMs];
+    case 'exponential':
+      // Real timers cannot draw the tail exactly: a uniform range with the same mean stands in.
+      return [d.minMs, d.minMs + 2 * d.meanMs];
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export async function runChaos(scenario: Scenario, dir: string, log: (line: string) => void): Promise<ChaosResult> {
+  const byzantine = scenario.validators.filter((v) => v.byzantine);
+  if (byzantine.length > 0) throw new CmtError('INVALID_SCENARIO', `Byzantine strategies run in the simulator only (cmt sim); ${byzantine.map((v) => v.name).join(', ')} have one`);
+  const names = scenario.validators.map((v) => v.name);
+  const manifest: TestnetManifest = await createTestnet({
+    dir,
+    validators: names.length,
+    fullNodes: 0,
+    chainId: `cmt-chaos-${scenario.name}`.slice(0, 50),
+    freePort,
+    stakes: scenario.validators.map((v) => BigInt(v.power) * ONE_CMT),
+    consensusParams: { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, ...scenario.timeouts } },
+    // Faults stop validators on purpose: keep downtime jailing out of the experiment.
+    stakingParams: { signedBlocksWindow: 1_000_000 },
+  });
+  const nodes = manifest.nodes;
+  const adminPorts = await Promise.all(nodes.map(() => freePort()));
+  const launch = (i: number): Promise<number> => launchNode(nodes[i] as TestnetNode, { extraArgs: ['--chaos-admin-port', String(adminPorts[i])] });
+  const up = nodes.map(() => true);
+  const paused = nodes.map(() => false);
+  try {
+    await Promise.all(nodes.map((_, i) => launch(i)));
+    await waitForHeights(nodes, 2, 60_000);
+    const net = new SimNetwork(names, scenario.network, scenario.faults);
+    const start = Date.now();
+    const observed: Observed = { seenAt: nodes.map(() => new Map()) };
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        await Promise.all(
+          nodes.map(async (n, i) => {
+            if (!up[i] || paused[i]) return;
+            const h = await heightOf(n);
+            const seen = observed.seenAt[i] as Map<number, number>;
+            for (let k = 1; k <= h; k++) if (!seen.has(k)) seen.set(k, Date.now() - start);
+          }),
+        );
+        await sleep(POLL_MS);
+      }
+    })();
+
+    const setLinks = async (at: number): Promise<void> => {
+      await Promise.all(
+        nodes.map(async (_, r) => {
+          if (!up[r] || paused[r]) return;
+          const rules: LinkRule[] = nodes
+            .map((peer, s) => {
+              if (s === r) return undefined;
+              const b = net.behaviour(s, r, at);
+              const [minDelayMs, maxDelayMs] = delayRange(b.delay);
+              return { peer: peer.peerId, drop: net.separated(s, r, at) ? 1 : b.drop, minDelayMs, maxDelayMs };
+            })
+            .filter((rule): rule is LinkRule => rule !== undefined);
+          await putRules(adminPorts[r] as number, rules).catch((err: unknown) => log(`warning: link faults not set on ${names[r]}: ${(err as Error).message}`));
+        }),
+      );
+    };
+    await setLinks(0);
+
+    const timeline = scenario.faults
+      .flatMap((f) => {
+        const end = endOf(f);
+        return [{ at: f.at, f, phase: 'start' as const }, ...(end !== undefined && end < scenario.durationMs ? [{ at: end, f, phase: 'end' as const }] : [])];
+      })
+      .sort((a, b) => a.at - b.at);
+    const applied: { at: number; description: string }[] = [];
+    for (const event of timeline) {
+      await sleep(start + event.at - Date.now());
+      const description = `${event.phase} ${describeFault(event.f)}`;
+      applied.push({ at: Date.now() - start, description });
+      log(`${((Date.now() - start) / 1000).toFixed(1)} s: ${description}`);
+      await applyFault(event.f, event.phase);
+      await setLinks(event.at + (event.phase === 'end' ? 0 : 1));
+    }
+    await sleep(start + scenario.durationMs - Date.now());
+    polling = false;
+    await poller;
+
+    // Read every node's chain: links healed, paused nodes resumed, crashed ones started again.
+    await putAllRules([]);
+    for (const [i, n] of nodes.entries()) {
+      if (paused[i]) await signal(n, 'SIGCONT');
+      if (!up[i]) await launch(i);
+    }
+    const heights = await Promise.all(nodes.map(async (n, i) => Math.max(((observed.seenAt[i] as Map<number, number>).size), 0) || (await heightOf(n))));
+    const decisions: SimDecision[][] = [];
+    const commits: { height: number; blockHash: string; commit: Commit }[][] = [];
+    for (const [i, n] of nodes.entries()) {
+      const client = new RpcClient(rpcUrlOf(n));
+      const mine: SimDecision[] = [];
+      const mineCommits: (typeof commits)[number] = [];
+      for (let h = 1; h <= (heights[i] as number); h++) {
+        const [block, next] = await Promise.all([
+          client.call<{ block_id: { hash: string } }>('block', { height: h }),
+          client.call<{ block: { header: { app_hash: string } } }>('block', { height: h + 1 }).catch(() => undefined),
+        ]);
+        const hash = block.block_id.hash.toLowerCase();
+        mine.push({ height: h, round: 0, blockHash: hash, valid: true, appHash: next?.block.header.app_hash.toLowerCase() ?? '', at: (observed.seenAt[i] as Map<number, number>).get(h) ?? scenario.durationMs });
+        const answer = await client.call<{ raw_commit: string }>('commit', { height: h });
+        mineCommits.push({ height: h, blockHash: hash, commit: decode(Commit, fromHex(answer.raw_commit.replace(/^0x/, ''), 'commit'), 'commit') });
+      }
+      decisions.push(mine.map((d) => (d.appHash === '' ? { ...d, appHash: 'unknown' } : d)));
+      commits.push(mineCommits);
+    }
+    // A height decided last has no next header to carry its app hash: compare only what every node reports.
+    const lastCommon = Math.min(...heights);
+    for (const d of decisions) for (const x of d) if (x.height >= lastCommon) x.appHash = 'unknown';
+    const run: SimRun = {
+      seed: scenario.seed,
+      traceHash: '',
+      endMs: scenario.durationMs,
+      gstMs: gstOf(scenario.faults),
+      down: downForGood(scenario.faults),
+      validators: nodes.map((n, i) => ({ name: names[i] as string, address: n.validatorAddress.slice(2).toLowerCase(), power: scenario.validators[i]?.power as number, byzantine: null })),
+      decisions,
+      doubleSigns: [],
+      evidence: forkEvidence(commits),
+      timeline: [],
+      faults: applied,
+      messages: { sent: 0, lost: 0, junk: 0 },
+    };
+    return { run, check: checkRun(run, scenario.livenessBoundMs), heights: Object.fromEntries(names.map((name, i) => [name, heights[i] as number])) };
+  } finally {
+    await Promise.all(nodes.map(async (n, i) => {
+      if (paused[i]) await signal(n, 'SIGCONT').catch(() => undefined);
+      await stopNode(n);
+    }));
+  }
+
+  async function applyFault(f: FaultEvent, phase: 'start' | 'end'): Promise<void> {
+    const i = 'node' in f ? names.indexOf(f.node) : -1;
+    const node = nodes[i];
+    if (f.type === 'crash' && node) {
+      if (phase === 'start') {
+        await stopNode(node, 'SIGKILL');
+        up[i] = false;
+      } else {
+        await launch(i);
+        up[i] = true;
+      }
+    } else if (f.type === 'pause' && node) {
+      await signal(node, phase === 'start' ? 'SIGSTOP' : 'SIGCONT');
+      paused[i] = phase === 'start';
+    }
+    // Clock skew needs the node's clock, which a real process does not let us move: it is ignored here.
+  }
+
+  async function putAllRules(rules: LinkRule[]): Promise<void> {
+    await Promise.all(adminPorts.map((port, i) => (up[i] && !paused[i] ? putRules(port, rules).catch(() => undefined) : undefined)));
+  }
+}
+
+async function signal(node: TestnetNode, sig: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+  const pid = await readPid(node);
+  if (pid !== null) process.kill(pid, sig);
+}
+
+async function heightOf(node: TestnetNode): Promise<number> {
+  try {
+    const status = await new RpcClient(rpcUrlOf(node)).call<{ sync_info: { latest_block_height: string } }>('status');
+    return Number(status.sync_info.latest_block_height);
+  } catch {
+    return 0;
+  }
+}
+
+async function putRules(port: number, rules: LinkRule[]): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/link-faults`, { method: 'PUT', body: JSON.stringify({ rules }), signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new CmtError('CHAOS_ADMIN', `admin endpoint on port ${port} answered ${res.status}: ${await res.text()}`);
+}
