@@ -1,0 +1,299 @@
+/**
+ * The contract sandbox (issue 6, spec/contracts.md): a contract is an ES module run by QuickJS
+ * compiled to WebAssembly (quickjs-emscripten, pinned), in a fresh runtime per call, with a
+ * memory limit, a stack limit, no clock and no randomness, and deterministic gas counted from
+ * QuickJS's interrupt callbacks (one every 10,000 interpreter ticks at jumps and calls) plus
+ * what each host call costs. Values cross the boundary as JSON text with BigInt tagged, so the
+ * host never holds a handle into the VM after a call.
+ */
+import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
+import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import type { QuickJSSyncVariant } from '@jitl/quickjs-ffi-types';
+
+/** Gas for each interrupt callback: about 10,000 interpreter ticks. */
+export const GAS_PER_INTERRUPT = 1_000;
+export const DEFAULT_MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_STACK_LIMIT_BYTES = 256 * 1024;
+
+/** What a contract reaches of the chain, all through JSON text (see spec/contracts.md). */
+export interface HostCalls {
+  /** Returns the value's JSON text, or undefined. */
+  dbGet(table: string, key: string): string | undefined;
+  dbPut(table: string, key: string, valueJson: string): void;
+  dbDel(table: string, key: string): void;
+  emit(name: string, dataJson: string): void;
+}
+
+export interface CallContext {
+  sender: string;
+  value: bigint;
+  height: number;
+  time: number;
+  contract: string;
+}
+
+export interface CallRequest {
+  code: string;
+  method: string;
+  /** JSON text of the positional arguments (an array). */
+  argsJson: string;
+  ctx: CallContext;
+  gasLimit: number;
+  memoryLimitBytes?: number;
+  stackLimitBytes?: number;
+}
+
+export type CallOutcome = { ok: true; resultJson: string; gasUsed: number } | { ok: false; error: string; gasUsed: number };
+
+/** Thrown by a host call to end the contract with a clean failure (bad input, a limit, a revert). */
+export class ContractAbort extends Error {}
+
+export class OutOfGas extends ContractAbort {
+  constructor() {
+    super('out of gas');
+  }
+}
+
+/**
+ * Runs before any contract code: removes what is not deterministic or not needed, and gives
+ * the tagged JSON helpers the host bridge uses. Deleting from the global object is enough:
+ * each call has a fresh runtime, so nothing a contract changes outlives it.
+ */
+const PRELUDE = `
+delete globalThis.Date; delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;
+delete Math.random;
+const __tag = (k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v);
+const __untag = (k, v) => (v !== null && typeof v === 'object' && typeof v.$bigint === 'string' && Object.keys(v).length === 1 ? BigInt(v.$bigint) : v);
+globalThis.__encode = (v) => { const s = JSON.stringify(v === undefined ? null : v, __tag); return s === undefined ? 'null' : s; };
+globalThis.__decode = (s) => JSON.parse(s, __untag);
+`;
+
+let modulePromise: Promise<QuickJSWASMModule> | undefined;
+
+export function quickJs(): Promise<QuickJSWASMModule> {
+  // The package's types describe its CommonJS build; imported as ESM, the default export is the variant itself.
+  modulePromise ??= newQuickJSWASMModuleFromVariant(RELEASE_SYNC as unknown as QuickJSSyncVariant);
+  return modulePromise;
+}
+
+function errorText(vm: QuickJSContext, handle: QuickJSHandle): string {
+  const dumped: unknown = vm.dump(handle);
+  if (dumped && typeof dumped === 'object' && 'message' in dumped) {
+    const e = dumped as { name?: unknown; message?: unknown };
+    return `${typeof e.name === 'string' ? e.name : 'Error'}: ${String(e.message)}`;
+  }
+  // A contract may throw anything: a string, a number, an object.
+  try {
+    return `thrown: ${JSON.stringify(dumped)}`;
+  } catch {
+    return `thrown: ${String(dumped)}`;
+  }
+}
+
+export class ContractSandbox {
+  private constructor(private readonly qjs: QuickJSWASMModule) {}
+
+  static async load(): Promise<ContractSandbox> {
+    return new ContractSandbox(await quickJs());
+  }
+
+  call(request: CallRequest, host: HostCalls, hostGas: (what: string, bytes: number) => number): CallOutcome {
+    let gasUsed = 0;
+    let abort: Error | undefined;
+    const charge = (amount: number): void => {
+      gasUsed += amount;
+      if (gasUsed > request.gasLimit) throw new OutOfGas();
+    };
+    const runtime = this.qjs.newRuntime();
+    runtime.setMemoryLimit(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
+    runtime.setMaxStackSize(request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES);
+    runtime.setInterruptHandler(() => {
+      gasUsed += GAS_PER_INTERRUPT;
+      return gasUsed > request.gasLimit;
+    });
+    const vm = runtime.newContext();
+    try {
+      const fail = (error: string): CallOutcome => ({ ok: false, error, gasUsed: Math.min(gasUsed, request.gasLimit) });
+      const prelude = vm.evalCode(PRELUDE, 'prelude.js', { type: 'global' });
+      if (prelude.error) {
+        prelude.error.dispose();
+        return fail('the sandbox failed to start');
+      }
+      prelude.value.dispose();
+      this.installHost(vm, request.ctx, host, (what, bytes) => charge(hostGas(what, bytes)), (err) => (abort = err));
+
+      const loaded = vm.evalCode(request.code, 'contract.js', { type: 'module' });
+      if (loaded.error) {
+        const text = errorText(vm, loaded.error);
+        loaded.error.dispose();
+        return fail(abort?.message ?? (gasUsed > request.gasLimit ? 'out of gas' : `the contract does not load: ${text}`));
+      }
+      const exports = loaded.value;
+      try {
+        const fn = vm.getProp(exports, request.method);
+        try {
+          if (vm.typeof(fn) !== 'function' || request.method.startsWith('__')) return fail(`the contract has no method "${request.method}"`);
+          const decode = vm.getProp(vm.global, '__decode');
+          const argsText = vm.newString(request.argsJson);
+          const argsResult = vm.callFunction(decode, vm.undefined, argsText);
+          argsText.dispose();
+          decode.dispose();
+          if (argsResult.error) {
+            argsResult.error.dispose();
+            return fail('the arguments are not valid JSON');
+          }
+          const args = argsResult.value;
+          const isArray = vm.dump(vm.getProp(args, 'length')) !== undefined && vm.typeof(args) === 'object';
+          if (!isArray) {
+            args.dispose();
+            return fail('the arguments must be a JSON array');
+          }
+          const length = Number(vm.dump(vm.getProp(args, 'length')));
+          const handles = Array.from({ length }, (_, i) => vm.getProp(args, i));
+          args.dispose();
+          const result = vm.callFunction(fn, vm.undefined, ...handles);
+          for (const h of handles) h.dispose();
+          if (abort && !result.error) {
+            result.value.dispose();
+            return fail(abort.message);
+          }
+          if (result.error) {
+            const text = errorText(vm, result.error);
+            result.error.dispose();
+            if (abort) return fail(abort.message);
+            if (gasUsed > request.gasLimit) return fail('out of gas');
+            return fail(text);
+          }
+          const encode = vm.getProp(vm.global, '__encode');
+          const encoded = vm.callFunction(encode, vm.undefined, result.value);
+          encode.dispose();
+          result.value.dispose();
+          if (encoded.error) {
+            encoded.error.dispose();
+            return fail('the return value cannot be encoded as JSON');
+          }
+          const resultJson = vm.getString(encoded.value);
+          encoded.value.dispose();
+          return { ok: true, resultJson, gasUsed };
+        } finally {
+          fn.dispose();
+        }
+      } finally {
+        exports.dispose();
+      }
+    } catch (err) {
+      if (err instanceof ContractAbort) return { ok: false, error: err.message, gasUsed: Math.min(gasUsed, request.gasLimit) };
+      const message = (err as Error).message ?? String(err);
+      // QuickJS signals memory exhaustion by failing allocations in the host API too.
+      return { ok: false, error: `the contract ran out of resources: ${message}`, gasUsed: Math.min(gasUsed, request.gasLimit) };
+    } finally {
+      vm.dispose();
+      runtime.dispose();
+    }
+  }
+
+  /** `ctx`, `db`, `emit` and `revert` inside the VM; a host failure aborts the call. */
+  private installHost(vm: QuickJSContext, ctx: CallContext, host: HostCalls, charge: (what: string, bytes: number) => void, onAbort: (err: Error) => void): void {
+    const guard =
+      (fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) =>
+      (...args: QuickJSHandle[]): QuickJSHandle | undefined => {
+        try {
+          return fn(...args);
+        } catch (err) {
+          // Remembered so the call fails with this reason, whatever the contract does with the
+          // exception (catching it does not help: the host's verdict stands).
+          const e = err instanceof Error ? err : new Error(String(err));
+          onAbort(e);
+          throw e;
+        }
+      };
+    const text = (h: QuickJSHandle | undefined, what: string): string => {
+      if (!h || vm.typeof(h) !== 'string') throw new ContractAbort(`${what} must be a string`);
+      return vm.getString(h);
+    };
+    const encode = (h: QuickJSHandle | undefined): string => {
+      const fn = vm.getProp(vm.global, '__encode');
+      const r = vm.callFunction(fn, vm.undefined, h ?? vm.undefined);
+      fn.dispose();
+      if (r.error) {
+        r.error.dispose();
+        throw new ContractAbort('the value cannot be stored as JSON');
+      }
+      const s = vm.getString(r.value);
+      r.value.dispose();
+      return s;
+    };
+    const decode = (json: string): QuickJSHandle => {
+      const fn = vm.getProp(vm.global, '__decode');
+      const arg = vm.newString(json);
+      const r = vm.callFunction(fn, vm.undefined, arg);
+      arg.dispose();
+      fn.dispose();
+      return vm.unwrapResult(r);
+    };
+    const db = vm.newObject();
+    const fns: [string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined][] = [
+      [
+        'get',
+        (table, key) => {
+          const t = text(table, 'table');
+          const k = text(key, 'key');
+          const found = host.dbGet(t, k);
+          charge('db.get', t.length + k.length + (found?.length ?? 0));
+          return found === undefined ? vm.undefined : decode(found);
+        },
+      ],
+      [
+        'put',
+        (table, key, value) => {
+          const t = text(table, 'table');
+          const k = text(key, 'key');
+          const v = encode(value);
+          charge('db.put', t.length + k.length + v.length);
+          host.dbPut(t, k, v);
+          return vm.undefined;
+        },
+      ],
+      [
+        'del',
+        (table, key) => {
+          const t = text(table, 'table');
+          const k = text(key, 'key');
+          charge('db.del', t.length + k.length);
+          host.dbDel(t, k);
+          return vm.undefined;
+        },
+      ],
+    ];
+    for (const [name, impl] of fns) {
+      const f = vm.newFunction(name, guard(impl));
+      vm.setProp(db, name, f);
+      f.dispose();
+    }
+    vm.setProp(vm.global, 'db', db);
+    db.dispose();
+    const emit = vm.newFunction(
+      'emit',
+      guard((name, data) => {
+        const n = text(name, 'event name');
+        const d = encode(data);
+        charge('emit', n.length + d.length);
+        host.emit(n, d);
+        return vm.undefined;
+      }),
+    );
+    vm.setProp(vm.global, 'emit', emit);
+    emit.dispose();
+    const revert = vm.newFunction(
+      'revert',
+      guard((message) => {
+        throw new ContractAbort(`reverted: ${message && vm.typeof(message) === 'string' ? vm.getString(message) : 'no reason given'}`);
+      }),
+    );
+    vm.setProp(vm.global, 'revert', revert);
+    revert.dispose();
+    const ctxHandle = decode(JSON.stringify({ sender: ctx.sender, value: { $bigint: ctx.value.toString() }, block: { height: ctx.height, time: ctx.time }, contract: ctx.contract }));
+    vm.setProp(vm.global, 'ctx', ctxHandle);
+    ctxHandle.dispose();
+  }
+}

@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ContractSandbox, type CallOutcome, type HostCalls } from '../../src/contracts/sandbox.js';
+
+const CTX = { sender: '0x' + '11'.repeat(20), value: 5n, height: 7, time: 1_700_000_000_000, contract: '0x' + '22'.repeat(20) };
+const HOST_GAS = (_what: string, bytes: number): number => 100 + bytes;
+
+function memoryHost(): HostCalls & { tables: Map<string, string>; events: [string, string][] } {
+  const tables = new Map<string, string>();
+  const events: [string, string][] = [];
+  return {
+    tables,
+    events,
+    dbGet: (t, k) => tables.get(`${t}/${k}`),
+    dbPut: (t, k, v) => void tables.set(`${t}/${k}`, v),
+    dbDel: (t, k) => void tables.delete(`${t}/${k}`),
+    emit: (name, data) => {
+      if (data.length > 4096) throw new Error('event data above 4096 bytes');
+      events.push([name, data]);
+    },
+  };
+}
+
+describe('the contract sandbox', () => {
+  let sandbox: ContractSandbox;
+  beforeAll(async () => {
+    sandbox = await ContractSandbox.load();
+  });
+  const call = (code: string, method: string, args: unknown[] = [], gasLimit = 1_000_000, host = memoryHost()): CallOutcome =>
+    sandbox.call({ code, method, argsJson: JSON.stringify(args, (_, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)), ctx: CTX, gasLimit }, host, HOST_GAS);
+
+  it('calls an exported function with BigInt money, the call context, storage and events', () => {
+    const host = memoryHost();
+    const code = `
+      export function deposit(amount) {
+        const before = db.get('balances', ctx.sender) ?? 0n;
+        db.put('balances', ctx.sender, before + amount + ctx.value);
+        emit('deposited', { who: ctx.sender, amount, height: ctx.block.height });
+        return before + amount + ctx.value;
+      }`;
+    const first = call(code, 'deposit', [10n], 1_000_000, host);
+    expect(first).toMatchObject({ ok: true, resultJson: '{"$bigint":"15"}' });
+    const second = call(code, 'deposit', [1n], 1_000_000, host);
+    expect(second).toMatchObject({ ok: true, resultJson: '{"$bigint":"21"}' });
+    expect(host.tables.get(`balances/${CTX.sender}`)).toBe('{"$bigint":"21"}');
+    expect(host.events.map(([n]) => n)).toEqual(['deposited', 'deposited']);
+    expect(first.gasUsed).toBeGreaterThan(0);
+  });
+
+  it('charges the same gas for the same call every time', () => {
+    const code = `export function work(n) { let s = 0; for (let i = 0; i < n; i++) s = (s * 31 + i) % 1000003; return s; }`;
+    const runs = [0, 1, 2].map(() => call(code, 'work', [200_000]));
+    expect(new Set(runs.map((r) => r.gasUsed)).size).toBe(1);
+    expect(runs[0]?.gasUsed).toBeGreaterThan(10_000);
+  });
+
+  it('has no clock, no randomness, no weak references, and no way out to the host', () => {
+    const probes = {
+      date: `export function f() { return typeof Date; }`,
+      random: `export function f() { return typeof Math.random; }`,
+      weak: `export function f() { return [typeof WeakRef, typeof FinalizationRegistry]; }`,
+      process: `export function f() { return [typeof process, typeof require, typeof globalThis.process]; }`,
+    };
+    expect(call(probes.date, 'f')).toMatchObject({ ok: true, resultJson: '"undefined"' });
+    expect(call(probes.random, 'f')).toMatchObject({ ok: true, resultJson: '"undefined"' });
+    expect(call(probes.weak, 'f')).toMatchObject({ ok: true, resultJson: '["undefined","undefined"]' });
+    expect(call(probes.process, 'f')).toMatchObject({ ok: true, resultJson: '["undefined","undefined","undefined"]' });
+    // The constructor chain reaches QuickJS's own Function, which still sees no host.
+    const chain = call(`export function f() { return (function(){}).constructor('return typeof process')(); }`, 'f');
+    expect(chain).toMatchObject({ ok: true, resultJson: '"undefined"' });
+    // Polluting a prototype inside one call does not reach the next call.
+    call(`export function f() { Object.prototype.polluted = 1; return 1; }`, 'f');
+    expect(call(`export function f() { return ({}).polluted ?? null; }`, 'f')).toMatchObject({ ok: true, resultJson: 'null' });
+  });
+
+  it('ends resource exhaustion as a clean failure that charges gas', () => {
+    const loop = call(`export function f() { for (;;) {} }`, 'f', [], 50_000);
+    expect(loop).toEqual({ ok: false, error: 'out of gas', gasUsed: 50_000 });
+    const recursion = call(`export function f() { const g = (n) => g(n + 1) + 1; return g(0); }`, 'f');
+    expect(recursion.ok).toBe(false);
+    expect(recursion.ok === false && recursion.error).toMatch(/stack|InternalError|RangeError/i);
+    const bomb = sandbox.call({ code: `export function f() { const a = []; for (;;) a.push(new Array(1000).fill(1)); }`, method: 'f', argsJson: '[]', ctx: CTX, gasLimit: 100_000_000, memoryLimitBytes: 2 * 1024 * 1024 }, memoryHost(), HOST_GAS);
+    expect(bomb.ok).toBe(false);
+    expect(bomb.ok === false && bomb.error).toMatch(/memory|out of gas/i);
+    const huge = call(`export function f() { emit('big', 'x'.repeat(10000)); }`, 'f');
+    expect(huge).toMatchObject({ ok: false, error: 'event data above 4096 bytes' });
+  });
+
+  it('fails clearly on bad contracts and bad calls', () => {
+    expect(call(`export function f( {`, 'f')).toMatchObject({ ok: false, error: expect.stringMatching(/does not load: SyntaxError/) });
+    expect(call(`export function f() { return 1; }`, 'g')).toMatchObject({ ok: false, error: 'the contract has no method "g"' });
+    expect(call(`export function f() { throw 42; }`, 'f')).toMatchObject({ ok: false, error: 'thrown: 42' });
+    expect(call(`export function f() { revert('not allowed'); }`, 'f')).toMatchObject({ ok: false, error: 'reverted: not allowed' });
+    expect(call(`export function f(x) { return db.put(1, 'k', x); }`, 'f', [1])).toMatchObject({ ok: false, error: 'table must be a string' });
+    expect(sandbox.call({ code: `export function f(){}`, method: 'f', argsJson: '{"a":1}', ctx: CTX, gasLimit: 1000 }, memoryHost(), HOST_GAS)).toMatchObject({ ok: false, error: 'the arguments must be a JSON array' });
+    expect(call(`export function f() { const o = {}; o.self = o; return o; }`, 'f')).toMatchObject({ ok: false, error: 'the return value cannot be encoded as JSON' });
+  });
+});
