@@ -5,7 +5,7 @@
 import type { Overlay } from '../../state/overlay.js';
 import { isValidPublicKey } from '../../crypto/ed25519.js';
 import { TxError } from '../errors.js';
-import { debit, existingCandidate, payOut, requireSelfStakeRatio, startUnbonding } from './delegations.js';
+import { applyWithdrawal, debit, existingCandidate, requireSelfStakeRatio, startUnbonding, withdrawal } from './delegations.js';
 import type { StakingParams } from './params.js';
 import {
   addToPool,
@@ -56,14 +56,9 @@ function ownActiveCandidate(state: Overlay, owner: Uint8Array): Candidate {
   return c;
 }
 
-export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: DeclareCandidacy, height: number, params: StakingParams, reserved = 0n): void {
-  if (readCandidate(state, owner)) throw new TxError('CANDIDATE_EXISTS', 'this address already declared candidacy');
-  if (!isValidPublicKey(msg.consensusKey)) throw new TxError('TX_DECODE', 'the consensus key is not a valid Ed25519 public key');
-  if (readConsensusKeyOwner(state, msg.consensusKey)) throw new TxError('CONSENSUS_KEY_IN_USE', 'another candidate uses this consensus key');
-  if (msg.commissionBps > params.maxCommissionBps) throw new TxError('INVALID_COMMISSION', `commission ${msg.commissionBps} bps is above ${params.maxCommissionBps}`);
-  if (msg.selfStake <= 0n || msg.selfStake < params.minSelfStake) throw new TxError('SELF_STAKE_TOO_LOW', `the self-stake must be at least ${params.minSelfStake} base units (minSelfStake)`);
-  if (msg.selfStake > msg.maxStake) throw new TxError('ABOVE_MAX_STAKE', 'self-stake is above the declared maximum stake');
-  const fresh: Candidate = {
+/** The record of a candidacy just declared: its self-stake is all its stake, one share per base unit. */
+export function newCandidate(owner: Uint8Array, msg: DeclareCandidacy, height: number): Candidate {
+  return {
     owner,
     consensusKey: msg.consensusKey,
     totalStake: msg.selfStake,
@@ -82,6 +77,16 @@ export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: Declare
     description: msg.description,
     createdAt: height,
   };
+}
+
+export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: DeclareCandidacy, height: number, params: StakingParams, reserved = 0n): void {
+  if (readCandidate(state, owner)) throw new TxError('CANDIDATE_EXISTS', 'this address already declared candidacy');
+  if (!isValidPublicKey(msg.consensusKey)) throw new TxError('TX_DECODE', 'the consensus key is not a valid Ed25519 public key');
+  if (readConsensusKeyOwner(state, msg.consensusKey)) throw new TxError('CONSENSUS_KEY_IN_USE', 'another candidate uses this consensus key');
+  if (msg.commissionBps > params.maxCommissionBps) throw new TxError('INVALID_COMMISSION', `commission ${msg.commissionBps} bps is above ${params.maxCommissionBps}`);
+  if (msg.selfStake <= 0n || msg.selfStake < params.minSelfStake) throw new TxError('SELF_STAKE_TOO_LOW', `the self-stake must be at least ${params.minSelfStake} base units (minSelfStake)`);
+  if (msg.selfStake > msg.maxStake) throw new TxError('ABOVE_MAX_STAKE', 'self-stake is above the declared maximum stake');
+  const fresh = newCandidate(owner, msg, height);
   requireSelfStakeRatio(fresh, msg.selfStake, msg.maxStake, params);
   debit(state, owner, msg.selfStake, reserved);
   addToPool(state, 'bonded', msg.selfStake);
@@ -122,12 +127,12 @@ export function withdrawCandidacy(state: Overlay, owner: Uint8Array, height: num
   chargeGas(WITHDRAW_GAS_PER_DELEGATION * delegators.length);
   let current = c;
   for (const delegator of delegators) {
-    payOut(state, delegator, current);
     const d = readDelegation(state, delegator, owner);
     if (!d) continue;
     const amount = valueOfShares(current, d.shares);
-    writeDelegation(state, delegator, owner, { shares: 0n, rewardPerShareAtLastChange: current.rewardPerShare });
-    current = { ...current, totalStake: current.totalStake - amount, totalShares: current.totalShares - d.shares };
+    const w = withdrawal(current, delegator, d, amount);
+    applyWithdrawal(state, delegator, current, d, w);
+    current = w.after;
     if (amount > 0n) startUnbonding(state, delegator, owner, amount, height, params);
   }
   // What rounding left in the candidate belongs to nobody's shares: it goes to the community pool.

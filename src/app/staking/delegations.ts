@@ -24,6 +24,7 @@ import {
   writeUnbondingQueue,
   writeUnbondings,
   type Candidate,
+  type Delegation,
 } from './records.js';
 import { sharesForDeposit, sharesForWithdrawal, valueOfShares } from './stake-shares.js';
 
@@ -98,6 +99,23 @@ export function delegate(state: Overlay, delegator: Uint8Array, candidate: Uint8
 }
 
 /**
+ * What taking `amount` of CMT out of a delegation does to the candidate: the shares it costs
+ * (all of them when it is the delegation's whole value, else rounded up) and the candidate after.
+ */
+export function withdrawal(c: Candidate, delegator: Uint8Array, d: Delegation, amount: bigint): { shares: bigint; after: Candidate } {
+  const shares = amount === valueOfShares(c, d.shares) ? d.shares : sharesForWithdrawal(c, amount);
+  const selfShares = bytesEqual(delegator, c.owner) ? c.selfShares - shares : c.selfShares;
+  return { shares, after: { ...c, totalStake: c.totalStake - amount, totalShares: c.totalShares - shares, selfShares } };
+}
+
+/** Writes a withdrawal from a delegation, after paying the rewards it earned until now. */
+export function applyWithdrawal(state: Overlay, delegator: Uint8Array, c: Candidate, d: Delegation, w: { shares: bigint; after: Candidate }): void {
+  payOut(state, delegator, c);
+  writeDelegation(state, delegator, c.owner, { shares: d.shares - w.shares, rewardPerShareAtLastChange: c.rewardPerShare });
+  writeCandidate(state, w.after);
+}
+
+/**
  * Takes `amount` of CMT out of a delegation (all of it when `amount` is its whole value),
  * after paying its rewards. Returns the candidate as written.
  */
@@ -105,20 +123,15 @@ function removeStake(state: Overlay, delegator: Uint8Array, c: Candidate, amount
   const d = readDelegation(state, delegator, c.owner);
   const value = d ? valueOfShares(c, d.shares) : 0n;
   if (!d || amount <= 0n || amount > value) throw new TxError('INSUFFICIENT_DELEGATION', `the delegation holds ${value}, not ${amount}`);
-  const shares = amount === value ? d.shares : sharesForWithdrawal(c, amount);
-  const self = bytesEqual(delegator, c.owner);
-  const selfSharesAfter = self ? c.selfShares - shares : c.selfShares;
-  const after = { ...c, totalStake: c.totalStake - amount, totalShares: c.totalShares - shares, selfShares: selfSharesAfter };
+  const w = withdrawal(c, delegator, d, amount);
   // The owner may take out all of its self-stake, but not leave less than the ratio or the minimum requires.
-  if (self && selfSharesAfter > 0n) {
-    const selfAfter = valueOfShares(after, selfSharesAfter);
+  if (bytesEqual(delegator, c.owner) && w.after.selfShares > 0n) {
+    const selfAfter = valueOfShares(w.after, w.after.selfShares);
     requireSelfStakeRatio(c, selfAfter, c.maxStake, params);
     if (selfAfter < params.minSelfStake) throw new TxError('SELF_STAKE_TOO_LOW', `the remaining self-stake would be below minSelfStake (${params.minSelfStake}); unbond it all or less`);
   }
-  payOut(state, delegator, c);
-  writeDelegation(state, delegator, c.owner, { shares: d.shares - shares, rewardPerShareAtLastChange: c.rewardPerShare });
-  writeCandidate(state, after);
-  return after;
+  applyWithdrawal(state, delegator, c, d, w);
+  return w.after;
 }
 
 /** Queues `amount` to return to `delegator` after the unbonding period (the CMT is already out of the candidate). */

@@ -6,10 +6,10 @@
 import { ONE_CMT } from '../../codec/amount.js';
 import { bytesKey, compareBytes } from '../../codec/bytes.js';
 import { addressFromPublicKey } from '../../crypto/address.js';
-import type { Overlay, StateReader } from '../../state/overlay.js';
+import type { Overlay } from '../../state/overlay.js';
 import type { ValidatorUpdateInfo } from '../abci.js';
 import type { StakingParams } from './params.js';
-import { CANDIDATE_ACTIVE, readCandidate, readCandidateList, readValidators, writeBackups, writeValidators, type Candidate, type ValidatorRecord } from './records.js';
+import { CANDIDATE_ACTIVE, readAllCandidates, readValidators, writeBackups, writeValidators, type Candidate, type ValidatorRecord } from './records.js';
 import { votingPowers } from './voting-power.js';
 
 export interface Election {
@@ -39,12 +39,6 @@ export function elect(candidates: readonly Candidate[], params: Pick<StakingPara
     validators: chosen.map((c, i) => ({ consensusKey: c.consensusKey, power: powers[i] as number })).filter((v) => v.power > 0),
     backups: ranked.slice(params.maxValidators, params.maxValidators + params.backupValidators).map((c) => c.owner),
   };
-}
-
-export function readAllCandidates(state: StateReader): Candidate[] {
-  return readCandidateList(state)
-    .map((owner) => readCandidate(state, owner))
-    .filter((c): c is Candidate => c !== undefined);
 }
 
 /**

@@ -8,27 +8,15 @@ import { CmtError } from '../../codec/errors.js';
 import type { Overlay } from '../../state/overlay.js';
 import type { GenesisValidator } from '../abci.js';
 import { TxError } from '../errors.js';
-import { declareCandidacy } from './candidacy.js';
-import { elect, readAllCandidates } from './election.js';
-import type { GenesisCandidate, StakingGenesis } from './genesis.js';
+import { declareCandidacy, newCandidate } from './candidacy.js';
+import { elect } from './election.js';
+import type { StakingGenesis } from './genesis.js';
 import { InvalidStakingGenesisError } from './genesis.js';
-import { CANDIDATE_ACTIVE, enableElections, writeBackups, writeGenesisSupply, writeStakingParams, writeValidators, type ValidatorRecord } from './records.js';
+import { enableElections, readAllCandidates, writeBackups, writeGenesisSupply, writeStakingParams, writeValidators, type ValidatorRecord } from './records.js';
 
 /** The validator set genesis candidates elect: what a genesis file's `validators` must say. */
 export function genesisValidatorSet(genesis: StakingGenesis): ValidatorRecord[] {
-  const asCandidates = genesis.candidates.map((c: GenesisCandidate) => ({
-    ...c,
-    totalStake: c.selfStake,
-    totalShares: c.selfStake,
-    selfShares: c.selfStake,
-    commissionChangedAt: 0,
-    status: CANDIDATE_ACTIVE,
-    jailedUntil: 0,
-    tombstoned: false,
-    rewardPerShare: 0n,
-    commission: 0n,
-    createdAt: 0,
-  }));
+  const asCandidates = genesis.candidates.map((c) => newCandidate(c.owner, c, 0));
   return elect(asCandidates, genesis.params).validators;
 }
 

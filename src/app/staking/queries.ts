@@ -12,6 +12,7 @@ import { selfStakeOf, valueOfShares } from './stake-shares.js';
 import {
   CANDIDATE_WITHDRAWN,
   delegatorsOf,
+  readAllCandidates,
   readBackups,
   readCandidate,
   readCandidateList,
@@ -95,12 +96,6 @@ export interface UnbondingView {
   totalUnbonding: bigint;
 }
 
-export function candidates(state: StateReader): Candidate[] {
-  return readCandidateList(state)
-    .map((owner) => readCandidate(state, owner))
-    .filter((c): c is Candidate => c !== undefined);
-}
-
 export function candidate(state: StateReader, owner: Uint8Array): Candidate | undefined {
   return readCandidate(state, owner);
 }
@@ -138,7 +133,7 @@ function describe(state: StateReader, c: Candidate, role: { role: CandidateRole;
 /** Every candidate ever declared, in declaration order, with status and role. */
 export function candidateInfos(state: StateReader): CandidateInfo[] {
   const roleOf = roleIndex(state);
-  return candidates(state).map((c) => describe(state, c, roleOf(c)));
+  return readAllCandidates(state).map((c) => describe(state, c, roleOf(c)));
 }
 
 export function candidateInfo(state: StateReader, owner: Uint8Array): CandidateInfo | undefined {
@@ -177,7 +172,7 @@ export function backups(state: StateReader): CandidateInfo[] {
 /** Every candidate `delegator` has stake or unbonding entries with. */
 export function delegationsOf(state: StateReader, delegator: Uint8Array): DelegationView[] {
   const out: DelegationView[] = [];
-  for (const c of candidates(state)) {
+  for (const c of readAllCandidates(state)) {
     const d = readDelegation(state, delegator, c.owner);
     const unbonding = readUnbondings(state, delegator, c.owner);
     if (!d && unbonding.length === 0) continue;
@@ -195,7 +190,7 @@ export function delegationsOf(state: StateReader, delegator: Uint8Array): Delega
 export function rewardsOf(state: StateReader, address: Uint8Array): RewardsView {
   const entries: RewardEntry[] = [];
   let total = 0n;
-  for (const c of candidates(state)) {
+  for (const c of readAllCandidates(state)) {
     const d = readDelegation(state, address, c.owner);
     const own = bytesEqual(address, c.owner);
     if (!d && !own) continue;

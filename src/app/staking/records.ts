@@ -133,6 +133,13 @@ export function readCandidateList(state: StateReader): Uint8Array[] {
   return readRecord(state, K.candidates, Addresses, 'candidate list') ?? [];
 }
 
+/** Every candidate record, in declaration order. */
+export function readAllCandidates(state: StateReader): Candidate[] {
+  return readCandidateList(state)
+    .map((owner) => readCandidate(state, owner))
+    .filter((c): c is Candidate => c !== undefined);
+}
+
 export function writeCandidateList(state: Overlay, owners: Uint8Array[]): void {
   state.set(K.candidates, encode(Addresses, owners));
 }

@@ -3,10 +3,9 @@
  * burned, shared by every delegation through the share price, and the same fraction of the
  * stake that left the candidate after the offence (unbonding and redelegated) is burned too.
  */
-import { bytesEqual } from '../../codec/bytes.js';
 import type { Overlay } from '../../state/overlay.js';
 import { readSupply, writeSupply } from '../bank/accounts.js';
-import { payOut } from './delegations.js';
+import { applyWithdrawal, withdrawal } from './delegations.js';
 import { BPS, type StakingParams } from './params.js';
 import {
   addToPool,
@@ -17,13 +16,12 @@ import {
   redelegatorsOf,
   unbondersOf,
   writeCandidate,
-  writeDelegation,
   writeRedelegations,
   writeUnbondings,
   type Candidate,
 } from './records.js';
 import { resetSigning } from './signing-info.js';
-import { sharesForWithdrawal, valueOfShares } from './stake-shares.js';
+import { valueOfShares } from './stake-shares.js';
 
 const cut = (amount: bigint, bps: number): bigint => (amount * BigInt(bps)) / BigInt(BPS);
 
@@ -31,17 +29,14 @@ const cut = (amount: bigint, bps: number): bigint => (amount * BigInt(bps)) / Bi
 function burnFromDelegation(state: Overlay, delegator: Uint8Array, c: Candidate, amount: bigint): bigint {
   const d = readDelegation(state, delegator, c.owner);
   if (!d || amount === 0n) return 0n;
-  payOut(state, delegator, c);
   const value = valueOfShares(c, d.shares);
-  const burned = amount < value ? amount : value;
-  const shares = burned === value ? d.shares : sharesForWithdrawal(c, burned);
-  const totalShares = c.totalShares - shares;
+  const w = withdrawal(c, delegator, d, amount < value ? amount : value);
   // Whatever rounding leaves behind shares that no longer exist is burned with them.
-  const stakeBurned = totalShares === 0n ? c.totalStake : burned;
-  writeDelegation(state, delegator, c.owner, { shares: d.shares - shares, rewardPerShareAtLastChange: c.rewardPerShare });
-  writeCandidate(state, { ...c, totalStake: c.totalStake - stakeBurned, totalShares, selfShares: bytesEqual(c.owner, delegator) ? c.selfShares - shares : c.selfShares });
-  addToPool(state, 'bonded', -stakeBurned);
-  return stakeBurned;
+  if (w.after.totalShares === 0n) w.after.totalStake = 0n;
+  applyWithdrawal(state, delegator, c, d, w);
+  const burned = c.totalStake - w.after.totalStake;
+  addToPool(state, 'bonded', -burned);
+  return burned;
 }
 
 /**
