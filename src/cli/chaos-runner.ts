@@ -18,7 +18,7 @@ import type { DelaySpec, FaultEvent, Scenario } from '../sim/scenario-types.js';
 import type { SimDecision, SimRun } from '../sim/simulator.js';
 import { createTestnet, type TestnetManifest, type TestnetNode } from '../node/testnet-homes.js';
 import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from './testnet-processes.js';
-import { fromHex } from '../codec/bytes.js';
+import { fromHex, toHex } from '../codec/bytes.js';
 import { decode } from '../codec/schema.js';
 import { Commit } from '../codec/vote.js';
 
@@ -133,29 +133,26 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
       if (paused[i]) await signal(n, 'SIGCONT');
       if (!up[i]) await launch(i);
     }
-    const heights = await Promise.all(nodes.map(async (n, i) => Math.max(((observed.seenAt[i] as Map<number, number>).size), 0) || (await heightOf(n))));
+    const heights = await Promise.all(nodes.map(async (n, i) => (observed.seenAt[i] as Map<number, number>).size || (await heightOf(n))));
+    // The app hash after height h is in header h + 1: compare it up to the height every node has a header above.
+    const lastCommon = Math.min(...heights);
     const decisions: SimDecision[][] = [];
     const commits: { height: number; blockHash: string; commit: Commit }[][] = [];
     for (const [i, n] of nodes.entries()) {
       const client = new RpcClient(rpcUrlOf(n));
-      const mine: SimDecision[] = [];
-      const mineCommits: (typeof commits)[number] = [];
+      const seen = observed.seenAt[i] as Map<number, number>;
+      const appHashes: string[] = [];
+      const mine: (typeof commits)[number] = [];
       for (let h = 1; h <= (heights[i] as number); h++) {
-        const [block, next] = await Promise.all([
-          client.call<{ block_id: { hash: string } }>('block', { height: h }),
-          client.call<{ block: { header: { app_hash: string } } }>('block', { height: h + 1 }).catch(() => undefined),
-        ]);
-        const hash = block.block_id.hash.toLowerCase();
-        mine.push({ height: h, round: 0, blockHash: hash, valid: true, appHash: next?.block.header.app_hash.toLowerCase() ?? '', at: (observed.seenAt[i] as Map<number, number>).get(h) ?? scenario.durationMs });
-        const answer = await client.call<{ raw_commit: string }>('commit', { height: h });
-        mineCommits.push({ height: h, blockHash: hash, commit: decode(Commit, fromHex(answer.raw_commit.replace(/^0x/, ''), 'commit'), 'commit') });
+        // One call per height: the commit, and the header that carries the app hash of height h - 1.
+        const answer = await client.call<{ raw_commit: string; signed_header: { header: { app_hash: string } } }>('commit', { height: h });
+        const commit = decode(Commit, fromHex(answer.raw_commit.replace(/^0x/, ''), 'commit'), 'commit');
+        appHashes.push(answer.signed_header.header.app_hash.toLowerCase());
+        mine.push({ height: h, blockHash: toHex(commit.blockHash), commit });
       }
-      decisions.push(mine.map((d) => (d.appHash === '' ? { ...d, appHash: 'unknown' } : d)));
-      commits.push(mineCommits);
+      decisions.push(mine.map((c) => ({ height: c.height, round: c.commit.round, blockHash: c.blockHash, valid: true, appHash: c.height < lastCommon ? (appHashes[c.height] as string) : 'unknown', at: seen.get(c.height) ?? scenario.durationMs })));
+      commits.push(mine);
     }
-    // A height decided last has no next header to carry its app hash: compare only what every node reports.
-    const lastCommon = Math.min(...heights);
-    for (const d of decisions) for (const x of d) if (x.height >= lastCommon) x.appHash = 'unknown';
     const run: SimRun = {
       seed: scenario.seed,
       traceHash: '',

@@ -51,13 +51,18 @@ const MAX_TIMEOUT_MS = 3_600_000;
 
 /** Reads and validates a scenario file. */
 export async function loadScenario(path: string): Promise<Scenario> {
+  return (await readScenarioFile(path)).scenario;
+}
+
+/** The file's text with the scenario it holds (a trace file keeps the text, so replay checks it again). */
+export async function readScenarioFile(path: string): Promise<{ text: string; scenario: Scenario }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new InvalidScenarioError(path, '', `cannot read the scenario file: ${(err as Error).message}`, undefined, { cause: err });
   }
-  return parseScenario(text, path);
+  return { text, scenario: parseScenario(text, path) };
 }
 
 /**

@@ -20,7 +20,7 @@ import { addressFromPublicKey } from '../crypto/address.js';
 import { BulkSigner } from '../crypto/bulk-signer.js';
 import { keyPairFromSeed } from '../crypto/ed25519.js';
 import { StateStore } from '../state/store.js';
-import { decodeSimBlock, MAX_CLOCK_DRIFT_MS, type SimBlock } from './sim-block.js';
+import { MAX_CLOCK_DRIFT_MS, type SimBlock } from './sim-block.js';
 
 export const SIM_ACCOUNTS = 16;
 const BALANCE = 1_000_000n * ONE_CMT;
@@ -100,14 +100,12 @@ export class SimApp {
   }
 
   /** ProcessProposal: the header checks a node makes, then the application's own. */
-  async check(raw: Uint8Array, height: number, localClock: number): Promise<Verdict> {
-    const b = decodeSimBlock(raw);
-    if (!b) return { valid: false, reason: 'does not decode' };
+  async check(b: SimBlock, hash: Uint8Array, height: number, localClock: number): Promise<Verdict> {
     if (b.height !== height) return { valid: false, reason: `height ${b.height}, expected ${height}` };
     if (b.time <= this.lastBlockTime) return { valid: false, reason: 'time not after the previous block' };
     if (b.time > localClock + MAX_CLOCK_DRIFT_MS) return { valid: false, reason: 'time too far ahead of this validator clock' };
     if (!bytesEqual(b.appHash, this.appHash)) return { valid: false, reason: 'wrong app hash' };
-    const verdict = await this.app.processProposal({ height, time: b.time, proposerAddress: new Uint8Array(20), txs: b.txs, hash: sha256(raw) });
+    const verdict = await this.app.processProposal({ height, time: b.time, proposerAddress: new Uint8Array(20), txs: b.txs, hash });
     return verdict.accept ? { valid: true, reason: '' } : { valid: false, reason: verdict.reason };
   }
 

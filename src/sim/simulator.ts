@@ -105,7 +105,7 @@ interface SimNode {
   pausedUntil: number;
   skewMs: number;
   /** The block store: decisions survive crashes. */
-  decisions: (SimDecision & { commit: Commit; block: Uint8Array })[];
+  decisions: (SimDecision & { commit: Commit; block: Uint8Array; blockTime: number })[];
   /** The application, with its state: it survives crashes too (it is on disk in a real node). */
   app: SimApp | null;
   /** ProcessProposal verdicts of the current height, by block hash. */
@@ -236,12 +236,12 @@ export class Simulator {
   }
 
   /** ProcessProposal as a node runs it: the block's header and application checks, then its last commit. */
-  private async validate(n: SimNode, raw: Uint8Array, height: number): Promise<Verdict> {
+  private async validate(n: SimNode, block: SimBlock | undefined, hash: Uint8Array, height: number): Promise<Verdict> {
     // After a fork a validator may have been unable to apply an earlier block: nothing builds on it then.
     if (this.app(n).height !== height - 1) return { valid: false, reason: `the application is at height ${this.app(n).height}, not ${height - 1}` };
-    const verdict = await this.app(n).check(raw, height, this.now + n.skewMs);
+    if (!block) return { valid: false, reason: 'does not decode' };
+    const verdict = await this.app(n).check(block, hash, height, this.now + n.skewMs);
     if (!verdict.valid) return verdict;
-    const block = decodeSimBlock(raw) as SimBlock;
     if (height === 1) return block.lastCommit.signatures.length === 0 ? verdict : { valid: false, reason: 'the first block carries a last commit' };
     const previous = n.decisions[height - 2];
     if (!previous) return { valid: false, reason: 'no previous block' };
@@ -263,15 +263,15 @@ export class Simulator {
   private async applyDecided(i: number, height: number, round: number, raw: Uint8Array, commit: Commit): Promise<void> {
     const n = this.nodes[i] as SimNode;
     const hash = sha256(raw);
-    const cached = n.verdicts.get(toHex(hash));
-    const verdict = cached && this.app(n).height === height - 1 ? cached : await this.validate(n, raw, height);
     const block = decodeSimBlock(raw);
+    const cached = n.verdicts.get(toHex(hash));
+    const verdict = cached && this.app(n).height === height - 1 ? cached : await this.validate(n, block, hash, height);
     let appHash = '';
     if (block && verdict.valid) {
       appHash = toHex(await this.app(n).apply(block, hash, this.setAt(height).proposerForRound(round).address, height > 1 ? block.lastCommit : null, height > 1 ? this.setAt(height - 1) : null));
     }
     const decision = { height, round, blockHash: toHex(hash), valid: verdict.valid, appHash, at: this.now };
-    n.decisions.push({ ...decision, commit, block: raw });
+    n.decisions.push({ ...decision, commit, block: raw, blockTime: block?.time ?? 0 });
     n.verdicts = new Map();
     this.run.decisions[i]?.push(decision);
   }
@@ -538,7 +538,7 @@ export class Simulator {
   private buildBlock(i: number, height: number, round: number, lastCommit: Commit | null, options: { salt?: number; valid?: boolean } = {}): Uint8Array {
     const n = this.nodes[i] as SimNode;
     const previous = n.decisions[n.decisions.length - 1];
-    const time = Math.max(this.now + n.skewMs, (previous ? (decodeSimBlock(previous.block)?.time ?? 0) : 0) + 1);
+    const time = Math.max(this.now + n.skewMs, (previous?.blockTime ?? 0) + 1);
     const valid = options.valid ?? n.strategy?.validBlocks ?? true;
     // An invalid proposal carries a transaction that does not decode: the application refuses it.
     const txs = valid ? this.load.txsFor(height) : [Uint8Array.of(0xc3, 0x01, 0x02)];
@@ -610,7 +610,7 @@ export class Simulator {
       case 'validateProposal': {
         const { height, round, blockHash, block } = effect;
         this.appWork.push(async () => {
-          const verdict = await this.validate(n, block, height);
+          const verdict = await this.validate(n, decodeSimBlock(block), blockHash, height);
           n.verdicts.set(toHex(blockHash), verdict);
           this.deliver(i, { type: 'proposalValidated', height, round, blockHash, valid: verdict.valid }, 1);
         });

@@ -1,4 +1,5 @@
 /** Accounts in state: key "acc/" + address, value RLP [balance, nonce]. An absent account is empty. */
+import { TxError } from '../errors.js';
 import { concatBytes, utf8 } from '../../codec/bytes.js';
 import { bigintToBytes, decode, encode, safeUint, struct, uint, type Infer } from '../../codec/schema.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
@@ -85,6 +86,18 @@ export function writeSupply(state: Overlay, supply: bigint): void {
 }
 
 /** Adds to a balance; the caller has bounded the total supply, so this cannot pass 2^256. */
+/**
+ * Takes `amount` from an account, keeping `reserved` (the transaction's maximum fee) back so a
+ * message can never spend what its fee needs. Throws INSUFFICIENT_FUNDS, changing nothing.
+ */
+export function debit(state: Overlay, address: Uint8Array, amount: bigint, reserved: bigint): void {
+  const account = readAccount(state, address);
+  if (account.balance - reserved < amount) {
+    throw new TxError('INSUFFICIENT_FUNDS', `insufficient funds: balance ${account.balance} cannot cover ${amount} plus the maximum fee ${reserved}`);
+  }
+  writeAccount(state, address, { ...account, balance: account.balance - amount });
+}
+
 export function credit(state: Overlay, address: Uint8Array, amount: bigint): void {
   if (amount === 0n) return;
   const account = readAccount(state, address);

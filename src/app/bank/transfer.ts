@@ -2,10 +2,9 @@
 import { formatAddress } from '../../crypto/address.js';
 import type { AppEvent } from '../../codec/results.js';
 import type { Overlay } from '../../state/overlay.js';
-import { TxError } from '../errors.js';
 import type { GasMeter } from '../gas.js';
 import type { AppParams } from '../params.js';
-import { credit, readAccount, writeAccount } from './accounts.js';
+import { credit, debit } from './accounts.js';
 
 export interface TransferMsg {
   to: Uint8Array;
@@ -25,11 +24,7 @@ export function executeTransfer(
   params: AppParams,
 ): AppEvent[] {
   gas.consume(params.gas.transfer, 'transfer');
-  const from = readAccount(state, sender);
-  if (from.balance - reserved < msg.amount) {
-    throw new TxError('INSUFFICIENT_FUNDS', `insufficient funds: balance ${from.balance} cannot cover ${msg.amount} plus the maximum fee ${reserved}`);
-  }
-  writeAccount(state, sender, { ...from, balance: from.balance - msg.amount });
+  debit(state, sender, msg.amount, reserved);
   credit(state, msg.to, msg.amount);
   return [
     {

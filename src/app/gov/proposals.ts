@@ -6,7 +6,7 @@
 import { bytesEqual } from '../../codec/bytes.js';
 import { VOTE_OPTIONS, type Msg, type VoteOption } from '../../codec/tx.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
-import { readAccount, writeAccount } from '../bank/accounts.js';
+import { debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
 import type { StakingParams } from '../staking/params.js';
 import { CANDIDATE_ACTIVE, readCandidate, readCandidateList, readDelegation, readPool } from '../staking/records.js';
@@ -31,14 +31,6 @@ import {
 
 export type SubmitProposal = Omit<Extract<Msg, { type: 'submitProposal' }>, 'type'>;
 
-/** `reserved` is held back for the transaction's fee: a message never spends what the fee needs. */
-function debit(state: Overlay, address: Uint8Array, amount: bigint, reserved: bigint): void {
-  const account = readAccount(state, address);
-  if (account.balance - reserved < amount) {
-    throw new TxError('INSUFFICIENT_FUNDS', `balance ${account.balance} cannot cover ${amount} plus the maximum fee ${reserved}`);
-  }
-  writeAccount(state, address, { ...account, balance: account.balance - amount });
-}
 
 /** Throws INVALID_PROPOSAL unless the change could be executed against the current state. */
 export function checkChange(state: StateReader, change: SubmitProposal['change']): void {

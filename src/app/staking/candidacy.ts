@@ -5,7 +5,8 @@
 import type { Overlay } from '../../state/overlay.js';
 import { isValidPublicKey } from '../../crypto/ed25519.js';
 import { TxError } from '../errors.js';
-import { applyWithdrawal, debit, existingCandidate, requireSelfStakeRatio, startUnbonding, withdrawal } from './delegations.js';
+import { debit } from '../bank/accounts.js';
+import { applyWithdrawal, existingCandidate, requireSelfStakeRatio, startUnbonding, withdrawal } from './delegations.js';
 import type { StakingParams } from './params.js';
 import {
   addToPool,

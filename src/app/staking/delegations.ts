@@ -6,7 +6,7 @@
  */
 import { bytesEqual } from '../../codec/bytes.js';
 import type { Overlay } from '../../state/overlay.js';
-import { credit, readAccount, writeAccount } from '../bank/accounts.js';
+import { credit, debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
 import { BPS, type StakingParams } from './params.js';
 import {
@@ -28,14 +28,6 @@ import {
 } from './records.js';
 import { sharesForDeposit, sharesForWithdrawal, valueOfShares } from './stake-shares.js';
 
-/** `reserved` is held back for the transaction's fee: a message never spends what the fee needs. */
-export function debit(state: Overlay, address: Uint8Array, amount: bigint, reserved: bigint): void {
-  const account = readAccount(state, address);
-  if (account.balance - reserved < amount) {
-    throw new TxError('INSUFFICIENT_FUNDS', `balance ${account.balance} cannot cover ${amount} plus the maximum fee ${reserved}`);
-  }
-  writeAccount(state, address, { ...account, balance: account.balance - amount });
-}
 
 export function existingCandidate(state: Overlay, owner: Uint8Array): Candidate {
   const c = readCandidate(state, owner);

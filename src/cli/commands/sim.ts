@@ -1,5 +1,5 @@
 /** `cmt sim run|explore|shrink|replay`: the deterministic consensus simulator (spec/faults.md). */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { PROPERTIES, type Property } from '../../sim/checkers.js';
@@ -9,26 +9,14 @@ import { summarize, summaryOf, violatedProperties, type RunSummary } from '../..
 import { timelineSvg } from '../../sim/timeline-svg.js';
 import { scenarioToYaml } from '../../sim/scenario-yaml.js';
 import { shrink } from '../../sim/shrink.js';
-import { InvalidScenarioError, parseScenario } from '../../sim/scenario.js';
+import { parseScenario, readScenarioFile } from '../../sim/scenario.js';
 import type { Scenario } from '../../sim/scenario-types.js';
 import { readTrace, writeTrace } from '../../sim/trace-file.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 
-interface Loaded {
-  path: string;
-  text: string;
-  scenario: Scenario;
-}
-
-async function load(path: string): Promise<Loaded> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new InvalidScenarioError(path, '', `cannot read the scenario file: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  return { path, text, scenario: parseScenario(text, path) };
+async function load(path: string): Promise<{ path: string; text: string; scenario: Scenario }> {
+  return { path, ...(await readScenarioFile(path)) };
 }
 
 function violationLines(s: RunSummary): string[] {
