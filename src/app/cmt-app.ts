@@ -36,6 +36,7 @@ import { readStakingParams } from './staking/records.js';
 import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
 import { initStaking } from './staking/init-chain.js';
 import { endBlockGovernance, writeConsensusParams } from './gov/index.js';
+import { loadContractRuntime } from './contracts/runtime.js';
 
 export class AppNotInitializedError extends CmtError {
   constructor() {
@@ -47,6 +48,8 @@ export class CmtApp implements Application {
   private readonly decoder = new TxDecoder();
   private checkState: Overlay;
   private limitsCache: TxLimits | undefined;
+  /** The last executed block's time: CheckTx runs contracts with it (not consensus-critical). */
+  private lastBlockTime = 0;
 
   /**
    * `signatures` remembers transactions whose signatures verified. The simulator shares one
@@ -76,6 +79,7 @@ export class CmtApp implements Application {
       if (settings?.chainId !== request.chainId) throw new CmtError('GENESIS_MISMATCH', `state belongs to chain "${settings?.chainId}", genesis says "${request.chainId}"`);
       return { appHash: this.store.rootAt(0) };
     }
+    await loadContractRuntime();
     const genesis = parseAppGenesis(request.appState);
     const state = new Overlay(this.store);
     writeChainSettings(state, {
@@ -185,7 +189,9 @@ export class CmtApp implements Application {
       throw new CmtError('WRONG_HEIGHT', `cannot execute block ${request.height}: state is at height ${this.store.latestVersion}`);
     }
     this.store.discardStaged();
-    const limits = this.limits();
+    await loadContractRuntime();
+    const limits: TxLimits = { ...this.limits(), time: request.time };
+    this.lastBlockTime = request.time;
     await this.verifySignatures(request.txs);
     const block = new Overlay(this.store);
     const votes = request.decidedLastCommit.votes;
@@ -237,7 +243,7 @@ export class CmtApp implements Application {
     if (this.limitsCache) return this.limitsCache;
     const settings: ChainSettings | undefined = readChainSettings(this.store);
     if (!settings) throw new AppNotInitializedError();
-    this.limitsCache = { ...settings, params: readAppParams(this.store), height: this.store.latestVersion + 1, staking: readStakingParams(this.store) };
+    this.limitsCache = { ...settings, params: readAppParams(this.store), height: this.store.latestVersion + 1, time: this.lastBlockTime, staking: readStakingParams(this.store) };
     return this.limitsCache;
   }
 }

@@ -44,6 +44,10 @@ export const TxCode = {
   UNKNOWN_PROPOSAL: 33,
   VOTING_CLOSED: 34,
   NO_STAKE: 35,
+  // Contracts (spec/contracts.md).
+  CONTRACT_INVALID: 36,
+  CONTRACT_NOT_FOUND: 37,
+  CONTRACT_FAILED: 38,
 } as const;
 
 export type TxCodeName = keyof typeof TxCode;

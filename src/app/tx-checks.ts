@@ -21,6 +21,8 @@ export interface TxLimits {
   params: AppParams;
   /** The height the transaction executes at (the next block, for CheckTx). */
   height: number;
+  /** The block's time (ms since the Unix epoch); for CheckTx, the last block's. */
+  time: number;
   staking: StakingParams;
 }
 
@@ -70,7 +72,7 @@ export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: 
     throw new TxError('GAS_LIMIT_TOO_HIGH', `gas limit ${body.gasLimit} exceeds the block gas limit ${limits.blockMaxGas}`);
   }
   const maxFee = BigInt(body.gasLimit) * body.gasPrice;
-  const spend = body.msg.type === 'transfer' ? body.msg.amount : 0n;
+  const spend = messageValue(body.msg);
   if (maxFee > MAX_AMOUNT || maxFee + spend > MAX_AMOUNT) {
     throw new TxError('AMOUNT_OVERFLOW', 'amount plus maximum fee exceeds 2^256-1');
   }
@@ -78,6 +80,13 @@ export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: 
     throw new TxError('INVALID_SIGNATURE', 'signature does not verify against the public key');
   }
   return { bytes, hash, tx, sender, maxFee };
+}
+
+/** CMT the message itself moves out of the sender's balance (besides the fee). */
+function messageValue(msg: SignedTx['body']['msg']): bigint {
+  if (msg.type === 'transfer') return msg.amount;
+  if (msg.type === 'deployContract' || msg.type === 'callContract') return msg.value;
+  return 0n;
 }
 
 /** Nonce and fee affordability against the sender's current account. */

@@ -6,7 +6,7 @@
 import { concatBytes, utf8 } from './bytes.js';
 import { sha256 } from './hash.js';
 import { rlpItemBounds } from './rlp.js';
-import { decode, encode, fixedBytes, list, safeUint, struct, text, uint, union, type Infer } from './schema.js';
+import { bytes, decode, encode, fixedBytes, list, safeUint, struct, text, uint, union, type Infer } from './schema.js';
 
 export const MAX_CHAIN_ID_LENGTH = 50;
 export const MAX_MEMO_BYTES = 256;
@@ -93,6 +93,28 @@ export const VoteMsg = struct('Vote', {
   option: safeUint,
 });
 
+/** Contracts (spec/contracts.md). A bundle is the canonical archive of codec/bundle.ts. */
+export const MAX_BUNDLE_BYTES = 512 * 1024;
+export const MAX_CONTRACT_ARGS_BYTES = 64 * 1024;
+export const MAX_METHOD_NAME_BYTES = 64;
+
+export const DeployContractMsg = struct('DeployContract', {
+  bundle: bytes(MAX_BUNDLE_BYTES),
+  /** JSON array for the contract's `init` export, if it has one ("" when none is called). */
+  initArgs: text(MAX_CONTRACT_ARGS_BYTES),
+  /** CMT moved from the deployer to the new contract before `init` runs. */
+  value: uint(256),
+});
+
+export const CallContractMsg = struct('CallContract', {
+  contract: fixedBytes(20),
+  method: text(MAX_METHOD_NAME_BYTES),
+  /** JSON array of positional arguments, BigInt tagged as {"$bigint": "…"}. */
+  args: text(MAX_CONTRACT_ARGS_BYTES),
+  /** CMT moved from the sender to the contract before the method runs (`ctx.value`). */
+  value: uint(256),
+});
+
 /** Every message kind with its wire tag. Tags are never reused. */
 export const Msg = union('Msg', {
   transfer: [1, TransferMsg],
@@ -107,6 +129,8 @@ export const Msg = union('Msg', {
   unjail: [10, UnjailMsg],
   submitProposal: [11, SubmitProposalMsg],
   vote: [12, VoteMsg],
+  deployContract: [13, DeployContractMsg],
+  callContract: [14, CallContractMsg],
 });
 export type Msg = Infer<typeof Msg>;
 

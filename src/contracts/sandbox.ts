@@ -22,7 +22,19 @@ export interface HostCalls {
   dbPut(table: string, key: string, valueJson: string): void;
   dbDel(table: string, key: string): void;
   emit(name: string, dataJson: string): void;
+  /** Up to `limit` entries of `table` whose key starts with `prefix`, in key order: [key, valueJson]. */
+  dbRange(table: string, prefix: string, limit: number): [string, string][];
+  /** Moves CMT from the contract's balance; throws ContractAbort when it cannot. */
+  transfer(to: string, amount: bigint): void;
+  /** Runs another contract's method with at most `gasLimit` gas; its outcome, failures included. */
+  call(address: string, method: string, argsJson: string, gasLimit: number): CallOutcome;
 }
+
+/** As a method name: evaluate the module and answer its callable exports, sorted (a JSON array). */
+export const LIST_EXPORTS = '__exports__';
+
+/** The most entries one db.range call returns. */
+export const MAX_RANGE_LIMIT = 1_000;
 
 export interface CallContext {
   sender: string;
@@ -66,6 +78,7 @@ const __tag = (k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v);
 const __untag = (k, v) => (v !== null && typeof v === 'object' && typeof v.$bigint === 'string' && Object.keys(v).length === 1 ? BigInt(v.$bigint) : v);
 globalThis.__encode = (v) => { const s = JSON.stringify(v === undefined ? null : v, __tag); return s === undefined ? 'null' : s; };
 globalThis.__decode = (s) => JSON.parse(s, __untag);
+globalThis.__exportNames = (m) => JSON.stringify(Object.keys(m).filter((k) => typeof m[k] === 'function' && !k.startsWith('__')).sort());
 `;
 
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
@@ -88,6 +101,16 @@ function errorText(vm: QuickJSContext, handle: QuickJSHandle): string {
   } catch {
     return `thrown: ${String(dumped)}`;
   }
+}
+
+/** How host functions charge gas and report an abort (see installHost). */
+interface HostMeter {
+  /** Charges what the schedule says for `bytes` of host work of kind `what`. */
+  charge(what: string, bytes: number): void;
+  /** Charges an exact amount (a nested call's gas). */
+  chargeGas(amount: number): void;
+  gasLeft(): number;
+  onAbort(err: Error): void;
 }
 
 export class ContractSandbox {
@@ -120,7 +143,12 @@ export class ContractSandbox {
         return fail('the sandbox failed to start');
       }
       prelude.value.dispose();
-      this.installHost(vm, request.ctx, host, (what, bytes) => charge(hostGas(what, bytes)), (err) => (abort = err));
+      this.installHost(vm, request.ctx, host, {
+        charge: (what, bytes) => charge(hostGas(what, bytes)),
+        chargeGas: charge,
+        gasLeft: () => Math.max(0, request.gasLimit - gasUsed),
+        onAbort: (err) => (abort = err),
+      });
 
       const loaded = vm.evalCode(request.code, 'contract.js', { type: 'module' });
       if (loaded.error) {
@@ -130,6 +158,18 @@ export class ContractSandbox {
       }
       const exports = loaded.value;
       try {
+        if (request.method === LIST_EXPORTS) {
+          const list = vm.getProp(vm.global, '__exportNames');
+          const names = vm.callFunction(list, vm.undefined, exports);
+          list.dispose();
+          if (names.error) {
+            names.error.dispose();
+            return fail('the exports cannot be listed');
+          }
+          const resultJson = vm.getString(names.value);
+          names.value.dispose();
+          return { ok: true, resultJson, gasUsed };
+        }
         const fn = vm.getProp(exports, request.method);
         try {
           if (vm.typeof(fn) !== 'function' || request.method.startsWith('__')) return fail(`the contract has no method "${request.method}"`);
@@ -193,7 +233,8 @@ export class ContractSandbox {
   }
 
   /** `ctx`, `db`, `emit` and `revert` inside the VM; a host failure aborts the call. */
-  private installHost(vm: QuickJSContext, ctx: CallContext, host: HostCalls, charge: (what: string, bytes: number) => void, onAbort: (err: Error) => void): void {
+  private installHost(vm: QuickJSContext, ctx: CallContext, host: HostCalls, meter: HostMeter): void {
+    const { charge, onAbort } = meter;
     const guard =
       (fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) =>
       (...args: QuickJSHandle[]): QuickJSHandle | undefined => {
@@ -264,6 +305,21 @@ export class ContractSandbox {
           return vm.undefined;
         },
       ],
+      [
+        'range',
+        (table, prefix, limit) => {
+          const t = text(table, 'table');
+          const p = prefix === undefined || vm.typeof(prefix) === 'undefined' ? '' : text(prefix, 'prefix');
+          const n = limit === undefined || vm.typeof(limit) === 'undefined' ? 100 : vm.getNumber(limit);
+          if (!Number.isInteger(n) || n < 1 || n > MAX_RANGE_LIMIT) throw new ContractAbort(`range limit must be an integer from 1 to ${MAX_RANGE_LIMIT}`);
+          charge('db.range', t.length + p.length);
+          const entries = host.dbRange(t, p, n);
+          let bytes = 0;
+          for (const [k, v] of entries) bytes += k.length + v.length;
+          charge('db.rangeEntries', bytes + entries.length * 64);
+          return decode(`[${entries.map(([k, v]) => `[${JSON.stringify(k)},${v}]`).join(',')}]`);
+        },
+      ],
     ];
     for (const [name, impl] of fns) {
       const f = vm.newFunction(name, guard(impl));
@@ -292,6 +348,37 @@ export class ContractSandbox {
     );
     vm.setProp(vm.global, 'revert', revert);
     revert.dispose();
+    const globals: [string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined][] = [
+      [
+        'transfer',
+        (to, amount) => {
+          const recipient = text(to, 'transfer recipient');
+          if (!amount || vm.typeof(amount) !== 'bigint') throw new ContractAbort('transfer amount must be a BigInt (for example 10n)');
+          const value = BigInt(vm.getBigInt(amount));
+          charge('transfer', recipient.length);
+          host.transfer(recipient, value);
+          return vm.undefined;
+        },
+      ],
+      [
+        'call',
+        (address, method, args) => {
+          const target = text(address, 'call address');
+          const name = text(method, 'method name');
+          const argsJson = args === undefined || vm.typeof(args) === 'undefined' ? '[]' : encode(args);
+          charge('call', target.length + name.length + argsJson.length);
+          const outcome = host.call(target, name, argsJson, meter.gasLeft());
+          meter.chargeGas(outcome.gasUsed);
+          if (!outcome.ok) throw new ContractAbort(`call to ${target}.${name} failed: ${outcome.error}`);
+          return decode(outcome.resultJson);
+        },
+      ],
+    ];
+    for (const [name, impl] of globals) {
+      const f = vm.newFunction(name, guard(impl));
+      vm.setProp(vm.global, name, f);
+      f.dispose();
+    }
     const ctxHandle = decode(JSON.stringify({ sender: ctx.sender, value: { $bigint: ctx.value.toString() }, block: { height: ctx.height, time: ctx.time }, contract: ctx.contract }));
     vm.setProp(vm.global, 'ctx', ctxHandle);
     ctxHandle.dispose();

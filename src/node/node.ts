@@ -12,6 +12,7 @@ import { Account, EMPTY_ACCOUNT } from '../app/bank/accounts.js';
 import { decodeAppParams } from '../app/params.js';
 import type { QueryRequest, QueryResponse } from '../app/abci.js';
 import { CmtApp } from '../app/cmt-app.js';
+import { loadContractRuntime } from '../app/contracts/runtime.js';
 import { InlineVerifier, PoolVerifier, type BatchVerifier } from '../app/executor/signature-verifier.js';
 import { Mempool, type AddResult } from '../mempool/mempool.js';
 import { StateStore } from '../state/store.js';
@@ -156,6 +157,7 @@ export class Node implements NodeApi {
       const verifier: BatchVerifier = config.verifierThreads === 1 ? new InlineVerifier() : new PoolVerifier(config.verifierThreads || undefined);
       opened.push(verifier);
       const app = new CmtApp(stateStore, verifier);
+      await loadContractRuntime();
       const mempool = new Mempool(
         app,
         // The structural cap only: CheckTx applies the chain's current max_tx_bytes, which governance may change.

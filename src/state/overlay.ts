@@ -6,6 +6,7 @@
  */
 import { bytesFromKey, bytesKey } from '../codec/bytes.js';
 import { StateUsageError } from './errors.js';
+import { mergeKeys, type RangeReader } from './ordered-keys.js';
 
 /** Anything that answers the latest value of a key. */
 export interface StateReader {
@@ -15,10 +16,11 @@ export interface StateReader {
 /** The writes of a block or transaction: null deletes the key. */
 export type WriteSet = ReadonlyArray<{ key: Uint8Array; value: Uint8Array | null }>;
 
-export class Overlay implements StateReader {
+export class Overlay implements StateReader, RangeReader {
   /** key (latin1) -> value written here, or null for a delete. */
   private readonly writes = new Map<string, Uint8Array | null>();
   private readonly reads = new Set<string>();
+  private readonly prefixReads = new Set<string>();
 
   constructor(private readonly parent: StateReader) {}
 
@@ -30,6 +32,19 @@ export class Overlay implements StateReader {
    */
   get readSet(): ReadonlySet<string> {
     return this.reads;
+  }
+
+  /** Prefixes listed through keysWithPrefix: a later write of any key under one is a conflict. */
+  get rangeReadSet(): ReadonlySet<string> {
+    return this.prefixReads;
+  }
+
+  /** Keys under `prefix` (latin1), in byte order, with this overlay's writes applied. */
+  keysWithPrefix(prefix: string): string[] {
+    const parent = this.parent as Partial<RangeReader>;
+    if (typeof parent.keysWithPrefix !== 'function') throw new StateUsageError('keysWithPrefix: the state below this overlay cannot list keys');
+    this.prefixReads.add(prefix);
+    return mergeKeys(parent.keysWithPrefix(prefix), this.writes, prefix);
   }
 
   get(key: Uint8Array): Uint8Array | undefined {

@@ -18,6 +18,7 @@ import { flatKey, JOURNAL, META_KEY, ROOT, STATE_FORMAT, StateMeta, versionKey }
 import { loadState, openMemoryLevel, openStateLevel, type LoadedState, type StateLevel } from './load.js';
 import type { StateReader, WriteSet } from './overlay.js';
 import { applyUndo, keyHashFinder, PastTrieCache } from './past.js';
+import { OrderedKeys, type RangeReader } from './ordered-keys.js';
 import type { StateProof } from './proof.js';
 import { applyUpdates, hashedLeaf, pathTo, sortByKeyHash, type Leaf, type Trie, type TrieUpdate } from './trie.js';
 
@@ -61,8 +62,9 @@ interface Staged {
   stageMs: number;
 }
 
-export class StateStore implements StateReader {
+export class StateStore implements StateReader, RangeReader {
   private trie: Trie;
+  private readonly ordered: OrderedKeys;
   private readonly values: Map<string, Leaf>;
   private readonly history: History;
   private readonly past = new PastTrieCache();
@@ -82,6 +84,7 @@ export class StateStore implements StateReader {
   ) {
     this.trie = loaded.trie;
     this.values = loaded.values;
+    this.ordered = new OrderedKeys(loaded.values.keys());
     this.history = loaded.history;
     this.diskOldest = loaded.diskOldest;
     this.openTimings = loaded.timings;
@@ -158,6 +161,12 @@ export class StateStore implements StateReader {
     this.assertOpen();
     const leaf = this.values.get(bytesKey(key));
     return leaf === undefined ? undefined : stringBytes(leaf.value);
+  }
+
+  /** Latest keys under `prefix` (which must lie under ORDERED_PREFIX), in byte order. */
+  keysWithPrefix(prefix: string): string[] {
+    this.assertOpen();
+    return this.ordered.keysWithPrefix(prefix);
   }
 
   getAt(key: Uint8Array, version: number): Uint8Array | undefined {
@@ -272,8 +281,13 @@ export class StateStore implements StateReader {
       this.committing = undefined;
     }
     for (const [key, leaf] of changes) {
-      if (leaf === null) this.values.delete(key);
-      else this.values.set(key, leaf);
+      if (leaf === null) {
+        this.values.delete(key);
+        this.ordered.remove(key);
+      } else {
+        this.values.set(key, leaf);
+        this.ordered.add(key);
+      }
     }
     this.trie = trie;
     this.history.add(version, trie.hash, keepJournal ? journal : null);

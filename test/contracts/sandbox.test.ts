@@ -17,6 +17,16 @@ function memoryHost(): HostCalls & { tables: Map<string, string>; events: [strin
       if (data.length > 4096) throw new Error('event data above 4096 bytes');
       events.push([name, data]);
     },
+    dbRange: (t, prefix, limit) =>
+      [...tables.entries()]
+        .filter(([k]) => k.startsWith(`${t}/${prefix}`))
+        .map(([k, v]): [string, string] => [k.slice(t.length + 1), v])
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, limit),
+    transfer: () => {
+      throw new Error('no balances in this host');
+    },
+    call: () => ({ ok: false, error: 'no other contracts in this host', gasUsed: 0 }),
   };
 }
 

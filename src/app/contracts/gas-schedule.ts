@@ -1,0 +1,48 @@
+/**
+ * Gas for contract work beyond what the sandbox counts itself (spec/contracts.md, "Gas").
+ * Protocol constants: changing one changes every node's results, so it is a new version.
+ */
+export const CONTRACT_GAS = {
+  /** Each call, nested ones included: a fresh QuickJS runtime and the module's evaluation start. */
+  call: 20_000,
+  deploy: 50_000,
+  /** Per byte of the bundle kept in state. */
+  deployByte: 50,
+  read: 500,
+  readByte: 1,
+  write: 5_000,
+  /** Per byte of table name, key and value written: storage is paid once, kept for ever. */
+  writeByte: 50,
+  delete: 1_000,
+  range: 1_000,
+  rangeByte: 2,
+  event: 1_000,
+  eventByte: 20,
+  transfer: 10_000,
+  callByte: 2,
+} as const;
+
+/** What a host call costs for `bytes` of its input and output (the sandbox's hostGas callback). */
+export function hostCallGas(what: string, bytes: number): number {
+  const g = CONTRACT_GAS;
+  switch (what) {
+    case 'db.get':
+      return g.read + g.readByte * bytes;
+    case 'db.put':
+      return g.write + g.writeByte * bytes;
+    case 'db.del':
+      return g.delete + g.readByte * bytes;
+    case 'db.range':
+      return g.range + g.readByte * bytes;
+    case 'db.rangeEntries':
+      return g.rangeByte * bytes;
+    case 'emit':
+      return g.event + g.eventByte * bytes;
+    case 'transfer':
+      return g.transfer;
+    case 'call':
+      return g.call + g.callByte * bytes;
+    default:
+      return g.call;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The deploy and call messages (spec/contracts.md). Deploying stores the bundle and record at
+ * an address derived from the deployer and its nonce, moves `value` to the contract and runs
+ * its `init` export if it has one; calling moves `value` and runs one exported method. A
+ * failing contract fails the transaction: its writes are discarded, its gas is charged.
+ */
+import { BUNDLE_ENTRY, bundleHash, decodeBundle, type BundleFile } from '../../codec/bundle.js';
+import { DecodeError } from '../../codec/errors.js';
+import type { AppEvent } from '../../codec/results.js';
+import type { Msg } from '../../codec/tx.js';
+import { formatAddress } from '../../crypto/address.js';
+import { LIST_EXPORTS, type CallOutcome } from '../../contracts/sandbox.js';
+import type { Overlay } from '../../state/overlay.js';
+import { credit, debit } from '../bank/accounts.js';
+import { TxError } from '../errors.js';
+import type { GasMeter } from '../gas.js';
+import { runContract, type CallEnv } from './contract-host.js';
+import { CONTRACT_GAS } from './gas-schedule.js';
+import { bundleKey, contractAddress, encodeRecord, recordKey } from './layout.js';
+import { contractCode } from './records.js';
+
+export type ContractMsg = Extract<Msg, { type: 'deployContract' | 'callContract' }>;
+
+export function isContractMessage(msg: Msg): msg is ContractMsg {
+  return msg.type === 'deployContract' || msg.type === 'callContract';
+}
+
+export interface ContractTxContext {
+  sender: Uint8Array;
+  /** The sender's nonce this transaction used (the deploy address derives from it). */
+  nonce: number;
+  /** The transaction's maximum fee: the sender's balance it may not spend. */
+  reserved: bigint;
+  height: number;
+  time: number;
+}
+
+/** Runs a contract with the meter's remaining gas and charges what it used; a failure becomes a TxError. */
+function execute(env: CallEnv, contract: Uint8Array, tx: ContractTxContext, value: bigint, method: string, argsJson: string, code: string, gas: GasMeter): CallOutcome & { ok: true } {
+  const outcome = runContract(env, contract, { sender: formatAddress(tx.sender), value, method, argsJson, gasLimit: gas.limit - gas.consumed, code });
+  gas.consume(outcome.gasUsed, `${method} execution`);
+  if (!outcome.ok) {
+    if (outcome.error === 'out of gas') throw new TxError('OUT_OF_GAS', `out of gas in ${formatAddress(contract)}.${method}`);
+    throw new TxError('CONTRACT_FAILED', `${formatAddress(contract)}.${method}: ${outcome.error}`);
+  }
+  return outcome;
+}
+
+function moveValue(state: Overlay, tx: ContractTxContext, contract: Uint8Array, value: bigint): void {
+  if (value === 0n) return;
+  debit(state, tx.sender, value, tx.reserved);
+  credit(state, contract, value);
+}
+
+function event(type: string, attributes: Record<string, string>): AppEvent {
+  return { type, attributes: Object.entries(attributes).map(([key, value]) => ({ key, value })) };
+}
+
+export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: ContractTxContext, gas: GasMeter): AppEvent[] {
+  const env: CallEnv = { state, height: tx.height, time: tx.time, events: [], stack: [] };
+  if (msg.type === 'deployContract') {
+    gas.consume(CONTRACT_GAS.deploy + CONTRACT_GAS.deployByte * msg.bundle.length, 'deploy');
+    let files: BundleFile[];
+    try {
+      files = decodeBundle(msg.bundle);
+    } catch (err) {
+      if (err instanceof DecodeError) throw new TxError('CONTRACT_INVALID', `the bundle is not valid: ${err.message}`);
+      throw err;
+    }
+    const code = new TextDecoder().decode(files.find((f) => f.name === BUNDLE_ENTRY)?.content);
+    const address = contractAddress(tx.sender, tx.nonce);
+    const listed = runContract(env, address, { sender: formatAddress(tx.sender), value: 0n, method: LIST_EXPORTS, argsJson: '[]', gasLimit: gas.limit - gas.consumed, code });
+    gas.consume(listed.gasUsed, 'loading the contract');
+    if (!listed.ok) throw new TxError('CONTRACT_INVALID', listed.error);
+    const exported = JSON.parse(listed.resultJson) as string[];
+    if (exported.length === 0) throw new TxError('CONTRACT_INVALID', `${BUNDLE_ENTRY} exports no functions`);
+    const hash = bundleHash(msg.bundle);
+    state.set(recordKey(address), encodeRecord({ bundleHash: hash, deployer: tx.sender, deployedAt: tx.height }));
+    state.set(bundleKey(address), msg.bundle);
+    moveValue(state, tx, address, msg.value);
+    if (exported.includes('init')) execute(env, address, tx, msg.value, 'init', msg.initArgs === '' ? '[]' : msg.initArgs, code, gas);
+    else if (msg.initArgs !== '') throw new TxError('CONTRACT_INVALID', 'init arguments were given but the contract exports no init');
+    const deployed = event('contract_deployed', {
+      contract: formatAddress(address),
+      deployer: formatAddress(tx.sender),
+      bundle_hash: Buffer.from(hash).toString('hex'),
+      methods: exported.join(','),
+    });
+    return [deployed, ...env.events];
+  }
+  gas.consume(CONTRACT_GAS.call, 'call');
+  const code = contractCode(state, msg.contract);
+  if (code === undefined) throw new TxError('CONTRACT_NOT_FOUND', `no contract at ${formatAddress(msg.contract)}`);
+  moveValue(state, tx, msg.contract, msg.value);
+  const outcome = execute(env, msg.contract, tx, msg.value, msg.method, msg.args === '' ? '[]' : msg.args, code, gas);
+  const result = outcome.resultJson.length <= 4096 ? outcome.resultJson : '"(the result is longer than 4096 bytes)"';
+  return [event('contract_call', { contract: formatAddress(msg.contract), method: msg.method, result }), ...env.events];
+}
+
