@@ -30,13 +30,16 @@ import { type BatchVerifier, type SignatureJob } from './executor/signature-veri
 import { VerifiedSignatures } from './executor/verified-signatures.js';
 import { parseAppGenesis } from './genesis-state.js';
 import { APP_PARAMS_KEY, readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
-import { checkSender, checkStateless, type TxLimits } from './tx-checks.js';
+import { checkSender, checkStateless, type DecodedTx, type TxLimits } from './tx-checks.js';
 import { TxDecoder } from './tx-decoder.js';
 import { readStakingParams } from './staking/records.js';
 import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
 import { initStaking } from './staking/init-chain.js';
 import { endBlockGovernance, writeConsensusParams } from './gov/index.js';
 import { loadContractRuntime } from './contracts/runtime.js';
+import { queryContract, type QueryOutcome } from './contracts/messages.js';
+import { DecodeError } from '../codec/errors.js';
+import { nextBaseFee, readBaseFee, writeBaseFee } from './fees/base-fee.js';
 
 export class AppNotInitializedError extends CmtError {
   constructor() {
@@ -117,6 +120,41 @@ export class CmtApp implements Application {
       if (err instanceof TxError) return { code: err.txCode, codespace: CODESPACE, log: err.message, gasWanted: 0 };
       throw err;
     }
+  }
+
+  /** The lowest gas price the next block accepts (spec/contracts.md, "Gas price"). */
+  baseFee(): bigint {
+    return this.limits().baseFee;
+  }
+
+  /**
+   * Gas a transaction would use if executed now after the pending ones, by a dry run on a
+   * copy of the CheckTx state with the block gas limit and a zero price (so the balance does
+   * not cap the run). The signature is not checked: an estimate moves no funds.
+   */
+  estimateGas(tx: Uint8Array): { code: number; log: string; gasUsed: number } {
+    const limits = this.limits();
+    let decoded: DecodedTx;
+    try {
+      const plain = this.decoder.decode(tx);
+      if (plain.tx.body.chainId !== limits.chainId) throw new TxError('WRONG_CHAIN_ID', `transaction is for chain "${plain.tx.body.chainId}", this is "${limits.chainId}"`);
+      const body = { ...plain.tx.body, gasLimit: limits.blockMaxGas, gasPrice: 0n };
+      decoded = { bytes: tx, hash: plain.hash, tx: { ...plain.tx, body }, sender: plain.sender, maxFee: 0n };
+      const attempt = this.checkState.child();
+      checkSender(attempt, decoded);
+      const { result } = executeChecked(attempt, decoded, limits);
+      return { code: result.code, log: result.log, gasUsed: result.gasUsed };
+    } catch (err) {
+      if (err instanceof TxError) return { code: err.txCode, log: err.message, gasUsed: 0 };
+      if (err instanceof DecodeError) return { code: TxCode.TX_DECODE, log: `malformed transaction: ${err.message}`, gasUsed: 0 };
+      throw err;
+    }
+  }
+
+  /** A read-only contract call at the latest committed state: free, and nothing it writes is kept. */
+  queryContract(contract: Uint8Array, method: string, argsJson: string, from: Uint8Array = new Uint8Array(20)): QueryOutcome {
+    const limits = this.limits();
+    return queryContract(new Overlay(this.store), contract, method, argsJson, from, this.store.latestVersion, limits.time);
   }
 
   /** The sender's address, from the decoded transaction alone (the mempool's re-check order). */
@@ -203,6 +241,10 @@ export class CmtApp implements Application {
       txResults.push(delivered.result);
       fees += delivered.fee;
     }
+    const gasUsed = txResults.reduce((sum, r) => sum + r.gasUsed, 0);
+    const baseFee = nextBaseFee(limits.baseFee, gasUsed, limits.blockMaxGas, limits.params.minGasPrice);
+    // Written only when it moves, so a quiet chain's blocks leave the state root alone.
+    if (baseFee !== limits.baseFee) writeBaseFee(block, baseFee);
     const validatorUpdates = endStakingBlock(block, { height: request.height, proposerAddress: request.proposerAddress, votes, fees, jailed: start.jailed }, limits.staking);
     // Governance runs last: a parameter it changes applies from the next block on.
     const gov = endBlockGovernance(block, request.height, limits.staking);
@@ -243,7 +285,9 @@ export class CmtApp implements Application {
     if (this.limitsCache) return this.limitsCache;
     const settings: ChainSettings | undefined = readChainSettings(this.store);
     if (!settings) throw new AppNotInitializedError();
-    this.limitsCache = { ...settings, params: readAppParams(this.store), height: this.store.latestVersion + 1, time: this.lastBlockTime, staking: readStakingParams(this.store) };
+    const params = readAppParams(this.store);
+    const baseFee = readBaseFee(this.store, params.minGasPrice);
+    this.limitsCache = { ...settings, params, height: this.store.latestVersion + 1, time: this.lastBlockTime, staking: readStakingParams(this.store), baseFee };
     return this.limitsCache;
   }
 }

@@ -24,6 +24,8 @@ export interface TxLimits {
   /** The block's time (ms since the Unix epoch); for CheckTx, the last block's. */
   time: number;
   staking: StakingParams;
+  /** The lowest gas price this block accepts (at least params.minGasPrice; see fees/base-fee.ts). */
+  baseFee: bigint;
 }
 
 export interface DecodedTx {
@@ -61,8 +63,9 @@ export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: 
   if (body.chainId !== limits.chainId) {
     throw new TxError('WRONG_CHAIN_ID', `transaction is for chain "${body.chainId}", this is "${limits.chainId}"`);
   }
-  if (body.gasPrice < limits.params.minGasPrice) {
-    throw new TxError('GAS_PRICE_TOO_LOW', `gas price ${body.gasPrice} is below the minimum ${limits.params.minGasPrice}`);
+  if (body.gasPrice < limits.baseFee) {
+    const why = limits.baseFee === limits.params.minGasPrice ? 'the minimum' : `the base fee (the minimum is ${limits.params.minGasPrice})`;
+    throw new TxError('GAS_PRICE_TOO_LOW', `gas price ${body.gasPrice} is below ${why} ${limits.baseFee}`);
   }
   const intrinsic = intrinsicGas(bytes.length, limits.params);
   if (body.gasLimit < intrinsic) {
