@@ -24,7 +24,8 @@ import type {
   QueryResponse,
 } from './abci.js';
 import { accountKey, credit, readAccount, SUPPLY_KEY, writeSupply } from './bank/accounts.js';
-import { deliverTx, executeChecked } from './deliver-tx.js';
+import { executeChecked } from './deliver-tx.js';
+import { SequentialExecutor, type TxExecutor } from './executor/tx-executor.js';
 import { CODESPACE, TxCode, TxError } from './errors.js';
 import { type BatchVerifier, type SignatureJob } from './executor/signature-verifier.js';
 import { VerifiedSignatures } from './executor/verified-signatures.js';
@@ -62,6 +63,7 @@ export class CmtApp implements Application {
     private readonly store: StateStore,
     private readonly verifier: BatchVerifier,
     readonly signatures = new VerifiedSignatures(),
+    private readonly executor: TxExecutor = new SequentialExecutor(),
   ) {
     this.checkState = new Overlay(store);
   }
@@ -234,13 +236,9 @@ export class CmtApp implements Application {
     const block = new Overlay(this.store);
     const votes = request.decidedLastCommit.votes;
     const start = beginStakingBlock(block, { height: request.height, votes, misbehavior: request.misbehavior }, limits.staking);
-    const txResults = [];
-    let fees = 0n;
-    for (const tx of request.txs) {
-      const delivered = deliverTx(block, tx, limits, this.signatures, this.decoder.decode);
-      txResults.push(delivered.result);
-      fees += delivered.fee;
-    }
+    const delivered = await this.executor.execute(block, request.txs, limits, this.signatures, this.decoder.decode);
+    const txResults = delivered.map((d) => d.result);
+    const fees = delivered.reduce((sum, d) => sum + d.fee, 0n);
     const gasUsed = txResults.reduce((sum, r) => sum + r.gasUsed, 0);
     const baseFee = nextBaseFee(limits.baseFee, gasUsed, limits.blockMaxGas, limits.params.minGasPrice);
     // Written only when it moves, so a quiet chain's blocks leave the state root alone.

@@ -64,6 +64,11 @@ export class Overlay implements StateReader, RangeReader {
     this.writes.set(bytesKey(key), null);
   }
 
+  /** Buffers writes computed elsewhere (a worker's transaction); keys are latin1 strings (bytesKey). */
+  applyWrites(keys: readonly string[], values: readonly (Uint8Array | null)[]): void {
+    keys.forEach((k, i) => this.writes.set(k, values[i] ?? null));
+  }
+
   /** True when this overlay has buffered no writes. */
   get isEmpty(): boolean {
     return this.writes.size === 0;

@@ -10,6 +10,7 @@ import type { Evidence } from '../../src/codec/vote.js';
 import { readAccount, readSupply } from '../../src/app/bank/accounts.js';
 import { CmtApp } from '../../src/app/cmt-app.js';
 import { InlineVerifier } from '../../src/app/executor/signature-verifier.js';
+import { SequentialExecutor, type TxExecutor } from '../../src/app/executor/tx-executor.js';
 import { appGenesisToJson } from '../../src/app/genesis-state.js';
 import { DEFAULT_APP_PARAMS } from '../../src/app/params.js';
 import { StateStore } from '../../src/state/store.js';
@@ -50,10 +51,16 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking?: StakingGenesis): Promise<AppHarness> {
+export interface AppHarnessOptions {
+  /** The block executor, given the state directory (default: the sequential reference). */
+  executor?: (stateDir: string) => TxExecutor;
+}
+
+export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking?: StakingGenesis, options: AppHarnessOptions = {}): Promise<AppHarness> {
   const dir = await tempDir('app');
   const store = await StateStore.open(dir.path, { keepRecent: 100 });
-  const app = new CmtApp(store, new InlineVerifier());
+  const executor = options.executor?.(dir.path) ?? new SequentialExecutor();
+  const app = new CmtApp(store, new InlineVerifier(), undefined, executor);
   const accounts = Array.from({ length: funded }, (_, i) => ({ address: addressOf(testKey(i)), balance }));
   await app.initChain({
     chainId: TEST_CHAIN_ID,
@@ -89,6 +96,7 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking
     totalHeld: () => h.totalBalances() + POOLS.reduce((sum, pool) => sum + readPool(store, pool), 0n) + readDeposits(store),
     supply: () => readSupply(store),
     async close() {
+      await executor.close();
       await store.close();
       await dir.cleanup();
     },

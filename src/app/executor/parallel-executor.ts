@@ -1,0 +1,86 @@
+/**
+ * The parallel executor (spec/contracts.md, "Parallel execution"): a piscina pool runs a
+ * block's transactions speculatively in batches against the pre-block state, then the main
+ * thread commits them in block order, executing again those whose reads went stale
+ * (commit-rule.ts). Small blocks run sequentially: a worker round trip costs more than they do.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { bytesKey } from '../../codec/bytes.js';
+import { compiledFile } from '../../runtime/compiled-file.js';
+import type { Overlay } from '../../state/overlay.js';
+import type { DeliveredTx } from '../deliver-tx.js';
+import type { SignatureCheck, TxLimits } from '../tx-checks.js';
+import type { DecodeTx } from '../tx-decoder.js';
+import { planBatches } from './batch-plan.js';
+import { commitInOrder, type CommitStats } from './commit-rule.js';
+import type { ExecuteBatchTask } from './exec-worker.js';
+import type { SpeculativeTx } from './speculative-batch.js';
+import { SequentialExecutor, type TxExecutor } from './tx-executor.js';
+
+/** Below this many transactions a block runs sequentially. */
+export const DEFAULT_MIN_PARALLEL_TXS = 32;
+
+export interface ParallelExecutorOptions {
+  /** Worker threads (default: the number of cores). */
+  threads?: number;
+  minParallelTxs?: number;
+}
+
+export class ParallelExecutor implements TxExecutor {
+  readonly threads: number;
+  private readonly pool: Piscina;
+  private readonly minParallelTxs: number;
+  private readonly sequential = new SequentialExecutor();
+  /** What the last parallel block did (for the benchmark and the node's metrics). */
+  lastStats: CommitStats & { batches: number } = { committed: 0, reExecuted: 0, batches: 0 };
+
+  /** `stateDir` is the state database the workers read (the store must be on disk). */
+  constructor(
+    private readonly stateDir: string,
+    options: ParallelExecutorOptions = {},
+  ) {
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.minParallelTxs = options.minParallelTxs ?? DEFAULT_MIN_PARALLEL_TXS;
+    this.pool = new Piscina({ filename: compiledFile(import.meta.url, 'exec-worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: Infinity });
+  }
+
+  async execute(block: Overlay, txs: readonly Uint8Array[], limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx): Promise<DeliveredTx[]> {
+    if (txs.length < this.minParallelTxs) return this.sequential.execute(block, txs, limits, signatures, decode);
+    const base = block.writeSet();
+    const baseKeys = base.map((w) => bytesKey(w.key));
+    const baseValues = base.map((w) => w.value);
+    const verified = txs.map((tx) => {
+      try {
+        return signatures.isVerified(decode(tx).hash);
+      } catch {
+        return false;
+      }
+    });
+    const plan = planBatches(txs, decode, this.threads);
+    const speculative = new Array<SpeculativeTx>(txs.length);
+    await Promise.all(
+      plan.map(async (indexes) => {
+        const task: ExecuteBatchTask = {
+          stateDir: this.stateDir,
+          baseKeys,
+          baseValues,
+          indexes,
+          txs: indexes.map((i) => txs[i] as Uint8Array),
+          verified: indexes.map((i) => verified[i] as boolean),
+          limits,
+        };
+        const results = (await this.pool.run(task, { name: 'executeBatchTask' })) as SpeculativeTx[];
+        for (const r of results) speculative[r.index] = r;
+      }),
+    );
+    const { delivered, stats } = commitInOrder(block, txs, speculative, limits, signatures, decode);
+    this.lastStats = { ...stats, batches: plan.length };
+    return delivered;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pool.threads.map(() => this.pool.run(undefined, { name: 'closeDatabases' }).catch(() => undefined)));
+    await this.pool.destroy();
+  }
+}

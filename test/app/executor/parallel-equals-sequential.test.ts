@@ -1,0 +1,132 @@
+/**
+ * The parallel executor against the sequential reference: random blocks of transfers and
+ * contract calls over a few hot keys, from no conflicts to all conflicting, executed by both;
+ * every block's app hash and every result (code, log, gas, events) must be the same bytes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ONE_CMT } from '../../../src/codec/amount.js';
+import { encode } from '../../../src/codec/schema.js';
+import { TxResult } from '../../../src/codec/results.js';
+import type { KeyPair } from '../../../src/crypto/ed25519.js';
+import { formatAddress } from '../../../src/crypto/address.js';
+import { contractAddress } from '../../../src/app/contracts/layout.js';
+import { ParallelExecutor } from '../../../src/app/executor/parallel-executor.js';
+import { appHarness, type AppHarness } from '../../support/app-harness.js';
+import { callTx, deployTx } from '../../support/contract-txs.js';
+import { addressOf, testKey, transfer } from '../../support/nodes.js';
+import { prng } from '../../support/state-fixtures.js';
+
+const SENDERS = 24;
+const HOT_KEYS = ['h0', 'h1', 'h2'];
+
+const CONTRACT = `
+export function bump(key, n) {
+  let s = 0;
+  for (let i = 0; i < 300; i++) s = (s * 31 + i) % 1000003;
+  const v = db.get('t', key) ?? 0n;
+  db.put('t', key, v + n);
+  emit('bumped', { key, to: v + n });
+  return v + n;
+}
+export function list(prefix) { return db.range('t', prefix, 5); }
+export function pay(to) { transfer(to, 1n); }
+export function fail() { throw new Error('no'); }
+export function drop(key) { db.del('t', key); }
+`;
+
+interface Chain {
+  h: AppHarness;
+  label: string;
+}
+
+function resultBytes(results: readonly TxResult[]): string {
+  return results.map((r) => Buffer.from(encode(TxResult, r)).toString('hex')).join(',');
+}
+
+describe('the parallel executor gives the sequential executor\'s bytes', () => {
+  const chains: Chain[] = [];
+  const keys: KeyPair[] = Array.from({ length: SENDERS }, (_, i) => testKey(i));
+  const nonces = new Array<number>(SENDERS).fill(0);
+  let contract: Uint8Array;
+
+  beforeAll(async () => {
+    chains.push({ h: await appHarness(SENDERS, 1_000_000n * ONE_CMT), label: 'sequential' });
+    for (const threads of [1, 2, 4, 8]) {
+      chains.push({ h: await appHarness(SENDERS, 1_000_000n * ONE_CMT, undefined, { executor: (dir) => new ParallelExecutor(dir, { threads, minParallelTxs: 2 }) }), label: `${threads} workers` });
+    }
+    const deploy = deployTx(keys[0] as KeyPair, 0, CONTRACT, { value: 1000n * ONE_CMT });
+    nonces[0] = 1;
+    contract = contractAddress(addressOf(keys[0] as KeyPair), 0);
+    await runEverywhere([deploy]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(chains.map((c) => c.h.close()));
+  });
+
+  async function runEverywhere(txs: Uint8Array[]): Promise<TxResult[]> {
+    const answers = await Promise.all(chains.map((c) => c.h.runBlock(txs)));
+    const [reference, ...others] = answers;
+    others.forEach((answer, i) => {
+      const label = chains[i + 1]?.label;
+      expect(Buffer.from(answer.appHash).toString('hex'), label).toBe(Buffer.from(reference?.appHash as Uint8Array).toString('hex'));
+      expect(resultBytes(answer.txResults), label).toBe(resultBytes(reference?.txResults ?? []));
+    });
+    return reference?.txResults ?? [];
+  }
+
+  function randomBlock(rand: () => number, size: number, conflictRate: number): Uint8Array[] {
+    const txs: Uint8Array[] = [];
+    let unique = 0;
+    for (let t = 0; t < size; t++) {
+      const s = Math.floor(rand() * SENDERS);
+      const key = keys[s] as KeyPair;
+      const hot = rand() < conflictRate;
+      const kind = rand();
+      // A wrong nonce now and then: a failed check, charged nothing, in the middle of a batch.
+      const next = nonces[s] as number;
+      const nonce = rand() < 0.03 ? next + 5 : next;
+      if (nonce === next) nonces[s] = next + 1;
+      const hotKey = HOT_KEYS[Math.floor(rand() * HOT_KEYS.length)] as string;
+      if (kind < 0.3) {
+        const to = hot ? addressOf(keys[Math.floor(rand() * 3)] as KeyPair) : new Uint8Array(20).fill(0).map((_, i) => (i === 0 ? 0xaa : (unique + t * 7 + i) & 0xff));
+        txs.push(transfer(key, { nonce, to, amount: 1n + BigInt(Math.floor(rand() * 1000)) }));
+      } else if (kind < 0.85) {
+        txs.push(callTx(key, nonce, contract, 'bump', [hot ? hotKey : `k${s}-${t}-${unique++}`, { $bigint: String(1 + Math.floor(rand() * 9)) }], { gasLimit: 3_000_000 }));
+      } else if (kind < 0.9) {
+        txs.push(callTx(key, nonce, contract, 'list', [hot ? 'h' : 'k'], { gasLimit: 3_000_000 }));
+      } else if (kind < 0.94) {
+        txs.push(callTx(key, nonce, contract, 'pay', [formatAddress(hot ? addressOf(keys[0] as KeyPair) : addressOf(key))], { gasLimit: 3_000_000 }));
+      } else if (kind < 0.97) {
+        txs.push(callTx(key, nonce, contract, rand() < 0.5 ? 'fail' : 'drop', [hotKey], { gasLimit: 3_000_000 }));
+      } else {
+        // Out of gas half-way through the loop.
+        txs.push(callTx(key, nonce, contract, 'bump', [hotKey, { $bigint: '1' }], { gasLimit: 45_000 }));
+      }
+    }
+    return txs;
+  }
+
+  for (const conflictRate of [0, 0.1, 0.5, 1]) {
+    it(`agrees at ${conflictRate * 100}% conflicts`, async () => {
+      const rand = prng(1000 + conflictRate * 100);
+      const codes = new Set<number>();
+      let reExecuted = 0;
+      let committed = 0;
+      for (let b = 0; b < 4; b++) {
+        const results = await runEverywhere(randomBlock(rand, 60, conflictRate));
+        for (const r of results) codes.add(r.code);
+        for (const c of chains.slice(1)) {
+          const stats = ((c.h.app as unknown as { executor: ParallelExecutor }).executor).lastStats;
+          reExecuted += stats.reExecuted;
+          committed += stats.committed;
+        }
+      }
+      // Successes and several kinds of failure, and the speculative path really taken.
+      expect(codes.has(0)).toBe(true);
+      expect(codes.size).toBeGreaterThanOrEqual(3);
+      expect(committed).toBeGreaterThan(0);
+      if (conflictRate > 0) expect(reExecuted).toBeGreaterThan(0);
+    }, 120_000);
+  }
+});
