@@ -257,6 +257,11 @@ export class CmtApp implements Application {
     return { retainHeight: 0 };
   }
 
+  /** Stops the executor's worker threads; the store stays its owner's to close. */
+  async close(): Promise<void> {
+    await this.executor.close();
+  }
+
   query(request: QueryRequest): QueryResponse {
     const latest = this.store.latestVersion;
     const height = request.height === 0 ? latest : request.height;

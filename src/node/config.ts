@@ -53,6 +53,11 @@ export interface NodeConfig {
   };
   /** Threads for signature checks; 0 = one less than the cores. */
   verifierThreads: number;
+  /**
+   * Worker threads of the parallel block executor: 'auto' (the default) is the number of cores,
+   * 0 runs blocks on the sequential reference executor. Results are the same whatever the value.
+   */
+  executionWorkers: number | 'auto';
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 }
 
@@ -72,6 +77,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   consensus: { timeouts: {} },
   p2p: { host: '127.0.0.1', port: 26656, persistentPeers: [], maxPeers: 50, maxInlineBlockBytes: 1024 * 1024 },
   verifierThreads: 0,
+  executionWorkers: 'auto',
   logLevel: 'info',
 };
 
@@ -98,7 +104,7 @@ function int(obj: Json, key: string, fallback: number, source: string, min = 0, 
 export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
   const root = json as Json;
-  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'verifier_threads', 'log_level']);
+  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'verifier_threads', 'execution_workers', 'log_level']);
   for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
   const rpc = section(root, 'rpc', source);
   const mempool = section(root, 'mempool', source);
@@ -149,6 +155,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       maxInlineBlockBytes: int(p2p, 'max_inline_block_bytes', d.p2p.maxInlineBlockBytes, source, 0),
     },
     verifierThreads: int(root, 'verifier_threads', d.verifierThreads, source, 0, 256),
+    executionWorkers: root.execution_workers === 'auto' ? 'auto' : root.execution_workers === undefined ? d.executionWorkers : int(root, 'execution_workers', 0, source, 0, 256),
     logLevel: logLevel as NodeConfig['logLevel'],
   };
 }
@@ -176,6 +183,7 @@ export function configToJson(config: NodeConfig): Json {
       max_inline_block_bytes: config.p2p.maxInlineBlockBytes,
     },
     verifier_threads: config.verifierThreads,
+    execution_workers: config.executionWorkers,
     log_level: config.logLevel,
   };
 }

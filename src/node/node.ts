@@ -2,24 +2,32 @@
  * A full node: opens its home, checks and repairs its data (handshake), runs consensus,
  * and answers the RPC server through NodeApi.
  */
+import { availableParallelism } from 'node:os';
 import type { LinkFaults } from '../p2p/link-faults.js';
 import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from '../codec/block.js';
 import { access } from 'node:fs/promises';
 import { decodeBlock, headerHash } from '../codec/block.js';
 import { CmtError } from '../codec/errors.js';
 import { decode } from '../codec/schema.js';
-import { Account, EMPTY_ACCOUNT } from '../app/bank/accounts.js';
+import { Account, EMPTY_ACCOUNT, readAccount } from '../app/bank/accounts.js';
+import { bundleKey } from '../app/contracts/layout.js';
+import type { QueryOutcome } from '../app/contracts/messages.js';
+import { readContract } from '../app/contracts/records.js';
+import { decodeBundle } from '../codec/bundle.js';
+import { LIST_EXPORTS } from '../contracts/sandbox.js';
 import { decodeAppParams } from '../app/params.js';
 import type { QueryRequest, QueryResponse } from '../app/abci.js';
 import { CmtApp } from '../app/cmt-app.js';
 import { loadContractRuntime } from '../app/contracts/runtime.js';
+import { ParallelExecutor } from '../app/executor/parallel-executor.js';
+import { SequentialExecutor, type TxExecutor } from '../app/executor/tx-executor.js';
 import { InlineVerifier, PoolVerifier, type BatchVerifier } from '../app/executor/signature-verifier.js';
 import { Mempool, type AddResult } from '../mempool/mempool.js';
 import { StateStore } from '../state/store.js';
 import { BlockStore } from '../store/block-store.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
-import type { AccountView, ChainParams, ConsensusPosition, GovProposalInfo, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
+import type { AccountView, ChainParams, ConsensusPosition, ContractInfo, GovProposalInfo, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
 import { P2PHost } from '../p2p/host.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { ConsensusGossip } from './consensus-gossip.js';
@@ -154,9 +162,15 @@ export class Node implements NodeApi {
       opened.push(stateStore);
       const blockStore = await BlockStore.open(paths.chainDb);
       opened.push(blockStore);
-      const verifier: BatchVerifier = config.verifierThreads === 1 ? new InlineVerifier() : new PoolVerifier(config.verifierThreads || undefined);
+      const workers = config.executionWorkers === 'auto' ? availableParallelism() : config.executionWorkers;
+      const txExecutor: TxExecutor = workers > 0 ? new ParallelExecutor(paths.stateDb, { threads: workers }) : new SequentialExecutor();
+      opened.push(txExecutor);
+      // Signature checks share the execution pool unless the config sizes their own.
+      const verifier: BatchVerifier =
+        config.verifierThreads === 1 ? new InlineVerifier() : txExecutor instanceof ParallelExecutor && config.verifierThreads === 0 ? txExecutor.verifier() : new PoolVerifier(config.verifierThreads || undefined);
       opened.push(verifier);
-      const app = new CmtApp(stateStore, verifier);
+      if (txExecutor instanceof ParallelExecutor) await txExecutor.warmUp();
+      const app = new CmtApp(stateStore, verifier, undefined, txExecutor);
       await loadContractRuntime();
       const mempool = new Mempool(
         app,
@@ -220,6 +234,7 @@ export class Node implements NodeApi {
     await this.wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));
     await this.host?.stop();
     await this.verifier.close();
+    await this.app.close();
     await this.blockStore.close();
     await this.stateStore.close();
     this.logger.info('node stopped');
@@ -398,7 +413,34 @@ export class Node implements NodeApi {
 
   params(): ChainParams {
     const res = this.app.query({ path: '/params', data: new Uint8Array(0), height: 0, prove: false });
-    return { app: decodeAppParams(res.value), consensus: this.driver.chainState.consensusParams };
+    return { app: decodeAppParams(res.value), consensus: this.driver.chainState.consensusParams, baseFee: this.app.baseFee() };
+  }
+
+  contract(address: Uint8Array): ContractInfo | undefined {
+    const record = readContract(this.stateStore, address);
+    if (!record) return undefined;
+    const archive = this.stateStore.get(bundleKey(address));
+    const files = archive === undefined ? [] : decodeBundle(archive).map((f) => ({ name: f.name, bytes: f.content.length }));
+    // The exports, as deploying listed them: a free run of the module that calls nothing.
+    const listed = this.app.queryContract(address, LIST_EXPORTS, '[]');
+    return {
+      address,
+      deployer: record.deployer,
+      bundleHash: record.bundleHash,
+      deployedAt: record.deployedAt,
+      balance: readAccount(this.stateStore, address).balance,
+      files,
+      ...(listed.ok ? { methods: JSON.parse(listed.resultJson) as string[] } : {}),
+    };
+  }
+
+  queryContract(address: Uint8Array, method: string, argsJson: string, from?: Uint8Array): QueryOutcome | undefined {
+    if (!readContract(this.stateStore, address)) return undefined;
+    return this.app.queryContract(address, method, argsJson, from);
+  }
+
+  estimateGas(tx: Uint8Array): { code: number; log: string; gasUsed: number } {
+    return this.app.estimateGas(tx);
   }
 
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] } {

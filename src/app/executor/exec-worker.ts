@@ -39,6 +39,11 @@ export async function executeBatchTask(task: ExecuteBatchTask): Promise<Speculat
   return executeBatch(reader, task);
 }
 
+/** Loads the contract runtime and opens the database, so the first block does not pay for it. */
+export async function warmUp(stateDir: string): Promise<void> {
+  await Promise.all([database(stateDir), loadContractRuntime()]);
+}
+
 /** Closes this thread's database handles (the pool calls it on every thread before it stops). */
 export async function closeDatabases(): Promise<void> {
   const open = [...databases.values()];

@@ -13,6 +13,7 @@ import type { DeliveredTx } from '../deliver-tx.js';
 import type { SignatureCheck, TxLimits } from '../tx-checks.js';
 import type { DecodeTx } from '../tx-decoder.js';
 import { planBatches } from './batch-plan.js';
+import { PoolVerifier } from './signature-verifier.js';
 import { commitInOrder, type CommitStats } from './commit-rule.js';
 import type { ExecuteBatchTask } from './exec-worker.js';
 import type { SpeculativeTx } from './speculative-batch.js';
@@ -43,6 +44,16 @@ export class ParallelExecutor implements TxExecutor {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.minParallelTxs = options.minParallelTxs ?? DEFAULT_MIN_PARALLEL_TXS;
     this.pool = new Piscina({ filename: compiledFile(import.meta.url, 'exec-worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: Infinity });
+  }
+
+  /** Signature checks on this pool's threads (the pool stays this executor's to close). */
+  verifier(): PoolVerifier {
+    return new PoolVerifier(this.threads, this.pool);
+  }
+
+  /** Starts every thread and loads what execution needs there; resolves when all are ready. */
+  async warmUp(): Promise<void> {
+    await Promise.all(Array.from({ length: this.threads }, () => this.pool.run(this.stateDir, { name: 'warmUp' })));
   }
 
   async execute(block: Overlay, txs: readonly Uint8Array[], limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx): Promise<DeliveredTx[]> {

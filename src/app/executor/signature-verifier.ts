@@ -29,10 +29,19 @@ const CHUNK = 256;
 
 export class PoolVerifier implements BatchVerifier {
   private readonly pool: Piscina;
+  /** The task's export name, on a shared pool (the execution pool's workers export it too). */
+  private readonly task: string | undefined;
+  private readonly ownsPool: boolean;
 
-  /** `threads` defaults to one less than the cores (at least one): the main thread keeps a core. */
-  constructor(threads = Math.max(1, availableParallelism() - 1)) {
-    this.pool = new Piscina({ filename: compiledFile(import.meta.url, 'verify-worker'), minThreads: threads, maxThreads: threads });
+  /**
+   * `threads` defaults to one less than the cores (at least one): the main thread keeps a core.
+   * With `shared`, batches run on that pool (whose worker exports `verifyBatch`) and close()
+   * leaves it to its owner.
+   */
+  constructor(threads = Math.max(1, availableParallelism() - 1), shared?: Piscina) {
+    this.ownsPool = shared === undefined;
+    this.task = shared ? 'verifyBatch' : undefined;
+    this.pool = shared ?? new Piscina({ filename: compiledFile(import.meta.url, 'verify-worker'), minThreads: threads, maxThreads: threads });
   }
 
   async verifyBatch(jobs: readonly SignatureJob[]): Promise<boolean[]> {
@@ -43,13 +52,13 @@ export class PoolVerifier implements BatchVerifier {
     const answers = await Promise.all(
       chunks.map((chunk) => {
         const packed = packJobs(chunk);
-        return this.pool.run(packed, { transferList: [packed] }) as Promise<Uint8Array>;
+        return this.pool.run(packed, { transferList: [packed], ...(this.task ? { name: this.task } : {}) }) as Promise<Uint8Array>;
       }),
     );
     return answers.flatMap((a) => Array.from(a, (x) => x === 1));
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    if (this.ownsPool) await this.pool.destroy();
   }
 }
