@@ -12,6 +12,7 @@ import type { CandidateInfo, DelegationView, RewardsView, UnbondingView, Validat
 import type { StakingParams } from '../app/staking/params.js';
 import type { ProposalStatus, ProposalView, Tally, VoteView } from '../app/gov/index.js';
 import type { GenesisDoc } from './genesis.js';
+import type { QueryOutcome } from '../app/contracts/messages.js';
 
 export interface NodeStatus {
   moniker: string;
@@ -77,6 +78,22 @@ export interface AccountView {
 export interface ChainParams {
   app: AppParams;
   consensus: ConsensusParams;
+  /** The lowest gas price the next block accepts (at least app.minGasPrice; spec/contracts.md, "Gas price"). */
+  baseFee: bigint;
+}
+
+/** A deployed contract at the latest height (spec/contracts.md). */
+export interface ContractInfo {
+  address: Uint8Array;
+  deployer: Uint8Array;
+  bundleHash: Uint8Array;
+  /** The height of the block that deployed it. */
+  deployedAt: number;
+  balance: bigint;
+  /** The bundle's files in canonical order, with their sizes in bytes. */
+  files: { name: string; bytes: number }[];
+  /** The entry module's exports; undefined when they cannot be listed. */
+  methods?: string[];
 }
 
 /** A governance proposal with the stake behind each option: live while it is voting, the final tally after. */
@@ -117,6 +134,15 @@ export interface NodeApi {
   govProposals(status?: ProposalStatus): GovProposalInfo[];
   /** One proposal with its tally and its votes in the order first cast; undefined for an unknown id. */
   govProposal(id: number): (GovProposalInfo & { votes: VoteView[] }) | undefined;
+  /** A deployed contract; undefined when none is at `address`. */
+  contract(address: Uint8Array): ContractInfo | undefined;
+  /**
+   * A read-only call of a contract method at the latest state: free, nothing it writes is
+   * kept. undefined when no contract is at `address`.
+   */
+  queryContract(address: Uint8Array, method: string, argsJson: string, from?: Uint8Array): QueryOutcome | undefined;
+  /** The gas a signed transaction would use if executed now, after the pending ones (a dry run; the signature is not checked). */
+  estimateGas(tx: Uint8Array): { code: number; log: string; gasUsed: number };
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; text: string }>;
 }
