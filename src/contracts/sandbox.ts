@@ -310,7 +310,7 @@ export class ContractSandbox {
         (table, prefix, limit) => {
           const t = text(table, 'table');
           const p = prefix === undefined || vm.typeof(prefix) === 'undefined' ? '' : text(prefix, 'prefix');
-          const n = limit === undefined || vm.typeof(limit) === 'undefined' ? 100 : vm.getNumber(limit);
+          const n = limit === undefined || vm.typeof(limit) === 'undefined' ? 100 : vm.typeof(limit) === 'number' ? vm.getNumber(limit) : NaN;
           if (!Number.isInteger(n) || n < 1 || n > MAX_RANGE_LIMIT) throw new ContractAbort(`range limit must be an integer from 1 to ${MAX_RANGE_LIMIT}`);
           charge('db.range', t.length + p.length);
           const entries = host.dbRange(t, p, n);

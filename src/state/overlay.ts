@@ -6,7 +6,7 @@
  */
 import { bytesFromKey, bytesKey } from '../codec/bytes.js';
 import { StateUsageError } from './errors.js';
-import { mergeKeys, type RangeReader } from './ordered-keys.js';
+import { insertSorted, ORDERED_PREFIX, sortedUnder, type RangeReader } from './ordered-keys.js';
 
 /** Anything that answers the latest value of a key. */
 export interface StateReader {
@@ -21,6 +21,8 @@ export class Overlay implements StateReader, RangeReader {
   private readonly writes = new Map<string, Uint8Array | null>();
   private readonly reads = new Set<string>();
   private readonly prefixReads = new Set<string>();
+  /** This overlay's written keys under ORDERED_PREFIX, sorted: what orderedKeys merges in. */
+  private readonly ordered: string[] = [];
 
   constructor(private readonly parent: StateReader) {}
 
@@ -34,17 +36,39 @@ export class Overlay implements StateReader, RangeReader {
     return this.reads;
   }
 
-  /** Prefixes listed through keysWithPrefix: a later write of any key under one is a conflict. */
+  /** Prefixes listed through orderedKeys: a later write of any key under one is a conflict. */
   get rangeReadSet(): ReadonlySet<string> {
     return this.prefixReads;
   }
 
-  /** Keys under `prefix` (latin1), in byte order, with this overlay's writes applied. */
-  keysWithPrefix(prefix: string): string[] {
+  /**
+   * Keys under `prefix` (latin1), lazily in byte order, with this overlay's writes and deletes
+   * merged into its parent's listing: the first n cost about n steps per level (plus deletes
+   * skipped), whatever the table's size.
+   */
+  orderedKeys(prefix: string): Iterable<string> {
     const parent = this.parent as Partial<RangeReader>;
-    if (typeof parent.keysWithPrefix !== 'function') throw new StateUsageError('keysWithPrefix: the state below this overlay cannot list keys');
+    if (typeof parent.orderedKeys !== 'function') throw new StateUsageError('orderedKeys: the state below this overlay cannot list keys');
     this.prefixReads.add(prefix);
-    return mergeKeys(parent.keysWithPrefix(prefix), this.writes, prefix);
+    return this.mergedKeys(parent.orderedKeys(prefix), prefix);
+  }
+
+  private *mergedKeys(below: Iterable<string>, prefix: string): Generator<string> {
+    const parentKeys = below[Symbol.iterator]();
+    const own = sortedUnder(this.ordered, prefix);
+    let p = parentKeys.next();
+    let o = own.next();
+    while (!p.done || !o.done) {
+      if (o.done || (!p.done && p.value < o.value)) {
+        // Only the parent has it, unless this overlay wrote it (then `own` yields it in turn).
+        if (!this.writes.has(p.value as string)) yield p.value as string;
+        p = parentKeys.next();
+        continue;
+      }
+      if (!p.done && p.value === o.value) p = parentKeys.next();
+      if (this.writes.get(o.value) !== null) yield o.value;
+      o = own.next();
+    }
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
@@ -57,16 +81,21 @@ export class Overlay implements StateReader, RangeReader {
 
   /** Buffers a write. The array is kept, not copied: do not change it afterwards. */
   set(key: Uint8Array, value: Uint8Array): void {
-    this.writes.set(bytesKey(key), value);
+    this.record(bytesKey(key), value);
   }
 
   delete(key: Uint8Array): void {
-    this.writes.set(bytesKey(key), null);
+    this.record(bytesKey(key), null);
+  }
+
+  private record(k: string, value: Uint8Array | null): void {
+    if (k.startsWith(ORDERED_PREFIX) && !this.writes.has(k)) insertSorted(this.ordered, k);
+    this.writes.set(k, value);
   }
 
   /** Buffers writes computed elsewhere (a worker's transaction); keys are latin1 strings (bytesKey). */
   applyWrites(keys: readonly string[], values: readonly (Uint8Array | null)[]): void {
-    keys.forEach((k, i) => this.writes.set(k, values[i] ?? null));
+    keys.forEach((k, i) => this.record(k, values[i] ?? null));
   }
 
   /** True when this overlay has buffered no writes. */
@@ -92,6 +121,6 @@ export class Overlay implements StateReader, RangeReader {
    */
   mergeIntoParent(): void {
     if (!(this.parent instanceof Overlay)) throw new StateUsageError('mergeIntoParent: the parent is not an Overlay (stage a store through writeSet())');
-    for (const [k, v] of this.writes) this.parent.writes.set(k, v);
+    for (const [k, v] of this.writes) this.parent.record(k, v);
   }
 }

@@ -163,10 +163,10 @@ export class StateStore implements StateReader, RangeReader {
     return leaf === undefined ? undefined : stringBytes(leaf.value);
   }
 
-  /** Latest keys under `prefix` (which must lie under ORDERED_PREFIX), in byte order. */
-  keysWithPrefix(prefix: string): string[] {
+  /** Latest keys under `prefix` (which must lie under ORDERED_PREFIX), lazily, in byte order. */
+  orderedKeys(prefix: string): Iterable<string> {
     this.assertOpen();
-    return this.ordered.keysWithPrefix(prefix);
+    return this.ordered.orderedKeys(prefix);
   }
 
   getAt(key: Uint8Array, version: number): Uint8Array | undefined {

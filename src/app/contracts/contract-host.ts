@@ -6,6 +6,7 @@ import { bytesFromKey, bytesKey, concatBytes, utf8 } from '../../codec/bytes.js'
 import type { AppEvent } from '../../codec/results.js';
 import { formatAddress, parseAddress } from '../../crypto/address.js';
 import { ContractAbort, type CallOutcome, type HostCalls } from '../../contracts/sandbox.js';
+import { take } from '../../state/ordered-keys.js';
 import type { Overlay } from '../../state/overlay.js';
 import { credit, debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
@@ -59,7 +60,7 @@ export class ContractHost implements HostCalls {
   dbRange(table: string, prefix: string, limit: number): [string, string][] {
     const tableKey = this.tableKey(table);
     const start = bytesKey(concatBytes(tableKey, this.keyBytes(prefix)));
-    const rows = this.env.state.keysWithPrefix(start).slice(0, limit);
+    const rows = take(this.env.state.orderedKeys(start), limit);
     const skip = tableKey.length;
     return rows.map((k) => {
       const raw = bytesFromKey(k);

@@ -42,7 +42,7 @@ export class PreBlockReader implements StateReader, RangeReader {
     return this.committed(key);
   }
 
-  keysWithPrefix(): string[] {
+  orderedKeys(): Iterable<string> {
     // Ordered listing is the main thread's (the store's index lives there); the result of this
     // run is thrown away, so any answer will do.
     this.rangeRequested = true;
