@@ -107,6 +107,38 @@ describe('contracts in the application', () => {
     expect(attr(count.txResults[0] as TxResult, 'contract_call', 'result')).toBe('{"$bigint":"5"}');
   });
 
+  it('ends resource exhaustion as a failed transaction that charges gas, keeps no writes, and the chain goes on', async () => {
+    const bombs = `
+export function mark() { db.put('m', 'x', 1); }
+export function memory() { db.put('m', 'y', 1); const a = []; for (;;) a.push(new Array(10000).fill(7)); }
+export function recurse() { db.put('m', 'y', 1); const f = (n) => f(n + 1) + 1; return f(0); }
+export function hugeEvent() { db.put('m', 'y', 1); emit('big', 'x'.repeat(5000)); }
+export function hugeWrite() { db.put('m', 'y', 'x'.repeat(70000)); }
+export function escape() { db.put('m', 'y', 1); return [typeof process, typeof require, typeof globalThis.Date, (function () {}).constructor('return typeof process')()]; }
+export function pollute() { Object.prototype.polluted = 1; db.put('m', 'y', 1); }
+export function y() { return [db.get('m', 'y') ?? null, ({}).polluted ?? null]; }`;
+    const n = next();
+    const d = contractAddress(ALICE, n);
+    await h.runBlock([deployTx(alice, n, bombs), callTx(alice, next(), d, 'mark')]);
+    const res = await h.runBlock(['memory', 'recurse', 'hugeEvent', 'hugeWrite'].map((m) => callTx(alice, next(), d, m, [], { gasLimit: 20_000_000 })));
+    const logs = res.txResults.map((r) => r.log);
+    expect(logs[0]).toMatch(/out of memory|out of gas|ran out of resources/);
+    expect(logs[1]).toMatch(/stack overflow|too much recursion|out of gas/i);
+    expect(logs[2]).toContain('event data above 4096 bytes');
+    expect(logs[3]).toContain('the value is 70002 bytes, the limit is 65536');
+    for (const r of res.txResults) {
+      expect(r.code === TxCode.CONTRACT_FAILED || r.code === TxCode.OUT_OF_GAS).toBe(true);
+      expect(r.gasUsed).toBeGreaterThan(20_000);
+    }
+    const after = await h.runBlock([callTx(alice, next(), d, 'escape'), callTx(alice, next(), d, 'pollute'), callTx(alice, next(), d, 'y')]);
+    expect(after.txResults.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(attr(after.txResults[0] as TxResult, 'contract_call', 'result')).toBe('["undefined","undefined","undefined","undefined"]');
+    // The write of the successful pollute call is there; its prototype change died with its runtime.
+    expect(attr(after.txResults[2] as TxResult, 'contract_call', 'result')).toBe('[1,null]');
+    const before = await h.runBlock([callTx(alice, next(), d, 'memory', [], { gasLimit: 3_000_000 }), callTx(alice, next(), d, 'y')]);
+    expect(before.txResults[0]?.code).not.toBe(0);
+  });
+
   it('calls another contract, which sees the caller as sender', async () => {
     const c = await deployCounter();
     const d = await deployCounter();
