@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CmtError } from '../codec/errors.js';
 import { NODE_VERSION } from '../node/node.js';
 import { USAGE_ERROR_CODES } from './arguments.js';
+import { registerContractCommands } from './commands/contract.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerQueryCommands } from './commands/query.js';
@@ -21,6 +22,7 @@ registerNodeCommands(program);
 registerKeyCommands(program);
 registerTxCommands(program);
 registerQueryCommands(program);
+registerContractCommands(program);
 registerTestnetCommands(program);
 registerSimCommands(program);
 

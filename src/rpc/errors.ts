@@ -11,6 +11,8 @@ export const RPC_NOT_FOUND = -32001;
 export const RPC_TIMEOUT = -32002;
 /** A limit of the server (request size, batch size, subscriptions). */
 export const RPC_LIMIT = -32003;
+/** A read-only contract call (contract_query) that failed: `data` is the contract's error. */
+export const RPC_CONTRACT_FAILED = -32004;
 
 export class RpcError extends CmtError {
   constructor(

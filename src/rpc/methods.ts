@@ -8,13 +8,25 @@ import { encode } from '../codec/schema.js';
 import { Commit, type Vote } from '../codec/vote.js';
 import type { CandidateInfo, ValidatorInfo } from '../app/staking/queries.js';
 import { PROPOSAL_STATUSES, proposalToJson, tallyToJson, voteToJson, type ProposalStatus } from '../app/gov/index.js';
-import { txHash } from '../codec/tx.js';
+import { MAX_CONTRACT_ARGS_BYTES, MAX_METHOD_NAME_BYTES, txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
 import type { GovProposalInfo, NodeApi } from '../node/api.js';
 import { consensusParamsToJson, genesisToJson } from '../node/genesis.js';
 import { TimeoutError } from '../node/event-bus.js';
-import { RpcError, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
-import { optionalBool, optionalHeight, optionalInt, optionalString, requiredAddress, requiredHex, requiredPositiveInt, requiredTx, type Params } from './params.js';
+import { RpcError, RPC_CONTRACT_FAILED, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
+import {
+  optionalBool,
+  optionalHeight,
+  optionalInt,
+  optionalJsonArray,
+  optionalString,
+  requiredAddress,
+  requiredHex,
+  requiredPositiveInt,
+  requiredString,
+  requiredTx,
+  type Params,
+} from './params.js';
 import {
   base64,
   blockResultsView,
@@ -353,11 +365,54 @@ export const METHODS: Record<string, Method> = {
   },
 
   async params(_params, { api }) {
-    const { app, consensus } = api.params();
+    const { app, consensus, baseFee } = api.params();
     return {
-      app: { min_gas_price: app.minGasPrice.toString(), gas: { tx_base: app.gas.txBase, tx_byte: app.gas.txByte, transfer: app.gas.transfer } },
+      app: { min_gas_price: app.minGasPrice.toString(), base_fee: baseFee.toString(), gas: { tx_base: app.gas.txBase, tx_byte: app.gas.txByte, transfer: app.gas.transfer } },
       consensus: consensusParamsToJson(consensus),
     };
+  },
+
+  /**
+   * A read-only call of a contract method at the latest state (spec/contracts.md): free, and
+   * nothing it writes is kept. `result` is the returned JSON value, BigInt tagged as
+   * {"$bigint": "…"}; a failing method is error −32004 with the contract's error in `data`.
+   */
+  async contract_query(params, { api }) {
+    const address = requiredAddress(params);
+    const method = requiredString(params, 'method', MAX_METHOD_NAME_BYTES);
+    if (method.startsWith('__')) throw invalidParams(`method "${method}" is not callable (names starting with __ are reserved)`);
+    const args = optionalJsonArray(params, 'args', MAX_CONTRACT_ARGS_BYTES);
+    const from = params.from === undefined || params.from === null || params.from === '' ? undefined : requiredAddress(params, 'from');
+    const outcome = api.queryContract(address, method, args, from);
+    if (!outcome) throw notFound(`no contract at ${formatAddress(address)}`);
+    if (!outcome.ok) throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: ${outcome.error}`);
+    return { result: JSON.parse(outcome.resultJson) as unknown, gas_used: String(outcome.gasUsed) };
+  },
+
+  /** A deployed contract: who deployed it when, its bundle's hash and files, its balance and methods. */
+  async contract(params, { api }) {
+    const address = requiredAddress(params);
+    const found = api.contract(address);
+    if (!found) throw notFound(`no contract at ${formatAddress(address)}`);
+    return {
+      address: formatAddress(found.address),
+      deployer: formatAddress(found.deployer),
+      bundle_hash: Buffer.from(found.bundleHash).toString('hex'),
+      deployed_at: String(found.deployedAt),
+      balance: found.balance.toString(),
+      files: found.files,
+      ...(found.methods ? { methods: found.methods } : {}),
+    };
+  },
+
+  /**
+   * The gas a signed transaction would use if a block executed it now, after the pending ones:
+   * a dry run with the block gas limit and no fee, the signature not checked. `code` and `log`
+   * say how the run ended (0: it would succeed).
+   */
+  async estimate_gas(params, { api }) {
+    const r = api.estimateGas(requiredTx(params));
+    return { gas_used: String(r.gasUsed), code: r.code, log: r.log };
   },
 };
 

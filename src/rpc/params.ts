@@ -83,3 +83,31 @@ export function requiredPositiveInt(params: Params, name: string): number {
   if (!Number.isSafeInteger(n) || n < 1) throw invalidParams(`${name} must be a positive integer`);
   return n;
 }
+
+/** A required non-empty string of at most `maxBytes` UTF-8 bytes. */
+export function requiredString(params: Params, name: string, maxBytes: number): string {
+  const raw = unquote(params[name]);
+  if (typeof raw !== 'string' || raw.length === 0) throw invalidParams(`${name} is required (a string)`);
+  if (Buffer.byteLength(raw, 'utf8') > maxBytes) throw invalidParams(`${name} is longer than ${maxBytes} bytes`);
+  return raw;
+}
+
+/**
+ * Arguments of a contract method: the text of a JSON array (BigInt tagged as {"$bigint":"10"}),
+ * "[]" when absent. A JSON array given as such (in a JSON-RPC POST) is accepted too.
+ */
+export function optionalJsonArray(params: Params, name: string, maxBytes: number): string {
+  const raw = unquote(params[name]);
+  if (raw === undefined || raw === null || raw === '') return '[]';
+  const text = Array.isArray(raw) ? JSON.stringify(raw) : raw;
+  if (typeof text !== 'string') throw invalidParams(`${name} must be the text of a JSON array, e.g. [1, "x", {"$bigint": "10"}]`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidParams(`${name} is not valid JSON; expected a JSON array, e.g. [1, "x", {"$bigint": "10"}]`);
+  }
+  if (!Array.isArray(parsed)) throw invalidParams(`${name} must be a JSON array, e.g. [1, "x", {"$bigint": "10"}]`);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw invalidParams(`${name} is longer than ${maxBytes} bytes`);
+  return text;
+}

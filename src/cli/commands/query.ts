@@ -10,6 +10,7 @@ import type { RpcClient } from '../../rpc/client.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 import { parseNonNegativeInt, parsePositiveInt, optionParser } from '../arguments.js';
 import { verifyAccountProof } from '../verify-account-proof.js';
+import { receiptOf, receiptRows, txBodyOf } from '../receipt.js';
 
 type QueryOptions = CommonOptions & { output: OutputFormat };
 
@@ -124,6 +125,17 @@ interface TxAnswer {
   height: string;
   index: number;
   tx_result: { code: number; log: string; gas_wanted: string; gas_used: string; events: { type: string; attributes: { key: string; value: string }[] }[] };
+  tx: string;
+}
+
+function checkTxHash(hash: string): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromHex(hash);
+  } catch {
+    bytes = new Uint8Array(0);
+  }
+  if (bytes.length !== 32) throw new CommandError(`a transaction hash is 32 bytes of hex, got "${hash}"`, 'INVALID_ARGUMENT');
 }
 
 const NEXT_BLOCK_TIMEOUT_MS = 15_000;
@@ -365,13 +377,7 @@ export function registerQueryCommands(program: Command): void {
   });
 
   common(query.command('tx <hash>').description('a committed transaction and its result')).action(async (hash: string, options: QueryOptions) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = fromHex(hash);
-    } catch {
-      bytes = new Uint8Array(0);
-    }
-    if (bytes.length !== 32) throw new CommandError(`a transaction hash is 32 bytes of hex, got "${hash}"`, 'INVALID_ARGUMENT');
+    checkTxHash(hash);
     const client = await rpcClient(options);
     const t = await client.call<TxAnswer>('tx', { hash });
     printResult(options.output, t, () =>
@@ -385,4 +391,14 @@ export function registerQueryCommands(program: Command): void {
       ]),
     );
   });
+
+  common(query.command('receipt <hash>').description("a committed transaction's receipt: status, error, gas, fee, and its events with contract results decoded"))
+    .action(async (hash: string, options: QueryOptions) => {
+      checkTxHash(hash);
+      const client = await rpcClient(options);
+      const t = await client.call<TxAnswer>('tx', { hash });
+      const decoded = txBodyOf(t.tx);
+      const receipt = receiptOf({ hash: t.hash, height: t.height, index: t.index, result: t.tx_result, ...(decoded ?? {}) });
+      printResult(options.output, receipt, () => table(receiptRows(receipt)));
+    });
 }

@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { formatCmt, parseAmount } from '../../codec/amount.js';
 import { bytesEqual, fromHex, utf8 } from '../../codec/bytes.js';
 import type { Msg } from '../../codec/tx.js';
-import { WITHDRAW_GAS_PER_DELEGATION } from '../../app/staking/candidacy.js';
-import { STAKING_MESSAGE_GAS } from '../../app/staking/messages.js';
 import { addressFromPublicKey, formatAddress, parseAddress } from '../../crypto/address.js';
 import { KeyDirectory } from '../../crypto/key-directory.js';
 import { homePaths } from '../../node/home.js';
@@ -14,7 +12,7 @@ import { RPC_NOT_FOUND } from '../../rpc/errors.js';
 import { optionParser } from '../arguments.js';
 import { resolveHome, rpcClient, type CommonOptions } from '../context.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
-import { submitTx, type ChainParamsAnswer, type Submitted } from '../submit-tx.js';
+import { submitTx, type Submitted } from '../submit-tx.js';
 import { unlockKey } from './keys.js';
 
 export interface StakeOptions extends CommonOptions {
@@ -84,7 +82,7 @@ export function common(cmd: Command, fromHelp = 'the key that signs (the candida
   return cmd
     .requiredOption('--from <name>', fromHelp)
     .option('--memo <text>', 'a note stored with the transaction', '')
-    .option('--gas <n|auto>', 'gas limit', 'auto')
+    .option('--gas <n|auto>', 'gas limit; auto: a dry run on the node plus 20%', 'auto')
     .option('--no-wait', 'return once the mempool accepts it')
     .option('--passphrase-file <file>', 'read the key passphrase from the first line of a file')
     .option('--home <dir>', 'home holding keys/ (default: $CMT_HOME or ~/.cmt/devnet)')
@@ -210,13 +208,9 @@ export function registerStakeCommands(tx: Command): void {
       await send(
         o,
         async (client, sender) => {
-          const current = await ownCandidate(client, sender);
-          // The message costs gas per delegation it unbonds, beyond what submitTx's estimate knows of.
-          const params = await client.call<ChainParamsAnswer>('params');
-          const g = params.app.gas;
-          const txBytes = 256 + utf8(o.memo).length;
-          const gas = Math.ceil((g.tx_base + g.tx_byte * txBytes + STAKING_MESSAGE_GAS + WITHDRAW_GAS_PER_DELEGATION * (current.delegators + 1)) * 1.1);
-          return { msg: { type: 'withdrawCandidacy' }, gas };
+          // A clear error for a sender that never declared; --gas auto's dry run counts the gas per delegation.
+          await ownCandidate(client, sender);
+          return { msg: { type: 'withdrawCandidacy' } };
         },
         'withdrew the candidacy; its stake is unbonding',
       );
