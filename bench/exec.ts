@@ -1,11 +1,11 @@
 /**
- * `npm run bench -- exec [--txs N] [--blocks B] [--workers W] [--senders S]`
+ * `npm run bench -- exec [--txs N] [--blocks B] [--warmup W] [--workers W] [--senders S] [--only-contracts 1]`
  *
  * Sequential against parallel block execution on the same blocks: for transfers and for a
  * contract call that does about 1,000 loop iterations and 3 storage writes, at 0%, 10% and
  * 50% conflicts (that share of transactions reads and writes one hot key: a counter row, or
  * one recipient's balance). Each run is a fresh chain on a real state store; B blocks of N
- * transactions (default 2 x 2,000) go through FinalizeBlock + Commit, signatures verified
+ * transactions (default 3 x 2,000, after 2 untimed blocks that warm both executors up) go through FinalizeBlock + Commit, signatures verified
  * before the clock starts (they run on the pool separately). Prints transactions per second
  * of both executors, the speed-up and how many transactions the parallel one ran again.
  * Goal on 2 cores: contract calls at least 1.7x at 0%, and never below 0.9x.
@@ -36,8 +36,12 @@ import { parseNumericOptions } from './support-options.js';
 interface Options {
   txs: number;
   blocks: number;
+  /** Untimed blocks first, on both executors: JIT and WebAssembly tier-up in fresh threads. */
+  warmup: number;
   workers: number;
   senders: number;
+  /** 1: contract calls only. */
+  onlyContracts: number;
 }
 
 const CHAIN_ID = 'cmt-bench-exec';
@@ -90,11 +94,11 @@ function workloads(keys: KeyPair[], o: Options): Workload[] {
   const contract = contractAddress(addressFromPublicKey((keys[0] as KeyPair).publicKey), 0);
   const hotAccount = addressFromPublicKey(key(1_000_000).publicKey);
   const out: Workload[] = [];
-  for (const kind of ['transfer', 'contract'] as const) {
+  for (const kind of o.onlyContracts ? (['contract'] as const) : (['transfer', 'contract'] as const)) {
     for (const conflicts of [0, 0.1, 0.5]) {
       const blocks: Uint8Array[][] = [];
       let unique = 0;
-      for (let b = 0; b < o.blocks; b++) {
+      for (let b = 0; b < o.warmup + o.blocks; b++) {
         const block: Uint8Array[] = [];
         for (let t = 0; t < o.txs; t++) {
           const sender = (b * o.txs + t) % o.senders;
@@ -120,7 +124,7 @@ function workloads(keys: KeyPair[], o: Options): Workload[] {
   return out;
 }
 
-async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, makeExecutor: (dir: string) => TxExecutor): Promise<{ tps: number; reExecuted: number }> {
+async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, warmup: number, makeExecutor: (dir: string) => TxExecutor): Promise<{ tps: number; reExecuted: number }> {
   const chain = await openChain(keys, makeExecutor);
   try {
     let height = 0;
@@ -133,18 +137,24 @@ async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, mak
     };
     await run([deploy]);
     if (chain.executor instanceof ParallelExecutor) await chain.executor.warmUp();
+    for (const block of w.blocks.slice(0, warmup)) {
+      await chain.app.verifySignatures(block);
+      await run(block);
+    }
+    const measured = w.blocks.slice(warmup);
     let reExecuted = 0;
     let ms = 0;
-    for (const block of w.blocks) {
+    for (const block of measured) {
       await chain.app.verifySignatures(block);
       const started = performance.now();
       await run(block);
       ms += performance.now() - started;
       if (chain.executor instanceof ParallelExecutor) {
         reExecuted += chain.executor.lastStats.reExecuted;
+        if (process.env.EXEC_DEBUG) console.log(JSON.stringify(chain.executor.lastStats), 'block ms', (performance.now() - started).toFixed(0));
       }
     }
-    const txs = w.blocks.reduce((n, b) => n + b.length, 0);
+    const txs = measured.reduce((n, b) => n + b.length, 0);
     return { tps: (txs * 1000) / ms, reExecuted };
   } finally {
     await chain.executor.close();
@@ -154,15 +164,15 @@ async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, mak
 }
 
 export async function run(args: string[]): Promise<void> {
-  const o = parseNumericOptions<Options>(args, { txs: 2000, blocks: 2, workers: availableParallelism(), senders: 2000 }, 'exec.ts');
+  const o = parseNumericOptions<Options>(args, { txs: 2000, blocks: 3, warmup: 2, workers: availableParallelism(), senders: 2000, onlyContracts: 0 }, 'exec.ts');
   const keys = Array.from({ length: o.senders }, (_, i) => key(i));
   const deploy = signed(keys[0] as KeyPair, 0, { type: 'deployContract', bundle: encodeBundle([{ name: 'contract.js', content: utf8(CONTRACT) }]), initArgs: '', value: 0n }, 5_000_000);
-  console.log(`exec: ${o.blocks} blocks x ${o.txs} transactions, ${o.workers} workers; FinalizeBlock + Commit, signatures verified beforehand`);
+  console.log(`exec: ${o.blocks} measured blocks (after ${o.warmup} to warm up) x ${o.txs} transactions, ${o.workers} workers; FinalizeBlock + Commit, signatures verified beforehand`);
   console.log('workload   conflicts  sequential tx/s  parallel tx/s  speed-up  re-executed');
   for (const w of workloads(keys, o)) {
-    const seq = await runWorkload(keys, deploy, w, () => new SequentialExecutor());
-    const par = await runWorkload(keys, deploy, w, (dir) => new ParallelExecutor(dir, { threads: o.workers }));
-    const total = w.blocks.reduce((n, b) => n + b.length, 0);
+    const seq = await runWorkload(keys, deploy, w, o.warmup, () => new SequentialExecutor());
+    const par = await runWorkload(keys, deploy, w, o.warmup, (dir) => new ParallelExecutor(dir, { threads: o.workers }));
+    const total = w.blocks.slice(o.warmup).reduce((n, b) => n + b.length, 0);
     console.log(
       `${w.name.padEnd(10)} ${`${w.conflicts * 100}%`.padStart(9)}  ${seq.tps.toFixed(0).padStart(15)}  ${par.tps.toFixed(0).padStart(13)}  ${(par.tps / seq.tps).toFixed(2).padStart(7)}x  ${`${par.reExecuted}/${total}`.padStart(11)}`,
     );

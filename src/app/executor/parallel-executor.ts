@@ -34,7 +34,7 @@ export class ParallelExecutor implements TxExecutor {
   private readonly minParallelTxs: number;
   private readonly sequential = new SequentialExecutor();
   /** What the last parallel block did (for the benchmark and the node's metrics). */
-  lastStats: CommitStats & { batches: number } = { committed: 0, reExecuted: 0, batches: 0 };
+  lastStats: CommitStats & { batches: number; speculateMs: number; commitMs: number; workerMs: number[] } = { committed: 0, reExecuted: 0, batches: 0, speculateMs: 0, commitMs: 0, workerMs: [] };
 
   /** `stateDir` is the state database the workers read (the store must be on disk). */
   constructor(
@@ -68,8 +68,10 @@ export class ParallelExecutor implements TxExecutor {
         return false;
       }
     });
+    const started = performance.now();
     const plan = planBatches(txs, decode, this.threads);
     const speculative = new Array<SpeculativeTx>(txs.length);
+    const workerMs: number[] = [];
     await Promise.all(
       plan.map(async (indexes) => {
         const task: ExecuteBatchTask = {
@@ -81,12 +83,14 @@ export class ParallelExecutor implements TxExecutor {
           verified: indexes.map((i) => verified[i] as boolean),
           limits,
         };
-        const results = (await this.pool.run(task, { name: 'executeBatchTask' })) as SpeculativeTx[];
+        const { results, ms } = (await this.pool.run(task, { name: 'executeBatchTask' })) as { results: SpeculativeTx[]; ms: number };
+        workerMs.push(ms);
         for (const r of results) speculative[r.index] = r;
       }),
     );
+    const speculated = performance.now();
     const { delivered, stats } = commitInOrder(block, txs, speculative, limits, signatures, decode);
-    this.lastStats = { ...stats, batches: plan.length };
+    this.lastStats = { ...stats, batches: plan.length, speculateMs: speculated - started, commitMs: performance.now() - speculated, workerMs };
     return delivered;
   }
 
