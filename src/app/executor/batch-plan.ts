@@ -7,21 +7,26 @@
  *
  * Hints of a transaction: its sender (nonce and balance), a transfer's recipient, and for a
  * contract call the call itself (contract, method, arguments: identical calls tend to touch
- * the same rows). Staking and governance messages share records, so they share one hint.
+ * the same rows) and each argument learned to name a hot row (hot-arguments.ts). Staking and
+ * governance messages share records, so they share one hint.
  */
 import { bytesKey } from '../../codec/bytes.js';
 import type { DecodeTx } from '../tx-decoder.js';
+import type { HotArguments } from './hot-arguments.js';
 
 /** A contract call costs about twenty transfers (a QuickJS runtime per call). */
 const CONTRACT_WEIGHT = 20;
 
-function hintsOf(tx: Uint8Array, decode: DecodeTx): { hints: string[]; weight: number } {
+function hintsOf(tx: Uint8Array, decode: DecodeTx, hot: HotArguments | undefined): { hints: string[]; weight: number } {
   try {
     const { tx: signed, sender } = decode(tx);
     const msg = signed.body.msg;
     const hints = [`s${bytesKey(sender)}`];
     if (msg.type === 'transfer') return { hints: [...hints, `s${bytesKey(msg.to)}`], weight: 1 };
-    if (msg.type === 'callContract') return { hints: [...hints, `c${bytesKey(msg.contract)}${msg.method}\0${msg.args}`], weight: CONTRACT_WEIGHT };
+    if (msg.type === 'callContract') {
+      const contract = bytesKey(msg.contract);
+      return { hints: [...hints, `c${contract}${msg.method}\0${msg.args}`, ...(hot?.hintsOf(contract, msg.args) ?? [])], weight: CONTRACT_WEIGHT };
+    }
     if (msg.type === 'deployContract') return { hints, weight: CONTRACT_WEIGHT };
     return { hints: [...hints, 'staking'], weight: 1 };
   } catch {
@@ -41,12 +46,12 @@ function find(parent: number[], i: number): number {
 }
 
 /** At most `batches` lists of block indexes, each ascending; together every index once. */
-export function planBatches(txs: readonly Uint8Array[], decode: DecodeTx, batches: number): number[][] {
+export function planBatches(txs: readonly Uint8Array[], decode: DecodeTx, batches: number, hot?: HotArguments): number[][] {
   const parent = txs.map((_, i) => i);
   const weight = new Array<number>(txs.length).fill(0);
   const owner = new Map<string, number>();
   txs.forEach((tx, i) => {
-    const { hints, weight: w } = hintsOf(tx, decode);
+    const { hints, weight: w } = hintsOf(tx, decode, hot);
     weight[i] = w;
     for (const hint of hints) {
       const seen = owner.get(hint);

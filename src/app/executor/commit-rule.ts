@@ -21,6 +21,9 @@ export interface CommitStats {
   reExecuted: number;
 }
 
+/** Block index -> the keys whose value a transaction's speculative run saw went stale. */
+export type StaleReads = Map<number, string[]>;
+
 function sameWrites(spec: SpeculativeTx, keys: string[], values: (Uint8Array | null)[]): boolean {
   if (keys.length !== spec.writeKeys.length) return false;
   return keys.every((k, i) => {
@@ -37,20 +40,20 @@ export function commitInOrder(
   limits: TxLimits,
   signatures: SignatureCheck,
   decode: DecodeTx,
-): { delivered: DeliveredTx[]; stats: CommitStats } {
+): { delivered: DeliveredTx[]; stats: CommitStats; stale: StaleReads } {
   const lastWriter = new Map<string, number>();
   const exact = new Set<number>();
   const stats: CommitStats = { committed: 0, reExecuted: 0 };
+  const stale: StaleReads = new Map();
   const delivered = txs.map((tx, i): DeliveredTx => {
     const spec = speculative[i] as SpeculativeTx;
-    const valid =
-      !spec.needsMain &&
-      spec.readKeys.every((k, j) => {
-        const source = spec.readSources[j] as number;
-        const writer = lastWriter.get(k);
-        return source === -1 ? writer === undefined : writer === source && exact.has(source);
-      });
-    if (valid) {
+    const staleKeys = spec.readKeys.filter((k, j) => {
+      const source = spec.readSources[j] as number;
+      const writer = lastWriter.get(k);
+      return !(source === -1 ? writer === undefined : writer === source && exact.has(source));
+    });
+    if (staleKeys.length > 0) stale.set(i, staleKeys);
+    if (!spec.needsMain && staleKeys.length === 0) {
       block.applyWrites(spec.writeKeys, spec.writeValues);
       for (const k of spec.writeKeys) lastWriter.set(k, i);
       exact.add(i);
@@ -68,5 +71,5 @@ export function commitInOrder(
     state.mergeIntoParent();
     return again;
   });
-  return { delivered, stats };
+  return { delivered, stats, stale };
 }

@@ -14,24 +14,43 @@ import type { SignatureCheck, TxLimits } from '../tx-checks.js';
 import type { DecodeTx } from '../tx-decoder.js';
 import { planBatches } from './batch-plan.js';
 import { PoolVerifier } from './signature-verifier.js';
-import { commitInOrder, type CommitStats } from './commit-rule.js';
+import { commitInOrder, type CommitStats, type StaleReads } from './commit-rule.js';
+import { HotArguments } from './hot-arguments.js';
 import type { ExecuteBatchTask } from './exec-worker.js';
 import type { SpeculativeTx } from './speculative-batch.js';
 import { SequentialExecutor, type TxExecutor } from './tx-executor.js';
 
-/** Below this many transactions a block runs sequentially. */
-export const DEFAULT_MIN_PARALLEL_TXS = 32;
+/**
+ * Blocks with fewer contract calls (deploys included) run sequentially. A transfer or staking
+ * message costs tens of microseconds, less than shipping it to a worker and its result back,
+ * so only contract work pays for the pool (bench/exec.ts measures both).
+ */
+export const DEFAULT_MIN_PARALLEL_CALLS = 32;
 
 export interface ParallelExecutorOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
-  minParallelTxs?: number;
+  minParallelCalls?: number;
+}
+
+function contractCalls(txs: readonly Uint8Array[], decode: DecodeTx): number {
+  let calls = 0;
+  for (const tx of txs) {
+    try {
+      const type = decode(tx).tx.body.msg.type;
+      if (type === 'callContract' || type === 'deployContract') calls++;
+    } catch {
+      // Malformed: execution reports it.
+    }
+  }
+  return calls;
 }
 
 export class ParallelExecutor implements TxExecutor {
   readonly threads: number;
   private readonly pool: Piscina;
-  private readonly minParallelTxs: number;
+  private readonly minParallelCalls: number;
+  private readonly hot = new HotArguments();
   private readonly sequential = new SequentialExecutor();
   /** What the last parallel block did (for the benchmark and the node's metrics). */
   lastStats: CommitStats & { batches: number; speculateMs: number; commitMs: number; workerMs: number[] } = { committed: 0, reExecuted: 0, batches: 0, speculateMs: 0, commitMs: 0, workerMs: [] };
@@ -42,7 +61,7 @@ export class ParallelExecutor implements TxExecutor {
     options: ParallelExecutorOptions = {},
   ) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
-    this.minParallelTxs = options.minParallelTxs ?? DEFAULT_MIN_PARALLEL_TXS;
+    this.minParallelCalls = options.minParallelCalls ?? DEFAULT_MIN_PARALLEL_CALLS;
     this.pool = new Piscina({ filename: compiledFile(import.meta.url, 'exec-worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: Infinity });
   }
 
@@ -57,7 +76,7 @@ export class ParallelExecutor implements TxExecutor {
   }
 
   async execute(block: Overlay, txs: readonly Uint8Array[], limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx): Promise<DeliveredTx[]> {
-    if (txs.length < this.minParallelTxs) return this.sequential.execute(block, txs, limits, signatures, decode);
+    if (contractCalls(txs, decode) < this.minParallelCalls) return this.sequential.execute(block, txs, limits, signatures, decode);
     const base = block.writeSet();
     const baseKeys = base.map((w) => bytesKey(w.key));
     const baseValues = base.map((w) => w.value);
@@ -69,7 +88,7 @@ export class ParallelExecutor implements TxExecutor {
       }
     });
     const started = performance.now();
-    const plan = planBatches(txs, decode, this.threads);
+    const plan = planBatches(txs, decode, this.threads, this.hot);
     const speculative = new Array<SpeculativeTx>(txs.length);
     const workerMs: number[] = [];
     await Promise.all(
@@ -89,9 +108,21 @@ export class ParallelExecutor implements TxExecutor {
       }),
     );
     const speculated = performance.now();
-    const { delivered, stats } = commitInOrder(block, txs, speculative, limits, signatures, decode);
+    const { delivered, stats, stale } = commitInOrder(block, txs, speculative, limits, signatures, decode);
+    this.learnHotArguments(txs, stale, decode);
     this.lastStats = { ...stats, batches: plan.length, speculateMs: speculated - started, commitMs: performance.now() - speculated, workerMs };
     return delivered;
+  }
+
+  private learnHotArguments(txs: readonly Uint8Array[], stale: StaleReads, decode: DecodeTx): void {
+    for (const [i, keys] of stale) {
+      try {
+        const msg = decode(txs[i] as Uint8Array).tx.body.msg;
+        if (msg.type === 'callContract') this.hot.learn(bytesKey(msg.contract), msg.args, keys);
+      } catch {
+        // Malformed: nothing to learn.
+      }
+    }
   }
 
   async close(): Promise<void> {
