@@ -9,6 +9,7 @@
 import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import type { QuickJSSyncVariant } from '@jitl/quickjs-ffi-types';
+import { METERED_BUILTINS_PRELUDE, METERED_BUILTINS_SOURCES } from './metered-builtins.js';
 
 /** Gas for each interrupt callback: about 10,000 interpreter ticks. */
 export const GAS_PER_INTERRUPT = 1_000;
@@ -67,18 +68,24 @@ export class OutOfGas extends ContractAbort {
 }
 
 /**
- * Runs before any contract code: removes what is not deterministic or not needed, and gives
- * the tagged JSON helpers the host bridge uses. Deleting from the global object is enough:
- * each call has a fresh runtime, so nothing a contract changes outlives it.
+ * Runs before any contract code, after the metered built-ins (src/contracts/metered-builtins.ts):
+ * removes what is not deterministic or not needed, and gives the tagged JSON helpers the host
+ * bridge uses, bound to the metered JSON and locked so a contract cannot swap what the host
+ * calls. Deleting from the global object is enough: each call has a fresh runtime, so nothing a
+ * contract changes outlives it.
  */
 const PRELUDE = `
 delete globalThis.Date; delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;
 delete Math.random;
-const __tag = (k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v);
-const __untag = (k, v) => (v !== null && typeof v === 'object' && typeof v.$bigint === 'string' && Object.keys(v).length === 1 ? BigInt(v.$bigint) : v);
-globalThis.__encode = (v) => { const s = JSON.stringify(v === undefined ? null : v, __tag); return s === undefined ? 'null' : s; };
-globalThis.__decode = (s) => JSON.parse(s, __untag);
-globalThis.__exportNames = (m) => JSON.stringify(Object.keys(m).filter((k) => typeof m[k] === 'function' && !k.startsWith('__')).sort());
+(() => {
+  const stringify = JSON.stringify, parse = JSON.parse, keys = Object.keys, toBigInt = BigInt;
+  const tag = (k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v);
+  const untag = (k, v) => (v !== null && typeof v === 'object' && typeof v.$bigint === 'string' && keys(v).length === 1 ? toBigInt(v.$bigint) : v);
+  const lock = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, enumerable: false, configurable: false });
+  lock('__encode', (v) => { const s = stringify(v === undefined ? null : v, tag); return s === undefined ? 'null' : s; });
+  lock('__decode', (s) => parse(s, untag));
+  lock('__exportNames', (m) => stringify(keys(m).filter((k) => typeof m[k] === 'function' && !k.startsWith('__')).sort()));
+})();
 `;
 
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
@@ -137,7 +144,25 @@ export class ContractSandbox {
     const vm = runtime.newContext();
     try {
       const fail = (error: string): CallOutcome => ({ ok: false, error, gasUsed: Math.min(gasUsed, request.gasLimit) });
-      const prelude = vm.evalCode(PRELUDE, 'prelude.js', { type: 'global' });
+      // What the metered built-ins charge, and their sources, compiled on first use (the
+      // prelude captures __gas and __gasSource and deletes them). Running
+      // out here ends the call as out of gas even if the contract catches the exception.
+      const gasFn = vm.newFunction('__gas', (amount) => {
+        const n = vm.getNumber(amount);
+        try {
+          charge(Number.isFinite(n) && n >= 0 ? Math.ceil(n) : Number.MAX_SAFE_INTEGER);
+        } catch (err) {
+          abort ??= err as Error;
+          throw err;
+        }
+        return vm.undefined;
+      });
+      vm.setProp(vm.global, '__gas', gasFn);
+      gasFn.dispose();
+      const sourceFn = vm.newFunction('__gasSource', (index) => vm.newString(METERED_BUILTINS_SOURCES[vm.getNumber(index)] ?? ''));
+      vm.setProp(vm.global, '__gasSource', sourceFn);
+      sourceFn.dispose();
+      const prelude = vm.evalCode(METERED_BUILTINS_PRELUDE + PRELUDE, 'prelude.js', { type: 'global' });
       if (prelude.error) {
         prelude.error.dispose();
         return fail('the sandbox failed to start');
