@@ -35,37 +35,45 @@
  * code (an empty loop costs ~70 ns per gas at GAS_PER_INTERRUPT = 1,000 per 10,000 ticks):
  * change them together with GAS_PER_INTERRUPT. Changing any of them is a consensus change.
  */
+/**
+ * Gas is priced so that a second of contract CPU costs about what a second of transfers does
+ * (a transfer's ~21,500 gas buys ~150 us of signature check and execution: ~7 ns per gas); the
+ * rates below were calibrated at ~60 ns per gas and are multiplied by this, as is
+ * GAS_PER_INTERRUPT. A power of two, so the dyadic rates stay exact.
+ */
+export const GAS_SCALE = 8;
+
 export const BUILTIN_GAS = {
   /** Pending gas handed to the host in one `__gas` call. */
-  flushAt: 100,
+  flushAt: 100 * GAS_SCALE,
   /** Every call of a wrapped built-in. */
-  call: 1,
+  call: GAS_SCALE * 1,
   /** Per character copied (slice, substring, trim, concat, join output, replace/split/match copies). */
-  charCopy: 1 / 256,
+  charCopy: GAS_SCALE * (1 / 256),
   /** Per character compared or searched (indexOf, includes, split/replace search, Map/Set string keys). */
-  charScan: 1 / 32,
+  charScan: GAS_SCALE * (1 / 32),
   /** Per character produced one at a time (repeat, padStart/padEnd, case mapping, normalize, JSON strings, parseInt). */
-  charBuild: 1 / 8,
+  charBuild: GAS_SCALE * (1 / 8),
   /** Per input character of URI encoding and decoding. */
-  charUri: 1 / 2,
+  charUri: GAS_SCALE * (1 / 2),
   /** Per character of JSON.parse input. */
-  charJsonParse: 1 / 2,
+  charJsonParse: GAS_SCALE * (1 / 2),
   /** Per character of a RegExp pattern compiled. */
-  charRegExp: 1 / 4,
+  charRegExp: GAS_SCALE * (1 / 4),
   /** Per character of source compiled by eval or a Function constructor. */
-  charCompile: 2,
+  charCompile: GAS_SCALE * 2,
   /** Per array element visited (indexOf/includes, callbacks' loops over length, sort per comparison, shift/unshift/reverse). */
-  elemScan: 1 / 2,
+  elemScan: GAS_SCALE * (1 / 2),
   /** Per array element created or copied (slice, splice, concat, fill, flat, Array.from, split and join elements). */
-  elemCopy: 1,
+  elemCopy: GAS_SCALE * 1,
   /** Per own property listed or copied (Object.keys/values/entries/assign/freeze..., Reflect.ownKeys). */
-  propKey: 2,
+  propKey: GAS_SCALE * 2,
   /** Per value serialized by JSON.stringify (plus its string characters at charBuild and indentation). */
-  jsonNode: 16,
+  jsonNode: GAS_SCALE * 16,
   /** BigInt(string): per (digits)^2. */
-  bigintParseDigitSquared: 1 / 4096,
+  bigintParseDigitSquared: GAS_SCALE * (1 / 4096),
   /** BigInt toString in a radix that is not a power of two: per (bits)^2. */
-  bigintPrintBitSquared: 1 / 16384,
+  bigintPrintBitSquared: GAS_SCALE * (1 / 16384),
   /** Longest string a wrapped built-in may produce (the 16 MiB memory limit cannot hold more). */
   maxStringLength: 1 << 24,
   /** Most elements a wrapped array built-in may visit or produce. */

@@ -9,10 +9,10 @@
 import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import type { QuickJSSyncVariant } from '@jitl/quickjs-ffi-types';
-import { METERED_BUILTINS_PRELUDE, METERED_BUILTINS_SOURCES } from './metered-builtins.js';
+import { GAS_SCALE, METERED_BUILTINS_PRELUDE, METERED_BUILTINS_SOURCES } from './metered-builtins.js';
 
-/** Gas for each interrupt callback: about 10,000 interpreter ticks. */
-export const GAS_PER_INTERRUPT = 1_000;
+/** Gas for each interrupt callback: about 10,000 interpreter ticks, ~70 us (GAS_SCALE x 1,000: ~9 ns per gas). */
+export const GAS_PER_INTERRUPT = GAS_SCALE * 1_000;
 export const DEFAULT_MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_STACK_LIMIT_BYTES = 256 * 1024;
 

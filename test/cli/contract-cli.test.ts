@@ -201,7 +201,7 @@ describe('cmt contract against a devnet node', () => {
     const auto = await cmt(['contract', 'call', address, 'add', '--args', '[10]', '--from', 'dev'], env);
     expect(auto.code).toBe(1);
     expect(auto.stderr).toMatch(/the dry run failed, nothing was sent: CONTRACT_FAILED: 0x[0-9a-f]{40}\.add: TypeError: n must be a BigInt \[CONTRACT_FAILED\]/);
-    const fixed = await cmt(['contract', 'call', address, 'add', '--args', '[10]', '--from', 'dev', '--gas', '200000'], env);
+    const fixed = await cmt(['contract', 'call', address, 'add', '--args', '[10]', '--from', 'dev', '--gas', '2000000'], env);
     expect(fixed.code).toBe(1);
     expect(fixed.stderr).toMatch(/CONTRACT_FAILED: .*n must be a BigInt/);
     const missing = await cmt(['contract', 'call', address, 'nope', '--from', 'dev'], env);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContractSandbox, type CallOutcome, type HostCalls } from '../../src/contracts/sandbox.js';
-import { BUILTIN_GAS } from '../../src/contracts/metered-builtins.js';
+import { BUILTIN_GAS, GAS_SCALE } from '../../src/contracts/metered-builtins.js';
 
 const CTX = { sender: '0x' + '11'.repeat(20), value: 5n, height: 7, time: 1_700_000_000_000, contract: '0x' + '22'.repeat(20) };
 const HOST_GAS = (_what: string, bytes: number): number => 100 + bytes;
@@ -62,13 +62,13 @@ describe('metered built-ins', () => {
       // Caught, the refusal costs next to nothing.
       const caught = run(`try { 'x'.repeat(2 ** 28); } catch (e) { return e instanceof RangeError; }`);
       expect(caught).toMatchObject({ ok: true, resultJson: 'true' });
-      expect(caught.gasUsed).toBeLessThan(2_000);
+      expect(caught.gasUsed).toBeLessThan(2_000 * GAS_SCALE);
     });
   });
 
   it('charges in proportion to the size of the work', () => {
     const gasFor = (body: string, n: number): number => {
-      const r = run(body, GAS, [n]);
+      const r = run(body, GAS * GAS_SCALE, [n]);
       expect(r.ok).toBe(true);
       return r.gasUsed;
     };
@@ -78,9 +78,9 @@ describe('metered built-ins', () => {
     // Ten repeats of (2^20 - 2^12) more characters at charBuild gas each, give or take the
     // interrupt granularity (1,000) and the flush threshold.
     const expected = 10 * ((1 << 20) - (1 << 12)) * BUILTIN_GAS.charBuild;
-    expect(Math.abs(big - small - expected)).toBeLessThan(2_000);
+    expect(Math.abs(big - small - expected)).toBeLessThan(2_000 * GAS_SCALE);
     const fill = `let t = 0; for (let i = 0; i < 10; i++) t += new Array(n).fill(1).length; return t;`;
-    expect(gasFor(fill, 100_000) - gasFor(fill, 1_000)).toBeGreaterThanOrEqual(10 * 99_000 * BUILTIN_GAS.elemCopy - 2_000);
+    expect(gasFor(fill, 100_000) - gasFor(fill, 1_000)).toBeGreaterThanOrEqual(10 * 99_000 * BUILTIN_GAS.elemCopy - 2_000 * GAS_SCALE);
   });
 
   it('leaves normal code working, cheap, and charged the same gas on every run', () => {
@@ -101,7 +101,7 @@ describe('metered built-ins', () => {
       resultJson: '["119:9|90|91:list,n,first,nested",[2,6,10,14,18],[1,2,3],[0,1,2],"a+b+c",{"$bigint":"246"}]',
     });
     expect(new Set(runs.map((r) => r.gasUsed)).size).toBe(1);
-    expect(runs[0]?.gasUsed).toBeLessThan(100_000);
+    expect(runs[0]?.gasUsed).toBeLessThan(100_000 * GAS_SCALE);
   });
 
   it('keeps the semantics of the wrapped built-ins', () => {

@@ -101,7 +101,7 @@ describe('the contract sandbox', () => {
     expect(call(`export function f() { throw 42; }`, 'f')).toMatchObject({ ok: false, error: 'thrown: 42' });
     expect(call(`export function f() { revert('not allowed'); }`, 'f')).toMatchObject({ ok: false, error: 'reverted: not allowed' });
     expect(call(`export function f(x) { return db.put(1, 'k', x); }`, 'f', [1])).toMatchObject({ ok: false, error: 'table must be a string' });
-    expect(sandbox.call({ code: `export function f(){}`, method: 'f', argsJson: '{"a":1}', ctx: CTX, gasLimit: 1000 }, memoryHost(), HOST_GAS)).toMatchObject({ ok: false, error: 'the arguments must be a JSON array' });
+    expect(sandbox.call({ code: `export function f(){}`, method: 'f', argsJson: '{"a":1}', ctx: CTX, gasLimit: 100_000 }, memoryHost(), HOST_GAS)).toMatchObject({ ok: false, error: 'the arguments must be a JSON array' });
     expect(call(`export function f() { const o = {}; o.self = o; return o; }`, 'f')).toMatchObject({ ok: false, error: 'the return value cannot be encoded as JSON' });
   });
 });
