@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- exec [--txs N] [--blocks B] [--warmup W] [--workers W] [--senders S] [--only-contracts 1]`
+ * `npm run bench -- exec [--txs N] [--blocks B] [--warmup W] [--workers W] [--senders S] [--only-contracts 1] [--min-calls N]`
  *
  * Sequential against parallel block execution on the same blocks: for transfers and for a
  * contract call that does about 1,000 loop iterations and 3 storage writes, at 0%, 10% and
@@ -21,7 +21,7 @@ import { DEFAULT_CONSENSUS_PARAMS } from '../src/codec/params.js';
 import type { Msg } from '../src/codec/tx.js';
 import { CmtApp } from '../src/app/cmt-app.js';
 import { contractAddress } from '../src/app/contracts/layout.js';
-import { ParallelExecutor } from '../src/app/executor/parallel-executor.js';
+import { DEFAULT_MIN_PARALLEL_CALLS, ParallelExecutor } from '../src/app/executor/parallel-executor.js';
 import { InlineVerifier } from '../src/app/executor/signature-verifier.js';
 import { SequentialExecutor, type TxExecutor } from '../src/app/executor/tx-executor.js';
 import { appGenesisToJson } from '../src/app/genesis-state.js';
@@ -42,6 +42,8 @@ interface Options {
   senders: number;
   /** 1: contract calls only. */
   onlyContracts: number;
+  /** The parallel executor's sequential threshold (contract calls per block); 0 forces the pool for transfers too. */
+  minCalls: number;
 }
 
 const CHAIN_ID = 'cmt-bench-exec';
@@ -164,14 +166,14 @@ async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, war
 }
 
 export async function run(args: string[]): Promise<void> {
-  const o = parseNumericOptions<Options>(args, { txs: 2000, blocks: 3, warmup: 2, workers: availableParallelism(), senders: 2000, onlyContracts: 0 }, 'exec.ts');
+  const o = parseNumericOptions<Options>(args, { txs: 2000, blocks: 3, warmup: 2, workers: availableParallelism(), senders: 2000, onlyContracts: 0, minCalls: DEFAULT_MIN_PARALLEL_CALLS }, 'exec.ts');
   const keys = Array.from({ length: o.senders }, (_, i) => key(i));
   const deploy = signed(keys[0] as KeyPair, 0, { type: 'deployContract', bundle: encodeBundle([{ name: 'contract.js', content: utf8(CONTRACT) }]), initArgs: '', value: 0n }, 5_000_000);
   console.log(`exec: ${o.blocks} measured blocks (after ${o.warmup} to warm up) x ${o.txs} transactions, ${o.workers} workers; FinalizeBlock + Commit, signatures verified beforehand`);
   console.log('workload   conflicts  sequential tx/s  parallel tx/s  speed-up  re-executed');
   for (const w of workloads(keys, o)) {
     const seq = await runWorkload(keys, deploy, w, o.warmup, () => new SequentialExecutor());
-    const par = await runWorkload(keys, deploy, w, o.warmup, (dir) => new ParallelExecutor(dir, { threads: o.workers }));
+    const par = await runWorkload(keys, deploy, w, o.warmup, (dir) => new ParallelExecutor(dir, { threads: o.workers, minParallelCalls: o.minCalls }));
     const total = w.blocks.slice(o.warmup).reduce((n, b) => n + b.length, 0);
     console.log(
       `${w.name.padEnd(10)} ${`${w.conflicts * 100}%`.padStart(9)}  ${seq.tps.toFixed(0).padStart(15)}  ${par.tps.toFixed(0).padStart(13)}  ${(par.tps / seq.tps).toFixed(2).padStart(7)}x  ${`${par.reExecuted}/${total}`.padStart(11)}`,

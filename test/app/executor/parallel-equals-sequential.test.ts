@@ -107,6 +107,16 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
     return txs;
   }
 
+  it('agrees on large blocks, whose first tenth probes for hot rows before the rest is batched', async () => {
+    const rand = prng(4242);
+    for (let b = 0; b < 2; b++) {
+      const results = await runEverywhere(randomBlock(rand, 300, 0.5));
+      expect(results.filter((r) => r.code === 0).length).toBeGreaterThan(150);
+    }
+    const stats = ((chains[2]?.h.app as unknown as { executor: ParallelExecutor }).executor).lastStats;
+    expect(stats.batches).toBeGreaterThan(2);
+  }, 120_000);
+
   for (const conflictRate of [0, 0.1, 0.5, 1]) {
     it(`agrees at ${conflictRate * 100}% conflicts`, async () => {
       const rand = prng(1000 + conflictRate * 100);
