@@ -11,18 +11,9 @@ import { readBundleDir } from '../../src/cli/bundle-dir.js';
 import { cmt } from '../support/cli.js';
 import { startDevnetNode, type DevnetNode } from '../support/devnet-node.js';
 import { tempDir } from '../support/temp-dir.js';
+import { COUNTER_METHODS } from '../support/contract-txs.js';
 
-const COUNTER = `
-export function init(start) { db.put('state', 'count', start); }
-export function add(n) {
-  if (typeof n !== 'bigint') throw new TypeError('n must be a BigInt');
-  const next = db.get('state', 'count') + n;
-  db.put('state', 'count', next);
-  emit('added', { by: ctx.sender, n, next });
-  return next;
-}
-export function count() { return db.get('state', 'count'); }
-export function whoami() { return ctx.sender; }
+const COUNTER = `${COUNTER_METHODS}export function whoami() { return ctx.sender; }
 /** Many writes: gas the intrinsic cost alone does not cover. */
 export function fill(n) { for (let i = 0; i < n; i++) db.put('items', 'k' + i, i); return n; }
 `;

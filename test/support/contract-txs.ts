@@ -7,6 +7,19 @@ import { MIN_GAS_PRICE, TEST_CHAIN_ID } from './nodes.js';
 
 export const CONTRACT_GAS_LIMIT = 5_000_000;
 
+/** A counter contract's methods (init, add, count) that several tests build on. */
+export const COUNTER_METHODS = `
+export function init(start) { db.put('state', 'count', start); }
+export function add(n) {
+  if (typeof n !== 'bigint') throw new TypeError('n must be a BigInt');
+  const next = db.get('state', 'count') + n;
+  db.put('state', 'count', next);
+  emit('added', { by: ctx.sender, n, next });
+  return next;
+}
+export function count() { return db.get('state', 'count'); }
+`;
+
 /** JSON with BigInt tagged the way contracts receive it. */
 export function contractJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));

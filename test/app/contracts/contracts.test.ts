@@ -5,7 +5,7 @@ import { formatAddress } from '../../../src/crypto/address.js';
 import { contractAddress } from '../../../src/app/contracts/layout.js';
 import { TxCode } from '../../../src/app/errors.js';
 import { appHarness, type AppHarness } from '../../support/app-harness.js';
-import { callTx, deployTx } from '../../support/contract-txs.js';
+import { callTx, COUNTER_METHODS, deployTx } from '../../support/contract-txs.js';
 import { addressOf, testKey } from '../../support/nodes.js';
 
 const alice = testKey(0);
@@ -13,17 +13,7 @@ const bob = testKey(1);
 const ALICE = addressOf(alice);
 const BOB = addressOf(bob);
 
-const COUNTER = `
-export function init(start) { db.put('state', 'count', start); }
-export function add(n) {
-  if (typeof n !== 'bigint') throw new TypeError('n must be a BigInt');
-  const next = db.get('state', 'count') + n;
-  db.put('state', 'count', next);
-  emit('added', { by: ctx.sender, n, next });
-  return next;
-}
-export function count() { return db.get('state', 'count'); }
-export function pay(to, amount) { transfer(to, amount); return ctx.value; }
+const COUNTER = `${COUNTER_METHODS}export function pay(to, amount) { transfer(to, amount); return ctx.value; }
 export function list(prefix) { return db.range('items', prefix, 10); }
 export function store(k, v) { db.put('items', k, v); }
 export function drop(k) { db.del('items', k); }
