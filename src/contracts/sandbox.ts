@@ -68,25 +68,32 @@ export class OutOfGas extends ContractAbort {
 }
 
 /**
- * Runs before any contract code, after the metered built-ins (src/contracts/metered-builtins.ts):
- * removes what is not deterministic or not needed, and gives the tagged JSON helpers the host
- * bridge uses, bound to the metered JSON and locked so a contract cannot swap what the host
- * calls. Deleting from the global object is enough: each call has a fresh runtime, so nothing a
- * contract changes outlives it.
+ * The language features a contract's context is created with (QuickJS intrinsics). Left out:
+ * Date (no clock), Proxy (it can lie about lengths to the metered built-ins), the typed arrays,
+ * ArrayBuffer, SharedArrayBuffer, DataView and Atomics (binary buffers are not part of the
+ * contract data model), and WeakRef and FinalizationRegistry (garbage collection is not
+ * deterministic): absent from the context, not deleted from it. Promise must stay: module
+ * evaluation needs it (without it, freeing the runtime fails an assertion that aborts the
+ * process). Math.random is deleted by the metered prelude.
  */
-const PRELUDE = `
-delete globalThis.Date; delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;
-delete Math.random;
-(() => {
-  const stringify = JSON.stringify, parse = JSON.parse, keys = Object.keys, toBigInt = BigInt;
-  const tag = (k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v);
-  const untag = (k, v) => (v !== null && typeof v === 'object' && typeof v.$bigint === 'string' && keys(v).length === 1 ? toBigInt(v.$bigint) : v);
-  const lock = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, enumerable: false, configurable: false });
-  lock('__encode', (v) => { const s = stringify(v === undefined ? null : v, tag); return s === undefined ? 'null' : s; });
-  lock('__decode', (s) => parse(s, untag));
-  lock('__exportNames', (m) => stringify(keys(m).filter((k) => typeof m[k] === 'function' && !k.startsWith('__')).sort()));
-})();
-`;
+export const CONTRACT_INTRINSICS = {
+  BaseObjects: true,
+  Eval: true,
+  JSON: true,
+  BigInt: true,
+  MapSet: true,
+  RegExp: true,
+  RegExpCompiler: true,
+  Promise: true,
+  StringNormalize: true,
+} as const;
+
+/** The prelude's host bridge (see METERED_BUILTINS_PRELUDE), held for one call. */
+interface Bridge {
+  encode: QuickJSHandle;
+  decode: QuickJSHandle;
+  exportNames: QuickJSHandle;
+}
 
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
 
@@ -141,13 +148,20 @@ export class ContractSandbox {
       gasUsed += GAS_PER_INTERRUPT;
       return gasUsed > request.gasLimit;
     });
-    const vm = runtime.newContext();
+    const vm = runtime.newContext({ intrinsics: CONTRACT_INTRINSICS });
+    // Handles into the VM held for the whole call, freed before the runtime (a live handle
+    // would keep objects alive that freeing the runtime asserts are gone).
+    const held: QuickJSHandle[] = [];
+    const hold = (h: QuickJSHandle): QuickJSHandle => {
+      held.push(h);
+      return h;
+    };
     try {
       const fail = (error: string): CallOutcome => ({ ok: false, error, gasUsed: Math.min(gasUsed, request.gasLimit) });
-      // What the metered built-ins charge, and their sources, compiled on first use (the
-      // prelude captures __gas and __gasSource and deletes them). Running
-      // out here ends the call as out of gas even if the contract catches the exception.
-      const gasFn = vm.newFunction('__gas', (amount) => {
+      // What the metered built-ins charge, and their sources, compiled on first use: handed to
+      // the prelude as arguments, never globals. Running out here ends the call as out of gas
+      // even if the contract catches the exception.
+      const gasFn = vm.newFunction('gas', (amount) => {
         const n = vm.getNumber(amount);
         try {
           charge(Number.isFinite(n) && n >= 0 ? Math.ceil(n) : Number.MAX_SAFE_INTEGER);
@@ -157,18 +171,19 @@ export class ContractSandbox {
         }
         return vm.undefined;
       });
-      vm.setProp(vm.global, '__gas', gasFn);
+      const sourceFn = vm.newFunction('source', (index) => vm.newString(METERED_BUILTINS_SOURCES[vm.getNumber(index)] ?? ''));
+      const prelude = vm.evalCode(METERED_BUILTINS_PRELUDE, 'prelude.js', { type: 'global' });
+      const started = prelude.error ? prelude : vm.callFunction(prelude.value, vm.undefined, gasFn, sourceFn);
+      if (!prelude.error) prelude.value.dispose();
       gasFn.dispose();
-      const sourceFn = vm.newFunction('__gasSource', (index) => vm.newString(METERED_BUILTINS_SOURCES[vm.getNumber(index)] ?? ''));
-      vm.setProp(vm.global, '__gasSource', sourceFn);
       sourceFn.dispose();
-      const prelude = vm.evalCode(METERED_BUILTINS_PRELUDE + PRELUDE, 'prelude.js', { type: 'global' });
-      if (prelude.error) {
-        prelude.error.dispose();
+      if (started.error) {
+        started.error.dispose();
         return fail('the sandbox failed to start');
       }
-      prelude.value.dispose();
-      this.installHost(vm, request.ctx, host, {
+      const list = hold(started.value);
+      const bridge: Bridge = { encode: hold(vm.getProp(list, 0)), decode: hold(vm.getProp(list, 1)), exportNames: hold(vm.getProp(list, 2)) };
+      this.installHost(vm, request.ctx, host, bridge, {
         charge: (what, bytes) => charge(hostGas(what, bytes)),
         chargeGas: charge,
         gasLeft: () => Math.max(0, request.gasLimit - gasUsed),
@@ -184,9 +199,7 @@ export class ContractSandbox {
       const exports = loaded.value;
       try {
         if (request.method === LIST_EXPORTS) {
-          const list = vm.getProp(vm.global, '__exportNames');
-          const names = vm.callFunction(list, vm.undefined, exports);
-          list.dispose();
+          const names = vm.callFunction(bridge.exportNames, vm.undefined, exports);
           if (names.error) {
             names.error.dispose();
             return fail('the exports cannot be listed');
@@ -198,11 +211,9 @@ export class ContractSandbox {
         const fn = vm.getProp(exports, request.method);
         try {
           if (vm.typeof(fn) !== 'function' || request.method.startsWith('__')) return fail(`the contract has no method "${request.method}"`);
-          const decode = vm.getProp(vm.global, '__decode');
           const argsText = vm.newString(request.argsJson);
-          const argsResult = vm.callFunction(decode, vm.undefined, argsText);
+          const argsResult = vm.callFunction(bridge.decode, vm.undefined, argsText);
           argsText.dispose();
-          decode.dispose();
           if (argsResult.error) {
             argsResult.error.dispose();
             return fail('the arguments are not valid JSON');
@@ -229,9 +240,7 @@ export class ContractSandbox {
             if (gasUsed > request.gasLimit) return fail('out of gas');
             return fail(text);
           }
-          const encode = vm.getProp(vm.global, '__encode');
-          const encoded = vm.callFunction(encode, vm.undefined, result.value);
-          encode.dispose();
+          const encoded = vm.callFunction(bridge.encode, vm.undefined, result.value);
           result.value.dispose();
           if (encoded.error) {
             encoded.error.dispose();
@@ -252,13 +261,14 @@ export class ContractSandbox {
       // QuickJS signals memory exhaustion by failing allocations in the host API too.
       return { ok: false, error: `the contract ran out of resources: ${message}`, gasUsed: Math.min(gasUsed, request.gasLimit) };
     } finally {
+      for (const h of held) h.dispose();
       vm.dispose();
       runtime.dispose();
     }
   }
 
   /** `ctx`, `db`, `emit` and `revert` inside the VM; a host failure aborts the call. */
-  private installHost(vm: QuickJSContext, ctx: CallContext, host: HostCalls, meter: HostMeter): void {
+  private installHost(vm: QuickJSContext, ctx: CallContext, host: HostCalls, bridge: Bridge, meter: HostMeter): void {
     const { charge, onAbort } = meter;
     const guard =
       (fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) =>
@@ -278,9 +288,7 @@ export class ContractSandbox {
       return vm.getString(h);
     };
     const encode = (h: QuickJSHandle | undefined): string => {
-      const fn = vm.getProp(vm.global, '__encode');
-      const r = vm.callFunction(fn, vm.undefined, h ?? vm.undefined);
-      fn.dispose();
+      const r = vm.callFunction(bridge.encode, vm.undefined, h ?? vm.undefined);
       if (r.error) {
         r.error.dispose();
         throw new ContractAbort('the value cannot be stored as JSON');
@@ -290,11 +298,9 @@ export class ContractSandbox {
       return s;
     };
     const decode = (json: string): QuickJSHandle => {
-      const fn = vm.getProp(vm.global, '__decode');
       const arg = vm.newString(json);
-      const r = vm.callFunction(fn, vm.undefined, arg);
+      const r = vm.callFunction(bridge.decode, vm.undefined, arg);
       arg.dispose();
-      fn.dispose();
       return vm.unwrapResult(r);
     };
     const db = vm.newObject();

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContractSandbox, type CallOutcome, type HostCalls } from '../../src/contracts/sandbox.js';
-import { BUILTIN_GAS, GAS_SCALE } from '../../src/contracts/metered-builtins.js';
+import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { CONTRACT_INTRINSICS, ContractSandbox, quickJs, type CallOutcome, type HostCalls } from '../../src/contracts/sandbox.js';
+import { BUILTIN_GAS, GAS_SCALE, METERED_BUILTINS_PRELUDE, METERED_BUILTINS_SOURCES } from '../../src/contracts/metered-builtins.js';
 
 const CTX = { sender: '0x' + '11'.repeat(20), value: 5n, height: 7, time: 1_700_000_000_000, contract: '0x' + '22'.repeat(20) };
 const HOST_GAS = (_what: string, bytes: number): number => 100 + bytes;
@@ -138,10 +139,26 @@ describe('metered built-ins', () => {
       ['defineProperty', `Object.defineProperty(String.prototype, 'repeat', { value: () => 'x' });`],
       ['Reflect', `if (!Reflect.defineProperty(Array.prototype, 'fill', { value: () => 0 }) && !Reflect.deleteProperty(JSON, 'stringify')) throw new TypeError('refused');`],
       ['the gas function', `if (typeof __gas !== 'undefined' || 'gas' in globalThis || Object.getOwnPropertyNames(globalThis).some((k) => /gas/i.test(k))) return 'found'; throw new TypeError('absent');`],
-      ['the host helpers', `globalThis.__encode = () => 'null';`],
-      ['proxies and buffers', `if (typeof Proxy === 'undefined' && typeof ArrayBuffer === 'undefined' && typeof Uint8Array === 'undefined') throw new TypeError('absent');`],
+      ['proxies and buffers', `if (typeof Proxy === 'undefined' && typeof ArrayBuffer === 'undefined' && typeof Uint8Array === 'undefined' && typeof DataView === 'undefined' && typeof Atomics === 'undefined' && typeof SharedArrayBuffer === 'undefined') throw new TypeError('absent');`],
     ];
     for (const [name, body] of attempts) expect(run(body), name).toMatchObject({ ok: false, error: expect.stringMatching(/^TypeError/) });
+
+    // The host's encode and decode are held by the host, not looked up on the global object:
+    // a contract that defines look-alikes changes nothing the host reads or writes.
+    const forged = sandbox.call(
+      {
+        code: `globalThis.__encode = () => '"forged"'; globalThis.__decode = () => ['forged']; globalThis.__exportNames = () => '[]';
+          globalThis.JSON = { stringify: () => '"forged"', parse: () => ['forged'] };
+          export function f(a, b) { return [a, b, typeof __gas, typeof gas]; }`,
+        method: 'f',
+        argsJson: '[1,{"$bigint":"2"}]',
+        ctx: CTX,
+        gasLimit: GAS,
+      },
+      NO_HOST,
+      HOST_GAS,
+    );
+    expect(forged).toMatchObject({ ok: true, resultJson: '[1,{"$bigint":"2"},"undefined","undefined"]' });
 
     // Every route to the function leads to the wrapper: the constructor chain, another
     // function's prototype, the descriptor, a fresh Function (the same realm: there is no other).
@@ -171,5 +188,129 @@ describe('metered built-ins', () => {
     // Catching the out-of-gas error does not help.
     expect(run(`for (;;) { try { 'x'.repeat(1 << 20); } catch {} }`)).toEqual(OUT_OF_GAS);
     expect(run(`try { for (;;) 'x'.repeat(1 << 20); } catch (e) { return 'caught'; }`)).toEqual(OUT_OF_GAS);
+  });
+
+  it('compiles wrappers and helpers only when a contract uses them', () => {
+    // The sources the prelude asks for (through its `source` native), by index, running `body` and encoding its result.
+    const compiled = (body: string): number[] => {
+      let asked: number[] = [];
+      withPrelude((vm, bridge, ask) => {
+        ask();
+        const f = vm.unwrapResult(vm.evalCode(`(encode) => encode((() => { ${body} })())`, 'test.js'));
+        const encode = vm.getProp(bridge, 0);
+        vm.unwrapResult(vm.callFunction(f, vm.undefined, encode)).dispose();
+        [f, encode].forEach((h) => h.dispose());
+        asked = ask();
+      });
+      return asked;
+    };
+    expect(compiled(`return 1;`)).toEqual([]);
+    expect(compiled(`return 12345678901234567890n;`)).toEqual([]);
+    // A wrapper, then the helpers it uses, each once.
+    const lower = compiled(`return 'AB'.toLowerCase() + 'CD'.toLowerCase();`);
+    expect(lower.length).toBeGreaterThan(1);
+    expect(new Set(lower).size).toBe(lower.length);
+    expect(lower.length).toBeLessThan(5);
+  });
+});
+
+/** A context as the sandbox makes it, with the prelude run and its bridge; `gas` adds up what the prelude charges (no interrupts). */
+function withPrelude(body: (vm: QuickJSContext, bridge: QuickJSHandle, asked: () => number[]) => void): number {
+  let total = 0;
+  const asked: number[] = [];
+  const runtime = qjs.newRuntime();
+  const vm = runtime.newContext({ intrinsics: CONTRACT_INTRINSICS });
+  try {
+    const gas = vm.newFunction('gas', (n) => {
+      total += vm.getNumber(n);
+      return vm.undefined;
+    });
+    const source = vm.newFunction('source', (i) => {
+      asked.push(vm.getNumber(i));
+      return vm.newString(METERED_BUILTINS_SOURCES[vm.getNumber(i)] ?? '');
+    });
+    const prelude = vm.unwrapResult(vm.evalCode(METERED_BUILTINS_PRELUDE, 'prelude.js'));
+    const bridge = vm.unwrapResult(vm.callFunction(prelude, vm.undefined, gas, source));
+    [prelude, gas, source].forEach((h) => h.dispose());
+    try {
+      body(vm, bridge, () => asked.splice(0));
+    } finally {
+      bridge.dispose();
+    }
+  } finally {
+    vm.dispose();
+    runtime.dispose();
+  }
+  return total;
+}
+
+let qjs: QuickJSWASMModule;
+beforeAll(async () => {
+  qjs = await quickJs();
+});
+
+describe('the host bridge of the metered prelude', () => {
+  // What the bridge charges is what the wrapped JSON built-ins charged when the host called
+  // them (JSON.stringify(v, tag), JSON.parse(s, untag)): only the interpreter ticks differ.
+  const tag = `(k, v) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v)`;
+  const untag = `(k, v) => (v !== null && typeof v === 'object' && typeof v.$bigint === 'string' && Object.keys(v).length === 1 ? BigInt(v.$bigint) : v)`;
+  /** The gas charged by running `script` 300 times with `v` = value, `encode` and `decode` (the bridge's), `tag` and `untag`. */
+  const charged = (value: string, script: string): number =>
+    withPrelude((vm, bridge) => {
+      const f = vm.unwrapResult(vm.evalCode(`(encode, decode) => { const tag = ${tag}, untag = ${untag}; const v = ${value}; for (let i = 0; i < 300; i++) { ${script} } }`, 'test.js'));
+      const encode = vm.getProp(bridge, 0);
+      const decode = vm.getProp(bridge, 1);
+      vm.unwrapResult(vm.callFunction(f, vm.undefined, encode, decode)).dispose();
+      [f, encode, decode].forEach((h) => h.dispose());
+    });
+
+  it('encodes as the metered JSON.stringify(v, tag) did, for the same gas', () => {
+    const values = [
+      'undefined', 'null', 'true', '42', 'NaN', `'text'`, `'x'.repeat(1000)`, String.raw`'\u2028"\\'`, 'Symbol()', '() => 1',
+      '12345678901234567890123n', '-7n', '(1n << 1000n) - 1n',
+      `{ a: 1, b: [1, 2n, 'x'], c: null, d: undefined, e: new String('zz'), f: { g: { h: [[]] } } }`,
+      `[1, [2, [3, [4]]], 'five', 6n]`, `{ toJSON() { return { x: 'y'.repeat(50) }; } }`, `new Map([[1, 2]])`,
+      `(BigInt.prototype.toJSON = function () { return 'big' + this; }, 99n)`,
+    ];
+    for (const value of values) {
+      const viaBridge = charged(value, `encode(v);`);
+      const viaJson = charged(value, `JSON.stringify(v === undefined ? null : v, tag);`);
+      expect(viaBridge, value).toBe(viaJson);
+      expect(viaBridge, value).toBeGreaterThan(0);
+    }
+  });
+
+  it('decodes as the metered JSON.parse(s, untag) did, for the same gas', () => {
+    const texts = ['[]', '7', '"x"', '{"$bigint":"123456789012345678901234567890"}', '{"$bigint":"-5","other":1}', '{"$bigint":5}', `[{"a":{"$bigint":"1"}},{"b":[1,2,{"$bigint":"2"}]},"${'x'.repeat(500)}"]`];
+    for (const text of texts) {
+      const s = JSON.stringify(text);
+      const viaBridge = charged(s, `decode(v);`);
+      const viaJson = charged(s, `JSON.parse(v, untag);`);
+      expect(viaBridge, text).toBe(viaJson);
+      expect(viaBridge, text).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives the same text as JSON.stringify(v, tag) and the same values as JSON.parse(s, untag)', () => {
+    withPrelude((vm, bridge) => {
+      const f = vm.unwrapResult(
+        vm.evalCode(
+          `(encode, decode) => {
+            const tag = ${tag}, untag = ${untag};
+            const values = [undefined, null, 0, -0, 1.5, NaN, 'a"b', Symbol(), () => 1, 5n, -12345678901234567890n, { a: [1n, 'x', null], b: new String('s') }, [undefined, () => 1]];
+            for (const v of values) {
+              const want = JSON.stringify(v === undefined ? null : v, tag) ?? 'null';
+              if (encode(v) !== want) throw new Error('encode ' + String(want));
+              if (JSON.stringify(decode(want), tag) !== JSON.stringify(JSON.parse(want, untag), tag)) throw new Error('decode ' + want);
+            }
+          }`,
+          'test.js',
+        ),
+      );
+      const encode = vm.getProp(bridge, 0);
+      const decode = vm.getProp(bridge, 1);
+      vm.unwrapResult(vm.callFunction(f, vm.undefined, encode, decode)).dispose();
+      [f, encode, decode].forEach((h) => h.dispose());
+    });
   });
 });
