@@ -4,10 +4,10 @@
  */
 export const CONTRACT_GAS = {
   /**
-   * Each call, nested ones included: a fresh QuickJS runtime, the metered prelude and the
-   * module compiled, about 2.4 ms of CPU, priced like transfers (~7 ns per gas).
+   * Each call, nested ones included: a fresh QuickJS runtime, the metered prelude and a small
+   * module compiled, about 0.7 ms of CPU, priced like transfers (~7 ns per gas).
    */
-  call: 300_000,
+  call: 100_000,
   deploy: 500_000,
   /** Per byte of the bundle kept in state. */
   deployByte: 50,
