@@ -103,6 +103,18 @@ export function quickJs(): Promise<QuickJSWASMModule> {
   return modulePromise;
 }
 
+/** Calls a VM function that returns a string; undefined (the exception disposed) if it threw. */
+function callForString(vm: QuickJSContext, fn: QuickJSHandle, arg: QuickJSHandle): string | undefined {
+  const r = vm.callFunction(fn, vm.undefined, arg);
+  if (r.error) {
+    r.error.dispose();
+    return undefined;
+  }
+  const s = vm.getString(r.value);
+  r.value.dispose();
+  return s;
+}
+
 function errorText(vm: QuickJSContext, handle: QuickJSHandle): string {
   const dumped: unknown = vm.dump(handle);
   if (dumped && typeof dumped === 'object' && 'message' in dumped) {
@@ -199,14 +211,8 @@ export class ContractSandbox {
       const exports = loaded.value;
       try {
         if (request.method === LIST_EXPORTS) {
-          const names = vm.callFunction(bridge.exportNames, vm.undefined, exports);
-          if (names.error) {
-            names.error.dispose();
-            return fail('the exports cannot be listed');
-          }
-          const resultJson = vm.getString(names.value);
-          names.value.dispose();
-          return { ok: true, resultJson, gasUsed };
+          const resultJson = callForString(vm, bridge.exportNames, exports);
+          return resultJson === undefined ? fail(abort?.message ?? 'the exports cannot be listed') : { ok: true, resultJson, gasUsed };
         }
         const fn = vm.getProp(exports, request.method);
         try {
@@ -219,12 +225,14 @@ export class ContractSandbox {
             return fail('the arguments are not valid JSON');
           }
           const args = argsResult.value;
-          const isArray = vm.dump(vm.getProp(args, 'length')) !== undefined && vm.typeof(args) === 'object';
-          if (!isArray) {
+          const lengthHandle = vm.getProp(args, 'length');
+          const lengthValue: unknown = vm.dump(lengthHandle);
+          lengthHandle.dispose();
+          if (lengthValue === undefined || vm.typeof(args) !== 'object') {
             args.dispose();
             return fail('the arguments must be a JSON array');
           }
-          const length = Number(vm.dump(vm.getProp(args, 'length')));
+          const length = Number(lengthValue);
           const handles = Array.from({ length }, (_, i) => vm.getProp(args, i));
           args.dispose();
           const result = vm.callFunction(fn, vm.undefined, ...handles);
@@ -240,14 +248,10 @@ export class ContractSandbox {
             if (gasUsed > request.gasLimit) return fail('out of gas');
             return fail(text);
           }
-          const encoded = vm.callFunction(bridge.encode, vm.undefined, result.value);
+          const resultJson = callForString(vm, bridge.encode, result.value);
           result.value.dispose();
-          if (encoded.error) {
-            encoded.error.dispose();
-            return fail('the return value cannot be encoded as JSON');
-          }
-          const resultJson = vm.getString(encoded.value);
-          encoded.value.dispose();
+          // Running out of gas inside the metered encoder is out of gas, not a bad value.
+          if (resultJson === undefined) return fail(abort?.message ?? 'the return value cannot be encoded as JSON');
           return { ok: true, resultJson, gasUsed };
         } finally {
           fn.dispose();
@@ -288,13 +292,8 @@ export class ContractSandbox {
       return vm.getString(h);
     };
     const encode = (h: QuickJSHandle | undefined): string => {
-      const r = vm.callFunction(bridge.encode, vm.undefined, h ?? vm.undefined);
-      if (r.error) {
-        r.error.dispose();
-        throw new ContractAbort('the value cannot be stored as JSON');
-      }
-      const s = vm.getString(r.value);
-      r.value.dispose();
+      const s = callForString(vm, bridge.encode, h ?? vm.undefined);
+      if (s === undefined) throw new ContractAbort('the value cannot be stored as JSON');
       return s;
     };
     const decode = (json: string): QuickJSHandle => {

@@ -105,9 +105,15 @@ export class Overlay implements StateReader, RangeReader {
 
   /** The buffered writes, sorted by key bytes (deterministic whatever the order of set calls). */
   writeSet(): WriteSet {
+    const { keys, values } = this.writeEntries();
+    return keys.map((k, i) => ({ key: bytesFromKey(k), value: values[i] as Uint8Array | null }));
+  }
+
+  /** The same writes with keys as latin1 strings (bytesKey), for code that keeps them as strings. */
+  writeEntries(): { keys: string[]; values: (Uint8Array | null)[] } {
     // latin1 strings compare by code unit, which is byte order.
     const keys = [...this.writes.keys()].sort();
-    return keys.map((k) => ({ key: bytesFromKey(k), value: this.writes.get(k) as Uint8Array | null }));
+    return { keys, values: keys.map((k) => this.writes.get(k) as Uint8Array | null) };
   }
 
   /** A nested overlay reading through this one (a transaction inside a block). */

@@ -7,7 +7,6 @@
  * block's state as sequential execution would have left it. Every committed transaction has
  * then read what sequential execution gives it, so the state and results are identical.
  */
-import { bytesKey } from '../../codec/bytes.js';
 import type { Overlay } from '../../state/overlay.js';
 import { deliverTx, type DeliveredTx } from '../deliver-tx.js';
 import type { SignatureCheck, TxLimits } from '../tx-checks.js';
@@ -63,11 +62,10 @@ export function commitInOrder(
     stats.reExecuted++;
     const state = block.child();
     const again = deliverTx(state, tx, limits, signatures, decode);
-    const writes = state.writeSet();
-    const keys = writes.map((w) => bytesKey(w.key));
+    const { keys, values } = state.writeEntries();
     for (const k of keys) lastWriter.set(k, i);
     // Later transactions of its batch saw its speculative writes: still right if they are the same.
-    if (!spec.needsMain && sameWrites(spec, keys, writes.map((w) => w.value))) exact.add(i);
+    if (!spec.needsMain && sameWrites(spec, keys, values)) exact.add(i);
     state.mergeIntoParent();
     return again;
   });

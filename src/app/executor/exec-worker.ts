@@ -35,7 +35,7 @@ export async function executeBatchTask(task: ExecuteBatchTask): Promise<{ result
   const base = new Map<string, Uint8Array | null>();
   task.baseKeys.forEach((k, i) => base.set(k, task.baseValues[i] ?? null));
   const reader = new PreBlockReader(base, (key) => {
-    const value = db.getSync(flatKey(Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')));
+    const value = db.getSync(flatKey(key));
     return value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.length);
   });
   const results = executeBatch(reader, task);

@@ -103,9 +103,7 @@ export class ParallelExecutor implements TxExecutor {
     decode: DecodeTx,
     stats: ParallelExecutor['lastStats'],
   ): Promise<DeliveredTx[]> {
-    const base = block.writeSet();
-    const baseKeys = base.map((w) => bytesKey(w.key));
-    const baseValues = base.map((w) => w.value);
+    const { keys: baseKeys, values: baseValues } = block.writeEntries();
     const verified = txs.map((tx) => {
       try {
         return signatures.isVerified(decode(tx).hash);

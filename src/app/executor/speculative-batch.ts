@@ -5,6 +5,7 @@
  * the value it saw (-1: the pre-block state), and its writes. A transaction that listed keys
  * (db.range) cannot be checked by keys alone and is marked for the main thread.
  */
+import { bytesKey } from '../../codec/bytes.js';
 import type { TxResult } from '../../codec/results.js';
 import type { RangeReader } from '../../state/ordered-keys.js';
 import { Overlay, type StateReader } from '../../state/overlay.js';
@@ -32,14 +33,15 @@ export class PreBlockReader implements StateReader, RangeReader {
 
   constructor(
     private readonly base: ReadonlyMap<string, Uint8Array | null>,
-    private readonly committed: (key: Uint8Array) => Uint8Array | undefined,
+    /** The committed value of a key given as a latin1 string (bytesKey). */
+    private readonly committed: (key: string) => Uint8Array | undefined,
   ) {}
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const k = Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
+    const k = bytesKey(key);
     const written = this.base.get(k);
     if (written !== undefined) return written ?? undefined;
-    return this.committed(key);
+    return this.committed(k);
   }
 
   orderedKeys(): Iterable<string> {
@@ -69,8 +71,7 @@ export function executeBatch(reader: PreBlockReader, input: BatchInput): Specula
     const delivered = deliverTx(tx, input.txs[i] as Uint8Array, input.limits, { isVerified: () => verified }, decodeFresh);
     const readKeys = [...tx.readSet];
     const readSources = readKeys.map((k) => writerOf.get(k) ?? -1);
-    const writes = tx.writeSet();
-    const writeKeys = writes.map((w) => Buffer.from(w.key).toString('latin1'));
+    const { keys: writeKeys, values: writeValues } = tx.writeEntries();
     for (const k of writeKeys) writerOf.set(k, index);
     tx.mergeIntoParent();
     return {
@@ -80,7 +81,7 @@ export function executeBatch(reader: PreBlockReader, input: BatchInput): Specula
       readKeys,
       readSources,
       writeKeys,
-      writeValues: writes.map((w) => w.value),
+      writeValues,
       needsMain: reader.rangeRequested || tx.rangeReadSet.size > 0,
     };
   });
