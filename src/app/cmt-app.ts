@@ -136,12 +136,11 @@ export class CmtApp implements Application {
    */
   estimateGas(tx: Uint8Array): { code: number; log: string; gasUsed: number } {
     const limits = this.limits();
-    let decoded: DecodedTx;
     try {
       const plain = this.decoder.decode(tx);
       if (plain.tx.body.chainId !== limits.chainId) throw new TxError('WRONG_CHAIN_ID', `transaction is for chain "${plain.tx.body.chainId}", this is "${limits.chainId}"`);
       const body = { ...plain.tx.body, gasLimit: limits.blockMaxGas, gasPrice: 0n };
-      decoded = { bytes: tx, hash: plain.hash, tx: { ...plain.tx, body }, sender: plain.sender, maxFee: 0n };
+      const decoded: DecodedTx = { bytes: tx, hash: plain.hash, tx: { ...plain.tx, body }, sender: plain.sender, maxFee: 0n };
       const attempt = this.checkState.child();
       checkSender(attempt, decoded);
       const { result } = executeChecked(attempt, decoded, limits);
