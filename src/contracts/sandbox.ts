@@ -1,18 +1,21 @@
 /**
  * The contract sandbox (issue 6, spec/contracts.md): a contract is an ES module run by QuickJS
  * compiled to WebAssembly (quickjs-emscripten, pinned), in a fresh runtime per call, with a
- * memory limit, a stack limit, no clock and no randomness, and deterministic gas counted from
- * QuickJS's interrupt callbacks (one every 10,000 interpreter ticks at jumps and calls) plus
+ * memory limit, a stack limit, no clock and no randomness, and deterministic gas: every
+ * WebAssembly instruction the engine executes is counted (quickjs-engine.ts, wasm-fuel.ts), plus
  * what each host call costs. Values cross the boundary as JSON text with BigInt tagged, so the
  * host never holds a handle into the VM after a call.
  */
-import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
-import type { QuickJSSyncVariant } from '@jitl/quickjs-ffi-types';
-import { GAS_SCALE, METERED_BUILTINS_PRELUDE, METERED_BUILTINS_SOURCES } from './metered-builtins.js';
+import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { PRELUDE } from './prelude.js';
+import { quickJsEngine, type QuickJsEngine } from './quickjs-engine.js';
 
-/** Gas for each interrupt callback: about 10,000 interpreter ticks, ~70 us (GAS_SCALE x 1,000: ~9 ns per gas). */
-export const GAS_PER_INTERRUPT = GAS_SCALE * 1_000;
+/**
+ * WebAssembly instructions per unit of gas. Calibrated on the reference machine so that contract
+ * CPU costs about what transfers cost per gas (a transfer's ~21,500 gas buys ~150 us of
+ * signature check and execution: ~7 ns per gas). A consensus constant.
+ */
+export const FUEL_PER_GAS = 16n;
 export const DEFAULT_MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_STACK_LIMIT_BYTES = 256 * 1024;
 
@@ -95,14 +98,6 @@ interface Bridge {
   exportNames: QuickJSHandle;
 }
 
-let modulePromise: Promise<QuickJSWASMModule> | undefined;
-
-export function quickJs(): Promise<QuickJSWASMModule> {
-  // The package's types describe its CommonJS build; imported as ESM, the default export is the variant itself.
-  modulePromise ??= newQuickJSWASMModuleFromVariant(RELEASE_SYNC as unknown as QuickJSSyncVariant);
-  return modulePromise;
-}
-
 /** Calls a VM function that returns a string; undefined (the exception disposed) if it threw. */
 function callForString(vm: QuickJSContext, fn: QuickJSHandle, arg: QuickJSHandle): string | undefined {
   const r = vm.callFunction(fn, vm.undefined, arg);
@@ -140,27 +135,47 @@ interface HostMeter {
 }
 
 export class ContractSandbox {
-  private constructor(private readonly qjs: QuickJSWASMModule) {}
+  /** Calls running now (nested calls run inside their caller's host call). */
+  private depth = 0;
+  /**
+   * Why the engine stopped in the middle of its own code (a trap: out of fuel, or a WebAssembly
+   * error), if it did during this top-level call: the VM's memory is then inconsistent, so no VM
+   * object is touched again, every enclosing call fails with this reason, and the next top-level
+   * call starts from reset memory.
+   */
+  private trapped: string | undefined;
+
+  private constructor(private readonly engine: QuickJsEngine) {}
 
   static async load(): Promise<ContractSandbox> {
-    return new ContractSandbox(await quickJs());
+    return new ContractSandbox(await quickJsEngine());
+  }
+
+  private get qjs(): QuickJSWASMModule {
+    return this.engine.qjs;
   }
 
   call(request: CallRequest, host: HostCalls, hostGas: (what: string, bytes: number) => number): CallOutcome {
-    let gasUsed = 0;
+    const engine = this.engine;
+    const topLevel = this.depth === 0;
+    if (topLevel) {
+      engine.resetMemory();
+      this.trapped = undefined;
+    }
+    if (this.trapped) return { ok: false, error: this.trapped, gasUsed: request.gasLimit };
+    const callerFuel = engine.fuel;
+    const limit = BigInt(request.gasLimit) * FUEL_PER_GAS;
+    engine.fuel = limit;
+    const gasUsed = (): number => {
+      const used = (limit - engine.fuel + FUEL_PER_GAS - 1n) / FUEL_PER_GAS;
+      return used > BigInt(request.gasLimit) ? request.gasLimit : Number(used);
+    };
     let abort: Error | undefined;
     const charge = (amount: number): void => {
-      gasUsed += amount;
-      if (gasUsed > request.gasLimit) throw new OutOfGas();
+      engine.fuel -= BigInt(amount) * FUEL_PER_GAS;
+      if (engine.fuel < 0n) throw new OutOfGas();
     };
-    const runtime = this.qjs.newRuntime();
-    runtime.setMemoryLimit(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
-    runtime.setMaxStackSize(request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES);
-    runtime.setInterruptHandler(() => {
-      gasUsed += GAS_PER_INTERRUPT;
-      return gasUsed > request.gasLimit;
-    });
-    const vm = runtime.newContext({ intrinsics: CONTRACT_INTRINSICS });
+    const fail = (error: string): CallOutcome => ({ ok: false, error, gasUsed: gasUsed() });
     // Handles into the VM held for the whole call, freed before the runtime (a live handle
     // would keep objects alive that freeing the runtime asserts are gone).
     const held: QuickJSHandle[] = [];
@@ -168,106 +183,105 @@ export class ContractSandbox {
       held.push(h);
       return h;
     };
+    this.depth++;
+    let runtime: ReturnType<QuickJSWASMModule['newRuntime']> | undefined;
+    let vm: QuickJSContext | undefined;
     try {
-      const fail = (error: string): CallOutcome => ({ ok: false, error, gasUsed: Math.min(gasUsed, request.gasLimit) });
-      // What the metered built-ins charge, and their sources, compiled on first use: handed to
-      // the prelude as arguments, never globals. Running out here ends the call as out of gas
-      // even if the contract catches the exception.
-      const gasFn = vm.newFunction('gas', (amount) => {
-        const n = vm.getNumber(amount);
-        try {
-          charge(Number.isFinite(n) && n >= 0 ? Math.ceil(n) : Number.MAX_SAFE_INTEGER);
-        } catch (err) {
-          abort ??= err as Error;
-          throw err;
-        }
-        return vm.undefined;
-      });
-      const sourceFn = vm.newFunction('source', (index) => vm.newString(METERED_BUILTINS_SOURCES[vm.getNumber(index)] ?? ''));
-      const prelude = vm.evalCode(METERED_BUILTINS_PRELUDE, 'prelude.js', { type: 'global' });
-      const started = prelude.error ? prelude : vm.callFunction(prelude.value, vm.undefined, gasFn, sourceFn);
-      if (!prelude.error) prelude.value.dispose();
-      gasFn.dispose();
-      sourceFn.dispose();
+      runtime = this.qjs.newRuntime();
+      runtime.setMemoryLimit(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
+      runtime.setMaxStackSize(request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES);
+      vm = runtime.newContext({ intrinsics: CONTRACT_INTRINSICS });
+      const started = vm.evalCode(PRELUDE, 'prelude.js', { type: 'global' });
       if (started.error) {
         started.error.dispose();
-        return fail('the sandbox failed to start');
+        return fail(engine.fuel < 0n ? 'out of gas' : 'the sandbox failed to start');
       }
       const list = hold(started.value);
       const bridge: Bridge = { encode: hold(vm.getProp(list, 0)), decode: hold(vm.getProp(list, 1)), exportNames: hold(vm.getProp(list, 2)) };
       this.installHost(vm, request.ctx, host, bridge, {
         charge: (what, bytes) => charge(hostGas(what, bytes)),
         chargeGas: charge,
-        gasLeft: () => Math.max(0, request.gasLimit - gasUsed),
+        gasLeft: () => (engine.fuel > 0n ? Number(engine.fuel / FUEL_PER_GAS) : 0),
         onAbort: (err) => (abort = err),
       });
-
-      const loaded = vm.evalCode(request.code, 'contract.js', { type: 'module' });
-      if (loaded.error) {
-        const text = errorText(vm, loaded.error);
-        loaded.error.dispose();
-        return fail(abort?.message ?? (gasUsed > request.gasLimit ? 'out of gas' : `the contract does not load: ${text}`));
-      }
-      const exports = loaded.value;
-      try {
-        if (request.method === LIST_EXPORTS) {
-          const resultJson = callForString(vm, bridge.exportNames, exports);
-          return resultJson === undefined ? fail(abort?.message ?? 'the exports cannot be listed') : { ok: true, resultJson, gasUsed };
-        }
-        const fn = vm.getProp(exports, request.method);
-        try {
-          if (vm.typeof(fn) !== 'function' || request.method.startsWith('__')) return fail(`the contract has no method "${request.method}"`);
-          const argsText = vm.newString(request.argsJson);
-          const argsResult = vm.callFunction(bridge.decode, vm.undefined, argsText);
-          argsText.dispose();
-          if (argsResult.error) {
-            argsResult.error.dispose();
-            return fail('the arguments are not valid JSON');
-          }
-          const args = argsResult.value;
-          const lengthHandle = vm.getProp(args, 'length');
-          const lengthValue: unknown = vm.dump(lengthHandle);
-          lengthHandle.dispose();
-          if (lengthValue === undefined || vm.typeof(args) !== 'object') {
-            args.dispose();
-            return fail('the arguments must be a JSON array');
-          }
-          const length = Number(lengthValue);
-          const handles = Array.from({ length }, (_, i) => vm.getProp(args, i));
-          args.dispose();
-          const result = vm.callFunction(fn, vm.undefined, ...handles);
-          for (const h of handles) h.dispose();
-          if (abort && !result.error) {
-            result.value.dispose();
-            return fail(abort.message);
-          }
-          if (result.error) {
-            const text = errorText(vm, result.error);
-            result.error.dispose();
-            if (abort) return fail(abort.message);
-            if (gasUsed > request.gasLimit) return fail('out of gas');
-            return fail(text);
-          }
-          const resultJson = callForString(vm, bridge.encode, result.value);
-          result.value.dispose();
-          // Running out of gas inside the metered encoder is out of gas, not a bad value.
-          if (resultJson === undefined) return fail(abort?.message ?? 'the return value cannot be encoded as JSON');
-          return { ok: true, resultJson, gasUsed };
-        } finally {
-          fn.dispose();
-        }
-      } finally {
-        exports.dispose();
-      }
+      return this.run(vm, request, bridge, () => abort, fail, gasUsed);
     } catch (err) {
-      if (err instanceof ContractAbort) return { ok: false, error: err.message, gasUsed: Math.min(gasUsed, request.gasLimit) };
-      const message = (err as Error).message ?? String(err);
-      // QuickJS signals memory exhaustion by failing allocations in the host API too.
-      return { ok: false, error: `the contract ran out of resources: ${message}`, gasUsed: Math.min(gasUsed, request.gasLimit) };
+      if (err instanceof ContractAbort) return fail(err.message);
+      // Anything else came out of the engine's own code, which was left in the middle of its
+      // work: a trap (out of fuel, or a WebAssembly error such as a native stack overflow).
+      this.trapped ??= engine.fuel < 0n ? 'out of gas' : `the contract ran out of resources: ${(err as Error).message ?? String(err)}`;
+      return { ok: false, error: this.trapped, gasUsed: request.gasLimit };
     } finally {
-      for (const h of held) h.dispose();
-      vm.dispose();
-      runtime.dispose();
+      this.depth--;
+      if (!this.trapped) {
+        for (const h of held) h.dispose();
+        vm?.dispose();
+        runtime?.dispose();
+      }
+      // The caller's fuel back; after a trap, none: the caller must not run another instruction.
+      engine.fuel = this.trapped ? -1n : topLevel ? 0n : callerFuel;
+    }
+  }
+
+  /** Loads the module and runs the method (or lists the exports). */
+  private run(vm: QuickJSContext, request: CallRequest, bridge: Bridge, aborted: () => Error | undefined, fail: (error: string) => CallOutcome, gasUsed: () => number): CallOutcome {
+    const outOfGas = (): boolean => this.engine.fuel < 0n;
+    const loaded = vm.evalCode(request.code, 'contract.js', { type: 'module' });
+    if (loaded.error) {
+      const text = errorText(vm, loaded.error);
+      loaded.error.dispose();
+      return fail(aborted()?.message ?? (outOfGas() ? 'out of gas' : `the contract does not load: ${text}`));
+    }
+    const exports = loaded.value;
+    try {
+      if (request.method === LIST_EXPORTS) {
+        const resultJson = callForString(vm, bridge.exportNames, exports);
+        return resultJson === undefined ? fail(aborted()?.message ?? 'the exports cannot be listed') : { ok: true, resultJson, gasUsed: gasUsed() };
+      }
+      const fn = vm.getProp(exports, request.method);
+      try {
+        if (vm.typeof(fn) !== 'function' || request.method.startsWith('__')) return fail(`the contract has no method "${request.method}"`);
+        const argsText = vm.newString(request.argsJson);
+        const argsResult = vm.callFunction(bridge.decode, vm.undefined, argsText);
+        argsText.dispose();
+        if (argsResult.error) {
+          argsResult.error.dispose();
+          return fail('the arguments are not valid JSON');
+        }
+        const args = argsResult.value;
+        const lengthHandle = vm.getProp(args, 'length');
+        const lengthValue: unknown = vm.dump(lengthHandle);
+        lengthHandle.dispose();
+        if (lengthValue === undefined || vm.typeof(args) !== 'object') {
+          args.dispose();
+          return fail('the arguments must be a JSON array');
+        }
+        const length = Number(lengthValue);
+        const handles = Array.from({ length }, (_, i) => vm.getProp(args, i));
+        args.dispose();
+        const result = vm.callFunction(fn, vm.undefined, ...handles);
+        for (const h of handles) h.dispose();
+        const abort = aborted();
+        if (abort && !result.error) {
+          result.value.dispose();
+          return fail(abort.message);
+        }
+        if (result.error) {
+          const text = errorText(vm, result.error);
+          result.error.dispose();
+          if (abort) return fail(abort.message);
+          if (outOfGas()) return fail('out of gas');
+          return fail(text);
+        }
+        const resultJson = callForString(vm, bridge.encode, result.value);
+        result.value.dispose();
+        if (resultJson === undefined) return fail(aborted()?.message ?? 'the return value cannot be encoded as JSON');
+        return { ok: true, resultJson, gasUsed: gasUsed() };
+      } finally {
+        fn.dispose();
+      }
+    } finally {
+      exports.dispose();
     }
   }
 
@@ -280,6 +294,9 @@ export class ContractSandbox {
         try {
           return fn(...args);
         } catch (err) {
+          // A nested call trapped the engine: nothing may enter it again, not even to throw (the
+          // engine's next instruction traps on the fuel left, -1).
+          if (this.trapped) return undefined;
           // Remembered so the call fails with this reason, whatever the contract does with the
           // exception (catching it does not help: the host's verdict stands).
           const e = err instanceof Error ? err : new Error(String(err));

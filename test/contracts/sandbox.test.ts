@@ -85,7 +85,7 @@ describe('the contract sandbox', () => {
   it('ends resource exhaustion as a clean failure that charges gas', () => {
     const loop = call(`export function f() { for (;;) {} }`, 'f', [], 50_000);
     expect(loop).toEqual({ ok: false, error: 'out of gas', gasUsed: 50_000 });
-    const recursion = call(`export function f() { const g = (n) => g(n + 1) + 1; return g(0); }`, 'f');
+    const recursion = call(`export function f() { const g = (n) => g(n + 1) + 1; return g(0); }`, 'f', [], 10_000_000);
     expect(recursion.ok).toBe(false);
     expect(recursion.ok === false && recursion.error).toMatch(/stack|InternalError|RangeError/i);
     const bomb = sandbox.call({ code: `export function f() { const a = []; for (;;) a.push(new Array(1000).fill(1)); }`, method: 'f', argsJson: '[]', ctx: CTX, gasLimit: 100_000_000, memoryLimitBytes: 2 * 1024 * 1024 }, memoryHost(), HOST_GAS);
@@ -131,7 +131,7 @@ describe('the contract sandbox', () => {
     expect(call(`export function f() { throw 42; }`, 'f')).toMatchObject({ ok: false, error: 'thrown: 42' });
     expect(call(`export function f() { revert('not allowed'); }`, 'f')).toMatchObject({ ok: false, error: 'reverted: not allowed' });
     expect(call(`export function f(x) { return db.put(1, 'k', x); }`, 'f', [1])).toMatchObject({ ok: false, error: 'table must be a string' });
-    expect(sandbox.call({ code: `export function f(){}`, method: 'f', argsJson: '{"a":1}', ctx: CTX, gasLimit: 100_000 }, memoryHost(), HOST_GAS)).toMatchObject({ ok: false, error: 'the arguments must be a JSON array' });
+    expect(sandbox.call({ code: `export function f(){}`, method: 'f', argsJson: '{"a":1}', ctx: CTX, gasLimit: 1_000_000 }, memoryHost(), HOST_GAS)).toMatchObject({ ok: false, error: 'the arguments must be a JSON array' });
     expect(call(`export function f() { const o = {}; o.self = o; return o; }`, 'f')).toMatchObject({ ok: false, error: 'the return value cannot be encoded as JSON' });
   });
 });

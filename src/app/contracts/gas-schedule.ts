@@ -4,10 +4,12 @@
  */
 export const CONTRACT_GAS = {
   /**
-   * Each call, nested ones included: a fresh QuickJS runtime, the metered prelude and a small
-   * module compiled, about 0.7 ms of CPU, priced like transfers (~7 ns per gas).
+   * Each call, nested ones included: the host's side of it (the contract's record and code
+   * looked up, arguments and result carried, the receipt). The engine's side — a fresh QuickJS
+   * runtime, the prelude, compiling the module, running it — is counted in instructions by the
+   * sandbox (about 150,000 gas for an empty call).
    */
-  call: 100_000,
+  call: 10_000,
   deploy: 500_000,
   /** Per byte of the bundle kept in state. */
   deployByte: 50,
