@@ -130,12 +130,15 @@ async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, war
   const chain = await openChain(keys, makeExecutor);
   try {
     let height = 0;
+    let commitMs = 0;
     const run = async (txs: Uint8Array[]): Promise<void> => {
       height++;
       const res = await chain.app.finalizeBlock({ height, time: 1_700_000_000_000 + height * 1000, hash: new Uint8Array(32), proposerAddress: new Uint8Array(20), txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [] });
       const failed = res.txResults.filter((r) => r.code !== 0);
       if (failed.length > 0) throw new Error(`block ${height}: ${failed.length} transactions failed, first: ${failed[0]?.log}`);
+      const committing = performance.now();
       await chain.app.commit();
+      commitMs = performance.now() - committing;
     };
     await run([deploy]);
     if (chain.executor instanceof ParallelExecutor) await chain.executor.warmUp();
@@ -153,8 +156,8 @@ async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, war
       ms += performance.now() - started;
       if (chain.executor instanceof ParallelExecutor) {
         reExecuted += chain.executor.lastStats.reExecuted;
-        if (process.env.EXEC_DEBUG) console.log(JSON.stringify(chain.executor.lastStats), 'block ms', (performance.now() - started).toFixed(0));
-      }
+        if (process.env.EXEC_DEBUG) console.log(JSON.stringify(chain.executor.lastStats), 'block ms', (performance.now() - started).toFixed(0), 'commit ms', commitMs.toFixed(0));
+      } else if (process.env.EXEC_DEBUG) console.log('sequential block ms', (performance.now() - started).toFixed(0), 'commit ms', commitMs.toFixed(0));
     }
     const txs = measured.reduce((n, b) => n + b.length, 0);
     return { tps: (txs * 1000) / ms, reExecuted };

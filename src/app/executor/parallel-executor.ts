@@ -31,6 +31,13 @@ export const DEFAULT_MIN_PARALLEL_CALLS = 32;
 const PROBE_FROM = 256;
 const PROBE_SHARE = 10;
 
+/**
+ * Batches per thread in a round: the pool hands the next batch to whichever thread is free, so
+ * threads that run slower (another process on the core, a garbage collection) take fewer
+ * batches instead of holding up the round.
+ */
+const BATCHES_PER_THREAD = 4;
+
 export interface ParallelExecutorOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
@@ -112,7 +119,7 @@ export class ParallelExecutor implements TxExecutor {
       }
     });
     const started = performance.now();
-    const plan = planBatches(txs, decode, this.threads, this.hot);
+    const plan = planBatches(txs, decode, this.threads * BATCHES_PER_THREAD, this.hot);
     const speculative = new Array<SpeculativeTx>(txs.length);
     await Promise.all(
       plan.map(async (indexes) => {
