@@ -1,9 +1,10 @@
 /**
  * Keys kept in byte order for range reads (spec/state.md, "Ordered keys"). The trie orders
  * keys by their hash, so ordered listing needs its own index; it covers only keys under
- * ORDERED_PREFIX (contract tables), where a sorted array with binary search costs one
- * memmove per insert and stays small next to the account space. Listing is lazy: a reader
- * that wants the first n keys under a prefix pays for about n keys, not for the whole table.
+ * ORDERED_PREFIX (contract tables), in a sorted array that takes changes in a buffer and merges
+ * them when it is next listed (SortedKeys). Listing is lazy: a reader that wants the first n
+ * keys under a prefix pays for about n keys, not for the whole table (plus, once after
+ * changes, the merge).
  */
 export const ORDERED_PREFIX = 'r/';
 
@@ -22,12 +23,6 @@ export function lowerBound(keys: readonly string[], key: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Inserts `key` into sorted `keys` unless present. */
-export function insertSorted(keys: string[], key: string): void {
-  const at = lowerBound(keys, key);
-  if (keys[at] !== key) keys.splice(at, 0, key);
 }
 
 /** The keys of sorted `keys` under `prefix`, from the first on. */
@@ -50,24 +45,81 @@ export function take(items: Iterable<string>, limit: number): string[] {
   return out;
 }
 
-export class OrderedKeys implements RangeReader {
-  private readonly keys: string[];
+/**
+ * A set of keys listed in byte order. Adding and removing cost O(1): changes wait in a buffer
+ * and are merged into the sorted array by the next listing (a sort of the buffer and one pass),
+ * so a block that writes thousands of new rows and lists none pays no memmove per row.
+ */
+export class SortedKeys {
+  private sorted: string[];
+  /** Keys added since the last merge (perhaps also in `sorted`, perhaps twice). */
+  private added: string[] = [];
+  /** Keys removed since the last merge; an add after a remove takes the key out again. */
+  private readonly removed = new Set<string>();
 
-  constructor(all: Iterable<string>) {
-    this.keys = [...all].filter((k) => k.startsWith(ORDERED_PREFIX)).sort();
+  constructor(sorted: string[] = []) {
+    this.sorted = sorted;
   }
 
   add(key: string): void {
-    if (key.startsWith(ORDERED_PREFIX)) insertSorted(this.keys, key);
+    this.removed.delete(key);
+    this.added.push(key);
   }
 
   remove(key: string): void {
-    if (!key.startsWith(ORDERED_PREFIX)) return;
-    const at = lowerBound(this.keys, key);
-    if (this.keys[at] === key) this.keys.splice(at, 1);
+    this.removed.add(key);
+  }
+
+  /** The keys under `prefix`, from the first on. */
+  under(prefix: string): Generator<string> {
+    return sortedUnder(this.settled(), prefix);
+  }
+
+  private settled(): readonly string[] {
+    if (this.added.length === 0 && this.removed.size === 0) return this.sorted;
+    const added = this.added.sort();
+    const merged: string[] = [];
+    let i = 0;
+    let j = 0;
+    let last: string | undefined;
+    while (i < this.sorted.length || j < added.length) {
+      const a = this.sorted[i];
+      const b = added[j];
+      let next: string;
+      if (b === undefined || (a !== undefined && a <= b)) {
+        next = a as string;
+        i++;
+      } else {
+        next = b;
+        j++;
+      }
+      if (next !== last && !this.removed.has(next)) merged.push(next);
+      last = next;
+    }
+    this.sorted = merged;
+    this.added = [];
+    this.removed.clear();
+    return merged;
+  }
+}
+
+/** The store's index: every key under ORDERED_PREFIX. */
+export class OrderedKeys implements RangeReader {
+  private readonly keys: SortedKeys;
+
+  constructor(all: Iterable<string>) {
+    this.keys = new SortedKeys([...all].filter((k) => k.startsWith(ORDERED_PREFIX)).sort());
+  }
+
+  add(key: string): void {
+    if (key.startsWith(ORDERED_PREFIX)) this.keys.add(key);
+  }
+
+  remove(key: string): void {
+    if (key.startsWith(ORDERED_PREFIX)) this.keys.remove(key);
   }
 
   orderedKeys(prefix: string): Iterable<string> {
-    return sortedUnder(this.keys, prefix);
+    return this.keys.under(prefix);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { bytesFromKey, bytesKey } from '../codec/bytes.js';
 import { StateUsageError } from './errors.js';
-import { insertSorted, ORDERED_PREFIX, sortedUnder, type RangeReader } from './ordered-keys.js';
+import { ORDERED_PREFIX, SortedKeys, type RangeReader } from './ordered-keys.js';
 
 /** Anything that answers the latest value of a key. */
 export interface StateReader {
@@ -21,8 +21,8 @@ export class Overlay implements StateReader, RangeReader {
   private readonly writes = new Map<string, Uint8Array | null>();
   private readonly reads = new Set<string>();
   private readonly prefixReads = new Set<string>();
-  /** This overlay's written keys under ORDERED_PREFIX, sorted: what orderedKeys merges in. */
-  private readonly ordered: string[] = [];
+  /** This overlay's written keys under ORDERED_PREFIX: what orderedKeys merges in. */
+  private readonly ordered = new SortedKeys();
 
   constructor(private readonly parent: StateReader) {}
 
@@ -55,7 +55,7 @@ export class Overlay implements StateReader, RangeReader {
 
   private *mergedKeys(below: Iterable<string>, prefix: string): Generator<string> {
     const parentKeys = below[Symbol.iterator]();
-    const own = sortedUnder(this.ordered, prefix);
+    const own = this.ordered.under(prefix);
     let p = parentKeys.next();
     let o = own.next();
     while (!p.done || !o.done) {
@@ -89,7 +89,7 @@ export class Overlay implements StateReader, RangeReader {
   }
 
   private record(k: string, value: Uint8Array | null): void {
-    if (k.startsWith(ORDERED_PREFIX) && !this.writes.has(k)) insertSorted(this.ordered, k);
+    if (k.startsWith(ORDERED_PREFIX) && !this.writes.has(k)) this.ordered.add(k);
     this.writes.set(k, value);
   }
 

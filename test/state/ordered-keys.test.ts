@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesKey, utf8 } from '../../src/codec/bytes.js';
-import { take, type RangeReader } from '../../src/state/ordered-keys.js';
+import { SortedKeys, take, type RangeReader } from '../../src/state/ordered-keys.js';
 import { Overlay, type StateReader } from '../../src/state/overlay.js';
 import { StateStore } from '../../src/state/store.js';
 import { prng } from '../support/state-fixtures.js';
@@ -68,5 +68,26 @@ describe('ordered keys through the store and overlays', () => {
     const tx = block.child();
     expect(take(tx.orderedKeys('r/t'), 3)).toEqual(['r/t0000000', 'r/t0000002', 'r/t0000003']);
     expect(pulled).toBeLessThanOrEqual(5);
+  });
+
+  it('keeps a sorted set through adds, removes and re-adds merged only when listed', () => {
+    const rand = prng(11);
+    const set = new SortedKeys(['b', 'd']);
+    const model = new Set(['b', 'd']);
+    for (let step = 0; step < 3000; step++) {
+      const k = String.fromCharCode(97 + Math.floor(rand() * 20)) + (rand() < 0.5 ? String.fromCharCode(97 + Math.floor(rand() * 5)) : '');
+      const r = rand();
+      if (r < 0.45) {
+        set.add(k);
+        model.add(k);
+      } else if (r < 0.8) {
+        set.remove(k);
+        model.delete(k);
+      } else {
+        const prefix = rand() < 0.5 ? '' : k.slice(0, 1);
+        expect([...set.under(prefix)]).toEqual([...model].filter((m) => m.startsWith(prefix)).sort());
+      }
+    }
+    expect([...set.under('')]).toEqual([...model].sort());
   });
 });
