@@ -134,6 +134,11 @@ interface HostMeter {
   onAbort(err: Error): void;
 }
 
+/** An error that unwound the engine's own code: a WebAssembly trap, or the native stack overflowing under it. */
+function isEngineTrap(err: unknown): boolean {
+  return err instanceof WebAssembly.RuntimeError || (err instanceof RangeError && err.message.includes('call stack'));
+}
+
 export class ContractSandbox {
   /** Calls running now (nested calls run inside their caller's host call). */
   private depth = 0;
@@ -209,8 +214,7 @@ export class ContractSandbox {
       if (err instanceof ContractAbort) return fail(err.message);
       // Anything else came out of the engine's own code, which was left in the middle of its
       // work: a trap (out of fuel, or a WebAssembly error such as a native stack overflow).
-      this.trapped ??= engine.fuel < 0n ? 'out of gas' : `the contract ran out of resources: ${(err as Error).message ?? String(err)}`;
-      return { ok: false, error: this.trapped, gasUsed: request.gasLimit };
+      return { ok: false, error: this.trap(err), gasUsed: request.gasLimit };
     } finally {
       this.depth--;
       if (!this.trapped) {
@@ -221,6 +225,16 @@ export class ContractSandbox {
       // The caller's fuel back; after a trap, none: the caller must not run another instruction.
       engine.fuel = this.trapped ? -1n : topLevel ? 0n : callerFuel;
     }
+  }
+
+  /**
+   * Marks the engine as stopped in the middle of its own code (the first reason stands) and
+   * leaves it no fuel, so whatever of it still runs traps at its next check.
+   */
+  private trap(err: unknown): string {
+    this.trapped ??= this.engine.fuel < 0n ? 'out of gas' : `the contract ran out of resources: ${err instanceof Error ? err.message : String(err)}`;
+    this.engine.fuel = -1n;
+    return this.trapped;
   }
 
   /** Loads the module and runs the method (or lists the exports). */
@@ -294,9 +308,12 @@ export class ContractSandbox {
         try {
           return fn(...args);
         } catch (err) {
-          // A nested call trapped the engine: nothing may enter it again, not even to throw (the
-          // engine's next instruction traps on the fuel left, -1).
-          if (this.trapped) return undefined;
+          // The engine trapped under this host call (in a nested call, or in the host's own use
+          // of the VM): nothing may enter it again, not even to throw; its next check traps.
+          if (this.trapped || isEngineTrap(err)) {
+            this.trap(err);
+            return undefined;
+          }
           // Remembered so the call fails with this reason, whatever the contract does with the
           // exception (catching it does not help: the host's verdict stands).
           const e = err instanceof Error ? err : new Error(String(err));

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ContractSandbox, FUEL_PER_GAS, type CallOutcome, type CallRequest, type HostCalls } from '../../src/contracts/sandbox.js';
 import { BYTES_PER_FUEL } from '../../src/contracts/wasm-fuel.js';
 
@@ -113,6 +113,17 @@ describe('gas counted in WebAssembly instructions', () => {
       const before = run(probe);
       expect(run(`const x = (1n << 500000n) - 1n; return x * x > 0n;`, 300_000)).toEqual({ ok: false, error: 'out of gas', gasUsed: 300_000 });
       expect(run(probe)).toEqual(before);
+    });
+
+    it('stops cleanly when it runs out while the host hands it a value', () => {
+      const errors = vi.spyOn(console, 'error');
+      const big = `[${'"abcdefgh",'.repeat(100_000)}1]`;
+      const host = { ...NO_HOST, dbGet: () => big } as HostCalls;
+      const outcome = sandbox.call({ code: `export function f() { return db.get('t', 'k').length; }`, method: 'f', argsJson: '[]', ctx: CTX, gasLimit: 400_000 }, host, () => 0);
+      expect(outcome).toEqual({ ok: false, error: 'out of gas', gasUsed: 400_000 });
+      expect(errors).not.toHaveBeenCalled();
+      errors.mockRestore();
+      expect(sandbox.call({ code: `export function f() { return db.get('t', 'k').length; }`, method: 'f', argsJson: '[]', ctx: CTX, gasLimit: 100_000_000 }, host, () => 0)).toMatchObject({ ok: true, resultJson: '100001' });
     });
 
     it('fails every caller of a nested call that ran out, with all their gas', () => {
