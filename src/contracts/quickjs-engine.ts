@@ -87,9 +87,7 @@ export class QuickJsEngine {
   }
 
   static async load(): Promise<QuickJsEngine> {
-    const require = createRequire(import.meta.url);
-    const original = new Uint8Array(readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
-    const facts = readMemoryFacts(original);
+    const { facts } = pinnedBuild();
     const heapStart = facts.globalInits[0];
     if (heapStart === undefined) throw new Error('QuickJS build: no stack pointer global');
     const staticEnd = heapStart - STACK_BYTES;
@@ -102,7 +100,7 @@ export class QuickJsEngine {
     const breakWords: number[] = [];
     for (let at = 0; at + 4 <= image.length; at += 4) if (imageWords.getUint32(at, true) === heapStart) breakWords.push(at);
     if (breakWords.length !== 1) throw new Error(`QuickJS build: cannot find the heap break (${breakWords.length} candidates)`);
-    const module = new WebAssembly.Module(meterWasm(original, { [STACK_POINTER_EXPORT]: 0 }));
+    const module = meteredQuickJsModule();
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
     let instance: WebAssembly.Instance | undefined;
     const variant = newVariant(RELEASE_SYNC as unknown as QuickJSSyncVariant, {
@@ -136,6 +134,35 @@ export class QuickJsEngine {
       { staticBytes: bytes.slice(0, staticEnd), heapBytes: bytes.slice(heapStart, heapBreak), stackPointer: stackPointer.value as number },
     );
   }
+}
+
+let build: { original: Uint8Array; facts: ReturnType<typeof readMemoryFacts> } | undefined;
+
+function pinnedBuild(): { original: Uint8Array; facts: ReturnType<typeof readMemoryFacts> } {
+  if (!build) {
+    const require = createRequire(import.meta.url);
+    const original = new Uint8Array(readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
+    build = { original, facts: readMemoryFacts(original) };
+  }
+  return build;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * The metered QuickJS module, compiled once per process and shared: a thread given it
+ * (useMeteredQuickJsModule) neither rewrites nor compiles it again, and V8 shares the machine
+ * code of one module between threads, optimized code included, so what one thread warms up the
+ * others run at full speed.
+ */
+export function meteredQuickJsModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(meterWasm(pinnedBuild().original, { [STACK_POINTER_EXPORT]: 0 }));
+  return compiled;
+}
+
+/** Makes this thread use a module compiled elsewhere (before its engine loads). */
+export function useMeteredQuickJsModule(module: WebAssembly.Module): void {
+  compiled ??= module;
 }
 
 let enginePromise: Promise<QuickJsEngine> | undefined;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ContractSandbox, FUEL_PER_GAS, type CallOutcome, type CallRequest, type HostCalls } from '../../src/contracts/sandbox.js';
 import { BYTES_PER_FUEL } from '../../src/contracts/wasm-fuel.js';
+import { warmUpSandbox } from '../../src/contracts/warm-up.js';
 
 const CTX = { sender: '0x' + '11'.repeat(20), value: 5n, height: 7, time: 1_700_000_000_000, contract: '0x' + '22'.repeat(20) };
 const HOST_GAS = (_what: string, bytes: number): number => 100 + bytes;
@@ -92,6 +93,12 @@ describe('gas counted in WebAssembly instructions', () => {
       run(`const x = (1n << 500000n) - 1n; return x * x > 0n;`, 200_000);
       run(`const m = new Map(); for (let i = 0; i < 3000; i++) m.set('k' + i, [i]); return m.size;`);
       expect(run(work)).toEqual(first);
+    });
+
+    it('is the same before and after V8 has optimized the engine', () => {
+      const cold = run(work);
+      warmUpSandbox(sandbox, 50);
+      expect(run(work)).toEqual(cold);
     });
 
     it('is the same in another process, whatever its program path and environment', async () => {

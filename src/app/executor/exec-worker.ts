@@ -5,6 +5,8 @@
  */
 import { ClassicLevel } from 'classic-level';
 import { flatKey } from '../../state/layout.js';
+import { useMeteredQuickJsModule } from '../../contracts/quickjs-engine.js';
+import { warmUpSandbox } from '../../contracts/warm-up.js';
 import { loadContractRuntime } from '../contracts/runtime.js';
 import { executeBatch, PreBlockReader, type BatchInput, type SpeculativeTx } from './speculative-batch.js';
 
@@ -42,9 +44,14 @@ export async function executeBatchTask(task: ExecuteBatchTask): Promise<{ result
   return { results, ms: performance.now() - started };
 }
 
-/** Loads the contract runtime and opens the database, so the first block does not pay for it. */
-export async function warmUp(stateDir: string): Promise<void> {
-  await Promise.all([database(stateDir), loadContractRuntime()]);
+/**
+ * Opens the database, loads the contract runtime on the process's compiled engine module, and
+ * warms the engine up (warm-up.ts), so the first block pays for none of it.
+ */
+export async function warmUp(task: { stateDir: string; engine: WebAssembly.Module }): Promise<void> {
+  useMeteredQuickJsModule(task.engine);
+  const [, sandbox] = await Promise.all([database(task.stateDir), loadContractRuntime()]);
+  warmUpSandbox(sandbox);
 }
 
 /** Closes this thread's database handles (the pool calls it on every thread before it stops). */

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { bytesKey } from '../../codec/bytes.js';
+import { meteredQuickJsModule } from '../../contracts/quickjs-engine.js';
 import { compiledFile } from '../../runtime/compiled-file.js';
 import type { Overlay } from '../../state/overlay.js';
 import type { DeliveredTx } from '../deliver-tx.js';
@@ -81,9 +82,13 @@ export class ParallelExecutor implements TxExecutor {
     return new PoolVerifier(this.threads, this.pool);
   }
 
-  /** Starts every thread and loads what execution needs there; resolves when all are ready. */
+  /**
+   * Starts every thread and loads what execution needs there, on this process's compiled
+   * contract engine, warmed up (exec-worker.ts); resolves when all are ready.
+   */
   async warmUp(): Promise<void> {
-    await Promise.all(Array.from({ length: this.threads }, () => this.pool.run(this.stateDir, { name: 'warmUp' })));
+    const engine = meteredQuickJsModule();
+    await Promise.all(Array.from({ length: this.threads }, () => this.pool.run({ stateDir: this.stateDir, engine }, { name: 'warmUp' })));
   }
 
   async execute(block: Overlay, txs: readonly Uint8Array[], limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx): Promise<DeliveredTx[]> {
