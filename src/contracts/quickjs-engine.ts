@@ -62,7 +62,7 @@ export class QuickJsEngine {
     private readonly fuelGlobal: WebAssembly.Global,
     private readonly stackPointer: WebAssembly.Global,
     private readonly layout: { heapStart: number; breakAddress: number },
-    private readonly pristine: { staticBytes: Uint8Array; heapBytes: Uint8Array; stackPointer: number },
+    private pristine: { staticBytes: Uint8Array; heapBytes: Uint8Array; stackPointer: number },
   ) {}
 
   /** Fuel left (negative once the instance has trapped for lack of it). */
@@ -74,7 +74,17 @@ export class QuickJsEngine {
     this.fuelGlobal.value = value;
   }
 
-  /** Puts the memory and the stack pointer back as they were after start-up; no VM object made before may be used after. */
+  /**
+   * Makes the memory as it is now the memory resetMemory() restores: what has been built in it
+   * (a VM ready for calls) is then there, unchanged, at the start of every call.
+   */
+  keepMemory(): void {
+    const bytes = new Uint8Array(this.memory.buffer);
+    const heapBreak = new DataView(this.memory.buffer).getUint32(this.layout.breakAddress, true);
+    this.pristine = { staticBytes: bytes.slice(0, this.pristine.staticBytes.length), heapBytes: bytes.slice(this.layout.heapStart, heapBreak), stackPointer: this.stackPointer.value as number };
+  }
+
+  /** Puts the memory and the stack pointer back as they were after start-up (or keepMemory); no VM object made since may be used after. */
   resetMemory(): void {
     const bytes = new Uint8Array(this.memory.buffer);
     const { heapStart, breakAddress } = this.layout;

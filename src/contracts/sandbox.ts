@@ -6,9 +6,10 @@
  * what each host call costs. Values cross the boundary as JSON text with BigInt tagged, so the
  * host never holds a handle into the VM after a call.
  */
-import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { PRELUDE } from './prelude.js';
 import { quickJsEngine, type QuickJsEngine } from './quickjs-engine.js';
+import { UNLIMITED_FUEL } from './wasm-fuel.js';
 
 /**
  * WebAssembly instructions per unit of gas. Calibrated on the reference machine so that contract
@@ -124,6 +125,28 @@ function errorText(vm: QuickJSContext, handle: QuickJSHandle): string {
   }
 }
 
+/** A VM ready for calls: runtime, context, the prelude's bridge and the host API. */
+interface PreparedVm {
+  runtime: QuickJSRuntime;
+  vm: QuickJSContext;
+  bridge: Bridge;
+  dispose(): void;
+}
+
+/** What a VM's host functions serve: one call's host and meter. */
+interface HostState {
+  host: HostCalls;
+  meter: HostMeter;
+}
+
+/** JSON text (BigInt tagged) as a value in the VM, through the prelude's decoder. */
+function decodeInto(vm: QuickJSContext, bridge: Bridge, json: string): QuickJSHandle {
+  const arg = vm.newString(json);
+  const r = vm.callFunction(bridge.decode, vm.undefined, arg);
+  arg.dispose();
+  return vm.unwrapResult(r);
+}
+
 /** How host functions charge gas and report an abort (see installHost). */
 interface HostMeter {
   /** Charges what the schedule says for `bytes` of host work of kind `what`. */
@@ -150,6 +173,11 @@ export class ContractSandbox {
    */
   private trapped: string | undefined;
 
+  /** The VM every top-level call runs in, made once and restored with the engine's memory. */
+  private prepared: PreparedVm | undefined;
+  /** What the prepared VM's host functions serve: the top-level call running now. */
+  private current: HostState | undefined;
+
   private constructor(private readonly engine: QuickJsEngine) {}
 
   static async load(): Promise<ContractSandbox> {
@@ -163,6 +191,7 @@ export class ContractSandbox {
   call(request: CallRequest, host: HostCalls, hostGas: (what: string, bytes: number) => number): CallOutcome {
     const engine = this.engine;
     const topLevel = this.depth === 0;
+    const prepared = topLevel ? (this.prepared ??= this.prepare()) : undefined;
     if (topLevel) {
       engine.resetMemory();
       this.trapped = undefined;
@@ -181,35 +210,34 @@ export class ContractSandbox {
       if (engine.fuel < 0n) throw new OutOfGas();
     };
     const fail = (error: string): CallOutcome => ({ ok: false, error, gasUsed: gasUsed() });
-    // Handles into the VM held for the whole call, freed before the runtime (a live handle
-    // would keep objects alive that freeing the runtime asserts are gone).
-    const held: QuickJSHandle[] = [];
-    const hold = (h: QuickJSHandle): QuickJSHandle => {
-      held.push(h);
-      return h;
-    };
-    this.depth++;
-    let runtime: ReturnType<QuickJSWASMModule['newRuntime']> | undefined;
-    let vm: QuickJSContext | undefined;
-    try {
-      runtime = this.qjs.newRuntime();
-      runtime.setMemoryLimit(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
-      runtime.setMaxStackSize(request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES);
-      vm = runtime.newContext({ intrinsics: CONTRACT_INTRINSICS });
-      const started = vm.evalCode(PRELUDE, 'prelude.js', { type: 'global' });
-      if (started.error) {
-        started.error.dispose();
-        return fail(engine.fuel < 0n ? 'out of gas' : 'the sandbox failed to start');
-      }
-      const list = hold(started.value);
-      const bridge: Bridge = { encode: hold(vm.getProp(list, 0)), decode: hold(vm.getProp(list, 1)), exportNames: hold(vm.getProp(list, 2)) };
-      this.installHost(vm, request.ctx, host, bridge, {
+    const state: HostState = {
+      host,
+      meter: {
         charge: (what, bytes) => charge(hostGas(what, bytes)),
         chargeGas: charge,
         gasLeft: () => (engine.fuel > 0n ? Number(engine.fuel / FUEL_PER_GAS) : 0),
         onAbort: (err) => (abort = err),
-      });
-      return this.run(vm, request, bridge, () => abort, fail, gasUsed);
+      },
+    };
+    this.depth++;
+    let fresh: PreparedVm | undefined;
+    try {
+      let ready: PreparedVm;
+      if (prepared) {
+        ready = prepared;
+        this.current = state;
+        ready.runtime.setMemoryLimit(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
+        ready.runtime.setMaxStackSize(request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES);
+      } else {
+        // A nested call gets a runtime of its own, made and freed here, on its own gas.
+        fresh = this.newVm(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES, () => state);
+        if (!fresh) return fail(engine.fuel < 0n ? 'out of gas' : 'the sandbox failed to start');
+        ready = fresh;
+      }
+      const ctxHandle = decodeInto(ready.vm, ready.bridge, JSON.stringify({ sender: request.ctx.sender, value: { $bigint: request.ctx.value.toString() }, block: { height: request.ctx.height, time: request.ctx.time }, contract: request.ctx.contract }));
+      ready.vm.setProp(ready.vm.global, 'ctx', ctxHandle);
+      ctxHandle.dispose();
+      return this.run(ready.vm, request, ready.bridge, () => abort, fail, gasUsed);
     } catch (err) {
       if (err instanceof ContractAbort) return fail(err.message);
       // Anything else came out of the engine's own code, which was left in the middle of its
@@ -217,14 +245,69 @@ export class ContractSandbox {
       return { ok: false, error: this.trap(err), gasUsed: request.gasLimit };
     } finally {
       this.depth--;
-      if (!this.trapped) {
-        for (const h of held) h.dispose();
-        vm?.dispose();
-        runtime?.dispose();
-      }
+      if (topLevel) this.current = undefined;
+      // The prepared VM is never freed: the next top-level call restores the memory it lives in.
+      if (fresh && !this.trapped) fresh.dispose();
       // The caller's fuel back; after a trap, none: the caller must not run another instruction.
       engine.fuel = this.trapped ? -1n : topLevel ? 0n : callerFuel;
     }
+  }
+
+  /**
+   * Makes the top-level VM — runtime, context, prelude, host functions — on unlimited fuel from
+   * the engine's start-up memory, then makes that memory the one every top-level call starts
+   * from: a call pays for none of it, and no call sees what another left.
+   */
+  private prepare(): PreparedVm {
+    const engine = this.engine;
+    engine.resetMemory();
+    engine.fuel = BigInt(UNLIMITED_FUEL);
+    const ready = this.newVm(DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_STACK_LIMIT_BYTES, () => {
+      if (!this.current) throw new ContractAbort('no call is running');
+      return this.current;
+    });
+    if (!ready) throw new Error('the contract sandbox fails to start');
+    // quickjs-emscripten makes these handles on first use and keeps them: made now, they live in
+    // the memory every call starts from.
+    void [ready.vm.undefined, ready.vm.null, ready.vm.true, ready.vm.false, ready.vm.global];
+    engine.fuel = 0n;
+    engine.keepMemory();
+    return ready;
+  }
+
+  /** A runtime and context with the prelude and the host API; undefined if the prelude failed. */
+  private newVm(memoryLimit: number, stackLimit: number, state: () => HostState): PreparedVm | undefined {
+    const runtime = this.qjs.newRuntime();
+    runtime.setMemoryLimit(memoryLimit);
+    runtime.setMaxStackSize(stackLimit);
+    const vm = runtime.newContext({ intrinsics: CONTRACT_INTRINSICS });
+    const dispose = (): void => {
+      vm.dispose();
+      runtime.dispose();
+    };
+    const started = vm.evalCode(PRELUDE, 'prelude.js', { type: 'global' });
+    if (started.error) {
+      started.error.dispose();
+      dispose();
+      return undefined;
+    }
+    const list = started.value;
+    const bridge: Bridge = { encode: vm.getProp(list, 0), decode: vm.getProp(list, 1), exportNames: vm.getProp(list, 2) };
+    list.dispose();
+    this.installHost(vm, bridge, state);
+    return {
+      runtime,
+      vm,
+      bridge,
+      // Handles into the VM are freed before the runtime (a live handle would keep objects alive
+      // that freeing the runtime asserts are gone).
+      dispose: () => {
+        bridge.encode.dispose();
+        bridge.decode.dispose();
+        bridge.exportNames.dispose();
+        dispose();
+      },
+    };
   }
 
   /**
@@ -299,9 +382,9 @@ export class ContractSandbox {
     }
   }
 
-  /** `ctx`, `db`, `emit` and `revert` inside the VM; a host failure aborts the call. */
-  private installHost(vm: QuickJSContext, ctx: CallContext, host: HostCalls, bridge: Bridge, meter: HostMeter): void {
-    const { charge, onAbort } = meter;
+  /** `db`, `emit`, `revert`, `transfer` and `call` inside the VM, serving `state()`'s call; a host failure aborts the call. */
+  private installHost(vm: QuickJSContext, bridge: Bridge, state: () => HostState): void {
+    const charge = (what: string, bytes: number): void => state().meter.charge(what, bytes);
     const guard =
       (fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) =>
       (...args: QuickJSHandle[]): QuickJSHandle | undefined => {
@@ -317,7 +400,7 @@ export class ContractSandbox {
           // Remembered so the call fails with this reason, whatever the contract does with the
           // exception (catching it does not help: the host's verdict stands).
           const e = err instanceof Error ? err : new Error(String(err));
-          onAbort(e);
+          state().meter.onAbort(e);
           throw e;
         }
       };
@@ -330,12 +413,7 @@ export class ContractSandbox {
       if (s === undefined) throw new ContractAbort('the value cannot be stored as JSON');
       return s;
     };
-    const decode = (json: string): QuickJSHandle => {
-      const arg = vm.newString(json);
-      const r = vm.callFunction(bridge.decode, vm.undefined, arg);
-      arg.dispose();
-      return vm.unwrapResult(r);
-    };
+    const decode = (json: string): QuickJSHandle => decodeInto(vm, bridge, json);
     const db = vm.newObject();
     const fns: [string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined][] = [
       [
@@ -343,7 +421,7 @@ export class ContractSandbox {
         (table, key) => {
           const t = text(table, 'table');
           const k = text(key, 'key');
-          const found = host.dbGet(t, k);
+          const found = state().host.dbGet(t, k);
           charge('db.get', t.length + k.length + (found?.length ?? 0));
           return found === undefined ? vm.undefined : decode(found);
         },
@@ -355,7 +433,7 @@ export class ContractSandbox {
           const k = text(key, 'key');
           const v = encode(value);
           charge('db.put', t.length + k.length + v.length);
-          host.dbPut(t, k, v);
+          state().host.dbPut(t, k, v);
           return vm.undefined;
         },
       ],
@@ -365,7 +443,7 @@ export class ContractSandbox {
           const t = text(table, 'table');
           const k = text(key, 'key');
           charge('db.del', t.length + k.length);
-          host.dbDel(t, k);
+          state().host.dbDel(t, k);
           return vm.undefined;
         },
       ],
@@ -377,7 +455,7 @@ export class ContractSandbox {
           const n = limit === undefined || vm.typeof(limit) === 'undefined' ? 100 : vm.typeof(limit) === 'number' ? vm.getNumber(limit) : NaN;
           if (!Number.isInteger(n) || n < 1 || n > MAX_RANGE_LIMIT) throw new ContractAbort(`range limit must be an integer from 1 to ${MAX_RANGE_LIMIT}`);
           charge('db.range', t.length + p.length);
-          const entries = host.dbRange(t, p, n);
+          const entries = state().host.dbRange(t, p, n);
           let bytes = 0;
           for (const [k, v] of entries) bytes += k.length + v.length;
           charge('db.rangeEntries', bytes + entries.length * 64);
@@ -398,7 +476,7 @@ export class ContractSandbox {
         const n = text(name, 'event name');
         const d = encode(data);
         charge('emit', n.length + d.length);
-        host.emit(n, d);
+        state().host.emit(n, d);
         return vm.undefined;
       }),
     );
@@ -420,7 +498,7 @@ export class ContractSandbox {
           if (!amount || vm.typeof(amount) !== 'bigint') throw new ContractAbort('transfer amount must be a BigInt (for example 10n)');
           const value = BigInt(vm.getBigInt(amount));
           charge('transfer', recipient.length);
-          host.transfer(recipient, value);
+          state().host.transfer(recipient, value);
           return vm.undefined;
         },
       ],
@@ -431,8 +509,8 @@ export class ContractSandbox {
           const name = text(method, 'method name');
           const argsJson = args === undefined || vm.typeof(args) === 'undefined' ? '[]' : encode(args);
           charge('call', target.length + name.length + argsJson.length);
-          const outcome = host.call(target, name, argsJson, meter.gasLeft());
-          meter.chargeGas(outcome.gasUsed);
+          const outcome = state().host.call(target, name, argsJson, state().meter.gasLeft());
+          state().meter.chargeGas(outcome.gasUsed);
           if (!outcome.ok) throw new ContractAbort(`call to ${target}.${name} failed: ${outcome.error}`);
           return decode(outcome.resultJson);
         },
@@ -443,8 +521,5 @@ export class ContractSandbox {
       vm.setProp(vm.global, name, f);
       f.dispose();
     }
-    const ctxHandle = decode(JSON.stringify({ sender: ctx.sender, value: { $bigint: ctx.value.toString() }, block: { height: ctx.height, time: ctx.time }, contract: ctx.contract }));
-    vm.setProp(vm.global, 'ctx', ctxHandle);
-    ctxHandle.dispose();
   }
 }

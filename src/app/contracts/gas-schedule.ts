@@ -5,9 +5,9 @@
 export const CONTRACT_GAS = {
   /**
    * Each call, nested ones included: the host's side of it (the contract's record and code
-   * looked up, arguments and result carried, the receipt). The engine's side — a fresh QuickJS
-   * runtime, the prelude, compiling the module, running it — is counted in instructions by the
-   * sandbox (about 150,000 gas for an empty call).
+   * looked up, arguments and result carried, the receipt, the engine's memory reset). The
+   * engine's side — compiling the module, running it, and for a nested call its fresh runtime —
+   * is counted in instructions by the sandbox.
    */
   call: 10_000,
   deploy: 500_000,
