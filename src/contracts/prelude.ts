@@ -1,19 +1,29 @@
 /**
  * The prelude: a script run in every contract context before the contract's module. Its value is
- * the host bridge, [encode, decode, exportNames], built from originals captured before any
- * contract code runs, and held by the host for the call (no contract can reach or replace them):
+ * a function the sandbox calls once with its one native, `host(op, ...strings)`, and that
+ * installs the host API (spec/contracts.md) and answers the sandbox's bridge, [begin, invoke,
+ * exportNames]:
  *
- * - encode(v): the JSON text of v (undefined as null), BigInt tagged as {"$bigint": "..."};
- * - decode(s): JSON.parse(s), untagging {"$bigint": "..."} (an object with that one key);
- * - exportNames(m): the sorted names of a module's callable exports, as a JSON array (names
- *   starting with "__" are the host's).
+ * - begin(ctxJson): sets the global `ctx` for the call (before the module is evaluated);
+ * - invoke(exports, method, argsJson): runs the method with the decoded arguments and answers
+ *   'R' + the result's JSON, or a code: 'N' no such method, 'J' arguments that are not JSON,
+ *   'A' arguments that are not an array, 'X' a result that cannot be encoded; what the method
+ *   throws is thrown on;
+ * - exportNames(exports): the sorted names of a module's callable exports, as a JSON array
+ *   (names starting with "__" are the host's).
  *
- * It also deletes Math.random. Everything it does is paid for like contract code: in fuel.
+ * The host API (db, emit, revert, transfer, call) is JavaScript here: it checks and converts
+ * its arguments to strings (JSON text with BigInt tagged {"$bigint": "..."}) in the VM, paid for
+ * in fuel, and makes one native call per operation. A refusal goes through the native too
+ * (`abort`), so the host records it and the call fails with it whatever the contract catches.
+ * Everything is built from originals captured before any contract code runs; `host` stays in
+ * this closure. It also deletes Math.random.
  */
-export const PRELUDE = `(() => {
+export const PRELUDE = `(host) => {
 'use strict';
-const O = Object, A = Reflect.apply, J = JSON, jp = J.parse, js = J.stringify, ks = O.keys, B = BigInt, bs = B.prototype.toString,
-  AP = Array.prototype, filter = AP.filter, sort = AP.sort, starts = String.prototype.startsWith;
+const O = Object, A = Reflect.apply, G = globalThis, J = JSON, jp = J.parse, js = J.stringify, ks = O.keys, B = BigInt,
+  bs = B.prototype.toString, AP = Array.prototype, filter = AP.filter, sort = AP.sort, isArray = Array.isArray,
+  starts = String.prototype.startsWith, S = String;
 delete Math.random;
 const tag = (k, v) => (typeof v === 'bigint' ? { $bigint: A(bs, v, []) } : v);
 const untag = (k, v) => {
@@ -23,12 +33,55 @@ const untag = (k, v) => {
   }
   return v;
 };
-return [
-  (v) => {
-    const x = js(v === undefined ? null : v, tag);
-    return x === undefined ? 'null' : x;
+const encode = (v) => {
+  const x = js(v === undefined ? null : v, tag);
+  return x === undefined ? 'null' : x;
+};
+const decode = (s) => jp(s, untag);
+const abort = (message) => host('abort', message);
+const text = (v, what) => (typeof v === 'string' ? v : abort(what + ' must be a string'));
+const stored = (v) => {
+  let s;
+  try { s = encode(v); } catch { return abort('the value cannot be stored as JSON'); }
+  return s;
+};
+G.db = {
+  get(table, key) {
+    const found = host('get', text(table, 'table'), text(key, 'key'));
+    return found === undefined ? undefined : decode(found);
   },
-  (s) => jp(s, untag),
+  put(table, key, value) { host('put', text(table, 'table'), text(key, 'key'), stored(value)); },
+  del(table, key) { host('del', text(table, 'table'), text(key, 'key')); },
+  range(table, prefix, limit) {
+    const t = text(table, 'table');
+    const p = prefix === undefined ? '' : text(prefix, 'prefix');
+    return decode(host('range', t, p, limit === undefined ? '100' : typeof limit === 'number' ? S(limit) : 'NaN'));
+  },
+};
+G.emit = (name, data) => { host('emit', text(name, 'event name'), stored(data)); };
+G.revert = (message) => host('revert', typeof message === 'string' ? 'y' : 'n', typeof message === 'string' ? message : '');
+G.transfer = (to, amount) => {
+  const recipient = text(to, 'transfer recipient');
+  if (typeof amount !== 'bigint') abort('transfer amount must be a BigInt (for example 10n)');
+  host('transfer', recipient, A(bs, amount, []));
+};
+G.call = (address, method, args) => {
+  const a = text(address, 'call address'), m = text(method, 'method name');
+  return decode(host('call', a, m, args === undefined ? '[]' : stored(args)));
+};
+return [
+  (ctxJson) => { G.ctx = decode(ctxJson); },
+  (m, method, argsJson) => {
+    const fn = m[method];
+    if (typeof fn !== 'function' || A(starts, method, ['__'])) return 'N';
+    let args;
+    try { args = decode(argsJson); } catch { return 'J'; }
+    if (!isArray(args)) return 'A';
+    const result = A(fn, undefined, args);
+    let out;
+    try { out = encode(result); } catch { return 'X'; }
+    return 'R' + out;
+  },
   (m) => js(A(sort, A(filter, ks(m), [(k) => typeof m[k] === 'function' && !A(starts, k, ['__'])]), [])),
 ];
-})()`;
+}`;

@@ -1,12 +1,15 @@
 /**
  * The contract sandbox (issue 6, spec/contracts.md): a contract is an ES module run by QuickJS
- * compiled to WebAssembly (quickjs-emscripten, pinned), in a fresh runtime per call, with a
- * memory limit, a stack limit, no clock and no randomness, and deterministic gas: every
- * WebAssembly instruction the engine executes is counted (quickjs-engine.ts, wasm-fuel.ts), plus
- * what each host call costs. Values cross the boundary as JSON text with BigInt tagged, so the
- * host never holds a handle into the VM after a call.
+ * compiled to WebAssembly (quickjs-emscripten, pinned), with a memory limit, a stack limit, no
+ * clock and no randomness, and deterministic gas: every WebAssembly instruction the engine
+ * executes is counted (quickjs-engine.ts, wasm-fuel.ts), plus what each host operation costs
+ * (host-ops.ts). A top-level call runs in a VM made once and restored with the engine's memory
+ * before every call; a nested call in a fresh runtime of its own. Values cross the boundary as
+ * JSON text with BigInt tagged, through the prelude (prelude.ts), so the host never holds a
+ * handle into the VM after a call.
  */
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import { hostOperation, type HostState } from './host-ops.js';
 import { PRELUDE } from './prelude.js';
 import { quickJsEngine, type QuickJsEngine } from './quickjs-engine.js';
 import { UNLIMITED_FUEL } from './wasm-fuel.js';
@@ -17,59 +20,8 @@ import { UNLIMITED_FUEL } from './wasm-fuel.js';
  * signature check and execution: ~7 ns per gas). A consensus constant.
  */
 export const FUEL_PER_GAS = 16n;
-export const DEFAULT_MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_STACK_LIMIT_BYTES = 256 * 1024;
-
-/** What a contract reaches of the chain, all through JSON text (see spec/contracts.md). */
-export interface HostCalls {
-  /** Returns the value's JSON text, or undefined. */
-  dbGet(table: string, key: string): string | undefined;
-  dbPut(table: string, key: string, valueJson: string): void;
-  dbDel(table: string, key: string): void;
-  emit(name: string, dataJson: string): void;
-  /** Up to `limit` entries of `table` whose key starts with `prefix`, in key order: [key, valueJson]. */
-  dbRange(table: string, prefix: string, limit: number): [string, string][];
-  /** Moves CMT from the contract's balance; throws ContractAbort when it cannot. */
-  transfer(to: string, amount: bigint): void;
-  /** Runs another contract's method with at most `gasLimit` gas; its outcome, failures included. */
-  call(address: string, method: string, argsJson: string, gasLimit: number): CallOutcome;
-}
-
-/** As a method name: evaluate the module and answer its callable exports, sorted (a JSON array). */
-export const LIST_EXPORTS = '__exports__';
-
-/** The most entries one db.range call returns. */
-export const MAX_RANGE_LIMIT = 1_000;
-
-export interface CallContext {
-  sender: string;
-  value: bigint;
-  height: number;
-  time: number;
-  contract: string;
-}
-
-export interface CallRequest {
-  code: string;
-  method: string;
-  /** JSON text of the positional arguments (an array). */
-  argsJson: string;
-  ctx: CallContext;
-  gasLimit: number;
-  memoryLimitBytes?: number;
-  stackLimitBytes?: number;
-}
-
-export type CallOutcome = { ok: true; resultJson: string; gasUsed: number } | { ok: false; error: string; gasUsed: number };
-
-/** Thrown by a host call to end the contract with a clean failure (bad input, a limit, a revert). */
-export class ContractAbort extends Error {}
-
-export class OutOfGas extends ContractAbort {
-  constructor() {
-    super('out of gas');
-  }
-}
+export * from './sandbox-types.js';
+import { ContractAbort, DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_STACK_LIMIT_BYTES, LIST_EXPORTS, OutOfGas, type CallOutcome, type CallRequest, type HostCalls } from './sandbox-types.js';
 
 /**
  * The language features a contract's context is created with (QuickJS intrinsics). Left out:
@@ -92,24 +44,27 @@ export const CONTRACT_INTRINSICS = {
   StringNormalize: true,
 } as const;
 
-/** The prelude's host bridge (see METERED_BUILTINS_PRELUDE), held for one call. */
+/** The prelude's bridge (see prelude.ts), held by the host for the VM's life. */
 interface Bridge {
-  encode: QuickJSHandle;
-  decode: QuickJSHandle;
+  begin: QuickJSHandle;
+  invoke: QuickJSHandle;
   exportNames: QuickJSHandle;
 }
 
-/** Calls a VM function that returns a string; undefined (the exception disposed) if it threw. */
-function callForString(vm: QuickJSContext, fn: QuickJSHandle, arg: QuickJSHandle): string | undefined {
-  const r = vm.callFunction(fn, vm.undefined, arg);
-  if (r.error) {
-    r.error.dispose();
-    return undefined;
-  }
-  const s = vm.getString(r.value);
-  r.value.dispose();
-  return s;
+/** A VM ready for calls: runtime, context, the prelude's bridge and host API. */
+interface PreparedVm {
+  runtime: QuickJSRuntime;
+  vm: QuickJSContext;
+  bridge: Bridge;
+  dispose(): void;
 }
+
+/** What a failed invoke answers instead of 'R' + result. */
+const INVOKE_FAILURES: Record<string, string> = {
+  J: 'the arguments are not valid JSON',
+  A: 'the arguments must be a JSON array',
+  X: 'the return value cannot be encoded as JSON',
+};
 
 function errorText(vm: QuickJSContext, handle: QuickJSHandle): string {
   const dumped: unknown = vm.dump(handle);
@@ -125,36 +80,15 @@ function errorText(vm: QuickJSContext, handle: QuickJSHandle): string {
   }
 }
 
-/** A VM ready for calls: runtime, context, the prelude's bridge and the host API. */
-interface PreparedVm {
-  runtime: QuickJSRuntime;
-  vm: QuickJSContext;
-  bridge: Bridge;
-  dispose(): void;
-}
-
-/** What a VM's host functions serve: one call's host and meter. */
-interface HostState {
-  host: HostCalls;
-  meter: HostMeter;
-}
-
-/** JSON text (BigInt tagged) as a value in the VM, through the prelude's decoder. */
-function decodeInto(vm: QuickJSContext, bridge: Bridge, json: string): QuickJSHandle {
-  const arg = vm.newString(json);
-  const r = vm.callFunction(bridge.decode, vm.undefined, arg);
-  arg.dispose();
-  return vm.unwrapResult(r);
-}
-
-/** How host functions charge gas and report an abort (see installHost). */
-interface HostMeter {
-  /** Charges what the schedule says for `bytes` of host work of kind `what`. */
-  charge(what: string, bytes: number): void;
-  /** Charges an exact amount (a nested call's gas). */
-  chargeGas(amount: number): void;
-  gasLeft(): number;
-  onAbort(err: Error): void;
+/** Calls a bridge function with string arguments: its string answer, or the VM's exception (to dispose). */
+function callBridge(vm: QuickJSContext, fn: QuickJSHandle, first: QuickJSHandle | undefined, ...texts: string[]): { value: string } | { error: QuickJSHandle } {
+  const args = texts.map((t) => vm.newString(t));
+  const r = first ? vm.callFunction(fn, vm.undefined, first, ...args) : vm.callFunction(fn, vm.undefined, ...args);
+  for (const a of args) a.dispose();
+  if (r.error) return { error: r.error };
+  const value = vm.typeof(r.value) === 'string' ? vm.getString(r.value) : '';
+  r.value.dispose();
+  return { value };
 }
 
 /** An error that unwound the engine's own code: a WebAssembly trap, or the native stack overflowing under it. */
@@ -172,20 +106,15 @@ export class ContractSandbox {
    * call starts from reset memory.
    */
   private trapped: string | undefined;
-
   /** The VM every top-level call runs in, made once and restored with the engine's memory. */
   private prepared: PreparedVm | undefined;
-  /** What the prepared VM's host functions serve: the top-level call running now. */
+  /** What the prepared VM's host native serves: the top-level call running now. */
   private current: HostState | undefined;
 
   private constructor(private readonly engine: QuickJsEngine) {}
 
   static async load(): Promise<ContractSandbox> {
     return new ContractSandbox(await quickJsEngine());
-  }
-
-  private get qjs(): QuickJSWASMModule {
-    return this.engine.qjs;
   }
 
   call(request: CallRequest, host: HostCalls, hostGas: (what: string, bytes: number) => number): CallOutcome {
@@ -209,7 +138,6 @@ export class ContractSandbox {
       engine.fuel -= BigInt(amount) * FUEL_PER_GAS;
       if (engine.fuel < 0n) throw new OutOfGas();
     };
-    const fail = (error: string): CallOutcome => ({ ok: false, error, gasUsed: gasUsed() });
     const state: HostState = {
       host,
       meter: {
@@ -219,6 +147,8 @@ export class ContractSandbox {
         onAbort: (err) => (abort = err),
       },
     };
+    // The host's verdict stands whatever the contract did with the exception; then out of gas.
+    const fail = (error: string): CallOutcome => ({ ok: false, error: abort?.message ?? (engine.fuel < 0n ? 'out of gas' : error), gasUsed: gasUsed() });
     this.depth++;
     let fresh: PreparedVm | undefined;
     try {
@@ -231,13 +161,10 @@ export class ContractSandbox {
       } else {
         // A nested call gets a runtime of its own, made and freed here, on its own gas.
         fresh = this.newVm(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES, () => state);
-        if (!fresh) return fail(engine.fuel < 0n ? 'out of gas' : 'the sandbox failed to start');
+        if (!fresh) return fail('the sandbox failed to start');
         ready = fresh;
       }
-      const ctxHandle = decodeInto(ready.vm, ready.bridge, JSON.stringify({ sender: request.ctx.sender, value: { $bigint: request.ctx.value.toString() }, block: { height: request.ctx.height, time: request.ctx.time }, contract: request.ctx.contract }));
-      ready.vm.setProp(ready.vm.global, 'ctx', ctxHandle);
-      ctxHandle.dispose();
-      return this.run(ready.vm, request, ready.bridge, () => abort, fail, gasUsed);
+      return this.run(ready, request, fail, gasUsed, () => abort);
     } catch (err) {
       if (err instanceof ContractAbort) return fail(err.message);
       // Anything else came out of the engine's own code, which was left in the middle of its
@@ -254,9 +181,9 @@ export class ContractSandbox {
   }
 
   /**
-   * Makes the top-level VM — runtime, context, prelude, host functions — on unlimited fuel from
-   * the engine's start-up memory, then makes that memory the one every top-level call starts
-   * from: a call pays for none of it, and no call sees what another left.
+   * Makes the top-level VM — runtime, context, prelude, host API — on unlimited fuel from the
+   * engine's start-up memory, then makes that memory the one every top-level call starts from:
+   * a call pays for none of it, and no call sees what another left.
    */
   private prepare(): PreparedVm {
     const engine = this.engine;
@@ -275,9 +202,9 @@ export class ContractSandbox {
     return ready;
   }
 
-  /** A runtime and context with the prelude and the host API; undefined if the prelude failed. */
+  /** A runtime and context with the prelude run and its host native; undefined if the prelude failed. */
   private newVm(memoryLimit: number, stackLimit: number, state: () => HostState): PreparedVm | undefined {
-    const runtime = this.qjs.newRuntime();
+    const runtime = this.engine.qjs.newRuntime();
     runtime.setMemoryLimit(memoryLimit);
     runtime.setMaxStackSize(stackLimit);
     const vm = runtime.newContext({ intrinsics: CONTRACT_INTRINSICS });
@@ -285,16 +212,19 @@ export class ContractSandbox {
       vm.dispose();
       runtime.dispose();
     };
-    const started = vm.evalCode(PRELUDE, 'prelude.js', { type: 'global' });
+    const native = vm.newFunction('host', (...args) => this.hostNative(vm, state, args));
+    const prelude = vm.evalCode(PRELUDE, 'prelude.js', { type: 'global' });
+    const started = prelude.error ? prelude : vm.callFunction(prelude.value, vm.undefined, native);
+    if (!prelude.error) prelude.value.dispose();
+    native.dispose();
     if (started.error) {
       started.error.dispose();
       dispose();
       return undefined;
     }
     const list = started.value;
-    const bridge: Bridge = { encode: vm.getProp(list, 0), decode: vm.getProp(list, 1), exportNames: vm.getProp(list, 2) };
+    const bridge: Bridge = { begin: vm.getProp(list, 0), invoke: vm.getProp(list, 1), exportNames: vm.getProp(list, 2) };
     list.dispose();
-    this.installHost(vm, bridge, state);
     return {
       runtime,
       vm,
@@ -302,12 +232,33 @@ export class ContractSandbox {
       // Handles into the VM are freed before the runtime (a live handle would keep objects alive
       // that freeing the runtime asserts are gone).
       dispose: () => {
-        bridge.encode.dispose();
-        bridge.decode.dispose();
+        bridge.begin.dispose();
+        bridge.invoke.dispose();
         bridge.exportNames.dispose();
         dispose();
       },
     };
+  }
+
+  /** The prelude's `host(op, ...strings)`: runs the operation; a refusal aborts the call. */
+  private hostNative(vm: QuickJSContext, state: () => HostState, args: QuickJSHandle[]): QuickJSHandle | undefined {
+    try {
+      const [op, a, b, c] = args.map((h) => vm.getString(h));
+      const answer = hostOperation(state(), op ?? '', a, b, c);
+      return answer === undefined ? vm.undefined : vm.newString(answer);
+    } catch (err) {
+      // The engine trapped under this host call (in a nested call, or in the host's own use of
+      // the VM): nothing may enter it again, not even to throw; its next check traps.
+      if (this.trapped || isEngineTrap(err)) {
+        this.trap(err);
+        return undefined;
+      }
+      // Remembered so the call fails with this reason, whatever the contract does with the
+      // exception (catching it does not help: the host's verdict stands).
+      const e = err instanceof Error ? err : new Error(String(err));
+      state().meter.onAbort(e);
+      throw e;
+    }
   }
 
   /**
@@ -320,206 +271,41 @@ export class ContractSandbox {
     return this.trapped;
   }
 
-  /** Loads the module and runs the method (or lists the exports). */
-  private run(vm: QuickJSContext, request: CallRequest, bridge: Bridge, aborted: () => Error | undefined, fail: (error: string) => CallOutcome, gasUsed: () => number): CallOutcome {
-    const outOfGas = (): boolean => this.engine.fuel < 0n;
+  /** Sets the call's context, loads the module and runs the method (or lists the exports). */
+  private run({ vm, bridge }: PreparedVm, request: CallRequest, fail: (error: string) => CallOutcome, gasUsed: () => number, aborted: () => Error | undefined): CallOutcome {
+    const { ctx } = request;
+    const begun = callBridge(vm, bridge.begin, undefined, JSON.stringify({ sender: ctx.sender, value: { $bigint: ctx.value.toString() }, block: { height: ctx.height, time: ctx.time }, contract: ctx.contract }));
+    if ('error' in begun) {
+      begun.error.dispose();
+      return fail('the call context cannot be set');
+    }
     const loaded = vm.evalCode(request.code, 'contract.js', { type: 'module' });
     if (loaded.error) {
       const text = errorText(vm, loaded.error);
       loaded.error.dispose();
-      return fail(aborted()?.message ?? (outOfGas() ? 'out of gas' : `the contract does not load: ${text}`));
+      return fail(`the contract does not load: ${text}`);
     }
     const exports = loaded.value;
     try {
       if (request.method === LIST_EXPORTS) {
-        const resultJson = callForString(vm, bridge.exportNames, exports);
-        return resultJson === undefined ? fail(aborted()?.message ?? 'the exports cannot be listed') : { ok: true, resultJson, gasUsed: gasUsed() };
+        const listed = callBridge(vm, bridge.exportNames, exports);
+        if ('error' in listed) {
+          listed.error.dispose();
+          return fail('the exports cannot be listed');
+        }
+        return aborted() ? fail('') : { ok: true, resultJson: listed.value, gasUsed: gasUsed() };
       }
-      const fn = vm.getProp(exports, request.method);
-      try {
-        if (vm.typeof(fn) !== 'function' || request.method.startsWith('__')) return fail(`the contract has no method "${request.method}"`);
-        const argsText = vm.newString(request.argsJson);
-        const argsResult = vm.callFunction(bridge.decode, vm.undefined, argsText);
-        argsText.dispose();
-        if (argsResult.error) {
-          argsResult.error.dispose();
-          return fail('the arguments are not valid JSON');
-        }
-        const args = argsResult.value;
-        const lengthHandle = vm.getProp(args, 'length');
-        const lengthValue: unknown = vm.dump(lengthHandle);
-        lengthHandle.dispose();
-        if (lengthValue === undefined || vm.typeof(args) !== 'object') {
-          args.dispose();
-          return fail('the arguments must be a JSON array');
-        }
-        const length = Number(lengthValue);
-        const handles = Array.from({ length }, (_, i) => vm.getProp(args, i));
-        args.dispose();
-        const result = vm.callFunction(fn, vm.undefined, ...handles);
-        for (const h of handles) h.dispose();
-        const abort = aborted();
-        if (abort && !result.error) {
-          result.value.dispose();
-          return fail(abort.message);
-        }
-        if (result.error) {
-          const text = errorText(vm, result.error);
-          result.error.dispose();
-          if (abort) return fail(abort.message);
-          if (outOfGas()) return fail('out of gas');
-          return fail(text);
-        }
-        const resultJson = callForString(vm, bridge.encode, result.value);
-        result.value.dispose();
-        if (resultJson === undefined) return fail(aborted()?.message ?? 'the return value cannot be encoded as JSON');
-        return { ok: true, resultJson, gasUsed: gasUsed() };
-      } finally {
-        fn.dispose();
+      const invoked = callBridge(vm, bridge.invoke, exports, request.method, request.argsJson);
+      if ('error' in invoked) {
+        const text = errorText(vm, invoked.error);
+        invoked.error.dispose();
+        return fail(text);
       }
+      const answer = invoked.value;
+      if (answer.startsWith('R')) return aborted() ? fail('') : { ok: true, resultJson: answer.slice(1), gasUsed: gasUsed() };
+      return fail(answer === 'N' ? `the contract has no method "${request.method}"` : (INVOKE_FAILURES[answer] ?? 'the call failed'));
     } finally {
       exports.dispose();
-    }
-  }
-
-  /** `db`, `emit`, `revert`, `transfer` and `call` inside the VM, serving `state()`'s call; a host failure aborts the call. */
-  private installHost(vm: QuickJSContext, bridge: Bridge, state: () => HostState): void {
-    const charge = (what: string, bytes: number): void => state().meter.charge(what, bytes);
-    const guard =
-      (fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) =>
-      (...args: QuickJSHandle[]): QuickJSHandle | undefined => {
-        try {
-          return fn(...args);
-        } catch (err) {
-          // The engine trapped under this host call (in a nested call, or in the host's own use
-          // of the VM): nothing may enter it again, not even to throw; its next check traps.
-          if (this.trapped || isEngineTrap(err)) {
-            this.trap(err);
-            return undefined;
-          }
-          // Remembered so the call fails with this reason, whatever the contract does with the
-          // exception (catching it does not help: the host's verdict stands).
-          const e = err instanceof Error ? err : new Error(String(err));
-          state().meter.onAbort(e);
-          throw e;
-        }
-      };
-    const text = (h: QuickJSHandle | undefined, what: string): string => {
-      if (!h || vm.typeof(h) !== 'string') throw new ContractAbort(`${what} must be a string`);
-      return vm.getString(h);
-    };
-    const encode = (h: QuickJSHandle | undefined): string => {
-      const s = callForString(vm, bridge.encode, h ?? vm.undefined);
-      if (s === undefined) throw new ContractAbort('the value cannot be stored as JSON');
-      return s;
-    };
-    const decode = (json: string): QuickJSHandle => decodeInto(vm, bridge, json);
-    const db = vm.newObject();
-    const fns: [string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined][] = [
-      [
-        'get',
-        (table, key) => {
-          const t = text(table, 'table');
-          const k = text(key, 'key');
-          const found = state().host.dbGet(t, k);
-          charge('db.get', t.length + k.length + (found?.length ?? 0));
-          return found === undefined ? vm.undefined : decode(found);
-        },
-      ],
-      [
-        'put',
-        (table, key, value) => {
-          const t = text(table, 'table');
-          const k = text(key, 'key');
-          const v = encode(value);
-          charge('db.put', t.length + k.length + v.length);
-          state().host.dbPut(t, k, v);
-          return vm.undefined;
-        },
-      ],
-      [
-        'del',
-        (table, key) => {
-          const t = text(table, 'table');
-          const k = text(key, 'key');
-          charge('db.del', t.length + k.length);
-          state().host.dbDel(t, k);
-          return vm.undefined;
-        },
-      ],
-      [
-        'range',
-        (table, prefix, limit) => {
-          const t = text(table, 'table');
-          const p = prefix === undefined || vm.typeof(prefix) === 'undefined' ? '' : text(prefix, 'prefix');
-          const n = limit === undefined || vm.typeof(limit) === 'undefined' ? 100 : vm.typeof(limit) === 'number' ? vm.getNumber(limit) : NaN;
-          if (!Number.isInteger(n) || n < 1 || n > MAX_RANGE_LIMIT) throw new ContractAbort(`range limit must be an integer from 1 to ${MAX_RANGE_LIMIT}`);
-          charge('db.range', t.length + p.length);
-          const entries = state().host.dbRange(t, p, n);
-          let bytes = 0;
-          for (const [k, v] of entries) bytes += k.length + v.length;
-          charge('db.rangeEntries', bytes + entries.length * 64);
-          return decode(`[${entries.map(([k, v]) => `[${JSON.stringify(k)},${v}]`).join(',')}]`);
-        },
-      ],
-    ];
-    for (const [name, impl] of fns) {
-      const f = vm.newFunction(name, guard(impl));
-      vm.setProp(db, name, f);
-      f.dispose();
-    }
-    vm.setProp(vm.global, 'db', db);
-    db.dispose();
-    const emit = vm.newFunction(
-      'emit',
-      guard((name, data) => {
-        const n = text(name, 'event name');
-        const d = encode(data);
-        charge('emit', n.length + d.length);
-        state().host.emit(n, d);
-        return vm.undefined;
-      }),
-    );
-    vm.setProp(vm.global, 'emit', emit);
-    emit.dispose();
-    const revert = vm.newFunction(
-      'revert',
-      guard((message) => {
-        throw new ContractAbort(`reverted: ${message && vm.typeof(message) === 'string' ? vm.getString(message) : 'no reason given'}`);
-      }),
-    );
-    vm.setProp(vm.global, 'revert', revert);
-    revert.dispose();
-    const globals: [string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined][] = [
-      [
-        'transfer',
-        (to, amount) => {
-          const recipient = text(to, 'transfer recipient');
-          if (!amount || vm.typeof(amount) !== 'bigint') throw new ContractAbort('transfer amount must be a BigInt (for example 10n)');
-          const value = BigInt(vm.getBigInt(amount));
-          charge('transfer', recipient.length);
-          state().host.transfer(recipient, value);
-          return vm.undefined;
-        },
-      ],
-      [
-        'call',
-        (address, method, args) => {
-          const target = text(address, 'call address');
-          const name = text(method, 'method name');
-          const argsJson = args === undefined || vm.typeof(args) === 'undefined' ? '[]' : encode(args);
-          charge('call', target.length + name.length + argsJson.length);
-          const outcome = state().host.call(target, name, argsJson, state().meter.gasLeft());
-          state().meter.chargeGas(outcome.gasUsed);
-          if (!outcome.ok) throw new ContractAbort(`call to ${target}.${name} failed: ${outcome.error}`);
-          return decode(outcome.resultJson);
-        },
-      ],
-    ];
-    for (const [name, impl] of globals) {
-      const f = vm.newFunction(name, guard(impl));
-      vm.setProp(vm.global, name, f);
-      f.dispose();
     }
   }
 }
