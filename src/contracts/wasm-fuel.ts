@@ -17,9 +17,12 @@
  * instructions that do not run: an upper bound, the same on every machine. `block`, `loop`,
  * `else`, `end` and `nop` are free: they are structure, not work.
  *
+ * `memory.copy` and `memory.fill` do work their operands decide: each is preceded by a charge of
+ * its length / BYTES_PER_FUEL and a check, so a copy that cannot be paid for never starts.
+ *
  * Only the instruction set this QuickJS build uses is accepted (MVP, sign extension, saturating
- * conversions, bulk memory except the copies and fills whose length is only known at run time);
- * anything else is refused rather than metered wrongly.
+ * conversions, bulk memory but `table.fill`); anything else (SIMD, tail calls, exceptions) is
+ * refused rather than metered wrongly.
  */
 
 export const FUEL_EXPORT = 'cmt_fuel';
