@@ -96,6 +96,8 @@ function isEngineTrap(err: unknown): boolean {
   return err instanceof WebAssembly.RuntimeError || (err instanceof RangeError && err.message.includes('call stack'));
 }
 
+let sandboxPromise: Promise<ContractSandbox> | undefined;
+
 export class ContractSandbox {
   /** Calls running now (nested calls run inside their caller's host call). */
   private depth = 0;
@@ -113,8 +115,13 @@ export class ContractSandbox {
 
   private constructor(private readonly engine: QuickJsEngine) {}
 
-  static async load(): Promise<ContractSandbox> {
-    return new ContractSandbox(await quickJsEngine());
+  /**
+   * This thread's sandbox: one per engine, since a top-level call resets the engine's memory
+   * and must never run inside another sandbox's call.
+   */
+  static load(): Promise<ContractSandbox> {
+    sandboxPromise ??= quickJsEngine().then((engine) => new ContractSandbox(engine));
+    return sandboxPromise;
   }
 
   call(request: CallRequest, host: HostCalls, hostGas: (what: string, bytes: number) => number): CallOutcome {

@@ -6,9 +6,9 @@
 import { ClassicLevel } from 'classic-level';
 import { flatKey } from '../../state/layout.js';
 import { useMeteredQuickJsModule } from '../../contracts/quickjs-engine.js';
-import { warmUpSandbox } from '../../contracts/warm-up.js';
 import { loadContractRuntime } from '../contracts/runtime.js';
 import { executeBatch, PreBlockReader, type BatchInput, type SpeculativeTx } from './speculative-batch.js';
+import { runWarmUpBlock } from './warm-up-block.js';
 
 export { default as verifyBatch } from './verify-worker.js';
 
@@ -46,12 +46,12 @@ export async function executeBatchTask(task: ExecuteBatchTask): Promise<{ result
 
 /**
  * Opens the database, loads the contract runtime on the process's compiled engine module, and
- * warms the engine up (warm-up.ts), so the first block pays for none of it.
+ * runs a synthetic block (warm-up-block.ts), so the first real block pays for none of it.
  */
 export async function warmUp(task: { stateDir: string; engine: WebAssembly.Module }): Promise<void> {
   useMeteredQuickJsModule(task.engine);
-  const [, sandbox] = await Promise.all([database(task.stateDir), loadContractRuntime()]);
-  warmUpSandbox(sandbox);
+  await Promise.all([database(task.stateDir), loadContractRuntime()]);
+  runWarmUpBlock();
 }
 
 /** Closes this thread's database handles (the pool calls it on every thread before it stops). */
