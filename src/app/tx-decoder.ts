@@ -18,6 +18,22 @@ export interface DecodedBytes {
 
 export type DecodeTx = (bytes: Uint8Array) => DecodedBytes;
 
+/** A decoded transaction as sent to another thread: its sign bytes are computed there if asked for. */
+export type ShippedDecode = Pick<DecodedBytes, 'tx' | 'hash' | 'sender'>;
+
+/**
+ * Decodes with what another thread already decoded, for the transactions it sent (matched by
+ * the very array), and decodes the rest afresh.
+ */
+export function decoderWith(txs: readonly Uint8Array[], shipped: readonly (ShippedDecode | null)[]): DecodeTx {
+  const known = new Map<Uint8Array, DecodedBytes>();
+  txs.forEach((bytes, i) => {
+    const d = shipped[i];
+    if (d) known.set(bytes, { tx: d.tx, hash: d.hash, sender: d.sender, get signBytes() { return txSignBytesOfDecoded(bytes); } });
+  });
+  return (bytes) => known.get(bytes) ?? decodeFresh(bytes);
+}
+
 /** Without a cache: what a one-off check uses. */
 export const decodeFresh: DecodeTx = (bytes) => {
   const tx = decodeTx(bytes);

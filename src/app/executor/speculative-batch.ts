@@ -11,7 +11,7 @@ import type { RangeReader } from '../../state/ordered-keys.js';
 import { Overlay, type StateReader } from '../../state/overlay.js';
 import { deliverTx } from '../deliver-tx.js';
 import type { TxLimits } from '../tx-checks.js';
-import { decodeFresh } from '../tx-decoder.js';
+import { decodeFresh, decoderWith, type ShippedDecode } from '../tx-decoder.js';
 
 export interface SpeculativeTx {
   index: number;
@@ -58,17 +58,20 @@ export interface BatchInput {
   txs: Uint8Array[];
   /** Per transaction: its signature is known good (checked on the pool before execution). */
   verified: boolean[];
+  /** Per transaction: the sender thread's decoding, or null (the batch decodes it). */
+  decoded?: (ShippedDecode | null)[];
   limits: TxLimits;
 }
 
 export function executeBatch(reader: PreBlockReader, input: BatchInput): SpeculativeTx[] {
+  const decode = input.decoded ? decoderWith(input.txs, input.decoded) : decodeFresh;
   const batch = new Overlay(reader);
   const writerOf = new Map<string, number>();
   return input.indexes.map((index, i) => {
     const tx = batch.child();
     reader.rangeRequested = false;
     const verified = input.verified[i] === true;
-    const delivered = deliverTx(tx, input.txs[i] as Uint8Array, input.limits, { isVerified: () => verified }, decodeFresh);
+    const delivered = deliverTx(tx, input.txs[i] as Uint8Array, input.limits, { isVerified: () => verified }, decode);
     const readKeys = [...tx.readSet];
     const readSources = readKeys.map((k) => writerOf.get(k) ?? -1);
     const { keys: writeKeys, values: writeValues } = tx.writeEntries();
