@@ -25,12 +25,12 @@ import { ContractAbort, DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_STACK_LIMIT_BYTES, L
 
 /**
  * The language features a contract's context is created with (QuickJS intrinsics). Left out:
- * Date (no clock), Proxy (it can lie about lengths to the metered built-ins), the typed arrays,
+ * Date (no clock), Proxy (surface a contract does not need), the typed arrays,
  * ArrayBuffer, SharedArrayBuffer, DataView and Atomics (binary buffers are not part of the
  * contract data model), and WeakRef and FinalizationRegistry (garbage collection is not
  * deterministic): absent from the context, not deleted from it. Promise must stay: module
  * evaluation needs it (without it, freeing the runtime fails an assertion that aborts the
- * process). Math.random is deleted by the metered prelude.
+ * process). Math.random is deleted by the prelude.
  */
 export const CONTRACT_INTRINSICS = {
   BaseObjects: true,
