@@ -169,7 +169,9 @@ export class Node implements NodeApi {
       const verifier: BatchVerifier =
         config.verifierThreads === 1 ? new InlineVerifier() : txExecutor instanceof ParallelExecutor && config.verifierThreads === 0 ? txExecutor.verifier() : new PoolVerifier(config.verifierThreads || undefined);
       opened.push(verifier);
-      if (txExecutor instanceof ParallelExecutor) await txExecutor.warmUp();
+      // Warming the workers up runs beside the rest of start-up (blocks queue behind it on the
+      // pool); a failure there is a broken execution path, which the first block reports anyway.
+      if (txExecutor instanceof ParallelExecutor) txExecutor.warmUp().catch((err: unknown) => logger.warn({ err }, 'the execution workers failed to warm up'));
       const app = new CmtApp(stateStore, verifier, undefined, txExecutor);
       await loadContractRuntime();
       const mempool = new Mempool(

@@ -21,7 +21,7 @@ import { DEFAULT_STAKING_PARAMS } from '../staking/params.js';
 import type { TxLimits } from '../tx-checks.js';
 import { executeBatch, PreBlockReader } from './speculative-batch.js';
 
-export const WARM_UP_BLOCK_CALLS = 600;
+export const WARM_UP_BLOCK_CALLS = 300;
 
 const CONTRACT = `
 export function work(key, n) {
