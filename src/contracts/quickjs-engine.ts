@@ -4,8 +4,9 @@
  * (wasm-fuel.ts), one instance per thread.
  *
  * Every top-level call starts from the same memory: resetMemory() puts the instance's linear
- * memory back to the bytes it had right after start-up (static data, the allocator's state and
- * the heap it had then; the heap grown since is zeroed) and the stack pointer to its start. This
+ * memory back to the bytes it had when kept (right after start-up, then once the sandbox has
+ * built the VM its calls run in: keepMemory) — static data, the allocator's state and the heap;
+ * the heap grown since is zeroed — and the stack pointer to where it was. This
  * is what makes fuel a consensus value: how many instructions malloc takes, and where objects
  * land (QuickJS hashes some by address), would otherwise depend on what the instance ran before
  * — other transactions, queries, another thread's history. It is also how a call that trapped
