@@ -8,6 +8,7 @@
  * keeping anything, and the limit becomes the gas it used plus 20%. Only the gas used is
  * charged, so the headroom costs nothing. A dry run that fails is reported and nothing is sent.
  */
+import { to0x } from '../codec/bytes.js';
 import type { Msg, TxBody } from '../codec/tx.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import type { KeyPair } from '../crypto/ed25519.js';
@@ -67,7 +68,6 @@ async function pendingNonce(client: RpcClient, address: Uint8Array): Promise<num
   return Number(account.pending_nonce);
 }
 
-const toHexTx = (bytes: Uint8Array): string => '0x' + Buffer.from(bytes).toString('hex');
 
 /**
  * The gas limit for `body` from a dry run on the node; a dry run that fails is a CommandError
@@ -76,7 +76,7 @@ const toHexTx = (bytes: Uint8Array): string => '0x' + Buffer.from(bytes).toStrin
 export async function estimateGasLimit(client: RpcClient, key: KeyPair, body: TxBody, params: ChainParamsAnswer): Promise<number> {
   const blockMax = params.consensus.block_max_gas;
   const probe = signTx({ ...body, gasLimit: blockMax }, key);
-  const run = await client.call<{ gas_used: string; code: number; log: string }>('estimate_gas', { tx: toHexTx(probe.bytes) });
+  const run = await client.call<{ gas_used: string; code: number; log: string }>('estimate_gas', { tx: to0x(probe.bytes) });
   if (run.code !== 0) {
     const name = txCodeName(run.code);
     throw new CommandError(`the dry run failed, nothing was sent: ${name}: ${run.log}`, name);
@@ -102,7 +102,7 @@ export async function submitTx(client: RpcClient, key: KeyPair, msg: Msg, option
   if (signed.bytes.length > maxTxBytes) {
     throw new CommandError(`the transaction is ${signed.bytes.length} bytes; the chain takes at most ${maxTxBytes} (consensus.max_tx_bytes)`, 'TX_TOO_LARGE');
   }
-  const txHex = toHexTx(signed.bytes);
+  const txHex = to0x(signed.bytes);
   if (!options.wait) {
     const res = await client.call<{ code: number; log: string; hash: string }>('broadcast_tx_sync', { tx: txHex });
     if (res.code !== 0) throw new CommandError(`transaction rejected: ${txCodeName(res.code)}: ${res.log}`, txCodeName(res.code));
