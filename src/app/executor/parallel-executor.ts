@@ -58,17 +58,6 @@ function contractCalls(txs: readonly Uint8Array[], decode: DecodeTx): number {
   return calls;
 }
 
-/** What a worker needs of this thread's decoding of a verified transaction (null: it decodes). */
-function shippable(tx: Uint8Array, verified: boolean, decode: DecodeTx): ShippedDecode | null {
-  if (!verified) return null;
-  try {
-    const { tx: signed, hash, sender } = decode(tx);
-    return { tx: signed, hash, sender };
-  } catch {
-    return null;
-  }
-}
-
 export class ParallelExecutor implements TxExecutor {
   readonly threads: number;
   private readonly pool: Piscina;
@@ -127,11 +116,15 @@ export class ParallelExecutor implements TxExecutor {
     stats: ParallelExecutor['lastStats'],
   ): Promise<DeliveredTx[]> {
     const { keys: baseKeys, values: baseValues } = block.writeEntries();
-    const verified = txs.map((tx) => {
+    // This thread's decoding of each transaction whose signature is known good, sent with its
+    // batch (receiving it costs a worker a fraction of decoding again); null: not verified or
+    // malformed, so the worker decodes and checks it itself.
+    const shipped = txs.map((tx): ShippedDecode | null => {
       try {
-        return signatures.isVerified(decode(tx).hash);
+        const { tx: signed, hash, sender } = decode(tx);
+        return signatures.isVerified(hash) ? { tx: signed, hash, sender } : null;
       } catch {
-        return false;
+        return null;
       }
     });
     const started = performance.now();
@@ -145,9 +138,8 @@ export class ParallelExecutor implements TxExecutor {
           baseValues,
           indexes,
           txs: indexes.map((i) => txs[i] as Uint8Array),
-          verified: indexes.map((i) => verified[i] as boolean),
-          // Decoded here already: sending it costs the worker a fraction of decoding it again.
-          decoded: indexes.map((i) => shippable(txs[i] as Uint8Array, verified[i] === true, decode)),
+          verified: indexes.map((i) => shipped[i] !== null),
+          decoded: indexes.map((i) => shipped[i] ?? null),
           limits,
         };
         const { results, ms } = (await this.pool.run(task, { name: 'executeBatchTask' })) as { results: SpeculativeTx[]; ms: number };
