@@ -50,6 +50,9 @@ export function take(items: Iterable<string>, limit: number): string[] {
  * and are merged into the sorted array by the next listing (a sort of the buffer and one pass),
  * so a block that writes thousands of new rows and lists none pays no memmove per row.
  */
+/** Changes a SortedKeys buffers at least before merging them in. */
+const MIN_BUFFER = 4096;
+
 export class SortedKeys {
   private sorted: string[];
   /** Keys added since the last merge (perhaps also in `sorted`, perhaps twice). */
@@ -64,10 +67,21 @@ export class SortedKeys {
   add(key: string): void {
     this.removed.delete(key);
     this.added.push(key);
+    this.settleIfLarge();
   }
 
   remove(key: string): void {
     this.removed.add(key);
+    this.settleIfLarge();
+  }
+
+  /**
+   * Merges once the buffer outgrows the array: a set that is never listed (a chain whose
+   * contracts never call db.range) stays bounded by its keys, not by every write ever made, and
+   * each merge is paid for by as many changes as the array holds.
+   */
+  private settleIfLarge(): void {
+    if (this.added.length + this.removed.size > Math.max(MIN_BUFFER, this.sorted.length)) this.settled();
   }
 
   /** The keys under `prefix`, from the first on. */

@@ -90,4 +90,21 @@ describe('ordered keys through the store and overlays', () => {
     }
     expect([...set.under('')]).toEqual([...model].sort());
   });
+
+  it('stays a sorted set when far more changes arrive than it holds, never listed in between', () => {
+    const rand = prng(12);
+    const set = new SortedKeys();
+    const model = new Set<string>();
+    for (let step = 0; step < 30_000; step++) {
+      const k = `k${Math.floor(rand() * 500)}`;
+      if (rand() < 0.7) {
+        set.add(k);
+        model.add(k);
+      } else {
+        set.remove(k);
+        model.delete(k);
+      }
+    }
+    expect([...set.under('')]).toEqual([...model].sort());
+  });
 });
