@@ -11,8 +11,11 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { hostOperation, type HostState } from './host-ops.js';
 import { PRELUDE } from './prelude.js';
+import { ContractAbort, DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_STACK_LIMIT_BYTES, LIST_EXPORTS, OutOfGas, type CallOutcome, type CallRequest, type HostCalls } from './sandbox-types.js';
 import { quickJsEngine, type QuickJsEngine } from './quickjs-engine.js';
 import { UNLIMITED_FUEL } from './wasm-fuel.js';
+
+export * from './sandbox-types.js';
 
 /**
  * WebAssembly instructions per unit of gas. Calibrated on the reference machine so that contract
@@ -20,8 +23,6 @@ import { UNLIMITED_FUEL } from './wasm-fuel.js';
  * signature check and execution: ~7 ns per gas). A consensus constant.
  */
 export const FUEL_PER_GAS = 16n;
-export * from './sandbox-types.js';
-import { ContractAbort, DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_STACK_LIMIT_BYTES, LIST_EXPORTS, OutOfGas, type CallOutcome, type CallRequest, type HostCalls } from './sandbox-types.js';
 
 /**
  * The language features a contract's context is created with (QuickJS intrinsics). Left out:
