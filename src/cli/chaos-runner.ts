@@ -69,6 +69,21 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
   const launch = (i: number): Promise<number> => launchNode(nodes[i] as TestnetNode, { extraArgs: ['--chaos-admin-port', String(adminPorts[i])] });
   const up = nodes.map(() => true);
   const paused = nodes.map(() => false);
+  const stopEveryNode = (): Promise<unknown> =>
+    Promise.all(
+      nodes.map(async (n, i) => {
+        if (paused[i]) await signal(n, 'SIGCONT').catch(() => undefined);
+        await stopNode(n);
+      }),
+    );
+  // The nodes are detached processes: an interrupted run stops them before it exits, or they
+  // would outlive it and hold the testnet's ports and directories.
+  const interrupted = (sig: NodeJS.Signals): void => {
+    log(`${sig}: stopping the testnet's nodes`);
+    void stopEveryNode().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await Promise.all(nodes.map((_, i) => launch(i)));
     await waitForHeights(nodes, 2, 60_000);
@@ -169,10 +184,9 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
     };
     return { run, check: checkRun(run, scenario.livenessBoundMs), heights: Object.fromEntries(names.map((name, i) => [name, heights[i] as number])) };
   } finally {
-    await Promise.all(nodes.map(async (n, i) => {
-      if (paused[i]) await signal(n, 'SIGCONT').catch(() => undefined);
-      await stopNode(n);
-    }));
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await stopEveryNode();
   }
 
   async function applyFault(f: FaultEvent, phase: 'start' | 'end'): Promise<void> {

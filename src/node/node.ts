@@ -163,15 +163,15 @@ export class Node implements NodeApi {
       const blockStore = await BlockStore.open(paths.chainDb);
       opened.push(blockStore);
       const workers = config.executionWorkers === 'auto' ? availableParallelism() : config.executionWorkers;
-      const txExecutor: TxExecutor = workers > 0 ? new ParallelExecutor(paths.stateDb, { threads: workers }) : new SequentialExecutor();
+      const txExecutor: TxExecutor =
+        workers > 0
+          ? new ParallelExecutor(paths.stateDb, { threads: workers, onWarmUpFailed: (err) => logger.warn({ err }, 'the execution workers failed to warm up') })
+          : new SequentialExecutor();
       opened.push(txExecutor);
       // Signature checks share the execution pool unless the config sizes their own.
       const verifier: BatchVerifier =
         config.verifierThreads === 1 ? new InlineVerifier() : txExecutor instanceof ParallelExecutor && config.verifierThreads === 0 ? txExecutor.verifier() : new PoolVerifier(config.verifierThreads || undefined);
       opened.push(verifier);
-      // Warming the workers up runs beside the rest of start-up (blocks queue behind it on the
-      // pool); a failure there is a broken execution path, which the first block reports anyway.
-      if (txExecutor instanceof ParallelExecutor) txExecutor.warmUp().catch((err: unknown) => logger.warn({ err }, 'the execution workers failed to warm up'));
       const app = new CmtApp(stateStore, verifier, undefined, txExecutor);
       await loadContractRuntime();
       const mempool = new Mempool(

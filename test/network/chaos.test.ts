@@ -2,13 +2,15 @@
  * The chaos runner on real processes, and the admin endpoint it drives: a crash with restart,
  * a partition that stops the chain until it heals, and a pause, all checked through the RPC.
  */
-import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startChaosAdmin } from '../../src/node/chaos-admin.js';
 import { silentLogger } from '../../src/node/logger.js';
 import { LinkFaults } from '../../src/p2p/link-faults.js';
-import { freePort } from '../../src/cli/testnet-processes.js';
+import { CLI_MAIN } from '../../src/cli/node-process.js';
+import { freePort, isAlive } from '../../src/cli/testnet-processes.js';
 import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -34,7 +36,9 @@ describe('cmt testnet chaos', () => {
     try {
       const file = join(dir.path, 'smoke.yaml');
       await writeFile(file, SCENARIO);
-      const res = await cmt(['testnet', 'chaos', file, '--dir', join(dir.path, 'net'), '-o', 'json']);
+      // The run is 16 s of scenario plus start-up, which a loaded machine can stretch: it gets
+      // nearly the whole test's budget.
+      const res = await cmt(['testnet', 'chaos', file, '--dir', join(dir.path, 'net'), '-o', 'json'], {}, undefined, 110_000);
       expect(res.code, res.stderr).toBe(0);
       const out = JSON.parse(res.stdout) as { violations: Record<string, number>; livenessChecked: boolean; heights: Record<string, number>; commits: Record<string, [number, number][]>; faults: { description: string }[] };
       expect(out.violations).toEqual({ agreement: 0, validity: 0, doubleSign: 0, liveness: 0 });
@@ -48,6 +52,33 @@ describe('cmt testnet chaos', () => {
       expect(all.filter(([h, at]) => at > 5_600 && at < 8_000 && h > before)).toEqual([]);
       // ...and the chain went on after it healed.
       expect(Object.values(out.commits).every((list) => list.some(([, at]) => at > 8_000))).toBe(true);
+    } finally {
+      await dir.cleanup();
+    }
+  }, 120_000);
+
+  it('stops every node it started when it is interrupted', async () => {
+    const dir = await tempDir('chaos-interrupt');
+    try {
+      const file = join(dir.path, 'long.yaml');
+      await writeFile(file, SCENARIO.replace('duration_ms: 16000', 'duration_ms: 600000'));
+      const net = join(dir.path, 'net');
+      const child = spawn(process.execPath, [CLI_MAIN, 'testnet', 'chaos', file, '--dir', net], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // The first fault is applied once every node runs.
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('start crash v3')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`chaos exited with ${code} before its first fault: ${out}`)));
+      });
+      const pids = await Promise.all(['node0', 'node1', 'node2'].map(async (name) => Number(await readFile(join(net, name, 'node.pid'), 'utf8'))));
+      expect(pids.every((pid) => isAlive(pid))).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
     } finally {
       await dir.cleanup();
     }

@@ -8,9 +8,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cmt(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
+/** `timeoutMs`: the command is killed after this long (its code is then non-zero). */
+export function cmt(args: string[], env: NodeJS.ProcessEnv = {}, input?: string, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, CMT_PASSPHRASE: undefined, CMT_HOME: undefined, CMT_NODE: undefined, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, CMT_PASSPHRASE: undefined, CMT_HOME: undefined, CMT_NODE: undefined, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -43,6 +43,13 @@ export interface ParallelExecutorOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
   minParallelCalls?: number;
+  /**
+   * Warm the threads up in the background when the first contract transaction arrives
+   * (default true), so a chain that never runs a contract never pays for it.
+   */
+  warmUpOnFirstContract?: boolean;
+  /** Told when that background warm-up fails (the first parallel block then reports the cause). */
+  onWarmUpFailed?: (err: unknown) => void;
 }
 
 function contractCalls(txs: readonly Uint8Array[], decode: DecodeTx): number {
@@ -64,6 +71,9 @@ export class ParallelExecutor implements TxExecutor {
   private readonly minParallelCalls: number;
   private readonly hot = new HotArguments();
   private readonly sequential = new SequentialExecutor();
+  private readonly warmUpOnFirstContract: boolean;
+  private readonly onWarmUpFailed: (err: unknown) => void;
+  private warming: Promise<void> | undefined;
   /** What the last parallel block did (for the benchmark and the node's metrics). */
   lastStats: CommitStats & { batches: number; speculateMs: number; commitMs: number; workerMs: number[] } = { committed: 0, reExecuted: 0, batches: 0, speculateMs: 0, commitMs: 0, workerMs: [] };
 
@@ -74,6 +84,8 @@ export class ParallelExecutor implements TxExecutor {
   ) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.minParallelCalls = options.minParallelCalls ?? DEFAULT_MIN_PARALLEL_CALLS;
+    this.warmUpOnFirstContract = options.warmUpOnFirstContract ?? true;
+    this.onWarmUpFailed = options.onWarmUpFailed ?? (() => undefined);
     this.pool = new Piscina({ filename: compiledFile(import.meta.url, 'exec-worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: Infinity });
   }
 
@@ -82,17 +94,29 @@ export class ParallelExecutor implements TxExecutor {
     return new PoolVerifier(this.threads, this.pool);
   }
 
+  /** Whether the threads have been told to warm up (by `warmUp` or the first contract transaction). */
+  get warmUpStarted(): boolean {
+    return this.warming !== undefined;
+  }
+
   /**
    * Starts every thread and loads what execution needs there, on this process's compiled
-   * contract engine, warmed up (exec-worker.ts); resolves when all are ready.
+   * contract engine, warmed up (exec-worker.ts); resolves when all are ready. Runs once: later
+   * calls get the same promise.
    */
-  async warmUp(): Promise<void> {
-    const engine = meteredQuickJsModule();
-    await Promise.all(Array.from({ length: this.threads }, () => this.pool.run({ stateDir: this.stateDir, engine }, { name: 'warmUp' })));
+  warmUp(): Promise<void> {
+    if (!this.warming) {
+      const engine = meteredQuickJsModule();
+      this.warming = Promise.all(Array.from({ length: this.threads }, () => this.pool.run({ stateDir: this.stateDir, engine }, { name: 'warmUp' }))).then(() => undefined);
+    }
+    return this.warming;
   }
 
   async execute(block: Overlay, txs: readonly Uint8Array[], limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx): Promise<DeliveredTx[]> {
-    if (contractCalls(txs, decode) < this.minParallelCalls) return this.sequential.execute(block, txs, limits, signatures, decode);
+    const calls = contractCalls(txs, decode);
+    // Blocks queue behind the warm-up on the pool, so it never has to be awaited here.
+    if (calls > 0 && this.warmUpOnFirstContract && !this.warming) this.warmUp().catch(this.onWarmUpFailed);
+    if (calls < this.minParallelCalls) return this.sequential.execute(block, txs, limits, signatures, decode);
     // A probe first: a prefix of the block speculates and commits on its own, so the hot rows
     // it trips over are learned (hot-arguments.ts) before the rest is batched. A block whose
     // hot rows are new then costs a few re-executions in the probe, not half the block.

@@ -52,15 +52,20 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
   beforeAll(async () => {
     chains.push({ h: await appHarness(SENDERS, 1_000_000n * ONE_CMT), label: 'sequential' });
     for (const threads of [1, 2, 4, 8]) {
-      const h = await appHarness(SENDERS, 1_000_000n * ONE_CMT, undefined, { executor: (dir) => new ParallelExecutor(dir, { threads, minParallelCalls: 2 }) });
-      // Two of them as a node runs them: the workers share this process's compiled engine, warmed up.
-      if (threads === 2 || threads === 4) await (h.app as unknown as { executor: ParallelExecutor }).executor.warmUp();
+      // Two of them as a node runs them (the workers share this process's compiled engine and
+      // warm up on the first contract transaction); the other two stay cold throughout.
+      const warm = threads === 2 || threads === 4;
+      const h = await appHarness(SENDERS, 1_000_000n * ONE_CMT, undefined, { executor: (dir) => new ParallelExecutor(dir, { threads, minParallelCalls: 2, warmUpOnFirstContract: warm }) });
       chains.push({ h, label: `${threads} workers` });
     }
     const deploy = deployTx(keys[0] as KeyPair, 0, CONTRACT, { value: 1000n * ONE_CMT });
     nonces[0] = 1;
     contract = contractAddress(addressOf(keys[0] as KeyPair), 0);
+    const executors = chains.slice(1).map((c) => (c.h.app as unknown as { executor: ParallelExecutor }).executor);
+    expect(executors.map((e) => e.warmUpStarted)).toEqual([false, false, false, false]);
     await runEverywhere([deploy]);
+    // The deploy is the first contract transaction: the executors asked to warm up did so then.
+    expect(executors.map((e) => e.warmUpStarted)).toEqual([false, true, true, false]);
   }, 60_000);
 
   afterAll(async () => {
