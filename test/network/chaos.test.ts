@@ -3,7 +3,7 @@
  * a partition that stops the chain until it heals, and a pause, all checked through the RPC.
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startChaosAdmin } from '../../src/node/chaos-admin.js';
@@ -30,6 +30,15 @@ faults:
   - { type: pause, at: 9000, until: 10500, node: v1 }
 `;
 
+/** The end of every node's log, for a failure message (the directory is gone after the test). */
+async function logTails(net: string): Promise<string> {
+  const names = await readdir(net).catch(() => [] as string[]);
+  const tails = await Promise.all(
+    names.filter((n) => n.startsWith('node')).map(async (n) => `\n--- ${n}\n` + (await readFile(join(net, n, 'node.log'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n')),
+  );
+  return tails.join('');
+}
+
 describe('cmt testnet chaos', () => {
   it('crashes, partitions and pauses real nodes on schedule, and the checkers find agreement and liveness', async () => {
     const dir = await tempDir('chaos');
@@ -39,7 +48,7 @@ describe('cmt testnet chaos', () => {
       // The run is 16 s of scenario plus start-up, which a loaded machine can stretch: it gets
       // nearly the whole test's budget.
       const res = await cmt(['testnet', 'chaos', file, '--dir', join(dir.path, 'net'), '-o', 'json'], {}, undefined, 110_000);
-      expect(res.code, res.stderr).toBe(0);
+      expect(res.code, res.stderr + (res.code === 0 ? '' : await logTails(join(dir.path, 'net')))).toBe(0);
       const out = JSON.parse(res.stdout) as { violations: Record<string, number>; livenessChecked: boolean; heights: Record<string, number>; commits: Record<string, [number, number][]>; faults: { description: string }[] };
       expect(out.violations).toEqual({ agreement: 0, validity: 0, doubleSign: 0, liveness: 0 });
       expect(out.livenessChecked).toBe(true);
