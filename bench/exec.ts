@@ -4,10 +4,13 @@
  * Sequential against parallel block execution on the same blocks: for transfers and for a
  * contract call that does about 1,000 loop iterations and 3 storage writes, at 0%, 10% and
  * 50% conflicts (that share of transactions reads and writes one hot key: a counter row, or
- * one recipient's balance). Each run is a fresh chain on a real state store; B blocks of N
- * transactions (default 3 x 2,000, after 2 untimed blocks that warm both executors up) go through FinalizeBlock + Commit, signatures verified
- * before the clock starts (they run on the pool separately). Prints transactions per second
- * of both executors, the speed-up and how many transactions the parallel one ran again.
+ * one recipient's balance). Each executor gets a fresh chain on a real state store; B blocks
+ * of N transactions (default 3 x 2,000, after 2 untimed blocks that warm both executors up) go
+ * through FinalizeBlock + Commit, each block on both chains in turn (the order alternating),
+ * signatures verified before the clock starts (they run on the pool separately). Prints
+ * transactions per second of both executors, the speed-up, how many transactions the parallel
+ * one ran again, and the share of a sequential block that no executor can split (the trie
+ * stage and the commit's write) with the speed-up that share allows.
  * Goal on 2 cores: contract calls at least 1.7x at 0%, and never below 0.9x.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +34,7 @@ import { addressFromPublicKey } from '../src/crypto/address.js';
 import { keyPairFromSeed, type KeyPair } from '../src/crypto/ed25519.js';
 import { signTx } from '../src/crypto/sign-tx.js';
 import { StateStore } from '../src/state/store.js';
+import { BENCH_CONTRACT } from './support-contract.js';
 import { parseNumericOptions } from './support-options.js';
 
 interface Options {
@@ -48,16 +52,6 @@ interface Options {
 
 const CHAIN_ID = 'cmt-bench-exec';
 const GAS_PRICE = DEFAULT_APP_PARAMS.minGasPrice;
-const CONTRACT = `
-export function work(hot, a, b) {
-  let s = 0;
-  for (let i = 0; i < 1000; i++) s = (s * 31 + i) % 1000003;
-  const v = db.get('t', hot) ?? 0n;
-  db.put('t', hot, v + 1n);
-  db.put('t', a, s);
-  db.put('t', b, s + 1);
-  return s;
-}`;
 
 const key = (i: number): KeyPair => keyPairFromSeed(sha256(utf8(`exec bench ${i}`)));
 
@@ -126,60 +120,96 @@ function workloads(keys: KeyPair[], o: Options): Workload[] {
   return out;
 }
 
-async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, warmup: number, makeExecutor: (dir: string) => TxExecutor): Promise<{ tps: number; reExecuted: number }> {
-  const chain = await openChain(keys, makeExecutor);
+interface WorkloadRun {
+  tps: number;
+  reExecuted: number;
+  /** Of the measured blocks' time, the share spent in the trie stage and the commit's write: main-thread work whatever the executor. */
+  serialShare: number;
+}
+
+type Chain = Awaited<ReturnType<typeof openChain>>;
+
+/** One chain's measured figures, added up block by block. */
+class ChainRun {
+  private height = 0;
+  private ms = 0;
+  private serialMs = 0;
+  private txs = 0;
+  private reExecuted = 0;
+
+  constructor(
+    readonly chain: Chain,
+    private readonly label: string,
+  ) {}
+
+  async block(txs: Uint8Array[], measure: boolean): Promise<void> {
+    const { app, store, executor } = this.chain;
+    const height = ++this.height;
+    await app.verifySignatures(txs);
+    const started = performance.now();
+    const res = await app.finalizeBlock({ height, time: 1_700_000_000_000 + height * 1000, hash: new Uint8Array(32), proposerAddress: new Uint8Array(20), txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [] });
+    const failed = res.txResults.filter((r) => r.code !== 0);
+    if (failed.length > 0) throw new Error(`${this.label} block ${height}: ${failed.length} transactions failed, first: ${failed[0]?.log}`);
+    await app.commit();
+    if (!measure) return;
+    const ms = performance.now() - started;
+    this.ms += ms;
+    this.txs += txs.length;
+    this.serialMs += store.commitTimings.stageMs + store.commitTimings.writeMs;
+    const stats = executor instanceof ParallelExecutor ? executor.lastStats : undefined;
+    this.reExecuted += stats?.reExecuted ?? 0;
+    if (process.env.EXEC_DEBUG) console.log(`${this.label} block ms ${ms.toFixed(0)} stage ms ${store.commitTimings.stageMs.toFixed(0)} write ms ${store.commitTimings.writeMs.toFixed(0)}`, stats ? JSON.stringify(stats) : '');
+  }
+
+  result(): WorkloadRun {
+    return { tps: (this.txs * 1000) / this.ms, reExecuted: this.reExecuted, serialShare: this.serialMs / this.ms };
+  }
+}
+
+/**
+ * Both executors on chains of their own, given the same blocks in turn (each block on one
+ * chain, then on the other), so a slow moment of the machine falls on both alike.
+ */
+async function runWorkload(keys: KeyPair[], deploy: Uint8Array, w: Workload, warmup: number, workers: number, minCalls: number): Promise<{ seq: WorkloadRun; par: WorkloadRun }> {
+  const chains: Chain[] = [];
   try {
-    let height = 0;
-    let commitMs = 0;
-    const run = async (txs: Uint8Array[]): Promise<void> => {
-      height++;
-      const res = await chain.app.finalizeBlock({ height, time: 1_700_000_000_000 + height * 1000, hash: new Uint8Array(32), proposerAddress: new Uint8Array(20), txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [] });
-      const failed = res.txResults.filter((r) => r.code !== 0);
-      if (failed.length > 0) throw new Error(`block ${height}: ${failed.length} transactions failed, first: ${failed[0]?.log}`);
-      const committing = performance.now();
-      await chain.app.commit();
-      commitMs = performance.now() - committing;
-    };
-    await run([deploy]);
-    if (chain.executor instanceof ParallelExecutor) await chain.executor.warmUp();
-    for (const block of w.blocks.slice(0, warmup)) {
-      await chain.app.verifySignatures(block);
-      await run(block);
+    chains.push(await openChain(keys, () => new SequentialExecutor()));
+    chains.push(await openChain(keys, (dir) => new ParallelExecutor(dir, { threads: workers, minParallelCalls: minCalls })));
+    const [seq, par] = [new ChainRun(chains[0] as Chain, 'sequential'), new ChainRun(chains[1] as Chain, 'parallel')];
+    for (const run of [seq, par]) await run.block([deploy], false);
+    if (par.chain.executor instanceof ParallelExecutor) await par.chain.executor.warmUp();
+    for (const [i, block] of w.blocks.entries()) {
+      // Who goes first alternates: the garbage one block leaves is collected during the next.
+      for (const run of i % 2 === 0 ? [seq, par] : [par, seq]) await run.block(block, i >= warmup);
     }
-    const measured = w.blocks.slice(warmup);
-    let reExecuted = 0;
-    let ms = 0;
-    for (const block of measured) {
-      await chain.app.verifySignatures(block);
-      const started = performance.now();
-      await run(block);
-      ms += performance.now() - started;
-      if (chain.executor instanceof ParallelExecutor) {
-        reExecuted += chain.executor.lastStats.reExecuted;
-        if (process.env.EXEC_DEBUG) console.log(JSON.stringify(chain.executor.lastStats), 'block ms', (performance.now() - started).toFixed(0), 'commit ms', commitMs.toFixed(0));
-      } else if (process.env.EXEC_DEBUG) console.log('sequential block ms', (performance.now() - started).toFixed(0), 'commit ms', commitMs.toFixed(0));
-    }
-    const txs = measured.reduce((n, b) => n + b.length, 0);
-    return { tps: (txs * 1000) / ms, reExecuted };
+    return { seq: seq.result(), par: par.result() };
   } finally {
-    await chain.executor.close();
-    await chain.store.close();
-    await rm(chain.dir, { recursive: true, force: true });
+    for (const chain of chains) {
+      await chain.executor.close();
+      await chain.store.close();
+      await rm(chain.dir, { recursive: true, force: true });
+    }
   }
 }
 
 export async function run(args: string[]): Promise<void> {
   const o = parseNumericOptions<Options>(args, { txs: 2000, blocks: 3, warmup: 2, workers: availableParallelism(), senders: 2000, onlyContracts: 0, minCalls: DEFAULT_MIN_PARALLEL_CALLS }, 'exec.ts');
   const keys = Array.from({ length: o.senders }, (_, i) => key(i));
-  const deploy = signed(keys[0] as KeyPair, 0, { type: 'deployContract', bundle: encodeBundle([{ name: 'contract.js', content: utf8(CONTRACT) }]), initArgs: '', value: 0n }, 5_000_000);
+  const deploy = signed(keys[0] as KeyPair, 0, { type: 'deployContract', bundle: encodeBundle([{ name: 'contract.js', content: utf8(BENCH_CONTRACT) }]), initArgs: '', value: 0n }, 5_000_000);
   console.log(`exec: ${o.blocks} measured blocks (after ${o.warmup} to warm up) x ${o.txs} transactions, ${o.workers} workers; FinalizeBlock + Commit, signatures verified beforehand`);
-  console.log('workload   conflicts  sequential tx/s  parallel tx/s  speed-up  re-executed');
+  console.log('workload   conflicts  sequential tx/s  parallel tx/s  speed-up  re-executed  serial  bound');
   for (const w of workloads(keys, o)) {
-    const seq = await runWorkload(keys, deploy, w, o.warmup, () => new SequentialExecutor());
-    const par = await runWorkload(keys, deploy, w, o.warmup, (dir) => new ParallelExecutor(dir, { threads: o.workers, minParallelCalls: o.minCalls }));
+    const { seq, par } = await runWorkload(keys, deploy, w, o.warmup, o.workers, o.minCalls);
     const total = w.blocks.slice(o.warmup).reduce((n, b) => n + b.length, 0);
     console.log(
-      `${w.name.padEnd(10)} ${`${w.conflicts * 100}%`.padStart(9)}  ${seq.tps.toFixed(0).padStart(15)}  ${par.tps.toFixed(0).padStart(13)}  ${(par.tps / seq.tps).toFixed(2).padStart(7)}x  ${`${par.reExecuted}/${total}`.padStart(11)}`,
+      `${w.name.padEnd(10)} ${`${w.conflicts * 100}%`.padStart(9)}  ${seq.tps.toFixed(0).padStart(15)}  ${par.tps.toFixed(0).padStart(13)}  ${(par.tps / seq.tps).toFixed(2).padStart(7)}x  ${`${par.reExecuted}/${total}`.padStart(11)}  ${`${(seq.serialShare * 100).toFixed(0)}%`.padStart(6)}  ${amdahl(seq.serialShare, o.workers).toFixed(2).padStart(4)}x`,
     );
   }
+  console.log('serial: share of a sequential block spent in the trie stage and the commit write, which run on the main thread under either executor;');
+  console.log('bound: the speed-up the workers could give if execution split over them with no overhead and no slowdown (Amdahl)');
+}
+
+/** Amdahl's law: the speed-up on `threads` when `serial` of the work cannot be split. */
+function amdahl(serial: number, threads: number): number {
+  return 1 / (serial + (1 - serial) / threads);
 }
