@@ -121,6 +121,8 @@ function workloads(keys: KeyPair[], o: Options): Workload[] {
 }
 
 interface WorkloadRun {
+  /** Transactions in the measured blocks. */
+  txs: number;
   tps: number;
   reExecuted: number;
   /** Of the measured blocks' time, the share spent in the trie stage and the commit's write: main-thread work whatever the executor. */
@@ -162,7 +164,7 @@ class ChainRun {
   }
 
   result(): WorkloadRun {
-    return { tps: (this.txs * 1000) / this.ms, reExecuted: this.reExecuted, serialShare: this.serialMs / this.ms };
+    return { txs: this.txs, tps: (this.txs * 1000) / this.ms, reExecuted: this.reExecuted, serialShare: this.serialMs / this.ms };
   }
 }
 
@@ -200,9 +202,8 @@ export async function run(args: string[]): Promise<void> {
   console.log('workload   conflicts  sequential tx/s  parallel tx/s  speed-up  re-executed  serial  bound');
   for (const w of workloads(keys, o)) {
     const { seq, par } = await runWorkload(keys, deploy, w, o.warmup, o.workers, o.minCalls);
-    const total = w.blocks.slice(o.warmup).reduce((n, b) => n + b.length, 0);
     console.log(
-      `${w.name.padEnd(10)} ${`${w.conflicts * 100}%`.padStart(9)}  ${seq.tps.toFixed(0).padStart(15)}  ${par.tps.toFixed(0).padStart(13)}  ${(par.tps / seq.tps).toFixed(2).padStart(7)}x  ${`${par.reExecuted}/${total}`.padStart(11)}  ${`${(seq.serialShare * 100).toFixed(0)}%`.padStart(6)}  ${amdahl(seq.serialShare, o.workers).toFixed(2).padStart(4)}x`,
+      `${w.name.padEnd(10)} ${`${w.conflicts * 100}%`.padStart(9)}  ${seq.tps.toFixed(0).padStart(15)}  ${par.tps.toFixed(0).padStart(13)}  ${(par.tps / seq.tps).toFixed(2).padStart(7)}x  ${`${par.reExecuted}/${par.txs}`.padStart(11)}  ${`${(seq.serialShare * 100).toFixed(0)}%`.padStart(6)}  ${amdahl(seq.serialShare, o.workers).toFixed(2).padStart(4)}x`,
     );
   }
   console.log('serial: share of a sequential block spent in the trie stage and the commit write, which run on the main thread under either executor;');

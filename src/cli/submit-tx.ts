@@ -68,7 +68,6 @@ async function pendingNonce(client: RpcClient, address: Uint8Array): Promise<num
   return Number(account.pending_nonce);
 }
 
-
 /**
  * The gas limit for `body` from a dry run on the node; a dry run that fails is a CommandError
  * with the transaction's code (nothing is sent).

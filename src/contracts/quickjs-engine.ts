@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import type { QuickJSSyncVariant } from '@jitl/quickjs-ffi-types';
-import { FUEL_EXPORT, meterWasm, readMemoryFacts } from './wasm-fuel.js';
+import { FUEL_EXPORT, meterWasm, readMemoryFacts, type ModuleMemoryFacts } from './wasm-fuel.js';
 
 const STACK_POINTER_EXPORT = 'cmt_stack_pointer';
 /** The pinned build's STACK_SIZE. */
@@ -114,6 +114,7 @@ export class QuickJsEngine {
     const module = meteredQuickJsModule();
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
     let instance: WebAssembly.Instance | undefined;
+    const environCalls = { sizes: 0, get: 0 };
     const variant = newVariant(RELEASE_SYNC as unknown as QuickJSSyncVariant, {
       wasmMemory: memory,
       emscriptenModule: {
@@ -124,7 +125,6 @@ export class QuickJsEngine {
         },
       } as never,
     });
-    const environCalls = { sizes: 0, get: 0 };
     const qjs = await newQuickJSWASMModuleFromVariant(variant);
     if (!instance) throw new Error('QuickJS did not instantiate the metered module');
     if (environCalls.sizes !== 1 || environCalls.get !== 1) throw new Error('QuickJS build: the environment imports are not where expected');
@@ -147,9 +147,9 @@ export class QuickJsEngine {
   }
 }
 
-let build: { original: Uint8Array; facts: ReturnType<typeof readMemoryFacts> } | undefined;
+let build: { original: Uint8Array; facts: ModuleMemoryFacts } | undefined;
 
-function pinnedBuild(): { original: Uint8Array; facts: ReturnType<typeof readMemoryFacts> } {
+function pinnedBuild(): { original: Uint8Array; facts: ModuleMemoryFacts } {
   if (!build) {
     const require = createRequire(import.meta.url);
     const original = new Uint8Array(readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));

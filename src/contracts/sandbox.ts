@@ -158,17 +158,19 @@ export class ContractSandbox {
     // The host's verdict stands whatever the contract did with the exception; then out of gas.
     const fail = (error: string): CallOutcome => ({ ok: false, error: abort?.message ?? (engine.fuel < 0n ? 'out of gas' : error), gasUsed: gasUsed() });
     this.depth++;
+    const memoryLimit = request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+    const stackLimit = request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES;
     let fresh: PreparedVm | undefined;
     try {
       let ready: PreparedVm;
       if (prepared) {
         ready = prepared;
         this.current = state;
-        ready.runtime.setMemoryLimit(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES);
-        ready.runtime.setMaxStackSize(request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES);
+        ready.runtime.setMemoryLimit(memoryLimit);
+        ready.runtime.setMaxStackSize(stackLimit);
       } else {
         // A nested call gets a runtime of its own, made and freed here, on its own gas.
-        fresh = this.newVm(request.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES, request.stackLimitBytes ?? DEFAULT_STACK_LIMIT_BYTES, () => state);
+        fresh = this.newVm(memoryLimit, stackLimit, () => state);
         if (!fresh) return fail('the sandbox failed to start');
         ready = fresh;
       }
@@ -203,7 +205,9 @@ export class ContractSandbox {
     });
     if (!ready) throw new Error('the contract sandbox fails to start');
     // quickjs-emscripten makes these handles on first use and keeps them: made now, they live in
-    // the memory every call starts from.
+    // the memory every call starts from. It caches others the same way (the BigInt and Symbol
+    // constructors, on first newBigInt or well-known symbol): the host must not use those during
+    // a call, or the cached handle would point into memory the next reset wipes.
     void [ready.vm.undefined, ready.vm.null, ready.vm.true, ready.vm.false, ready.vm.global];
     engine.fuel = 0n;
     engine.keepMemory();

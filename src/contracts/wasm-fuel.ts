@@ -55,6 +55,18 @@ class Reader {
       if (shift > 35) throw new WasmFuelError('LEB128 too long');
     }
   }
+  /** A signed LEB128 of at most 32 bits. */
+  i32(): number {
+    let value = 0;
+    let shift = 0;
+    let b;
+    do {
+      b = this.byte();
+      value |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return shift < 32 && b & 0x40 ? value | (-1 << shift) : value;
+  }
   /** Skips a signed LEB128 of at most `bits` bits. */
   skipSigned(bits: number): void {
     const max = Math.ceil(bits / 7);
@@ -317,12 +329,8 @@ function functionParamCounts(sections: { id: number; content: Uint8Array }[]): n
   return Array.from({ length: r.u32() }, () => typeParams[r.u32()] ?? 0);
 }
 
-/**
- * Returns the module with fuel metering: a new exported mutable i64 global FUEL_EXPORT (set it
- * to the fuel allowed before a call; it starts at UNLIMITED_FUEL) and a charge in every segment of every function. Existing
- * globals named in `exportGlobals` are exported too (a host that must reset them).
- */
-export function meterWasm(module: Uint8Array, exportGlobals: Record<string, number> = {}): Uint8Array {
+/** The module's sections in order, each with its content (after the 8-byte header). */
+function sectionsOf(module: Uint8Array): { id: number; content: Uint8Array }[] {
   if (module.length < 8 || module[0] !== 0 || module[1] !== 0x61 || module[2] !== 0x73 || module[3] !== 0x6d) throw new WasmFuelError('not a WebAssembly module');
   const r = new Reader(module, 8);
   const sections: { id: number; content: Uint8Array }[] = [];
@@ -332,6 +340,16 @@ export function meterWasm(module: Uint8Array, exportGlobals: Record<string, numb
     sections.push({ id, content: module.subarray(r.pos, r.pos + size) });
     r.skip(size);
   }
+  return sections;
+}
+
+/**
+ * Returns the module with fuel metering: a new exported mutable i64 global FUEL_EXPORT (set it
+ * to the fuel allowed before a call; it starts at UNLIMITED_FUEL) and a charge in every segment of every function. Existing
+ * globals named in `exportGlobals` are exported too (a host that must reset them).
+ */
+export function meterWasm(module: Uint8Array, exportGlobals: Record<string, number> = {}): Uint8Array {
+  const sections = sectionsOf(module);
   const globals = sections.find((s) => s.id === 6);
   if (!globals || !sections.some((s) => s.id === 7)) throw new WasmFuelError('the module needs a global and an export section');
   const fuelGlobal = importedGlobalCount(sections.find((s) => s.id === 2)?.content) + countOf(globals.content).count;
@@ -376,33 +394,19 @@ export interface ModuleMemoryFacts {
 }
 
 export function readMemoryFacts(module: Uint8Array): ModuleMemoryFacts {
-  const r = new Reader(module, 8);
   const facts: ModuleMemoryFacts = { globalInits: [], data: [] };
-  while (r.pos < module.length) {
-    const id = r.byte();
-    const size = r.u32();
-    const end = r.pos + size;
+  for (const { id, content } of sectionsOf(module)) {
+    const r = new Reader(content);
     if (id === 6) {
       const n = r.u32();
       for (let i = 0; i < n; i++) {
         r.skip(2);
-        const op = r.byte();
-        if (op === 0x41) {
-          let value = 0;
-          let shift = 0;
-          let b;
-          do {
-            b = r.byte();
-            value |= (b & 0x7f) << shift;
-            shift += 7;
-          } while (b & 0x80);
-          if (shift < 32 && b & 0x40) value |= -1 << shift;
-          facts.globalInits.push(value);
-        } else {
+        if (r.byte() !== 0x41) {
           facts.globalInits.push(undefined);
           while (r.byte() !== END);
           continue;
         }
+        facts.globalInits.push(r.i32());
         if (r.byte() !== END) throw new WasmFuelError('unexpected global initializer');
       }
     } else if (id === 11) {
@@ -413,11 +417,10 @@ export function readMemoryFacts(module: Uint8Array): ModuleMemoryFacts {
         const offset = r.u32();
         if (r.byte() !== END) throw new WasmFuelError('unexpected data offset');
         const len = r.u32();
-        facts.data.push({ offset, bytes: module.subarray(r.pos, r.pos + len) });
+        facts.data.push({ offset, bytes: content.subarray(r.pos, r.pos + len) });
         r.skip(len);
       }
     }
-    r.pos = end;
   }
   return facts;
 }

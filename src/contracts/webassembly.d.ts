@@ -8,7 +8,6 @@ declare namespace WebAssembly {
   type Exports = Record<string, unknown>;
   class Module {
     constructor(bytes: Uint8Array);
-    static exports(module: Module): { name: string; kind: string }[];
   }
   class Instance {
     constructor(module: Module, imports?: Imports);
@@ -17,12 +16,9 @@ declare namespace WebAssembly {
   class Memory {
     constructor(descriptor: { initial: number; maximum?: number });
     readonly buffer: ArrayBuffer;
-    grow(pages: number): number;
   }
   class Global {
-    constructor(descriptor: { value: 'i32' | 'i64' | 'f32' | 'f64'; mutable?: boolean }, value?: number | bigint);
     value: number | bigint;
   }
   class RuntimeError extends Error {}
-  class CompileError extends Error {}
 }

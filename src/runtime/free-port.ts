@@ -15,47 +15,47 @@ const ATTEMPTS = 50;
 /** Ports this process has handed out, not handed out again. */
 const handedOut = new Set<number>();
 
-function ephemeralLow(): number {
-  try {
-    const low = Number(readFileSync(LINUX_EPHEMERAL_RANGE, 'utf8').trim().split(/\s+/)[0]);
-    return Number.isInteger(low) && low > 0 ? low : DEFAULT_EPHEMERAL_LOW;
-  } catch {
-    return DEFAULT_EPHEMERAL_LOW;
+/** The lowest port of the OS's ephemeral range (read once: it is a boot-time setting). */
+let ephemeralLow: number | undefined;
+
+function ephemeralRangeStart(): number {
+  if (ephemeralLow === undefined) {
+    try {
+      const low = Number(readFileSync(LINUX_EPHEMERAL_RANGE, 'utf8').trim().split(/\s+/)[0]);
+      ephemeralLow = Number.isInteger(low) && low > 0 ? low : DEFAULT_EPHEMERAL_LOW;
+    } catch {
+      ephemeralLow = DEFAULT_EPHEMERAL_LOW;
+    }
   }
+  return ephemeralLow;
 }
 
-function canListen(port: number): Promise<boolean> {
+/** Listens on `port` of 127.0.0.1 (0: one the OS picks) and closes again: the port, or undefined if it was taken. */
+function tryPort(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function osPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('the OS gave no port'))));
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
     });
   });
 }
 
 /** A loopback TCP port that was free a moment ago (for processes that must know each other's address up front). */
 export async function freePort(): Promise<number> {
-  const high = ephemeralLow() - 1;
-  if (high - LOWEST_PORT >= 1_000) {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const port = LOWEST_PORT + Math.floor(Math.random() * (high - LOWEST_PORT + 1));
-      if (handedOut.has(port) || !(await canListen(port))) continue;
+  const high = ephemeralRangeStart() - 1;
+  for (let attempt = 0; high - LOWEST_PORT >= 1_000 && attempt < ATTEMPTS; attempt++) {
+    const candidate = LOWEST_PORT + Math.floor(Math.random() * (high - LOWEST_PORT + 1));
+    const port = handedOut.has(candidate) ? undefined : await tryPort(candidate);
+    if (port !== undefined) {
       handedOut.add(port);
       return port;
     }
   }
   // No room below the ephemeral range, or all of it busy: let the OS choose.
-  const port = await osPort();
+  const port = await tryPort(0);
+  if (port === undefined) throw new Error('the OS gave no free port');
   handedOut.add(port);
   return port;
 }

@@ -2,7 +2,7 @@
  * Keys kept in byte order for range reads (spec/state.md, "Ordered keys"). The trie orders
  * keys by their hash, so ordered listing needs its own index; it covers only keys under
  * ORDERED_PREFIX (contract tables), in a sorted array that takes changes in a buffer and merges
- * them when it is next listed (SortedKeys). Listing is lazy: a reader that wants the first n
+ * them when it is next listed or the buffer outgrows it (SortedKeys). Listing is lazy: a reader that wants the first n
  * keys under a prefix pays for about n keys, not for the whole table (plus, once after
  * changes, the merge).
  */
@@ -14,7 +14,7 @@ export interface RangeReader {
 }
 
 /** First index whose key is >= `key` (latin1 strings compare by code unit, which is byte order). */
-export function lowerBound(keys: readonly string[], key: string): number {
+function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
@@ -26,7 +26,7 @@ export function lowerBound(keys: readonly string[], key: string): number {
 }
 
 /** The keys of sorted `keys` under `prefix`, from the first on. */
-export function* sortedUnder(keys: readonly string[], prefix: string): Generator<string> {
+function* sortedUnder(keys: readonly string[], prefix: string): Generator<string> {
   for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
     const k = keys[i] as string;
     if (!k.startsWith(prefix)) return;
@@ -45,14 +45,15 @@ export function take(items: Iterable<string>, limit: number): string[] {
   return out;
 }
 
-/**
- * A set of keys listed in byte order. Adding and removing cost O(1): changes wait in a buffer
- * and are merged into the sorted array by the next listing (a sort of the buffer and one pass),
- * so a block that writes thousands of new rows and lists none pays no memmove per row.
- */
 /** Changes a SortedKeys buffers at least before merging them in. */
 const MIN_BUFFER = 4096;
 
+/**
+ * A set of keys listed in byte order. Adding and removing cost O(1) amortized: changes wait in
+ * a buffer and are merged into the sorted array (a sort of the buffer and one pass) by the next
+ * listing, or once the buffer outgrows the array, so a block that writes thousands of new rows
+ * pays no memmove per row and a set never listed stays bounded by its keys.
+ */
 export class SortedKeys {
   private sorted: string[];
   /** Keys added since the last merge (perhaps also in `sorted`, perhaps twice). */

@@ -285,8 +285,9 @@ export class StateStore implements StateReader, RangeReader {
         this.values.delete(key);
         this.ordered.remove(key);
       } else {
+        // The index holds keys, not values: only a new key changes it.
+        if (!this.values.has(key)) this.ordered.add(key);
         this.values.set(key, leaf);
-        this.ordered.add(key);
       }
     }
     this.trie = trie;
