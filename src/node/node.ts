@@ -285,8 +285,18 @@ export class Node implements NodeApi {
     };
   }
 
+  /**
+   * The height every read answers from: the chain state's, which moves only after the app
+   * committed the block's state. The block store holds block H (and its results and tx index)
+   * before that; a client shown them earlier would see a transaction without its effects.
+   */
+  private get readHeight(): number {
+    return this.driver.chainState.lastBlockHeight;
+  }
+
   async block(height?: number): Promise<StoredBlock | undefined> {
-    const h = height ?? this.blockStore.height;
+    const h = height ?? this.readHeight;
+    if (h > this.readHeight) return undefined;
     const bytes = await this.blockStore.loadBlockBytes(h);
     if (!bytes) return undefined;
     const block = decodeBlock(bytes);
@@ -299,11 +309,12 @@ export class Node implements NodeApi {
   }
 
   async blockResults(height?: number): Promise<BlockResults | undefined> {
-    return this.blockStore.loadResults(height ?? this.driver.chainState.lastBlockHeight);
+    const h = height ?? this.readHeight;
+    return h > this.readHeight ? undefined : this.blockStore.loadResults(h);
   }
 
   async commit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined> {
-    const h = height ?? this.blockStore.height;
+    const h = height ?? this.readHeight;
     const block = await this.block(h);
     if (!block) return undefined;
     const next = await this.block(h + 1);
@@ -319,8 +330,9 @@ export class Node implements NodeApi {
     return set ? { height: h, set } : undefined;
   }
 
-  tx(hash: Uint8Array): Promise<TxRecord | undefined> {
-    return this.blockStore.loadTx(hash);
+  async tx(hash: Uint8Array): Promise<TxRecord | undefined> {
+    const record = await this.blockStore.loadTx(hash);
+    return record && record.height <= this.readHeight ? record : undefined;
   }
 
   async broadcastTx(tx: Uint8Array): Promise<AddResult> {
@@ -398,10 +410,11 @@ export class Node implements NodeApi {
   }
 
   account(address: Uint8Array, height: number, prove: boolean): AccountView {
-    const res = this.app.query({ path: '/account', data: address, height, prove });
+    // The latest state is pinned to the read height: the app commits block H before the chain state says H.
+    const res = this.app.query({ path: '/account', data: address, height: height === 0 ? this.readHeight : height, prove });
     if (res.code !== 0) throw new CmtError('QUERY_FAILED', res.log);
     const account = res.value.length === 0 ? EMPTY_ACCOUNT : decode(Account, res.value, 'account');
-    const latest = res.height === this.driver.chainState.lastBlockHeight;
+    const latest = res.height === this.readHeight;
     if (latest) this.mempool.freshen(address);
     return {
       address,
