@@ -119,7 +119,10 @@ function tryPrevoteProposal(s: ConsensusState, out: ConsensusEffect[]): boolean 
   const lockedOnIt = s.unsafeIgnoreLocks || (s.lockedValue !== null && bytesEqual(s.lockedValue, hash));
   let accept: boolean;
   if (proposal.polRound < 0) {
-    accept = validity === 'valid' && (s.lockedRound === -1 || lockedOnIt);
+    // Proposer-based timestamps: a new block is prevoted only if its time fits our clock. A
+    // re-proposal under a proof-of-lock is not judged by time again; nor is a decision.
+    const timely = !s.untimely.has(hashKey(hash));
+    accept = validity === 'valid' && timely && (s.lockedRound === -1 || lockedOnIt);
   } else {
     if (!votes(s).prevotes(proposal.polRound).hasTwoThirdsFor(hash)) {
       // The timeout passed while the block was checked; without the proof-of-lock it is nil now.

@@ -41,6 +41,8 @@ export interface ConsensusState {
   blocks: Map<string, Uint8Array>;
   /** The app's verdict on each proposed block, by hex hash. */
   validity: Map<string, Validity>;
+  /** Valid blocks whose time was outside this validator's clock window, by hex hash. */
+  untimely: Set<string>;
   lockedValue: Uint8Array | null;
   lockedRound: number;
   validValue: Uint8Array | null;
@@ -83,6 +85,7 @@ export function createConsensusState(config: ConsensusConfig): ConsensusState {
     proposals: new Map(),
     blocks: new Map(),
     validity: new Map(),
+    untimely: new Set(),
     lockedValue: null,
     lockedRound: -1,
     validValue: null,

@@ -39,6 +39,7 @@ export function step(s: ConsensusState, event: ConsensusEvent): ConsensusEffect[
     case 'proposalValidated':
       if (event.height === s.height && s.validity.get(hashKey(event.blockHash)) === 'pending') {
         s.validity.set(hashKey(event.blockHash), event.valid ? 'valid' : 'invalid');
+        if (event.timely === false) s.untimely.add(hashKey(event.blockHash));
       }
       break;
     case 'proposalBuilt':
@@ -62,6 +63,7 @@ function onStartHeight(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'st
   s.proposals = new Map();
   s.blocks = new Map();
   s.validity = new Map();
+  s.untimely = new Set();
   s.lockedValue = null;
   s.lockedRound = -1;
   s.validValue = null;

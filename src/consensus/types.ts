@@ -31,7 +31,11 @@ export type ConsensusEvent =
   | { type: 'vote'; vote: Vote }
   | { type: 'timeout'; height: number; round: number; step: TimeoutStep }
   /** The driver's answer to a validateProposal effect (header checks plus the app's ProcessProposal). */
-  | { type: 'proposalValidated'; height: number; round: number; blockHash: Uint8Array; valid: boolean }
+  /**
+   * `timely: false`: the block's time is outside this validator's clock window. It is still
+   * valid (it may be locked on and decided); only a new proposal of it is not prevoted.
+   */
+  | { type: 'proposalValidated'; height: number; round: number; blockHash: Uint8Array; valid: boolean; timely?: boolean }
   /** The driver's answer to a buildProposal effect (the app's PrepareProposal, assembled into a block). */
   | { type: 'proposalBuilt'; height: number; round: number; block: Uint8Array; blockHash: Uint8Array };
 

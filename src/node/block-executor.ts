@@ -17,8 +17,17 @@ import type { BlockStore } from '../store/block-store.js';
 import type { Mempool } from '../mempool/mempool.js';
 import { encodeChainState, nextChainState, type ChainState } from './chain-state.js';
 
-/** How far ahead of our clock a proposed block time may be. */
+/**
+ * How far ahead of our clock a proposed block's time may be for us to prevote it. Only
+ * proposals are judged by the clock (at prevote); a block with +2/3 precommits is applied
+ * whatever our clock says, or a node with a slow clock could never follow the chain.
+ */
 export const MAX_CLOCK_DRIFT_MS = 10_000;
+
+/** Whether a proposed block's time fits this node's clock (proposer-based timestamps, checked at prevote). */
+export function isTimely(blockTime: number, now: number): boolean {
+  return blockTime <= now + MAX_CLOCK_DRIFT_MS;
+}
 
 export interface ProposalBlock {
   block: Block;
@@ -72,9 +81,12 @@ export class BlockExecutor {
     return { block, bytes: encodeBlock(block), hash: headerHash(header) };
   }
 
-  /** Returns why `block` is not a valid next block, or null. The app's ProcessProposal has the last word. */
-  async validateBlock(state: ChainState, block: Block, size: number, now: number): Promise<string | null> {
-    const reason = validateHeader(state, block, size, now);
+  /**
+   * Returns why `block` is not a valid next block, or null. The app's ProcessProposal has the
+   * last word. A function of the block and the chain state alone, never of the local clock.
+   */
+  async validateBlock(state: ChainState, block: Block, size: number): Promise<string | null> {
+    const reason = validateHeader(state, block, size);
     if (reason) return reason;
     if (block.evidence.length > 0) {
       const invalid = this.evidence ? await this.evidence.checkBlockEvidence(state, block.evidence) : 'this node does not check evidence';
@@ -156,7 +168,7 @@ function decidedLastCommit(state: ChainState, commit: Commit): { round: number; 
 }
 
 /** CometBFT's state.ValidateBlock: everything the header must agree on with our chain state. */
-export function validateHeader(state: ChainState, block: Block, size: number, now: number): string | null {
+export function validateHeader(state: ChainState, block: Block, size: number): string | null {
   const h = block.header;
   const height = state.lastBlockHeight + 1;
   if (h.version !== BLOCK_VERSION) return `block version ${h.version}, expected ${BLOCK_VERSION}`;
@@ -185,6 +197,5 @@ export function validateHeader(state: ChainState, block: Block, size: number, no
       return `invalid last commit: ${(err as Error).message}`;
     }
   }
-  if (h.time > now + MAX_CLOCK_DRIFT_MS) return `block time is more than ${MAX_CLOCK_DRIFT_MS} ms ahead of this node's clock`;
   return null;
 }

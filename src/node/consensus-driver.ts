@@ -15,7 +15,7 @@ import type { TimeoutParams } from '../codec/params.js';
 import { CmtError } from '../codec/errors.js';
 import type { Wal } from './wal.js';
 import { decodeWalEvent, encodeWalEvent, type LoggedEvent } from './wal-events.js';
-import type { BlockExecutor } from './block-executor.js';
+import { isTimely, MAX_CLOCK_DRIFT_MS, type BlockExecutor } from './block-executor.js';
 import type { ChainState } from './chain-state.js';
 import type { EventBus } from './event-bus.js';
 import type { Logger } from './logger.js';
@@ -257,10 +257,12 @@ export class ConsensusDriver {
     } catch (err) {
       reason = `undecodable block: ${(err as Error).message}`;
     }
-    if (block) reason = await this.deps.executor.validateBlock(this.chain, block, effect.block.length, this.now());
+    if (block) reason = await this.deps.executor.validateBlock(this.chain, block, effect.block.length);
     else reason ??= 'undecodable block';
     if (reason) this.deps.logger.warn({ height: effect.height, round: effect.round, reason }, 'rejected a proposed block');
-    this.enqueue({ type: 'proposalValidated', height: effect.height, round: effect.round, blockHash: effect.blockHash, valid: reason === null });
+    const timely = block === undefined || isTimely(block.header.time, this.now());
+    if (!timely) this.deps.logger.warn({ height: effect.height, round: effect.round, aheadMs: (block as Block).header.time - this.now() }, `proposed block time is more than ${MAX_CLOCK_DRIFT_MS} ms ahead of this node's clock: prevoting nil`);
+    this.enqueue({ type: 'proposalValidated', height: effect.height, round: effect.round, blockHash: effect.blockHash, valid: reason === null, timely });
   }
 
   private async decide(effect: Extract<ConsensusEffect, { type: 'decide' }>): Promise<void> {
@@ -283,9 +285,9 @@ export class ConsensusDriver {
     return true;
   }
 
-  /** Why `block` cannot be the next block (header checks against the chain state), or null. */
+  /** Why `block` cannot be the next block (header checks against the chain state), or null. Never judged by our clock: it carries +2/3 precommits. */
   checkCommittedBlock(block: Block, size: number): Promise<string | null> {
-    return this.deps.executor.validateBlock(this.chain, block, size, this.now());
+    return this.deps.executor.validateBlock(this.chain, block, size);
   }
 
   /** True while a block is being stored and executed. */

@@ -77,6 +77,8 @@ export interface NodeOptions {
   onFatal?: (err: unknown) => void;
   /** Injected link faults (the chaos admin endpoint); never set in normal operation. */
   linkFaults?: LinkFaults;
+  /** The wall clock consensus reads (ms since the epoch); tests move it to model a skewed clock. */
+  clock?: () => number;
 }
 
 export class Node implements NodeApi {
@@ -99,6 +101,7 @@ export class Node implements NodeApi {
     chainState: Awaited<ReturnType<typeof handshake>>,
     private readonly wal: Wal,
     onFatal: (err: unknown) => void,
+    clock: (() => number) | undefined,
   ) {
     this.metricsRegistry = new NodeMetrics(
       {
@@ -130,6 +133,7 @@ export class Node implements NodeApi {
         timeoutOverrides: config.consensus.timeouts,
         onStartHeight: () => this.gossip?.onStartHeight(),
         onEquivocation: (a, b, chain) => this.evidencePool.reportConflict(a, b, chain),
+        ...(clock ? { now: clock } : {}),
       },
       chainState,
     );
@@ -185,7 +189,7 @@ export class Node implements NodeApi {
       const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES });
       opened.push(wal);
       const onFatal = options.onFatal ?? (() => {});
-      const node = new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, wal, onFatal);
+      const node = new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, wal, onFatal, options.clock);
       node.linkFaults = options.linkFaults;
       return node;
     } catch (err) {

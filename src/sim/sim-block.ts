@@ -35,5 +35,10 @@ export function decodeSimBlock(raw: Uint8Array): SimBlock | undefined {
   }
 }
 
-/** A validator's clock may run this far ahead of another's before its blocks are refused (CometBFT's default drift). */
+/** A proposal's time may run this far ahead of a validator's clock before it prevotes nil (CometBFT's default drift). */
 export const MAX_CLOCK_DRIFT_MS = 10_000;
+
+/** Whether a proposed block's time fits a validator's clock. Judged at prevote only, never for a decided block. */
+export function isTimely(blockTime: number, localClock: number): boolean {
+  return blockTime <= localClock + MAX_CLOCK_DRIFT_MS;
+}

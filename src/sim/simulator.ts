@@ -29,7 +29,7 @@ import type { SimMessage } from './messages.js';
 import { SimNetwork } from './network.js';
 import { Rng } from './rng.js';
 import { BYZANTINE_STRATEGIES, type ByzantineStrategyName, type FaultEvent, type Scenario } from './scenario-types.js';
-import { decodeSimBlock, encodeSimBlock, type SimBlock } from './sim-block.js';
+import { decodeSimBlock, encodeSimBlock, isTimely, type SimBlock } from './sim-block.js';
 import { describeFault, downForGood, endOf, gstOf } from './fault-timeline.js';
 import { forkEvidence } from './fork-evidence.js';
 import { SimApp, SimLoad, type Verdict } from './sim-app.js';
@@ -240,7 +240,7 @@ export class Simulator {
     // After a fork a validator may have been unable to apply an earlier block: nothing builds on it then.
     if (this.app(n).height !== height - 1) return { valid: false, reason: `the application is at height ${this.app(n).height}, not ${height - 1}` };
     if (!block) return { valid: false, reason: 'does not decode' };
-    const verdict = await this.app(n).check(block, hash, height, this.now + n.skewMs);
+    const verdict = await this.app(n).check(block, hash, height);
     if (!verdict.valid) return verdict;
     if (height === 1) return block.lastCommit.signatures.length === 0 ? verdict : { valid: false, reason: 'the first block carries a last commit' };
     const previous = n.decisions[height - 2];
@@ -610,9 +610,12 @@ export class Simulator {
       case 'validateProposal': {
         const { height, round, blockHash, block } = effect;
         this.appWork.push(async () => {
-          const verdict = await this.validate(n, decodeSimBlock(block), blockHash, height);
+          const decoded = decodeSimBlock(block);
+          const verdict = await this.validate(n, decoded, blockHash, height);
           n.verdicts.set(toHex(blockHash), verdict);
-          this.deliver(i, { type: 'proposalValidated', height, round, blockHash, valid: verdict.valid }, 1);
+          // The clock judges only whether to prevote a new proposal; the verdict kept for a decision never depends on it.
+          const timely = decoded === undefined || isTimely(decoded.time, this.now + n.skewMs);
+          this.deliver(i, { type: 'proposalValidated', height, round, blockHash, valid: verdict.valid, timely }, 1);
         });
         return;
       }
