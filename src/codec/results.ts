@@ -1,27 +1,43 @@
 /** What executing a block produced: per-transaction results, events, validator and parameter updates. */
 import { merkleRoot } from './merkle.js';
-import { encode, list, safeUint, struct, text, type Infer } from './schema.js';
+import { clampedList, clampedText, encode, safeUint, struct, type Infer } from './schema.js';
+
+/**
+ * What one transaction's result may hold, in UTF-8 bytes and counts (spec/hostile-input.md,
+ * "Contract results and receipts"). Producers keep within them where they make a result; the
+ * codec cuts whatever still exceeds them instead of failing, because a decided block's results
+ * must always be stored.
+ */
+export const RESULT_LIMITS = {
+  eventTypeBytes: 128,
+  attributeKeyBytes: 128,
+  attributeValueBytes: 4096,
+  attributesPerEvent: 64,
+  eventsPerTx: 1024,
+  logBytes: 4096,
+  codespaceBytes: 64,
+} as const;
 
 export const EventAttribute = struct('EventAttribute', {
-  key: text(128),
-  value: text(4096),
+  key: clampedText(RESULT_LIMITS.attributeKeyBytes),
+  value: clampedText(RESULT_LIMITS.attributeValueBytes),
 });
 
 export const AppEvent = struct('Event', {
-  type: text(128),
-  attributes: list(EventAttribute, 64),
+  type: clampedText(RESULT_LIMITS.eventTypeBytes),
+  attributes: clampedList(EventAttribute, RESULT_LIMITS.attributesPerEvent),
 });
 export type AppEvent = Infer<typeof AppEvent>;
 
 export const TxResult = struct('TxResult', {
   /** 0 is success; other codes are listed in spec/errors.md. */
   code: safeUint,
-  codespace: text(64),
+  codespace: clampedText(RESULT_LIMITS.codespaceBytes),
   /** Human-readable; NOT part of the results hash, so wording can improve without a fork. */
-  log: text(4096),
+  log: clampedText(RESULT_LIMITS.logBytes),
   gasWanted: safeUint,
   gasUsed: safeUint,
-  events: list(AppEvent, 1024),
+  events: clampedList(AppEvent, RESULT_LIMITS.eventsPerTx),
 });
 export type TxResult = Infer<typeof TxResult>;
 
@@ -33,7 +49,7 @@ export type TxResult = Infer<typeof TxResult>;
  */
 const DeterministicTxResult = struct('DeterministicTxResult', {
   code: safeUint,
-  codespace: text(64),
+  codespace: clampedText(RESULT_LIMITS.codespaceBytes),
   gasWanted: safeUint,
   gasUsed: safeUint,
 });

@@ -5,6 +5,7 @@
  */
 import { DecodeError, EncodeError } from './errors.js';
 import { rlpDecode, rlpEncode, type RlpItem } from './rlp.js';
+import { fitUtf8 } from './utf8-fit.js';
 
 export interface Codec<T> {
   /** A short description used in error messages and in the spec tables. */
@@ -141,25 +142,45 @@ export function bytes(maxLength: number): Codec<Uint8Array> {
   };
 }
 
+const utf8Encoder = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeText(item: RlpItem, path: string, maxBytes: number): string {
+  const b = expectBytes(item, path);
+  if (b.length > maxBytes) throw new DecodeError(`${path}: text longer than ${maxBytes} bytes`);
+  try {
+    return strictUtf8.decode(b);
+  } catch {
+    throw new DecodeError(`${path}: invalid UTF-8`);
+  }
+}
+
 /** UTF-8 text of at most `maxBytes` bytes; invalid UTF-8 is rejected, not replaced. */
 export function text(maxBytes: number): Codec<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   return {
     describe: `string(<=${maxBytes})`,
     toItem(value) {
-      const b = new TextEncoder().encode(value);
+      const b = utf8Encoder.encode(value);
       if (b.length > maxBytes) throw new EncodeError(`text longer than ${maxBytes} bytes`);
       return b;
     },
-    fromItem(item, path) {
-      const b = expectBytes(item, path);
-      if (b.length > maxBytes) throw new DecodeError(`${path}: text longer than ${maxBytes} bytes`);
-      try {
-        return decoder.decode(b);
-      } catch {
-        throw new DecodeError(`${path}: invalid UTF-8`);
-      }
+    fromItem: (item, path) => decodeText(item, path, maxBytes),
+  };
+}
+
+/**
+ * Text with the wire form and strict decoding of `text(maxBytes)`, whose encoding never fails:
+ * longer text is cut to fit (fitUtf8), lone surrogates become U+FFFD. For what the app reports
+ * about a decided block, which must be stored whatever a producer let through.
+ */
+export function clampedText(maxBytes: number): Codec<string> {
+  return {
+    describe: `string(<=${maxBytes})`,
+    toItem(value) {
+      const b = utf8Encoder.encode(value);
+      return b.length <= maxBytes ? b : utf8Encoder.encode(fitUtf8(value, maxBytes));
     },
+    fromItem: (item, path) => decodeText(item, path, maxBytes),
   };
 }
 
@@ -176,6 +197,16 @@ export function list<T>(of: Codec<T>, maxItems: number): Codec<T[]> {
       if (items.length > maxItems) throw new DecodeError(`${path}: more than ${maxItems} items`);
       return items.map((it, i) => of.fromItem(it, `${path}[${i}]`));
     },
+  };
+}
+
+/** A list with the wire form and strict decoding of `list(of, maxItems)`, whose encoding keeps the first `maxItems` values. */
+export function clampedList<T>(of: Codec<T>, maxItems: number): Codec<T[]> {
+  const strict = list(of, maxItems);
+  return {
+    describe: strict.describe,
+    toItem: (values) => strict.toItem(values.length <= maxItems ? values : values.slice(0, maxItems)),
+    fromItem: strict.fromItem,
   };
 }
 

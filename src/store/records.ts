@@ -1,5 +1,5 @@
 /** What the block store keeps besides blocks: per-block execution results and per-transaction index entries. */
-import { fixedBytes, list, safeUint, struct, type Infer } from '../codec/schema.js';
+import { clampedList, fixedBytes, list, safeUint, struct, type Infer } from '../codec/schema.js';
 import { ConsensusParams } from '../codec/params.js';
 import { AppEvent, TxResult, type TxResult as TxResultT } from '../codec/results.js';
 
@@ -11,7 +11,8 @@ export const ValidatorUpdateRecord = struct('ValidatorUpdate', {
 export const BlockResults = struct('BlockResults', {
   height: safeUint,
   txResults: list(TxResult, 1_000_000),
-  events: list(AppEvent, 10_000),
+  /** Block-level events (staking, governance); more than a block may hold are dropped, never a failed store. */
+  events: clampedList(AppEvent, 10_000),
   validatorUpdates: list(ValidatorUpdateRecord, 10_000),
   /** Empty, or exactly one new set of consensus parameters. */
   consensusParamUpdates: list(ConsensusParams, 1),
