@@ -3,6 +3,8 @@
  * meaning; spec/errors.md lists them. The name doubles as the CmtError code shown to users.
  */
 import { CmtError } from '../codec/errors.js';
+import { RESULT_LIMITS } from '../codec/results.js';
+import { fitUtf8 } from '../codec/utf8-fit.js';
 
 export const CODESPACE = 'cmt';
 
@@ -48,6 +50,7 @@ export const TxCode = {
   CONTRACT_INVALID: 36,
   CONTRACT_NOT_FOUND: 37,
   CONTRACT_FAILED: 38,
+  CONTRACT_RESULT_TOO_LARGE: 39,
 } as const;
 
 export type TxCodeName = keyof typeof TxCode;
@@ -58,12 +61,16 @@ export function txCodeName(code: number): string {
   return NAME_BY_CODE.get(code) ?? `UNKNOWN_CODE_${code}`;
 }
 
-/** A transaction that cannot be accepted or did not succeed, with its result code. */
+/**
+ * A transaction that cannot be accepted or did not succeed, with its result code. Its message
+ * becomes the result's log, so it is fitted to the log's UTF-8 limit here, where every log is
+ * made: a contract's error text or a sender's input it quotes can be any length.
+ */
 export class TxError extends CmtError {
   readonly txCode: number;
 
   constructor(name: Exclude<TxCodeName, 'OK'>, message: string) {
-    super(name, message);
+    super(name, fitUtf8(message, RESULT_LIMITS.logBytes));
     this.txCode = TxCode[name];
   }
 }

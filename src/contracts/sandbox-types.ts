@@ -4,13 +4,20 @@ export const DEFAULT_STACK_LIMIT_BYTES = 256 * 1024;
 
 /** What a contract reaches of the chain, all through JSON text (see spec/contracts.md). */
 export interface HostCalls {
-  /** Returns the value's JSON text, or undefined. */
-  dbGet(table: string, key: string): string | undefined;
+  /**
+   * Returns the value's JSON text, or undefined. `pay` is told the stored value's size in bytes
+   * before the value is decoded, and throws to stop the read (out of gas).
+   */
+  dbGet(table: string, key: string, pay: (valueBytes: number) => void): string | undefined;
   dbPut(table: string, key: string, valueJson: string): void;
   dbDel(table: string, key: string): void;
   emit(name: string, dataJson: string): void;
-  /** Up to `limit` entries of `table` whose key starts with `prefix`, in key order: [key, valueJson]. */
-  dbRange(table: string, prefix: string, limit: number): [string, string][];
+  /**
+   * Up to `limit` entries of `table` whose key starts with `prefix`, in key order: [key,
+   * valueJson]. `pay` is told each row's key and value bytes before the row is decoded, and
+   * throws to stop the range there (out of gas).
+   */
+  dbRange(table: string, prefix: string, limit: number, pay: (keyBytes: number, valueBytes: number) => void): [string, string][];
   /** Moves CMT from the contract's balance; throws ContractAbort when it cannot. */
   transfer(to: string, amount: bigint): void;
   /** Runs another contract's method with at most `gasLimit` gas; its outcome, failures included. */

@@ -3,10 +3,10 @@
  * other contracts, all on the transaction's overlay so a failed transaction leaves nothing.
  */
 import { bytesFromKey, bytesKey, concatBytes, utf8 } from '../../codec/bytes.js';
-import type { AppEvent } from '../../codec/results.js';
+import { RESULT_LIMITS, type AppEvent } from '../../codec/results.js';
+import { fitUtf8, utf8Length, wellFormed } from '../../codec/utf8-fit.js';
 import { formatAddress, parseAddress } from '../../crypto/address.js';
 import { ContractAbort, type CallOutcome, type HostCalls } from '../../contracts/sandbox.js';
-import { take } from '../../state/ordered-keys.js';
 import type { Overlay } from '../../state/overlay.js';
 import { credit, debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
@@ -16,7 +16,9 @@ import { contractCode } from './records.js';
 import { contractRuntime } from './runtime.js';
 
 export const MAX_VALUE_BYTES = 64 * 1024;
-export const MAX_EVENT_BYTES = 4096;
+export const MAX_EVENT_NAME_BYTES = 64;
+/** An event's data is one receipt attribute value. */
+export const MAX_EVENT_BYTES = RESULT_LIMITS.attributeValueBytes;
 export const MAX_EVENTS_PER_TX = 256;
 export const MAX_CALL_DEPTH = 8;
 
@@ -42,9 +44,11 @@ export class ContractHost implements HostCalls {
     this.self = formatAddress(contract);
   }
 
-  dbGet(table: string, key: string): string | undefined {
+  dbGet(table: string, key: string, pay: (valueBytes: number) => void): string | undefined {
     const raw = this.env.state.get(this.rowKey(table, key));
-    return raw === undefined ? undefined : decoder.decode(raw);
+    if (raw === undefined) return undefined;
+    pay(raw.length);
+    return decoder.decode(raw);
   }
 
   dbPut(table: string, key: string, valueJson: string): void {
@@ -57,28 +61,35 @@ export class ContractHost implements HostCalls {
     this.env.state.delete(this.rowKey(table, key));
   }
 
-  dbRange(table: string, prefix: string, limit: number): [string, string][] {
+  /** Reads row by row, each paid for before it is decoded: the gas limit stops a range over big rows at the row it runs out on. */
+  dbRange(table: string, prefix: string, limit: number, pay: (keyBytes: number, valueBytes: number) => void): [string, string][] {
     const tableKey = this.tableKey(table);
     const start = bytesKey(concatBytes(tableKey, this.keyBytes(prefix)));
-    const rows = take(this.env.state.orderedKeys(start), limit);
     const skip = tableKey.length;
-    return rows.map((k) => {
+    const rows: [string, string][] = [];
+    if (limit < 1) return rows;
+    for (const k of this.env.state.orderedKeys(start)) {
       const raw = bytesFromKey(k);
       const value = this.env.state.get(raw) as Uint8Array;
-      return [decoder.decode(raw.subarray(skip)), decoder.decode(value)];
-    });
+      pay(raw.length - skip, value.length);
+      rows.push([decoder.decode(raw.subarray(skip)), decoder.decode(value)]);
+      if (rows.length >= limit) break;
+    }
+    return rows;
   }
 
+  /** Limits count UTF-8 bytes, as the results codec does; lone surrogates are stored as U+FFFD. */
   emit(name: string, dataJson: string): void {
-    if (name.length === 0 || name.length > 64) throw new ContractAbort('emit: the event name must be 1-64 characters');
-    if (utf8(dataJson).length > MAX_EVENT_BYTES) throw new ContractAbort(`emit: event data above ${MAX_EVENT_BYTES} bytes`);
+    const nameBytes = utf8Length(name);
+    if (nameBytes === 0 || nameBytes > MAX_EVENT_NAME_BYTES) throw new ContractAbort(`emit: the event name must be 1-${MAX_EVENT_NAME_BYTES} bytes`);
+    if (utf8Length(dataJson) > MAX_EVENT_BYTES) throw new ContractAbort(`emit: event data above ${MAX_EVENT_BYTES} bytes`);
     if (this.env.events.length >= MAX_EVENTS_PER_TX) throw new ContractAbort(`emit: more than ${MAX_EVENTS_PER_TX} events in one transaction`);
     this.env.events.push({
       type: 'contract',
       attributes: [
         { key: 'contract', value: this.self },
-        { key: 'event', value: name },
-        { key: 'data', value: dataJson },
+        { key: 'event', value: wellFormed(name) },
+        { key: 'data', value: wellFormed(dataJson) },
       ],
     });
   }
@@ -146,7 +157,7 @@ export function runContract(env: CallEnv, contract: Uint8Array, call: ContractIn
   const self = formatAddress(contract);
   env.stack.push(self);
   try {
-    return contractRuntime().call(
+    const outcome = contractRuntime().call(
       {
         code: call.code,
         method: call.method,
@@ -157,6 +168,9 @@ export function runContract(env: CallEnv, contract: Uint8Array, call: ContractIn
       new ContractHost(env, contract),
       hostCallGas,
     );
+    // A contract's error text (what it threw or reverted with) can be as long as its memory
+    // allows; it ends up in a log, and callers up the stack quote it.
+    return outcome.ok ? outcome : { ...outcome, error: fitUtf8(outcome.error, RESULT_LIMITS.logBytes) };
   } finally {
     env.stack.pop();
   }

@@ -14,12 +14,15 @@ export const CONTRACT_GAS = {
   /** Per byte of the bundle kept in state. */
   deployByte: 50,
   read: 500,
+  /** Per byte of table name and key, and of the value read (charged before it is decoded). */
   readByte: 1,
   write: 5_000,
   /** Per byte of table name, key and value written: storage is paid once, kept for ever. */
   writeByte: 50,
   delete: 1_000,
   range: 1_000,
+  /** Per row a range reads, charged before the row is decoded, on top of its key and value bytes. */
+  rangeRow: 128,
   rangeByte: 2,
   event: 1_000,
   eventByte: 20,
@@ -27,20 +30,22 @@ export const CONTRACT_GAS = {
   callByte: 2,
 } as const;
 
-/** What a host call costs for `bytes` of its input and output (the sandbox's hostGas callback). */
+/** What a host call costs for `bytes` (UTF-8) of its input and output (the sandbox's hostGas callback). */
 export function hostCallGas(what: string, bytes: number): number {
   const g = CONTRACT_GAS;
   switch (what) {
     case 'db.get':
       return g.read + g.readByte * bytes;
+    case 'db.getValue':
+      return g.readByte * bytes;
     case 'db.put':
       return g.write + g.writeByte * bytes;
     case 'db.del':
       return g.delete + g.readByte * bytes;
     case 'db.range':
       return g.range + g.readByte * bytes;
-    case 'db.rangeEntries':
-      return g.rangeByte * bytes;
+    case 'db.rangeRow':
+      return g.rangeRow + g.rangeByte * bytes;
     case 'emit':
       return g.event + g.eventByte * bytes;
     case 'transfer':

@@ -6,8 +6,9 @@
  */
 import { BUNDLE_ENTRY, bundleHash, decodeBundle, type BundleFile } from '../../codec/bundle.js';
 import { DecodeError } from '../../codec/errors.js';
-import type { AppEvent } from '../../codec/results.js';
+import { RESULT_LIMITS, type AppEvent } from '../../codec/results.js';
 import type { Msg } from '../../codec/tx.js';
+import { fitUtf8, utf8Length } from '../../codec/utf8-fit.js';
 import { formatAddress } from '../../crypto/address.js';
 import { LIST_EXPORTS, type CallOutcome } from '../../contracts/sandbox.js';
 import type { Overlay } from '../../state/overlay.js';
@@ -52,8 +53,22 @@ function moveValue(state: Overlay, tx: ContractTxContext, contract: Uint8Array, 
   credit(state, contract, value);
 }
 
+/** A receipt event; values a contract chose (its method names, its result) are fitted to the attribute limit. */
 function event(type: string, attributes: Record<string, string>): AppEvent {
-  return { type, attributes: Object.entries(attributes).map(([key, value]) => ({ key, value })) };
+  return { type, attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: fitUtf8(value, RESULT_LIMITS.attributeValueBytes) })) };
+}
+
+/**
+ * The receipt's copy of a method's return value. One that does not fit fails the call, as a
+ * CometBFT app fails a message whose response it cannot deliver: a cut result would read as
+ * a different value, and a note in its place would read as a success the caller cannot use.
+ */
+function receiptResult(contract: Uint8Array, method: string, resultJson: string): string {
+  const bytes = utf8Length(resultJson);
+  if (bytes > RESULT_LIMITS.attributeValueBytes) {
+    throw new TxError('CONTRACT_RESULT_TOO_LARGE', `${formatAddress(contract)}.${method}: the result is ${bytes} bytes of JSON, more than the ${RESULT_LIMITS.attributeValueBytes} a receipt holds; return less, or store it and return a key`);
+  }
+  return resultJson;
 }
 
 export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: ContractTxContext, gas: GasMeter): AppEvent[] {
@@ -93,7 +108,7 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
   if (code === undefined) throw new TxError('CONTRACT_NOT_FOUND', `no contract at ${formatAddress(msg.contract)}`);
   moveValue(state, tx, msg.contract, msg.value);
   const outcome = execute(env, msg.contract, tx, msg.value, msg.method, msg.args === '' ? '[]' : msg.args, code, gas);
-  const result = outcome.resultJson.length <= 4096 ? outcome.resultJson : '"(the result is longer than 4096 bytes)"';
+  const result = receiptResult(msg.contract, msg.method, outcome.resultJson);
   return [event('contract_call', { contract: formatAddress(msg.contract), method: msg.method, result }), ...env.events];
 }
 
