@@ -2,7 +2,7 @@
  * The prelude: a script run in every contract context before the contract's module. Its value is
  * a function the sandbox calls once with its one native, `host(op, ...strings)`, and that
  * installs the host API (spec/contracts.md) and answers the sandbox's bridge, [begin, invoke,
- * exportNames]:
+ * exportNames, describe]:
  *
  * - begin(ctxJson): sets the global `ctx` for the call (before the module is evaluated);
  * - invoke(exports, method, argsJson): runs the method with the decoded arguments and answers
@@ -10,7 +10,10 @@
  *   'A' arguments that are not an array, 'X' a result that cannot be encoded; what the method
  *   throws is thrown on;
  * - exportNames(exports): the sorted names of a module's callable exports, as a JSON array
- *   (names starting with "__" are the host's).
+ *   (names starting with "__" are the host's);
+ * - describe(thrown): the text of a failure, `Name: message` for an error and `thrown: ` + its
+ *   JSON otherwise — made here, on the call's fuel and frame budget, so that a deep or strange
+ *   thrown value never makes the host recurse.
  *
  * The host API (db, emit, revert, transfer, call) is JavaScript here: it checks and converts
  * its arguments to strings (JSON text with BigInt tagged {"$bigint": "..."}) in the VM, paid for
@@ -83,5 +86,17 @@ return [
     return 'R' + out;
   },
   (m) => js(A(sort, A(filter, ks(m), [(k) => typeof m[k] === 'function' && !A(starts, k, ['__'])]), [])),
+  (e) => {
+    try {
+      if (e !== null && typeof e === 'object' && 'message' in e) {
+        const n = e.name;
+        return (typeof n === 'string' ? n : 'Error') + ': ' + S(e.message);
+      }
+      const x = js(e, tag);
+      return 'thrown: ' + (x === undefined ? S(e) : x);
+    } catch {
+      return 'thrown: a value that cannot be shown';
+    }
+  },
 ];
 }`;

@@ -12,6 +12,11 @@
  * — other transactions, queries, another thread's history. It is also how a call that trapped
  * in the middle of C code (out of fuel) is cleaned up: nothing it left behind is read again.
  *
+ * Every top-level call also starts with the full frame budget (wasm-fuel.ts): the native stack
+ * its WebAssembly frames may take, nested calls included, is bounded by the module and
+ * STACK_BUDGET_UNITS alone, far below the smallest stack a thread that runs contracts has, so
+ * the host's stack never overflows first (spec/contracts.md, "Limits").
+ *
  * The layout facts come from the module: the stack pointer's start is the top of the stack and
  * the start of the heap (emscripten places data, then the stack, then the heap); the word of
  * static data that starts at that value is the allocator's break (sbrk). The pinned build has a
@@ -22,12 +27,19 @@ import { createRequire } from 'node:module';
 import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import type { QuickJSSyncVariant } from '@jitl/quickjs-ffi-types';
-import { FUEL_EXPORT, meterWasm, readMemoryFacts, type ModuleMemoryFacts } from './wasm-fuel.js';
+import { FUEL_EXPORT, meterWasm, readMemoryFacts, STACK_BUDGET_EXPORT, type ModuleMemoryFacts } from './wasm-fuel.js';
 
 const STACK_POINTER_EXPORT = 'cmt_stack_pointer';
 /** The pinned build's STACK_SIZE. */
 const STACK_BYTES = 5 * 1024 * 1024;
 const PAGE = 65_536;
+
+/**
+ * The frame budget of a top-level call, in wasm-fuel.ts's frame units: a consensus constant.
+ * bench/native-stack.ts measures the native stack it takes at most (every JIT tier) against the
+ * smallest thread stack (the main thread's ~984 KiB).
+ */
+export const STACK_BUDGET_UNITS = 60_000;
 /** Memory the emscripten glue would create: 16 MiB to start, 2 GiB at most. */
 const INITIAL_PAGES = 256;
 const MAXIMUM_PAGES = 32_768;
@@ -61,6 +73,7 @@ export class QuickJsEngine {
     readonly qjs: QuickJSWASMModule,
     private readonly memory: WebAssembly.Memory,
     private readonly fuelGlobal: WebAssembly.Global,
+    private readonly stackBudget: WebAssembly.Global,
     private readonly stackPointer: WebAssembly.Global,
     private readonly layout: { heapStart: number; breakAddress: number },
     private pristine: { staticBytes: Uint8Array; heapBytes: Uint8Array; stackPointer: number },
@@ -75,6 +88,11 @@ export class QuickJsEngine {
     this.fuelGlobal.value = value;
   }
 
+  /** Whether the engine trapped for want of frame budget (until the next resetMemory). */
+  get stackExhausted(): boolean {
+    return (this.stackBudget.value as number) < 0;
+  }
+
   /**
    * Makes the memory as it is now the memory resetMemory() restores: what has been built in it
    * (a VM ready for calls) is then there, unchanged, at the start of every call.
@@ -85,8 +103,12 @@ export class QuickJsEngine {
     this.pristine = { staticBytes: bytes.slice(0, this.pristine.staticBytes.length), heapBytes: bytes.slice(this.layout.heapStart, heapBreak), stackPointer: this.stackPointer.value as number };
   }
 
-  /** Puts the memory and the stack pointer back as they were after start-up (or keepMemory); no VM object made since may be used after. */
-  resetMemory(): void {
+  /**
+   * Puts the memory and the stack pointer back as they were after start-up (or keepMemory), and
+   * the frame budget to `stackBudgetUnits`; no VM object made since may be used after.
+   */
+  resetMemory(stackBudgetUnits = STACK_BUDGET_UNITS): void {
+    this.stackBudget.value = stackBudgetUnits;
     const bytes = new Uint8Array(this.memory.buffer);
     const { heapStart, breakAddress } = this.layout;
     const heapBreak = new DataView(this.memory.buffer).getUint32(breakAddress, true);
@@ -130,6 +152,8 @@ export class QuickJsEngine {
     if (environCalls.sizes !== 1 || environCalls.get !== 1) throw new Error('QuickJS build: the environment imports are not where expected');
     const fuel = instance.exports[FUEL_EXPORT] as WebAssembly.Global;
     const stackPointer = instance.exports[STACK_POINTER_EXPORT] as WebAssembly.Global;
+    const stackBudget = instance.exports[STACK_BUDGET_EXPORT] as WebAssembly.Global;
+    stackBudget.value = STACK_BUDGET_UNITS;
     // Start-up ran on the module's unlimited fuel; from now on the sandbox sets it for each call.
     fuel.value = 0n;
     const bytes = new Uint8Array(memory.buffer);
@@ -140,6 +164,7 @@ export class QuickJsEngine {
       qjs,
       memory,
       fuel,
+      stackBudget,
       stackPointer,
       { heapStart, breakAddress: breakWords[0]! },
       { staticBytes: bytes.slice(0, staticEnd), heapBytes: bytes.slice(heapStart, heapBreak), stackPointer: stackPointer.value as number },

@@ -1,6 +1,11 @@
 /** The sandbox's interface types and limits, shared by the sandbox and the host's side of it. */
 export const DEFAULT_MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_STACK_LIMIT_BYTES = 256 * 1024;
+/**
+ * QuickJS's own stack limit, in bytes of the engine's (emscripten) stack: a plain recursion
+ * ends in a catchable `InternalError: stack overflow` (about 600 levels) before it reaches the
+ * frame budget (quickjs-engine.ts), whose trap cannot be caught and takes all the gas.
+ */
+export const DEFAULT_STACK_LIMIT_BYTES = 64 * 1024;
 
 /** What a contract reaches of the chain, all through JSON text (see spec/contracts.md). */
 export interface HostCalls {

@@ -50,6 +50,7 @@ interface Bridge {
   begin: QuickJSHandle;
   invoke: QuickJSHandle;
   exportNames: QuickJSHandle;
+  describe: QuickJSHandle;
 }
 
 /** A VM ready for calls: runtime, context, the prelude's bridge and host API. */
@@ -67,18 +68,12 @@ const INVOKE_FAILURES: Record<string, string> = {
   X: 'the return value cannot be encoded as JSON',
 };
 
-function errorText(vm: QuickJSContext, handle: QuickJSHandle): string {
-  const dumped: unknown = vm.dump(handle);
-  if (dumped && typeof dumped === 'object' && 'message' in dumped) {
-    const e = dumped as { name?: unknown; message?: unknown };
-    return `${typeof e.name === 'string' ? e.name : 'Error'}: ${String(e.message)}`;
-  }
-  // A contract may throw anything: a string, a number, an object.
-  try {
-    return `thrown: ${JSON.stringify(dumped)}`;
-  } catch {
-    return `thrown: ${String(dumped)}`;
-  }
+/** What a contract threw (anything: an error, a string, a deep object), as text made in the VM. */
+function errorText(vm: QuickJSContext, bridge: Bridge, handle: QuickJSHandle): string {
+  const described = callBridge(vm, bridge.describe, handle);
+  if ('value' in described) return described.value;
+  described.error.dispose();
+  return 'thrown: a value that cannot be shown';
 }
 
 /** Calls a bridge function with string arguments: its string answer, or the VM's exception (to dispose). */
@@ -92,10 +87,34 @@ function callBridge(vm: QuickJSContext, fn: QuickJSHandle, first: QuickJSHandle 
   return { value };
 }
 
-/** An error that unwound the engine's own code: a WebAssembly trap, or the native stack overflowing under it. */
+/** An error that unwound the engine's own code: a WebAssembly trap (out of fuel, out of frame budget). */
 function isEngineTrap(err: unknown): boolean {
-  return err instanceof WebAssembly.RuntimeError || (err instanceof RangeError && err.message.includes('call stack'));
+  return err instanceof WebAssembly.RuntimeError;
 }
+
+/** The host thread's own stack overflowing under the engine: the node's fault, never a call's outcome. */
+function isHostStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes('call stack');
+}
+
+/**
+ * Thrown out of a top-level call when the host thread's stack overflowed under the engine. Where
+ * that happens depends on the thread and the machine, so it must not become a receipt: the block
+ * (or query) fails on this node instead. The frame budget (quickjs-engine.ts) is sized so it
+ * cannot happen.
+ */
+export class HostStackOverflow extends Error {
+  constructor(cause: unknown) {
+    super(`the host's native stack overflowed under the contract engine (a node fault, not a contract outcome): ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * Why a call that went deeper than the frame budget allows failed (it nests too deep: the
+ * parser, JSON, a regular expression or a recursion). It pays its whole gas limit, like a call
+ * out of gas: the engine stopped in the middle of its own code.
+ */
+export const STACK_OVERFLOW = 'stack overflow: the call nests deeper than the engine allows';
 
 let sandboxPromise: Promise<ContractSandbox> | undefined;
 
@@ -109,6 +128,8 @@ export class ContractSandbox {
    * call starts from reset memory.
    */
   private trapped: string | undefined;
+  /** Set when the host's stack overflowed during this top-level call: the call throws it. */
+  private fault: HostStackOverflow | undefined;
   /** The VM every top-level call runs in, made once and restored with the engine's memory. */
   private prepared: PreparedVm | undefined;
   /** What the prepared VM's host native serves: the top-level call running now. */
@@ -125,13 +146,29 @@ export class ContractSandbox {
     return sandboxPromise;
   }
 
+  /**
+   * Runs one call. Its outcome depends on the request and what the host answers alone; throws
+   * HostStackOverflow (at the top level) if the host's stack overflowed, which the frame budget
+   * rules out.
+   */
   call(request: CallRequest, host: HostCalls, hostGas: (what: string, bytes: number) => number): CallOutcome {
+    const outcome = this.callOnce(request, host, hostGas);
+    if (this.depth === 0 && this.fault) {
+      const fault = this.fault;
+      this.fault = undefined;
+      throw fault;
+    }
+    return outcome;
+  }
+
+  private callOnce(request: CallRequest, host: HostCalls, hostGas: (what: string, bytes: number) => number): CallOutcome {
     const engine = this.engine;
     const topLevel = this.depth === 0;
     const prepared = topLevel ? (this.prepared ??= this.prepare()) : undefined;
     if (topLevel) {
       engine.resetMemory();
       this.trapped = undefined;
+      this.fault = undefined;
     }
     if (this.trapped) return { ok: false, error: this.trapped, gasUsed: request.gasLimit };
     const callerFuel = engine.fuel;
@@ -178,7 +215,7 @@ export class ContractSandbox {
     } catch (err) {
       if (err instanceof ContractAbort) return fail(err.message);
       // Anything else came out of the engine's own code, which was left in the middle of its
-      // work: a trap (out of fuel, or a WebAssembly error such as a native stack overflow).
+      // work: a trap (out of fuel, out of frame budget), or the host's stack overflowing.
       return { ok: false, error: this.trap(err), gasUsed: request.gasLimit };
     } finally {
       this.depth--;
@@ -235,7 +272,7 @@ export class ContractSandbox {
       return undefined;
     }
     const list = started.value;
-    const bridge: Bridge = { begin: vm.getProp(list, 0), invoke: vm.getProp(list, 1), exportNames: vm.getProp(list, 2) };
+    const bridge: Bridge = { begin: vm.getProp(list, 0), invoke: vm.getProp(list, 1), exportNames: vm.getProp(list, 2), describe: vm.getProp(list, 3) };
     list.dispose();
     return {
       runtime,
@@ -247,6 +284,7 @@ export class ContractSandbox {
         bridge.begin.dispose();
         bridge.invoke.dispose();
         bridge.exportNames.dispose();
+        bridge.describe.dispose();
         dispose();
       },
     };
@@ -261,7 +299,7 @@ export class ContractSandbox {
     } catch (err) {
       // The engine trapped under this host call (in a nested call, or in the host's own use of
       // the VM): nothing may enter it again, not even to throw; its next check traps.
-      if (this.trapped || isEngineTrap(err)) {
+      if (this.trapped || isEngineTrap(err) || isHostStackOverflow(err)) {
         this.trap(err);
         return undefined;
       }
@@ -278,7 +316,8 @@ export class ContractSandbox {
    * leaves it no fuel, so whatever of it still runs traps at its next check.
    */
   private trap(err: unknown): string {
-    this.trapped ??= this.engine.fuel < 0n ? 'out of gas' : `the contract ran out of resources: ${err instanceof Error ? err.message : String(err)}`;
+    if (isHostStackOverflow(err)) this.fault ??= new HostStackOverflow(err);
+    this.trapped ??= this.engine.fuel < 0n ? 'out of gas' : this.engine.stackExhausted ? STACK_OVERFLOW : `the contract ran out of resources: ${err instanceof Error ? err.message : String(err)}`;
     this.engine.fuel = -1n;
     return this.trapped;
   }
@@ -293,7 +332,7 @@ export class ContractSandbox {
     }
     const loaded = vm.evalCode(request.code, 'contract.js', { type: 'module' });
     if (loaded.error) {
-      const text = errorText(vm, loaded.error);
+      const text = errorText(vm, bridge, loaded.error);
       loaded.error.dispose();
       return fail(`the contract does not load: ${text}`);
     }
@@ -309,7 +348,7 @@ export class ContractSandbox {
       }
       const invoked = callBridge(vm, bridge.invoke, exports, request.method, request.argsJson);
       if ('error' in invoked) {
-        const text = errorText(vm, invoked.error);
+        const text = errorText(vm, bridge, invoked.error);
         invoked.error.dispose();
         return fail(text);
       }

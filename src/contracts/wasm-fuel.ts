@@ -20,12 +20,35 @@
  * `memory.copy` and `memory.fill` do work their operands decide: each is preceded by a charge of
  * its length / BYTES_PER_FUEL and a check, so a copy that cannot be paid for never starts.
  *
+ * The rewrite also bounds the native stack (spec/contracts.md, "Limits"): WebAssembly frames
+ * live on the host thread's machine stack, whose size, and the size of each frame (which JIT tier
+ * compiled the function), differ between threads, machines and moments, so a recursion deep
+ * enough to exhaust it would fail at a depth no consensus could agree on. A second new global,
+ * exported as STACK_BUDGET_EXPORT, holds a budget of frame units: every function that calls
+ * others takes frameUnits(its params and locals) from it on entry, traps with `unreachable` when
+ * it goes below zero (leaving it at EXHAUSTED_STACK_BUDGET), and gives them back on every way out (its body is wrapped in a block that
+ * `return` now branches to). The depth where that trap fires depends on the module and the
+ * budget alone. Functions that call nothing are left out: only one of them is ever on top.
+ *
  * Only the instruction set this QuickJS build uses is accepted (MVP, sign extension, saturating
  * conversions, bulk memory but `table.fill`); anything else (SIMD, tail calls, exceptions) is
  * refused rather than metered wrongly.
  */
 
 export const FUEL_EXPORT = 'cmt_fuel';
+export const STACK_BUDGET_EXPORT = 'cmt_stack_budget';
+/** The frame budget a metered module starts with, so that its start function and set-up run. */
+export const UNLIMITED_STACK_BUDGET = 0x7fffffff;
+
+/**
+ * A calling function's frame, in units (the budget's currency): one per parameter or local
+ * (a spill slot in the baseline compiler's frame) plus FRAME_OVERHEAD_UNITS for the return
+ * address, saved registers, the spilled operand stack and outgoing arguments.
+ */
+export const FRAME_OVERHEAD_UNITS = 16;
+export function frameUnits(paramsAndLocals: number): number {
+  return FRAME_OVERHEAD_UNITS + paramsAndLocals;
+}
 /** The fuel a metered module starts with, so that its start function and set-up run: 2^62. */
 export const UNLIMITED_FUEL = 2 ** 62;
 
@@ -116,6 +139,13 @@ const LOCAL_SET = 0x21;
 const I64_EXTEND_I32_U = 0xad;
 const I64_SHR_U = 0x88;
 const CALL = 0x10;
+const RETURN = 0x0f;
+const BR = 0x0c;
+const BLOCK = 0x02;
+const I32_CONST = 0x41;
+const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
+const I32_LT_S = 0x48;
 const CALL_INDIRECT = 0x11;
 const MEMORY_COPY = 10;
 const MEMORY_FILL = 11;
@@ -138,6 +168,28 @@ function chargeLengthCode(fuelGlobal: number, scratchLocal: number): number[] {
   const g = uleb(fuelGlobal);
   const l = uleb(scratchLocal);
   return [LOCAL_SET, ...l, GLOBAL_GET, ...g, LOCAL_GET, ...l, I64_EXTEND_I32_U, I64_CONST, ...sleb(Math.log2(BYTES_PER_FUEL)), I64_SHR_U, I64_SUB, GLOBAL_SET, ...g, ...checkCode(fuelGlobal), LOCAL_GET, ...l];
+}
+
+/**
+ * The budget a trap leaves: so far below zero that the frames still running above a trap the host
+ * swallowed (quickjs-emscripten logs a failed host callback and returns null to C) can never give
+ * back enough to go on; the next function entry traps again.
+ */
+export const EXHAUSTED_STACK_BUDGET = -(2 ** 30);
+
+/** budget -= units; if (budget < 0) { budget = EXHAUSTED_STACK_BUDGET; unreachable } */
+function takeFrameCode(budgetGlobal: number, units: number): number[] {
+  const g = uleb(budgetGlobal);
+  return [
+    GLOBAL_GET, ...g, I32_CONST, ...sleb(units), I32_SUB, GLOBAL_SET, ...g,
+    GLOBAL_GET, ...g, I32_CONST, 0, I32_LT_S, IF, EMPTY_BLOCK, I32_CONST, ...sleb(EXHAUSTED_STACK_BUDGET), GLOBAL_SET, ...g, UNREACHABLE, END,
+  ];
+}
+
+/** budget += units */
+function giveFrameCode(budgetGlobal: number, units: number): number[] {
+  const g = uleb(budgetGlobal);
+  return [GLOBAL_GET, ...g, I32_CONST, ...sleb(units), I32_ADD, GLOBAL_SET, ...g];
 }
 
 function skipBlockType(r: Reader): void {
@@ -216,8 +268,17 @@ class Writer {
   }
 }
 
+/** What the rewrite adds to a function: the two globals, and the function's signature. */
+interface BodyContext {
+  fuelGlobal: number;
+  budgetGlobal: number;
+  paramCount: number;
+  /** The block type of the function's results (EMPTY_BLOCK or a value type). */
+  resultBlockType: number;
+}
+
 /** One function body, metered. */
-function meterBody(body: Uint8Array, fuelGlobal: number, paramCount: number): Uint8Array {
+function meterBody(body: Uint8Array, { fuelGlobal, budgetGlobal, paramCount, resultBlockType }: BodyContext): Uint8Array {
   const r = new Reader(body);
   const localGroups = r.u32();
   const groupsStart = r.pos;
@@ -231,6 +292,8 @@ function meterBody(body: Uint8Array, fuelGlobal: number, paramCount: number): Ui
   const segments: { at: number; check: boolean; cost: number }[] = [{ at: codeStart, check: true, cost: 0 }];
   // Where a memory.copy or memory.fill starts: its length is charged there.
   const bulk: number[] = [];
+  // Where each `return` is, and how many blocks enclose it inside the function's own.
+  const returns: { at: number; depth: number }[] = [];
   let calls = false;
   let depth = 1;
   while (depth > 0) {
@@ -238,6 +301,7 @@ function meterBody(body: Uint8Array, fuelGlobal: number, paramCount: number): Ui
     const op = r.byte();
     if (op === 0xfc && (body[r.pos] === MEMORY_COPY || body[r.pos] === MEMORY_FILL)) bulk.push(at);
     if (op === CALL || op === CALL_INDIRECT) calls = true;
+    if (op === RETURN) returns.push({ at, depth: depth - 1 });
     skipImmediates(op, r);
     // Block structure costs nothing at run time; a switch compiles to hundreds of nested blocks.
     if (op !== 0x01 && op !== 0x02 && op !== 0x03 && op !== 0x05 && op !== END) segments[segments.length - 1]!.cost++;
@@ -255,12 +319,25 @@ function meterBody(body: Uint8Array, fuelGlobal: number, paramCount: number): Ui
     out.push(body.subarray(groupsStart, codeStart));
     out.push([0x01, 0x7f]);
   } else out.push(body.subarray(0, codeStart));
-  const inserts = [...segments.map((s) => ({ at: s.at, code: [...(s.cost > 0 ? chargeCode(fuelGlobal, s.cost) : []), ...(s.check ? checkCode(fuelGlobal) : [])] })), ...bulk.map((at) => ({ at, code: chargeLengthCode(fuelGlobal, locals) }))];
+  // `replaces`: bytes of the original that the inserted code stands for (a `return`).
+  const inserts: { at: number; code: number[]; replaces?: number }[] = [
+    ...segments.map((s) => ({ at: s.at, code: [...(s.cost > 0 ? chargeCode(fuelGlobal, s.cost) : []), ...(s.check ? checkCode(fuelGlobal) : [])] })),
+    ...bulk.map((at) => ({ at, code: chargeLengthCode(fuelGlobal, locals) })),
+  ];
+  if (calls) {
+    // The frame is taken before anything else runs and given back after the wrapping block,
+    // where the body's end, its branches to the function's label and its returns all arrive.
+    const units = frameUnits(locals);
+    inserts.push({ at: codeStart, code: [...takeFrameCode(budgetGlobal, units), BLOCK, resultBlockType] });
+    for (const ret of returns) inserts.push({ at: ret.at, code: [BR, ...uleb(ret.depth)], replaces: 1 });
+    inserts.push({ at: body.length - 1, code: [END, ...giveFrameCode(budgetGlobal, units)] });
+  }
+  // Stable: at one position, a segment's charge comes before the frame's entry.
   inserts.sort((a, b) => a.at - b.at);
   let from = codeStart;
   for (const ins of inserts) {
     out.push(body.subarray(from, ins.at));
-    from = ins.at;
+    from = ins.at + (ins.replaces ?? 0);
     out.push(ins.code);
   }
   out.push(body.subarray(from));
@@ -308,9 +385,15 @@ function importedGlobalCount(imports: Uint8Array | undefined): number {
   return globals;
 }
 
-/** The number of parameters of each defined function, in code-section order. */
-function functionParamCounts(sections: { id: number; content: Uint8Array }[]): number[] {
-  const typeParams: number[] = [];
+interface FunctionSignature {
+  params: number;
+  /** The block type of its results: EMPTY_BLOCK, or the one result's value type. */
+  resultBlockType: number;
+}
+
+/** The signature of each defined function, in code-section order. */
+function functionSignatures(sections: { id: number; content: Uint8Array }[]): FunctionSignature[] {
+  const typeSignatures: FunctionSignature[] = [];
   const types = sections.find((s) => s.id === 1);
   if (types) {
     const r = new Reader(types.content);
@@ -319,14 +402,15 @@ function functionParamCounts(sections: { id: number; content: Uint8Array }[]): n
       if (r.byte() !== 0x60) throw new WasmFuelError('only function types are supported');
       const params = r.u32();
       r.skip(params);
-      r.skip(r.u32());
-      typeParams.push(params);
+      const results = r.u32();
+      if (results > 1) throw new WasmFuelError('functions with several results are not supported');
+      typeSignatures.push({ params, resultBlockType: results === 0 ? EMPTY_BLOCK : r.byte() });
     }
   }
   const funcs = sections.find((s) => s.id === 3);
   if (!funcs) return [];
   const r = new Reader(funcs.content);
-  return Array.from({ length: r.u32() }, () => typeParams[r.u32()] ?? 0);
+  return Array.from({ length: r.u32() }, () => typeSignatures[r.u32()] ?? { params: 0, resultBlockType: EMPTY_BLOCK });
 }
 
 /** The module's sections in order, each with its content (after the 8-byte header). */
@@ -345,24 +429,28 @@ function sectionsOf(module: Uint8Array): { id: number; content: Uint8Array }[] {
 
 /**
  * Returns the module with fuel metering: a new exported mutable i64 global FUEL_EXPORT (set it
- * to the fuel allowed before a call; it starts at UNLIMITED_FUEL) and a charge in every segment of every function. Existing
- * globals named in `exportGlobals` are exported too (a host that must reset them).
+ * to the fuel allowed before a call; it starts at UNLIMITED_FUEL) and a charge in every segment
+ * of every function; and the frame budget: a new exported mutable i32 global
+ * STACK_BUDGET_EXPORT (set it before a call; it starts at UNLIMITED_STACK_BUDGET) that calling
+ * functions take their frame from. Existing globals named in `exportGlobals` are exported too (a
+ * host that must reset them).
  */
 export function meterWasm(module: Uint8Array, exportGlobals: Record<string, number> = {}): Uint8Array {
   const sections = sectionsOf(module);
   const globals = sections.find((s) => s.id === 6);
   if (!globals || !sections.some((s) => s.id === 7)) throw new WasmFuelError('the module needs a global and an export section');
   const fuelGlobal = importedGlobalCount(sections.find((s) => s.id === 2)?.content) + countOf(globals.content).count;
-  const paramCounts = functionParamCounts(sections);
+  const budgetGlobal = fuelGlobal + 1;
+  const signatures = functionSignatures(sections);
   const out = new Writer();
   out.push(module.subarray(0, 8));
   for (const s of sections) {
     if (s.id === 6) {
       const { count, rest } = countOf(s.content);
-      writeSection(out, 6, concat([uleb(count + 1), rest, [0x7e, 0x01, I64_CONST, ...sleb(UNLIMITED_FUEL), END]]));
+      writeSection(out, 6, concat([uleb(count + 2), rest, [0x7e, 0x01, I64_CONST, ...sleb(UNLIMITED_FUEL), END], [0x7f, 0x01, I32_CONST, ...sleb(UNLIMITED_STACK_BUDGET), END]]));
     } else if (s.id === 7) {
       const { count, rest } = countOf(s.content);
-      const added = Object.entries({ ...exportGlobals, [FUEL_EXPORT]: fuelGlobal }).map(([name, index]) => {
+      const added = Object.entries({ ...exportGlobals, [FUEL_EXPORT]: fuelGlobal, [STACK_BUDGET_EXPORT]: budgetGlobal }).map(([name, index]) => {
         const bytes = new TextEncoder().encode(name);
         return concat([uleb(bytes.length), bytes, [0x03], uleb(index)]);
       });
@@ -374,7 +462,8 @@ export function meterWasm(module: Uint8Array, exportGlobals: Record<string, numb
       bodies.push(uleb(n));
       for (let i = 0; i < n; i++) {
         const size = cr.u32();
-        const metered = meterBody(s.content.subarray(cr.pos, cr.pos + size), fuelGlobal, paramCounts[i] ?? 0);
+        const signature = signatures[i] ?? { params: 0, resultBlockType: EMPTY_BLOCK };
+        const metered = meterBody(s.content.subarray(cr.pos, cr.pos + size), { fuelGlobal, budgetGlobal, paramCount: signature.params, resultBlockType: signature.resultBlockType });
         cr.skip(size);
         bodies.push(uleb(metered.length));
         bodies.push(metered);

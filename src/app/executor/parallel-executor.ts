@@ -28,6 +28,13 @@ import { SequentialExecutor, type TxExecutor } from './tx-executor.js';
  */
 export const DEFAULT_MIN_PARALLEL_CALLS = 32;
 
+/**
+ * Every execution thread's stack, explicit rather than Node's default: the contract engine's
+ * frame budget (quickjs-engine.ts) must fit in every thread that runs contracts with room to
+ * spare, and the main thread's (about 984 KiB) is the smallest of them.
+ */
+export const EXEC_THREAD_STACK_MB = 4;
+
 /** Blocks with at least this many transactions probe their first 1/PROBE_SHARE for hot rows. */
 const PROBE_FROM = 256;
 const PROBE_SHARE = 10;
@@ -86,7 +93,13 @@ export class ParallelExecutor implements TxExecutor {
     this.minParallelCalls = options.minParallelCalls ?? DEFAULT_MIN_PARALLEL_CALLS;
     this.warmUpOnFirstContract = options.warmUpOnFirstContract ?? true;
     this.onWarmUpFailed = options.onWarmUpFailed ?? (() => undefined);
-    this.pool = new Piscina({ filename: compiledFile(import.meta.url, 'exec-worker'), minThreads: this.threads, maxThreads: this.threads, idleTimeout: Infinity });
+    this.pool = new Piscina({
+      filename: compiledFile(import.meta.url, 'exec-worker'),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Infinity,
+      resourceLimits: { stackSizeMb: EXEC_THREAD_STACK_MB },
+    });
   }
 
   /** Signature checks on this pool's threads (the pool stays this executor's to close). */
