@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FUEL_EXPORT, UNLIMITED_FUEL, WasmFuelError, meterWasm, readMemoryFacts } from '../../src/contracts/wasm-fuel.js';
+import fc from 'fast-check';
+import { EXHAUSTED_STACK_BUDGET, FUEL_EXPORT, STACK_BUDGET_EXPORT, UNLIMITED_FUEL, UNLIMITED_STACK_BUDGET, WasmFuelError, frameUnits, meterWasm, readMemoryFacts } from '../../src/contracts/wasm-fuel.js';
 
 const I32 = 0x7f;
 const uleb = (n: number): number[] => {
@@ -41,10 +42,15 @@ const COUNT_DOWN = {
 // (len) => { memory.fill(0, 7, len); return 0; }
 const FILL = { locals: 0, code: [0x41, 0, 0x41, 7, 0x20, 0, 0xfc, 11, 0, 0x41, 0] };
 
-function instantiate(bytes: Uint8Array): { fuel: WebAssembly.Global; mem: WebAssembly.Memory; fns: ((n: number) => number)[] } {
+// (n) => { if (n == 0) return 0; return f0(n - 1) + 1; }: recursion, leaving by `return` and by its end.
+const RECURSE = { locals: 0, code: [0x20, 0, 0x45, 0x04, 0x40, 0x41, 0, 0x0f, 0x0b, 0x20, 0, 0x41, 1, 0x6b, 0x10, 0, 0x41, 1, 0x6a] };
+// (n) => { if (n != 0) return 7 (a br_if to the function's own label); return f0(n) + 0 (two locals, unused); }
+const BRANCH_OUT = { locals: 2, code: [0x41, 7, 0x20, 0, 0x0d, 0, 0x1a, 0x20, 0, 0x10, 0, 0x41, 0, 0x6a] };
+
+function instantiate(bytes: Uint8Array): { fuel: WebAssembly.Global; budget: WebAssembly.Global; mem: WebAssembly.Memory; fns: ((n: number) => number)[] } {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(meterWasm(bytes)));
   const e = instance.exports as Record<string, unknown>;
-  return { fuel: e[FUEL_EXPORT] as WebAssembly.Global, mem: e.mem as WebAssembly.Memory, fns: [e.f0, e.f1].filter(Boolean) as ((n: number) => number)[] };
+  return { fuel: e[FUEL_EXPORT] as WebAssembly.Global, budget: e[STACK_BUDGET_EXPORT] as WebAssembly.Global, mem: e.mem as WebAssembly.Memory, fns: [e.f0, e.f1].filter(Boolean) as ((n: number) => number)[] };
 }
 
 describe('fuel metering of WebAssembly', () => {
@@ -77,6 +83,36 @@ describe('fuel metering of WebAssembly', () => {
     new Uint8Array(mem.buffer).fill(0);
     expect(() => fns[1]!(60_000)).toThrow(WebAssembly.RuntimeError);
     expect(new Uint8Array(mem.buffer).some((b) => b !== 0)).toBe(false);
+  });
+
+  it('bounds the frames of calling functions by the budget alone, and gives every frame back on every way out', () => {
+    const { fuel, budget, fns } = instantiate(module([RECURSE, BRANCH_OUT]));
+    expect(budget.value).toBe(UNLIMITED_STACK_BUDGET);
+    const frame = frameUnits(1);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 500 }), (frames, n) => {
+        fuel.value = 1_000_000n;
+        budget.value = frame * frames;
+        // f0(n) runs n + 1 frames deep: it fits exactly when the budget holds them all.
+        if (n + 1 <= frames) {
+          expect(fns[0]!(n)).toBe(n);
+          expect(budget.value).toBe(frame * frames);
+          // Fuel as without the budget (its code costs nothing): 5 instructions at the bottom, 9 per level.
+          expect(1_000_000n - (fuel.value as bigint)).toBe(BigInt(9 * n + 5));
+        } else {
+          expect(() => fns[0]!(n)).toThrow(WebAssembly.RuntimeError);
+          // Sticky: whatever frames above a swallowed trap give back, the next entry traps again.
+          expect(budget.value).toBe(EXHAUSTED_STACK_BUDGET);
+        }
+      }),
+    );
+    fuel.value = 1_000_000n;
+    budget.value = 1000;
+    expect(fns[1]!(5)).toBe(7);
+    expect(fns[1]!(0)).toBe(0);
+    expect(budget.value).toBe(1000);
+    // f1 is one segment of 8 instructions, charged whole however it leaves; f0(0) costs 5.
+    expect(1_000_000n - (fuel.value as bigint)).toBe(8n + 8n + 5n);
   });
 
   it('refuses instructions it cannot meter, and what is not WebAssembly', () => {
