@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import type { QuickJSSyncVariant } from '@jitl/quickjs-ffi-types';
-import { FUEL_EXPORT, meterWasm, readMemoryFacts, STACK_BUDGET_EXPORT, type ModuleMemoryFacts } from './wasm-fuel.js';
+import { EXHAUSTED_STACK_BUDGET, FUEL_EXPORT, meterWasm, readMemoryFacts, STACK_BUDGET_EXPORT, type ModuleMemoryFacts } from './wasm-fuel.js';
 
 const STACK_POINTER_EXPORT = 'cmt_stack_pointer';
 /** The pinned build's STACK_SIZE. */
@@ -91,6 +91,16 @@ export class QuickJsEngine {
   /** Whether the engine trapped for want of frame budget (until the next resetMemory). */
   get stackExhausted(): boolean {
     return (this.stackBudget.value as number) < 0;
+  }
+
+  /** The frame budget left (negative once exhausted). */
+  get stackBudgetLeft(): number {
+    return this.stackBudget.value as number;
+  }
+
+  /** Leaves no frame budget: the engine's next call of a calling function traps. */
+  exhaustStack(): void {
+    this.stackBudget.value = EXHAUSTED_STACK_BUDGET;
   }
 
   /**

@@ -116,6 +116,9 @@ export class HostStackOverflow extends Error {
  */
 export const STACK_OVERFLOW = 'stack overflow: the call nests deeper than the engine allows';
 
+/** The frame budget a host call needs left: what passing its answer back into the VM may take, with room to spare. */
+const HOST_CALL_RESERVE_UNITS = 5_000;
+
 let sandboxPromise: Promise<ContractSandbox> | undefined;
 
 export class ContractSandbox {
@@ -292,14 +295,23 @@ export class ContractSandbox {
 
   /** The prelude's `host(op, ...strings)`: runs the operation; a refusal aborts the call. */
   private hostNative(vm: QuickJSContext, state: () => HostState, args: QuickJSHandle[]): QuickJSHandle | undefined {
+    // quickjs-emscripten turns what this returns or throws into VM values with calls into the
+    // engine that this code cannot watch (a trap there is logged and swallowed), so a host call
+    // made with too little frame budget left for them is a stack overflow here, up front.
+    if (this.engine.stackBudgetLeft < HOST_CALL_RESERVE_UNITS) {
+      this.engine.exhaustStack();
+      this.trap(new WebAssembly.RuntimeError('the frame budget is exhausted'));
+      return undefined;
+    }
     try {
       const [op, a, b, c] = args.map((h) => vm.getString(h));
       const answer = hostOperation(state(), op ?? '', a, b, c);
       return answer === undefined ? vm.undefined : vm.newString(answer);
     } catch (err) {
       // The engine trapped under this host call (in a nested call, or in the host's own use of
-      // the VM): nothing may enter it again, not even to throw; its next check traps.
-      if (this.trapped || isEngineTrap(err) || isHostStackOverflow(err)) {
+      // the VM), or the call is out of fuel (a host charge): nothing may enter it again, not
+      // even to throw; its next check traps.
+      if (this.trapped || isEngineTrap(err) || isHostStackOverflow(err) || this.engine.fuel < 0n) {
         this.trap(err);
         return undefined;
       }
