@@ -17,6 +17,12 @@ export interface NodeConfig {
     port: number;
     maxBodyBytes: number;
     maxBatchRequests: number;
+    /** Largest answer, and largest sum of a batch's answers; past it a request gets -32005. */
+    maxResponseBytes: number;
+    /** Bytes queued for one WebSocket client and not yet read; past it the client is closed (1008). */
+    websocketWriteBufferBytes: number;
+    /** Open HTTP and WebSocket connections; more are refused at accept. */
+    maxOpenConnections: number;
     maxSubscriptionsPerClient: number;
     timeoutBroadcastTxCommitMs: number;
   };
@@ -68,6 +74,10 @@ export const DEFAULT_CONFIG: NodeConfig = {
     port: 26657,
     maxBodyBytes: 10 * 1024 * 1024,
     maxBatchRequests: 2000,
+    // A full block (8 MiB) is about 11 MiB as JSON, so one always fits.
+    maxResponseBytes: 16 * 1024 * 1024,
+    websocketWriteBufferBytes: 32 * 1024 * 1024,
+    maxOpenConnections: 900,
     maxSubscriptionsPerClient: 100,
     timeoutBroadcastTxCommitMs: 10_000,
   },
@@ -123,19 +133,27 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (typeof logLevel !== 'string' || !LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(source, `log_level must be one of ${LOG_LEVELS.join(', ')}`);
   const host = rpc.host ?? d.rpc.host;
   if (typeof host !== 'string') throw new InvalidConfigError(source, 'rpc.host must be a string');
+  const maxResponseBytes = int(rpc, 'max_response_bytes', d.rpc.maxResponseBytes, source, 64 * 1024);
+  const websocketWriteBufferBytes = int(rpc, 'websocket_write_buffer_bytes', Math.max(d.rpc.websocketWriteBufferBytes, maxResponseBytes), source, 64 * 1024);
+  // A client must be able to receive the largest answer the node will send it.
+  if (websocketWriteBufferBytes < maxResponseBytes) throw new InvalidConfigError(source, 'rpc.websocket_write_buffer_bytes must be at least rpc.max_response_bytes');
   const p2pHost = p2p.host ?? d.p2p.host;
   if (typeof p2pHost !== 'string') throw new InvalidConfigError(source, 'p2p.host must be a string');
   const peers = p2p.persistent_peers ?? d.p2p.persistentPeers;
   if (!Array.isArray(peers) || peers.some((x) => typeof x !== 'string' || !/^\/(ip4|ip6|dns4|dns6|dns)\/.+\/p2p\/\w+$/.test(x))) {
     throw new InvalidConfigError(source, 'p2p.persistent_peers must be a list of multiaddrs like /ip4/127.0.0.1/tcp/26656/p2p/<peer id>');
   }
-  return {
+  if (root.moniker !== undefined && typeof root.moniker !== 'string') throw new InvalidConfigError(source, 'moniker must be a string');
+  const config: NodeConfig = {
     moniker: typeof root.moniker === 'string' ? root.moniker : d.moniker,
     rpc: {
       host,
       port: int(rpc, 'port', d.rpc.port, source, 0, 65535),
       maxBodyBytes: int(rpc, 'max_body_bytes', d.rpc.maxBodyBytes, source, 1024),
       maxBatchRequests: int(rpc, 'max_batch_requests', d.rpc.maxBatchRequests, source, 1),
+      maxResponseBytes,
+      websocketWriteBufferBytes,
+      maxOpenConnections: int(rpc, 'max_open_connections', d.rpc.maxOpenConnections, source, 1),
       maxSubscriptionsPerClient: int(rpc, 'max_subscriptions_per_client', d.rpc.maxSubscriptionsPerClient, source, 1),
       timeoutBroadcastTxCommitMs: int(rpc, 'timeout_broadcast_tx_commit_ms', d.rpc.timeoutBroadcastTxCommitMs, source, 1),
     },
@@ -158,6 +176,19 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
     executionWorkers: root.execution_workers === 'auto' ? 'auto' : root.execution_workers === undefined ? d.executionWorkers : int(root, 'execution_workers', 0, source, 0, 256),
     logLevel: logLevel as NodeConfig['logLevel'],
   };
+  rejectUnknownSettings(root, config, source);
+  return config;
+}
+
+/** A misspelt setting would silently take its default: every key of a section must be one the node writes back. */
+function rejectUnknownSettings(root: Json, config: NodeConfig, source: string): void {
+  const written = configToJson(config);
+  for (const name of ['rpc', 'mempool', 'state', 'storage', 'p2p', 'consensus'] as const) {
+    const known = written[name] as Json;
+    for (const k of Object.keys(section(root, name, source))) {
+      if (!(k in known)) throw new InvalidConfigError(source, `unknown setting "${name}.${k}"`);
+    }
+  }
 }
 
 export function configToJson(config: NodeConfig): Json {
@@ -168,6 +199,9 @@ export function configToJson(config: NodeConfig): Json {
       port: config.rpc.port,
       max_body_bytes: config.rpc.maxBodyBytes,
       max_batch_requests: config.rpc.maxBatchRequests,
+      max_response_bytes: config.rpc.maxResponseBytes,
+      websocket_write_buffer_bytes: config.rpc.websocketWriteBufferBytes,
+      max_open_connections: config.rpc.maxOpenConnections,
       max_subscriptions_per_client: config.rpc.maxSubscriptionsPerClient,
       timeout_broadcast_tx_commit_ms: config.rpc.timeoutBroadcastTxCommitMs,
     },

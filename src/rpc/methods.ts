@@ -14,6 +14,7 @@ import type { GovProposalInfo, NodeApi } from '../node/api.js';
 import { consensusParamsToJson, genesisToJson } from '../node/genesis.js';
 import { TimeoutError } from '../node/event-bus.js';
 import { RpcError, RPC_CONTRACT_FAILED, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
+import { MAX_RESULT_DEPTH, nestedDeeperThan } from './json-depth.js';
 import {
   optionalBool,
   optionalHeight,
@@ -46,6 +47,8 @@ export interface MethodContext {
   api: NodeApi;
   rpcAddress: string;
   timeoutBroadcastTxCommitMs: number;
+  /** rpc.max_response_bytes: methods that list many large items stop adding them past it. */
+  maxResponseBytes: number;
 }
 
 export type Method = (params: Params, ctx: MethodContext) => Promise<unknown>;
@@ -301,9 +304,17 @@ export const METHODS: Record<string, Method> = {
     return { n_txs: String(info.count), total: String(info.count), total_bytes: String(info.bytes), txs: null };
   },
 
-  async unconfirmed_txs(params, { api }) {
+  /** Up to `limit` pending transactions, fewer when more would not fit in one answer (n_txs says how many). */
+  async unconfirmed_txs(params, { api, maxResponseBytes }) {
     const info = api.mempoolInfo(optionalInt(params, 'limit', 30, 1000));
-    return { n_txs: String(info.txs.length), total: String(info.count), total_bytes: String(info.bytes), txs: info.txs.map(base64) };
+    const txs: string[] = [];
+    let bytes = 0;
+    for (const tx of info.txs) {
+      bytes += Math.ceil(tx.length / 3) * 4 + 3;
+      if (bytes > maxResponseBytes / 2) break;
+      txs.push(base64(tx));
+    }
+    return { n_txs: String(txs.length), total: String(info.count), total_bytes: String(info.bytes), txs };
   },
 
   async abci_query(params, { api }) {
@@ -386,6 +397,10 @@ export const METHODS: Record<string, Method> = {
     const outcome = api.queryContract(address, method, args, from);
     if (!outcome) throw notFound(`no contract at ${formatAddress(address)}`);
     if (!outcome.ok) throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: ${outcome.error}`);
+    // The answer is re-serialized, which recurses: a value deeper than that can take is the contract's failure.
+    if (nestedDeeperThan(outcome.resultJson, MAX_RESULT_DEPTH)) {
+      throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: the result is nested deeper than ${MAX_RESULT_DEPTH} levels`);
+    }
     return { result: JSON.parse(outcome.resultJson) as unknown, gas_used: String(outcome.gasUsed) };
   },
 

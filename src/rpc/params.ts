@@ -5,6 +5,10 @@
 import { fromHex } from '../codec/bytes.js';
 import { parseAddress } from '../crypto/address.js';
 import { invalidParams } from './errors.js';
+import { nestedDeeperThan } from './json-depth.js';
+
+/** Deepest nesting of a contract call's arguments given to contract_query. */
+export const MAX_ARGS_DEPTH = 32;
 
 export type Params = Record<string, unknown>;
 
@@ -36,7 +40,7 @@ export function requiredHex(params: Params, name: string, length?: number): Uint
   try {
     bytes = fromHex(raw, name);
   } catch {
-    throw invalidParams(`${name} must be hex (with or without 0x)`);
+    throw invalidParams(`${name} must be hex with an even number of digits (with or without 0x)`);
   }
   if (length !== undefined && bytes.length !== length) throw invalidParams(`${name} must be ${length} bytes`);
   return bytes;
@@ -46,7 +50,10 @@ export function requiredHex(params: Params, name: string, length?: number): Uint
 export function requiredTx(params: Params): Uint8Array {
   const raw = unquote(params.tx);
   if (typeof raw !== 'string' || raw.length === 0) throw invalidParams('tx is required (0x-prefixed hex or base64)');
-  if (/^0x[0-9a-fA-F]*$/.test(raw)) return fromHex(raw);
+  if (/^0x[0-9a-fA-F]*$/.test(raw)) {
+    if (raw.length % 2 !== 0) throw invalidParams('tx is 0x-hex with an odd number of digits; each byte is two hex digits');
+    return fromHex(raw);
+  }
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(raw) && raw.length % 4 === 0) return new Uint8Array(Buffer.from(raw, 'base64'));
   throw invalidParams('tx must be 0x-prefixed hex or base64');
 }
@@ -99,8 +106,11 @@ export function requiredString(params: Params, name: string, maxBytes: number): 
 export function optionalJsonArray(params: Params, name: string, maxBytes: number): string {
   const raw = unquote(params[name]);
   if (raw === undefined || raw === null || raw === '') return '[]';
+  // A JSON-RPC body is depth-checked before parsing (json-depth.ts), so this cannot recurse deep.
   const text = Array.isArray(raw) ? JSON.stringify(raw) : raw;
   if (typeof text !== 'string') throw invalidParams(`${name} must be the text of a JSON array, e.g. [1, "x", {"$bigint": "10"}]`);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw invalidParams(`${name} is longer than ${maxBytes} bytes`);
+  if (nestedDeeperThan(text, MAX_ARGS_DEPTH)) throw invalidParams(`${name} is nested deeper than ${MAX_ARGS_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -108,6 +118,5 @@ export function optionalJsonArray(params: Params, name: string, maxBytes: number
     throw invalidParams(`${name} is not valid JSON; expected a JSON array, e.g. [1, "x", {"$bigint": "10"}]`);
   }
   if (!Array.isArray(parsed)) throw invalidParams(`${name} must be a JSON array, e.g. [1, "x", {"$bigint": "10"}]`);
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw invalidParams(`${name} is longer than ${maxBytes} bytes`);
   return text;
 }

@@ -8,17 +8,25 @@ import { WebSocketServer } from 'ws';
 import { CmtError } from '../codec/errors.js';
 import type { NodeApi } from '../node/api.js';
 import type { Logger } from '../node/logger.js';
-import { RpcError, RPC_LIMIT, RPC_METHOD_NOT_FOUND, RPC_NOT_FOUND, RPC_PARSE_ERROR } from './errors.js';
-import { callMethod, dispatch, errorResponse } from './json-rpc.js';
+import { httpStatusFor, invalidRequest, RpcError, RPC_LIMIT } from './errors.js';
+import { answerBody, callMethod, errorResponse, fitResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcResponse } from './json-rpc.js';
 import { METHODS, type MethodContext } from './methods.js';
 import { serveWebSocket } from './websocket.js';
 import type { NodeConfig } from '../node/config.js';
 
 export type RpcServerOptions = NodeConfig['rpc'];
 
+export interface WebSocketClientInfo {
+  /** Bytes queued for the client that the kernel has not taken yet. */
+  bufferedBytes: number;
+  /** The node is closing the connection (e.g. the client was too slow to read). */
+  closing: boolean;
+}
+
 export interface RpcServer {
   readonly url: string;
   readonly port: number;
+  webSocketClients(): WebSocketClientInfo[];
   close(): Promise<void>;
 }
 
@@ -53,55 +61,57 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function httpStatusFor(code: number | undefined): number {
-  if (code === RPC_METHOD_NOT_FOUND || code === RPC_NOT_FOUND) return 404;
-  if (code === -32602 || code === RPC_PARSE_ERROR) return 400;
-  if (code === undefined) return 200;
-  return code === RPC_LIMIT ? 429 : 500;
+/** One answer, within the byte budget, with the HTTP status its error code calls for. */
+function sendResponse(res: ServerResponse, response: JsonRpcResponse, maxBytes: number): void {
+  const { text, errorCode } = fitResponse(response, maxBytes);
+  sendText(res, errorCode === undefined ? 200 : httpStatusFor(errorCode), text);
 }
 
 export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger): Promise<RpcServer> {
-  const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs };
+  const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes };
+  const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
 
   const server = createServer((req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
       logger.error({ err }, 'rpc request failed');
-      if (!res.headersSent) sendJson(res, 500, errorResponse(null, err));
+      if (!res.headersSent) sendResponse(res, errorResponse(null, err), limits.maxResponseBytes);
+      else res.destroy();
     });
   });
+  server.maxConnections = options.maxOpenConnections;
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://rpc');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://rpc');
+    } catch {
+      sendResponse(res, errorResponse(null, invalidRequest('the request target is not a valid URL path')), limits.maxResponseBytes);
+      return;
+    }
     if (req.method === 'POST') {
       let text: string;
       try {
         text = await readBody(req, options.maxBodyBytes);
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
-          sendJson(res, 413, errorResponse(null, new RpcError(RPC_LIMIT, 'Request too large', `request body exceeds ${options.maxBodyBytes} bytes`)));
+          sendText(res, 413, responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Request too large', `request body exceeds ${options.maxBodyBytes} bytes (rpc.max_body_bytes)`))));
           return;
         }
         throw err;
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        sendJson(res, 200, errorResponse(null, new RpcError(RPC_PARSE_ERROR, 'Parse error', 'request body is not valid JSON')));
+      const parsed = parseRequestText(text);
+      if ('refused' in parsed) {
+        sendResponse(res, errorResponse(null, parsed.refused), limits.maxResponseBytes);
         return;
       }
-      const response = await dispatch(body, ctx, options.maxBatchRequests);
-      if (response === undefined) {
-        res.writeHead(204).end();
-        return;
-      }
-      sendJson(res, 200, response);
+      const answer = await answerBody(parsed.body, ctx, limits);
+      if (answer === undefined) res.writeHead(204).end();
+      else sendText(res, 200, answer);
       return;
     }
     if (req.method !== 'GET') {
@@ -115,17 +125,17 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       return;
     }
     if (method === '') {
-      sendJson(res, 200, { jsonrpc: '2.0', id: -1, result: { methods: [...Object.keys(METHODS).sort(), 'subscribe (websocket)', 'unsubscribe (websocket)', 'unsubscribe_all (websocket)'] } });
+      sendResponse(res, { jsonrpc: '2.0', id: -1, result: { methods: [...Object.keys(METHODS).sort(), 'subscribe (websocket)', 'unsubscribe (websocket)', 'unsubscribe_all (websocket)'] } }, limits.maxResponseBytes);
       return;
     }
     const params = Object.fromEntries(url.searchParams);
+    let response: JsonRpcResponse;
     try {
-      const result = await callMethod(method, params, ctx);
-      sendJson(res, 200, { jsonrpc: '2.0', id: -1, result });
+      response = { jsonrpc: '2.0', id: -1, result: await callMethod(method, params, ctx) };
     } catch (err) {
-      const response = errorResponse(-1, err);
-      sendJson(res, httpStatusFor(response.error?.code), response);
+      response = errorResponse(-1, err);
     }
+    sendResponse(res, response, limits.maxResponseBytes);
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
@@ -135,7 +145,9 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, ctx, options.maxSubscriptionsPerClient, options.maxBatchRequests));
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      serveWebSocket(ws, ctx, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -156,6 +168,9 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
   return {
     url,
     port,
+    webSocketClients() {
+      return [...wss.clients].map((c) => ({ bufferedBytes: c.bufferedAmount, closing: c.readyState === c.CLOSING }));
+    },
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();

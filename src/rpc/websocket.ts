@@ -3,18 +3,33 @@
  * `unsubscribe_all`. Pushed events carry the id of the subscribe request, as CometBFT's.
  * Idle connections get pings; a client over its subscription limit, or too slow to read
  * its events, gets an explicit error instead of silence.
+ *
+ * What one client can make the node hold is bounded: at most MAX_IN_FLIGHT messages are
+ * worked on at once (past that the node stops reading the socket, so TCP pushes back), and
+ * the bytes queued for the client and not yet read stay under its write buffer: an event that
+ * would overflow it cancels the subscription, an answer closes the connection (1008).
  */
 import type { WebSocket } from 'ws';
+import type { Logger } from '../node/logger.js';
 import type { NewBlockEvent, TxEvent } from '../node/event-bus.js';
-import { RpcError, RPC_INVALID_REQUEST, RPC_LIMIT, RPC_PARSE_ERROR, invalidParams } from './errors.js';
+import { RpcError, RPC_INVALID_REQUEST, RPC_LIMIT, invalidParams } from './errors.js';
 import { addTag, matches, parseEventQuery, type EventQuery, type EventTags } from './event-query.js';
-import { dispatch, errorResponse, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
+import { answerBody, errorResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
 import type { MethodContext } from './methods.js';
 import { base64, blockView, eventsView, hexUpper, txResultView } from './views.js';
 
 const PING_INTERVAL_MS = 30_000;
-/** Past this much unsent data the client is not keeping up. */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Messages of one client worked on at once; CometBFT answers one at a time. */
+const MAX_IN_FLIGHT = 8;
+/** Policy violation: the client does not read what it asked for. */
+export const CLOSE_SLOW_CLIENT = 1008;
+
+export interface WebSocketLimits {
+  limits: AnswerLimits;
+  maxSubscriptions: number;
+  /** Bytes queued for the client and not yet read (rpc.websocket_write_buffer_bytes). */
+  writeBufferBytes: number;
+}
 
 interface Subscription {
   query: EventQuery;
@@ -42,27 +57,45 @@ function tagsObject(tags: EventTags): Record<string, string[]> {
   return Object.fromEntries(tags);
 }
 
-export function serveWebSocket(socket: WebSocket, ctx: MethodContext, maxSubscriptions: number, maxBatch: number): void {
+export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: WebSocketLimits, logger: Logger): void {
+  const { maxSubscriptions, writeBufferBytes } = options;
   const subscriptions = new Map<string, Subscription>();
   let alive = true;
+  let inFlight = 0;
 
-  const send = (message: unknown): void => {
+  const fits = (text: string): boolean => socket.bufferedAmount + Buffer.byteLength(text, 'utf8') <= writeBufferBytes;
+
+  const stopAll = (): void => {
+    for (const sub of subscriptions.values()) sub.stop();
+    subscriptions.clear();
+  };
+
+  /** Queues an answer; one that would overflow the client's write buffer closes the connection instead. */
+  const send = (text: string): void => {
     if (socket.readyState !== socket.OPEN) return;
-    socket.send(JSON.stringify(message));
+    if (fits(text)) {
+      socket.send(text);
+      return;
+    }
+    logger.warn({ bufferedBytes: socket.bufferedAmount, limit: writeBufferBytes }, 'websocket client does not read its answers; closing');
+    stopAll();
+    socket.close(CLOSE_SLOW_CLIENT, `too slow: over ${writeBufferBytes} bytes of answers unread`);
   };
 
   const cancel = (sub: Subscription, reason: string): void => {
     sub.stop();
     subscriptions.delete(sub.query.text);
-    send(errorResponse(sub.id, new RpcError(RPC_LIMIT, 'Subscription cancelled', reason)));
+    send(responseText(errorResponse(sub.id, new RpcError(RPC_LIMIT, 'Subscription cancelled', reason))));
   };
 
   const push = (sub: Subscription, data: unknown, tags: EventTags): void => {
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      cancel(sub, `client is not reading events fast enough (more than ${MAX_BUFFERED_BYTES} bytes queued)`);
+    if (socket.readyState !== socket.OPEN) return;
+    const text = responseText({ jsonrpc: '2.0', id: sub.id, result: { query: sub.query.text, data, events: tagsObject(tags) } });
+    if (!fits(text)) {
+      cancel(sub, `client is not reading events fast enough (more than ${writeBufferBytes} bytes queued)`);
       return;
     }
-    send({ jsonrpc: '2.0', id: sub.id, result: { query: sub.query.text, data, events: tagsObject(tags) } });
+    socket.send(text);
   };
 
   const subscribe = (id: JsonRpcId, text: string): void => {
@@ -116,21 +149,34 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, maxSubscri
     }
   };
 
+  const answer = async (text: string): Promise<void> => {
+    const parsed = parseRequestText(text);
+    if ('refused' in parsed) {
+      send(responseText(errorResponse(null, parsed.refused)));
+      return;
+    }
+    const answered = await answerBody(parsed.body, ctx, options.limits, handle);
+    if (answered !== undefined) send(answered);
+  };
+
   socket.on('message', (raw, isBinary) => {
+    if (socket.readyState !== socket.OPEN) return;
     if (isBinary) {
-      send(errorResponse(null, new RpcError(RPC_INVALID_REQUEST, 'Invalid request', 'send JSON-RPC as text frames')));
+      send(responseText(errorResponse(null, new RpcError(RPC_INVALID_REQUEST, 'Invalid request', 'send JSON-RPC as text frames'))));
       return;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString());
-    } catch {
-      send(errorResponse(null, new RpcError(RPC_PARSE_ERROR, 'Parse error', 'message is not valid JSON')));
-      return;
-    }
-    void dispatch(parsed, ctx, maxBatch, handle).then((response) => {
-      if (response !== undefined) send(response);
-    });
+    inFlight++;
+    if (inFlight >= MAX_IN_FLIGHT) socket.pause();
+    answer(raw.toString())
+      .catch((err: unknown) => {
+        // answerBody never rejects; this is the last line that keeps a client from crashing the node.
+        logger.error({ err }, 'websocket request failed');
+        send(responseText(errorResponse(null, err)));
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight < MAX_IN_FLIGHT && socket.isPaused) socket.resume();
+      });
   });
 
   socket.on('pong', () => {
@@ -147,8 +193,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, maxSubscri
 
   socket.on('close', () => {
     clearInterval(ping);
-    for (const sub of subscriptions.values()) sub.stop();
-    subscriptions.clear();
+    stopAll();
   });
   socket.on('error', () => socket.terminate());
 }
