@@ -53,7 +53,7 @@ export class KeyDirectory {
       text = await readFile(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyNotFoundError(name, this.dir);
-      throw err;
+      throw new CmtError('INVALID_KEYSTORE', `${path}: cannot read (${(err as Error).message})`);
     }
     let json: unknown;
     try {

@@ -80,21 +80,40 @@ export async function encryptKey(
   };
 }
 
-/** Checks the shape of untrusted JSON before it is used as a keystore file. */
+const hexOf = (bytes: number): RegExp => new RegExp(`^[0-9a-fA-F]{${2 * bytes}}$`);
+const HEX_32 = hexOf(32);
+const HEX_IV = hexOf(12);
+const HEX_TAG = hexOf(16);
+const HEX_SALT = /^(?:[0-9a-fA-F]{2}){16,64}$/;
+/** scrypt's r and p: far above what encryptKey writes (8 and 1), low enough that memory stays bounded. */
+const MAX_SCRYPT_R = 32;
+const MAX_SCRYPT_P = 16;
+
+/**
+ * Checks untrusted JSON before it is used as a keystore file: every field of its type and
+ * size, so that unlocking can fail only as a wrong passphrase (or an altered file), never in
+ * the middle of scrypt or AES with an error that does not name the file.
+ */
 export function parseKeystore(json: unknown, source: string): KeystoreFile {
   const f = json as Partial<KeystoreFile> | null;
-  const c = f?.crypto;
+  const c = f !== null && typeof f === 'object' ? f.crypto : undefined;
+  const k = c !== null && typeof c === 'object' ? c.kdfparams : undefined;
   const ok =
     f !== null && typeof f === 'object' && f.version === 1 && typeof f.name === 'string' &&
-    typeof f.publicKey === 'string' && typeof f.address === 'string' && c !== undefined &&
-    c.kdf === 'scrypt' && c.cipher === 'aes-256-gcm' && typeof c.iv === 'string' &&
-    typeof c.ciphertext === 'string' && typeof c.tag === 'string' &&
-    Number.isSafeInteger(c.kdfparams?.n) && Number.isSafeInteger(c.kdfparams?.r) && Number.isSafeInteger(c.kdfparams?.p) &&
-    typeof c.kdfparams?.salt === 'string';
-  if (!ok) throw new InvalidKeystoreError(`${source} is not a cmt keystore file (version 1, scrypt, aes-256-gcm)`);
-  const n = c.kdfparams.n;
+    typeof f.publicKey === 'string' && HEX_32.test(f.publicKey) && typeof f.address === 'string' &&
+    (f.unprotected === undefined || typeof f.unprotected === 'boolean') &&
+    c !== null && typeof c === 'object' && c.kdf === 'scrypt' && c.cipher === 'aes-256-gcm' &&
+    typeof c.iv === 'string' && HEX_IV.test(c.iv) && typeof c.ciphertext === 'string' && HEX_32.test(c.ciphertext) &&
+    typeof c.tag === 'string' && HEX_TAG.test(c.tag) &&
+    k !== null && typeof k === 'object' && Number.isSafeInteger(k.n) && Number.isSafeInteger(k.r) && Number.isSafeInteger(k.p) &&
+    (k.dklen === undefined || k.dklen === 32) && typeof k.salt === 'string' && HEX_SALT.test(k.salt);
+  if (!ok) throw new InvalidKeystoreError(`${source} is not a cmt keystore file (version 1, scrypt, aes-256-gcm, hex fields of their sizes)`);
+  const { n, r, p } = k;
   if (n < 2 || (n & (n - 1)) !== 0 || n > 1 << 20) throw new InvalidKeystoreError(`${source}: scrypt n must be a power of two up to 2^20`);
-  return { ...f, unprotected: f.unprotected === true } as KeystoreFile;
+  if (r < 1 || r > MAX_SCRYPT_R || p < 1 || p > MAX_SCRYPT_P) throw new InvalidKeystoreError(`${source}: scrypt r must be 1-${MAX_SCRYPT_R} and p 1-${MAX_SCRYPT_P}`);
+  const file = f as KeystoreFile;
+  if (file.address.toLowerCase() !== formatAddress(addressFromPublicKey(fromHex(file.publicKey)))) throw new InvalidKeystoreError(`${source}: address does not match publicKey`);
+  return { ...file, unprotected: f.unprotected === true };
 }
 
 export async function decryptKey(file: KeystoreFile, passphrase: string): Promise<KeyPair> {

@@ -9,6 +9,7 @@ import { DEFAULT_CONSENSUS_PARAMS, TIMEOUT_JSON_NAMES, type ConsensusParams, typ
 import { MAX_CHAIN_ID_LENGTH } from '../codec/tx.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { isValidPublicKey } from '../crypto/ed25519.js';
+import { parseAppGenesis } from '../app/genesis-state.js';
 
 export class InvalidGenesisFileError extends CmtError {
   constructor(source: string, message: string) {
@@ -120,12 +121,20 @@ export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
     if (!isValidPublicKey(publicKey)) throw new InvalidGenesisFileError(source, `validators[${i}].pub_key is not a valid Ed25519 public key`);
     const power = positiveInt(v?.power, `validators[${i}].power`, source);
     if (power === 0) throw new InvalidGenesisFileError(source, `validators[${i}].power must be positive`);
-    if (v.address !== undefined && v.address.toLowerCase() !== formatAddress(addressFromPublicKey(publicKey))) {
+    if (v.address !== undefined && (typeof v.address !== 'string' || v.address.toLowerCase() !== formatAddress(addressFromPublicKey(publicKey)))) {
       throw new InvalidGenesisFileError(source, `validators[${i}].address does not match its pub_key`);
     }
-    return { name: typeof v.name === 'string' ? v.name : `validator-${i}`, publicKey, power };
+    if (v.name !== undefined && typeof v.name !== 'string') throw new InvalidGenesisFileError(source, `validators[${i}].name must be a string`);
+    return { name: v.name ?? `validator-${i}`, publicKey, power };
   });
-  return { chainId: g.chain_id, genesisTime: time, initialHeight, consensusParams, validators, appState: g.app_state ?? {} };
+  const appState = g.app_state ?? {};
+  // The app reads app_state only at the first start; checked here, a bad one is reported with the file's name.
+  try {
+    parseAppGenesis(appState);
+  } catch (err) {
+    throw new InvalidGenesisFileError(source, `app_state: ${(err as Error).message}`);
+  }
+  return { chainId: g.chain_id, genesisTime: time, initialHeight, consensusParams, validators, appState };
 }
 
 export async function readGenesisFile(path: string): Promise<GenesisDoc> {

@@ -6,11 +6,11 @@
  */
 import { bytesEqual, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
-import type { Application, FinalizeBlockResponse } from '../app/abci.js';
+import type { Application, FinalizeBlockResponse, InitChainRequest, InitChainResponse } from '../app/abci.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { BlockExecutor } from './block-executor.js';
 import { decodeChainState, encodeChainState, genesisChainState, type ChainState } from './chain-state.js';
-import type { GenesisDoc } from './genesis.js';
+import { InvalidGenesisFileError, type GenesisDoc } from './genesis.js';
 import type { Logger } from './logger.js';
 
 export class HandshakeError extends CmtError {
@@ -27,6 +27,18 @@ export interface HandshakeDeps {
   logger: Logger;
   /** Where the data lives, for error messages. */
   dataDir: string;
+  /** The genesis file, for error messages. */
+  genesisFile?: string;
+}
+
+/** The app's refusal of the genesis state (it is read only here, at the first start) names the genesis file. */
+async function initChainNamingGenesis(deps: HandshakeDeps, request: InitChainRequest): Promise<InitChainResponse> {
+  try {
+    return await deps.app.initChain(request);
+  } catch (err) {
+    if (err instanceof CmtError) throw new InvalidGenesisFileError(deps.genesisFile ?? 'genesis', err.message);
+    throw err;
+  }
 }
 
 export async function handshake(deps: HandshakeDeps): Promise<ChainState> {
@@ -34,7 +46,7 @@ export async function handshake(deps: HandshakeDeps): Promise<ChainState> {
   const stored = await blockStore.loadChainState();
   if (!stored) {
     if (blockStore.height > 0) throw new HandshakeError(`${deps.dataDir}: the block store has blocks but no chain state`);
-    const { appHash } = await app.initChain({
+    const { appHash } = await initChainNamingGenesis(deps, {
       chainId: genesis.chainId,
       time: genesis.genesisTime,
       initialHeight: genesis.initialHeight,

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { LinkFaults } from '../p2p/link-faults.js';
 import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from '../codec/block.js';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { decodeBlock, headerHash } from '../codec/block.js';
 import { CmtError } from '../codec/errors.js';
 import { decode } from '../codec/schema.js';
@@ -185,7 +185,7 @@ export class Node implements NodeApi {
         (txs) => app.verifySignatures(txs),
       );
       const executor = new BlockExecutor(app, blockStore, mempool);
-      const chainState = await handshake({ app, blockStore, executor, genesis, logger: logger.child({ module: 'handshake' }), dataDir: paths.data });
+      const chainState = await handshake({ app, blockStore, executor, genesis, logger: logger.child({ module: 'handshake' }), dataDir: paths.data, genesisFile: paths.genesis });
       const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES });
       opened.push(wal);
       const onFatal = options.onFatal ?? (() => {});
@@ -467,11 +467,24 @@ export class Node implements NodeApi {
   }
 }
 
+/**
+ * No key file is a full node, unless a last-sign state says this home has signed as a validator:
+ * then the key went missing, and running on as a non-validator would hide it. A key file that is
+ * there but cannot be read or parsed is an error naming it, never a silent full node.
+ */
 async function loadPrivValidator(paths: HomePaths): Promise<PrivValidator | null> {
-  try {
-    await access(paths.privValidatorKey);
-  } catch {
-    return null;
+  const missing = async (path: string): Promise<boolean> => {
+    try {
+      await stat(path);
+      return false;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw new CmtError('INVALID_VALIDATOR_KEY', `${path}: cannot read (${(err as Error).message})`);
+    }
+  };
+  if (await missing(paths.privValidatorKey)) {
+    if (await missing(paths.privValidatorState)) return null;
+    throw new CmtError('INVALID_VALIDATOR_KEY', `${paths.privValidatorKey}: missing, but ${paths.privValidatorState} shows this node has signed as a validator; restore the key, or remove the sign state to run as a full node`);
   }
   return PrivValidator.load(paths.privValidatorKey, paths.privValidatorState);
 }

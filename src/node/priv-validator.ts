@@ -4,30 +4,20 @@
  * sign different bytes at the same or an earlier step is refused, across restarts too.
  */
 import { readFile } from 'node:fs/promises';
-import { bytesEqual, fromHex, toHex } from '../codec/bytes.js';
+import { bytesEqual, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
-import { generateKeyPair, keyPairFromSeed, sign, type KeyPair } from '../crypto/ed25519.js';
+import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.js';
 import { Mutex } from '../runtime/mutex.js';
 import { writeFileDurably } from '../runtime/durable-file.js';
+import { parseSignState, parseValidatorKey, signStateToJson, type LastSignState, type SignStep } from './priv-validator-files.js';
 
-export const SIGN_STEP_PROPOSAL = 1;
-export const SIGN_STEP_PREVOTE = 2;
-export const SIGN_STEP_PRECOMMIT = 3;
-export type SignStep = typeof SIGN_STEP_PROPOSAL | typeof SIGN_STEP_PREVOTE | typeof SIGN_STEP_PRECOMMIT;
+export { SIGN_STEP_PRECOMMIT, SIGN_STEP_PREVOTE, SIGN_STEP_PROPOSAL, type SignStep } from './priv-validator-files.js';
 
 export class DoubleSignError extends CmtError {
   constructor(message: string) {
     super('DOUBLE_SIGN_REFUSED', message);
   }
-}
-
-interface LastSignState {
-  height: number;
-  round: number;
-  step: number;
-  signBytes: Uint8Array;
-  signature: Uint8Array;
 }
 
 export async function writeValidatorKey(path: string, pair: KeyPair = generateKeyPair()): Promise<KeyPair> {
@@ -40,16 +30,17 @@ export async function writeValidatorKey(path: string, pair: KeyPair = generateKe
   return pair;
 }
 
-export async function readValidatorKey(path: string): Promise<KeyPair> {
-  let json: { pub_key?: string; priv_key?: string };
+/** Reads a file of the validator; any failure (missing, unreadable) is an error naming it. */
+async function readText(path: string, code: string, what: string): Promise<string> {
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    return await readFile(path, 'utf8');
   } catch (err) {
-    throw new CmtError('INVALID_VALIDATOR_KEY', `${path}: cannot read the validator key (${(err as Error).message})`);
+    throw new CmtError(code, `${path}: cannot read the ${what} (${(err as Error).message})`);
   }
-  const pair = keyPairFromSeed(fromHex(String(json.priv_key), 'priv_key'));
-  if (toHex(pair.publicKey) !== String(json.pub_key).toLowerCase()) throw new CmtError('INVALID_VALIDATOR_KEY', `${path}: pub_key does not match priv_key`);
-  return pair;
+}
+
+export async function readValidatorKey(path: string): Promise<KeyPair> {
+  return parseValidatorKey(await readText(path, 'INVALID_VALIDATOR_KEY', 'validator key'), path);
 }
 
 export class PrivValidator {
@@ -68,18 +59,18 @@ export class PrivValidator {
     return this.key.publicKey;
   }
 
+  /** A missing sign state is a validator that never signed; any other problem with it refuses to start. */
   static async load(keyPath: string, statePath: string): Promise<PrivValidator> {
     const key = await readValidatorKey(keyPath);
-    let last: LastSignState | null = null;
+    let text: string | null = null;
     try {
-      const raw = JSON.parse(await readFile(statePath, 'utf8')) as { height: number; round: number; step: number; sign_bytes: string; signature: string };
-      last = { height: raw.height, round: raw.round, step: raw.step, signBytes: fromHex(raw.sign_bytes), signature: fromHex(raw.signature) };
+      text = await readFile(statePath, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new CmtError('INVALID_SIGN_STATE', `${statePath}: cannot read the last-sign state (${(err as Error).message}); refusing to sign without it`);
       }
     }
-    return new PrivValidator(key, statePath, last);
+    return new PrivValidator(key, statePath, text === null ? null : parseSignState(text, statePath, key.publicKey));
   }
 
   /** The last height/round/step signed, for observability. */
@@ -95,20 +86,18 @@ export class PrivValidator {
     const last = this.last;
     if (last) {
       const order = height - last.height || round - last.round || step - last.step;
-      if (order < 0) {
-        throw new DoubleSignError(`refusing to sign ${height}/${round}/${step}: already signed ${last.height}/${last.round}/${last.step}`);
-      }
       if (order === 0) {
         if (bytesEqual(signBytes, last.signBytes)) return last.signature;
         throw new DoubleSignError(`refusing to sign different data at ${height}/${round}/${step}`);
       }
+      // Written so that anything not strictly later (NaN included) is refused.
+      if (!(order > 0)) {
+        throw new DoubleSignError(`refusing to sign ${height}/${round}/${step}: already signed ${last.height}/${last.round}/${last.step}`);
+      }
     }
     const signature = sign(this.key.privateKey, signBytes);
     const next = { height, round, step, signBytes, signature };
-    await writeFileDurably(
-      this.statePath,
-      JSON.stringify({ height, round, step, sign_bytes: toHex(signBytes), signature: toHex(signature) }) + '\n',
-    );
+    await writeFileDurably(this.statePath, signStateToJson(next));
     this.last = next;
     return signature;
   }
