@@ -26,6 +26,8 @@ export const CONTRACT_GAS = {
   rangeByte: 2,
   event: 1_000,
   eventByte: 20,
+  /** Per byte a receipt keeps of a call: its result, or the error text of a failed call (as an event's data). */
+  receiptByte: 20,
   transfer: 10_000,
   callByte: 2,
 } as const;

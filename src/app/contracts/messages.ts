@@ -42,6 +42,8 @@ function execute(env: CallEnv, contract: Uint8Array, tx: ContractTxContext, valu
   gas.consume(outcome.gasUsed, `${method} execution`);
   if (!outcome.ok) {
     if (outcome.error === 'out of gas') throw new TxError('OUT_OF_GAS', `out of gas in ${formatAddress(contract)}.${method}`);
+    // The receipt keeps the error text (bounded by runContract): paid for like an event's data.
+    gas.consume(CONTRACT_GAS.receiptByte * utf8Length(outcome.error), `${method} error text`);
     throw new TxError('CONTRACT_FAILED', `${formatAddress(contract)}.${method}: ${outcome.error}`);
   }
   return outcome;
@@ -63,11 +65,12 @@ function event(type: string, attributes: Record<string, string>): AppEvent {
  * CometBFT app fails a message whose response it cannot deliver: a cut result would read as
  * a different value, and a note in its place would read as a success the caller cannot use.
  */
-function receiptResult(contract: Uint8Array, method: string, resultJson: string): string {
+function receiptResult(contract: Uint8Array, method: string, resultJson: string, gas: GasMeter): string {
   const bytes = utf8Length(resultJson);
   if (bytes > RESULT_LIMITS.attributeValueBytes) {
     throw new TxError('CONTRACT_RESULT_TOO_LARGE', `${formatAddress(contract)}.${method}: the result is ${bytes} bytes of JSON, more than the ${RESULT_LIMITS.attributeValueBytes} a receipt holds; return less, or store it and return a key`);
   }
+  gas.consume(CONTRACT_GAS.receiptByte * bytes, `${method} result`);
   return resultJson;
 }
 
@@ -108,7 +111,7 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
   if (code === undefined) throw new TxError('CONTRACT_NOT_FOUND', `no contract at ${formatAddress(msg.contract)}`);
   moveValue(state, tx, msg.contract, msg.value);
   const outcome = execute(env, msg.contract, tx, msg.value, msg.method, msg.args === '' ? '[]' : msg.args, code, gas);
-  const result = receiptResult(msg.contract, msg.method, outcome.resultJson);
+  const result = receiptResult(msg.contract, msg.method, outcome.resultJson, gas);
   return [event('contract_call', { contract: formatAddress(msg.contract), method: msg.method, result }), ...env.events];
 }
 
