@@ -24,22 +24,20 @@ import type {
   QueryResponse,
 } from './abci.js';
 import { accountKey, credit, readAccount, SUPPLY_KEY, writeSupply } from './bank/accounts.js';
-import { executeChecked } from './deliver-tx.js';
 import { SequentialExecutor, type TxExecutor } from './executor/tx-executor.js';
 import { CODESPACE, TxCode, TxError } from './errors.js';
 import { type BatchVerifier, type SignatureJob } from './executor/signature-verifier.js';
 import { VerifiedSignatures } from './executor/verified-signatures.js';
 import { parseAppGenesis } from './genesis-state.js';
 import { APP_PARAMS_KEY, readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
-import { checkSender, checkStateless, type DecodedTx, type TxLimits } from './tx-checks.js';
+import { checkSender, checkStateless, reservePending, type TxLimits } from './tx-checks.js';
 import { TxDecoder } from './tx-decoder.js';
 import { readStakingParams } from './staking/records.js';
 import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
 import { initStaking } from './staking/init-chain.js';
 import { endBlockGovernance, writeConsensusParams } from './gov/index.js';
 import { loadContractRuntime } from './contracts/runtime.js';
-import { queryContract, type QueryOutcome } from './contracts/messages.js';
-import { DecodeError } from '../codec/errors.js';
+import { DEFAULT_QUERY_GAS_LIMIT, estimateTx, runQuery, type EstimateOutcome, type QueryOutcome } from './query/dry-run.js';
 import { nextBaseFee, readBaseFee, writeBaseFee } from './fees/base-fee.js';
 
 export class AppNotInitializedError extends CmtError {
@@ -52,7 +50,7 @@ export class CmtApp implements Application {
   private readonly decoder = new TxDecoder();
   private checkState: Overlay;
   private limitsCache: TxLimits | undefined;
-  /** The last executed block's time: CheckTx runs contracts with it (not consensus-critical). */
+  /** The last executed block's time: queries run contracts with it (not consensus-critical). */
   private lastBlockTime = 0;
 
   /**
@@ -107,16 +105,19 @@ export class CmtApp implements Application {
     return { appHash };
   }
 
+  /**
+   * The ante checks only (spec/transactions.md, "CheckTx"): decoding, size, chain, gas bounds,
+   * signature, nonce, and that the sender can pay the maximum fee plus the value sent, which
+   * are reserved in the check state. No message runs here: a contract call costs its sender gas
+   * only in a block, so CheckTx must not run what nobody pays for.
+   */
   checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse {
     const limits = this.limits();
     try {
       const decoded = checkStateless(tx, limits, this.signatures, this.decoder.decode);
-      const attempt = this.checkState.child();
-      checkSender(attempt, decoded);
-      const { result } = executeChecked(attempt, decoded, limits);
+      const account = checkSender(this.checkState, decoded);
+      reservePending(this.checkState, decoded, account);
       const base = { gasWanted: decoded.tx.body.gasLimit, sender: decoded.sender, nonce: decoded.tx.body.nonce, gasPrice: decoded.tx.body.gasPrice };
-      if (result.code !== TxCode.OK) return { ...base, code: result.code, codespace: CODESPACE, log: result.log };
-      attempt.mergeIntoParent();
       return { ...base, code: TxCode.OK, codespace: '', log: kind === 'recheck' ? 'rechecked' : '' };
     } catch (err) {
       if (err instanceof TxError) return { code: err.txCode, codespace: CODESPACE, log: err.message, gasWanted: 0 };
@@ -130,32 +131,17 @@ export class CmtApp implements Application {
   }
 
   /**
-   * Gas a transaction would use if executed now after the pending ones, by a dry run on a
-   * copy of the CheckTx state with the block gas limit and a zero price (so the balance does
-   * not cap the run). The signature is not checked: an estimate moves no funds.
+   * Gas a transaction would use if executed now, from the sender's pending nonce: a dry run
+   * capped at `gasCap` (spec/node.md, "Queries"); see query/dry-run.ts.
    */
-  estimateGas(tx: Uint8Array): { code: number; log: string; gasUsed: number } {
-    const limits = this.limits();
-    try {
-      const plain = this.decoder.decode(tx);
-      if (plain.tx.body.chainId !== limits.chainId) throw new TxError('WRONG_CHAIN_ID', `transaction is for chain "${plain.tx.body.chainId}", this is "${limits.chainId}"`);
-      const body = { ...plain.tx.body, gasLimit: limits.blockMaxGas, gasPrice: 0n };
-      const decoded: DecodedTx = { bytes: tx, hash: plain.hash, tx: { ...plain.tx, body }, sender: plain.sender, maxFee: 0n };
-      const attempt = this.checkState.child();
-      checkSender(attempt, decoded);
-      const { result } = executeChecked(attempt, decoded, limits);
-      return { code: result.code, log: result.log, gasUsed: result.gasUsed };
-    } catch (err) {
-      if (err instanceof TxError) return { code: err.txCode, log: err.message, gasUsed: 0 };
-      if (err instanceof DecodeError) return { code: TxCode.TX_DECODE, log: `malformed transaction: ${err.message}`, gasUsed: 0 };
-      throw err;
-    }
+  estimateGas(tx: Uint8Array, gasCap = DEFAULT_QUERY_GAS_LIMIT): EstimateOutcome {
+    return estimateTx(this.checkState.child(), tx, this.limits(), gasCap, this.decoder.decode);
   }
 
   /** A read-only contract call at the latest committed state: free, and nothing it writes is kept. */
-  queryContract(contract: Uint8Array, method: string, argsJson: string, from: Uint8Array = new Uint8Array(20)): QueryOutcome {
-    const limits = this.limits();
-    return queryContract(new Overlay(this.store), contract, method, argsJson, from, this.store.latestVersion, limits.time);
+  queryContract(contract: Uint8Array, method: string, argsJson: string, from: Uint8Array = new Uint8Array(20), gasLimit = DEFAULT_QUERY_GAS_LIMIT): QueryOutcome {
+    const query = { contract, method, argsJson, from, height: this.store.latestVersion, time: this.limits().time };
+    return runQuery(new Overlay(this.store), query, gasLimit);
   }
 
   /** The sender's address, from the decoded transaction alone (the mempool's re-check order). */

@@ -8,8 +8,8 @@ import { DecodeError } from '../codec/errors.js';
 import type { SignedTx } from '../codec/tx.js';
 import { decodeFresh, type DecodedBytes, type DecodeTx } from './tx-decoder.js';
 import { verify } from '../crypto/ed25519.js';
-import type { StateReader } from '../state/overlay.js';
-import { readAccount, type Account } from './bank/accounts.js';
+import type { Overlay, StateReader } from '../state/overlay.js';
+import { readAccount, writeAccount, type Account } from './bank/accounts.js';
 import { TxError } from './errors.js';
 import type { AppParams } from './params.js';
 import type { StakingParams } from './staking/params.js';
@@ -102,4 +102,20 @@ export function checkSender(state: StateReader, decoded: DecodedTx): Account {
     throw new TxError('INSUFFICIENT_FUNDS', `balance ${account.balance} cannot cover the maximum fee ${decoded.maxFee} (gas limit x gas price)`);
   }
   return account;
+}
+
+/**
+ * CheckTx's last step, in place of running the message (as the Cosmos SDK's CheckTx runs only
+ * its ante handler): the sender must afford the maximum fee plus the value the message sends,
+ * and both are reserved in the check state with the nonce, so the sender's next pending
+ * transaction is judged on what is left. The message runs only in a block, where a failure
+ * pays for the gas it used.
+ */
+export function reservePending(checkState: Overlay, decoded: DecodedTx, account: Account): void {
+  const value = messageValue(decoded.tx.body.msg);
+  const spend = decoded.maxFee + value;
+  if (account.balance < spend) {
+    throw new TxError('INSUFFICIENT_FUNDS', `balance ${account.balance} cannot cover the maximum fee ${decoded.maxFee} plus the ${value} the message sends`);
+  }
+  writeAccount(checkState, decoded.sender, { ...account, nonce: account.nonce + 1, balance: account.balance - spend });
 }

@@ -12,7 +12,8 @@ import type { CandidateInfo, DelegationView, RewardsView, UnbondingView, Validat
 import type { StakingParams } from '../app/staking/params.js';
 import type { ProposalStatus, ProposalView, Tally, VoteView } from '../app/gov/index.js';
 import type { GenesisDoc } from './genesis.js';
-import type { QueryOutcome } from '../app/contracts/messages.js';
+import type { QueryOutcome } from '../app/query/dry-run.js';
+import type { QueryLimits } from './query-gate.js';
 
 export interface NodeStatus {
   moniker: string;
@@ -134,15 +135,20 @@ export interface NodeApi {
   govProposals(status?: ProposalStatus): GovProposalInfo[];
   /** One proposal with its tally and its votes in the order first cast; undefined for an unknown id. */
   govProposal(id: number): (GovProposalInfo & { votes: VoteView[] }) | undefined;
-  /** A deployed contract; undefined when none is at `address`. */
-  contract(address: Uint8Array): ContractInfo | undefined;
+  /**
+   * Limits of the free work below (spec/node.md, "Queries"): `client` names who asks (its
+   * remote address); a request over a limit is a QueryLimitError.
+   */
+  readonly queryLimits: QueryLimits;
+  /** A deployed contract; undefined when none is at `address`. Listing its methods is a query. */
+  contract(address: Uint8Array, client: string): Promise<ContractInfo | undefined>;
   /**
    * A read-only call of a contract method at the latest state: free, nothing it writes is
-   * kept. undefined when no contract is at `address`.
+   * kept, at most the query gas limit. undefined when no contract is at `address`.
    */
-  queryContract(address: Uint8Array, method: string, argsJson: string, from?: Uint8Array): QueryOutcome | undefined;
-  /** The gas a signed transaction would use if executed now, after the pending ones (a dry run; the signature is not checked). */
-  estimateGas(tx: Uint8Array): { code: number; log: string; gasUsed: number };
+  queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string): Promise<QueryOutcome | undefined>;
+  /** The gas a signed transaction would use if executed now, from the sender's pending nonce (a dry run capped at the query gas limit; the signature is not checked). */
+  estimateGas(tx: Uint8Array, client: string): Promise<{ code: number; log: string; gasUsed: number }>;
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; text: string }>;
 }

@@ -3,6 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { CmtError } from '../codec/errors.js';
 import type { TimeoutParams } from '../codec/params.js';
 import { TIMEOUT_JSON_NAMES } from './genesis.js';
+import { DEFAULT_QUERY_GAS_LIMIT } from '../app/query/dry-run.js';
+import type { QueryLimits } from './query-gate.js';
 
 export class InvalidConfigError extends CmtError {
   constructor(source: string, message: string) {
@@ -57,6 +59,8 @@ export interface NodeConfig {
     /** Proposed blocks larger than this are not gossiped with the proposal; peers fetch them. */
     maxInlineBlockBytes: number;
   };
+  /** Work clients get for free: contract queries, gas estimates (spec/node.md, "Queries"). */
+  query: QueryLimits;
   /** Threads for signature checks; 0 = one less than the cores. */
   verifierThreads: number;
   /**
@@ -86,6 +90,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   storage: { retainBlocks: 0 },
   consensus: { timeouts: {} },
   p2p: { host: '127.0.0.1', port: 26656, persistentPeers: [], maxPeers: 50, maxInlineBlockBytes: 1024 * 1024 },
+  query: { gasLimit: DEFAULT_QUERY_GAS_LIMIT, maxPerClient: 4, maxPerBatch: 8, maxQueued: 64 },
   verifierThreads: 0,
   executionWorkers: 'auto',
   logLevel: 'info',
@@ -114,7 +119,7 @@ function int(obj: Json, key: string, fallback: number, source: string, min = 0, 
 export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
   const root = json as Json;
-  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'verifier_threads', 'execution_workers', 'log_level']);
+  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'query', 'verifier_threads', 'execution_workers', 'log_level']);
   for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
   const rpc = section(root, 'rpc', source);
   const mempool = section(root, 'mempool', source);
@@ -122,6 +127,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   const p2p = section(root, 'p2p', source);
   const storage = section(root, 'storage', source);
   const consensus = section(root, 'consensus', source);
+  const query = section(root, 'query', source);
   const timeoutsJson = section(consensus, 'timeouts', source);
   const timeouts: Partial<TimeoutParams> = {};
   for (const [json, field] of TIMEOUT_JSON_NAMES) {
@@ -172,6 +178,12 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       maxPeers: int(p2p, 'max_peers', d.p2p.maxPeers, source, 1, 10_000),
       maxInlineBlockBytes: int(p2p, 'max_inline_block_bytes', d.p2p.maxInlineBlockBytes, source, 0),
     },
+    query: {
+      gasLimit: int(query, 'gas_limit', d.query.gasLimit, source, 100_000),
+      maxPerClient: int(query, 'max_per_client', d.query.maxPerClient, source, 1),
+      maxPerBatch: int(query, 'max_per_batch', d.query.maxPerBatch, source, 1),
+      maxQueued: int(query, 'max_queued', d.query.maxQueued, source, 1),
+    },
     verifierThreads: int(root, 'verifier_threads', d.verifierThreads, source, 0, 256),
     executionWorkers: root.execution_workers === 'auto' ? 'auto' : root.execution_workers === undefined ? d.executionWorkers : int(root, 'execution_workers', 0, source, 0, 256),
     logLevel: logLevel as NodeConfig['logLevel'],
@@ -216,6 +228,7 @@ export function configToJson(config: NodeConfig): Json {
       max_peers: config.p2p.maxPeers,
       max_inline_block_bytes: config.p2p.maxInlineBlockBytes,
     },
+    query: { gas_limit: config.query.gasLimit, max_per_client: config.query.maxPerClient, max_per_batch: config.query.maxPerBatch, max_queued: config.query.maxQueued },
     verifier_threads: config.verifierThreads,
     execution_workers: config.executionWorkers,
     log_level: config.logLevel,

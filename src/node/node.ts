@@ -11,7 +11,7 @@ import { CmtError } from '../codec/errors.js';
 import { decode } from '../codec/schema.js';
 import { Account, EMPTY_ACCOUNT, readAccount } from '../app/bank/accounts.js';
 import { bundleKey } from '../app/contracts/layout.js';
-import type { QueryOutcome } from '../app/contracts/messages.js';
+import type { QueryOutcome } from '../app/query/dry-run.js';
 import { readContract } from '../app/contracts/records.js';
 import { decodeBundle } from '../codec/bundle.js';
 import { LIST_EXPORTS } from '../contracts/sandbox.js';
@@ -55,6 +55,7 @@ import { handshake } from './handshake.js';
 import { homePaths, type HomePaths } from './home.js';
 import { silentLogger, type Logger } from './logger.js';
 import { PrivValidator } from './priv-validator.js';
+import { QueryGate, type QueryLimits } from './query-gate.js';
 import { validatorsAt } from './validator-history.js';
 import type { Commit } from '../codec/vote.js';
 
@@ -103,6 +104,7 @@ export class Node implements NodeApi {
     onFatal: (err: unknown) => void,
     clock: (() => number) | undefined,
   ) {
+    this.queryGate = new QueryGate(config.query);
     this.metricsRegistry = new NodeMetrics(
       {
         height: () => this.driver.consensusState.height,
@@ -142,6 +144,7 @@ export class Node implements NodeApi {
   private host: P2PHost | undefined;
   private evidenceGossip: EvidenceGossip | undefined;
   private readonly metricsRegistry: NodeMetrics;
+  private readonly queryGate: QueryGate;
   /** Evidence of double signing, waiting for a block (announced through evidence gossip). */
   readonly evidencePool: EvidencePool;
   private gossip: ConsensusGossip | undefined;
@@ -435,13 +438,17 @@ export class Node implements NodeApi {
     return { app: decodeAppParams(res.value), consensus: this.driver.chainState.consensusParams, baseFee: this.app.baseFee() };
   }
 
-  contract(address: Uint8Array): ContractInfo | undefined {
+  get queryLimits(): QueryLimits {
+    return this.config.query;
+  }
+
+  async contract(address: Uint8Array, client: string): Promise<ContractInfo | undefined> {
     const record = readContract(this.stateStore, address);
     if (!record) return undefined;
     const archive = this.stateStore.get(bundleKey(address));
     const files = archive === undefined ? [] : decodeBundle(archive).map((f) => ({ name: f.name, bytes: f.content.length }));
-    // The exports, as deploying listed them: a free run of the module that calls nothing.
-    const listed = this.app.queryContract(address, LIST_EXPORTS, '[]');
+    // The exports, as deploying listed them: a run of the module that calls nothing, so a query.
+    const listed = await this.queryGate.run(client, () => this.app.queryContract(address, LIST_EXPORTS, '[]', undefined, this.config.query.gasLimit));
     return {
       address,
       deployer: record.deployer,
@@ -453,13 +460,13 @@ export class Node implements NodeApi {
     };
   }
 
-  queryContract(address: Uint8Array, method: string, argsJson: string, from?: Uint8Array): QueryOutcome | undefined {
+  async queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string): Promise<QueryOutcome | undefined> {
     if (!readContract(this.stateStore, address)) return undefined;
-    return this.app.queryContract(address, method, argsJson, from);
+    return this.queryGate.run(client, () => this.app.queryContract(address, method, argsJson, from, this.config.query.gasLimit));
   }
 
-  estimateGas(tx: Uint8Array): { code: number; log: string; gasUsed: number } {
-    return this.app.estimateGas(tx);
+  estimateGas(tx: Uint8Array, client: string): Promise<{ code: number; log: string; gasUsed: number }> {
+    return this.queryGate.run(client, () => this.app.estimateGas(tx, this.config.query.gasLimit));
   }
 
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] } {

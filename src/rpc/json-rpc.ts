@@ -2,7 +2,7 @@
 import { CmtError } from '../codec/errors.js';
 import { invalidRequest, RpcError, RPC_INTERNAL_ERROR, RPC_INVALID_PARAMS, RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_LIMIT, RPC_METHOD_NOT_FOUND, RPC_RESPONSE_TOO_LARGE } from './errors.js';
 import { MAX_REQUEST_DEPTH, nestedDeeperThan } from './json-depth.js';
-import { METHODS, type MethodContext } from './methods.js';
+import { checkQueryBatch, METHODS, type MethodContext } from './methods.js';
 
 export type JsonRpcId = string | number | null;
 
@@ -162,6 +162,11 @@ export async function answerBody(body: unknown, ctx: MethodContext, limits: Answ
   if (body.length === 0) return responseText(errorResponse(null, new RpcError(RPC_INVALID_REQUEST, 'Invalid request', 'empty batch')));
   if (body.length > limits.maxBatchRequests) {
     return responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Batch too large', `at most ${limits.maxBatchRequests} requests per batch (rpc.max_batch_requests)`)));
+  }
+  try {
+    checkQueryBatch(body, ctx.api);
+  } catch (err) {
+    return responseText(errorResponse(null, err));
   }
   const texts: (string | undefined)[] = new Array<string | undefined>(body.length);
   const answer = async (i: number): Promise<void> => {

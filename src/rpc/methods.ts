@@ -13,7 +13,8 @@ import { formatAddress } from '../crypto/address.js';
 import type { GovProposalInfo, NodeApi } from '../node/api.js';
 import { consensusParamsToJson, genesisToJson } from '../node/genesis.js';
 import { TimeoutError } from '../node/event-bus.js';
-import { RpcError, RPC_CONTRACT_FAILED, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
+import { QueryLimitError } from '../node/query-gate.js';
+import { RpcError, RPC_CONTRACT_FAILED, RPC_LIMIT, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
 import { MAX_RESULT_DEPTH, nestedDeeperThan } from './json-depth.js';
 import {
   optionalBool,
@@ -49,6 +50,28 @@ export interface MethodContext {
   timeoutBroadcastTxCommitMs: number;
   /** rpc.max_response_bytes: methods that list many large items stop adding them past it. */
   maxResponseBytes: number;
+  /** Who asks (the remote address): queries and estimates are limited per client. */
+  client?: string;
+}
+
+/** Methods that run contract code for free (spec/node.md, "Queries"): limited per batch and per client. */
+export const QUERY_METHODS: ReadonlySet<string> = new Set(['contract_query', 'estimate_gas', 'contract']);
+
+/** Refuses a batch holding more queries and estimates than query.max_per_batch. */
+export function checkQueryBatch(batch: readonly unknown[], api: NodeApi): void {
+  const costly = batch.filter((r) => r !== null && typeof r === 'object' && QUERY_METHODS.has(String((r as { method?: unknown }).method))).length;
+  const max = api.queryLimits.maxPerBatch;
+  if (costly > max) throw new RpcError(RPC_LIMIT, 'Batch too large', `the batch holds ${costly} contract queries and gas estimates; at most ${max} per batch (query.max_per_batch)`);
+}
+
+/** Runs a query or estimate through the node's gate; its limits are the client's to respect (-32003). */
+async function gated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof QueryLimitError) throw new RpcError(RPC_LIMIT, 'Too many queries', err.message);
+    throw err;
+  }
 }
 
 export type Method = (params: Params, ctx: MethodContext) => Promise<unknown>;
@@ -388,15 +411,18 @@ export const METHODS: Record<string, Method> = {
    * nothing it writes is kept. `result` is the returned JSON value, BigInt tagged as
    * {"$bigint": "…"}; a failing method is error −32004 with the contract's error in `data`.
    */
-  async contract_query(params, { api }) {
+  async contract_query(params, { api, client = '' }) {
     const address = requiredAddress(params);
     const method = requiredString(params, 'method', MAX_METHOD_NAME_BYTES);
     if (method.startsWith('__')) throw invalidParams(`method "${method}" is not callable (names starting with __ are reserved)`);
     const args = optionalJsonArray(params, 'args', MAX_CONTRACT_ARGS_BYTES);
     const from = params.from === undefined || params.from === null || params.from === '' ? undefined : requiredAddress(params, 'from');
-    const outcome = api.queryContract(address, method, args, from);
+    const outcome = await gated(() => api.queryContract(address, method, args, from, client));
     if (!outcome) throw notFound(`no contract at ${formatAddress(address)}`);
-    if (!outcome.ok) throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: ${outcome.error}`);
+    if (!outcome.ok) {
+      const cap = outcome.error === 'out of gas' ? ` after ${outcome.gasUsed} gas (a query may use at most ${api.queryLimits.gasLimit}, the node's query.gas_limit)` : '';
+      throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: ${outcome.error}${cap}`);
+    }
     // The answer is re-serialized, which recurses: a value deeper than that can take is the contract's failure.
     if (nestedDeeperThan(outcome.resultJson, MAX_RESULT_DEPTH)) {
       throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: the result is nested deeper than ${MAX_RESULT_DEPTH} levels`);
@@ -405,9 +431,9 @@ export const METHODS: Record<string, Method> = {
   },
 
   /** A deployed contract: who deployed it when, its bundle's hash and files, its balance and methods. */
-  async contract(params, { api }) {
+  async contract(params, { api, client = '' }) {
     const address = requiredAddress(params);
-    const found = api.contract(address);
+    const found = await gated(() => api.contract(address, client));
     if (!found) throw notFound(`no contract at ${formatAddress(address)}`);
     return {
       address: formatAddress(found.address),
@@ -421,12 +447,12 @@ export const METHODS: Record<string, Method> = {
   },
 
   /**
-   * The gas a signed transaction would use if a block executed it now, after the pending ones:
-   * a dry run with the block gas limit and no fee, the signature not checked. `code` and `log`
-   * say how the run ended (0: it would succeed).
+   * The gas a signed transaction would use if a block executed it now, from the sender's
+   * pending nonce: a dry run capped at min(query.gas_limit, block gas limit) with no fee, the
+   * signature not checked. `code` and `log` say how the run ended (0: it would succeed).
    */
-  async estimate_gas(params, { api }) {
-    const r = api.estimateGas(requiredTx(params));
+  async estimate_gas(params, { api, client = '' }) {
+    const r = await gated(() => api.estimateGas(requiredTx(params), client));
     return { gas_used: String(r.gasUsed), code: r.code, log: r.log };
   },
 };

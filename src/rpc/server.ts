@@ -109,7 +109,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
         sendResponse(res, errorResponse(null, parsed.refused), limits.maxResponseBytes);
         return;
       }
-      const answer = await answerBody(parsed.body, ctx, limits);
+      const answer = await answerBody(parsed.body, { ...ctx, client: req.socket.remoteAddress ?? '' }, limits);
       if (answer === undefined) res.writeHead(204).end();
       else sendText(res, 200, answer);
       return;
@@ -131,7 +131,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     const params = Object.fromEntries(url.searchParams);
     let response: JsonRpcResponse;
     try {
-      response = { jsonrpc: '2.0', id: -1, result: await callMethod(method, params, ctx) };
+      response = { jsonrpc: '2.0', id: -1, result: await callMethod(method, params, { ...ctx, client: req.socket.remoteAddress ?? '' }) };
     } catch (err) {
       response = errorResponse(-1, err);
     }
@@ -146,7 +146,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) =>
-      serveWebSocket(ws, ctx, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
+      serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
     );
   });
 
