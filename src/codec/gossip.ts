@@ -5,7 +5,7 @@
  */
 import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from './block.js';
 import { bytes, decode, encode, fixedBytes, list, safeUint, struct, type Infer } from './schema.js';
-import { Commit, Proposal, Vote } from './vote.js';
+import { Commit, Proposal, Vote, voteType } from './vote.js';
 
 /** Transactions travel in batches: gossipsub costs about as much per message as per kilobyte. */
 export const MAX_TX_BATCH = 10_000;
@@ -59,6 +59,26 @@ export const BlockAnswer = struct('BlockAnswer', {
   commit: Commit,
 });
 export type BlockAnswer = Infer<typeof BlockAnswer>;
+
+/** A libp2p peer id in its text form is about 52 characters; room to spare. */
+export const MAX_PEER_ID_BYTES = 128;
+
+/**
+ * "I hold +2/3 of the `voteType` votes of `round` for `blockHash`" (CometBFT's VoteSetMaj23),
+ * sent directly to each peer. The receiver then keeps conflicting votes for that block, and if
+ * it lacks +2/3 for it, asks the claimant for the votes with the same message as a
+ * VotesForBlockRequest. Unsigned: a false claim costs the receiver one small tally.
+ */
+export const Maj23Claim = struct('Maj23Claim', {
+  height: safeUint,
+  round: safeUint,
+  voteType,
+  blockHash: fixedBytes(32),
+});
+export type Maj23Claim = Infer<typeof Maj23Claim>;
+
+/** The votes the answerer counts for the asked block (one per validator at most). */
+export const VotesForBlockAnswer = list(Vote, MAX_VOTES_PER_ANSWER);
 
 export const encodeProposalMessage = (m: ProposalMessage): Uint8Array => encode(ProposalMessage, m);
 export const decodeProposalMessage = (b: Uint8Array): ProposalMessage => decode(ProposalMessage, b, 'proposal message');

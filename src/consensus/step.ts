@@ -36,6 +36,9 @@ export function step(s: ConsensusState, event: ConsensusEvent): ConsensusEffect[
     case 'vote':
       onVote(s, event.vote, out);
       break;
+    case 'maj23Claim':
+      onClaim(s, event);
+      break;
     case 'proposalValidated':
       if (event.height === s.height && s.validity.get(hashKey(event.blockHash)) === 'pending') {
         s.validity.set(hashKey(event.blockHash), event.valid ? 'valid' : 'invalid');
@@ -92,7 +95,7 @@ function lastCommitState(s: ConsensusState, validators: ValidatorSet, commit: Co
       : null;
   if (ownPrecommits) {
     signatures.forEach((sig, i) => {
-      const vote = ownPrecommits.get(i);
+      const vote = ownPrecommits.voteFor(i, commit.blockHash);
       if (sig.flag === COMMIT_FLAG_ABSENT && vote) signatures[i] = commitSigOf(vote, commit.blockHash);
     });
   }
@@ -159,6 +162,16 @@ function onVote(s: ConsensusState, vote: Vote, out: ConsensusEffect[]): void {
     if (!validator || !bytesEqual(validator.address, vote.validatorAddress)) return;
     if (last.signatures[vote.validatorIndex]?.flag === COMMIT_FLAG_ABSENT) last.signatures[vote.validatorIndex] = commitSigOf(vote, last.blockHash);
   }
+}
+
+/**
+ * Claims are kept only for rounds this node has reached: a claimant repeats its claims, and a
+ * round ahead is reached by the round skip once its votes arrive, so this bounds what one peer
+ * can make us hold to two claims per round we really entered.
+ */
+function onClaim(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'maj23Claim' }>): void {
+  if (e.height !== s.height || !s.votes || s.decision || e.round > s.round || e.blockHash.length === 0) return;
+  s.votes.claim(e.peer, e.round, e.voteType, e.blockHash);
 }
 
 function onProposalBuilt(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'proposalBuilt' }>, out: ConsensusEffect[]): void {

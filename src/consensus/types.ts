@@ -29,6 +29,12 @@ export type ConsensusEvent =
   | { type: 'proposal'; proposal: Proposal; block: Uint8Array }
   /** A vote whose signature and validator index the driver checked against the set of its height. */
   | { type: 'vote'; vote: Vote }
+  /**
+   * Peer `peer` says it holds +2/3 of the `voteType` votes of `round` for `blockHash`: conflicting
+   * votes for that block are kept from now on (see vote-set.ts). Unsigned: a false claim costs
+   * one small tally, bounded per peer (one per round and type).
+   */
+  | { type: 'maj23Claim'; peer: string; height: number; round: number; voteType: VoteType; blockHash: Uint8Array }
   | { type: 'timeout'; height: number; round: number; step: TimeoutStep }
   /** The driver's answer to a validateProposal effect (header checks plus the app's ProcessProposal). */
   /**

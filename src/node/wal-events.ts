@@ -4,8 +4,9 @@
  */
 import { MAX_BLOCK_BYTES_STRUCTURAL } from '../codec/block.js';
 import { DecodeError } from '../codec/errors.js';
-import { boolean, bytes, decode, encode, fixedBytes, mapped, safeUint, struct, union } from '../codec/schema.js';
-import { Proposal, Vote } from '../codec/vote.js';
+import { boolean, bytes, decode, encode, fixedBytes, mapped, safeUint, struct, text, union } from '../codec/schema.js';
+import { Proposal, Vote, voteType } from '../codec/vote.js';
+import { MAX_PEER_ID_BYTES } from '../codec/gossip.js';
 import type { ConsensusEvent, TimeoutStep } from '../consensus/types.js';
 
 const STEPS: readonly TimeoutStep[] = ['commit', 'propose', 'prevote', 'precommit'];
@@ -22,6 +23,8 @@ const WalEvent = union('WalEvent', {
   timeout: [3, struct('WalTimeout', { height: safeUint, round: safeUint, step: timeoutStep })],
   proposalValidated: [4, struct('WalValidated', { height: safeUint, round: safeUint, blockHash: fixedBytes(32), valid: boolean })],
   proposalBuilt: [5, struct('WalBuilt', { height: safeUint, round: safeUint, block: bytes(MAX_BLOCK_BYTES_STRUCTURAL), blockHash: fixedBytes(32) })],
+  // Claims decide which conflicting votes count, so a replay must see them to rebuild the same locks.
+  maj23Claim: [6, struct('WalMaj23Claim', { peer: text(MAX_PEER_ID_BYTES), height: safeUint, round: safeUint, voteType, blockHash: fixedBytes(32) })],
 });
 
 export type LoggedEvent = Exclude<ConsensusEvent, { type: 'startHeight' }>;

@@ -9,15 +9,17 @@
  * survives crashes, logs its inputs (the WAL) and replays them on restart, re-gossips its own
  * messages of the current height (a real gossip layer keeps offering them until peers have
  * them, which is what liveness after a partition needs), and syncs decided blocks from a peer
- * that is ahead.
+ * that is ahead. Like the node, each validator also repeats its +2/3 claims to every peer on
+ * its gossip rounds, and a peer that lacks the votes behind a claim asks the claimant for them
+ * (spec/consensus.md, "Claims of +2/3"): that is how a polka one side saw reaches the other.
  */
 import { createHash } from 'node:crypto';
 import { bytesKey, toHex } from '../codec/bytes.js';
 import { sha256 } from '../codec/hash.js';
 import { DEFAULT_CONSENSUS_PARAMS, type TimeoutParams } from '../codec/params.js';
-import { PRECOMMIT, proposalSignBytes, voteSignBytes, type Commit, type Proposal, type Vote } from '../codec/vote.js';
+import { PRECOMMIT, PREVOTE, proposalSignBytes, voteSignBytes, type Commit, type Proposal, type Vote } from '../codec/vote.js';
 import { describeEffect } from '../consensus/describe-effect.js';
-import { createConsensusState, step, ValidatorSet, type ConsensusEffect, type ConsensusEvent, type ConsensusState } from '../consensus/index.js';
+import { createConsensusState, ownClaims, step, ValidatorSet, type ConsensusEffect, type ConsensusEvent, type ConsensusState, type Maj23Claim } from '../consensus/index.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 import { BulkSigner } from '../crypto/bulk-signer.js';
 import { keyPairFromSeed, verify } from '../crypto/ed25519.js';
@@ -375,7 +377,7 @@ export class Simulator {
     for (let to = 0; to < this.nodes.length; to++) if (to !== from) this.send(from, to, msg);
   }
 
-  private signatureValid(msg: Exclude<SimMessage, { kind: 'junk' }>): boolean {
+  private signatureValid(msg: Extract<SimMessage, { kind: 'proposal' | 'vote' }>): boolean {
     const signature = msg.kind === 'proposal' ? msg.proposal.signature : msg.vote.signature;
     const key = bytesKey(signature);
     const known = this.verified.get(key);
@@ -399,6 +401,7 @@ export class Simulator {
       this.queue.push(n.pausedUntil, { t: 'msg', node: i, from, msg });
       return;
     }
+    if (msg.kind === 'maj23' || msg.kind === 'votesRequest') return this.onClaimMessage(i, from, msg);
     if (msg.kind === 'junk' || !this.signatureValid(msg)) {
       this.run.messages.junk++;
       return;
@@ -417,12 +420,41 @@ export class Simulator {
     }
   }
 
+  /**
+   * A claim is noted (the core then keeps conflicting votes for its block), and if this
+   * validator lacks +2/3 for that block it asks the claimant for the votes; a request is
+   * answered with the votes that count for the block, each as a vote message. Claims for other
+   * heights are dropped: the claimant repeats them.
+   */
+  private onClaimMessage(i: number, from: number, msg: Extract<SimMessage, { kind: 'maj23' | 'votesRequest' }>): void {
+    const n = this.nodes[i] as SimNode;
+    const { height, round, voteType, blockHash } = msg.claim;
+    if (height !== n.core.height || !n.core.votes || from < 0) return;
+    const set = voteType === PREVOTE ? n.core.votes.prevotes(round) : n.core.votes.precommits(round);
+    if (msg.kind === 'votesRequest') {
+      for (const vote of set.votesFor(blockHash)) this.transmitCounted(i, from, { kind: 'vote', vote });
+      return;
+    }
+    if (round > n.core.round) return;
+    this.deliver(i, { type: 'maj23Claim', peer: String(from), height, round, voteType, blockHash });
+    if (!set.hasTwoThirdsFor(blockHash)) this.transmitCounted(i, from, { kind: 'votesRequest', claim: msg.claim });
+  }
+
+  private transmitCounted(from: number, to: number, msg: SimMessage): void {
+    this.run.messages.sent++;
+    this.transmit(from, to, msg);
+  }
+
   private onGossip(i: number, epoch: number): void {
     const n = this.nodes[i] as SimNode;
     if (!n.up || epoch !== n.epoch) return;
     this.queue.push(this.now + GOSSIP_INTERVAL_MS, { t: 'gossip', node: i, epoch });
     if (this.now < n.pausedUntil) return;
     for (const { to, msg } of n.sent) this.transmit(i, to, msg);
+    const claims: Maj23Claim[] = ownClaims(n.core);
+    for (const claim of claims) {
+      for (let to = 0; to < this.nodes.length; to++) if (to !== i) this.transmitCounted(i, to, { kind: 'maj23', claim });
+    }
   }
 
   private onTick(i: number, epoch: number): void {
