@@ -31,6 +31,7 @@ import type { AccountView, ChainParams, ConsensusPosition, ContractInfo, GovProp
 import { P2PHost } from '../p2p/host.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { ConsensusGossip } from './consensus-gossip.js';
+import { Maj23Gossip } from './maj23-gossip.js';
 import { TxGossip } from './tx-gossip.js';
 import { Wal } from './wal.js';
 import { EvidenceGossip } from './evidence-gossip.js';
@@ -148,6 +149,7 @@ export class Node implements NodeApi {
   /** Evidence of double signing, waiting for a block (announced through evidence gossip). */
   readonly evidencePool: EvidencePool;
   private gossip: ConsensusGossip | undefined;
+  private maj23Gossip: Maj23Gossip | undefined;
   private txGossip: TxGossip | undefined;
 
   static async open(home: string, options: NodeOptions = {}): Promise<Node> {
@@ -223,6 +225,8 @@ export class Node implements NodeApi {
     this.txGossip = new TxGossip(host, this.mempool, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
     this.evidenceGossip = new EvidenceGossip(host, this.evidencePool, () => this.driver.chainState, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
     this.gossip.start();
+    this.maj23Gossip = new Maj23Gossip(host, this.driver, this.logger.child({ module: 'gossip' }));
+    this.maj23Gossip.start();
     this.txGossip.start();
     this.evidenceGossip.start();
     this.driver.setBroadcaster(this.gossip);
@@ -238,6 +242,7 @@ export class Node implements NodeApi {
   async stop(): Promise<void> {
     await this.pruning;
     this.gossip?.stop();
+    this.maj23Gossip?.stop();
     this.txGossip?.stop();
     await this.driver.stop();
     await this.wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));

@@ -1,0 +1,105 @@
+/**
+ * +2/3 claims between peers (CometBFT's VoteSetMaj23; spec/consensus.md, "Claims of +2/3"):
+ * every interval this node tells each peer, directly, what it holds +2/3 for in the rounds
+ * that matter (consensus/maj23.ts). A peer that receives a claim notes it (its vote set then
+ * keeps conflicting votes for that block), and if it lacks +2/3 for the block it asks the
+ * claimant for the votes that count for it. That is how a polka one side saw, made with a
+ * Byzantine validator's vote the other side got a conflicting version of, reaches every
+ * correct validator. Claims go over request/response, not gossipsub: gossipsub drops a
+ * repeated message as a duplicate, and the receiver must know which peer claimed.
+ */
+import { decode, encode } from '../codec/schema.js';
+import { Maj23Claim, VotesForBlockAnswer } from '../codec/gossip.js';
+import { PREVOTE } from '../codec/vote.js';
+import { ownClaims } from '../consensus/maj23.js';
+import type { VoteSet } from '../consensus/vote-set.js';
+import type { ConsensusDriver } from './consensus-driver.js';
+import type { Logger } from './logger.js';
+import { checkVote } from './message-checks.js';
+import { protocolsFor, type GossipNetwork } from './network.js';
+
+export const MAJ23_INTERVAL_MS = 1000;
+
+const EMPTY = new Uint8Array(0);
+
+export class Maj23Gossip {
+  private readonly protocols: ReturnType<typeof protocolsFor>;
+  private timer: NodeJS.Timeout | undefined;
+  /** One vote fetch per peer at a time: a peer's claims cannot queue work for us. */
+  private readonly fetching = new Set<string>();
+
+  constructor(
+    private readonly net: GossipNetwork,
+    private readonly driver: ConsensusDriver,
+    private readonly logger: Logger,
+    private readonly options: { intervalMs: number; requestTimeoutMs: number } = { intervalMs: MAJ23_INTERVAL_MS, requestTimeoutMs: 5000 },
+  ) {
+    this.protocols = protocolsFor(driver.chainState.chainId);
+  }
+
+  start(): void {
+    this.net.handle(this.protocols.maj23, (data, from) => this.onClaim(data, from));
+    this.net.handle(this.protocols.votesForBlock, (data) => this.answerVotes(data));
+    this.timer = setInterval(() => this.sendClaims(), this.options.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private sendClaims(): void {
+    const claims = ownClaims(this.driver.consensusState);
+    if (claims.length === 0) return;
+    for (const { peerId } of this.net.peers()) {
+      for (const claim of claims) {
+        this.net.request(peerId, this.protocols.maj23, encode(Maj23Claim, claim), { timeoutMs: this.options.requestTimeoutMs }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** The vote set a claim is about, if it is for the height and a round this node has reached. */
+  private setOf(claim: Maj23Claim): VoteSet | null {
+    const core = this.driver.consensusState;
+    if (!core.votes || core.height !== claim.height || core.height !== this.driver.chainState.lastBlockHeight + 1 || claim.round > core.round) return null;
+    return claim.voteType === PREVOTE ? core.votes.prevotes(claim.round) : core.votes.precommits(claim.round);
+  }
+
+  private async onClaim(data: Uint8Array, from: string): Promise<Uint8Array> {
+    const claim = decode(Maj23Claim, data, 'maj23 claim');
+    const set = this.setOf(claim);
+    if (!set) return EMPTY;
+    this.driver.enqueue({ type: 'maj23Claim', peer: from, ...claim });
+    if (!set.hasTwoThirdsFor(claim.blockHash) && !this.fetching.has(from)) {
+      this.fetching.add(from);
+      void this.fetchVotes(claim, from).finally(() => this.fetching.delete(from));
+    }
+    return EMPTY;
+  }
+
+  /** Asks the claimant for the votes behind its claim and feeds those that pass the usual checks. */
+  private async fetchVotes(claim: Maj23Claim, from: string): Promise<void> {
+    let votes;
+    try {
+      const raw = await this.net.request(from, this.protocols.votesForBlock, encode(Maj23Claim, claim), { timeoutMs: this.options.requestTimeoutMs });
+      votes = decode(VotesForBlockAnswer, raw, 'votes for a block');
+    } catch (err) {
+      this.logger.debug({ peer: from, err: (err as Error).message }, 'could not fetch the votes behind a claim');
+      return;
+    }
+    const chain = this.driver.chainState;
+    for (const vote of votes.slice(0, chain.validators.size)) {
+      const result = checkVote(chain, this.driver.consensusState, vote);
+      if (result.kind === 'accept') this.driver.enqueue(result.event);
+      else if (result.kind === 'reject') {
+        this.net.reportInvalid(from, `votes for a claim: ${result.reason}`);
+        return;
+      }
+    }
+  }
+
+  private async answerVotes(data: Uint8Array): Promise<Uint8Array> {
+    const claim = decode(Maj23Claim, data, 'votes request');
+    return encode(VotesForBlockAnswer, this.setOf(claim)?.votesFor(claim.blockHash) ?? []);
+  }
+}
