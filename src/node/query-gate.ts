@@ -2,7 +2,7 @@
  * Admission and pacing of the work clients get for free: contract queries, gas estimates and
  * contract listings (spec/node.md, "Queries"). They run on the consensus thread, so they run
  * one at a time, each after a yield to the event loop, and after each the gate rests long
- * enough that queries take at most a quarter of the thread: consensus timers and gossip always
+ * enough that queries take at most a tenth of the thread: consensus timers and gossip always
  * get the loop between two queries. A client (a remote address) has at most `maxPerClient`
  * running or waiting, the node at most `maxQueued`; beyond that a request is refused at once.
  */
@@ -24,8 +24,8 @@ export class QueryLimitError extends CmtError {
   }
 }
 
-/** Time queries may take of the thread, as rest per unit of work: 3 gives at most 1/4. */
-const REST_PER_WORK = 3;
+/** Time queries may take of the thread, as rest per unit of work: 9 gives at most 1/10. */
+const REST_PER_WORK = 9;
 
 export class QueryGate {
   private readonly perClient = new Map<string, number>();
