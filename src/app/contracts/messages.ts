@@ -114,17 +114,3 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
   const result = receiptResult(msg.contract, msg.method, outcome.resultJson, gas);
   return [event('contract_call', { contract: formatAddress(msg.contract), method: msg.method, result }), ...env.events];
 }
-
-
-/** The gas a read-only query may use: generous, since a query costs the node only CPU. */
-export const QUERY_GAS_LIMIT = 50_000_000;
-
-export type QueryOutcome = { ok: true; resultJson: string; gasUsed: number } | { ok: false; error: string; gasUsed: number };
-
-/** Runs a method on a throwaway overlay: nothing it writes is kept, nothing is charged. */
-export function queryContract(state: Overlay, contract: Uint8Array, method: string, argsJson: string, from: Uint8Array, height: number, time: number): QueryOutcome {
-  const code = contractCode(state, contract);
-  if (code === undefined) return { ok: false, error: `no contract at ${formatAddress(contract)}`, gasUsed: 0 };
-  const env: CallEnv = { state, height, time, events: [], stack: [] };
-  return runContract(env, contract, { sender: formatAddress(from), value: 0n, method, argsJson, gasLimit: QUERY_GAS_LIMIT, code });
-}
