@@ -3,6 +3,7 @@
  * block (transactions, evidence, last commit) and carries the app hash of the PREVIOUS block's
  * state, as in CometBFT.
  */
+import { bytesEqual } from './bytes.js';
 import { sha256 } from './hash.js';
 import { merkleRoot } from './merkle.js';
 import { bytes, decode, encode, fixedBytes, list, safeUint, struct, text, type Infer } from './schema.js';
@@ -71,6 +72,19 @@ export function commitHash(commit: Commit): Uint8Array {
 
 export function evidenceHash(evidence: readonly Evidence[]): Uint8Array {
   return merkleRoot(evidence.map((e) => encode(Evidence, e)));
+}
+
+/**
+ * Why `block`'s body (transactions, evidence, last commit) is not the body its header commits
+ * to, or null. A signature over the header hash vouches for the body only through these three
+ * hashes, so a body is proven to belong to a signed block id exactly when this returns null.
+ */
+export function bodyMismatch(block: Block): string | null {
+  const h = block.header;
+  if (!bytesEqual(h.dataHash, dataHash(block.txs))) return 'data hash does not match the transactions';
+  if (!bytesEqual(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash does not match the evidence';
+  if (!bytesEqual(h.lastCommitHash, commitHash(block.lastCommit))) return 'last commit hash does not match the last commit';
+  return null;
 }
 
 export const EMPTY_COMMIT: Commit = { height: 0, round: 0, blockHash: new Uint8Array(0), signatures: [] };

@@ -3,10 +3,12 @@
  * from peers are checked (message-checks.ts) before the consensus core sees them. A node that
  * stops making progress asks a peer what it holds for the current height (the votes and
  * proposals it missed, as CometBFT's vote bit-arrays let peers re-send), and fetches committed
- * blocks when the peer is ahead (block sync). Messages for the next height are held until
- * this node gets there.
+ * blocks when the peer is ahead (block sync). Messages for the next height are verified
+ * like any other, then held (bounded in bytes per peer and in total) until this node gets
+ * there. A block body is taken from a peer only once it is proven to be the body of the signed
+ * block id; a peer that serves another body is scored, and the body is fetched elsewhere.
  */
-import { decodeBlock, EMPTY_COMMIT, headerHash } from '../codec/block.js';
+import { bodyMismatch, decodeBlock, EMPTY_COMMIT, headerHash, type Block } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
 import { decode, encode } from '../codec/schema.js';
 import {
@@ -25,6 +27,7 @@ import { decodeVote, encodeVote, type Proposal, type Vote } from '../codec/vote.
 import { verifyCommit } from '../consensus/commit.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { ConsensusBroadcaster, ConsensusDriver } from './consensus-driver.js';
+import { FutureHold } from './future-hold.js';
 import type { Logger } from './logger.js';
 import { checkProposal, checkVote, type CheckResult } from './message-checks.js';
 import { protocolsFor, topicsFor, type GossipNetwork, type Verdict } from './network.js';
@@ -45,6 +48,10 @@ export interface ConsensusGossipOptions {
   requestTimeoutMs: number;
   /** Messages for the next height held at most. */
   maxHeld: number;
+  /** Bytes of messages for the next height held at most, from all peers together. */
+  maxHeldBytes: number;
+  /** ...and from any one peer (what it relayed to us). */
+  maxHeldBytesPerPeer: number;
   /** Larger blocks leave the proposal message and are fetched by request. */
   maxInlineBlockBytes: number;
 }
@@ -52,16 +59,30 @@ export interface ConsensusGossipOptions {
 /** Block requests in flight during block sync. */
 const SYNC_WINDOW = 16;
 
-const DEFAULTS: ConsensusGossipOptions = { stallMs: 1500, tickMs: 500, requestTimeoutMs: 5000, maxHeld: 10_000, maxInlineBlockBytes: 1024 * 1024 };
+/** Peers asked in turn for the block of a proposal gossiped without it, starting with its sender. */
+const PROPOSAL_BLOCK_SOURCES = 3;
+/** What a proposal message adds to its block's bytes, and what a vote weighs, for the hold's count of catch-up messages. */
+const PROPOSAL_OVERHEAD_BYTES = 256;
+const VOTE_BYTES = 160;
 
-type Held = { kind: 'proposal'; msg: ProposalMessage; from: string } | { kind: 'vote'; vote: Vote; from: string };
+const DEFAULTS: ConsensusGossipOptions = {
+  stallMs: 1500,
+  tickMs: 500,
+  requestTimeoutMs: 5000,
+  maxHeld: 10_000,
+  maxHeldBytes: 64 * 1024 * 1024,
+  maxHeldBytesPerPeer: 8 * 1024 * 1024,
+  maxInlineBlockBytes: 1024 * 1024,
+};
+
+type Held = { kind: 'proposal'; msg: ProposalMessage } | { kind: 'vote'; vote: Vote };
 
 export class ConsensusGossip implements ConsensusBroadcaster {
   readonly counters: GossipCounters = { received: 0, rejected: 0, ignored: 0, held: 0, syncedBlocks: 0 };
   private readonly topics: ReturnType<typeof topicsFor>;
   private readonly protocols: ReturnType<typeof protocolsFor>;
   private readonly options: ConsensusGossipOptions;
-  private held: Held[] = [];
+  private readonly held: FutureHold<Held>;
   private timer: NodeJS.Timeout | undefined;
   private lastPosition = '';
   private lastProgressAt = 0;
@@ -79,6 +100,16 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     this.topics = topicsFor(chainId);
     this.protocols = protocolsFor(chainId);
     this.options = { ...DEFAULTS, ...options };
+    this.held = new FutureHold({ maxMessages: this.options.maxHeld, maxBytes: this.options.maxHeldBytes, maxBytesPerPeer: this.options.maxHeldBytesPerPeer });
+  }
+
+  /** Bytes held for the next height, in total and from one peer. */
+  get heldBytes(): number {
+    return this.held.bytes;
+  }
+
+  heldBytesOf(peer: string): number {
+    return this.held.bytesOf(peer);
   }
 
   start(): void {
@@ -94,7 +125,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.held = [];
+    this.held.take();
   }
 
   /**
@@ -113,11 +144,9 @@ export class ConsensusGossip implements ConsensusBroadcaster {
 
   /** The driver started `height`: messages held for it are checked again and fed in. */
   onStartHeight(): void {
-    const held = this.held;
-    this.held = [];
-    for (const h of held) {
-      if (h.kind === 'proposal') void this.handleProposal(h.msg, h.from);
-      else this.handleVote(h.vote, h.from);
+    for (const { item, from, bytes } of this.held.take()) {
+      if (item.kind === 'proposal') void this.handleProposal(item.msg, from, bytes);
+      else this.handleVote(item.vote, from, bytes);
     }
   }
 
@@ -136,39 +165,60 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     } catch (err) {
       return this.apply({ kind: 'reject', reason: (err as Error).message }, from);
     }
-    return this.handleProposal(msg, from);
+    return this.handleProposal(msg, from, data.length);
   }
 
-  /** Checks a proposal and acts on the outcome: feed it in, hold it, fetch its block, or drop it. */
-  private handleProposal(msg: ProposalMessage, from: string): Verdict | Promise<Verdict> {
+  /**
+   * Checks a proposal and acts on the outcome: feed it in, hold it, fetch its block, or drop
+   * it. `bytes` is what it weighs in the hold: its size as it arrived.
+   */
+  private handleProposal(msg: ProposalMessage, from: string, bytes: number): Verdict | Promise<Verdict> {
     const result = this.checkProposalMessage(msg);
-    if (result.kind === 'future') return this.hold({ kind: 'proposal', msg, from });
+    if (result.kind === 'future') return this.hold({ kind: 'proposal', msg }, from, bytes);
     if (result.kind === 'fetch') return this.fetchProposalBlock(msg, from);
     return this.apply(result, from);
   }
 
-  private handleVote(vote: Vote, from: string): Verdict {
+  private handleVote(vote: Vote, from: string, bytes: number): Verdict {
     const result = checkVote(this.driver.chainState, this.driver.consensusState, vote);
-    if (result.kind === 'future') return this.hold({ kind: 'vote', vote, from });
+    if (result.kind === 'future') return this.hold({ kind: 'vote', vote }, from, bytes);
     return this.apply(result, from);
   }
 
-  /** Fetches a proposal's block from the peer that sent the proposal, then checks the whole. */
+  /**
+   * Fetches the block of a (verified) proposal gossiped without it: from the peer that sent the
+   * proposal, then from others in turn, until one serves the block of the signed id. A peer
+   * that serves another body is scored for it; the proposal itself is genuine, so it is
+   * accepted and forwarded once its block is here. Gossip drops copies of the same bytes from
+   * other peers, which is why a bad answer is followed by asking someone else.
+   */
   private async fetchProposalBlock(msg: ProposalMessage, from: string): Promise<Verdict> {
-    let block: Uint8Array;
-    try {
-      const raw = await this.net.request(from, this.protocols.proposalBlock, encode(ProposalBlockRequest, { blockHash: msg.proposal.blockHash }), {
-        timeoutMs: this.options.requestTimeoutMs,
-      });
-      block = raw;
-    } catch (err) {
-      this.logger.debug({ peer: from, err: (err as Error).message }, 'could not fetch a proposed block');
-      return 'ignore';
+    const others = this.net.peers().map((p) => p.peerId).filter((peer) => peer !== from);
+    for (const peer of [from, ...others].slice(0, PROPOSAL_BLOCK_SOURCES)) {
+      let block: Uint8Array;
+      try {
+        block = await this.net.request(peer, this.protocols.proposalBlock, encode(ProposalBlockRequest, { blockHash: msg.proposal.blockHash }), {
+          timeoutMs: this.options.requestTimeoutMs,
+        });
+      } catch (err) {
+        this.logger.debug({ peer, err: (err as Error).message }, 'could not fetch a proposed block');
+        continue;
+      }
+      if (block.length === 0) {
+        // The sender announced the proposal, so it must hold the block; another peer may not have it yet.
+        if (peer === from) this.net.reportInvalid(from, 'proposal block not served by the peer that sent the proposal');
+        continue;
+      }
+      const result = this.checkProposalMessage({ proposal: msg.proposal, block });
+      if (result.kind === 'reject') {
+        this.counters.rejected++;
+        this.net.reportInvalid(peer, `served a block that is not the proposal's: ${result.reason}`);
+        continue;
+      }
+      // This node moved on while fetching (future, fetch, ignore): nothing to feed in.
+      return result.kind === 'accept' ? this.apply(result, from) : 'ignore';
     }
-    // A peer that announced the proposal must hold its block: an empty answer is its fault.
-    if (block.length === 0) return this.apply({ kind: 'reject', reason: 'proposal block not served by the peer that sent the proposal' }, from);
-    const result = this.checkProposalMessage({ proposal: msg.proposal, block });
-    return result.kind === 'fetch' || result.kind === 'future' ? 'ignore' : this.apply(result, from);
+    return 'ignore';
   }
 
   private async answerProposalBlock(data: Uint8Array): Promise<Uint8Array> {
@@ -183,12 +233,12 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     } catch (err) {
       return this.apply({ kind: 'reject', reason: (err as Error).message }, from);
     }
-    return this.handleVote(vote, from);
+    return this.handleVote(vote, from, data.length);
   }
 
-  private hold(message: Held): Verdict {
-    if (this.held.length >= this.options.maxHeld) return 'ignore';
-    this.held.push(message);
+  /** Holds a verified message for the next height if it fits the hold's bounds. */
+  private hold(message: Held, from: string, bytes: number): Verdict {
+    if (!this.held.add(message, from, bytes)) return 'ignore';
     this.counters.held++;
     // Forwarded: peers at that height can use it even though this node cannot yet.
     return 'accept';
@@ -273,8 +323,13 @@ export class ConsensusGossip implements ConsensusBroadcaster {
       await this.syncBlocks(peer, answer.lastHeight);
       return;
     }
-    for (const msg of answer.proposals) await this.handleProposal(msg, peer);
-    for (const vote of answer.votes) this.handleVote(vote, peer);
+    // One invalid message proves the answer bad: it counts against the peer, and the rest is not read.
+    for (const msg of answer.proposals) {
+      if ((await this.handleProposal(msg, peer, msg.block.length + PROPOSAL_OVERHEAD_BYTES)) === 'reject') return this.net.reportInvalid(peer, 'catch-up answer with an invalid proposal');
+    }
+    for (const vote of answer.votes) {
+      if (this.handleVote(vote, peer, VOTE_BYTES) === 'reject') return this.net.reportInvalid(peer, 'catch-up answer with an invalid vote');
+    }
   }
 
   /**
@@ -302,11 +357,16 @@ export class ConsensusGossip implements ConsensusBroadcaster {
       const answer = await (ahead.get(height) as Promise<BlockAnswer>);
       ahead.delete(height);
       if (answer.block.length === 0) return;
-      const block = decodeBlock(answer.block);
-      const hash = headerHash(block.header);
+      let block: Block;
+      let hash: Uint8Array;
       try {
+        block = decodeBlock(answer.block);
+        hash = headerHash(block.header);
         if (block.header.height !== height) throw new Error(`asked for block ${height}, got ${block.header.height}`);
         verifyCommit(chain.chainId, chain.validators, height, hash, answer.commit);
+        // The commit vouches for the header only; the body must be the one the header commits to.
+        const mismatch = bodyMismatch(block);
+        if (mismatch) throw new Error(mismatch);
       } catch (err) {
         this.net.reportInvalid(peer, `bad synced block: ${(err as Error).message}`);
         return;
