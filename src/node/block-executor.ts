@@ -4,7 +4,7 @@
  *   block saved (by the caller, fsync) -> FinalizeBlock -> results and tx index saved ->
  *   app Commit (its state version) -> chain state saved (fsync).
  */
-import { BLOCK_VERSION, commitHash, dataHash, EMPTY_COMMIT, encodeBlock, evidenceHash, headerHash, type Block, type BlockHeader } from '../codec/block.js';
+import { BLOCK_VERSION, bodyMismatch, commitHash, dataHash, EMPTY_COMMIT, encodeBlock, evidenceHash, headerHash, type Block, type BlockHeader } from '../codec/block.js';
 import { bytesEqual } from '../codec/bytes.js';
 import { consensusParamsHash } from '../codec/params.js';
 import { txHash } from '../codec/tx.js';
@@ -176,14 +176,13 @@ export function validateHeader(state: ChainState, block: Block, size: number): s
   if (h.height !== height) return `height ${h.height}, expected ${height}`;
   if (size > state.consensusParams.blockMaxBytes) return `block is ${size} bytes, the limit is ${state.consensusParams.blockMaxBytes}`;
   if (!bytesEqual(h.lastBlockHash, state.lastBlockHash)) return 'wrong last block hash';
-  if (!bytesEqual(h.lastCommitHash, commitHash(block.lastCommit))) return 'last commit hash does not match the last commit';
-  if (!bytesEqual(h.dataHash, dataHash(block.txs))) return 'data hash does not match the transactions';
+  const mismatch = bodyMismatch(block);
+  if (mismatch) return mismatch;
   if (!bytesEqual(h.validatorsHash, state.validators.hash())) return 'wrong validators hash';
   if (!bytesEqual(h.nextValidatorsHash, state.nextValidators.hash())) return 'wrong next validators hash';
   if (!bytesEqual(h.consensusParamsHash, consensusParamsHash(state.consensusParams))) return 'wrong consensus params hash';
   if (!bytesEqual(h.appHash, state.appHash)) return 'wrong app hash';
   if (!bytesEqual(h.lastResultsHash, state.lastResultsHash)) return 'wrong last results hash';
-  if (!bytesEqual(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash does not match the evidence';
   if (state.validators.indexOf(h.proposerAddress) < 0) return `proposer ${formatAddress(h.proposerAddress)} is not a validator`;
   if (h.height === state.initialHeight) {
     if (block.lastCommit.signatures.length > 0 || block.lastCommit.height !== 0) return 'the first block must carry an empty last commit';
