@@ -2,9 +2,9 @@
 export const DEFAULT_MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
 /**
  * QuickJS's own stack limit, in bytes of the engine's (emscripten) stack: a plain recursion
- * ends in a catchable `InternalError: stack overflow` (300-600 levels, by the size of the
- * function's frame) before it reaches the frame budget (quickjs-engine.ts), whose trap cannot
- * be caught and takes all the gas.
+ * ends in a catchable `InternalError: stack overflow` (about 250-370 levels for a small
+ * function, fewer as its frame grows) before it reaches the frame budget (quickjs-engine.ts),
+ * whose trap cannot be caught and takes all the gas.
  */
 export const DEFAULT_STACK_LIMIT_BYTES = 64 * 1024;
 
