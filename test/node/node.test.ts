@@ -78,11 +78,14 @@ describe('a single-validator node with its RPC', () => {
 
   it('accepts consecutive nonces sent in one batch and commits them all', async () => {
     const txs = [0, 1, 2, 3, 4].map((nonce) => transfer(alice, { nonce, to: addressOf(bob), amount: 1n }));
+    // Waiting from before the batch is sent, so no commit can slip past the waiters.
+    const committed = Promise.all(txs.map((tx) => running.node.events.waitForTx(txHash(tx), 25_000)));
+    committed.catch(() => undefined); // awaited below, once the answers are checked
     const answers = await running.client.batch(txs.map((tx) => ({ method: 'broadcast_tx_sync', params: { tx: hex(tx) } })));
     expect(answers.map((a) => (a.ok ? (a.result as { code: number }).code : -1))).toEqual([0, 0, 0, 0, 0]);
     const pending = await running.client.call<{ nonce: string; pending_nonce: string }>('account', { address: formatAddress(addressOf(alice)) });
     expect(Number(pending.pending_nonce)).toBeGreaterThanOrEqual(Number(pending.nonce));
-    await Promise.all(txs.map((tx) => running.node.events.waitForTx(txHash(tx), 10_000).catch(() => undefined)));
+    await committed;
     const after = await running.client.call<{ nonce: string }>('account', { address: formatAddress(addressOf(alice)) });
     expect(after.nonce).toBe('5');
   });
