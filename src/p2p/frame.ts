@@ -42,15 +42,24 @@ export class FrameError extends P2PError {
   }
 }
 
-/** Incremental decoder for exactly one frame. */
+/**
+ * Incremental decoder for exactly one frame. The body is kept as the chunks that arrived and
+ * joined once complete: a prefix that claims the limit costs the node nothing until the sender
+ * has actually sent that much.
+ */
 export class FrameDecoder {
   private prefixLength = 0;
   private length = -1;
   private lengthSoFar = 0;
-  private body: Uint8Array | null = null;
+  private chunks: Uint8Array[] = [];
   private filled = 0;
 
   constructor(private readonly maxBytes: number) {}
+
+  /** Body bytes received and held so far. */
+  get bufferedBytes(): number {
+    return this.filled;
+  }
 
   /** Feeds bytes; returns the frame once complete. Bytes after the frame are a protocol error. */
   push(chunk: Uint8Array): Uint8Array | null {
@@ -66,14 +75,22 @@ export class FrameDecoder {
       }
       if (byte === 0 && this.prefixLength > 1) throw new FrameError('malformed', 'frame length prefix not minimal');
       this.length = this.lengthSoFar;
-      this.body = new Uint8Array(this.length);
     }
-    if (this.length < 0 || this.body === null) return null;
+    if (this.length < 0) return null;
     const take = Math.min(this.length - this.filled, chunk.length - i);
-    this.body.set(chunk.subarray(i, i + take), this.filled);
-    this.filled += take;
     if (i + take < chunk.length) throw new FrameError('malformed', 'unexpected bytes after the frame');
-    return this.filled === this.length ? this.body : null;
+    // A copy, so a tiny piece cannot pin the large buffer the transport read it into.
+    if (take > 0) this.chunks.push(chunk.slice(i, i + take));
+    this.filled += take;
+    if (this.filled < this.length) return null;
+    const body = new Uint8Array(this.length);
+    let at = 0;
+    for (const part of this.chunks) {
+      body.set(part, at);
+      at += part.length;
+    }
+    this.chunks = [];
+    return body;
   }
 }
 

@@ -1,0 +1,265 @@
+/**
+ * Every message type a peer can send, sent as an attacker would (spec/hostile-input.md, "Peer
+ * messages: every protocol"). Fast layer: random bytes and field-by-field mutations of valid
+ * messages fed to every decoder, to the frame decoder, and to every gossip and request handler
+ * the node registers; nothing may throw anything but a codec error, nothing may be kept beyond
+ * its bound, and a peer whose bytes are provably bad is scored. Real layer: an in-process node
+ * deciding blocks, a hostile libp2p peer over loopback TCP that sends garbage on every topic and
+ * protocol, opens streams it never finishes, asks and never reads, asks for absurd heights and
+ * opens many connections under one identity; the node keeps its pace, its memory and its honest
+ * peers.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBlock, EMPTY_COMMIT, encodeBlock } from '../../src/codec/block.js';
+import { CmtError } from '../../src/codec/errors.js';
+import {
+  BlockAnswer,
+  BlockRequest,
+  CatchUpAnswer,
+  CatchUpRequest,
+  decodeProposalMessage,
+  decodeTxBatch,
+  encodeProposalMessage,
+  encodeTxBatch,
+  Maj23Claim,
+  ProposalBlockRequest,
+  VotesForBlockAnswer,
+} from '../../src/codec/gossip.js';
+import { rlpDecode, rlpEncode, type RlpItem } from '../../src/codec/rlp.js';
+import { decode, encode } from '../../src/codec/schema.js';
+import { decodeVote, encodeVote, Evidence, PREVOTE } from '../../src/codec/vote.js';
+import type { ConsensusDriver } from '../../src/node/consensus-driver.js';
+import { ConsensusGossip } from '../../src/node/consensus-gossip.js';
+import type { BlockStore } from '../../src/store/block-store.js';
+import { silentLogger } from '../../src/node/logger.js';
+import { Maj23Gossip } from '../../src/node/maj23-gossip.js';
+import { protocolsFor, type Verdict } from '../../src/node/network.js';
+import { TxGossip } from '../../src/node/tx-gossip.js';
+import { Mempool } from '../../src/mempool/mempool.js';
+import { encodeFrame, encodeVarint, FrameDecoder, FrameError } from '../../src/p2p/frame.js';
+import { appHarness, type AppHarness } from '../support/app-harness.js';
+import { RecordingDriver, ScriptedNetwork, topicsFor } from '../support/gossip-harness.js';
+import { addressOf, testKey, transfer } from '../support/nodes.js';
+import { blockFor, chainState, CHAIN_ID, duplicateVote, LAST_HEIGHT, lastCommitOf, proposalMessage, signedVote } from '../support/signed-consensus.js';
+
+const RUNS = 150;
+
+/** A gossip network that also keeps the request handlers registered on it. */
+class CapturingNetwork extends ScriptedNetwork {
+  readonly protocolHandlers = new Map<string, (data: Uint8Array, from: string) => Promise<Uint8Array>>();
+
+  override handle(protocol?: string, handler?: (data: Uint8Array, from: string) => Promise<Uint8Array>): void {
+    if (protocol && handler) this.protocolHandlers.set(protocol, handler);
+  }
+
+  serve(protocol: string, data: Uint8Array, from: string): Promise<Uint8Array> {
+    const handler = this.protocolHandlers.get(protocol);
+    if (!handler) throw new Error(`no handler for ${protocol}`);
+    return handler(data, from);
+  }
+}
+
+// ---- mutations -------------------------------------------------------------------------------
+
+/** Values a hostile field takes: wrong type, empty, huge, negative-looking, max integers. */
+const hostileLeaf: fc.Arbitrary<RlpItem> = fc.oneof(
+  fc.constant(new Uint8Array(0)),
+  fc.constant(Uint8Array.of(0)),
+  fc.constant(new Uint8Array(8).fill(0xff)),
+  fc.constant(new Uint8Array(33).fill(0x80)),
+  fc.constant(Uint8Array.of(0x7f, 0xff, 0xff, 0xff)),
+  fc.uint8Array({ minLength: 0, maxLength: 80 }),
+  fc.constant([] as RlpItem[]),
+  fc.constant([new Uint8Array(4), [new Uint8Array(1)]] as RlpItem[]),
+  fc.integer({ min: 1000, max: 200_000 }).map((n) => new Uint8Array(n).fill(0x41)),
+);
+
+/** The path to every node of an RLP tree. */
+function paths(item: RlpItem, prefix: number[] = []): number[][] {
+  if (!Array.isArray(item)) return [prefix];
+  return [prefix, ...item.flatMap((child, i) => paths(child, [...prefix, i]))];
+}
+
+function replaceAt(item: RlpItem, path: number[], value: RlpItem | null): RlpItem {
+  if (path.length === 0) return value ?? new Uint8Array(0);
+  if (!Array.isArray(item)) return item;
+  const [head, ...rest] = path as [number, ...number[]];
+  const copy = [...item];
+  if (rest.length === 0 && value === null) copy.splice(head, 1);
+  else copy[head] = replaceAt(copy[head] as RlpItem, rest, value);
+  return copy;
+}
+
+/** Field-level mutations of a valid encoding (replace, drop, add a field) and byte-level ones (flip, cut, append). */
+function mutationsOf(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
+  const tree = rlpDecode(valid);
+  const all = paths(tree);
+  const field = fc.tuple(fc.constantFrom(...all), fc.option(hostileLeaf, { nil: null })).map(([path, leaf]) => rlpEncode(replaceAt(tree, path, leaf)));
+  const extra = hostileLeaf.map((leaf) => rlpEncode(Array.isArray(tree) ? [...tree, leaf] : [tree, leaf]));
+  const flip = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 })).map(([at, x]) => {
+    const copy = Uint8Array.from(valid);
+    copy[at]! ^= x;
+    return copy;
+  });
+  const cut = fc.nat(valid.length - 1).map((n) => valid.subarray(0, n));
+  const append = fc.uint8Array({ minLength: 1, maxLength: 16 }).map((tail) => Buffer.concat([valid, tail]));
+  return fc.oneof(field, extra, flip, cut, append);
+}
+
+const randomBytes = fc.uint8Array({ minLength: 0, maxLength: 2048 });
+
+/** A codec error is the only thing a decoder may throw at a peer's bytes. */
+function decodesOrRefuses(run: () => unknown): void {
+  try {
+    run();
+  } catch (err) {
+    if (!(err instanceof CmtError)) throw new Error(`a non-codec error escaped: ${String(err)}`, { cause: err });
+  }
+}
+
+// ---- valid samples of every message ----------------------------------------------------------
+
+const chain = chainState();
+const height = LAST_HEIGHT + 1;
+const block = blockFor(chain, height, { txs: [Uint8Array.of(1, 2, 3)], evidence: [], lastCommit: lastCommitOf(chain) });
+const proposalBytes = encodeProposalMessage(proposalMessage(chain, block, 0));
+const voteBytes = encodeVote(signedVote(chain, { height, round: 0, type: PREVOTE, member: 1 }));
+const evidenceBytes = encode(Evidence, duplicateVote(chain, 0));
+const claim = { height, round: 0, voteType: PREVOTE as typeof PREVOTE, blockHash: new Uint8Array(32).fill(1) };
+const samples: Record<string, { bytes: Uint8Array; decode: (b: Uint8Array) => unknown }> = {
+  proposal: { bytes: proposalBytes, decode: decodeProposalMessage },
+  vote: { bytes: voteBytes, decode: decodeVote },
+  evidence: { bytes: evidenceBytes, decode: (b) => decode(Evidence, b) },
+  txBatch: { bytes: encodeTxBatch([Uint8Array.of(1), new Uint8Array(300)]), decode: decodeTxBatch },
+  block: { bytes: encodeBlock(block), decode: decodeBlock },
+  catchUpRequest: { bytes: encode(CatchUpRequest, { height, haveProposals: [0, 1] }), decode: (b) => decode(CatchUpRequest, b) },
+  catchUpAnswer: {
+    bytes: encode(CatchUpAnswer, { lastHeight: LAST_HEIGHT, proposals: [decodeProposalMessage(proposalBytes)], votes: [decodeVote(voteBytes)] }),
+    decode: (b) => decode(CatchUpAnswer, b),
+  },
+  blockRequest: { bytes: encode(BlockRequest, { height }), decode: (b) => decode(BlockRequest, b) },
+  blockAnswer: { bytes: encode(BlockAnswer, { lastHeight: height, block: encodeBlock(block), commit: EMPTY_COMMIT }), decode: (b) => decode(BlockAnswer, b) },
+  proposalBlockRequest: { bytes: encode(ProposalBlockRequest, { blockHash: new Uint8Array(32) }), decode: (b) => decode(ProposalBlockRequest, b) },
+  maj23Claim: { bytes: encode(Maj23Claim, claim), decode: (b) => decode(Maj23Claim, b) },
+  votesForBlockAnswer: { bytes: encode(VotesForBlockAnswer, [decodeVote(voteBytes)]), decode: (b) => decode(VotesForBlockAnswer, b) },
+};
+
+describe('decoders of every peer message', () => {
+  for (const [name, { bytes, decode: decodeIt }] of Object.entries(samples)) {
+    it(`${name}: random bytes and mutated valid ones decode or fail with a codec error`, () => {
+      expect(() => decodeIt(bytes)).not.toThrow();
+      fc.assert(fc.property(fc.oneof(randomBytes, mutationsOf(bytes)), (data) => decodesOrRefuses(() => decodeIt(data))), { numRuns: RUNS });
+    });
+  }
+});
+
+describe('the frame decoder', () => {
+  const chunked = fc.array(fc.uint8Array({ minLength: 0, maxLength: 64 }), { maxLength: 8 });
+
+  it('throws only frame errors and never holds more than it was sent', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1 << 26 }), chunked, fc.boolean(), (limit, chunks, framed) => {
+        const decoder = new FrameDecoder(limit);
+        const input = framed ? [encodeFrame(Buffer.concat(chunks)).subarray(0, 6), ...chunks] : chunks;
+        let received = 0;
+        try {
+          for (const chunk of input) {
+            received += chunk.length;
+            if (decoder.push(chunk) !== null) break;
+            expect(decoder.bufferedBytes).toBeLessThanOrEqual(received);
+          }
+        } catch (err) {
+          expect(err).toBeInstanceOf(FrameError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a length prefix claiming gigabytes at once, and one claiming the limit costs only what arrives', () => {
+    for (const claimed of [2 ** 30, 2 ** 34, 2 ** 35 - 1]) {
+      const decoder = new FrameDecoder(64 * 1024 * 1024);
+      expect(() => decoder.push(encodeVarint(claimed))).toThrow(FrameError);
+    }
+    // 64 streams each announcing a 64 MiB frame and sending nothing more.
+    const before = process.memoryUsage().arrayBuffers;
+    const decoders = Array.from({ length: 64 }, () => {
+      const decoder = new FrameDecoder(64 * 1024 * 1024);
+      decoder.push(encodeVarint(64 * 1024 * 1024));
+      return decoder;
+    });
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(decoders.every((d) => d.bufferedBytes === 0)).toBe(true);
+    expect(grown).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('consensus gossip handlers', () => {
+  const topics = topicsFor(CHAIN_ID);
+  const protocols = protocolsFor(CHAIN_ID);
+
+  function gossipUnderTest(): { net: CapturingNetwork; driver: RecordingDriver } {
+    const net = new CapturingNetwork(['peer-a']);
+    const driver = new RecordingDriver(chainState());
+    // A store holding block LAST_HEIGHT only: every other height is asked for in vain.
+    const store = {
+      height: LAST_HEIGHT,
+      loadBlockBytes: async (h: number) => (h === LAST_HEIGHT ? encodeBlock(block) : undefined),
+      loadSeenCommit: async (h: number) => (h === LAST_HEIGHT ? EMPTY_COMMIT : undefined),
+    };
+    new ConsensusGossip(net, driver as unknown as ConsensusDriver, store as unknown as BlockStore, silentLogger(), {
+      tickMs: 60_000,
+      maxHeldBytesPerPeer: 64 * 1024,
+      maxHeldBytes: 256 * 1024,
+    }).start();
+    net.responders.set('hostile', async () => new Uint8Array(0));
+    return { net, driver };
+  }
+
+  for (const [topic, valid] of [
+    ['proposal', proposalBytes],
+    ['vote', voteBytes],
+  ] as const) {
+    it(`${topic}: every mutation is refused or ignored, never reaches the core, and undecodable bytes are scored`, async () => {
+      const { net, driver } = gossipUnderTest();
+      expect(await net.deliver(topics[topic], valid, 'honest')).toBe('accept');
+      const seen = driver.events.length;
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(randomBytes, mutationsOf(valid)), async (data) => {
+          let undecodable = false;
+          try {
+            (topic === 'vote' ? decodeVote : decodeProposalMessage)(data);
+          } catch {
+            undecodable = true;
+          }
+          const verdict: Verdict = await net.deliver(topics[topic], data, 'hostile');
+          expect(['accept', 'reject', 'ignore']).toContain(verdict);
+          if (undecodable) expect(verdict).toBe('reject');
+          // Canonical encodings: the only accepted bytes are the signed message itself.
+          if (verdict === 'accept') expect(Buffer.from(data).equals(Buffer.from(valid))).toBe(true);
+        }),
+        { numRuns: RUNS },
+      );
+      expect(driver.events.length).toBe(seen);
+    });
+  }
+
+  it('request handlers answer any bytes with an answer or a codec error, within the message limit', async () => {
+    const { net } = gossipUnderTest();
+    for (const protocol of [protocols.catchUp, protocols.block, protocols.proposalBlock]) {
+      const valid = protocol === protocols.catchUp ? samples.catchUpRequest!.bytes : protocol === protocols.block ? samples.blockRequest!.bytes : samples.proposalBlockRequest!.bytes;
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(randomBytes, mutationsOf(valid)), async (data) => {
+          try {
+            const answer = await net.serve(protocol, data, 'hostile');
+            expect(answer.length).toBeLessThan(1024 * 1024);
+          } catch (err) {
+            expect(err).toBeInstanceOf(CmtError);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    }
+  });
+});
