@@ -1,23 +1,33 @@
 /**
  * Transactions between mempools. Gossipsub costs about as much per message as per kilobyte,
  * so transactions this node accepts from its clients leave in batches (every few
- * milliseconds, or when a batch is full); batches from peers go through CheckTx here and
- * gossipsub forwards them on as they came.
+ * milliseconds, or when a batch is full); batches from peers go through CheckTx here, and
+ * gossipsub forwards a batch on, as it came, only once CheckTx took something new from it.
+ * A batch holding a transaction no honest node would relay (undecodable, forged signature,
+ * another chain) is rejected: not forwarded, and it counts against the peer.
  */
+import { TxCode } from '../app/errors.js';
 import { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH } from '../codec/gossip.js';
-import type { Mempool } from '../mempool/mempool.js';
+import type { AddResult, Mempool } from '../mempool/mempool.js';
 import type { Logger } from './logger.js';
 import { topicsFor, type GossipNetwork, type Verdict } from './network.js';
 
 const FLUSH_AFTER_MS = 10;
 /** Keeps a batch well under the gossip message size limit. */
 const MAX_BATCH_BYTES = 1024 * 1024;
+/** Bytes of one peer's batches being checked at once; more is dropped unchecked (not scored). */
+export const MAX_CHECKING_BYTES_PER_PEER = 8 * 1024 * 1024;
+
+/** Outcomes that depend on the transaction alone, never on state: proof the relaying peer did not check it. */
+const FORGED: ReadonlySet<number> = new Set([TxCode.TX_DECODE, TxCode.INVALID_SIGNATURE, TxCode.WRONG_CHAIN_ID]);
 
 export class TxGossip {
   private readonly topic: string;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Bytes of each peer's batches under CheckTx; a peer leaves the map when it has none. */
+  private readonly checking = new Map<string, number>();
   received = 0;
 
   constructor(
@@ -30,7 +40,7 @@ export class TxGossip {
   }
 
   start(): void {
-    this.net.subscribe(this.topic, (data) => this.onBatch(data));
+    this.net.subscribe(this.topic, (data, from) => this.onBatch(data, from));
   }
 
   stop(): void {
@@ -57,17 +67,28 @@ export class TxGossip {
     this.net.publish(this.topic, batch).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'publishing transactions failed'));
   }
 
-  private onBatch(data: Uint8Array): Verdict {
+  private async onBatch(data: Uint8Array, from: string): Promise<Verdict> {
     let txs: Uint8Array[];
     try {
       txs = decodeTxBatch(data);
     } catch {
       return 'reject';
     }
+    const busy = this.checking.get(from) ?? 0;
+    if (busy + data.length > MAX_CHECKING_BYTES_PER_PEER) return 'ignore';
+    this.checking.set(from, busy + data.length);
     this.received += txs.length;
-    // CheckTx outcomes are this node's business: a tx another mempool took may fail here (a
-    // nonce already used), which says nothing bad about the peer.
-    for (const tx of txs) void this.mempool.add(tx).catch(() => undefined);
-    return 'accept';
+    let results: (AddResult | null)[];
+    try {
+      // A CheckTx failure is this node's business (a nonce another mempool took may be used
+      // here), except for the outcomes that prove the transaction was never valid anywhere.
+      results = await Promise.all(txs.map((tx) => this.mempool.add(tx).catch(() => null)));
+    } finally {
+      const left = (this.checking.get(from) ?? 0) - data.length;
+      if (left > 0) this.checking.set(from, left);
+      else this.checking.delete(from);
+    }
+    if (results.some((r) => r !== null && FORGED.has(r.code))) return 'reject';
+    return results.some((r) => r?.code === TxCode.OK) ? 'accept' : 'ignore';
   }
 }
