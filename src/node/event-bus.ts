@@ -32,7 +32,8 @@ interface Events {
 }
 
 export class EventBus extends EventEmitter<Events> {
-  private readonly txWaiters = new Map<string, ((event: TxEvent) => void)[]>();
+  /** Per transaction hash, the callers waiting for it: a Set, so a caller leaves in O(1). */
+  private readonly txWaiters = new Map<string, Set<(event: TxEvent) => void>>();
 
   constructor() {
     super();
@@ -55,23 +56,47 @@ export class EventBus extends EventEmitter<Events> {
     });
   }
 
-  /** Resolves when a block includes the transaction; rejects with TIMEOUT after `timeoutMs`. */
-  waitForTx(hash: Uint8Array, timeoutMs: number): Promise<TxEvent> {
+  /** Callers waiting for a transaction (what the RPC's broadcast_tx_commit holds). */
+  pendingTxWaits(): number {
+    let n = 0;
+    for (const waiters of this.txWaiters.values()) n += waiters.size;
+    return n;
+  }
+
+  /**
+   * Resolves when a block includes the transaction; rejects with TIMEOUT after `timeoutMs`.
+   * `signal` ends the wait early (the transaction was refused): the waiter leaves at once.
+   */
+  waitForTx(hash: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<TxEvent> {
     const key = bytesKey(hash);
     return new Promise((resolve, reject) => {
-      const done = (event: TxEvent): void => {
+      const leave = (): void => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const waiters = this.txWaiters.get(key);
+        waiters?.delete(done);
+        if (waiters?.size === 0) this.txWaiters.delete(key);
+      };
+      const done = (event: TxEvent): void => {
+        leave();
         resolve(event);
       };
+      const onAbort = (): void => {
+        leave();
+        reject(new TimeoutError('stopped waiting for the transaction'));
+      };
       const timer = setTimeout(() => {
-        const list = this.txWaiters.get(key)?.filter((w) => w !== done) ?? [];
-        if (list.length > 0) this.txWaiters.set(key, list);
-        else this.txWaiters.delete(key);
+        leave();
         reject(new TimeoutError(`timed out after ${timeoutMs} ms waiting for the transaction to be committed (it may still be)`));
       }, timeoutMs);
-      const list = this.txWaiters.get(key);
-      if (list) list.push(done);
-      else this.txWaiters.set(key, [done]);
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiters = this.txWaiters.get(key);
+      if (waiters) waiters.add(done);
+      else this.txWaiters.set(key, new Set([done]));
     });
   }
 }

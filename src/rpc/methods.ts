@@ -306,11 +306,20 @@ export const METHODS: Record<string, Method> = {
   async broadcast_tx_commit(params, { api, timeoutBroadcastTxCommitMs }) {
     const tx = requiredTx(params);
     const hash = txHash(tx);
-    // Listen before submitting, so a block committed in between cannot be missed.
-    const included = api.events.waitForTx(hash, timeoutBroadcastTxCommitMs);
+    // Listen before submitting, so a block committed in between cannot be missed; stop
+    // listening if CheckTx refuses it, or refused transactions would pile up waiters.
+    const refused = new AbortController();
+    const included = api.events.waitForTx(hash, timeoutBroadcastTxCommitMs, refused.signal);
     included.catch(() => undefined);
-    const check = await api.broadcastTx(tx);
+    let check;
+    try {
+      check = await api.broadcastTx(tx);
+    } catch (err) {
+      refused.abort();
+      throw err;
+    }
     if (check.code !== 0) {
+      refused.abort();
       return { check_tx: checkTxView(check), tx_result: null, hash: hexUpper(hash), height: '0' };
     }
     try {

@@ -12,6 +12,7 @@ import { httpStatusFor, invalidRequest, RpcError, RPC_LIMIT } from './errors.js'
 import { answerBody, callMethod, errorResponse, fitResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcResponse } from './json-rpc.js';
 import { METHODS, type MethodContext } from './methods.js';
 import { serveWebSocket } from './websocket.js';
+import { admitHttpRequest, MAX_IN_FLIGHT_PER_CONNECTION } from './connection-limits.js';
 import type { NodeConfig } from '../node/config.js';
 
 export type RpcServerOptions = NodeConfig['rpc'];
@@ -72,11 +73,23 @@ function sendResponse(res: ServerResponse, response: JsonRpcResponse, maxBytes: 
   sendText(res, errorCode === undefined ? 200 : httpStatusFor(errorCode), text);
 }
 
+/** A request past the connection's in-flight limit: refused unread, and the connection closed after it. */
+function refuseBusyConnection(res: ServerResponse): void {
+  const text = responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Too many requests', `at most ${MAX_IN_FLIGHT_PER_CONNECTION} requests of one connection are answered at once (pipelined requests past that are refused and the connection closed); open another connection or wait for answers`)));
+  res.shouldKeepAlive = false;
+  res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.end(text);
+}
+
 export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger): Promise<RpcServer> {
   const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
 
   const server = createServer((req, res) => {
+    if (!admitHttpRequest(req, res)) {
+      refuseBusyConnection(res);
+      return;
+    }
     void handleHttp(req, res).catch((err: unknown) => {
       logger.error({ err }, 'rpc request failed');
       if (!res.headersSent) sendResponse(res, errorResponse(null, err), limits.maxResponseBytes);

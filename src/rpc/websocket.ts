@@ -4,8 +4,9 @@
  * Idle connections get pings; a client over its subscription limit, or too slow to read
  * its events, gets an explicit error instead of silence.
  *
- * What one client can make the node hold is bounded: at most MAX_IN_FLIGHT messages are
- * worked on at once (past that the node stops reading the socket, so TCP pushes back), and
+ * What one client can make the node hold is bounded: at most MAX_IN_FLIGHT_PER_CONNECTION
+ * messages are worked on at once, the rest wait in order while the node stops reading the
+ * socket (so TCP pushes back and only frames of reads already made wait), and
  * the bytes queued for the client and not yet read stay under its write buffer: an event that
  * would overflow it cancels the subscription, an answer closes the connection (1008).
  */
@@ -16,11 +17,10 @@ import { RpcError, RPC_INVALID_REQUEST, RPC_LIMIT, invalidParams } from './error
 import { addTag, matches, parseEventQuery, type EventQuery, type EventTags } from './event-query.js';
 import { answerBody, errorResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
 import type { MethodContext } from './methods.js';
+import { ConnectionWork } from './connection-limits.js';
 import { base64, blockView, eventsView, hexUpper, txResultView } from './views.js';
 
 const PING_INTERVAL_MS = 30_000;
-/** Messages of one client worked on at once; CometBFT answers one at a time. */
-const MAX_IN_FLIGHT = 8;
 /** Policy violation: the client does not read what it asked for. */
 export const CLOSE_SLOW_CLIENT = 1008;
 
@@ -61,7 +61,11 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
   const { maxSubscriptions, writeBufferBytes } = options;
   const subscriptions = new Map<string, Subscription>();
   let alive = true;
-  let inFlight = 0;
+  // Pausing the socket stops further reads, not the frames of a read already made: those wait here.
+  const work = new ConnectionWork((busy) => {
+    if (busy && !socket.isPaused) socket.pause();
+    else if (!busy && socket.isPaused) socket.resume();
+  });
 
   const fits = (text: string): boolean => socket.bufferedAmount + Buffer.byteLength(text, 'utf8') <= writeBufferBytes;
 
@@ -150,6 +154,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
   };
 
   const answer = async (text: string): Promise<void> => {
+    if (socket.readyState !== socket.OPEN) return;
     const parsed = parseRequestText(text);
     if ('refused' in parsed) {
       send(responseText(errorResponse(null, parsed.refused)));
@@ -165,18 +170,14 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
       send(responseText(errorResponse(null, new RpcError(RPC_INVALID_REQUEST, 'Invalid request', 'send JSON-RPC as text frames'))));
       return;
     }
-    inFlight++;
-    if (inFlight >= MAX_IN_FLIGHT) socket.pause();
-    answer(raw.toString())
-      .catch((err: unknown) => {
+    const text = raw.toString();
+    work.add(() =>
+      answer(text).catch((err: unknown) => {
         // answerBody never rejects; this is the last line that keeps a client from crashing the node.
         logger.error({ err }, 'websocket request failed');
         send(responseText(errorResponse(null, err)));
-      })
-      .finally(() => {
-        inFlight--;
-        if (inFlight < MAX_IN_FLIGHT && socket.isPaused) socket.resume();
-      });
+      }),
+    );
   });
 
   socket.on('pong', () => {
@@ -193,6 +194,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
 
   socket.on('close', () => {
     clearInterval(ping);
+    work.clear();
     stopAll();
   });
   socket.on('error', () => socket.terminate());
