@@ -5,8 +5,10 @@
  * enough that queries take at most a tenth of the thread: consensus timers and gossip always
  * get the loop between two queries. A client (a remote address) has at most `maxPerClient`
  * running or waiting, the node at most `maxQueued`; beyond that a request is refused at once.
+ * A client is an IPv4 address or an IPv6 /64: one host is routinely given a whole /64.
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { isIPv4, isIPv6 } from 'node:net';
 import { CmtError } from '../codec/errors.js';
 
 export interface QueryLimits {
@@ -24,6 +26,33 @@ export class QueryLimitError extends CmtError {
   }
 }
 
+/** The eight 16-bit groups of an IPv6 address (no zone), or undefined. */
+function hextets(address: string): number[] | undefined {
+  let text = address;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  const head = halves[0] === '' ? [] : (halves[0] as string).split(':');
+  const tail = halves.length < 2 || halves[1] === '' ? [] : (halves[1] as string).split(':');
+  const groups = halves.length < 2 ? head : [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
+  return groups.length === 8 ? groups.map((g) => parseInt(g, 16)) : undefined;
+}
+
+/** Who a remote address is for the per-client limit: an IPv4 address (mapped or not), or an IPv6 /64. */
+export function clientOf(address: string): string {
+  if (isIPv4(address)) return address;
+  const bare = address.replace(/%.*$/, '');
+  if (!isIPv6(bare)) return address;
+  const g = hextets(bare);
+  if (!g) return address;
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number];
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) return `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`;
+  return `${[g0, g1, g2, g3].map((n) => n.toString(16)).join(':')}::/64`;
+}
+
 /** Time queries may take of the thread, as rest per unit of work: 9 gives at most 1/10. */
 const REST_PER_WORK = 9;
 
@@ -34,7 +63,8 @@ export class QueryGate {
 
   constructor(readonly limits: QueryLimits) {}
 
-  async run<T>(client: string, job: () => T): Promise<T> {
+  async run<T>(remoteAddress: string, job: () => T): Promise<T> {
+    const client = clientOf(remoteAddress);
     const mine = this.perClient.get(client) ?? 0;
     if (mine >= this.limits.maxPerClient) {
       throw new QueryLimitError(`this client has ${mine} queries or estimates running or waiting; at most ${this.limits.maxPerClient} at a time`);
