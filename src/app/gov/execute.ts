@@ -6,6 +6,7 @@
  */
 import { CmtError } from '../../codec/errors.js';
 import type { ConsensusParams } from '../../codec/params.js';
+import { fitUtf8 } from '../../codec/utf8-fit.js';
 import type { Overlay } from '../../state/overlay.js';
 import { credit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
@@ -17,12 +18,6 @@ import type { Proposal } from './records.js';
 /** The proposal record's `failure` field holds at most this many UTF-8 bytes. */
 const FAILURE_MAX_BYTES = 512;
 
-/** Cuts whole characters off the end until the UTF-8 encoding fits: the record's text codec counts bytes. */
-function clipUtf8(text: string, maxBytes: number): string {
-  const chars = Array.from(text);
-  while (Buffer.byteLength(chars.join(''), 'utf8') > maxBytes) chars.pop();
-  return chars.join('');
-}
 
 export type ExecutionResult = { ok: true; consensusParams: ConsensusParams | null } | { ok: false; reason: string };
 
@@ -54,7 +49,8 @@ export function executeChange(state: Overlay, change: Proposal['change']): Execu
     child.mergeIntoParent();
     return { ok: true, consensusParams };
   } catch (err) {
-    if (err instanceof CmtError) return { ok: false, reason: clipUtf8(err.message, FAILURE_MAX_BYTES) };
+    // The record's text codec counts bytes; fitUtf8's work is bounded by the limit, not the text.
+    if (err instanceof CmtError) return { ok: false, reason: fitUtf8(err.message, FAILURE_MAX_BYTES) };
     throw err;
   }
 }
