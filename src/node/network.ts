@@ -16,6 +16,13 @@ export interface GossipNetwork {
   reportInvalid(peerId: string, reason: string): void;
 }
 
+/**
+ * The largest request any of the node's protocols sends: each is a height, a hash or a claim
+ * (tens of bytes; a catch-up request lists at most 64 rounds). Answers can be whole blocks;
+ * requests never need more than this, so a peer gets no more room than that to fill.
+ */
+export const MAX_REQUEST_BYTES = 4 * 1024;
+
 /** Topics carry the chain id, so nodes of different chains never process each other's messages. */
 export function topicsFor(chainId: string): { proposal: string; vote: string; txs: string; evidence: string } {
   return {

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { LinkFaults } from '../p2p/link-faults.js';
 import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from '../codec/block.js';
-import { access, stat } from 'node:fs/promises';
+import { access, lstat, stat } from 'node:fs/promises';
 import { decodeBlock, headerHash } from '../codec/block.js';
 import { CmtError } from '../codec/errors.js';
 import { decode } from '../codec/schema.js';
@@ -29,6 +29,7 @@ import type { BlockResults, TxRecord } from '../store/records.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { AccountView, ChainParams, ConsensusPosition, ContractInfo, GovProposalInfo, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
 import { P2PHost } from '../p2p/host.js';
+import { MAX_REQUEST_BYTES } from './network.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { ConsensusGossip } from './consensus-gossip.js';
 import { Maj23Gossip } from './maj23-gossip.js';
@@ -157,7 +158,8 @@ export class Node implements NodeApi {
     try {
       await access(paths.genesis);
     } catch {
-      throw new HomeNotInitializedError(paths.root);
+      // A genesis symlink to nothing is a damaged home, refused below naming the file.
+      if (!(await lstat(paths.genesis).catch(() => undefined))) throw new HomeNotInitializedError(paths.root);
     }
     const fileConfig = await readConfigFile(paths.config);
     const config = options.configOverrides ? options.configOverrides(fileConfig) : fileConfig;
@@ -215,6 +217,7 @@ export class Node implements NodeApi {
       // Blocks travel over request/response up to the structural cap, not genesis's block_max_bytes:
       // governance may raise that limit while the node runs. Gossip stays capped by gossipsub's own limit.
       maxMessageBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES,
+      maxRequestBytes: MAX_REQUEST_BYTES,
       logger: this.logger.child({ module: 'p2p' }),
       ...(this.linkFaults ? { linkFaults: this.linkFaults } : {}),
     });

@@ -28,6 +28,7 @@ import { PeerGate } from './peer-gate.js';
 import { DEFAULT_BAN_MS, DEFAULT_INVALID_THRESHOLD, DEFAULT_INVALID_WINDOW_MS, PeerScores } from './peer-scores.js';
 import { Redialer, type PersistentPeer } from './redial.js';
 import { RequestResponse, type RequestHandler, type RequestOptions } from './request-response.js';
+import { ServeBudget } from './serve-budget.js';
 
 export type { GossipContext, GossipHandler, Verdict } from './gossip-validator.js';
 export type { RequestHandler, RequestOptions } from './request-response.js';
@@ -47,6 +48,10 @@ export interface P2PHostOptions {
    * 4 MiB − 64 KiB (see `maxGossipBytes`). Default 4 MiB.
    */
   maxMessageBytes?: number;
+  /** Largest request payload, sent or served; a larger one is refused and scored. Default maxMessageBytes. */
+  maxRequestBytes?: number;
+  /** Requests one peer may have in flight here at once; more are reset unserved. Default 32. */
+  maxRequestsPerPeer?: number;
   logger: Logger;
   /** How long a banned peer stays banned. Default 10 minutes. */
   banMs?: number;
@@ -90,11 +95,14 @@ export interface P2PStats {
   dropped: Record<string, number>;
   /** Invalid reports (internal and the caller's `reportInvalid`), by reason label. */
   invalid: Record<string, number>;
+  /** Peers with requests being served, and bytes of answers waiting for their requesters to read them. */
+  serving: { peers: number; answerBytes: number };
 }
 
 export const DEFAULT_MAX_PEERS = 50;
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_REQUESTS_PER_PEER = 32;
 /** New inbound connections per remote IP per second; loopback devnets open many from one address. */
 const INBOUND_CONNECTIONS_PER_SECOND = 25;
 
@@ -147,6 +155,7 @@ export class P2PHost {
   private readonly peerListeners = new Set<(event: PeerEvent) => void>();
   private readonly invalid = new Counters();
   private readonly rr: RequestResponse;
+  private readonly budget: ServeBudget;
   private stopping: Promise<void> | null = null;
   private gossipAccepted = 0;
   private gossipPublished = 0;
@@ -163,15 +172,19 @@ export class P2PHost {
     private readonly logger: Logger,
     /** Shared with the peer gate, which counts refused connections before the host exists. */
     private readonly dropped: Counters,
-    maxMessageBytes: number,
-    requestTimeoutMs: number,
+    limits: { maxMessageBytes: number; maxRequestBytes: number; maxRequestsPerPeer: number; requestTimeoutMs: number },
   ) {
     this.peerId = node.peerId.toString();
     this.maxGossipBytes = settings.maxGossipBytes;
     this.linkFaults = settings.linkFaults;
+    const { maxMessageBytes, maxRequestBytes, requestTimeoutMs } = limits;
+    // Room for a few maximal answers per peer, and for several peers at once.
+    this.budget = new ServeBudget({ requestsPerPeer: limits.maxRequestsPerPeer, answerBytesPerPeer: 2 * maxMessageBytes + 1024, answerBytesTotal: 4 * maxMessageBytes + 4096 });
     this.rr = new RequestResponse({
       libp2p: node,
       maxMessageBytes,
+      maxRequestBytes,
+      budget: this.budget,
       timeoutMs: requestTimeoutMs,
       logger,
       dropped,
@@ -183,12 +196,16 @@ export class P2PHost {
   static async start(options: P2PHostOptions): Promise<P2PHost> {
     const maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const maxRequestBytes = Math.min(options.maxRequestBytes ?? maxMessageBytes, maxMessageBytes);
+    const maxRequestsPerPeer = options.maxRequestsPerPeer ?? DEFAULT_MAX_REQUESTS_PER_PEER;
     const banMs = options.banMs ?? DEFAULT_BAN_MS;
     const listenHost = options.listenHost ?? '127.0.0.1';
     const listenPort = options.listenPort ?? 0;
     const { logger, nodeKey } = options;
     if (!Number.isInteger(maxPeers) || maxPeers < 0) throw new P2PError('P2P_USAGE', `maxPeers must be a non-negative integer, got ${maxPeers}`);
     if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) throw new P2PError('P2P_USAGE', `maxMessageBytes must be a positive integer, got ${maxMessageBytes}`);
+    if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 1) throw new P2PError('P2P_USAGE', `maxRequestBytes must be a positive integer, got ${maxRequestBytes}`);
+    if (!Number.isSafeInteger(maxRequestsPerPeer) || maxRequestsPerPeer < 1) throw new P2PError('P2P_USAGE', `maxRequestsPerPeer must be a positive integer, got ${maxRequestsPerPeer}`);
     const family = isIP(listenHost);
     if (family === 0) throw new P2PError('P2P_LISTEN_FAILED', `p2p listen host must be an IP address, got "${listenHost}"`);
 
@@ -244,7 +261,7 @@ export class P2PHost {
     });
     const settings = { maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs, linkFaults: options.linkFaults };
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const host = new P2PHost(node, scores, gate, redialer, settings, logger, dropped, maxMessageBytes, requestTimeoutMs);
+    const host = new P2PHost(node, scores, gate, redialer, settings, logger, dropped, { maxMessageBytes, maxRequestBytes, maxRequestsPerPeer, requestTimeoutMs });
     host.wireEvents();
     try {
       await node.start();
@@ -449,6 +466,7 @@ export class P2PHost {
       requestsSent: this.requestsSent,
       dropped: this.dropped.snapshot(),
       invalid: this.invalid.snapshot(),
+      serving: { peers: this.budget.peers, answerBytes: this.budget.answerBytes },
     };
   }
 

@@ -3,11 +3,16 @@
  * inbound only while the node has fewer than `maxPeers` peers. The check runs in libp2p's
  * connection gater right after the Noise handshake — the first moment the remote's peer id is
  * known — so a refused peer costs one handshake and never reaches gossipsub or a protocol.
+ * One identity gets at most MAX_INBOUND_CONNECTIONS_PER_PEER inbound connections: more would
+ * multiply its stream limits and fill libp2p's connection table, which persistent peers share.
  */
 import type { Connection, ConnectionGater, PeerId } from '@libp2p/interface';
 import type { Logger } from 'pino';
 import type { Counters } from './counters.js';
 import type { PeerScores } from './peer-scores.js';
+
+/** Two allow a reconnect that overlaps the connection it replaces. */
+export const MAX_INBOUND_CONNECTIONS_PER_PEER = 2;
 
 export interface PeerGateOptions {
   scores: PeerScores;
@@ -43,16 +48,24 @@ export class PeerGate {
    */
   enforce(conn: Connection): void {
     const peerId = conn.remotePeer.toString();
-    if (conn.direction !== 'inbound' || this.options.persistent.has(peerId)) return;
+    if (conn.direction !== 'inbound') return;
     const earlier = new Set<string>();
+    let mine = 0;
     for (const c of this.connections()) {
       const first = c.timeline.open < conn.timeline.open || (c.timeline.open === conn.timeline.open && c.id < conn.id);
-      if (c.status === 'open' && first) earlier.add(c.remotePeer.toString());
+      if (c.status !== 'open' || !first) continue;
+      earlier.add(c.remotePeer.toString());
+      if (c.direction === 'inbound' && c.remotePeer.toString() === peerId) mine++;
     }
-    if (earlier.has(peerId) || earlier.size < this.options.maxPeers) return;
-    this.options.dropped.inc('inbound_peer_cap');
-    this.options.logger.debug({ peer: peerId }, 'closing inbound connection over the peer cap');
-    conn.close().catch((err: unknown) => conn.abort(err instanceof Error ? err : new Error('peer cap')));
+    if (mine >= MAX_INBOUND_CONNECTIONS_PER_PEER) return this.refuse(conn, 'inbound_connections_per_peer');
+    if (this.options.persistent.has(peerId) || earlier.has(peerId) || earlier.size < this.options.maxPeers) return;
+    this.refuse(conn, 'inbound_peer_cap');
+  }
+
+  private refuse(conn: Connection, reason: string): void {
+    this.options.dropped.inc(reason);
+    this.options.logger.debug({ peer: conn.remotePeer.toString(), reason }, 'closing inbound connection');
+    conn.close().catch((err: unknown) => conn.abort(err instanceof Error ? err : new Error(reason)));
   }
 
   private denyInbound(peerId: string): boolean {

@@ -2,16 +2,20 @@
  * Request/response over libp2p streams: one stream per exchange carrying exactly one request
  * frame and one response frame (see frame.ts). The response frame starts with a status byte so
  * that a failing handler reaches the requester as an error with a reason rather than as a reset.
- * Every read is bounded by the frame limit and every exchange by a timeout.
+ * Every read is bounded by a frame limit (requests by their own, smaller one) and every stage of
+ * an exchange by a timeout: the request's arrival, the handler, and the answer's delivery. What
+ * one peer's requests hold at once is bounded by a ServeBudget, and a request that does not
+ * decode counts against the peer that sent it.
  */
 import { setMaxListeners } from 'node:events';
 import type { Connection, Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
-import { CmtError } from '../codec/errors.js';
+import { CmtError, DecodeError } from '../codec/errors.js';
 import type { Counters } from './counters.js';
 import { describeError, P2PError } from './errors.js';
 import { encodeFrame, FrameError, readFrame } from './frame.js';
+import type { ServeBudget } from './serve-budget.js';
 
 export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array>;
 
@@ -29,7 +33,11 @@ const MAX_STREAMS_PER_CONNECTION = 32;
 
 export interface RequestResponseContext {
   libp2p: Libp2p;
+  /** Largest answer, read or sent. */
   maxMessageBytes: number;
+  /** Largest request, read or sent. */
+  maxRequestBytes: number;
+  budget: ServeBudget;
   timeoutMs: number;
   logger: Logger;
   dropped: Counters;
@@ -56,6 +64,16 @@ function deadline(ms: number, onExpire: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
+/** The handler's answer, or P2P_TIMEOUT after `ms`; a late answer is dropped. */
+function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let cancel = (): void => {};
+  const expired = new Promise<never>((_, reject) => {
+    cancel = deadline(ms, () => reject(new P2PError('P2P_TIMEOUT', `no answer within ${ms} ms`)));
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, expired]).finally(cancel);
+}
+
 export class RequestResponse {
   constructor(private readonly ctx: RequestResponseContext) {}
 
@@ -71,9 +89,9 @@ export class RequestResponse {
   }
 
   async request(peerId: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
-    const { maxMessageBytes } = this.ctx;
-    if (data.length > maxMessageBytes) {
-      throw new P2PError('P2P_MESSAGE_TOO_LARGE', `request of ${data.length} bytes exceeds the ${maxMessageBytes}-byte limit`);
+    const { maxMessageBytes, maxRequestBytes } = this.ctx;
+    if (data.length > maxRequestBytes) {
+      throw new P2PError('P2P_MESSAGE_TOO_LARGE', `request of ${data.length} bytes exceeds the ${maxRequestBytes}-byte limit`);
     }
     if (this.ctx.isBanned(peerId)) throw new P2PError('P2P_PEER_BANNED', `peer ${peerId} is banned`);
     let target;
@@ -122,17 +140,31 @@ export class RequestResponse {
 
   private async serve(protocol: string, handler: RequestHandler, stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString();
-    const { maxMessageBytes, logger, dropped } = this.ctx;
+    const { budget, dropped } = this.ctx;
     if (this.ctx.isBanned(from)) {
       dropped.inc('request_from_banned');
       stream.abort(new P2PError('P2P_PEER_BANNED', 'banned'));
       return;
     }
-    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, maxMessageBytes + 16);
-    const cancel = deadline(this.ctx.timeoutMs, () => stream.abort(new P2PError('P2P_TIMEOUT', 'request not received in time')));
+    if (!budget.openRequest(from)) {
+      dropped.inc('request_over_capacity');
+      stream.abort(new P2PError('P2P_REQUEST_FAILED', 'too many requests in flight'));
+      return;
+    }
+    try {
+      await this.serveOne(protocol, handler, stream, from);
+    } finally {
+      budget.closeRequest(from);
+    }
+  }
+
+  private async serveOne(protocol: string, handler: RequestHandler, stream: Stream, from: string): Promise<void> {
+    const { maxMessageBytes, maxRequestBytes, timeoutMs, logger, dropped, budget } = this.ctx;
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, maxRequestBytes + 16);
+    const cancel = deadline(timeoutMs, () => stream.abort(new P2PError('P2P_TIMEOUT', 'request not received in time')));
     let request: Uint8Array;
     try {
-      request = await readFrame(stream, maxMessageBytes);
+      request = await readFrame(stream, maxRequestBytes);
     } catch (err) {
       cancel();
       if (err instanceof FrameError) {
@@ -148,7 +180,7 @@ export class RequestResponse {
     cancel();
     let response: Uint8Array;
     try {
-      const body = await handler(request, from);
+      const body = await withinTime(handler(request, from), timeoutMs);
       if (body.length > maxMessageBytes) {
         logger.warn({ protocol, bytes: body.length, limit: maxMessageBytes }, 'request handler produced an oversize response');
         dropped.inc('response_oversize_local');
@@ -157,12 +189,27 @@ export class RequestResponse {
         response = withStatus(STATUS_OK, body);
       }
     } catch (err) {
-      dropped.inc('handler_error');
-      logger.warn({ peer: from, protocol, err: describeError(err) }, 'request handler failed');
+      if (err instanceof DecodeError) {
+        // The request is not one this protocol has: only a peer that is not running it sends that.
+        dropped.inc('request_undecodable');
+        this.ctx.reportInvalid(from, `request_undecodable: ${protocol}`);
+      } else {
+        dropped.inc('handler_error');
+        logger.warn({ peer: from, protocol, err: describeError(err) }, 'request handler failed');
+      }
       response = withStatus(STATUS_ERROR, Buffer.from(errorText(err), 'utf8'));
     }
+    // Answers waiting for a peer that does not read them are bounded per peer and in total.
+    if (!budget.reserveAnswer(from, response.length)) {
+      dropped.inc('response_over_budget');
+      response = withStatus(STATUS_ERROR, Buffer.from('P2P_BUSY: too many answers waiting to be read', 'utf8'));
+      if (!budget.reserveAnswer(from, response.length)) {
+        stream.abort(new P2PError('P2P_REQUEST_FAILED', 'too many answers waiting to be read'));
+        return;
+      }
+    }
     const controller = new AbortController();
-    const cancelSend = deadline(this.ctx.timeoutMs, () => controller.abort());
+    const cancelSend = deadline(timeoutMs, () => controller.abort());
     try {
       stream.send(encodeFrame(response));
       await stream.close({ signal: controller.signal });
@@ -172,6 +219,7 @@ export class RequestResponse {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
     } finally {
       cancelSend();
+      budget.releaseAnswer(from, response.length);
     }
   }
 }
