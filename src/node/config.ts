@@ -1,5 +1,5 @@
 /** The node's own settings (`config/config.json`): ports, limits, retention. Not consensus-critical. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
 import { CmtError } from '../codec/errors.js';
 import type { TimeoutParams } from '../codec/params.js';
 import { TIMEOUT_JSON_NAMES } from './genesis.js';
@@ -195,7 +195,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
 /** A misspelt setting would silently take its default: every key of a section must be one the node writes back. */
 function rejectUnknownSettings(root: Json, config: NodeConfig, source: string): void {
   const written = configToJson(config);
-  for (const name of ['rpc', 'mempool', 'state', 'storage', 'p2p', 'consensus'] as const) {
+  for (const name of ['rpc', 'mempool', 'state', 'storage', 'p2p', 'consensus', 'query'] as const) {
     const known = written[name] as Json;
     for (const k of Object.keys(section(root, name, source))) {
       if (!(k in known)) throw new InvalidConfigError(source, `unknown setting "${name}.${k}"`);
@@ -240,7 +240,8 @@ export async function readConfigFile(path: string): Promise<NodeConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_CONFIG;
+    // Only a file that is not there at all means the defaults; a symlink to nothing is a mistake.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await lstat(path).catch(() => undefined))) return DEFAULT_CONFIG;
     throw new InvalidConfigError(path, `cannot read (${(err as Error).message})`);
   }
   let json: unknown;

@@ -87,9 +87,27 @@ function positiveInt(value: unknown, what: string, source: string, fallback?: nu
   return value;
 }
 
+const GENESIS_FIELDS = ['genesis_time', 'chain_id', 'initial_height', 'consensus_params', 'validators', 'app_state'];
+const CONSENSUS_PARAM_FIELDS = ['block_max_bytes', 'block_max_gas', 'max_tx_bytes', 'evidence_max_age_blocks', 'timeouts'];
+const VALIDATOR_FIELDS = ['name', 'address', 'pub_key', 'power'];
+
+/**
+ * `value` (at `where`) when absent or an object with only `fields`: a misspelt or misplaced
+ * setting would otherwise take its default silently, and every node must read the same chain.
+ */
+function objectOf(value: unknown, where: string, fields: readonly string[], source: string): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidGenesisFileError(source, `${where} must be a JSON object`);
+  for (const k of Object.keys(value)) if (!fields.includes(k)) throw new InvalidGenesisFileError(source, `unknown field ${JSON.stringify(k.slice(0, 64))} in ${where}`);
+  return value as Record<string, unknown>;
+}
+
 export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
-  if (json === null || typeof json !== 'object') throw new InvalidGenesisFileError(source, 'not a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidGenesisFileError(source, 'not a JSON object');
+  objectOf(json, 'the genesis document', GENESIS_FIELDS, source);
   const g = json as Partial<GenesisJson>;
+  objectOf(g.consensus_params, 'consensus_params', CONSENSUS_PARAM_FIELDS, source);
+  objectOf(g.consensus_params?.timeouts, 'consensus_params.timeouts', TIMEOUT_JSON_NAMES.map(([json]) => json), source);
   if (typeof g.chain_id !== 'string' || g.chain_id.length === 0 || g.chain_id.length > MAX_CHAIN_ID_LENGTH || !/^[\x21-\x7e]+$/.test(g.chain_id)) {
     throw new InvalidGenesisFileError(source, `chain_id must be 1-${MAX_CHAIN_ID_LENGTH} printable ASCII characters`);
   }
@@ -112,6 +130,7 @@ export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
   if (consensusParams.maxTxBytes > consensusParams.blockMaxBytes) throw new InvalidGenesisFileError(source, 'max_tx_bytes exceeds block_max_bytes');
   if (!Array.isArray(g.validators) || g.validators.length === 0) throw new InvalidGenesisFileError(source, 'validators must be a non-empty list');
   const validators = g.validators.map((v, i) => {
+    if (objectOf(v, `validators[${i}]`, VALIDATOR_FIELDS, source) === undefined) throw new InvalidGenesisFileError(source, `validators[${i}] must be a JSON object`);
     let publicKey: Uint8Array;
     try {
       publicKey = fromHex(String(v?.pub_key));

@@ -3,7 +3,7 @@
  * class, the height/round/step it is for and the signed bytes are on disk; a request to
  * sign different bytes at the same or an earlier step is refused, across restarts too.
  */
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { bytesEqual, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
@@ -66,7 +66,8 @@ export class PrivValidator {
     try {
       text = await readFile(statePath, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      // Never signed means no file at all: a symlink to nothing (a data disk not mounted) is a lost state.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (await lstat(statePath).catch(() => undefined))) {
         throw new CmtError('INVALID_SIGN_STATE', `${statePath}: cannot read the last-sign state (${(err as Error).message}); refusing to sign without it`);
       }
     }

@@ -1,0 +1,119 @@
+/**
+ * Start files replaced by what a careless operator or a hostile local user can put there — a
+ * directory, a symlink to one, a symlink loop, a dangling symlink, JSON nested a hundred
+ * thousand deep (bare, or inside an otherwise valid file) — make the node start or refuse with
+ * a CmtError naming the file (spec/hostile-input.md, "Files read at start"); never another
+ * error (a stack trace from the CLI), never a silent default.
+ */
+import fc from 'fast-check';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CmtError } from '../../src/codec/errors.js';
+import { homePaths, type HomePaths } from '../../src/node/home.js';
+import { silentLogger } from '../../src/node/logger.js';
+import { Node } from '../../src/node/node.js';
+import { makeTestHome, waitForHeight, type TestHome } from '../support/nodes.js';
+import { tempDir } from '../support/temp-dir.js';
+
+type FileName = 'config' | 'genesis' | 'nodeKey' | 'privValidatorKey' | 'privValidatorState';
+const FILES: FileName[] = ['config', 'genesis', 'nodeKey', 'privValidatorKey', 'privValidatorState'];
+const KINDS = ['directory', 'symlink to a directory', 'symlink loop', 'dangling symlink', 'deep bare', 'deep inside'] as const;
+type Kind = (typeof KINDS)[number];
+
+const deepArray = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+const deepObject = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+/** The file's own JSON with a deep value put into each of its object fields in turn (the first one that exists). */
+function deepInside(original: string, depth: number, field: number, asObject: boolean): { text: string; name: string } {
+  const json = JSON.parse(original) as Record<string, unknown>;
+  const names = Object.keys(json);
+  const name = names[field % names.length] ?? 'x';
+  const marker = '"__DEEP__"';
+  json[name] = '__DEEP__';
+  return { text: JSON.stringify(json).replace(marker, asObject ? deepObject(depth) : deepArray(depth)), name };
+}
+
+describe('start files replaced by hostile things', () => {
+  let template: TestHome;
+  let scratch: { path: string; cleanup: () => Promise<void> };
+  let runs = 0;
+
+  beforeAll(async () => {
+    template = await makeTestHome(1, { config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 }, verifierThreads: 1, executionWorkers: 0 }) });
+    const node = await Node.open(template.home, { logger: silentLogger() });
+    await node.start();
+    await waitForHeight(node, 1);
+    await node.stop();
+    scratch = await tempDir('review-start-files');
+  }, 30_000);
+
+  afterAll(async () => {
+    await scratch?.cleanup();
+    await template?.cleanup();
+  });
+
+  /** Replaces `file`; the field that got the deep value, for 'deep inside'. */
+  async function replace(file: string, kind: Kind, depth: number, field: number, asObject: boolean): Promise<string | undefined> {
+    const original = await readFile(file, 'utf8');
+    await rm(file, { recursive: true, force: true });
+    switch (kind) {
+      case 'directory':
+        await mkdir(file);
+        return undefined;
+      case 'symlink to a directory':
+        await symlink(scratch.path, file);
+        return undefined;
+      case 'symlink loop':
+        await symlink(file, file);
+        return undefined;
+      case 'dangling symlink':
+        await symlink(join(scratch.path, 'nowhere', 'file.json'), file);
+        return undefined;
+      case 'deep bare':
+        await writeFile(file, asObject ? deepObject(depth) : deepArray(depth));
+        return undefined;
+      case 'deep inside': {
+        const { text, name } = deepInside(original, depth, field, asObject);
+        await writeFile(file, text);
+        return name;
+      }
+    }
+  }
+
+  async function startOrRefuse(paths: HomePaths, file: string): Promise<'started' | 'refused'> {
+    let node: Node | undefined;
+    try {
+      node = await Node.open(paths.root, { logger: silentLogger() });
+      await node.start();
+      return 'started';
+    } catch (err) {
+      if (!(err instanceof CmtError)) throw new Error(`${file}: not a CmtError: ${(err as Error).stack ?? String(err)}`);
+      if (!err.message.includes(file)) throw new Error(`the error does not name ${file}: ${err.message}`);
+      return 'refused';
+    } finally {
+      await node?.stop().catch(() => undefined);
+    }
+  }
+
+  it.each(FILES)('%s: starts or refuses naming the file', async (name) => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...KINDS), fc.integer({ min: 1_000, max: 200_000 }), fc.nat(20), fc.boolean(), async (kind, depth, field, asObject) => {
+        const home = join(scratch.path, `home-${runs++}`);
+        await cp(template.home, home, { recursive: true });
+        const paths = homePaths(home);
+        try {
+          const deepField = await replace(paths[name], kind, depth, field, asObject);
+          const outcome = await startOrRefuse(paths, paths[name]);
+          // Nothing here is a file the node can use: each is refused (a missing config or sign
+          // state is fine, but a symlink to nothing is not missing), none taken as its default.
+          // Except inside app_state, whose unknown fields the app ignores (see the report).
+          if (deepField !== 'app_state') expect(outcome).toBe('refused');
+        } finally {
+          await rm(home, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 24 },
+    );
+  }, 120_000);
+});
