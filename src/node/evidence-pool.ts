@@ -11,7 +11,7 @@ import type { BlockStore } from '../store/block-store.js';
 import type { ChainState } from './chain-state.js';
 import { checkEvidence, duplicateVoteEvidence, evidenceKey, type EvidenceContext } from './evidence.js';
 import type { Logger } from './logger.js';
-import { validatorsAt } from './validator-history.js';
+import { membersAt } from './validator-history.js';
 
 /** At most this many pieces of evidence per block (CometBFT bounds it by bytes; this is simpler). */
 export const MAX_EVIDENCE_PER_BLOCK = 50;
@@ -37,7 +37,8 @@ export class EvidencePool {
   context(state: ChainState): EvidenceContext {
     return {
       state,
-      validatorsAt: (height) => validatorsAt(this.blockStore, state, height),
+      // Evidence needs members and powers only, never priorities: one read, whatever the height.
+      validatorsAt: (height) => membersAt(this.blockStore, state, height),
       blockTimeAt: async (height) => (await this.blockStore.loadBlock(height))?.header.time,
     };
   }

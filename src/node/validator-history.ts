@@ -16,3 +16,20 @@ export async function validatorsAt(blockStore: BlockStore, state: ChainState, he
   for (let h = checkpoint.height; h < height; h++) set = set.copyIncrementProposerPriority(1);
   return set;
 }
+
+/**
+ * Who was in the set at `height`, with their powers and indexes: the newest checkpoint at or below
+ * it, as stored. Between checkpoints only proposer priorities change (the order is by power and
+ * address), so this answers membership questions with one read; the priorities it carries are
+ * the checkpoint's, so never ask it who proposes. Evidence from peers is checked with this:
+ * replaying every priority step since the checkpoint would let one message cost seconds.
+ */
+export async function membersAt(blockStore: BlockStore, state: ChainState, height: number): Promise<ValidatorSet | undefined> {
+  const current = state.lastBlockHeight + 1;
+  if (height === current) return state.validators;
+  if (height === current + 1) return state.nextValidators;
+  if (height === current - 1 && state.lastValidators) return state.lastValidators;
+  if (height < state.initialHeight || height > current + 1) return undefined;
+  const checkpoint = await blockStore.loadValidatorCheckpoint(height);
+  return checkpoint ? ValidatorSet.decode(checkpoint.set) : undefined;
+}

@@ -33,6 +33,8 @@ import type { ConsensusDriver } from '../../src/node/consensus-driver.js';
 import { ConsensusGossip } from '../../src/node/consensus-gossip.js';
 import type { BlockStore } from '../../src/store/block-store.js';
 import { silentLogger } from '../../src/node/logger.js';
+import { EvidenceGossip } from '../../src/node/evidence-gossip.js';
+import { EvidencePool } from '../../src/node/evidence-pool.js';
 import { Maj23Gossip } from '../../src/node/maj23-gossip.js';
 import { protocolsFor, type Verdict } from '../../src/node/network.js';
 import { TxGossip } from '../../src/node/tx-gossip.js';
@@ -499,4 +501,44 @@ describe('a real node under a hostile peer on every topic and protocol', () => {
     }
     expect(unhandled).toEqual([]);
   }, 40_000);
+});
+
+describe('evidence', () => {
+  const STORE_HEIGHT = 100_001;
+
+  /** A node 100,001 blocks in whose validator set never changed: one checkpoint, at height 1. */
+  function evidenceUnderTest(): { deliver: (data: Uint8Array) => Promise<Verdict> } {
+    const chain = { ...chainState(), lastBlockHeight: STORE_HEIGHT };
+    const store = {
+      committedEvidenceHeight: async () => undefined,
+      loadValidatorCheckpoint: async () => ({ height: 1, set: chain.validators.encode() }),
+      loadBlock: async () => undefined,
+    };
+    const pool = new EvidencePool(store as unknown as BlockStore, silentLogger(), () => undefined);
+    const net = new CapturingNetwork([]);
+    new EvidenceGossip(net, pool, () => chain, CHAIN_ID, silentLogger()).start();
+    const topic = [...net.handlers.keys()][0] as string;
+    return { deliver: (data) => net.deliver(topic, data, 'hostile') };
+  }
+
+  it('any bytes get a verdict; undecodable or invalid evidence is rejected, and none costs more than a few milliseconds', async () => {
+    const { deliver } = evidenceUnderTest();
+    const old = duplicateVote(chainState(), 1);
+    const oldBytes = encode(Evidence, { ...old, voteA: { ...old.voteA, height: STORE_HEIGHT - 1 }, voteB: { ...old.voteB, height: STORE_HEIGHT - 1 } });
+    let slowest = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(randomBytes, mutationsOf(evidenceBytes), mutationsOf(oldBytes)), async (data) => {
+        const started = performance.now();
+        const verdict = await deliver(data);
+        slowest = Math.max(slowest, performance.now() - started);
+        expect(['reject', 'ignore']).toContain(verdict);
+      }),
+      { numRuns: RUNS },
+    );
+    // Evidence for a recent height used to replay every proposer-priority step since the checkpoint, 100,000 blocks back.
+    const started = performance.now();
+    expect(await deliver(oldBytes)).toBe('reject');
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(slowest).toBeLessThan(100);
+  });
 });
