@@ -26,6 +26,8 @@ export interface NodeConfig {
     /** Open HTTP and WebSocket connections; more are refused at accept. */
     maxOpenConnections: number;
     maxSubscriptionsPerClient: number;
+    /** Subscriptions over all WebSocket clients: every event is matched against each on the consensus thread. */
+    maxSubscriptions: number;
     timeoutBroadcastTxCommitMs: number;
   };
   mempool: {
@@ -83,6 +85,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     websocketWriteBufferBytes: 32 * 1024 * 1024,
     maxOpenConnections: 900,
     maxSubscriptionsPerClient: 100,
+    maxSubscriptions: 1000,
     timeoutBroadcastTxCommitMs: 10_000,
   },
   mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
@@ -161,6 +164,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       websocketWriteBufferBytes,
       maxOpenConnections: int(rpc, 'max_open_connections', d.rpc.maxOpenConnections, source, 1),
       maxSubscriptionsPerClient: int(rpc, 'max_subscriptions_per_client', d.rpc.maxSubscriptionsPerClient, source, 1),
+      maxSubscriptions: int(rpc, 'max_subscriptions', d.rpc.maxSubscriptions, source, 1),
       timeoutBroadcastTxCommitMs: int(rpc, 'timeout_broadcast_tx_commit_ms', d.rpc.timeoutBroadcastTxCommitMs, source, 1),
     },
     mempool: {
@@ -215,6 +219,7 @@ export function configToJson(config: NodeConfig): Json {
       websocket_write_buffer_bytes: config.rpc.websocketWriteBufferBytes,
       max_open_connections: config.rpc.maxOpenConnections,
       max_subscriptions_per_client: config.rpc.maxSubscriptionsPerClient,
+      max_subscriptions: config.rpc.maxSubscriptions,
       timeout_broadcast_tx_commit_ms: config.rpc.timeoutBroadcastTxCommitMs,
     },
     mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },

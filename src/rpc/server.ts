@@ -11,7 +11,7 @@ import type { Logger } from '../node/logger.js';
 import { httpStatusFor, invalidRequest, RpcError, RPC_LIMIT } from './errors.js';
 import { answerBody, callMethod, errorResponse, fitResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcResponse } from './json-rpc.js';
 import { METHODS, type MethodContext } from './methods.js';
-import { serveWebSocket } from './websocket.js';
+import { serveWebSocket, SubscriptionCount } from './websocket.js';
 import { admitHttpRequest, MAX_IN_FLIGHT_PER_CONNECTION } from './connection-limits.js';
 import type { NodeConfig } from '../node/config.js';
 
@@ -152,6 +152,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
+  const allSubscriptions = new SubscriptionCount(options.maxSubscriptions);
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://rpc').pathname;
     if (path !== '/websocket') {
@@ -159,7 +160,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) =>
-      serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
+      serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, allSubscriptions, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
     );
   });
 

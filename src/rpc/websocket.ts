@@ -14,11 +14,11 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../node/logger.js';
 import type { NewBlockEvent, TxEvent } from '../node/event-bus.js';
 import { RpcError, RPC_INVALID_REQUEST, RPC_LIMIT, invalidParams } from './errors.js';
-import { addTag, matches, parseEventQuery, type EventQuery, type EventTags } from './event-query.js';
+import { matches, parseEventQuery, type EventQuery } from './event-query.js';
+import { messageHead, sharedBlockEvent, sharedTxEvent, type SharedEvent } from './event-frames.js';
 import { answerBody, errorResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
 import type { MethodContext } from './methods.js';
 import { ConnectionWork } from './connection-limits.js';
-import { base64, blockView, eventsView, hexUpper, txResultView } from './views.js';
 
 const PING_INTERVAL_MS = 30_000;
 /** Policy violation: the client does not read what it asked for. */
@@ -27,6 +27,8 @@ export const CLOSE_SLOW_CLIENT = 1008;
 export interface WebSocketLimits {
   limits: AnswerLimits;
   maxSubscriptions: number;
+  /** Shared by every client of the server. */
+  allSubscriptions: SubscriptionCount;
   /** Bytes queued for the client and not yet read (rpc.websocket_write_buffer_bytes). */
   writeBufferBytes: number;
 }
@@ -37,28 +39,14 @@ interface Subscription {
   stop(): void;
 }
 
-function blockTags(e: NewBlockEvent): EventTags {
-  const tags: EventTags = new Map();
-  addTag(tags, 'tm.event', 'NewBlock');
-  addTag(tags, 'block.height', String(e.block.header.height));
-  return tags;
-}
-
-function txTags(e: TxEvent): EventTags {
-  const tags: EventTags = new Map();
-  addTag(tags, 'tm.event', 'Tx');
-  addTag(tags, 'tx.hash', hexUpper(e.hash));
-  addTag(tags, 'tx.height', String(e.height));
-  for (const ev of e.result.events) for (const a of ev.attributes) addTag(tags, `${ev.type}.${a.key}`, a.value);
-  return tags;
-}
-
-function tagsObject(tags: EventTags): Record<string, string[]> {
-  return Object.fromEntries(tags);
+/** Subscriptions held over all clients, against rpc.max_subscriptions. */
+export class SubscriptionCount {
+  held = 0;
+  constructor(readonly max: number) {}
 }
 
 export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: WebSocketLimits, logger: Logger): void {
-  const { maxSubscriptions, writeBufferBytes } = options;
+  const { maxSubscriptions, allSubscriptions, writeBufferBytes } = options;
   const subscriptions = new Map<string, Subscription>();
   let alive = true;
   // Pausing the socket stops further reads, not the frames of a read already made: those wait here.
@@ -92,14 +80,17 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     send(responseText(errorResponse(sub.id, new RpcError(RPC_LIMIT, 'Subscription cancelled', reason))));
   };
 
-  const push = (sub: Subscription, data: unknown, tags: EventTags): void => {
-    if (socket.readyState !== socket.OPEN) return;
-    const text = responseText({ jsonrpc: '2.0', id: sub.id, result: { query: sub.query.text, data, events: tagsObject(tags) } });
-    if (!fits(text)) {
+  /** Queues an event as one text message in two frames: this subscription's head, then the bytes all share. */
+  const push = (sub: Subscription, event: SharedEvent): void => {
+    if (socket.readyState !== socket.OPEN || !matches(sub.query, event.tags)) return;
+    const head = messageHead(sub.id, sub.query.text);
+    const tail = event.tail();
+    if (socket.bufferedAmount + head.length + tail.length > writeBufferBytes) {
       cancel(sub, `client is not reading events fast enough (more than ${writeBufferBytes} bytes queued)`);
       return;
     }
-    socket.send(text);
+    socket.send(head, { binary: false, fin: false });
+    socket.send(tail, { binary: false, fin: true });
   };
 
   const subscribe = (id: JsonRpcId, text: string): void => {
@@ -108,22 +99,24 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     if (subscriptions.size >= maxSubscriptions) {
       throw new RpcError(RPC_LIMIT, 'Too many subscriptions', `at most ${maxSubscriptions} subscriptions per client; unsubscribe first`);
     }
-    const onBlock = (e: NewBlockEvent): void => {
-      const tags = blockTags(e);
-      if (matches(query, tags)) push(sub, { type: 'tendermint/event/NewBlock', value: { ...blockView(e.block, e.hash), result_finalize_block: { app_hash: hexUpper(e.response.appHash), events: eventsView(e.response.events) } } }, tags);
-    };
-    const onTx = (e: TxEvent): void => {
-      const tags = txTags(e);
-      if (matches(query, tags)) push(sub, { type: 'tendermint/event/Tx', value: { TxResult: { height: String(e.height), index: e.index, tx: base64(e.tx), hash: hexUpper(e.hash), result: txResultView(e.result) } } }, tags);
-    };
+    if (allSubscriptions.held >= allSubscriptions.max) {
+      throw new RpcError(RPC_LIMIT, 'Too many subscriptions', `the node holds ${allSubscriptions.max} subscriptions over all clients (rpc.max_subscriptions); try again later`);
+    }
+    const onBlock = (e: NewBlockEvent): void => push(sub, sharedBlockEvent(e));
+    const onTx = (e: TxEvent): void => push(sub, sharedTxEvent(e));
+    let stopped = false;
     const sub: Subscription = {
       query,
       id,
       stop: () => {
+        if (stopped) return;
+        stopped = true;
+        allSubscriptions.held--;
         ctx.api.events.off('newBlock', onBlock);
         ctx.api.events.off('tx', onTx);
       },
     };
+    allSubscriptions.held++;
     ctx.api.events.on('newBlock', onBlock);
     ctx.api.events.on('tx', onTx);
     subscriptions.set(query.text, sub);

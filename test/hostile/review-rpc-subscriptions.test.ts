@@ -1,0 +1,129 @@
+/**
+ * Subscriptions cost the node work on the consensus thread for every event (publishBlock runs
+ * as the block is committed), so that work must not grow with what a client asks for for free
+ * (spec/hostile-input.md, "RPC: answers, batches, WebSocket clients"): each event is turned
+ * into JSON once whatever the number of subscriptions it matches (100 subscriptions to a block
+ * of 0.5 MB serialized it 100 times, ~0.3 s of the thread per block per client), and the node
+ * holds at most rpc.max_subscriptions subscriptions over all clients.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type WebSocket from 'ws';
+import { DEFAULT_CONFIG } from '../../src/node/config.js';
+import type { NewBlockEvent } from '../../src/node/event-bus.js';
+import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
+
+const LIMIT = -32003;
+
+let target: RpcTarget;
+beforeAll(async () => {
+  target = await startRpcTarget();
+}, 120_000);
+afterAll(async () => {
+  await target?.stop();
+});
+
+interface Answer {
+  id: unknown;
+  result?: { query?: string; data?: { type: string; value: { block?: { header: { height: string } } } }; events?: Record<string, string[]> };
+  error?: { code: number; message: string };
+}
+
+/** Sends one request and waits for the answer with its id (events may arrive in between). */
+function request(ws: WebSocket, id: number, method: string, params: unknown): Promise<Answer> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData): void => {
+      const answer = JSON.parse(data.toString()) as Answer;
+      if (answer.id === id && (answer.error !== undefined || answer.result?.query === undefined)) {
+        ws.off('message', onMessage);
+        resolve(answer);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+  });
+}
+
+/** The n-th way of writing a query every NewBlock event matches: each text is a different subscription. */
+const newBlockQuery = (n: number): string => `tm.event${' '.repeat(Math.floor(n / 16))}='NewBlock'${" AND tm.event='NewBlock'".repeat(n % 16)}`;
+
+async function bigBlockEvent(): Promise<{ event: NewBlockEvent; hashes: Uint8Array[] }> {
+  const node = target.running.node;
+  const stored = await node.block(target.bigHeight);
+  const results = await node.blockResults(target.bigHeight);
+  if (!stored || !results) throw new Error('no big block');
+  const response = { appHash: new Uint8Array(32), events: results.events, txResults: results.txResults, validatorUpdates: [], consensusParamUpdates: undefined } as unknown as NewBlockEvent['response'];
+  return { event: { block: stored.block, hash: stored.hash, response }, hashes: stored.block.txs.map(() => new Uint8Array(32)) };
+}
+
+describe('subscriptions', () => {
+  it('one event is serialized once, whatever the number of subscriptions it matches; each gets its own well-formed message', async () => {
+    const { event, hashes } = await bigBlockEvent();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 40 }), async (connections, perConnection) => {
+        const sockets = await Promise.all(Array.from({ length: connections }, () => openWebSocket(wsUrl(target))));
+        try {
+          const received: Answer[][] = sockets.map(() => []);
+          for (const [c, ws] of sockets.entries()) {
+            for (let i = 0; i < perConnection; i++) expect((await request(ws, i, 'subscribe', { query: newBlockQuery(i) })).error).toBeUndefined();
+            ws.on('message', (data) => {
+              // Blocks the node commits meanwhile are pushed too: keep the one published here.
+              const answer = JSON.parse(data.toString()) as Answer;
+              if (answer.result?.data?.value.block?.header.height === String(target.bigHeight)) received[c]?.push(answer);
+            });
+          }
+          const stringify = vi.spyOn(JSON, 'stringify');
+          let serialized = 0;
+          try {
+            target.running.node.events.publishBlock(event, hashes);
+            for (const r of stringify.mock.results) if (r.type === 'return' && typeof r.value === 'string') serialized += r.value.length;
+          } finally {
+            stringify.mockRestore();
+          }
+          // The block's view is ~0.7 MB of JSON: made once, not once a subscription.
+          expect(serialized).toBeLessThan(2 * target.bigTxBytes * 1.5);
+          await vi.waitFor(() => expect(received.flat().length).toBe(connections * perConnection), { timeout: 10_000 });
+          for (const list of received) {
+            expect(new Set(list.map((a) => a.id)).size).toBe(perConnection);
+            for (const a of list) {
+              expect(a.result?.query).toBe(newBlockQuery(a.id as number));
+              expect(a.result?.data?.type).toBe('tendermint/event/NewBlock');
+              expect(a.result?.events?.['tm.event']).toEqual(['NewBlock']);
+            }
+          }
+        } finally {
+          for (const ws of sockets) ws.terminate();
+        }
+      }),
+      { numRuns: 5 },
+    );
+  }, 120_000);
+
+  it('the node holds at most rpc.max_subscriptions over all clients; past it subscribe is -32003', async () => {
+    const max = DEFAULT_CONFIG.rpc.maxSubscriptions;
+    const perClient = DEFAULT_CONFIG.rpc.maxSubscriptionsPerClient;
+    const sockets: WebSocket[] = [];
+    try {
+      let subscribed = 0;
+      while (subscribed < max) {
+        const ws = await openWebSocket(wsUrl(target));
+        sockets.push(ws);
+        for (let i = 0; i < perClient && subscribed < max; i++, subscribed++) {
+          expect((await request(ws, i, 'subscribe', { query: newBlockQuery(i) })).error).toBeUndefined();
+        }
+      }
+      const extra = await openWebSocket(wsUrl(target));
+      sockets.push(extra);
+      const refused = await request(extra, 1, 'subscribe', { query: "tm.event='Tx'" });
+      expect(refused.error?.code).toBe(LIMIT);
+      // A client leaving frees its subscriptions for others.
+      const first = sockets[0] as WebSocket;
+      const gone = new Promise((resolve) => first.once('close', resolve));
+      first.close();
+      await gone;
+      await vi.waitFor(async () => expect((await request(extra, 2, 'subscribe', { query: "tm.event='Tx'" })).error).toBeUndefined(), { timeout: 5_000 });
+    } finally {
+      for (const ws of sockets) ws.terminate();
+    }
+  }, 60_000);
+});
