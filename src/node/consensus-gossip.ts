@@ -31,6 +31,7 @@ import { FutureHold } from './future-hold.js';
 import type { Logger } from './logger.js';
 import { checkProposal, checkVote, type CheckResult } from './message-checks.js';
 import { protocolsFor, topicsFor, type GossipNetwork, type Verdict } from './network.js';
+import { requestDecoded } from './peer-request.js';
 
 export interface GossipCounters {
   received: number;
@@ -317,17 +318,27 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     const height = this.driver.chainState.lastBlockHeight + 1;
     const core = this.driver.consensusState;
     const haveProposals = core.height === height ? [...core.proposals.keys()].sort((a, b) => b - a).slice(0, MAX_PROPOSALS_PER_ANSWER) : [];
-    const raw = await this.net.request(peer, this.protocols.catchUp, encode(CatchUpRequest, { height, haveProposals }), { timeoutMs: this.options.requestTimeoutMs });
-    const answer = decode(CatchUpAnswer, raw, 'catch-up answer');
+    const request = encode(CatchUpRequest, { height, haveProposals });
+    const answer = await requestDecoded(this.net, peer, this.protocols.catchUp, request, CatchUpAnswer, 'catch-up answer', this.options.requestTimeoutMs);
     if (answer.lastHeight >= height) {
       await this.syncBlocks(peer, answer.lastHeight);
       return;
     }
     // One invalid message proves the answer bad: it counts against the peer, and the rest is not read.
+    // So does one message twice (an honest answer lists each once): copies would each cost a signature check.
+    const seen = new Set<string>();
+    const firstTime = (signature: Uint8Array): boolean => {
+      const key = toHex(signature);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    };
     for (const msg of answer.proposals) {
+      if (!firstTime(msg.proposal.signature)) return this.net.reportInvalid(peer, 'catch-up answer with the same proposal twice');
       if ((await this.handleProposal(msg, peer, msg.block.length + PROPOSAL_OVERHEAD_BYTES)) === 'reject') return this.net.reportInvalid(peer, 'catch-up answer with an invalid proposal');
     }
     for (const vote of answer.votes) {
+      if (!firstTime(vote.signature)) return this.net.reportInvalid(peer, 'catch-up answer with the same vote twice');
       if (this.handleVote(vote, peer, VOTE_BYTES) === 'reject') return this.net.reportInvalid(peer, 'catch-up answer with an invalid vote');
     }
   }
@@ -339,9 +350,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
    */
   private async syncBlocks(peer: string, target: number): Promise<void> {
     const fetch = (height: number): Promise<BlockAnswer> =>
-      this.net
-        .request(peer, this.protocols.block, encode(BlockRequest, { height }), { timeoutMs: this.options.requestTimeoutMs })
-        .then((raw) => decode(BlockAnswer, raw, 'block answer'));
+      requestDecoded(this.net, peer, this.protocols.block, encode(BlockRequest, { height }), BlockAnswer, 'block answer', this.options.requestTimeoutMs);
     const ahead = new Map<number, Promise<BlockAnswer>>();
     while (this.driver.chainState.lastBlockHeight < target) {
       const chain = this.driver.chainState;

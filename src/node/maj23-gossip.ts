@@ -17,6 +17,7 @@ import type { ConsensusDriver } from './consensus-driver.js';
 import type { Logger } from './logger.js';
 import { checkVote } from './message-checks.js';
 import { protocolsFor, type GossipNetwork } from './network.js';
+import { requestDecoded } from './peer-request.js';
 
 export const MAJ23_INTERVAL_MS = 1000;
 
@@ -81,8 +82,7 @@ export class Maj23Gossip {
   private async fetchVotes(claim: Maj23Claim, from: string): Promise<void> {
     let votes;
     try {
-      const raw = await this.net.request(from, this.protocols.votesForBlock, encode(Maj23Claim, claim), { timeoutMs: this.options.requestTimeoutMs });
-      votes = decode(VotesForBlockAnswer, raw, 'votes for a block');
+      votes = await requestDecoded(this.net, from, this.protocols.votesForBlock, encode(Maj23Claim, claim), VotesForBlockAnswer, 'votes for a block', this.options.requestTimeoutMs);
     } catch (err) {
       this.logger.debug({ peer: from, err: (err as Error).message }, 'could not fetch the votes behind a claim');
       return;

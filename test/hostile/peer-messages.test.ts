@@ -46,7 +46,7 @@ import { generateNodeKey } from '../../src/p2p/node-key.js';
 import { waitFor, within } from '../p2p/helpers.js';
 import { appHarness, type AppHarness } from '../support/app-harness.js';
 import { drain, HostilePeer } from '../support/hostile-peer.js';
-import { RecordingDriver, ScriptedNetwork, topicsFor } from '../support/gossip-harness.js';
+import { RecordingDriver, ScriptedNetwork, startGossip, topicsFor } from '../support/gossip-harness.js';
 import { addressOf, makeTestHome, startTestNode, TEST_CHAIN_ID, testKey, transfer, waitForHeight, type RunningTestNode, type TestHome } from '../support/nodes.js';
 import { blockFor, chainState, CHAIN_ID, duplicateVote, LAST_HEIGHT, lastCommitOf, proposalMessage, signedVote } from '../support/signed-consensus.js';
 
@@ -540,5 +540,61 @@ describe('evidence', () => {
     expect(await deliver(oldBytes)).toBe('reject');
     expect(performance.now() - started).toBeLessThan(100);
     expect(slowest).toBeLessThan(100);
+  });
+});
+
+describe('answers from a hostile peer', () => {
+  const protocols = protocolsFor(CHAIN_ID);
+
+  /** A node that has stalled and asks `hostile`, which answers every request with `answer(protocol)`. */
+  async function askHostile(answer: (protocol: string) => Uint8Array, until: (net: CapturingNetwork) => boolean): Promise<{ net: CapturingNetwork; driver: RecordingDriver; stop: () => void }> {
+    const net = new CapturingNetwork(['hostile']);
+    const driver = new RecordingDriver(chainState());
+    net.responders.set('hostile', async (protocol) => answer(protocol));
+    const gossip = startGossip(net, driver, { stallMs: 0, tickMs: 5 });
+    await waitFor('the hostile answer to be judged', () => until(net), 5000).finally(() => gossip.stop());
+    return { net, driver, stop: () => gossip.stop() };
+  }
+
+  it('an undecodable catch-up, block or votes answer counts against the peer that sent it', async () => {
+    for (const bytes of fc.sample(fc.oneof(randomBytes.filter((b) => b.length > 0), mutationsOf(samples.catchUpAnswer!.bytes)), { numRuns: 10, seed: 7 })) {
+      let undecodable = false;
+      try {
+        decode(CatchUpAnswer, bytes);
+      } catch {
+        undecodable = true;
+      }
+      if (!undecodable) continue;
+      const { net } = await askHostile(() => bytes, (n) => n.reports.length > 0);
+      expect(net.reports[0]?.peerId).toBe('hostile');
+    }
+    // Block sync: the peer says it is ahead, then answers garbage.
+    const { net } = await askHostile(
+      (protocol) => (protocol === protocols.catchUp ? encode(CatchUpAnswer, { lastHeight: LAST_HEIGHT + 5, proposals: [], votes: [] }) : Uint8Array.of(0xc1, 0x80)),
+      (n) => n.reports.length > 0,
+    );
+    expect(net.reports[0]?.peerId).toBe('hostile');
+  });
+
+  it('a catch-up answer repeating one valid vote costs one signature check, not one per copy', async () => {
+    const vote = signedVote(chain, { height, round: 0, type: PREVOTE, member: 2 });
+    const answer = encode(CatchUpAnswer, { lastHeight: LAST_HEIGHT, proposals: [], votes: Array.from({ length: 20_000 }, () => vote) });
+    let answeredAt = 0;
+    const { net, driver } = await askHostile(
+      () => {
+        answeredAt = performance.now();
+        return answer;
+      },
+      (n) => n.reports.length > 0,
+    );
+    const judged = performance.now() - answeredAt;
+    // Reading the answer is the attacker's bytes; checking 20,000 signatures would be ours (seconds).
+    const decodeStarted = performance.now();
+    decode(CatchUpAnswer, answer);
+    const decoding = performance.now() - decodeStarted;
+    expect(judged).toBeLessThan(3 * decoding + 200);
+    expect(net.reports[0]?.reason).toMatch(/twice/);
+    // One vote fed in per catch-up answer read (the stalled node may have asked more than once).
+    expect(driver.events.filter((e) => e.type === 'vote').length).toBeLessThanOrEqual(net.requests.length);
   });
 });
