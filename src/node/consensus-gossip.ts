@@ -64,6 +64,11 @@ const SYNC_WINDOW = 16;
 const PROPOSAL_BLOCK_SOURCES = 3;
 /** What a proposal message adds to its block's bytes, and what a vote weighs, for the hold's count of catch-up messages. */
 const PROPOSAL_OVERHEAD_BYTES = 256;
+/**
+ * A catch-up answer is built within this many bytes: proposals newest first (a block that does
+ * not fit goes without it, and the asker fetches it by proposal-block request), then votes.
+ */
+export const MAX_CATCH_UP_ANSWER_BYTES = 16 * 1024 * 1024;
 const VOTE_BYTES = 160;
 
 const DEFAULTS: ConsensusGossipOptions = {
@@ -270,14 +275,19 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     const core = this.driver.consensusState;
     const lastHeight = this.driver.chainState.lastBlockHeight;
     if (core.height !== height || !core.votes) return encode(CatchUpAnswer, { lastHeight, proposals: [], votes: [] });
+    let budget = MAX_CATCH_UP_ANSWER_BYTES - PROPOSAL_OVERHEAD_BYTES;
     const proposals: ProposalMessage[] = [];
     const newest = [...core.proposals.values()].sort((a, b) => b.round - a.round).slice(0, MAX_PROPOSALS_PER_ANSWER);
     for (const proposal of newest) {
       if (skip.has(proposal.round)) continue;
       const block = core.blocks.get(toHex(proposal.blockHash));
-      if (block) proposals.push({ proposal, block });
+      if (!block) continue;
+      const fits = block.length + PROPOSAL_OVERHEAD_BYTES <= budget;
+      proposals.push({ proposal, block: fits ? block : new Uint8Array(0) });
+      budget -= PROPOSAL_OVERHEAD_BYTES + (fits ? block.length : 0);
     }
-    return encode(CatchUpAnswer, { lastHeight, proposals, votes: core.votes.allVotes().slice(0, MAX_VOTES_PER_ANSWER) });
+    const votes = core.votes.allVotes().slice(0, Math.min(MAX_VOTES_PER_ANSWER, Math.max(0, Math.floor(budget / VOTE_BYTES))));
+    return encode(CatchUpAnswer, { lastHeight, proposals, votes });
   }
 
   private async answerBlock(data: Uint8Array): Promise<Uint8Array> {
