@@ -73,6 +73,15 @@ function sendResponse(res: ServerResponse, response: JsonRpcResponse, maxBytes: 
   sendText(res, errorCode === undefined ? 200 : httpStatusFor(errorCode), text);
 }
 
+/** The path of a request target, or undefined when it is not one (`new URL` refuses it). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://rpc').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A request past the connection's in-flight limit: refused unread, and the connection closed after it. */
 function refuseBusyConnection(res: ServerResponse): void {
   const text = responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Too many requests', `at most ${MAX_IN_FLIGHT_PER_CONNECTION} requests of one connection are answered at once (pipelined requests past that are refused and the connection closed); open another connection or wait for answers`)));
@@ -153,15 +162,22 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
   const allSubscriptions = new SubscriptionCount(options.maxSubscriptions);
+  // Nothing thrown here may escape: an 'upgrade' listener runs outside any request handler, so
+  // a throw (e.g. `new URL` on a target like `//[`) would be an uncaught exception.
   server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://rpc').pathname;
-    if (path !== '/websocket') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
+    try {
+      const path = pathOf(req.url);
+      if (path !== '/websocket') {
+        socket.end(`HTTP/1.1 ${path === undefined ? '400 Bad Request' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, allSubscriptions, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
+      );
+    } catch (err) {
+      logger.warn({ err }, 'websocket upgrade refused');
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) =>
-      serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, allSubscriptions, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
-    );
   });
 
   await new Promise<void>((resolve, reject) => {
