@@ -45,7 +45,8 @@ import { encodeFrame, encodeVarint, FrameDecoder, FrameError } from '../../src/p
 import type { Stream } from '@libp2p/interface';
 import { P2PHost } from '../../src/p2p/host.js';
 import { generateNodeKey } from '../../src/p2p/node-key.js';
-import { waitFor, within } from '../p2p/helpers.js';
+import { HostPool, waitFor, within } from '../p2p/helpers.js';
+import { ServeBudget } from '../../src/p2p/serve-budget.js';
 import { appHarness, type AppHarness } from '../support/app-harness.js';
 import { drain, HostilePeer } from '../support/hostile-peer.js';
 import { RecordingDriver, ScriptedNetwork, startGossip, topicsFor } from '../support/gossip-harness.js';
@@ -627,5 +628,43 @@ describe('answers this node builds', () => {
     expect(answer.proposals[0]?.block.length).toBeGreaterThan(0);
     expect(answer.proposals.some((p) => p.block.length === 0)).toBe(true);
     expect(answer.votes.length).toBe(40);
+  });
+});
+
+describe('request/response limits between two hosts', () => {
+  const pool = new HostPool();
+  afterAll(() => pool.stopAll());
+
+  it('a handler that never answers costs its requester a prompt error, not the server a stream forever', async () => {
+    const server = await pool.start({ requestTimeoutMs: 300 });
+    const client = await pool.start({ persistentPeers: [server.listenAddrs[0] as string] });
+    await waitFor('the hosts to connect', () => client.peers().length > 0 && server.peers().length > 0);
+    await server.handle('/cmt/test/hang/1', () => new Promise<Uint8Array>(() => undefined));
+    const started = Date.now();
+    const err = await client.request(server.peerId, '/cmt/test/hang/1', Uint8Array.of(1), { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'P2P_REMOTE_ERROR' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await waitFor('the server to let go of the exchange', () => server.stats().serving.peers === 0, 2000);
+  });
+
+  it('the serve budget never lends more than its limits and forgets a peer once it has nothing in flight', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.boolean(), fc.integer({ min: 0, max: 5000 })), { maxLength: 200 }), (ops) => {
+        const budget = new ServeBudget({ requestsPerPeer: 3, answerBytesPerPeer: 8000, answerBytesTotal: 12_000 });
+        const held: [string, number][] = [];
+        const open: string[] = [];
+        for (const [peer, isRequest, size] of ops) {
+          if (isRequest) {
+            if (budget.openRequest(peer)) open.push(peer);
+          } else if (budget.reserveAnswer(peer, size)) held.push([peer, size]);
+          expect(budget.answerBytes).toBeLessThanOrEqual(12_000);
+          for (const p of ['a', 'b', 'c']) expect(budget.requestsOf(p)).toBeLessThanOrEqual(3);
+        }
+        for (const [peer, size] of held) budget.releaseAnswer(peer, size);
+        for (const peer of open) budget.closeRequest(peer);
+        expect(budget.peers).toBe(0);
+        expect(budget.answerBytes).toBe(0);
+      }),
+    );
   });
 });
