@@ -54,7 +54,13 @@ export function hostOperation({ host, meter }: HostState, op: string, a = '', b 
       const n = Number(c);
       if (!Number.isInteger(n) || n < 1 || n > MAX_RANGE_LIMIT) throw new ContractAbort(`range limit must be an integer from 1 to ${MAX_RANGE_LIMIT}`);
       meter.charge('db.range', bytes(a) + bytes(b));
-      const entries = host.dbRange(a, b, n, (keyBytes, valueBytes) => meter.charge('db.rangeRow', keyBytes + valueBytes));
+      const entries = host.dbRange(
+        a,
+        b,
+        n,
+        (keyBytes, valueBytes) => meter.charge('db.rangeRow', keyBytes + valueBytes),
+        () => meter.charge('db.rangeSkip', 0),
+      );
       return `[${entries.map(([k, v]) => `[${JSON.stringify(k)},${v}]`).join(',')}]`;
     }
     case 'emit':

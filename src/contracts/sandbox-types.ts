@@ -23,7 +23,8 @@ export interface HostCalls {
    * valueJson]. `pay` is told each row's key and value bytes before the row is decoded, and
    * throws to stop the range there (out of gas).
    */
-  dbRange(table: string, prefix: string, limit: number, pay: (keyBytes: number, valueBytes: number) => void): [string, string][];
+  /** `pay` for each row read, before it is decoded; `paySkip` for each deleted key stepped over. */
+  dbRange(table: string, prefix: string, limit: number, pay: (keyBytes: number, valueBytes: number) => void, paySkip: () => void): [string, string][];
   /** Moves CMT from the contract's balance; throws ContractAbort when it cannot. */
   transfer(to: string, amount: bigint): void;
   /** Runs another contract's method with at most `gasLimit` gas; its outcome, failures included. */

@@ -10,7 +10,11 @@ export const ORDERED_PREFIX = 'r/';
 
 /** Anything that lists its keys under a prefix lazily, in byte order (latin1 strings, see bytesKey). */
 export interface RangeReader {
-  orderedKeys(prefix: string): Iterable<string>;
+  /**
+   * `onSkip`, if given, is called for each key a layer steps over without listing it (deleted
+   * there): the work a reader can make a listing do beyond the keys it gets, so it can be paid.
+   */
+  orderedKeys(prefix: string, onSkip?: () => void): Iterable<string>;
 }
 
 /** First index whose key is >= `key` (latin1 strings compare by code unit, which is byte order). */

@@ -46,14 +46,18 @@ export class Overlay implements StateReader, RangeReader {
    * merged into its parent's listing: the first n cost about n steps per level (plus deletes
    * skipped), whatever the table's size.
    */
-  orderedKeys(prefix: string): Iterable<string> {
+  orderedKeys(prefix: string, onSkip?: () => void): Iterable<string> {
     const parent = this.parent as Partial<RangeReader>;
     if (typeof parent.orderedKeys !== 'function') throw new StateUsageError('orderedKeys: the state below this overlay cannot list keys');
     this.prefixReads.add(prefix);
-    return this.mergedKeys(parent.orderedKeys(prefix), prefix);
+    return this.mergedKeys(parent.orderedKeys(prefix, onSkip), prefix, onSkip);
   }
 
-  private *mergedKeys(below: Iterable<string>, prefix: string): Generator<string> {
+  /**
+   * Each key this overlay deleted is passed once (`onSkip`), whether or not a layer below has
+   * it: a count that depends on the keys and the layers, never on timing.
+   */
+  private *mergedKeys(below: Iterable<string>, prefix: string, onSkip?: () => void): Generator<string> {
     const parentKeys = below[Symbol.iterator]();
     const own = this.ordered.under(prefix);
     let p = parentKeys.next();
@@ -67,6 +71,7 @@ export class Overlay implements StateReader, RangeReader {
       }
       if (!p.done && p.value === o.value) p = parentKeys.next();
       if (this.writes.get(o.value) !== null) yield o.value;
+      else onSkip?.();
       o = own.next();
     }
   }

@@ -61,14 +61,18 @@ export class ContractHost implements HostCalls {
     this.env.state.delete(this.rowKey(table, key));
   }
 
-  /** Reads row by row, each paid for before it is decoded: the gas limit stops a range over big rows at the row it runs out on. */
-  dbRange(table: string, prefix: string, limit: number, pay: (keyBytes: number, valueBytes: number) => void): [string, string][] {
+  /**
+   * Reads row by row, each paid for before it is decoded: the gas limit stops a range over big
+   * rows at the row it runs out on. Deleted keys the listing steps over are paid one by one too:
+   * else deleting rows once and listing past them many times is work nobody pays for.
+   */
+  dbRange(table: string, prefix: string, limit: number, pay: (keyBytes: number, valueBytes: number) => void, paySkip: () => void): [string, string][] {
     const tableKey = this.tableKey(table);
     const start = bytesKey(concatBytes(tableKey, this.keyBytes(prefix)));
     const skip = tableKey.length;
     const rows: [string, string][] = [];
     if (limit < 1) return rows;
-    for (const k of this.env.state.orderedKeys(start)) {
+    for (const k of this.env.state.orderedKeys(start, paySkip)) {
       const raw = bytesFromKey(k);
       const value = this.env.state.get(raw) as Uint8Array;
       pay(raw.length - skip, value.length);

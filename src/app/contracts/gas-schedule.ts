@@ -23,6 +23,8 @@ export const CONTRACT_GAS = {
   range: 1_000,
   /** Per row a range reads, charged before the row is decoded, on top of its key and value bytes. */
   rangeRow: 128,
+  /** Per deleted key a range steps over (deleted earlier in the block or the transaction). */
+  rangeSkip: 100,
   rangeByte: 2,
   event: 1_000,
   eventByte: 20,
@@ -48,6 +50,8 @@ export function hostCallGas(what: string, bytes: number): number {
       return g.range + g.readByte * bytes;
     case 'db.rangeRow':
       return g.rangeRow + g.rangeByte * bytes;
+    case 'db.rangeSkip':
+      return g.rangeSkip;
     case 'emit':
       return g.event + g.eventByte * bytes;
     case 'transfer':
