@@ -78,7 +78,12 @@ const address: fc.Arbitrary<FieldValue> = fc.oneof(
   { weight: 4, arbitrary: fc.nat().map((index): FieldValue => ({ kind: 'address', index })) },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 20, maxLength: 20 }).map((value): FieldValue => ({ kind: 'bytes', value })) },
   { weight: 1, arbitrary: fc.constantFrom(new Uint8Array(20), new Uint8Array(20).fill(0xff)).map((value): FieldValue => ({ kind: 'bytes', value })) },
+  // Addresses of the wrong length: empty, one short, one long, a public key's.
+  { weight: 1, arbitrary: fc.constantFrom(0, 19, 21, 32).map((n): FieldValue => ({ kind: 'bytes', value: new Uint8Array(n).fill(7) })) },
 );
+
+/** Bytes that are not UTF-8: an encoded surrogate, an overlong NUL, a stray continuation byte, 0xff, a cut 3-byte character. */
+const notUtf8 = fc.constantFrom(Uint8Array.of(0xed, 0xa0, 0x80), Uint8Array.of(0xc0, 0x80), Uint8Array.of(0x61, 0x80), Uint8Array.of(0xff), Uint8Array.of(0xe2, 0x82));
 
 const consensusKey: fc.Arbitrary<FieldValue> = fc.oneof(
   fc.constantFrom(...CONSENSUS_KEYS).map((value): FieldValue => ({ kind: 'bytes', value })),
@@ -122,7 +127,12 @@ function fieldValue(name: string, describe: string): fc.Arbitrary<FieldValue> {
   if (name === 'method') return methodName.map((value): FieldValue => ({ kind: 'text', value }));
   if (name === 'args' || name === 'initArgs') return contractArgs.map((value): FieldValue => ({ kind: 'text', value }));
   const text = /^string\(<=(\d+)\)$/.exec(describe);
-  if (text) return textOf(Number(text[1])).map((value): FieldValue => ({ kind: 'text', value }));
+  if (text) {
+    return fc.oneof(
+      { weight: 20, arbitrary: textOf(Number(text[1])).map((value): FieldValue => ({ kind: 'text', value })) },
+      { weight: 1, arbitrary: notUtf8.map((value): FieldValue => ({ kind: 'bytes', value })) },
+    );
+  }
   throw new Error(`no generator for field ${name}: ${describe}`);
 }
 
@@ -303,5 +313,14 @@ export function rawBytes(base: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Arra
     fc.tuple(base, fc.nat(), fc.integer({ min: 1, max: 255 })).map(([tx, at, x]) => Uint8Array.from(tx, (b, i) => (i === at % tx.length ? b ^ x : b))),
     fc.tuple(base, fc.nat()).map(([tx, n]) => tx.subarray(0, n % tx.length)),
     fc.tuple(base, fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([tx, extra]) => concatBytes(tx, extra)),
+    base.map(longerLengthPrefix),
   );
+}
+
+/** The same transaction with its outer length written on one byte more (a leading zero): a second encoding of one value. */
+function longerLengthPrefix(tx: Uint8Array): Uint8Array {
+  const first = tx[0] as number;
+  if (first <= 0xf7) return tx;
+  const lengthOfLength = first - 0xf7;
+  return concatBytes(Uint8Array.of(first + 1, 0), tx.subarray(1, 1 + lengthOfLength), tx.subarray(1 + lengthOfLength));
 }
