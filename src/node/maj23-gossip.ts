@@ -20,6 +20,8 @@ import { protocolsFor, type GossipNetwork } from './network.js';
 import { requestDecoded } from './peer-request.js';
 
 export const MAJ23_INTERVAL_MS = 1000;
+/** Peer, round and type triples remembered per height; past this, new claims are dropped until the next height. */
+const MAX_CLAIMS_REMEMBERED = 100_000;
 
 const EMPTY = new Uint8Array(0);
 
@@ -28,6 +30,13 @@ export class Maj23Gossip {
   private timer: NodeJS.Timeout | undefined;
   /** One vote fetch per peer at a time: a peer's claims cannot queue work for us. */
   private readonly fetching = new Set<string>();
+  /**
+   * At the current height, when each peer's claim for a round and type last made us fetch votes.
+   * Consensus counts only a peer's first claim per round and type, and every event it gets is
+   * written to the WAL, so a repeat goes no further than here; a claimant repeats its claims
+   * every interval, which is how a fetch that failed is retried, and no more often than that.
+   */
+  private claims = { height: -1, lastFetch: new Map<string, number>() };
 
   constructor(
     private readonly net: GossipNetwork,
@@ -70,7 +79,16 @@ export class Maj23Gossip {
     const claim = decode(Maj23Claim, data, 'maj23 claim');
     const set = this.setOf(claim);
     if (!set) return EMPTY;
-    this.driver.enqueue({ type: 'maj23Claim', peer: from, ...claim });
+    if (this.claims.height !== claim.height) this.claims = { height: claim.height, lastFetch: new Map() };
+    const key = `${claim.round}/${claim.voteType}/${from}`;
+    const last = this.claims.lastFetch.get(key);
+    if (last === undefined) {
+      if (this.claims.lastFetch.size >= MAX_CLAIMS_REMEMBERED) return EMPTY;
+      this.driver.enqueue({ type: 'maj23Claim', peer: from, ...claim });
+    }
+    const now = Date.now();
+    if (last !== undefined && now - last < this.options.intervalMs) return EMPTY;
+    this.claims.lastFetch.set(key, now);
     if (!set.hasTwoThirdsFor(claim.blockHash) && !this.fetching.has(from)) {
       this.fetching.add(from);
       void this.fetchVotes(claim, from).finally(() => this.fetching.delete(from));

@@ -668,3 +668,25 @@ describe('request/response limits between two hosts', () => {
     );
   });
 });
+
+describe('a flood of +2/3 claims', () => {
+  it('reaches consensus (and its WAL) once per peer, round and type, and asks the claimant for votes at most once a second', async () => {
+    const net = new CapturingNetwork(['hostile']);
+    const driver = new RecordingDriver(chainState());
+    driver.consensusState.votes = new HeightVoteSet(chain.validators);
+    const vote = signedVote(chain, { height, round: 0, type: PREVOTE, member: 0, blockHash: claim.blockHash });
+    net.responders.set('hostile', async () => encode(VotesForBlockAnswer, [vote]));
+    const maj23 = new Maj23Gossip(net, driver as unknown as ConsensusDriver, silentLogger(), { intervalMs: 60_000, requestTimeoutMs: 1000 });
+    maj23.start();
+    maj23.stop();
+    const protocol = protocolsFor(CHAIN_ID).maj23;
+    for (let i = 0; i < 500; i++) {
+      // The same claim, and claims for other blocks in the same round and type: only the first counts in the core.
+      const blockHash = i % 2 === 0 ? claim.blockHash : new Uint8Array(32).fill(i % 251);
+      await net.serve(protocol, encode(Maj23Claim, { ...claim, blockHash }), 'hostile');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(driver.events.filter((e) => e.type === 'maj23Claim').length).toBe(1);
+    expect(net.requests.filter((r) => r.protocol === protocolsFor(CHAIN_ID).votesForBlock).length).toBeLessThanOrEqual(1);
+  });
+});
