@@ -23,6 +23,8 @@ export interface NodeConfig {
     maxResponseBytes: number;
     /** Bytes queued for one WebSocket client and not yet read; past it the client is closed (1008). */
     websocketWriteBufferBytes: number;
+    /** Bytes of answers and events queued and not yet read, over all clients. */
+    maxQueuedBytes: number;
     /** Open HTTP and WebSocket connections; more are refused at accept. */
     maxOpenConnections: number;
     maxSubscriptionsPerClient: number;
@@ -83,6 +85,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     // A full block (8 MiB) is about 11 MiB as JSON, so one always fits.
     maxResponseBytes: 16 * 1024 * 1024,
     websocketWriteBufferBytes: 32 * 1024 * 1024,
+    maxQueuedBytes: 256 * 1024 * 1024,
     maxOpenConnections: 900,
     maxSubscriptionsPerClient: 100,
     maxSubscriptions: 1000,
@@ -146,6 +149,8 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   const websocketWriteBufferBytes = int(rpc, 'websocket_write_buffer_bytes', Math.max(d.rpc.websocketWriteBufferBytes, maxResponseBytes), source, 64 * 1024);
   // A client must be able to receive the largest answer the node will send it.
   if (websocketWriteBufferBytes < maxResponseBytes) throw new InvalidConfigError(source, 'rpc.websocket_write_buffer_bytes must be at least rpc.max_response_bytes');
+  const maxQueuedBytes = int(rpc, 'max_queued_bytes', Math.max(d.rpc.maxQueuedBytes, maxResponseBytes), source, 64 * 1024);
+  if (maxQueuedBytes < maxResponseBytes) throw new InvalidConfigError(source, 'rpc.max_queued_bytes must be at least rpc.max_response_bytes');
   const p2pHost = p2p.host ?? d.p2p.host;
   if (typeof p2pHost !== 'string') throw new InvalidConfigError(source, 'p2p.host must be a string');
   const peers = p2p.persistent_peers ?? d.p2p.persistentPeers;
@@ -162,6 +167,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       maxBatchRequests: int(rpc, 'max_batch_requests', d.rpc.maxBatchRequests, source, 1),
       maxResponseBytes,
       websocketWriteBufferBytes,
+      maxQueuedBytes,
       maxOpenConnections: int(rpc, 'max_open_connections', d.rpc.maxOpenConnections, source, 1),
       maxSubscriptionsPerClient: int(rpc, 'max_subscriptions_per_client', d.rpc.maxSubscriptionsPerClient, source, 1),
       maxSubscriptions: int(rpc, 'max_subscriptions', d.rpc.maxSubscriptions, source, 1),
@@ -217,6 +223,7 @@ export function configToJson(config: NodeConfig): Json {
       max_batch_requests: config.rpc.maxBatchRequests,
       max_response_bytes: config.rpc.maxResponseBytes,
       websocket_write_buffer_bytes: config.rpc.websocketWriteBufferBytes,
+      max_queued_bytes: config.rpc.maxQueuedBytes,
       max_open_connections: config.rpc.maxOpenConnections,
       max_subscriptions_per_client: config.rpc.maxSubscriptionsPerClient,
       max_subscriptions: config.rpc.maxSubscriptions,

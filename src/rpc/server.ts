@@ -13,6 +13,7 @@ import { answerBody, callMethod, errorResponse, fitResponse, parseRequestText, r
 import { METHODS, type MethodContext } from './methods.js';
 import { serveWebSocket, SubscriptionCount } from './websocket.js';
 import { admitHttpRequest, MAX_IN_FLIGHT_PER_CONNECTION } from './connection-limits.js';
+import { QueuedBytes } from './queued-bytes.js';
 import type { NodeConfig } from '../node/config.js';
 
 export type RpcServerOptions = NodeConfig['rpc'];
@@ -28,6 +29,8 @@ export interface RpcServer {
   readonly url: string;
   readonly port: number;
   webSocketClients(): WebSocketClientInfo[];
+  /** Bytes of answers and events queued for clients and not yet taken by the kernel (rpc.max_queued_bytes). */
+  queuedBytes(): number;
   close(): Promise<void>;
 }
 
@@ -62,15 +65,29 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/**
+ * Sends `text`, counted in the node's queue of unread answers until it is flushed; an answer
+ * that would overflow that queue is replaced by a short −32003 error (HTTP `refusedStatus`).
+ */
+function sendText(res: ServerResponse, status: number, text: string, queued: QueuedBytes, refusedStatus = httpStatusFor(RPC_LIMIT)): void {
+  let body = text;
+  let code = status;
+  const bytes = Buffer.byteLength(text);
+  if (!queued.admits(bytes)) {
+    body = responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Node busy', queued.refusal(bytes))));
+    code = refusedStatus;
+  }
+  const release = queued.hold(Buffer.byteLength(body));
+  res.once('finish', release);
+  res.once('close', release);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /** One answer, within the byte budget, with the HTTP status its error code calls for. */
-function sendResponse(res: ServerResponse, response: JsonRpcResponse, maxBytes: number): void {
+function sendResponse(res: ServerResponse, response: JsonRpcResponse, maxBytes: number, queued: QueuedBytes): void {
   const { text, errorCode } = fitResponse(response, maxBytes);
-  sendText(res, errorCode === undefined ? 200 : httpStatusFor(errorCode), text);
+  sendText(res, errorCode === undefined ? 200 : httpStatusFor(errorCode), text, queued);
 }
 
 /** The path of a request target, or undefined when it is not one (`new URL` refuses it). */
@@ -93,6 +110,7 @@ function refuseBusyConnection(res: ServerResponse): void {
 export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger): Promise<RpcServer> {
   const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
+  const queued = new QueuedBytes(options.maxQueuedBytes);
 
   const server = createServer((req, res) => {
     if (!admitHttpRequest(req, res)) {
@@ -101,7 +119,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     }
     void handleHttp(req, res).catch((err: unknown) => {
       logger.error({ err }, 'rpc request failed');
-      if (!res.headersSent) sendResponse(res, errorResponse(null, err), limits.maxResponseBytes);
+      if (!res.headersSent) sendResponse(res, errorResponse(null, err), limits.maxResponseBytes, queued);
       else res.destroy();
     });
   });
@@ -112,7 +130,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     try {
       url = new URL(req.url ?? '/', 'http://rpc');
     } catch {
-      sendResponse(res, errorResponse(null, invalidRequest('the request target is not a valid URL path')), limits.maxResponseBytes);
+      sendResponse(res, errorResponse(null, invalidRequest('the request target is not a valid URL path')), limits.maxResponseBytes, queued);
       return;
     }
     if (req.method === 'POST') {
@@ -121,19 +139,20 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
         text = await readBody(req, options.maxBodyBytes);
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
-          sendText(res, 413, responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Request too large', `request body exceeds ${options.maxBodyBytes} bytes (rpc.max_body_bytes)`))));
+          sendText(res, 413, responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Request too large', `request body exceeds ${options.maxBodyBytes} bytes (rpc.max_body_bytes)`))), queued);
           return;
         }
         throw err;
       }
       const parsed = parseRequestText(text);
       if ('refused' in parsed) {
-        sendResponse(res, errorResponse(null, parsed.refused), limits.maxResponseBytes);
+        sendResponse(res, errorResponse(null, parsed.refused), limits.maxResponseBytes, queued);
         return;
       }
       const answer = await answerBody(parsed.body, { ...ctx, client: req.socket.remoteAddress ?? '' }, limits);
       if (answer === undefined) res.writeHead(204).end();
-      else sendText(res, 200, answer);
+      // POST answers are HTTP 200 with the errors inside, a refusal too.
+      else sendText(res, 200, answer, queued, 200);
       return;
     }
     if (req.method !== 'GET') {
@@ -147,7 +166,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       return;
     }
     if (method === '') {
-      sendResponse(res, { jsonrpc: '2.0', id: -1, result: { methods: [...Object.keys(METHODS).sort(), 'subscribe (websocket)', 'unsubscribe (websocket)', 'unsubscribe_all (websocket)'] } }, limits.maxResponseBytes);
+      sendResponse(res, { jsonrpc: '2.0', id: -1, result: { methods: [...Object.keys(METHODS).sort(), 'subscribe (websocket)', 'unsubscribe (websocket)', 'unsubscribe_all (websocket)'] } }, limits.maxResponseBytes, queued);
       return;
     }
     const params = Object.fromEntries(url.searchParams);
@@ -157,7 +176,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     } catch (err) {
       response = errorResponse(-1, err);
     }
-    sendResponse(res, response, limits.maxResponseBytes);
+    sendResponse(res, response, limits.maxResponseBytes, queued);
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
@@ -172,7 +191,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) =>
-        serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, allSubscriptions, writeBufferBytes: options.websocketWriteBufferBytes }, logger),
+        serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, allSubscriptions, writeBufferBytes: options.websocketWriteBufferBytes, queued }, logger),
       );
     } catch (err) {
       logger.warn({ err }, 'websocket upgrade refused');
@@ -198,6 +217,9 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
   return {
     url,
     port,
+    queuedBytes() {
+      return queued.bytes;
+    },
     webSocketClients() {
       return [...wss.clients].map((c) => ({ bufferedBytes: c.bufferedAmount, closing: c.readyState === c.CLOSING }));
     },

@@ -19,6 +19,7 @@ import { messageHead, sharedBlockEvent, sharedTxEvent, type SharedEvent } from '
 import { answerBody, errorResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
 import type { MethodContext } from './methods.js';
 import { ConnectionWork } from './connection-limits.js';
+import type { QueuedBytes } from './queued-bytes.js';
 
 const PING_INTERVAL_MS = 30_000;
 /** Policy violation: the client does not read what it asked for. */
@@ -29,6 +30,8 @@ export interface WebSocketLimits {
   maxSubscriptions: number;
   /** Shared by every client of the server. */
   allSubscriptions: SubscriptionCount;
+  /** Bytes queued for all clients, HTTP ones included (rpc.max_queued_bytes). */
+  queued: QueuedBytes;
   /** Bytes queued for the client and not yet read (rpc.websocket_write_buffer_bytes). */
   writeBufferBytes: number;
 }
@@ -46,7 +49,18 @@ export class SubscriptionCount {
 }
 
 export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: WebSocketLimits, logger: Logger): void {
-  const { maxSubscriptions, allSubscriptions, writeBufferBytes } = options;
+  const { maxSubscriptions, allSubscriptions, writeBufferBytes, queued } = options;
+  /** What this client's messages hold of the node's queue until ws has written them. */
+  const holds = new Set<() => void>();
+  const holdFor = (bytes: number): (() => void) => {
+    const release = queued.hold(bytes);
+    const done = (): void => {
+      release();
+      holds.delete(done);
+    };
+    holds.add(done);
+    return done;
+  };
   const subscriptions = new Map<string, Subscription>();
   let alive = true;
   // Pausing the socket stops further reads, not the frames of a read already made: those wait here.
@@ -55,18 +69,23 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     else if (!busy && socket.isPaused) socket.resume();
   });
 
-  const fits = (text: string): boolean => socket.bufferedAmount + Buffer.byteLength(text, 'utf8') <= writeBufferBytes;
+  const fits = (bytes: number): boolean => socket.bufferedAmount + bytes <= writeBufferBytes;
 
   const stopAll = (): void => {
     for (const sub of subscriptions.values()) sub.stop();
     subscriptions.clear();
   };
 
-  /** Queues an answer; one that would overflow the client's write buffer closes the connection instead. */
+  /**
+   * Queues an answer; one that would overflow the client's write buffer closes the connection
+   * instead, and one that would overflow the node's queue is replaced by a short error.
+   */
   const send = (text: string): void => {
     if (socket.readyState !== socket.OPEN) return;
-    if (fits(text)) {
-      socket.send(text);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (fits(bytes)) {
+      const body = queued.admits(bytes) ? text : responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Node busy', queued.refusal(bytes))));
+      socket.send(body, holdFor(Buffer.byteLength(body, 'utf8')));
       return;
     }
     logger.warn({ bufferedBytes: socket.bufferedAmount, limit: writeBufferBytes }, 'websocket client does not read its answers; closing');
@@ -85,12 +104,17 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     if (socket.readyState !== socket.OPEN || !matches(sub.query, event.tags)) return;
     const head = messageHead(sub.id, sub.query.text);
     const tail = event.tail();
-    if (socket.bufferedAmount + head.length + tail.length > writeBufferBytes) {
+    if (!fits(head.length + tail.length)) {
       cancel(sub, `client is not reading events fast enough (more than ${writeBufferBytes} bytes queued)`);
       return;
     }
+    if (!queued.admits(head.length + tail.length)) {
+      cancel(sub, queued.refusal(head.length + tail.length));
+      return;
+    }
+    const release = holdFor(head.length + tail.length);
     socket.send(head, { binary: false, fin: false });
-    socket.send(tail, { binary: false, fin: true });
+    socket.send(tail, { binary: false, fin: true }, release);
   };
 
   const subscribe = (id: JsonRpcId, text: string): void => {
@@ -189,6 +213,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     clearInterval(ping);
     work.clear();
     stopAll();
+    for (const release of [...holds]) release();
   });
   socket.on('error', () => socket.terminate());
 }

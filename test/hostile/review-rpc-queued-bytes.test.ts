@@ -1,0 +1,90 @@
+/**
+ * Answers handed to clients and not yet read are bounded over all clients, not only per
+ * connection (spec/hostile-input.md, "RPC: answers, batches, WebSocket clients"): with 900
+ * connections each allowed 8 unread answers of up to 16 MiB (HTTP, held for as long as the
+ * client keeps the connection) or 32 MiB of queue (WebSocket), clients that never read could
+ * make the node hold tens of gigabytes. Past rpc.max_queued_bytes a large answer is replaced by
+ * a short −32003 error and an event cancels its subscription.
+ */
+import net from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type WebSocket from 'ws';
+import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
+
+const MAX_QUEUED = 4 * 1024 * 1024;
+/** What small answers (always given) and headers may add past the budget. */
+const SLACK = 256 * 1024;
+
+let target: RpcTarget;
+beforeAll(async () => {
+  target = await startRpcTarget({ maxResponseBytes: 2 * 1024 * 1024, websocketWriteBufferBytes: 4 * 1024 * 1024, maxQueuedBytes: MAX_QUEUED } as never);
+}, 120_000);
+afterAll(async () => {
+  await target?.stop();
+});
+
+function rawConnection(): Promise<net.Socket> {
+  const url = new URL(target.running.rpc.url);
+  const socket = net.connect(Number(url.port), url.hostname);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Reads everything a paused raw connection was sent, until the node has nothing more for it. */
+async function drain(socket: net.Socket, answers: number): Promise<string> {
+  let got = '';
+  socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+  socket.resume();
+  await vi.waitFor(() => expect([...got.matchAll(/HTTP\/1\.1 \d{3}/g)].length).toBe(answers), { timeout: 20_000, interval: 20 });
+  return got;
+}
+
+describe('bytes queued for clients, over all of them', () => {
+  it('clients that never read hold at most rpc.max_queued_bytes; the rest get a short error', async () => {
+    const rpc = target.running.rpc as typeof target.running.rpc & { queuedBytes(): number };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 20, max: 40 }), fc.integer({ min: 6, max: 8 }), fc.integer({ min: 0, max: 4 }), async (connections, perConnection, wsClients) => {
+        const sockets = await Promise.all(Array.from({ length: connections }, () => rawConnection()));
+        const websockets: WebSocket[] = [];
+        try {
+          for (const s of sockets) {
+            s.pause();
+            s.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(perConnection));
+          }
+          const wsAnswers: { error?: { code: number } }[] = [];
+          for (let i = 0; i < wsClients; i++) {
+            const ws = await openWebSocket(wsUrl(target));
+            websockets.push(ws);
+            ws.pause();
+            for (let j = 0; j < perConnection; j++) ws.send(JSON.stringify({ jsonrpc: '2.0', id: j, method: 'block', params: { height: String(target.bigHeight) } }));
+            ws.on('message', (data) => wsAnswers.push(JSON.parse(data.toString()) as { error?: { code: number } }));
+          }
+          // While nobody reads, the node's queue stays within its budget.
+          let peak = 0;
+          for (let i = 0; i < 20; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            peak = Math.max(peak, rpc.queuedBytes());
+          }
+          expect(peak).toBeLessThanOrEqual(MAX_QUEUED + SLACK);
+          const texts = await Promise.all(sockets.map((s) => drain(s, perConnection)));
+          const statuses = texts.flatMap((t) => [...t.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1])));
+          for (const ws of websockets) ws.resume();
+          await vi.waitFor(() => expect(wsAnswers.length).toBe(wsClients * perConnection), { timeout: 20_000 });
+          expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+          for (const a of wsAnswers) expect(a.error === undefined || a.error.code === -32003).toBe(true);
+          // Demand was several times the budget: some answers were refused, some given.
+          expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+          expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+          await vi.waitFor(() => expect(rpc.queuedBytes()).toBe(0), { timeout: 10_000 });
+        } finally {
+          for (const s of sockets) s.destroy();
+          for (const ws of websockets) ws.terminate();
+        }
+      }),
+      { numRuns: 5 },
+    );
+  }, 180_000);
+});
