@@ -32,6 +32,8 @@ import type { Logger } from './logger.js';
 import { checkProposal, checkVote, type CheckResult } from './message-checks.js';
 import { protocolsFor, topicsFor, type GossipNetwork, type Verdict } from './network.js';
 import { requestDecoded } from './peer-request.js';
+import type { ChainState } from './chain-state.js';
+import { P2PError } from '../p2p/errors.js';
 
 export interface GossipCounters {
   received: number;
@@ -59,6 +61,15 @@ export interface ConsensusGossipOptions {
 
 /** Block requests in flight during block sync. */
 const SYNC_WINDOW = 16;
+/** Room in an answer for its framing beside the block or messages it carries. */
+const ANSWER_SLACK_BYTES = 64 * 1024;
+/** What one commit signature adds to a block answer, at most (flag, address, signature, framing). */
+const COMMIT_SIG_BYTES = 128;
+
+/** The largest block answer worth reading now: a block the chain allows, its commit and framing. */
+function blockAnswerLimit(chain: ChainState): number {
+  return chain.consensusParams.blockMaxBytes + chain.validators.size * COMMIT_SIG_BYTES + ANSWER_SLACK_BYTES;
+}
 
 /** Peers asked in turn for the block of a proposal gossiped without it, starting with its sender. */
 const PROPOSAL_BLOCK_SOURCES = 3;
@@ -204,6 +215,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
       let block: Uint8Array;
       try {
         block = await this.net.request(peer, this.protocols.proposalBlock, encode(ProposalBlockRequest, { blockHash: msg.proposal.blockHash }), {
+          maxResponseBytes: this.driver.chainState.consensusParams.blockMaxBytes + ANSWER_SLACK_BYTES,
           timeoutMs: this.options.requestTimeoutMs,
         });
       } catch (err) {
@@ -329,7 +341,14 @@ export class ConsensusGossip implements ConsensusBroadcaster {
     const core = this.driver.consensusState;
     const haveProposals = core.height === height ? [...core.proposals.keys()].sort((a, b) => b - a).slice(0, MAX_PROPOSALS_PER_ANSWER) : [];
     const request = encode(CatchUpRequest, { height, haveProposals });
-    const answer = await requestDecoded(this.net, peer, this.protocols.catchUp, request, CatchUpAnswer, 'catch-up answer', this.options.requestTimeoutMs);
+    const answer = await requestDecoded(this.net, peer, {
+      protocol: this.protocols.catchUp,
+      request,
+      codec: CatchUpAnswer,
+      what: 'catch-up answer',
+      timeoutMs: this.options.requestTimeoutMs,
+      maxResponseBytes: MAX_CATCH_UP_ANSWER_BYTES + ANSWER_SLACK_BYTES,
+    });
     if (answer.lastHeight >= height) {
       await this.syncBlocks(peer, answer.lastHeight);
       return;
@@ -359,22 +378,35 @@ export class ConsensusGossip implements ConsensusBroadcaster {
    * work of applying the previous blocks.
    */
   private async syncBlocks(peer: string, target: number): Promise<void> {
-    const fetch = (height: number): Promise<BlockAnswer> =>
-      requestDecoded(this.net, peer, this.protocols.block, encode(BlockRequest, { height }), BlockAnswer, 'block answer', this.options.requestTimeoutMs);
-    const ahead = new Map<number, Promise<BlockAnswer>>();
+    // Blocks ahead are asked for within today's block limit: a peer cannot make this node buffer
+    // SYNC_WINDOW answers of the structural cap. A block that governance let grow since is
+    // asked for again, within its own limit, when its turn comes.
+    const fetch = (height: number, maxResponseBytes: number): { limit: number; answer: Promise<BlockAnswer> } => {
+      const request = encode(BlockRequest, { height });
+      const answer = requestDecoded(this.net, peer, { protocol: this.protocols.block, request, codec: BlockAnswer, what: 'block answer', timeoutMs: this.options.requestTimeoutMs, maxResponseBytes });
+      // Handled when its turn comes; until then a failure must not count as unhandled.
+      answer.catch(() => undefined);
+      return { limit: maxResponseBytes, answer };
+    };
+    const ahead = new Map<number, { limit: number; answer: Promise<BlockAnswer> }>();
     while (this.driver.chainState.lastBlockHeight < target) {
       const chain = this.driver.chainState;
       const height = chain.lastBlockHeight + 1;
+      const limit = blockAnswerLimit(chain);
       for (let h = height; h <= Math.min(target, height + SYNC_WINDOW - 1); h++) {
-        if (ahead.has(h)) continue;
-        const request = fetch(h);
-        // Handled when its turn comes; until then a failure must not count as unhandled.
-        request.catch(() => undefined);
-        ahead.set(h, request);
+        if (!ahead.has(h)) ahead.set(h, fetch(h, limit));
       }
       for (const h of ahead.keys()) if (h < height) ahead.delete(h);
-      const answer = await (ahead.get(height) as Promise<BlockAnswer>);
+      const asked = ahead.get(height) as { limit: number; answer: Promise<BlockAnswer> };
       ahead.delete(height);
+      let answer: BlockAnswer;
+      try {
+        answer = await asked.answer;
+      } catch (err) {
+        if (!(err instanceof P2PError && err.code === 'P2P_MESSAGE_TOO_LARGE')) throw err;
+        if (asked.limit >= limit) return this.net.reportInvalid(peer, `block answer for height ${height} larger than the chain allows`);
+        answer = await fetch(height, limit).answer;
+      }
       if (answer.block.length === 0) return;
       let block: Block;
       let hash: Uint8Array;

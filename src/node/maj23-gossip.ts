@@ -24,6 +24,8 @@ export const MAJ23_INTERVAL_MS = 1000;
 const MAX_CLAIMS_REMEMBERED = 100_000;
 
 const EMPTY = new Uint8Array(0);
+/** An encoded vote at most: type, height, round, hash, address, index, signature and framing. */
+const MAX_VOTE_BYTES = 200;
 
 export class Maj23Gossip {
   private readonly protocols: ReturnType<typeof protocolsFor>;
@@ -63,7 +65,7 @@ export class Maj23Gossip {
     if (claims.length === 0) return;
     for (const { peerId } of this.net.peers()) {
       for (const claim of claims) {
-        this.net.request(peerId, this.protocols.maj23, encode(Maj23Claim, claim), { timeoutMs: this.options.requestTimeoutMs }).catch(() => undefined);
+        this.net.request(peerId, this.protocols.maj23, encode(Maj23Claim, claim), { timeoutMs: this.options.requestTimeoutMs, maxResponseBytes: 1024 }).catch(() => undefined);
       }
     }
   }
@@ -100,7 +102,15 @@ export class Maj23Gossip {
   private async fetchVotes(claim: Maj23Claim, from: string): Promise<void> {
     let votes;
     try {
-      votes = await requestDecoded(this.net, from, this.protocols.votesForBlock, encode(Maj23Claim, claim), VotesForBlockAnswer, 'votes for a block', this.options.requestTimeoutMs);
+      votes = await requestDecoded(this.net, from, {
+        protocol: this.protocols.votesForBlock,
+        request: encode(Maj23Claim, claim),
+        codec: VotesForBlockAnswer,
+        what: 'votes for a block',
+        timeoutMs: this.options.requestTimeoutMs,
+        // One vote per validator is all an honest answer holds.
+        maxResponseBytes: this.driver.chainState.validators.size * MAX_VOTE_BYTES + 1024,
+      });
     } catch (err) {
       this.logger.debug({ peer: from, err: (err as Error).message }, 'could not fetch the votes behind a claim');
       return;

@@ -10,7 +10,8 @@ export interface GossipNetwork {
   subscribe(topic: string, handler: (data: Uint8Array, from: string) => Verdict | Promise<Verdict>): void;
   publish(topic: string, data: Uint8Array): Promise<void>;
   handle(protocol: string, handler: (request: Uint8Array, from: string) => Promise<Uint8Array>): void;
-  request(peerId: string, protocol: string, data: Uint8Array, options?: { timeoutMs?: number }): Promise<Uint8Array>;
+  /** `maxResponseBytes`: a longer answer fails with P2P_MESSAGE_TOO_LARGE as it starts to arrive, unscored. */
+  request(peerId: string, protocol: string, data: Uint8Array, options?: { timeoutMs?: number; maxResponseBytes?: number }): Promise<Uint8Array>;
   peers(): { peerId: string; addr: string; direction: 'inbound' | 'outbound' }[];
   /** Counts against the peer; enough reports disconnect and ban it. */
   reportInvalid(peerId: string, reason: string): void;

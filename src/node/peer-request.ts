@@ -8,8 +8,20 @@ import { DecodeError } from '../codec/errors.js';
 import { decode, type Codec } from '../codec/schema.js';
 import type { GossipNetwork } from './network.js';
 
-export async function requestDecoded<T>(net: GossipNetwork, peer: string, protocol: string, request: Uint8Array, codec: Codec<T>, what: string, timeoutMs: number): Promise<T> {
-  const raw = await net.request(peer, protocol, request, { timeoutMs });
+export interface DecodedRequest<T> {
+  protocol: string;
+  request: Uint8Array;
+  codec: Codec<T>;
+  /** Names the answer in errors and reports. */
+  what: string;
+  timeoutMs: number;
+  /** The largest answer worth reading: a peer cannot make this node buffer more than it can use. */
+  maxResponseBytes: number;
+}
+
+export async function requestDecoded<T>(net: GossipNetwork, peer: string, o: DecodedRequest<T>): Promise<T> {
+  const { codec, what } = o;
+  const raw = await net.request(peer, o.protocol, o.request, { timeoutMs: o.timeoutMs, maxResponseBytes: o.maxResponseBytes });
   try {
     return decode(codec, raw, what);
   } catch (err) {

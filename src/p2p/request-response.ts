@@ -22,6 +22,12 @@ export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint
 export interface RequestOptions {
   /** Covers dialling, opening the stream, sending and receiving. Default: the host's requestTimeoutMs. */
   timeoutMs?: number;
+  /**
+   * The largest answer the caller can use (at most the host's maxMessageBytes, the default). A
+   * longer one is refused as its length prefix arrives, with P2P_MESSAGE_TOO_LARGE and without
+   * scoring the peer: only the caller knows whether the peer should have known better.
+   */
+  maxResponseBytes?: number;
 }
 
 export const STATUS_OK = 0;
@@ -116,7 +122,7 @@ export class RequestResponse {
       stream.send(encodeFrame(data));
       // Half-close: the responder sees the end of our side, and the frame is flushed.
       await stream.close({ signal: controller.signal });
-      const frame = await readFrame(stream, maxMessageBytes + 1);
+      const frame = await readFrame(stream, Math.min(options.maxResponseBytes ?? maxMessageBytes, maxMessageBytes) + 1);
       if (frame.length === 0) throw new FrameError('malformed', 'empty response frame');
       if (frame[0] === STATUS_OK) return frame.subarray(1);
       if (frame[0] === STATUS_ERROR) {
@@ -128,7 +134,8 @@ export class RequestResponse {
       if (controller.signal.aborted) throw new P2PError('P2P_TIMEOUT', `${what} timed out after ${timeoutMs} ms`, { cause: err });
       if (err instanceof FrameError) {
         this.ctx.dropped.inc(`response_${err.fault}`);
-        this.ctx.reportInvalid(peerId, `response_${err.fault}`);
+        const callersLimit = err.fault === 'oversize' && options.maxResponseBytes !== undefined && options.maxResponseBytes < maxMessageBytes;
+        if (!callersLimit) this.ctx.reportInvalid(peerId, `response_${err.fault}`);
         throw new P2PError(err.code, `${what}: ${err.message}`, { cause: err });
       }
       if (err instanceof P2PError) throw err;

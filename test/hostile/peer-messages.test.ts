@@ -47,6 +47,7 @@ import { P2PHost } from '../../src/p2p/host.js';
 import { generateNodeKey } from '../../src/p2p/node-key.js';
 import { HostPool, waitFor, within } from '../p2p/helpers.js';
 import { ServeBudget } from '../../src/p2p/serve-budget.js';
+import { P2PError } from '../../src/p2p/errors.js';
 import { appHarness, type AppHarness } from '../support/app-harness.js';
 import { drain, HostilePeer } from '../support/hostile-peer.js';
 import { RecordingDriver, ScriptedNetwork, startGossip, topicsFor } from '../support/gossip-harness.js';
@@ -61,6 +62,14 @@ class CapturingNetwork extends ScriptedNetwork {
 
   override handle(protocol?: string, handler?: (data: Uint8Array, from: string) => Promise<Uint8Array>): void {
     if (protocol && handler) this.protocolHandlers.set(protocol, handler);
+  }
+
+  /** The options of every request made, in order. */
+  readonly requestOptions: { protocol: string; maxResponseBytes?: number }[] = [];
+
+  override request(peerId: string, protocol: string, data: Uint8Array, options: { maxResponseBytes?: number } = {}): Promise<Uint8Array> {
+    this.requestOptions.push({ protocol, ...options });
+    return super.request(peerId, protocol, data);
   }
 
   serve(protocol: string, data: Uint8Array, from: string): Promise<Uint8Array> {
@@ -688,5 +697,50 @@ describe('a flood of +2/3 claims', () => {
     }
     expect(driver.events.filter((e) => e.type === 'maj23Claim').length).toBe(1);
     expect(net.requests.filter((r) => r.protocol === protocolsFor(CHAIN_ID).votesForBlock).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('answers this node asks for', () => {
+  it('block sync asks for answers no larger than a block the chain allows now, plus its commit', async () => {
+    const net = new CapturingNetwork(['hostile']);
+    const driver = new RecordingDriver(chainState());
+    const protocols = protocolsFor(CHAIN_ID);
+    // Claims to be far ahead, then answers nothing useful.
+    net.responders.set('hostile', async (protocol) =>
+      protocol === protocols.catchUp ? encode(CatchUpAnswer, { lastHeight: LAST_HEIGHT + 100, proposals: [], votes: [] }) : encode(BlockAnswer, { lastHeight: 0, block: new Uint8Array(0), commit: EMPTY_COMMIT }),
+    );
+    const gossip = startGossip(net, driver, { stallMs: 0, tickMs: 5 });
+    await waitFor('block requests', () => net.requestOptions.filter((o) => o.protocol === protocols.block).length >= 16).finally(() => gossip.stop());
+    const limit = chain.consensusParams.blockMaxBytes + 128 * 1024;
+    for (const o of net.requestOptions) expect(o.maxResponseBytes ?? Infinity).toBeLessThanOrEqual(o.protocol === protocols.block ? limit : MAX_CATCH_UP_ANSWER_BYTES + 64 * 1024);
+  });
+
+  it('a block answer over the limit of the chain counts against the peer that sent it', async () => {
+    const net = new CapturingNetwork(['hostile']);
+    const driver = new RecordingDriver(chainState());
+    const protocols = protocolsFor(CHAIN_ID);
+    net.responders.set('hostile', async (protocol) => {
+      if (protocol === protocols.catchUp) return encode(CatchUpAnswer, { lastHeight: LAST_HEIGHT + 100, proposals: [], votes: [] });
+      throw new P2PError('P2P_MESSAGE_TOO_LARGE', 'frame larger than the limit');
+    });
+    const gossip = startGossip(net, driver, { stallMs: 0, tickMs: 5 });
+    await waitFor('a report', () => net.reports.length > 0).finally(() => gossip.stop());
+    expect(net.reports[0]).toMatchObject({ peerId: 'hostile', reason: expect.stringMatching(/larger than the chain allows/) });
+  });
+
+  it('an answer over the size the requester asked for is refused as it arrives', async () => {
+    const pool = new HostPool();
+    try {
+      const server = await pool.start();
+      const client = await pool.start({ persistentPeers: [server.listenAddrs[0] as string] });
+      await waitFor('the hosts to connect', () => client.peers().length > 0 && server.peers().length > 0);
+      await server.handle('/cmt/test/big/1', async () => new Uint8Array(256 * 1024));
+      await expect(client.request(server.peerId, '/cmt/test/big/1', Uint8Array.of(1), { maxResponseBytes: 64 * 1024 })).rejects.toMatchObject({ code: 'P2P_MESSAGE_TOO_LARGE' });
+      // Within the host's own limit the peer is not to blame: the caller knows what it expected.
+      expect(client.score(server.peerId)).toBe(0);
+      expect((await client.request(server.peerId, '/cmt/test/big/1', Uint8Array.of(1))).length).toBe(256 * 1024);
+    } finally {
+      await pool.stopAll();
+    }
   });
 });
