@@ -27,7 +27,7 @@ import { DEFAULT_STAKING_PARAMS } from '../../src/app/staking/params.js';
 import { Mempool } from '../../src/mempool/mempool.js';
 import { appHarness, PROPOSER, type AppHarness } from '../support/app-harness.js';
 import { contractJson } from '../support/contract-txs.js';
-import { ATTACKERS, buildTx, COUNTER_BUNDLE, KNOWN_ADDRESSES, nestedList, rawBytes, txRecipe, type BuildContext, type TxRecipe } from '../support/hostile-txs.js';
+import { ATTACKERS, buildTx, COUNTER_BUNDLE, KNOWN_ADDRESSES, nestedList, rawBytes, txRecipe, type BuildContext, type Signing, type TxRecipe } from '../support/hostile-txs.js';
 import { addressOf, MIN_GAS_PRICE, TEST_CHAIN_ID, testKey } from '../support/nodes.js';
 
 const FUNDED = 6;
@@ -135,6 +135,24 @@ describe('transaction fields: through the app', () => {
   afterAll(async () => {
     await seq?.close();
     await par?.close();
+  });
+
+  it('only the signature the sender\'s key made verifies: S + L, zero, flipped or foreign signatures and unusable keys are refused, in CheckTx and in a proposal', async () => {
+    const badSigning = fc.constantFrom<Signing>('malleable', 'zero', 'flipped', 'otherKey', 'identityKey', 'keyOffCurve');
+    await fc.assert(
+      fc.asyncProperty(badSigning, fc.nat({ max: ATTACKERS.length - 1 }), fc.bigInt({ min: 0n, max: 10n * ONE_CMT }), fc.string({ maxLength: 20 }), async (signing, sender, amount, memo) => {
+        const recipe: TxRecipe = { sender, nonceDelta: 0, chainId: TEST_CHAIN_ID, gasLimit: 50_000, gasPrice: MIN_GAS_PRICE, memo, tag: 1, fields: [{ kind: 'address', index: sender + 1 }, { kind: 'uint', value: amount }], mutation: { kind: 'none' }, signing };
+        const tx = buildTx(recipe, { nonceOf: (a) => seq.app.pendingNonce(a), addresses: KNOWN_ADDRESSES });
+        expect(seq.app.checkTx(tx, 'new').code).toBe(TxCode.INVALID_SIGNATURE);
+        const height = seq.height + 1;
+        const verdict = await seq.app.processProposal({ height, time: blockTime(height), proposerAddress: PROPOSER, txs: [tx], hash: new Uint8Array(32) });
+        expect(verdict.accept).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
+    // The same transactions signed well are accepted: the refusals above are the signature's.
+    const good = buildTx({ sender: 0, nonceDelta: 0, chainId: TEST_CHAIN_ID, gasLimit: 50_000, gasPrice: MIN_GAS_PRICE, memo: '', tag: 1, fields: [{ kind: 'address', index: 1 }, { kind: 'uint', value: 1n }], mutation: { kind: 'none' }, signing: 'good' }, { nonceOf: (a) => seq.app.pendingNonce(a), addresses: KNOWN_ADDRESSES });
+    expect(seq.app.checkTx(good, 'new').code).toBe(TxCode.OK);
   });
 
   it('any block of hostile transactions: nothing throws, rejected ones change nothing, fees as the spec says, both executors agree', async () => {

@@ -146,7 +146,25 @@ export type Mutation =
   | { kind: 'dropField'; at: number }
   | { kind: 'wrongTag'; tag: number };
 
-export type Signing = 'good' | 'zero' | 'otherKey' | 'flipped';
+/**
+ * How the transaction is signed: well; a zero or flipped signature; by another key; with S + L
+ * in place of S (the same signature to a lax verifier, so a second hash of one transaction);
+ * or with a public key that is not a usable Ed25519 point.
+ */
+export type Signing = 'good' | 'zero' | 'otherKey' | 'flipped' | 'malleable' | 'identityKey' | 'keyOffCurve';
+
+/** The order of the Ed25519 base point. */
+const GROUP_ORDER = (1n << 252n) + 27742317777372353535851937790883648493n;
+/** An encoding with y = p (not reduced): no valid point; the identity point (small order). */
+const KEY_OFF_CURVE = Uint8Array.of(0xed, ...new Array<number>(30).fill(0xff), 0x7f);
+const IDENTITY_KEY = Uint8Array.of(1, ...new Array<number>(31).fill(0));
+
+/** The signature with S replaced by S + L (little-endian S in the last 32 bytes); S + L < 2^256 always. */
+export function malleable(signature: Uint8Array): Uint8Array {
+  const s = BigInt('0x' + Buffer.from(signature.subarray(32)).reverse().toString('hex')) + GROUP_ORDER;
+  const bytes = Buffer.from(s.toString(16).padStart(64, '0'), 'hex').reverse();
+  return concatBytes(signature.subarray(0, 32), bytes);
+}
 
 export interface TxRecipe {
   sender: number;
@@ -195,7 +213,7 @@ export const txRecipe: fc.Arbitrary<TxRecipe> = fc.constantFrom(...MESSAGES).cha
     tag: fc.constant(tag),
     fields: fc.tuple(...Object.entries(codec.fields).map(([name, field]) => fieldValue(name, field.describe))),
     mutation,
-    signing: fc.oneof({ weight: 40, arbitrary: fc.constant<Signing>('good') }, { weight: 1, arbitrary: fc.constantFrom<Signing>('zero', 'otherKey', 'flipped') }),
+    signing: fc.oneof({ weight: 40, arbitrary: fc.constant<Signing>('good') }, { weight: 2, arbitrary: fc.constantFrom<Signing>('zero', 'otherKey', 'flipped', 'malleable', 'identityKey', 'keyOffCurve') }),
   }),
 );
 
@@ -288,7 +306,9 @@ export function buildTx(recipe: TxRecipe, ctx: BuildContext): Uint8Array {
   if (recipe.signing === 'otherKey') signer = ATTACKERS[(recipe.sender + 1) % ATTACKERS.length] as KeyPair;
   let signature = recipe.signing === 'zero' ? new Uint8Array(64) : sign(signer.privateKey, signBytes);
   if (recipe.signing === 'flipped') signature = Uint8Array.from(signature, (b, i) => (i === 7 ? b ^ 1 : b));
-  return rlpEncode([body, key.publicKey, signature]);
+  if (recipe.signing === 'malleable') signature = malleable(signature);
+  const publicKey = recipe.signing === 'identityKey' ? IDENTITY_KEY : recipe.signing === 'keyOffCurve' ? KEY_OFF_CURVE : key.publicKey;
+  return rlpEncode([body, publicKey, signature]);
 }
 
 /** An RLP list nested `depth` deep: what a decoder that recurses per level must refuse early. */
