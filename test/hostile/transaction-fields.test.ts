@@ -16,7 +16,7 @@ import { DecodeError } from '../../src/codec/errors.js';
 import { TxResult } from '../../src/codec/results.js';
 import { encode } from '../../src/codec/schema.js';
 import { decodeTx, encodeTx, txHash, txSignBytes, txSignBytesOfDecoded, type Msg, type TxBody } from '../../src/codec/tx.js';
-import { formatAddress, parseAddress } from '../../src/crypto/address.js';
+import { addressFromPublicKey, formatAddress, parseAddress } from '../../src/crypto/address.js';
 import { signTx } from '../../src/crypto/sign-tx.js';
 import type { FinalizeBlockResponse } from '../../src/app/abci.js';
 import { TxCode } from '../../src/app/errors.js';
@@ -25,6 +25,13 @@ import { contractAddress } from '../../src/app/contracts/layout.js';
 import type { StakingGenesis } from '../../src/app/staking/genesis.js';
 import { DEFAULT_STAKING_PARAMS } from '../../src/app/staking/params.js';
 import { Mempool } from '../../src/mempool/mempool.js';
+import { accountKey, readAccount } from '../../src/app/bank/accounts.js';
+import { readAppParams, readChainSettings } from '../../src/app/app-store.js';
+import { deliverTx } from '../../src/app/deliver-tx.js';
+import { readBaseFee } from '../../src/app/fees/base-fee.js';
+import { readStakingParams } from '../../src/app/staking/records.js';
+import type { TxLimits } from '../../src/app/tx-checks.js';
+import { Overlay } from '../../src/state/overlay.js';
 import { appHarness, PROPOSER, type AppHarness } from '../support/app-harness.js';
 import { contractJson } from '../support/contract-txs.js';
 import { ATTACKERS, buildTx, COUNTER_BUNDLE, KNOWN_ADDRESSES, nestedList, rawBytes, txRecipe, type BuildContext, type Signing, type TxRecipe } from '../support/hostile-txs.js';
@@ -85,6 +92,45 @@ function tryDecode(tx: Uint8Array): ReturnType<typeof decodeTx> | undefined {
 /** A transaction a recipe builds with nonce 0 (for breaking after signing). */
 const STATIC_CONTEXT: BuildContext = { nonceOf: () => 0, addresses: KNOWN_ADDRESSES };
 const signedBytes = txRecipe.map((r) => buildTx(r, STATIC_CONTEXT));
+
+/** The limits the next block runs with, read from committed state as the app reads them. */
+function nextLimits(h: AppHarness): TxLimits {
+  const settings = readChainSettings(h.store);
+  if (!settings) throw new Error('no chain settings');
+  const params = readAppParams(h.store);
+  const height = h.height + 1;
+  return { ...settings, params, height, time: blockTime(height), staking: readStakingParams(h.store), baseFee: readBaseFee(h.store, params.minGasPrice) };
+}
+
+/**
+ * Each transaction run on its own overlay over the committed state: one refused before its
+ * message writes nothing; one whose message failed writes only its sender's account, with the
+ * nonce one up and the balance down by exactly gas used x gas price; a successful one moves
+ * its sender's nonce one up.
+ */
+function expectWritesAsSpecified(h: AppHarness, txs: Uint8Array[]): void {
+  const limits = nextLimits(h);
+  const block = new Overlay(h.store);
+  for (const tx of txs) {
+    const own = block.child();
+    const { result } = deliverTx(own, tx, limits, { isVerified: () => false });
+    const { keys } = own.writeEntries();
+    if (preCheckFailed(result)) {
+      expect(keys).toEqual([]);
+      continue;
+    }
+    const decoded = decodeTx(tx);
+    const sender = addressFromPublicKey(decoded.publicKey);
+    const before = readAccount(block, sender);
+    const after = readAccount(own, sender);
+    expect(after.nonce).toBe(before.nonce + 1);
+    if (result.code !== TxCode.OK) {
+      expect(keys).toEqual([bytesKey(accountKey(sender))]);
+      expect(before.balance - after.balance).toBe(BigInt(result.gasUsed) * decoded.body.gasPrice);
+    }
+    own.mergeIntoParent();
+  }
+}
 
 type BlockItem = { recipe: TxRecipe } | { bytes: Uint8Array };
 const blockItem: fc.Arbitrary<BlockItem> = fc.oneof({ weight: 6, arbitrary: txRecipe.map((recipe) => ({ recipe })) }, { weight: 1, arbitrary: rawBytes(signedBytes).map((bytes) => ({ bytes })) });
@@ -180,6 +226,7 @@ describe('transaction fields: through the app', () => {
         const height = seq.height + 1;
         const verdict = await seq.app.processProposal({ height, time: blockTime(height), proposerAddress: PROPOSER, txs, hash: new Uint8Array(32) });
 
+        expectWritesAsSpecified(seq, txs);
         const full = await finalizeNext(seq, txs);
         // What failed before its message ran changed nothing: the block without it ends in the same state.
         const kept = txs.filter((_, i) => !preCheckFailed(full.txResults[i]!));
