@@ -217,6 +217,8 @@ describe('transaction fields: through the app', () => {
         const txs = items.map((item) => ('bytes' in item ? item.bytes : buildTx(item.recipe, ctx)));
         txs.push(signed(CALLER, seq.nonce(addressOf(CALLER)), { type: 'callContract', contract: COUNTER, method: 'add', args: contractJson([1n]), value: 0n }));
 
+        // A gas estimate (a dry run, unsigned) answers every input with a code too.
+        for (const tx of txs) expect(typeof seq.app.estimateGas(tx).code).toBe('number');
         // The mempool (CheckTx "new") and CheckTx "recheck" answer every input with a code.
         const admitted = await Promise.all(txs.map((tx) => mempool.add(tx)));
         for (const a of admitted) expect(typeof a.code).toBe('number');
