@@ -16,6 +16,7 @@ import { TimeoutError } from '../node/event-bus.js';
 import { QueryLimitError } from '../node/query-gate.js';
 import { RpcError, RPC_CONTRACT_FAILED, RPC_LIMIT, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
 import { MAX_RESULT_DEPTH, nestedDeeperThan } from './json-depth.js';
+import type { AnswerSlots } from './answer-slots.js';
 import {
   optionalBool,
   optionalHeight,
@@ -52,6 +53,10 @@ export interface MethodContext {
   maxResponseBytes: number;
   /** Who asks (the remote address): queries and estimates are limited per client. */
   client?: string;
+  /** Reads running at once over the whole server (answer-slots.ts); none in direct calls. */
+  slots?: AnswerSlots;
+  /** True once the asking client's connection is closed: its waiting reads are not run. */
+  gone?: () => boolean;
 }
 
 /** Methods that run contract code for free (spec/node.md, "Queries"): limited per batch and per client. */

@@ -14,6 +14,7 @@ import { METHODS, type MethodContext } from './methods.js';
 import { serveWebSocket, SubscriptionCount } from './websocket.js';
 import { admitHttpRequest, MAX_IN_FLIGHT_PER_CONNECTION } from './connection-limits.js';
 import { QueuedBytes } from './queued-bytes.js';
+import { AnswerSlots } from './answer-slots.js';
 import type { NodeConfig } from '../node/config.js';
 
 export type RpcServerOptions = NodeConfig['rpc'];
@@ -108,7 +109,7 @@ function refuseBusyConnection(res: ServerResponse): void {
 }
 
 export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger): Promise<RpcServer> {
-  const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes };
+  const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots() };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
   const queued = new QueuedBytes(options.maxQueuedBytes);
 
@@ -149,7 +150,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
         sendResponse(res, errorResponse(null, parsed.refused), limits.maxResponseBytes, queued);
         return;
       }
-      const answer = await answerBody(parsed.body, { ...ctx, client: req.socket.remoteAddress ?? '' }, limits);
+      const answer = await answerBody(parsed.body, { ...ctx, client: req.socket.remoteAddress ?? '', gone: () => req.socket.destroyed }, limits);
       if (answer === undefined) res.writeHead(204).end();
       // POST answers are HTTP 200 with the errors inside, a refusal too.
       else sendText(res, 200, answer, queued, 200);
@@ -172,7 +173,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     const params = Object.fromEntries(url.searchParams);
     let response: JsonRpcResponse;
     try {
-      response = { jsonrpc: '2.0', id: -1, result: await callMethod(method, params, { ...ctx, client: req.socket.remoteAddress ?? '' }) };
+      response = { jsonrpc: '2.0', id: -1, result: await callMethod(method, params, { ...ctx, client: req.socket.remoteAddress ?? '', gone: () => req.socket.destroyed }) };
     } catch (err) {
       response = errorResponse(-1, err);
     }
@@ -191,7 +192,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) =>
-        serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '' }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, allSubscriptions, writeBufferBytes: options.websocketWriteBufferBytes, queued }, logger),
+        serveWebSocket(ws, { ...ctx, client: req.socket.remoteAddress ?? '', gone: () => req.socket.destroyed }, { limits, maxSubscriptions: options.maxSubscriptionsPerClient, allSubscriptions, writeBufferBytes: options.websocketWriteBufferBytes, queued }, logger),
       );
     } catch (err) {
       logger.warn({ err }, 'websocket upgrade refused');

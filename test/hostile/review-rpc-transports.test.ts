@@ -14,6 +14,8 @@ import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support
 
 /** Requests of one connection worked on at once (src/rpc/connection-limits.ts). */
 const PER_CONNECTION = 8;
+/** Reads (methods that build an answer from the stores) running at once over all connections (src/rpc/answer-slots.ts). */
+const NODE_WIDE = 16;
 
 let target: RpcTarget;
 beforeAll(async () => {
@@ -152,6 +154,40 @@ describe('requests one connection has worked on at once', () => {
       }),
       { numRuns: 6 },
     );
+  }, 60_000);
+});
+
+describe('requests all connections have worked on at once', () => {
+  it('many connections, each within its own limit, start at most a few reads at once over the node', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 4, max: 40 }), fc.integer({ min: 1, max: PER_CONNECTION }), fc.boolean(), async (connections, perConnection, ws) => {
+        const reads = countBlockReads();
+        const sockets: { destroy(): void }[] = [];
+        try {
+          for (let c = 0; c < connections; c++) {
+            if (ws) {
+              const socket = await openWebSocket(wsUrl(target));
+              sockets.push({ destroy: () => socket.terminate() });
+              for (let i = 0; i < perConnection; i++) socket.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'block', params: { height: '1' } }));
+            } else {
+              const socket = await rawConnection();
+              sockets.push(socket);
+              socket.write('GET /block?height=1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(perConnection));
+            }
+          }
+          await settle();
+          expect(reads.peak()).toBeLessThanOrEqual(Math.min(NODE_WIDE, connections * perConnection));
+        } finally {
+          reads.release();
+          reads.restore();
+          for (const s of sockets) s.destroy();
+          // Reads wait for slots in arrival order: once this one is answered, none of this run's is left.
+          await fetch(`${target.running.rpc.url}/status`);
+        }
+      }),
+      { numRuns: 8 },
+    );
+    await nodeStillWorks();
   }, 60_000);
 });
 

@@ -1,0 +1,52 @@
+/**
+ * Reads running at once over all connections. Each connection has at most 8 requests in
+ * flight, but 900 connections could still have thousands of blocks and their JSON in memory at
+ * the same moment; a read takes a slot from reading the stores until its answer is built, and
+ * waits for one in arrival order. Methods that wait on something else (a commit, the query
+ * gate, the mempool) take no slot: they hold little while they wait, and must not keep reads out.
+ */
+
+/** Reads building their answers at once on the node. */
+export const MAX_READS_AT_ONCE = 16;
+
+/** Methods that take no slot: their waits are bounded elsewhere (timeouts, the query gate). */
+export const UNSLOTTED_METHODS: ReadonlySet<string> = new Set([
+  'broadcast_tx_async',
+  'broadcast_tx_sync',
+  'broadcast_tx_commit',
+  'contract_query',
+  'estimate_gas',
+  'contract',
+  'health',
+]);
+
+/** The client closed its connection while its read waited: nobody would get the answer. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed its connection before its request ran');
+  }
+}
+
+export class AnswerSlots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size = MAX_READS_AT_ONCE) {
+    this.free = size;
+  }
+
+  /** Runs `job` in a slot; if `gone()` says the client left while it waited, `job` is not run. */
+  async run<T>(job: () => Promise<T>, gone: () => boolean = () => false): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      if (gone()) throw new ClientGoneError();
+      return await job();
+    } finally {
+      // The slot passes straight to the next waiter, so no newcomer can overtake it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
