@@ -140,15 +140,18 @@ export interface NodeApi {
    * remote address); a request over a limit is a QueryLimitError.
    */
   readonly queryLimits: QueryLimits;
-  /** A deployed contract; undefined when none is at `address`. Listing its methods is a query. */
-  contract(address: Uint8Array, client: string): Promise<ContractInfo | undefined>;
+  /**
+   * A deployed contract; undefined when none is at `address`. Listing its methods is a query.
+   * `gone` (here and below) says the client has left: its query is then not run.
+   */
+  contract(address: Uint8Array, client: string, gone?: () => boolean): Promise<ContractInfo | undefined>;
   /**
    * A read-only call of a contract method at the latest state: free, nothing it writes is
    * kept, at most the query gas limit. undefined when no contract is at `address`.
    */
-  queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string): Promise<QueryOutcome | undefined>;
+  queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string, gone?: () => boolean): Promise<QueryOutcome | undefined>;
   /** The gas a signed transaction would use if executed now, from the sender's pending nonce (a dry run capped at the query gas limit; the signature is not checked). */
-  estimateGas(tx: Uint8Array, client: string): Promise<{ code: number; log: string; gasUsed: number }>;
+  estimateGas(tx: Uint8Array, client: string, gone?: () => boolean): Promise<{ code: number; log: string; gasUsed: number }>;
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; text: string }>;
 }

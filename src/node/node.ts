@@ -450,13 +450,13 @@ export class Node implements NodeApi {
     return this.config.query;
   }
 
-  async contract(address: Uint8Array, client: string): Promise<ContractInfo | undefined> {
+  async contract(address: Uint8Array, client: string, gone?: () => boolean): Promise<ContractInfo | undefined> {
     const record = readContract(this.stateStore, address);
     if (!record) return undefined;
     const archive = this.stateStore.get(bundleKey(address));
     const files = archive === undefined ? [] : decodeBundle(archive).map((f) => ({ name: f.name, bytes: f.content.length }));
     // The exports, as deploying listed them: a run of the module that calls nothing, so a query.
-    const listed = await this.queryGate.run(client, () => this.app.queryContract(address, LIST_EXPORTS, '[]', undefined, this.config.query.gasLimit));
+    const listed = await this.queryGate.run(client, () => this.app.queryContract(address, LIST_EXPORTS, '[]', undefined, this.config.query.gasLimit), gone);
     return {
       address,
       deployer: record.deployer,
@@ -468,13 +468,13 @@ export class Node implements NodeApi {
     };
   }
 
-  async queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string): Promise<QueryOutcome | undefined> {
+  async queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string, gone?: () => boolean): Promise<QueryOutcome | undefined> {
     if (!readContract(this.stateStore, address)) return undefined;
-    return this.queryGate.run(client, () => this.app.queryContract(address, method, argsJson, from, this.config.query.gasLimit));
+    return this.queryGate.run(client, () => this.app.queryContract(address, method, argsJson, from, this.config.query.gasLimit), gone);
   }
 
-  estimateGas(tx: Uint8Array, client: string): Promise<{ code: number; log: string; gasUsed: number }> {
-    return this.queryGate.run(client, () => this.app.estimateGas(tx, this.config.query.gasLimit));
+  estimateGas(tx: Uint8Array, client: string, gone?: () => boolean): Promise<{ code: number; log: string; gasUsed: number }> {
+    return this.queryGate.run(client, () => this.app.estimateGas(tx, this.config.query.gasLimit), gone);
   }
 
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] } {

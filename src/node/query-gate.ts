@@ -63,7 +63,8 @@ export class QueryGate {
 
   constructor(readonly limits: QueryLimits) {}
 
-  async run<T>(remoteAddress: string, job: () => T): Promise<T> {
+  /** Runs `job` in its turn; if `gone()` says the client left while it waited, `job` is not run. */
+  async run<T>(remoteAddress: string, job: () => T, gone: () => boolean = () => false): Promise<T> {
     const client = clientOf(remoteAddress);
     const mine = this.perClient.get(client) ?? 0;
     if (mine >= this.limits.maxPerClient) {
@@ -77,6 +78,7 @@ export class QueryGate {
       await yieldToLoop();
       const started = performance.now();
       try {
+        if (gone()) throw new QueryLimitError('the client closed its connection before its query ran');
         return job();
       } finally {
         rest = (performance.now() - started) * REST_PER_WORK;

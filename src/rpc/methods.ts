@@ -425,13 +425,13 @@ export const METHODS: Record<string, Method> = {
    * nothing it writes is kept. `result` is the returned JSON value, BigInt tagged as
    * {"$bigint": "…"}; a failing method is error −32004 with the contract's error in `data`.
    */
-  async contract_query(params, { api, client = '' }) {
+  async contract_query(params, { api, client = '', gone }) {
     const address = requiredAddress(params);
     const method = requiredString(params, 'method', MAX_METHOD_NAME_BYTES);
     if (method.startsWith('__')) throw invalidParams(`method "${method}" is not callable (names starting with __ are reserved)`);
     const args = optionalJsonArray(params, 'args', MAX_CONTRACT_ARGS_BYTES);
     const from = params.from === undefined || params.from === null || params.from === '' ? undefined : requiredAddress(params, 'from');
-    const outcome = await gated(() => api.queryContract(address, method, args, from, client));
+    const outcome = await gated(() => api.queryContract(address, method, args, from, client, gone));
     if (!outcome) throw notFound(`no contract at ${formatAddress(address)}`);
     if (!outcome.ok) {
       const cap = outcome.error === 'out of gas' ? ` after ${outcome.gasUsed} gas (a query may use at most ${api.queryLimits.gasLimit}, the node's query.gas_limit)` : '';
@@ -445,9 +445,9 @@ export const METHODS: Record<string, Method> = {
   },
 
   /** A deployed contract: who deployed it when, its bundle's hash and files, its balance and methods. */
-  async contract(params, { api, client = '' }) {
+  async contract(params, { api, client = '', gone }) {
     const address = requiredAddress(params);
-    const found = await gated(() => api.contract(address, client));
+    const found = await gated(() => api.contract(address, client, gone));
     if (!found) throw notFound(`no contract at ${formatAddress(address)}`);
     return {
       address: formatAddress(found.address),
@@ -465,8 +465,8 @@ export const METHODS: Record<string, Method> = {
    * pending nonce: a dry run capped at min(query.gas_limit, block gas limit) with no fee, the
    * signature not checked. `code` and `log` say how the run ended (0: it would succeed).
    */
-  async estimate_gas(params, { api, client = '' }) {
-    const r = await gated(() => api.estimateGas(requiredTx(params), client));
+  async estimate_gas(params, { api, client = '', gone }) {
+    const r = await gated(() => api.estimateGas(requiredTx(params), client, gone));
     return { gas_used: String(r.gasUsed), code: r.code, log: r.log };
   },
 };

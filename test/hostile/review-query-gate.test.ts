@@ -66,3 +66,25 @@ describe('query gate: who is one client', () => {
     expect(await refusedOf(prefixes)).toBe(0);
   });
 });
+
+describe('query gate: clients that leave', () => {
+  it('a waiting query whose client has gone is not run, and frees its place', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), async (leaves) => {
+        const gate = new QueryGate(LIMITS);
+        const ran: number[] = [];
+        const gone = leaves.map(() => false);
+        const runs = leaves.map((_, i) => gate.run('10.0.0.1', () => ran.push(i), () => gone[i] as boolean));
+        // The clients that leave do so while their queries wait.
+        leaves.forEach((leave, i) => (gone[i] = leave));
+        const settled = await Promise.allSettled(runs);
+        expect(ran).toEqual(leaves.flatMap((leave, i) => (leave ? [] : [i])));
+        settled.forEach((s, i) => expect(s.status).toBe(leaves[i] ? 'rejected' : 'fulfilled'));
+        // Nothing of theirs is left counted against the client.
+        const again = await Promise.allSettled(Array.from({ length: LIMITS.maxPerClient }, () => gate.run('10.0.0.1', () => 1)));
+        expect(again.every((s) => s.status === 'fulfilled')).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
