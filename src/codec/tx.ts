@@ -3,10 +3,12 @@
  * address of publicKey; the signature covers "cmt/tx/v1\0" || RLP(body), and the body carries the
  * chain id, so a transaction signed for one chain is invalid on every other.
  */
+import { isValidPublicKey } from '../crypto/ed25519.js';
 import { concatBytes, utf8 } from './bytes.js';
+import { DecodeError, EncodeError } from './errors.js';
 import { sha256 } from './hash.js';
 import { rlpItemBounds } from './rlp.js';
-import { bytes, decode, encode, fixedBytes, list, safeUint, struct, text, uint, union, type Infer } from './schema.js';
+import { bytes, decode, encode, fixedBytes, list, mapped, safeUint, struct, text, uint, union, type Codec, type Infer } from './schema.js';
 
 export const MAX_CHAIN_ID_LENGTH = 50;
 export const MAX_MEMO_BYTES = 256;
@@ -16,9 +18,18 @@ export const TransferMsg = struct('Transfer', {
   amount: uint(256),
 });
 
+/**
+ * A consensus key: 32 bytes that are a usable Ed25519 public key (a point on the curve, not of
+ * small order). Anything else does not decode, so CheckTx refuses it before it can cost gas.
+ */
+const ConsensusKey: Codec<Uint8Array> = mapped(fixedBytes(32), 'ed25519 key', (key) => key, (key, path) => {
+  if (!isValidPublicKey(key)) throw new DecodeError(`${path}: not a valid Ed25519 public key`);
+  return key;
+});
+
 /** Staking messages (spec/staking.md, "Transactions"); the sender is the candidate or delegator. */
 export const DeclareCandidacyMsg = struct('DeclareCandidacy', {
-  consensusKey: fixedBytes(32),
+  consensusKey: ConsensusKey,
   selfStake: uint(256),
   maxStake: uint(256),
   commissionBps: safeUint,
@@ -87,10 +98,24 @@ export const SubmitProposalMsg = struct('SubmitProposal', {
 export const VOTE_OPTIONS = ['yes', 'no', 'abstain'] as const;
 export type VoteOption = (typeof VOTE_OPTIONS)[number];
 
+/** An index into VOTE_OPTIONS; any other number does not decode. */
+const VoteOptionIndex: Codec<number> = mapped(
+  safeUint,
+  'uint53 < 3',
+  (option) => {
+    if (VOTE_OPTIONS[option] === undefined) throw new EncodeError(`vote option ${option} is not 0 (yes), 1 (no) or 2 (abstain)`);
+    return option;
+  },
+  (option, path) => {
+    if (VOTE_OPTIONS[option] === undefined) throw new DecodeError(`${path}: vote option ${option} is not 0 (yes), 1 (no) or 2 (abstain)`);
+    return option;
+  },
+);
+
 export const VoteMsg = struct('Vote', {
   proposalId: safeUint,
   /** 0 yes, 1 no, 2 abstain (VOTE_OPTIONS). */
-  option: safeUint,
+  option: VoteOptionIndex,
 });
 
 /** Contracts (spec/contracts.md). A bundle is the canonical archive of codec/bundle.ts. */

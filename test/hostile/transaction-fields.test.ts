@@ -17,6 +17,7 @@ import { TxResult } from '../../src/codec/results.js';
 import { encode } from '../../src/codec/schema.js';
 import { decodeTx, encodeTx, txHash, txSignBytes, txSignBytesOfDecoded, type Msg, type TxBody } from '../../src/codec/tx.js';
 import { addressFromPublicKey, formatAddress, parseAddress } from '../../src/crypto/address.js';
+import { isValidPublicKey } from '../../src/crypto/ed25519.js';
 import { signTx } from '../../src/crypto/sign-tx.js';
 import type { FinalizeBlockResponse } from '../../src/app/abci.js';
 import { TxCode } from '../../src/app/errors.js';
@@ -199,6 +200,29 @@ describe('transaction fields: through the app', () => {
     // The same transactions signed well are accepted: the refusals above are the signature's.
     const good = buildTx({ sender: 0, nonceDelta: 0, chainId: TEST_CHAIN_ID, gasLimit: 50_000, gasPrice: MIN_GAS_PRICE, memo: '', tag: 1, fields: [{ kind: 'address', index: 1 }, { kind: 'uint', value: 1n }], mutation: { kind: 'none' }, signing: 'good' }, { nonceOf: (a) => seq.app.pendingNonce(a), addresses: KNOWN_ADDRESSES });
     expect(seq.app.checkTx(good, 'new').code).toBe(TxCode.OK);
+  });
+
+  it('a vote option above 2 or a consensus key that is no usable Ed25519 key does not decode: CheckTx and ProcessProposal refuse it, it never costs gas', async () => {
+    const badOption = fc.oneof(fc.integer({ min: 3, max: 1000 }), fc.integer({ min: 3, max: Number.MAX_SAFE_INTEGER }));
+    const badKey = fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((k) => !isValidPublicKey(k)), fc.constantFrom(new Uint8Array(32), Uint8Array.of(1, ...new Array<number>(31).fill(0))));
+    const field = fc.oneof(
+      badOption.map((option): Pick<TxRecipe, 'tag' | 'fields'> => ({ tag: 12, fields: [{ kind: 'uint', value: 1n }, { kind: 'uint', value: BigInt(option) }] })),
+      badKey.map((key): Pick<TxRecipe, 'tag' | 'fields'> => ({
+        tag: 2,
+        fields: [{ kind: 'bytes', value: key }, { kind: 'uint', value: ONE_CMT }, { kind: 'uint', value: 2n * ONE_CMT }, { kind: 'uint', value: 0n }, { kind: 'text', value: 'n' }, { kind: 'text', value: '' }, { kind: 'text', value: '' }],
+      })),
+    );
+    await fc.assert(
+      fc.asyncProperty(field, fc.nat({ max: ATTACKERS.length - 1 }), async (msg, sender) => {
+        const recipe: TxRecipe = { sender, nonceDelta: 0, chainId: TEST_CHAIN_ID, gasLimit: 100_000, gasPrice: MIN_GAS_PRICE, memo: '', ...msg, mutation: { kind: 'none' }, signing: 'good' };
+        const tx = buildTx(recipe, { nonceOf: (a) => seq.app.pendingNonce(a), addresses: KNOWN_ADDRESSES });
+        expect(seq.app.checkTx(tx, 'new').code).toBe(TxCode.TX_DECODE);
+        const height = seq.height + 1;
+        const verdict = await seq.app.processProposal({ height, time: blockTime(height), proposerAddress: PROPOSER, txs: [tx], hash: new Uint8Array(32) });
+        expect(verdict.accept).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('any block of hostile transactions: nothing throws, rejected ones change nothing, fees as the spec says, both executors agree', async () => {

@@ -119,9 +119,9 @@ const bundle = fc.oneof(
 /** A value for a field, from the field's codec description. */
 function fieldValue(name: string, describe: string): fc.Arbitrary<FieldValue> {
   if (describe === 'bytes20') return address;
-  if (describe === 'bytes32') return consensusKey;
+  if (describe === 'bytes32' || describe === 'ed25519 key') return consensusKey;
   if (describe === 'uint256') return fc.oneof({ weight: 30, arbitrary: bigUint.map((value): FieldValue => ({ kind: 'uint', value })) }, { weight: 1, arbitrary: hugeUint.map((value): FieldValue => ({ kind: 'uint', value })) });
-  if (describe === 'uint53') return fc.oneof({ weight: 30, arbitrary: smallUint.map((value): FieldValue => ({ kind: 'uint', value })) }, { weight: 1, arbitrary: hugeUint.map((value): FieldValue => ({ kind: 'uint', value })) });
+  if (describe === 'uint53' || describe === 'uint53 < 3') return fc.oneof({ weight: 30, arbitrary: smallUint.map((value): FieldValue => ({ kind: 'uint', value })) }, { weight: 1, arbitrary: hugeUint.map((value): FieldValue => ({ kind: 'uint', value })) });
   if (describe === 'ProposalChange') return proposalChange;
   if (name === 'bundle') return bundle.map((value): FieldValue => ({ kind: 'bytes', value }));
   if (name === 'method') return methodName.map((value): FieldValue => ({ kind: 'text', value }));
