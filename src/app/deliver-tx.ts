@@ -89,7 +89,7 @@ function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: T
       if (isStakingMessage(msg)) return executeStakingMessage(state, decoded.sender, msg, decoded.maxFee, gas, limits);
       if (isGovMsg(msg)) {
         gas.consume(STAKING_MESSAGE_GAS, msg.type);
-        return executeGovMessage(state, decoded.sender, msg, decoded.maxFee, limits.height, limits.staking);
+        return executeGovMessage(state, decoded.sender, msg, decoded.maxFee, limits.height, limits.staking, (amount) => gas.consume(amount, msg.type));
       }
       throw new TxError('UNKNOWN_MESSAGE', `unknown message type ${String((msg as { type: unknown }).type)}`);
   }

@@ -94,6 +94,13 @@ function tryDecode(tx: Uint8Array): ReturnType<typeof decodeTx> | undefined {
 const STATIC_CONTEXT: BuildContext = { nonceOf: () => 0, addresses: KNOWN_ADDRESSES };
 const signedBytes = txRecipe.map((r) => buildTx(r, STATIC_CONTEXT));
 
+/**
+ * The least gas a transaction pays per distinct state key it reads (the cheapest message today,
+ * withdrawing a candidacy with many delegations, pays about 2,500): work a sender does not pay
+ * for is work an attacker gets free.
+ */
+const MIN_GAS_PER_READ = 1000;
+
 /** The limits the next block runs with, read from committed state as the app reads them. */
 function nextLimits(h: AppHarness): TxLimits {
   const settings = readChainSettings(h.store);
@@ -116,6 +123,8 @@ function expectWritesAsSpecified(h: AppHarness, txs: Uint8Array[]): void {
     const own = block.child();
     const { result } = deliverTx(own, tx, limits, { isVerified: () => false });
     const { keys } = own.writeEntries();
+    // Every key a transaction's work reads is paid for: at least MIN_GAS_PER_READ gas each.
+    if (result.gasUsed > 0) expect(own.readSet.size * MIN_GAS_PER_READ).toBeLessThanOrEqual(result.gasUsed);
     if (preCheckFailed(result)) {
       expect(keys).toEqual([]);
       continue;
@@ -294,4 +303,32 @@ describe('transaction fields: through the app', () => {
       { numRuns: 200, endOnFailure: true },
     );
   }, 120_000);
+});
+
+describe('transaction fields: a vote among many candidates', () => {
+  const CANDIDATES = 150;
+  let h: AppHarness;
+
+  beforeAll(async () => {
+    h = await appHarness(CANDIDATES + 2, BALANCE, { params: STAKING.params, candidates: [] });
+    const owners = Array.from({ length: CANDIDATES }, (_, i) => testKey(i + 2));
+    await h.runBlock(owners.map((key, i) => signed(key, 0, { type: 'declareCandidacy', consensusKey: testKey(10_000 + i).publicKey, selfStake: ONE_CMT, maxStake: 10n * ONE_CMT, commissionBps: 0, name: 'c', website: '', description: '' })));
+    // The voter's only stake sits with the last candidate in the list, so its stake check reads them all.
+    const setup = await h.runBlock([
+      signed(testKey(0), 0, { type: 'delegate', candidate: addressOf(owners[CANDIDATES - 1]!), amount: ONE_CMT }),
+      signed(testKey(1), 0, { type: 'submitProposal', title: 't', description: '', change: { type: 'params', changes: [{ name: 'app.gas.transfer', value: '1000' }] }, deposit: ONE_CMT, effectiveHeight: 0 }),
+    ]);
+    expect(setup.txResults.map((r) => r.log)).toEqual(['', '']);
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('pays for every candidate its stake check reads', async () => {
+    const votes = [0, 1, 2].map((k) => signed(testKey(0), 1 + k, { type: 'vote', proposalId: 1, option: k }));
+    expectWritesAsSpecified(h, votes);
+    const res = await h.runBlock(votes);
+    expect(res.txResults.map((r) => r.code)).toEqual([0, 0, 0]);
+  });
 });

@@ -1,4 +1,4 @@
-/** Governance messages inside transactions: the state function, then its event. Gas is the caller's. */
+/** Governance messages inside transactions: the state function, then its event. Gas is the caller's, charged through `chargeGas` where the work grows with the state. */
 import type { AppEvent } from '../../codec/results.js';
 import type { Msg } from '../../codec/tx.js';
 import { formatAddress } from '../../crypto/address.js';
@@ -13,13 +13,16 @@ export function isGovMsg(msg: Msg): msg is GovMsg {
   return msg.type === 'submitProposal' || msg.type === 'vote';
 }
 
-/** Throws TxError when the message fails; the caller discards the transaction's writes then. */
-export function executeGovMessage(state: Overlay, sender: Uint8Array, msg: GovMsg, reserved: bigint, height: number, params: StakingParams): AppEvent[] {
+/**
+ * Throws TxError when the message fails; the caller discards the transaction's writes then.
+ * `chargeGas` is charged for work that grows with the state (a vote's stake check).
+ */
+export function executeGovMessage(state: Overlay, sender: Uint8Array, msg: GovMsg, reserved: bigint, height: number, params: StakingParams, chargeGas: (amount: number) => void = () => undefined): AppEvent[] {
   switch (msg.type) {
     case 'submitProposal':
       return [submittedEvent(submitProposal(state, sender, msg, height, params, reserved))];
     case 'vote': {
-      const option = castVote(state, sender, msg.proposalId, msg.option, height);
+      const option = castVote(state, sender, msg.proposalId, msg.option, height, chargeGas);
       return [govEvent('proposal_vote', { proposal: String(msg.proposalId), voter: formatAddress(sender), option })];
     }
   }

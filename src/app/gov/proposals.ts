@@ -78,12 +78,23 @@ export function submitProposal(state: Overlay, proposer: Uint8Array, msg: Submit
   return proposal;
 }
 
-/** Bonded stake of any kind: the owner of an active candidate, or a delegation with one. */
-export function hasStake(state: StateReader, address: Uint8Array): boolean {
+/**
+ * Gas a vote pays per candidate its stake check looks at (a delegation read, and the
+ * candidate's record when there is one): the scan reads up to every candidate, so a fixed
+ * price would let a voter make every node read thousands of records for the gas of a transfer.
+ */
+export const VOTE_GAS_PER_CANDIDATE = 2_000;
+
+/**
+ * Bonded stake of any kind: the owner of an active candidate, or a delegation with one.
+ * `chargeGas` is told, before each candidate is read, what reading it costs.
+ */
+export function hasStake(state: StateReader, address: Uint8Array, chargeGas: (amount: number) => void = () => undefined): boolean {
   const own = readCandidate(state, address);
   if (own && own.status === CANDIDATE_ACTIVE && own.totalStake > 0n) return true;
   return readCandidateList(state).some((owner) => {
     if (bytesEqual(owner, address)) return false;
+    chargeGas(VOTE_GAS_PER_CANDIDATE);
     const d = readDelegation(state, address, owner);
     return d !== undefined && d.shares > 0n && readCandidate(state, owner)?.status === CANDIDATE_ACTIVE;
   });
@@ -95,13 +106,13 @@ export function voteOptionOf(option: number): VoteOption {
   return name;
 }
 
-/** Records (or replaces) the sender's vote; returns the option recorded. */
-export function castVote(state: Overlay, voter: Uint8Array, proposalId: number, option: number, height: number): VoteOption {
+/** Records (or replaces) the sender's vote; returns the option recorded. `chargeGas` pays for the stake check (hasStake). */
+export function castVote(state: Overlay, voter: Uint8Array, proposalId: number, option: number, height: number, chargeGas: (amount: number) => void = () => undefined): VoteOption {
   const choice = voteOptionOf(option);
   const p = readProposal(state, proposalId);
   if (!p) throw new TxError('UNKNOWN_PROPOSAL', `no proposal ${proposalId}`);
   if (p.status !== 'voting' || height > p.votingEndHeight) throw new TxError('VOTING_CLOSED', `voting on proposal ${proposalId} ended at height ${p.votingEndHeight}`);
-  if (!hasStake(state, voter)) throw new TxError('NO_STAKE', 'only a candidate or a delegator with bonded stake may vote');
+  if (!hasStake(state, voter, chargeGas)) throw new TxError('NO_STAKE', 'only a candidate or a delegator with bonded stake may vote');
   if (readVote(state, proposalId, voter) === undefined) {
     const voters = readVoters(state, proposalId);
     // The tally costs voters × candidates reads; past the cap only those who voted may change their vote.
