@@ -105,6 +105,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_REQUESTS_PER_PEER = 32;
 /** New inbound connections per remote IP per second; loopback devnets open many from one address. */
 const INBOUND_CONNECTIONS_PER_SECOND = 25;
+/** Time for an inbound connection's Noise handshake and muxer negotiation: a few round trips. */
+const INBOUND_HANDSHAKE_TIMEOUT_MS = 5_000;
+/** Inbound connections still in their handshake at once, from all addresses. */
+const MAX_PENDING_INBOUND_CONNECTIONS = 256;
 
 type Services = { identify: Identify; ping: Ping; pubsub: GossipSub };
 
@@ -239,6 +243,11 @@ export class P2PHost {
         // refuse persistent peers and its pruner would close their connections.
         maxConnections: 2 * (maxPeers + persistent.size) + 16,
         inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_SECOND,
+        // A connection that has not finished its handshake holds a slot among libp2p's pending
+        // ones. libp2p's defaults (10 slots, 10 s) let one silent client lock every peer out; with
+        // these, one address (25 new connections a second) can hold at most 125 of 256.
+        inboundUpgradeTimeout: INBOUND_HANDSHAKE_TIMEOUT_MS,
+        maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS,
         // Redial is ours (redial.ts); libp2p's keep-alive reconnect gives up after a few tries.
         reconnectRetries: 0,
       },

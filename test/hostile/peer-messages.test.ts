@@ -44,6 +44,7 @@ import { Mempool } from '../../src/mempool/mempool.js';
 import { encodeFrame, encodeVarint, FrameDecoder, FrameError } from '../../src/p2p/frame.js';
 import type { Stream } from '@libp2p/interface';
 import { readFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 import { freePort, isAlive, launchNode, rpcUrlOf, stopNode, waitForHeights } from '../../src/cli/testnet-processes.js';
 import { createTestnet, peerAddress, type TestnetManifest, type TestnetNode } from '../../src/node/testnet-homes.js';
@@ -420,6 +421,21 @@ describe('a real node process under a hostile peer on every topic and protocol',
       const rssBefore = await rssBytes();
       const bansBefore = (await metrics()).bans;
       const attackStart = await heightNow();
+
+      // Connections that never start their handshake do not lock honest peers out.
+      const silent = await Promise.all(
+        Array.from({ length: 12 }, () => new Promise<Socket>((resolve, reject) => {
+          const socket = connect(node.p2pPort, '127.0.0.1', () => resolve(socket));
+          socket.on('error', reject);
+        })),
+      );
+      const latecomer = await P2PHost.start({ nodeKey: await generateNodeKey(), persistentPeers: [addr], logger: silentLogger() });
+      try {
+        await waitFor('a new honest peer to get in past silent connections', () => latecomer.peers().length > 0, 3000);
+      } finally {
+        await latecomer.stop();
+        for (const socket of silent) socket.destroy();
+      }
 
       // Gossip: garbage on every topic, each topic from a fresh identity, until the node bans it.
       await Promise.all(
