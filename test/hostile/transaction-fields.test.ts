@@ -100,6 +100,8 @@ const signedBytes = txRecipe.map((r) => buildTx(r, STATIC_CONTEXT));
  * for is work an attacker gets free.
  */
 const MIN_GAS_PER_READ = 1000;
+/** The same for every byte of key and value a transaction writes (the cheapest today, a declaration, pays about 40). */
+const MIN_GAS_PER_BYTE_WRITTEN = 20;
 
 /** The limits the next block runs with, read from committed state as the app reads them. */
 function nextLimits(h: AppHarness): TxLimits {
@@ -122,9 +124,13 @@ function expectWritesAsSpecified(h: AppHarness, txs: Uint8Array[]): void {
   for (const tx of txs) {
     const own = block.child();
     const { result } = deliverTx(own, tx, limits, { isVerified: () => false });
-    const { keys } = own.writeEntries();
-    // Every key a transaction's work reads is paid for: at least MIN_GAS_PER_READ gas each.
-    if (result.gasUsed > 0) expect(own.readSet.size * MIN_GAS_PER_READ).toBeLessThanOrEqual(result.gasUsed);
+    const { keys, values } = own.writeEntries();
+    // Every key a transaction's work reads, and every byte it writes, is paid for.
+    if (result.gasUsed > 0) {
+      expect(own.readSet.size * MIN_GAS_PER_READ).toBeLessThanOrEqual(result.gasUsed);
+      const written = keys.reduce((sum, key, i) => sum + key.length + (values[i]?.length ?? 0), 0);
+      expect(written * MIN_GAS_PER_BYTE_WRITTEN).toBeLessThanOrEqual(result.gasUsed);
+    }
     if (preCheckFailed(result)) {
       expect(keys).toEqual([]);
       continue;
@@ -305,7 +311,7 @@ describe('transaction fields: through the app', () => {
   }, 120_000);
 });
 
-describe('transaction fields: a vote among many candidates', () => {
+describe('transaction fields: messages among many candidates', () => {
   const CANDIDATES = 150;
   let h: AppHarness;
 
@@ -330,5 +336,12 @@ describe('transaction fields: a vote among many candidates', () => {
     expectWritesAsSpecified(h, votes);
     const res = await h.runBlock(votes);
     expect(res.txResults.map((r) => r.code)).toEqual([0, 0, 0]);
+  });
+
+  it('a declaration pays for the candidate list it rewrites', async () => {
+    const declare = signed(testKey(1), 1, { type: 'declareCandidacy', consensusKey: testKey(20_000).publicKey, selfStake: ONE_CMT, maxStake: 10n * ONE_CMT, commissionBps: 0, name: 'late', website: '', description: '' });
+    expectWritesAsSpecified(h, [declare]);
+    const res = await h.runBlock([declare]);
+    expect(res.txResults[0]?.code).toBe(0);
   });
 });

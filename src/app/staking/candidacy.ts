@@ -14,6 +14,7 @@ import {
   CANDIDATE_WITHDRAWN,
   delegatorsOf,
   readCandidate,
+  candidateListBytes,
   readCandidateList,
   readConsensusKeyOwner,
   readDelegation,
@@ -44,6 +45,11 @@ export interface UpdateCandidacy {
 
 /** Gas `withdrawCandidacy` costs per delegation it unbonds: it touches that many records. */
 export const WITHDRAW_GAS_PER_DELEGATION = 5_000;
+/**
+ * Gas a declaration costs per byte of the candidate list it rewrites (21 bytes a candidate):
+ * what a contract pays per byte it writes.
+ */
+export const DECLARE_GAS_PER_LIST_BYTE = 50;
 
 function ownCandidate(state: Overlay, owner: Uint8Array): Candidate {
   const c = readCandidate(state, owner);
@@ -80,7 +86,8 @@ export function newCandidate(owner: Uint8Array, msg: DeclareCandidacy, height: n
   };
 }
 
-export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: DeclareCandidacy, height: number, params: StakingParams, reserved = 0n): void {
+/** `chargeGas` is told what rewriting the candidate list costs before it is read (genesis pays nothing). */
+export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: DeclareCandidacy, height: number, params: StakingParams, reserved = 0n, chargeGas: (amount: number) => void = () => undefined): void {
   if (readCandidate(state, owner)) throw new TxError('CANDIDATE_EXISTS', 'this address already declared candidacy');
   if (!isValidPublicKey(msg.consensusKey)) throw new TxError('TX_DECODE', 'the consensus key is not a valid Ed25519 public key');
   if (readConsensusKeyOwner(state, msg.consensusKey)) throw new TxError('CONSENSUS_KEY_IN_USE', 'another candidate uses this consensus key');
@@ -92,6 +99,7 @@ export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: Declare
   debit(state, owner, msg.selfStake, reserved);
   addToPool(state, 'bonded', msg.selfStake);
   writeCandidate(state, fresh);
+  chargeGas(DECLARE_GAS_PER_LIST_BYTE * candidateListBytes(state));
   writeCandidateList(state, [...readCandidateList(state), owner]);
   writeConsensusKeyOwner(state, msg.consensusKey, owner);
   writeDelegation(state, owner, owner, { shares: msg.selfStake, rewardPerShareAtLastChange: 0n });

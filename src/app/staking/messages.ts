@@ -41,7 +41,7 @@ export function executeStakingMessage(state: Overlay, sender: Uint8Array, msg: S
   ];
   switch (msg.type) {
     case 'declareCandidacy':
-      declareCandidacy(state, sender, msg, height, staking, reserved);
+      declareCandidacy(state, sender, msg, height, staking, reserved, (amount) => gas.consume(amount, 'declareCandidacy candidate list'));
       return event({ candidate: who, selfStake: msg.selfStake.toString() });
     case 'updateCandidacy':
       updateCandidacy(state, sender, msg, staking);

@@ -140,6 +140,11 @@ export function readAllCandidates(state: StateReader): Candidate[] {
     .filter((c): c is Candidate => c !== undefined);
 }
 
+/** The size of the candidate list as stored, without decoding it (what rewriting it costs). */
+export function candidateListBytes(state: StateReader): number {
+  return state.get(K.candidates)?.length ?? 0;
+}
+
 export function writeCandidateList(state: Overlay, owners: Uint8Array[]): void {
   state.set(K.candidates, encode(Addresses, owners));
 }
