@@ -705,6 +705,33 @@ describe('request/response limits between two hosts', () => {
     await waitFor('the server to let go of the exchange', () => server.stats().serving.peers === 0, 2000);
   });
 
+  it('answers a peer asks for and never reads are not kept by the node', async () => {
+    const server = await pool.start({ maxMessageBytes: 1024 * 1024, requestTimeoutMs: 5000 });
+    await server.handle('/cmt/test/blob/1', async () => new Uint8Array(1024 * 1024 - 64));
+    const reader = await HostilePeer.connect(server.listenAddrs[0] as string);
+    try {
+      const streams: Stream[] = [];
+      for (let i = 0; i < 8; i++) {
+        const stream = await reader.stream('/cmt/test/blob/1');
+        stream.send(encodeFrame(Uint8Array.of(i)));
+        void stream.close().catch(() => undefined);
+        streams.push(stream);
+      }
+      // 8 MiB asked for: flow control leaves them in the asker's buffers, and the server's
+      // budget (2 MiB for this peer) holds what has not left yet.
+      let most = 0;
+      await waitFor('the server to hold nothing for the reader', () => {
+        most = Math.max(most, server.stats().serving.answerBytes);
+        return server.stats().serving.peers === 0;
+      }, 8000);
+      expect(most).toBeLessThanOrEqual(2 * 1024 * 1024 + 1024);
+      expect(server.stats().serving.answerBytes).toBe(0);
+      for (const stream of streams) stream.abort(new Error('done'));
+    } finally {
+      await reader.stop();
+    }
+  });
+
   it('the serve budget never lends more than its limits and forgets a peer once it has nothing in flight', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.boolean(), fc.integer({ min: 0, max: 5000 })), { maxLength: 200 }), (ops) => {
