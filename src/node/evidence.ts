@@ -17,6 +17,7 @@ export type DuplicateVote = Extract<Evidence, { type: 'duplicateVote' }>;
 
 export interface EvidenceContext {
   state: ChainState;
+  /** The members, indexes and powers at `height`; its proposer priorities may be another height's (membersAt). */
   validatorsAt(height: number): Promise<ValidatorSet | undefined>;
   blockTimeAt(height: number): Promise<number | undefined>;
 }
