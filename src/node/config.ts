@@ -1,5 +1,6 @@
 /** The node's own settings (`config/config.json`): ports, limits, retention. Not consensus-critical. */
-import { lstat, readFile, writeFile } from 'node:fs/promises';
+import { lstat, writeFile } from 'node:fs/promises';
+import { readStartFile, START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { CmtError } from '../codec/errors.js';
 import type { TimeoutParams } from '../codec/params.js';
 import { TIMEOUT_JSON_NAMES } from './genesis.js';
@@ -250,7 +251,7 @@ export function configToJson(config: NodeConfig): Json {
 export async function readConfigFile(path: string): Promise<NodeConfig> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readStartFile(path, START_FILE_MAX_BYTES.config);
   } catch (err) {
     // Only a file that is not there at all means the defaults; a symlink to nothing is a mistake.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await lstat(path).catch(() => undefined))) return DEFAULT_CONFIG;

@@ -2,7 +2,7 @@
  * The genesis document (`config/genesis.json`), in the spirit of CometBFT's: chain id,
  * time, initial validators, consensus parameters and the application's initial state.
  */
-import { readFile } from 'node:fs/promises';
+import { readStartFile, START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { DEFAULT_CONSENSUS_PARAMS, TIMEOUT_JSON_NAMES, type ConsensusParams, type TimeoutJsonName, type TimeoutParams } from '../codec/params.js';
@@ -159,7 +159,7 @@ export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
 export async function readGenesisFile(path: string): Promise<GenesisDoc> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readStartFile(path, START_FILE_MAX_BYTES.genesis);
   } catch (err) {
     throw new InvalidGenesisFileError(path, `cannot read (${(err as Error).message})`);
   }

@@ -3,7 +3,8 @@
  * class, the height/round/step it is for and the signed bytes are on disk; a request to
  * sign different bytes at the same or an earlier step is refused, across restarts too.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
+import { readStartFile, START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { bytesEqual, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
@@ -33,7 +34,7 @@ export async function writeValidatorKey(path: string, pair: KeyPair = generateKe
 /** Reads a file of the validator; any failure (missing, unreadable) is an error naming it. */
 async function readText(path: string, code: string, what: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    return await readStartFile(path, START_FILE_MAX_BYTES.key);
   } catch (err) {
     throw new CmtError(code, `${path}: cannot read the ${what} (${(err as Error).message})`);
   }
@@ -64,7 +65,7 @@ export class PrivValidator {
     const key = await readValidatorKey(keyPath);
     let text: string | null = null;
     try {
-      text = await readFile(statePath, 'utf8');
+      text = await readStartFile(statePath, START_FILE_MAX_BYTES.signState);
     } catch (err) {
       // Never signed means no file at all: a symlink to nothing (a data disk not mounted) is a lost state.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (await lstat(statePath).catch(() => undefined))) {

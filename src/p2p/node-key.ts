@@ -7,7 +7,7 @@
  */
 import './polyfill.js';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readStartFile, START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
@@ -61,7 +61,7 @@ function parseNodeKeyFile(text: string, file: string): Uint8Array {
 async function readSeed(file: string): Promise<Uint8Array | null> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readStartFile(file, START_FILE_MAX_BYTES.key);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new P2PError('INVALID_NODE_KEY', `${file}: cannot read the node key (${(err as Error).message})`, { cause: err });
