@@ -128,7 +128,7 @@ describe('start files replaced by hostile things', () => {
 
   it.each(FILES)('%s: starts or refuses naming the file', async (name) => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...(process.env.J_KIND ? [process.env.J_KIND as Kind] : KINDS)), fc.integer({ min: 1_000, max: 200_000 }), fc.nat(20), fc.boolean(), async (kind, depth, field, asObject) => {
+      fc.asyncProperty(fc.constantFrom(...KINDS), fc.integer({ min: 1_000, max: 200_000 }), fc.nat(20), fc.boolean(), async (kind, depth, field, asObject) => {
         const home = join(scratch.path, `home-${runs++}`);
         await cp(template.home, home, { recursive: true });
         const paths = homePaths(home);
