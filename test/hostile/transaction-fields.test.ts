@@ -338,8 +338,29 @@ describe('transaction fields: messages among many candidates', () => {
     expect(res.txResults.map((r) => r.code)).toEqual([0, 0, 0]);
   });
 
+  it('a new voter pays for the voter list it rewrites', async () => {
+    const owners = Array.from({ length: CANDIDATES }, (_, i) => testKey(i + 2));
+    // Candidates vote with their own stake; each new voter joins the proposal's voter list.
+    const early = await h.runBlock(owners.slice(0, -1).map((key) => signed(key, 1, { type: 'vote', proposalId: 1, option: 0 })));
+    expect(early.txResults.every((r) => r.code === 0)).toBe(true);
+    expectWritesAsSpecified(h, [signed(owners[CANDIDATES - 1]!, 1, { type: 'vote', proposalId: 1, option: 1 })]);
+  });
+
+  it('unbondings completing at one height pay for the queue they rewrite', async () => {
+    const owners = Array.from({ length: CANDIDATES }, (_, i) => testKey(i + 2));
+    const unbonds = owners.map((key) => signed(key, h.nonce(addressOf(key)), { type: 'unbond', candidate: addressOf(key), amount: ONE_CMT }));
+    expectWritesAsSpecified(h, unbonds);
+  });
+
+  it('a submission pays for the list of open proposals it rewrites', async () => {
+    const proposer = testKey(1);
+    const first = h.nonce(addressOf(proposer));
+    const submit = (i: number): Uint8Array => signed(proposer, first + i, { type: 'submitProposal', title: `p${i}`, description: '', change: { type: 'params', changes: [{ name: 'app.gas.transfer', value: '1000' }] }, deposit: ONE_CMT, effectiveHeight: 0 });
+    expectWritesAsSpecified(h, Array.from({ length: 700 }, (_, i) => submit(i)));
+  });
+
   it('a declaration pays for the candidate list it rewrites', async () => {
-    const declare = signed(testKey(1), 1, { type: 'declareCandidacy', consensusKey: testKey(20_000).publicKey, selfStake: ONE_CMT, maxStake: 10n * ONE_CMT, commissionBps: 0, name: 'late', website: '', description: '' });
+    const declare = signed(testKey(1), h.nonce(addressOf(testKey(1))), { type: 'declareCandidacy', consensusKey: testKey(20_000).publicKey, selfStake: ONE_CMT, maxStake: 10n * ONE_CMT, commissionBps: 0, name: 'late', website: '', description: '' });
     expectWritesAsSpecified(h, [declare]);
     const res = await h.runBlock([declare]);
     expect(res.txResults[0]?.code).toBe(0);

@@ -15,12 +15,13 @@ export function isGovMsg(msg: Msg): msg is GovMsg {
 
 /**
  * Throws TxError when the message fails; the caller discards the transaction's writes then.
- * `chargeGas` is charged for work that grows with the state (a vote's stake check).
+ * `chargeGas` is charged for work that grows with the state (a vote's stake check, the
+ * list records a vote or a submission rewrites).
  */
 export function executeGovMessage(state: Overlay, sender: Uint8Array, msg: GovMsg, reserved: bigint, height: number, params: StakingParams, chargeGas: (amount: number) => void = () => undefined): AppEvent[] {
   switch (msg.type) {
     case 'submitProposal':
-      return [submittedEvent(submitProposal(state, sender, msg, height, params, reserved))];
+      return [submittedEvent(submitProposal(state, sender, msg, height, params, reserved, chargeGas))];
     case 'vote': {
       const option = castVote(state, sender, msg.proposalId, msg.option, height, chargeGas);
       return [govEvent('proposal_vote', { proposal: String(msg.proposalId), voter: formatAddress(sender), option })];

@@ -7,6 +7,7 @@ import { bytesEqual } from '../../codec/bytes.js';
 import { VOTE_OPTIONS, type Msg, type VoteOption } from '../../codec/tx.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
 import { debit } from '../bank/accounts.js';
+import { REWRITE_GAS_PER_BYTE } from '../gas.js';
 import { TxError } from '../errors.js';
 import type { StakingParams } from '../staking/params.js';
 import { CANDIDATE_ACTIVE, readCandidate, readCandidateList, readDelegation, readPool } from '../staking/records.js';
@@ -16,11 +17,13 @@ import {
   addToDeposits,
   EMPTY_TALLY,
   MAX_VOTERS,
+  openProposalsBytes,
   readLastProposalId,
   readOpenProposals,
   readProposal,
   readVote,
   readVoters,
+  votersBytes,
   writeLastProposalId,
   writeOpenProposals,
   writeProposal,
@@ -47,7 +50,8 @@ export function checkChange(state: StateReader, change: SubmitProposal['change']
   }
 }
 
-export function submitProposal(state: Overlay, proposer: Uint8Array, msg: SubmitProposal, height: number, params: StakingParams, reserved = 0n): Proposal {
+/** `chargeGas` is told what rewriting the list of open proposals costs before it is read. */
+export function submitProposal(state: Overlay, proposer: Uint8Array, msg: SubmitProposal, height: number, params: StakingParams, reserved = 0n, chargeGas: (amount: number) => void = () => undefined): Proposal {
   if (msg.title.trim() === '') throw new TxError('INVALID_PROPOSAL', 'a proposal needs a title');
   if (msg.deposit < params.govDeposit) throw new TxError('INVALID_PROPOSAL', `the deposit ${msg.deposit} is below the minimum ${params.govDeposit}`);
   const votingEndHeight = height + params.govVotingBlocks;
@@ -74,6 +78,7 @@ export function submitProposal(state: Overlay, proposer: Uint8Array, msg: Submit
   };
   writeProposal(state, proposal);
   writeLastProposalId(state, id);
+  chargeGas(REWRITE_GAS_PER_BYTE * openProposalsBytes(state));
   writeOpenProposals(state, [...readOpenProposals(state), { id, votingEndHeight }]);
   return proposal;
 }
@@ -114,6 +119,7 @@ export function castVote(state: Overlay, voter: Uint8Array, proposalId: number, 
   if (p.status !== 'voting' || height > p.votingEndHeight) throw new TxError('VOTING_CLOSED', `voting on proposal ${proposalId} ended at height ${p.votingEndHeight}`);
   if (!hasStake(state, voter, chargeGas)) throw new TxError('NO_STAKE', 'only a candidate or a delegator with bonded stake may vote');
   if (readVote(state, proposalId, voter) === undefined) {
+    chargeGas(REWRITE_GAS_PER_BYTE * votersBytes(state, proposalId));
     const voters = readVoters(state, proposalId);
     // The tally costs voters × candidates reads; past the cap only those who voted may change their vote.
     if (voters.length >= MAX_VOTERS) {

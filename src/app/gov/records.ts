@@ -98,6 +98,16 @@ export function writeProposal(state: Overlay, p: Proposal): void {
   state.set(concatBytes(K.proposal, u64be(p.id)), encode(Proposal, p));
 }
 
+/** The size of the open proposals record as stored, without decoding it (what rewriting it costs). */
+export function openProposalsBytes(state: StateReader): number {
+  return state.get(K.open)?.length ?? 0;
+}
+
+/** The size of a proposal's voter list as stored, without decoding it (what rewriting it costs). */
+export function votersBytes(state: StateReader, id: number): number {
+  return state.get(concatBytes(K.voters, u64be(id)))?.length ?? 0;
+}
+
 /** Proposals still voting, by ascending id: EndBlock reads this one record each block. */
 export function readOpenProposals(state: StateReader): OpenProposal[] {
   return readRecord(state, K.open, OpenProposals, 'open proposals') ?? [];

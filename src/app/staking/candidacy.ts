@@ -6,6 +6,7 @@ import type { Overlay } from '../../state/overlay.js';
 import { isValidPublicKey } from '../../crypto/ed25519.js';
 import { TxError } from '../errors.js';
 import { debit } from '../bank/accounts.js';
+import { REWRITE_GAS_PER_BYTE } from '../gas.js';
 import { applyWithdrawal, existingCandidate, requireSelfStakeRatio, startUnbonding, withdrawal } from './delegations.js';
 import type { StakingParams } from './params.js';
 import {
@@ -45,11 +46,6 @@ export interface UpdateCandidacy {
 
 /** Gas `withdrawCandidacy` costs per delegation it unbonds: it touches that many records. */
 export const WITHDRAW_GAS_PER_DELEGATION = 5_000;
-/**
- * Gas a declaration costs per byte of the candidate list it rewrites (21 bytes a candidate):
- * what a contract pays per byte it writes.
- */
-export const DECLARE_GAS_PER_LIST_BYTE = 50;
 
 function ownCandidate(state: Overlay, owner: Uint8Array): Candidate {
   const c = readCandidate(state, owner);
@@ -99,7 +95,7 @@ export function declareCandidacy(state: Overlay, owner: Uint8Array, msg: Declare
   debit(state, owner, msg.selfStake, reserved);
   addToPool(state, 'bonded', msg.selfStake);
   writeCandidate(state, fresh);
-  chargeGas(DECLARE_GAS_PER_LIST_BYTE * candidateListBytes(state));
+  chargeGas(REWRITE_GAS_PER_BYTE * candidateListBytes(state));
   writeCandidateList(state, [...readCandidateList(state), owner]);
   writeConsensusKeyOwner(state, msg.consensusKey, owner);
   writeDelegation(state, owner, owner, { shares: msg.selfStake, rewardPerShareAtLastChange: 0n });
@@ -142,7 +138,7 @@ export function withdrawCandidacy(state: Overlay, owner: Uint8Array, height: num
     const w = withdrawal(current, delegator, d, amount);
     applyWithdrawal(state, delegator, current, d, w);
     current = w.after;
-    if (amount > 0n) startUnbonding(state, delegator, owner, amount, height, params);
+    if (amount > 0n) startUnbonding(state, delegator, owner, amount, height, params, chargeGas);
   }
   // What rounding left in the candidate belongs to nobody's shares: it goes to the community pool.
   if (current.totalStake > 0n) {

@@ -7,6 +7,7 @@
 import { bytesEqual } from '../../codec/bytes.js';
 import type { Overlay } from '../../state/overlay.js';
 import { credit, debit } from '../bank/accounts.js';
+import { REWRITE_GAS_PER_BYTE } from '../gas.js';
 import { TxError } from '../errors.js';
 import { BPS, type StakingParams } from './params.js';
 import {
@@ -17,6 +18,7 @@ import {
   readDelegation,
   readRedelegations,
   readUnbondingQueue,
+  unbondingQueueBytes,
   readUnbondings,
   writeCandidate,
   writeDelegation,
@@ -126,10 +128,14 @@ function removeStake(state: Overlay, delegator: Uint8Array, c: Candidate, amount
   return w.after;
 }
 
-/** Queues `amount` to return to `delegator` after the unbonding period (the CMT is already out of the candidate). */
-export function startUnbonding(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, height: number, params: StakingParams): void {
+/**
+ * Queues `amount` to return to `delegator` after the unbonding period (the CMT is already out
+ * of the candidate). `chargeGas` is told what rewriting the height's queue costs before it is read.
+ */
+export function startUnbonding(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, height: number, params: StakingParams, chargeGas: (amount: number) => void = () => undefined): void {
   const completesAt = height + params.unbondingBlocks;
   writeUnbondings(state, delegator, candidate, [...readUnbondings(state, delegator, candidate), { amount, createdAt: height, completesAt }]);
+  chargeGas(REWRITE_GAS_PER_BYTE * unbondingQueueBytes(state, completesAt));
   const queue = readUnbondingQueue(state, completesAt);
   if (!queue.some((p) => bytesEqual(p.delegator, delegator) && bytesEqual(p.candidate, candidate))) {
     writeUnbondingQueue(state, completesAt, [...queue, { delegator, candidate }]);
@@ -139,13 +145,13 @@ export function startUnbonding(state: Overlay, delegator: Uint8Array, candidate:
 }
 
 /** Stops `amount` of stake counting now; it returns to the delegator after the unbonding period. */
-export function unbond(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, height: number, params: StakingParams): void {
+export function unbond(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, height: number, params: StakingParams, chargeGas: (amount: number) => void = () => undefined): void {
   const c = existingCandidate(state, candidate);
   if (readUnbondings(state, delegator, candidate).length >= params.maxUnbondingEntries) {
     throw new TxError('TOO_MANY_UNBONDINGS', `at most ${params.maxUnbondingEntries} unbondings at a time per candidate`);
   }
   removeStake(state, delegator, c, amount, params);
-  startUnbonding(state, delegator, candidate, amount, height, params);
+  startUnbonding(state, delegator, candidate, amount, height, params, chargeGas);
 }
 
 /**

@@ -60,7 +60,7 @@ export function executeStakingMessage(state: Overlay, sender: Uint8Array, msg: S
       delegate(state, sender, msg.candidate, msg.amount, staking, reserved);
       return event({ delegator: who, candidate: formatAddress(msg.candidate), amount: msg.amount.toString() });
     case 'unbond':
-      unbond(state, sender, msg.candidate, msg.amount, height, staking);
+      unbond(state, sender, msg.candidate, msg.amount, height, staking, (amount) => gas.consume(amount, 'unbond queue'));
       return event({ delegator: who, candidate: formatAddress(msg.candidate), amount: msg.amount.toString(), completesAt: String(height + staking.unbondingBlocks) });
     case 'redelegate':
       redelegate(state, sender, msg.from, msg.to, msg.amount, height, staking);

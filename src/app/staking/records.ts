@@ -243,6 +243,11 @@ export function writeGenesisSupply(state: Overlay, supply: bigint): void {
   state.set(K.genesisSupply, encode(uint(256), supply));
 }
 
+/** The size of the unbonding queue of `height` as stored, without decoding it (what rewriting it costs). */
+export function unbondingQueueBytes(state: StateReader, height: number): number {
+  return state.get(concatBytes(K.unbondingQueue, u64be(height)))?.length ?? 0;
+}
+
 /** The (delegator, candidate) pairs with an unbonding entry completing at `height`. */
 export function readUnbondingQueue(state: StateReader, height: number): { delegator: Uint8Array; candidate: Uint8Array }[] {
   return readRecord(state, concatBytes(K.unbondingQueue, u64be(height)), Pairs, 'unbonding queue') ?? [];
