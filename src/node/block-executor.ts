@@ -23,6 +23,8 @@ import { encodeChainState, nextChainState, type ChainState } from './chain-state
  * whatever our clock says, or a node with a slow clock could never follow the chain.
  */
 export const MAX_CLOCK_DRIFT_MS = 10_000;
+/** Heights between validator-set checkpoints at most, so the set of any past height is at most this many priority steps away. */
+export const VALIDATOR_CHECKPOINT_INTERVAL = 1000;
 
 /** Whether a proposed block's time fits this node's clock (proposer-based timestamps, checked at prevote). */
 export function isTimely(blockTime: number, now: number): boolean {
@@ -108,10 +110,17 @@ export class BlockExecutor {
     return { state: next, response };
   }
 
-  /** Saves the chain state, and a validator-set checkpoint where the set changes. */
+  /**
+   * Saves the chain state, and a validator-set checkpoint where the set changes and every
+   * VALIDATOR_CHECKPOINT_INTERVAL heights: the set of a past height is its checkpoint advanced
+   * one proposer-priority step per height, so without the periodic ones a query for a recent
+   * height of a long-unchanged set would replay every step since the change (seconds).
+   */
   async persistState(previous: ChainState, next: ChainState): Promise<void> {
-    if (next.lastHeightValidatorsChanged !== previous.lastHeightValidatorsChanged) {
-      await this.blockStore.saveValidatorCheckpoint(next.lastHeightValidatorsChanged, next.nextValidators.encode());
+    // nextValidators is the set that signs two heights on.
+    const signsAt = next.lastBlockHeight + 2;
+    if (next.lastHeightValidatorsChanged !== previous.lastHeightValidatorsChanged || signsAt % VALIDATOR_CHECKPOINT_INTERVAL === 0) {
+      await this.blockStore.saveValidatorCheckpoint(signsAt, next.nextValidators.encode());
     }
     await this.blockStore.saveChainState(encodeChainState(next));
   }

@@ -37,6 +37,9 @@ import type { BlockStore } from '../../src/store/block-store.js';
 import { silentLogger } from '../../src/node/logger.js';
 import { EvidenceGossip } from '../../src/node/evidence-gossip.js';
 import { EvidencePool } from '../../src/node/evidence-pool.js';
+import { BlockExecutor } from '../../src/node/block-executor.js';
+import type { ChainState } from '../../src/node/chain-state.js';
+import { validatorsAt } from '../../src/node/validator-history.js';
 import { Maj23Gossip } from '../../src/node/maj23-gossip.js';
 import { protocolsFor, type Verdict } from '../../src/node/network.js';
 import { TxGossip } from '../../src/node/tx-gossip.js';
@@ -817,6 +820,38 @@ describe('answers this node asks for', () => {
       expect((await client.request(server.peerId, '/cmt/test/big/1', Uint8Array.of(1))).length).toBe(256 * 1024);
     } finally {
       await pool.stopAll();
+    }
+  });
+});
+
+describe('validator sets of past heights', () => {
+  it('are checkpointed often enough that any height costs at most a thousand priority steps, and come out the same', async () => {
+    // A chain whose set never changes: the executor persists each height's state as it goes.
+    const saved = new Map<number, Uint8Array>();
+    const store = {
+      saveValidatorCheckpoint: async (h: number, set: Uint8Array) => void saved.set(h, set),
+      saveChainState: async () => undefined,
+      loadValidatorCheckpoint: async (h: number) => {
+        const at = Math.max(...[...saved.keys()].filter((k) => k <= h));
+        return Number.isFinite(at) ? { height: at, set: saved.get(at) as Uint8Array } : undefined;
+      },
+    };
+    const executor = new BlockExecutor({} as never, store as unknown as BlockStore, {} as never);
+    let state: ChainState = { ...chainState(), lastBlockHeight: 0, lastHeightValidatorsChanged: 1, lastValidators: null };
+    state = { ...state, nextValidators: state.validators.copyIncrementProposerPriority(1) };
+    saved.set(1, state.validators.encode());
+    const truth = new Map<number, string>([[1, toHex(state.validators.encode())]]);
+    for (let h = 1; h <= 2500; h++) {
+      const next: ChainState = { ...state, lastBlockHeight: h, validators: state.nextValidators, nextValidators: state.nextValidators.copyIncrementProposerPriority(1), lastValidators: state.validators };
+      await executor.persistState(state, next);
+      truth.set(h + 1, toHex(next.validators.encode()));
+      state = next;
+    }
+    const latest = { ...state };
+    for (const h of [2, 999, 1000, 1001, 1999, 2000, 2001, 2400]) {
+      const checkpoint = await store.loadValidatorCheckpoint(h);
+      expect(h - (checkpoint?.height ?? 0)).toBeLessThan(1000);
+      expect(toHex((await validatorsAt(store as unknown as BlockStore, latest, h))!.encode())).toBe(truth.get(h));
     }
   });
 });
