@@ -22,6 +22,8 @@ import { ConnectionWork } from './connection-limits.js';
 import type { QueuedBytes } from './queued-bytes.js';
 
 const PING_INTERVAL_MS = 30_000;
+/** Longest id (as JSON) a subscription keeps. */
+const MAX_SUBSCRIPTION_ID_CHARS = 256;
 /** Policy violation: the client does not read what it asked for. */
 export const CLOSE_SLOW_CLIENT = 1008;
 
@@ -118,6 +120,8 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
   };
 
   const subscribe = (id: JsonRpcId, text: string): void => {
+    // The node keeps the id for as long as the subscription lives and repeats it in every event.
+    if (JSON.stringify(id).length > MAX_SUBSCRIPTION_ID_CHARS) throw invalidParams(`the id of a subscribe request may have at most ${MAX_SUBSCRIPTION_ID_CHARS} characters as JSON: every event repeats it`);
     const query = parseEventQuery(text);
     if (subscriptions.has(query.text)) throw invalidParams(`already subscribed to "${query.text}"`);
     if (subscriptions.size >= maxSubscriptions) {

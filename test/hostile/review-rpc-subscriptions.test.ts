@@ -99,6 +99,38 @@ describe('subscriptions', () => {
     );
   }, 120_000);
 
+  it('a subscription keeps an id of at most 256 characters, since the node holds it and every event repeats it', async () => {
+    const ws = await openWebSocket(wsUrl(target));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 4 * 1024 * 1024 }), async (length) => {
+          const id = 'i'.repeat(length);
+          const query = "tm.event='Tx'";
+          const answer = await new Promise<Answer>((resolve) => {
+            const onMessage = (data: WebSocket.RawData): void => {
+              const a = JSON.parse(data.toString()) as Answer;
+              if (a.id === id && a.result?.query === undefined) {
+                ws.off('message', onMessage);
+                resolve(a);
+              }
+            };
+            ws.on('message', onMessage);
+            ws.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'subscribe', params: { query } }));
+          });
+          if (JSON.stringify(id).length > 256) {
+            expect(answer.error?.code).toBe(-32602);
+            return;
+          }
+          expect(answer.error).toBeUndefined();
+          expect((await request(ws, 1, 'unsubscribe', { query })).error).toBeUndefined();
+        }),
+        { numRuns: 20 },
+      );
+    } finally {
+      ws.terminate();
+    }
+  }, 60_000);
+
   it('the node holds at most rpc.max_subscriptions over all clients; past it subscribe is -32003', async () => {
     const max = DEFAULT_CONFIG.rpc.maxSubscriptions;
     const perClient = DEFAULT_CONFIG.rpc.maxSubscriptionsPerClient;
