@@ -31,6 +31,8 @@ import { readAppParams, readChainSettings } from '../../src/app/app-store.js';
 import { deliverTx } from '../../src/app/deliver-tx.js';
 import { readBaseFee } from '../../src/app/fees/base-fee.js';
 import { readStakingParams } from '../../src/app/staking/records.js';
+import { readLastProposalId } from '../../src/app/gov/records.js';
+import { tallyVotes } from '../../src/app/gov/tally.js';
 import type { TxLimits } from '../../src/app/tx-checks.js';
 import { Overlay } from '../../src/state/overlay.js';
 import { appHarness, PROPOSER, type AppHarness } from '../support/app-harness.js';
@@ -357,6 +359,19 @@ describe('transaction fields: messages among many candidates', () => {
     const first = h.nonce(addressOf(proposer));
     const submit = (i: number): Uint8Array => signed(proposer, first + i, { type: 'submitProposal', title: `p${i}`, description: '', change: { type: 'params', changes: [{ name: 'app.gas.transfer', value: '1000' }] }, deposit: ONE_CMT, effectiveHeight: 0 });
     expectWritesAsSpecified(h, Array.from({ length: 700 }, (_, i) => submit(i)));
+  });
+
+  it('the tally when voting ends is paid for by the submission and the votes', async () => {
+    const owners = Array.from({ length: CANDIDATES }, (_, i) => testKey(i + 2));
+    const proposer = testKey(1);
+    const submitted = await h.runBlock([signed(proposer, h.nonce(addressOf(proposer)), { type: 'submitProposal', title: 'tally', description: '', change: { type: 'params', changes: [{ name: 'app.gas.transfer', value: '2000' }] }, deposit: ONE_CMT, effectiveHeight: 0 })]);
+    const id = readLastProposalId(h.store);
+    const voted = await h.runBlock(owners.slice(0, 30).map((key) => signed(key, h.nonce(addressOf(key)), { type: 'vote', proposalId: id, option: 0 })));
+    const paid = [...submitted.txResults, ...voted.txResults].reduce((sum, r) => sum + r.gasUsed, 0);
+    // What EndBlock reads to tally this proposal, paid for at least MIN_GAS_PER_READ a key.
+    const state = new Overlay(h.store);
+    tallyVotes(state, id);
+    expect(state.readSet.size * MIN_GAS_PER_READ).toBeLessThanOrEqual(paid);
   });
 
   it('a declaration pays for the candidate list it rewrites', async () => {

@@ -10,7 +10,7 @@ import { debit } from '../bank/accounts.js';
 import { REWRITE_GAS_PER_BYTE } from '../gas.js';
 import { TxError } from '../errors.js';
 import type { StakingParams } from '../staking/params.js';
-import { CANDIDATE_ACTIVE, readCandidate, readCandidateList, readDelegation, readPool } from '../staking/records.js';
+import { CANDIDATE_ACTIVE, candidateListBytes, readCandidate, readCandidateList, readDelegation, readPool } from '../staking/records.js';
 import { applyParamChanges } from './param-registry.js';
 import { readParamSet } from './param-state.js';
 import {
@@ -78,7 +78,7 @@ export function submitProposal(state: Overlay, proposer: Uint8Array, msg: Submit
   };
   writeProposal(state, proposal);
   writeLastProposalId(state, id);
-  chargeGas(REWRITE_GAS_PER_BYTE * openProposalsBytes(state));
+  chargeGas(REWRITE_GAS_PER_BYTE * openProposalsBytes(state) + TALLY_GAS_PER_CANDIDATE * candidatesListed(state));
   writeOpenProposals(state, [...readOpenProposals(state), { id, votingEndHeight }]);
   return proposal;
 }
@@ -89,6 +89,19 @@ export function submitProposal(state: Overlay, proposer: Uint8Array, msg: Submit
  * price would let a voter make every node read thousands of records for the gas of a transfer.
  */
 export const VOTE_GAS_PER_CANDIDATE = 2_000;
+
+/**
+ * Gas per candidate for the tally when voting ends, paid in advance: EndBlock reads every
+ * candidate's record once per proposal and, per voter, its delegation at each candidate. The
+ * submission pays for the first, each new voter for its own reads, so no one can make EndBlock
+ * read candidates x voters records it was not paid for.
+ */
+export const TALLY_GAS_PER_CANDIDATE = 1_000;
+
+/** Candidates in the list, from its stored size (21 bytes each) without decoding it; at least their number. */
+function candidatesListed(state: StateReader): number {
+  return Math.ceil(candidateListBytes(state) / 21);
+}
 
 /**
  * Bonded stake of any kind: the owner of an active candidate, or a delegation with one.
@@ -119,7 +132,7 @@ export function castVote(state: Overlay, voter: Uint8Array, proposalId: number, 
   if (p.status !== 'voting' || height > p.votingEndHeight) throw new TxError('VOTING_CLOSED', `voting on proposal ${proposalId} ended at height ${p.votingEndHeight}`);
   if (!hasStake(state, voter, chargeGas)) throw new TxError('NO_STAKE', 'only a candidate or a delegator with bonded stake may vote');
   if (readVote(state, proposalId, voter) === undefined) {
-    chargeGas(REWRITE_GAS_PER_BYTE * votersBytes(state, proposalId));
+    chargeGas(REWRITE_GAS_PER_BYTE * votersBytes(state, proposalId) + TALLY_GAS_PER_CANDIDATE * candidatesListed(state));
     const voters = readVoters(state, proposalId);
     // The tally costs voters × candidates reads; past the cap only those who voted may change their vote.
     if (voters.length >= MAX_VOTERS) {
