@@ -381,3 +381,29 @@ describe('transaction fields: messages among many candidates', () => {
     expect(res.txResults[0]?.code).toBe(0);
   });
 });
+
+describe('transaction fields: withdrawing a candidacy with many delegators', () => {
+  let h: AppHarness;
+
+  beforeAll(async () => {
+    h = await appHarness(152, BALANCE, { params: STAKING.params, candidates: [] });
+    const declare = (i: number): Uint8Array => signed(testKey(i), 0, { type: 'declareCandidacy', consensusKey: testKey(30_000 + i).publicKey, selfStake: 100n * ONE_CMT, maxStake: 1000n * ONE_CMT, commissionBps: 0, name: 'c', website: '', description: '' });
+    await h.runBlock([declare(0), declare(1)]);
+    const delegations = Array.from({ length: 150 }, (_, k) => signed(testKey(k + 2), 0, { type: 'delegate', candidate: addressOf(testKey(k < 50 ? 0 : 1)), amount: ONE_CMT }));
+    const res = await h.runBlock(delegations);
+    expect(res.txResults.every((r) => r.code === 0)).toBe(true);
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('costs gas in proportion to its delegators, so a popular candidate can always leave', async () => {
+    const withdraw = (i: number): Uint8Array => signed(testKey(i), 1, { type: 'withdrawCandidacy' });
+    const fifty = (await h.runBlock([withdraw(0)])).txResults[0]!;
+    const hundred = (await h.runBlock([withdraw(1)])).txResults[0]!;
+    expect([fifty.code, hundred.code]).toEqual([0, 0]);
+    // Twice the delegators, about twice the gas (the fixed part makes it a little less).
+    expect(hundred.gasUsed / fifty.gasUsed).toBeLessThan(2.1);
+  });
+});

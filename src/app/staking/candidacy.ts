@@ -7,7 +7,7 @@ import { isValidPublicKey } from '../../crypto/ed25519.js';
 import { TxError } from '../errors.js';
 import { debit } from '../bank/accounts.js';
 import { REWRITE_GAS_PER_BYTE } from '../gas.js';
-import { applyWithdrawal, existingCandidate, requireSelfStakeRatio, startUnbonding, withdrawal } from './delegations.js';
+import { applyWithdrawal, enqueueUnbondings, existingCandidate, recordUnbonding, requireSelfStakeRatio, withdrawal } from './delegations.js';
 import type { StakingParams } from './params.js';
 import {
   addToPool,
@@ -131,6 +131,8 @@ export function withdrawCandidacy(state: Overlay, owner: Uint8Array, height: num
   const delegators = delegatorsOf.members(state, owner);
   chargeGas(WITHDRAW_GAS_PER_DELEGATION * delegators.length);
   let current = c;
+  const unbonding: { delegator: Uint8Array; candidate: Uint8Array }[] = [];
+  let completesAt = height + params.unbondingBlocks;
   for (const delegator of delegators) {
     const d = readDelegation(state, delegator, owner);
     if (!d) continue;
@@ -138,8 +140,12 @@ export function withdrawCandidacy(state: Overlay, owner: Uint8Array, height: num
     const w = withdrawal(current, delegator, d, amount);
     applyWithdrawal(state, delegator, current, d, w);
     current = w.after;
-    if (amount > 0n) startUnbonding(state, delegator, owner, amount, height, params, chargeGas);
+    if (amount === 0n) continue;
+    completesAt = recordUnbonding(state, delegator, owner, amount, height, params);
+    unbonding.push({ delegator, candidate: owner });
   }
+  // One rewrite of the height's queue for all of them, not one per delegation.
+  if (unbonding.length > 0) enqueueUnbondings(state, completesAt, unbonding, chargeGas);
   // What rounding left in the candidate belongs to nobody's shares: it goes to the community pool.
   if (current.totalStake > 0n) {
     addToPool(state, 'bonded', -current.totalStake);

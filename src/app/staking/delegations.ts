@@ -4,7 +4,7 @@
  * nothing per block touches delegators. Each function checks everything before it writes
  * anything, and throws TxError (the transaction then fails and its writes are discarded).
  */
-import { bytesEqual } from '../../codec/bytes.js';
+import { bytesEqual, bytesKey, concatBytes } from '../../codec/bytes.js';
 import type { Overlay } from '../../state/overlay.js';
 import { credit, debit } from '../bank/accounts.js';
 import { REWRITE_GAS_PER_BYTE } from '../gas.js';
@@ -129,19 +129,39 @@ function removeStake(state: Overlay, delegator: Uint8Array, c: Candidate, amount
 }
 
 /**
- * Queues `amount` to return to `delegator` after the unbonding period (the CMT is already out
- * of the candidate). `chargeGas` is told what rewriting the height's queue costs before it is read.
+ * Records an unbonding entry of `amount` for `delegator` at `candidate` (the CMT is already out
+ * of the candidate) without queueing it; returns the height it completes at. The caller queues
+ * the pair (enqueueUnbondings), once for all the pairs it unbonds.
  */
-export function startUnbonding(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, height: number, params: StakingParams, chargeGas: (amount: number) => void = () => undefined): void {
+export function recordUnbonding(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, height: number, params: StakingParams): number {
   const completesAt = height + params.unbondingBlocks;
   writeUnbondings(state, delegator, candidate, [...readUnbondings(state, delegator, candidate), { amount, createdAt: height, completesAt }]);
-  chargeGas(REWRITE_GAS_PER_BYTE * unbondingQueueBytes(state, completesAt));
-  const queue = readUnbondingQueue(state, completesAt);
-  if (!queue.some((p) => bytesEqual(p.delegator, delegator) && bytesEqual(p.candidate, candidate))) {
-    writeUnbondingQueue(state, completesAt, [...queue, { delegator, candidate }]);
-  }
   addToPool(state, 'bonded', -amount);
   addToPool(state, 'unbondingPool', amount);
+  return completesAt;
+}
+
+/**
+ * Adds the pairs not queued yet to the queue of `completesAt`, rewriting it once. `chargeGas` is
+ * told what rewriting it costs before it is read.
+ */
+export function enqueueUnbondings(state: Overlay, completesAt: number, pairs: readonly { delegator: Uint8Array; candidate: Uint8Array }[], chargeGas: (amount: number) => void): void {
+  chargeGas(REWRITE_GAS_PER_BYTE * unbondingQueueBytes(state, completesAt));
+  const queue = readUnbondingQueue(state, completesAt);
+  const queued = new Set(queue.map((p) => bytesKey(concatBytes(p.delegator, p.candidate))));
+  const added = pairs.filter((p) => {
+    const key = bytesKey(concatBytes(p.delegator, p.candidate));
+    if (queued.has(key)) return false;
+    queued.add(key);
+    return true;
+  });
+  if (added.length > 0) writeUnbondingQueue(state, completesAt, [...queue, ...added]);
+}
+
+/** Queues `amount` to return to `delegator` after the unbonding period (the CMT is already out of the candidate). */
+export function startUnbonding(state: Overlay, delegator: Uint8Array, candidate: Uint8Array, amount: bigint, height: number, params: StakingParams, chargeGas: (amount: number) => void = () => undefined): void {
+  const completesAt = recordUnbonding(state, delegator, candidate, amount, height, params);
+  enqueueUnbondings(state, completesAt, [{ delegator, candidate }], chargeGas);
 }
 
 /** Stops `amount` of stake counting now; it returns to the delegator after the unbonding period. */
