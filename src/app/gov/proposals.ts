@@ -50,7 +50,7 @@ export function checkChange(state: StateReader, change: SubmitProposal['change']
   }
 }
 
-/** `chargeGas` is told what rewriting the list of open proposals costs before it is read. */
+/** `chargeGas` is told, before the list of open proposals is read, what rewriting it and this proposal's share of its tally cost. */
 export function submitProposal(state: Overlay, proposer: Uint8Array, msg: SubmitProposal, height: number, params: StakingParams, reserved = 0n, chargeGas: (amount: number) => void = () => undefined): Proposal {
   if (msg.title.trim() === '') throw new TxError('INVALID_PROPOSAL', 'a proposal needs a title');
   if (msg.deposit < params.govDeposit) throw new TxError('INVALID_PROPOSAL', `the deposit ${msg.deposit} is below the minimum ${params.govDeposit}`);
