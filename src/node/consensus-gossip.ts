@@ -10,7 +10,7 @@
  */
 import { bodyMismatch, decodeBlock, EMPTY_COMMIT, headerHash, type Block } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
-import { decode, encode } from '../codec/schema.js';
+import { encode } from '../codec/schema.js';
 import {
   BlockAnswer,
   BlockRequest,
@@ -31,7 +31,7 @@ import { FutureHold } from './future-hold.js';
 import type { Logger } from './logger.js';
 import { checkProposal, checkVote, type CheckResult } from './message-checks.js';
 import { protocolsFor, topicsFor, type GossipNetwork, type Verdict } from './network.js';
-import { requestDecoded } from './peer-request.js';
+import { decodeRequest, requestDecoded } from './peer-request.js';
 import type { ChainState } from './chain-state.js';
 import { P2PError } from '../p2p/errors.js';
 
@@ -240,7 +240,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   }
 
   private async answerProposalBlock(data: Uint8Array): Promise<Uint8Array> {
-    const { blockHash } = decode(ProposalBlockRequest, data, 'proposal block request');
+    const { blockHash } = decodeRequest(ProposalBlockRequest, data, 'proposal block request');
     return this.driver.consensusState.blocks.get(toHex(blockHash)) ?? new Uint8Array(0);
   }
 
@@ -282,7 +282,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   }
 
   private async answerCatchUp(data: Uint8Array): Promise<Uint8Array> {
-    const { height, haveProposals } = decode(CatchUpRequest, data, 'catch-up request');
+    const { height, haveProposals } = decodeRequest(CatchUpRequest, data, 'catch-up request');
     const skip = new Set(haveProposals);
     const core = this.driver.consensusState;
     const lastHeight = this.driver.chainState.lastBlockHeight;
@@ -303,7 +303,7 @@ export class ConsensusGossip implements ConsensusBroadcaster {
   }
 
   private async answerBlock(data: Uint8Array): Promise<Uint8Array> {
-    const { height } = decode(BlockRequest, data, 'block request');
+    const { height } = decodeRequest(BlockRequest, data, 'block request');
     const lastHeight = this.blockStore.height;
     const bytes = await this.blockStore.loadBlockBytes(height);
     const commit = bytes ? await this.blockStore.loadSeenCommit(height) : undefined;

@@ -8,7 +8,7 @@
  * correct validator. Claims go over request/response, not gossipsub: gossipsub drops a
  * repeated message as a duplicate, and the receiver must know which peer claimed.
  */
-import { decode, encode } from '../codec/schema.js';
+import { encode } from '../codec/schema.js';
 import { Maj23Claim, VotesForBlockAnswer } from '../codec/gossip.js';
 import { PREVOTE } from '../codec/vote.js';
 import { ownClaims } from '../consensus/maj23.js';
@@ -17,7 +17,7 @@ import type { ConsensusDriver } from './consensus-driver.js';
 import type { Logger } from './logger.js';
 import { checkVote } from './message-checks.js';
 import { protocolsFor, type GossipNetwork } from './network.js';
-import { requestDecoded } from './peer-request.js';
+import { decodeRequest, requestDecoded } from './peer-request.js';
 
 export const MAJ23_INTERVAL_MS = 1000;
 /** Peer, round and type triples remembered per height; past this, new claims are dropped until the next height. */
@@ -78,7 +78,7 @@ export class Maj23Gossip {
   }
 
   private async onClaim(data: Uint8Array, from: string): Promise<Uint8Array> {
-    const claim = decode(Maj23Claim, data, 'maj23 claim');
+    const claim = decodeRequest(Maj23Claim, data, 'maj23 claim');
     const set = this.setOf(claim);
     if (!set) return EMPTY;
     if (this.claims.height !== claim.height) this.claims = { height: claim.height, lastFetch: new Map() };
@@ -127,7 +127,7 @@ export class Maj23Gossip {
   }
 
   private async answerVotes(data: Uint8Array): Promise<Uint8Array> {
-    const claim = decode(Maj23Claim, data, 'votes request');
+    const claim = decodeRequest(Maj23Claim, data, 'votes request');
     return encode(VotesForBlockAnswer, this.setOf(claim)?.votesFor(claim.blockHash) ?? []);
   }
 }

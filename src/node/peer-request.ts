@@ -6,6 +6,7 @@
  */
 import { DecodeError } from '../codec/errors.js';
 import { decode, type Codec } from '../codec/schema.js';
+import { BadRequestError } from '../p2p/errors.js';
 import type { GossipNetwork } from './network.js';
 
 export interface DecodedRequest<T> {
@@ -26,6 +27,20 @@ export async function requestDecoded<T>(net: GossipNetwork, peer: string, o: Dec
     return decode(codec, raw, what);
   } catch (err) {
     if (err instanceof DecodeError) net.reportInvalid(peer, `undecodable ${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * A peer's request as `codec`; bytes that do not decode throw BadRequestError, which the host
+ * counts against the peer. Only the request: a stored record that fails to decode while the
+ * answer is built is this node's problem, never the asker's.
+ */
+export function decodeRequest<T>(codec: Codec<T>, data: Uint8Array, what: string): T {
+  try {
+    return decode(codec, data, what);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new BadRequestError(err.message, { cause: err });
     throw err;
   }
 }

@@ -15,6 +15,7 @@ export type P2PErrorCode =
   | 'P2P_REQUEST_FAILED'
   | 'P2P_REMOTE_ERROR'
   | 'P2P_PROTOCOL_ERROR'
+  | 'P2P_BAD_REQUEST'
   | 'P2P_USAGE';
 
 export class P2PError extends CmtError {
@@ -22,6 +23,17 @@ export class P2PError extends CmtError {
 
   constructor(code: P2PErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/**
+ * Thrown by a request handler when the request itself is wrong (it does not decode as the
+ * protocol's request): the host answers with the error and counts it against the requester.
+ * Anything else a handler throws is the handler's own failure and costs the requester nothing.
+ */
+export class BadRequestError extends P2PError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('P2P_BAD_REQUEST', message, options);
   }
 }
 

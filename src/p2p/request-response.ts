@@ -4,16 +4,16 @@
  * that a failing handler reaches the requester as an error with a reason rather than as a reset.
  * Every read is bounded by a frame limit (requests by their own, smaller one) and every stage of
  * an exchange by a timeout: the request's arrival, the handler, and the answer's delivery. What
- * one peer's requests hold at once is bounded by a ServeBudget, and a request that does not
- * decode counts against the peer that sent it.
+ * one peer's requests hold at once is bounded by a ServeBudget, and a request the handler
+ * refuses as malformed (BadRequestError) counts against the peer that sent it.
  */
 import { setMaxListeners } from 'node:events';
 import type { Connection, Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
-import { CmtError, DecodeError } from '../codec/errors.js';
+import { CmtError } from '../codec/errors.js';
 import type { Counters } from './counters.js';
-import { describeError, P2PError } from './errors.js';
+import { BadRequestError, describeError, P2PError } from './errors.js';
 import { encodeFrame, FrameError, readFrame } from './frame.js';
 import type { ServeBudget } from './serve-budget.js';
 
@@ -196,7 +196,7 @@ export class RequestResponse {
         response = withStatus(STATUS_OK, body);
       }
     } catch (err) {
-      if (err instanceof DecodeError) {
+      if (err instanceof BadRequestError) {
         // The request is not one this protocol has: only a peer that is not running it sends that.
         dropped.inc('request_undecodable');
         this.ctx.reportInvalid(from, `request_undecodable: ${protocol}`);
