@@ -16,6 +16,7 @@ import * as txCodecs from '../../src/codec/tx.js';
 import { LIST_EXPORTS } from '../../src/contracts/sandbox-types.js';
 import { sign, type KeyPair } from '../../src/crypto/ed25519.js';
 import { PARAM_NAMES } from '../../src/app/gov/param-registry.js';
+import { DEFAULT_STAKING_PARAMS, type StakingParams } from '../../src/app/staking/params.js';
 import { hostileText } from './unicode-text.js';
 import { COUNTER_METHODS, contractJson } from './contract-txs.js';
 import { addressOf, MIN_GAS_PRICE, TEST_CHAIN_ID, testKey } from './nodes.js';
@@ -25,6 +26,21 @@ export const ATTACKERS: KeyPair[] = [0, 1, 2, 3].map(testKey);
 export const CONSENSUS_KEYS: Uint8Array[] = [20, 21, 22].map((i) => testKey(i).publicKey);
 /** Filled in by the test: addresses that mean something in its state (funded, a candidate, a contract). */
 export const KNOWN_ADDRESSES: Uint8Array[] = ATTACKERS.map(addressOf);
+
+/** Staking parameters with small minimums and short periods, so generated messages reach the handlers' deeper paths. */
+export const SMALL_MINIMUMS: StakingParams = {
+  ...DEFAULT_STAKING_PARAMS,
+  inflationBps: 0,
+  minSelfStake: ONE_CMT,
+  minDelegation: ONE_CMT,
+  govDeposit: ONE_CMT,
+  govVotingBlocks: 3,
+  unbondingBlocks: 3,
+  blocksPerDay: 2,
+  epochBlocks: 2,
+  signedBlocksWindow: 4,
+  downtimeJailBlocks: 2,
+};
 
 export const COUNTER_BUNDLE = encodeBundle([{ name: 'contract.js', content: utf8(COUNTER_METHODS) }]);
 
