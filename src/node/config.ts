@@ -26,6 +26,8 @@ export interface NodeConfig {
     websocketWriteBufferBytes: number;
     /** Bytes of answers and events queued and not yet read, over all clients. */
     maxQueuedBytes: number;
+    /** How long an HTTP answer may wait unread before its connection is closed. */
+    writeTimeoutMs: number;
     /** Open HTTP and WebSocket connections; more are refused at accept. */
     maxOpenConnections: number;
     maxSubscriptionsPerClient: number;
@@ -87,6 +89,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     maxResponseBytes: 16 * 1024 * 1024,
     websocketWriteBufferBytes: 32 * 1024 * 1024,
     maxQueuedBytes: 256 * 1024 * 1024,
+    writeTimeoutMs: 60_000,
     maxOpenConnections: 900,
     maxSubscriptionsPerClient: 100,
     maxSubscriptions: 1000,
@@ -169,6 +172,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       maxResponseBytes,
       websocketWriteBufferBytes,
       maxQueuedBytes,
+      writeTimeoutMs: int(rpc, 'write_timeout_ms', d.rpc.writeTimeoutMs, source, 100),
       maxOpenConnections: int(rpc, 'max_open_connections', d.rpc.maxOpenConnections, source, 1),
       maxSubscriptionsPerClient: int(rpc, 'max_subscriptions_per_client', d.rpc.maxSubscriptionsPerClient, source, 1),
       maxSubscriptions: int(rpc, 'max_subscriptions', d.rpc.maxSubscriptions, source, 1),
@@ -225,6 +229,7 @@ export function configToJson(config: NodeConfig): Json {
       max_response_bytes: config.rpc.maxResponseBytes,
       websocket_write_buffer_bytes: config.rpc.websocketWriteBufferBytes,
       max_queued_bytes: config.rpc.maxQueuedBytes,
+      write_timeout_ms: config.rpc.writeTimeoutMs,
       max_open_connections: config.rpc.maxOpenConnections,
       max_subscriptions_per_client: config.rpc.maxSubscriptionsPerClient,
       max_subscriptions: config.rpc.maxSubscriptions,

@@ -66,11 +66,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** Where HTTP answers go: the node's queue of unread answers, and how long one may wait in it. */
+interface HttpOut {
+  queued: QueuedBytes;
+  /** An answer the client has not taken by then closes its connection (rpc.write_timeout_ms). */
+  writeTimeoutMs: number;
+}
+
 /**
  * Sends `text`, counted in the node's queue of unread answers until it is flushed; an answer
  * that would overflow that queue is replaced by a short −32003 error (HTTP `refusedStatus`).
+ * HTTP has no other bound on how long a client may leave an answer unread.
  */
-function sendText(res: ServerResponse, status: number, text: string, queued: QueuedBytes, refusedStatus = httpStatusFor(RPC_LIMIT)): void {
+function sendText(res: ServerResponse, status: number, text: string, out: HttpOut, refusedStatus = httpStatusFor(RPC_LIMIT)): void {
+  const { queued } = out;
   let body = text;
   let code = status;
   const bytes = Buffer.byteLength(text);
@@ -79,16 +88,27 @@ function sendText(res: ServerResponse, status: number, text: string, queued: Que
     code = refusedStatus;
   }
   const release = queued.hold(Buffer.byteLength(body));
-  res.once('finish', release);
-  res.once('close', release);
+  // The connection, not the response: a pipelined response waiting for the ones before it has
+  // no socket yet, and neither it nor its 'close' would ever come. Its connection closing ends
+  // every answer queued on it.
+  const connection = res.req.socket;
+  const unread = setTimeout(() => connection.destroy(), out.writeTimeoutMs);
+  const done = (): void => {
+    clearTimeout(unread);
+    connection.off('close', done);
+    release();
+  };
+  res.once('finish', done);
+  res.once('close', done);
+  connection.once('close', done);
   res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
 /** One answer, within the byte budget, with the HTTP status its error code calls for. */
-function sendResponse(res: ServerResponse, response: JsonRpcResponse, maxBytes: number, queued: QueuedBytes): void {
+function sendResponse(res: ServerResponse, response: JsonRpcResponse, maxBytes: number, out: HttpOut): void {
   const { text, errorCode } = fitResponse(response, maxBytes);
-  sendText(res, errorCode === undefined ? 200 : httpStatusFor(errorCode), text, queued);
+  sendText(res, errorCode === undefined ? 200 : httpStatusFor(errorCode), text, out);
 }
 
 /** The path of a request target, or undefined when it is not one (`new URL` refuses it). */
@@ -112,6 +132,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
   const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots() };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
   const queued = new QueuedBytes(options.maxQueuedBytes);
+  const out: HttpOut = { queued, writeTimeoutMs: options.writeTimeoutMs };
 
   const server = createServer((req, res) => {
     if (!admitHttpRequest(req, res)) {
@@ -120,7 +141,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     }
     void handleHttp(req, res).catch((err: unknown) => {
       logger.error({ err }, 'rpc request failed');
-      if (!res.headersSent) sendResponse(res, errorResponse(null, err), limits.maxResponseBytes, queued);
+      if (!res.headersSent) sendResponse(res, errorResponse(null, err), limits.maxResponseBytes, out);
       else res.destroy();
     });
   });
@@ -131,7 +152,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     try {
       url = new URL(req.url ?? '/', 'http://rpc');
     } catch {
-      sendResponse(res, errorResponse(null, invalidRequest('the request target is not a valid URL path')), limits.maxResponseBytes, queued);
+      sendResponse(res, errorResponse(null, invalidRequest('the request target is not a valid URL path')), limits.maxResponseBytes, out);
       return;
     }
     if (req.method === 'POST') {
@@ -140,20 +161,20 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
         text = await readBody(req, options.maxBodyBytes);
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
-          sendText(res, 413, responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Request too large', `request body exceeds ${options.maxBodyBytes} bytes (rpc.max_body_bytes)`))), queued);
+          sendText(res, 413, responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Request too large', `request body exceeds ${options.maxBodyBytes} bytes (rpc.max_body_bytes)`))), out);
           return;
         }
         throw err;
       }
       const parsed = parseRequestText(text);
       if ('refused' in parsed) {
-        sendResponse(res, errorResponse(null, parsed.refused), limits.maxResponseBytes, queued);
+        sendResponse(res, errorResponse(null, parsed.refused), limits.maxResponseBytes, out);
         return;
       }
       const answer = await answerBody(parsed.body, { ...ctx, client: req.socket.remoteAddress ?? '', gone: () => req.socket.destroyed }, limits);
       if (answer === undefined) res.writeHead(204).end();
       // POST answers are HTTP 200 with the errors inside, a refusal too.
-      else sendText(res, 200, answer, queued, 200);
+      else sendText(res, 200, answer, out, 200);
       return;
     }
     if (req.method !== 'GET') {
@@ -167,7 +188,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       return;
     }
     if (method === '') {
-      sendResponse(res, { jsonrpc: '2.0', id: -1, result: { methods: [...Object.keys(METHODS).sort(), 'subscribe (websocket)', 'unsubscribe (websocket)', 'unsubscribe_all (websocket)'] } }, limits.maxResponseBytes, queued);
+      sendResponse(res, { jsonrpc: '2.0', id: -1, result: { methods: [...Object.keys(METHODS).sort(), 'subscribe (websocket)', 'unsubscribe (websocket)', 'unsubscribe_all (websocket)'] } }, limits.maxResponseBytes, out);
       return;
     }
     const params = Object.fromEntries(url.searchParams);
@@ -177,7 +198,7 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     } catch (err) {
       response = errorResponse(-1, err);
     }
-    sendResponse(res, response, limits.maxResponseBytes, queued);
+    sendResponse(res, response, limits.maxResponseBytes, out);
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });

@@ -13,12 +13,13 @@ import type WebSocket from 'ws';
 import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
 
 const MAX_QUEUED = 4 * 1024 * 1024;
+const WRITE_TIMEOUT_MS = 5_000;
 /** What small answers (always given) and headers may add past the budget. */
 const SLACK = 256 * 1024;
 
 let target: RpcTarget;
 beforeAll(async () => {
-  target = await startRpcTarget({ maxResponseBytes: 2 * 1024 * 1024, websocketWriteBufferBytes: 4 * 1024 * 1024, maxQueuedBytes: MAX_QUEUED } as never);
+  target = await startRpcTarget({ maxResponseBytes: 2 * 1024 * 1024, websocketWriteBufferBytes: 4 * 1024 * 1024, maxQueuedBytes: MAX_QUEUED, writeTimeoutMs: WRITE_TIMEOUT_MS } as never);
 }, 120_000);
 afterAll(async () => {
   await target?.stop();
@@ -87,4 +88,27 @@ describe('bytes queued for clients, over all of them', () => {
       { numRuns: 5 },
     );
   }, 180_000);
+});
+
+describe('answers a client never reads', () => {
+  it('an HTTP answer not taken within rpc.write_timeout_ms closes its connection and leaves the queue', async () => {
+    const rpc = target.running.rpc as typeof target.running.rpc & { queuedBytes(): number };
+    await fc.assert(
+      // The kernel takes about four answers of a paused loopback client; the rest wait in the node.
+      fc.asyncProperty(fc.integer({ min: 6, max: 8 }), async (requests) => {
+        const socket = await rawConnection();
+        socket.pause();
+        const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        socket.on('error', () => undefined);
+        socket.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(requests));
+        await vi.waitFor(() => expect(rpc.queuedBytes()).toBeGreaterThan(0), { timeout: 5_000, interval: 20 });
+        const started = Date.now();
+        await vi.waitFor(() => expect(rpc.queuedBytes()).toBe(0), { timeout: 3 * WRITE_TIMEOUT_MS, interval: 50 });
+        expect(Date.now() - started).toBeLessThan(3 * WRITE_TIMEOUT_MS);
+        socket.resume();
+        await closed;
+      }),
+      { numRuns: 3 },
+    );
+  }, 60_000);
 });
