@@ -11,7 +11,7 @@ import { base64, blockView, eventsView, hexUpper, txResultView } from './views.j
 
 export interface SharedEvent {
   tags: EventTags;
-  /** `,"data":…,"events":…}}`: the end of every message pushing this event. */
+  /** `,"data":…,"events":…}}`: the end of every message pushing this event. Throws if it cannot be serialized. */
   tail(): Buffer;
 }
 
@@ -46,10 +46,22 @@ function share<E extends object>(event: E, tagsOf: (e: E) => EventTags, dataOf: 
   const known = shared.get(event);
   if (known) return known;
   const tags = tagsOf(event);
-  let tail: Buffer | undefined;
+  // Made once, failure included: a subscriber after the first must not pay for it again.
+  let tail: Buffer | Error | undefined;
+  const make = (): Buffer | Error => {
+    try {
+      return Buffer.from(`,"data":${JSON.stringify(dataOf(event))},"events":${JSON.stringify(Object.fromEntries(tags))}}}`, 'utf8');
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
   const made: SharedEvent = {
     tags,
-    tail: () => (tail ??= Buffer.from(`,"data":${JSON.stringify(dataOf(event))},"events":${JSON.stringify(Object.fromEntries(tags))}}}`, 'utf8')),
+    tail: () => {
+      tail ??= make();
+      if (tail instanceof Error) throw tail;
+      return tail;
+    },
   };
   shared.set(event, made);
   return made;

@@ -105,7 +105,15 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
   const push = (sub: Subscription, event: SharedEvent): void => {
     if (socket.readyState !== socket.OPEN || !matches(sub.query, event.tags)) return;
     const head = messageHead(sub.id, sub.query.text);
-    const tail = event.tail();
+    let tail: Buffer;
+    try {
+      tail = event.tail();
+    } catch (err) {
+      // Events are pushed from the block commit: nothing may throw back into it.
+      logger.error({ err }, 'an event could not be serialized for a subscription');
+      cancel(sub, `this event could not be sent (${err instanceof Error ? err.message : String(err)})`);
+      return;
+    }
     if (!fits(head.length + tail.length)) {
       cancel(sub, `client is not reading events fast enough (more than ${writeBufferBytes} bytes queued)`);
       return;

@@ -99,6 +99,25 @@ describe('subscriptions', () => {
     );
   }, 120_000);
 
+  it('an event that cannot be serialized never throws into the block commit; its subscribers are told', async () => {
+    const { event, hashes } = await bigBlockEvent();
+    const ws = await openWebSocket(wsUrl(target));
+    try {
+      expect((await request(ws, 1, 'subscribe', { query: "tm.event='NewBlock'" })).error).toBeUndefined();
+      const cancelled = new Promise<Answer>((resolve) => ws.on('message', (data) => {
+        const a = JSON.parse(data.toString()) as Answer;
+        if (a.error !== undefined) resolve(a);
+      }));
+      // A value JSON.stringify cannot write (as an answer longer than a string can hold would be).
+      const poison = { toJSON: () => { throw new RangeError('Invalid string length'); } };
+      const bad = { ...event, response: { ...event.response, events: [{ type: 'x', attributes: [{ key: 'k', value: poison as unknown as string }] }] } };
+      expect(() => target.running.node.events.publishBlock(bad, hashes)).not.toThrow();
+      expect((await cancelled).error?.code).toBe(LIMIT);
+    } finally {
+      ws.terminate();
+    }
+  });
+
   it('a subscription keeps an id of at most 256 characters, since the node holds it and every event repeats it', async () => {
     const ws = await openWebSocket(wsUrl(target));
     try {
