@@ -1,5 +1,6 @@
 /** The node's own settings (`config/config.json`): ports, limits, retention. Not consensus-critical. */
 import { lstat, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { readStartFile, START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { CmtError } from '../codec/errors.js';
 import type { TimeoutParams } from '../codec/params.js';
@@ -156,7 +157,8 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   const maxQueuedBytes = int(rpc, 'max_queued_bytes', Math.max(d.rpc.maxQueuedBytes, maxResponseBytes), source, 64 * 1024);
   if (maxQueuedBytes < maxResponseBytes) throw new InvalidConfigError(source, 'rpc.max_queued_bytes must be at least rpc.max_response_bytes');
   const p2pHost = p2p.host ?? d.p2p.host;
-  if (typeof p2pHost !== 'string') throw new InvalidConfigError(source, 'p2p.host must be a string');
+  // libp2p listens on an address, not a name: refused here, naming this file, not at start by the p2p layer.
+  if (typeof p2pHost !== 'string' || isIP(p2pHost) === 0) throw new InvalidConfigError(source, 'p2p.host must be an IP address, e.g. 127.0.0.1 or 0.0.0.0');
   const peers = p2p.persistent_peers ?? d.p2p.persistentPeers;
   if (!Array.isArray(peers) || peers.some((x) => typeof x !== 'string' || !/^\/(ip4|ip6|dns4|dns6|dns)\/.+\/p2p\/\w+$/.test(x))) {
     throw new InvalidConfigError(source, 'p2p.persistent_peers must be a list of multiaddrs like /ip4/127.0.0.1/tcp/26656/p2p/<peer id>');

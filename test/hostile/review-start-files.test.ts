@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { openSync, closeSync, constants } from 'node:fs';
 import { cp, mkdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmtError } from '../../src/codec/errors.js';
@@ -125,6 +126,25 @@ describe('start files replaced by hostile things', () => {
       await node?.stop().catch(() => undefined);
     }
   }
+
+  it('a p2p listen host that is not an IP address is refused naming the config file', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.constantFrom('localhost', '#27.0.0.1', '', ' 127.0.0.1', '127.0.0.256'), fc.string({ maxLength: 20 }).filter((h) => isIP(h) === 0)), async (host) => {
+        const home = join(scratch.path, `home-${runs++}`);
+        await cp(template.home, home, { recursive: true });
+        const paths = homePaths(home);
+        try {
+          const config = JSON.parse(await readFile(paths.config, 'utf8')) as { p2p: Record<string, unknown> };
+          config.p2p.host = host;
+          await writeFile(paths.config, JSON.stringify(config));
+          expect(await startOrRefuse(paths, paths.config)).toBe('refused');
+        } finally {
+          await rm(home, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 10 },
+    );
+  }, 60_000);
 
   it.each(FILES)('%s: starts or refuses naming the file', async (name) => {
     await fc.assert(
