@@ -83,11 +83,12 @@ function sendText(res: ServerResponse, status: number, text: string, out: HttpOu
   let body = text;
   let code = status;
   const bytes = Buffer.byteLength(text);
-  if (!queued.admits(bytes)) {
+  const client = res.req.socket.remoteAddress ?? '';
+  if (!queued.admits(bytes, client)) {
     body = responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Node busy', queued.refusal(bytes))));
     code = refusedStatus;
   }
-  const release = queued.hold(Buffer.byteLength(body));
+  const release = queued.hold(Buffer.byteLength(body), client);
   // The connection, not the response: a pipelined response waiting for the ones before it has
   // no socket yet, and neither it nor its 'close' would ever come. Its connection closing ends
   // every answer queued on it.
@@ -131,7 +132,7 @@ function refuseBusyConnection(res: ServerResponse): void {
 export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger): Promise<RpcServer> {
   const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots() };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
-  const queued = new QueuedBytes(options.maxQueuedBytes);
+  const queued = new QueuedBytes(options.maxQueuedBytes, options.maxResponseBytes);
   const out: HttpOut = { queued, writeTimeoutMs: options.writeTimeoutMs };
 
   const server = createServer((req, res) => {

@@ -55,7 +55,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
   /** What this client's messages hold of the node's queue until ws has written them. */
   const holds = new Set<() => void>();
   const holdFor = (bytes: number): (() => void) => {
-    const release = queued.hold(bytes);
+    const release = queued.hold(bytes, ctx.client ?? '');
     const done = (): void => {
       release();
       holds.delete(done);
@@ -86,7 +86,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     if (socket.readyState !== socket.OPEN) return;
     const bytes = Buffer.byteLength(text, 'utf8');
     if (fits(bytes)) {
-      const body = queued.admits(bytes) ? text : responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Node busy', queued.refusal(bytes))));
+      const body = queued.admits(bytes, ctx.client ?? '') ? text : responseText(errorResponse(null, new RpcError(RPC_LIMIT, 'Node busy', queued.refusal(bytes))));
       socket.send(body, holdFor(Buffer.byteLength(body, 'utf8')));
       return;
     }
@@ -118,7 +118,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
       cancel(sub, `client is not reading events fast enough (more than ${writeBufferBytes} bytes queued)`);
       return;
     }
-    if (!queued.admits(head.length + tail.length)) {
+    if (!queued.admits(head.length + tail.length, ctx.client ?? '')) {
       cancel(sub, queued.refusal(head.length + tail.length));
       return;
     }

@@ -14,12 +14,13 @@ import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support
 
 const MAX_QUEUED = 4 * 1024 * 1024;
 const WRITE_TIMEOUT_MS = 5_000;
+const MAX_RESPONSE = 2 * 1024 * 1024;
 /** What small answers (always given) and headers may add past the budget. */
 const SLACK = 256 * 1024;
 
 let target: RpcTarget;
 beforeAll(async () => {
-  target = await startRpcTarget({ maxResponseBytes: 2 * 1024 * 1024, websocketWriteBufferBytes: 4 * 1024 * 1024, maxQueuedBytes: MAX_QUEUED, writeTimeoutMs: WRITE_TIMEOUT_MS } as never);
+  target = await startRpcTarget({ maxResponseBytes: MAX_RESPONSE, websocketWriteBufferBytes: 4 * 1024 * 1024, maxQueuedBytes: MAX_QUEUED, writeTimeoutMs: WRITE_TIMEOUT_MS } as never);
 }, 120_000);
 afterAll(async () => {
   await target?.stop();
@@ -94,13 +95,15 @@ describe('answers a client never reads', () => {
   it('an HTTP answer not taken within rpc.write_timeout_ms closes its connection and leaves the queue', async () => {
     const rpc = target.running.rpc as typeof target.running.rpc & { queuedBytes(): number };
     await fc.assert(
-      // The kernel takes about four answers of a paused loopback client; the rest wait in the node.
+      // Answers of ~2 MB (batches of three blocks): the kernel takes about 2.6 MB of a paused
+      // loopback client, so the rest waits in the node.
       fc.asyncProperty(fc.integer({ min: 6, max: 8 }), async (requests) => {
         const socket = await rawConnection();
         socket.pause();
         const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
         socket.on('error', () => undefined);
-        socket.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(requests));
+        const batch = JSON.stringify([0, 1, 2].map((id) => ({ jsonrpc: '2.0', id, method: 'block', params: { height: String(target.bigHeight) } })));
+        socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${batch.length}\r\n\r\n${batch}`.repeat(requests));
         await vi.waitFor(() => expect(rpc.queuedBytes()).toBeGreaterThan(0), { timeout: 5_000, interval: 20 });
         const started = Date.now();
         await vi.waitFor(() => expect(rpc.queuedBytes()).toBe(0), { timeout: 3 * WRITE_TIMEOUT_MS, interval: 50 });
@@ -110,5 +113,38 @@ describe('answers a client never reads', () => {
       }),
       { numRuns: 3 },
     );
+  }, 60_000);
+});
+
+describe('one client\'s share of the queue', () => {
+  it('a client (address) holds at most a quarter of rpc.max_queued_bytes; another client still gets its answers', async () => {
+    const rpc = target.running.rpc as typeof target.running.rpc & { queuedBytes(): number };
+    const url = new URL(rpc.url);
+    const sockets: net.Socket[] = [];
+    try {
+      // Eight connections from 127.0.0.1 that never read: far more than a quarter of the budget.
+      for (let i = 0; i < 8; i++) {
+        const s = await rawConnection();
+        s.pause();
+        s.on('error', () => undefined);
+        s.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(8));
+        sockets.push(s);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A quarter of the budget, or one largest answer if that is more.
+      expect(rpc.queuedBytes()).toBeLessThanOrEqual(Math.max(MAX_QUEUED / 4, MAX_RESPONSE) + SLACK);
+      // Another address on the loopback: its large answer is given.
+      const res = await new Promise<string>((resolve, reject) => {
+        const s = net.connect({ port: Number(url.port), host: url.hostname, localAddress: '127.0.0.2' }, () => s.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+        let got = '';
+        s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        s.on('end', () => resolve(got));
+        s.on('error', reject);
+      });
+      expect(res.slice(0, 12)).toBe('HTTP/1.1 200');
+      expect(res.length).toBeGreaterThan(target.bigTxBytes);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
   }, 60_000);
 });
