@@ -80,6 +80,9 @@ interface HttpOut {
  */
 function sendText(res: ServerResponse, status: number, text: string, out: HttpOut, refusedStatus = httpStatusFor(RPC_LIMIT)): void {
   const { queued } = out;
+  const connection = res.req.socket;
+  // Nobody to send to: an answer queued now would never be flushed or closed, and never leave the queue.
+  if (connection.destroyed) return;
   let body = text;
   let code = status;
   const bytes = Buffer.byteLength(text);
@@ -92,8 +95,10 @@ function sendText(res: ServerResponse, status: number, text: string, out: HttpOu
   // The connection, not the response: a pipelined response waiting for the ones before it has
   // no socket yet, and neither it nor its 'close' would ever come. Its connection closing ends
   // every answer queued on it.
-  const connection = res.req.socket;
-  const unread = setTimeout(() => connection.destroy(), out.writeTimeoutMs);
+  const unread = setTimeout(() => {
+    connection.destroy();
+    done();
+  }, out.writeTimeoutMs);
   const done = (): void => {
     clearTimeout(unread);
     connection.off('close', done);

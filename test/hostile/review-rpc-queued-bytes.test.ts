@@ -148,3 +148,24 @@ describe('one client\'s share of the queue', () => {
     }
   }, 60_000);
 });
+
+describe('clients that leave', () => {
+  it('connections closed while their answers are built leave nothing counted in the queue', async () => {
+    const rpc = target.running.rpc as typeof target.running.rpc & { queuedBytes(): number };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 30 }), async (connections, perConnection, waitMs) => {
+        const sockets = await Promise.all(Array.from({ length: connections }, () => rawConnection()));
+        for (const s of sockets) {
+          s.on('error', () => undefined);
+          s.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(perConnection));
+        }
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        for (const s of sockets) s.destroy();
+        // Reads wait for slots in arrival order: once this one is answered, none of theirs is left.
+        await fetch(`${target.running.rpc.url}/status`);
+        await vi.waitFor(() => expect(rpc.queuedBytes()).toBe(0), { timeout: 3_000, interval: 20 });
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+});
