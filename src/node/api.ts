@@ -131,10 +131,14 @@ export interface NodeApi {
   stakingRewards(address: Uint8Array): RewardsView;
   stakingUnbonding(address: Uint8Array): UnbondingView;
   stakingParams(): StakingParams;
-  /** Governance state at the latest height (spec/governance.md): every proposal (or those with `status`), newest first. */
-  govProposals(status?: ProposalStatus): GovProposalInfo[];
+  /**
+   * Governance state at the latest height (spec/governance.md): every proposal (or those with
+   * `status`), newest first. A live tally reads every voter's delegations, so these run through
+   * the query gate like contract queries (`client`, `gone`: as below).
+   */
+  govProposals(status: ProposalStatus | undefined, client: string, gone?: () => boolean): Promise<GovProposalInfo[]>;
   /** One proposal with its tally and its votes in the order first cast; undefined for an unknown id. */
-  govProposal(id: number): (GovProposalInfo & { votes: VoteView[] }) | undefined;
+  govProposal(id: number, client: string, gone?: () => boolean): Promise<(GovProposalInfo & { votes: VoteView[] }) | undefined>;
   /**
    * Limits of the free work below (spec/node.md, "Queries"): `client` names who asks (its
    * remote address); a request over a limit is a QueryLimitError.

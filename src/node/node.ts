@@ -400,18 +400,26 @@ export class Node implements NodeApi {
     return stakingQueries.stakingParams(this.stateStore);
   }
 
-  govProposals(status?: ProposalStatus): GovProposalInfo[] {
+  govProposals(status: ProposalStatus | undefined, client: string, gone?: () => boolean): Promise<GovProposalInfo[]> {
     // Filter first: a live tally reads every voter's delegations, so only the proposals asked for pay for it.
-    return govQueries
-      .proposals(this.stateStore)
-      .filter((p) => status === undefined || p.status === status)
-      .map((proposal) => ({ proposal, tally: govQueries.currentTally(this.stateStore, proposal.id) ?? proposal.tally }));
+    const tallied = (): GovProposalInfo[] =>
+      govQueries
+        .proposals(this.stateStore)
+        .filter((p) => status === undefined || p.status === status)
+        .map((proposal) => ({ proposal, tally: govQueries.currentTally(this.stateStore, proposal.id) ?? proposal.tally }));
+    return this.queryGate.run(client, tallied, gone);
   }
 
-  govProposal(id: number): (GovProposalInfo & { votes: VoteView[] }) | undefined {
-    const proposal = govQueries.proposal(this.stateStore, id);
-    if (!proposal) return undefined;
-    return { proposal, tally: govQueries.currentTally(this.stateStore, id) ?? proposal.tally, votes: govQueries.proposalVotes(this.stateStore, id) ?? [] };
+  govProposal(id: number, client: string, gone?: () => boolean): Promise<(GovProposalInfo & { votes: VoteView[] }) | undefined> {
+    return this.queryGate.run(
+      client,
+      () => {
+        const proposal = govQueries.proposal(this.stateStore, id);
+        if (!proposal) return undefined;
+        return { proposal, tally: govQueries.currentTally(this.stateStore, id) ?? proposal.tally, votes: govQueries.proposalVotes(this.stateStore, id) ?? [] };
+      },
+      gone,
+    );
   }
 
   netInfo(): NetInfo {

@@ -59,8 +59,11 @@ export interface MethodContext {
   gone?: () => boolean;
 }
 
-/** Methods that run contract code for free (spec/node.md, "Queries"): limited per batch and per client. */
-export const QUERY_METHODS: ReadonlySet<string> = new Set(['contract_query', 'estimate_gas', 'contract']);
+/**
+ * Methods whose work grows with the state and is paid by nobody (contract code, live governance
+ * tallies; spec/node.md, "Queries"): run through the query gate, limited per batch and per client.
+ */
+export const QUERY_METHODS: ReadonlySet<string> = new Set(['contract_query', 'estimate_gas', 'contract', 'proposals', 'proposal']);
 
 /** Refuses a batch holding more queries and estimates than query.max_per_batch. */
 export function checkQueryBatch(batch: readonly unknown[], api: NodeApi): void {
@@ -234,19 +237,19 @@ export const METHODS: Record<string, Method> = {
    * `status` keeps only those with that status. `current_tally` is the live tally while a
    * proposal is voting and the final one after (`tally` is the stored one: zero while voting).
    */
-  async proposals(params, { api }) {
+  async proposals(params, { api, client = '', gone }) {
     const status = optionalString(params, 'status');
     if (status !== undefined && status !== '' && !(PROPOSAL_STATUSES as readonly string[]).includes(status)) {
       throw invalidParams(`status must be one of ${PROPOSAL_STATUSES.join(', ')}`);
     }
-    const all = api.govProposals(status ? (status as ProposalStatus) : undefined);
+    const all = await gated(() => api.govProposals(status ? (status as ProposalStatus) : undefined, client, gone));
     return { total: String(all.length), proposals: all.map(proposalView) };
   },
 
   /** One proposal with its live (while voting) or final tally, and every vote in the order first cast. */
-  async proposal(params, { api }) {
+  async proposal(params, { api, client = '', gone }) {
     const id = requiredPositiveInt(params, 'id');
-    const found = api.govProposal(id);
+    const found = await gated(() => api.govProposal(id, client, gone));
     if (!found) throw notFound(`no proposal ${id}`);
     return { ...proposalView(found), votes: found.votes.map(voteToJson) };
   },

@@ -171,24 +171,26 @@ describe('queries and estimates over RPC', () => {
     expect(Number(fine.gas_used)).toBeGreaterThan(0);
   });
 
-  it('a batch with more queries and estimates than the limit is refused whole, with a clear error', async () => {
+  it('a batch with more queries, estimates and live tallies than the limit is refused whole, with a clear error', async () => {
+    // Live governance tallies read every voter's delegations: free work like a query.
+    const COSTLY = ['contract_query', 'estimate_gas', 'proposals', 'proposal'];
     // A batch: `costly` queries and estimates, `cheap` other calls, in an order of the generator's choosing.
     const batches = fc
       .tuple(fc.integer({ min: 0, max: 3 * limits.maxPerBatch }), fc.integer({ min: 0, max: 4 }))
       .filter(([costly, cheap]) => costly + cheap > 0)
       .chain(([costly, cheap]) =>
         fc.shuffledSubarray(
-          [...Array.from({ length: costly }, (_, i) => (i % 2 ? 'contract_query' : 'estimate_gas')), ...Array.from({ length: cheap }, (_, i) => (i % 2 ? 'health' : 'status'))],
+          [...Array.from({ length: costly }, (_, i) => COSTLY[i % COSTLY.length] as string), ...Array.from({ length: cheap }, (_, i) => (i % 2 ? 'health' : 'status'))],
           { minLength: costly + cheap },
         ),
       );
     await fc.assert(
       fc.asyncProperty(batches, async (methods) => {
         const batch = methods.map((m, i) =>
-          request(m, m === 'contract_query' ? { address: contract, method: 'ok' } : m === 'estimate_gas' ? { tx: to0x(callTx(key, 1, parseAddress(contract), 'ok', [], { gasLimit: 1_000_000 })) } : {}, i),
+          request(m, m === 'contract_query' ? { address: contract, method: 'ok' } : m === 'estimate_gas' ? { tx: to0x(callTx(key, 1, parseAddress(contract), 'ok', [], { gasLimit: 1_000_000 })) } : m === 'proposal' ? { id: 1 } : {}, i),
         );
         const answer = await post(batch);
-        const count = methods.filter((m) => m === 'contract_query' || m === 'estimate_gas').length;
+        const count = methods.filter((m) => COSTLY.includes(m)).length;
         if (count > limits.maxPerBatch) {
           expect(Array.isArray(answer.body)).toBe(false);
           const error = (answer.body as RpcErrorBody).error;
