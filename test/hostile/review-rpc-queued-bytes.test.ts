@@ -20,7 +20,7 @@ const SLACK = 256 * 1024;
 
 let target: RpcTarget;
 beforeAll(async () => {
-  target = await startRpcTarget({ maxResponseBytes: MAX_RESPONSE, websocketWriteBufferBytes: 4 * 1024 * 1024, maxQueuedBytes: MAX_QUEUED, writeTimeoutMs: WRITE_TIMEOUT_MS } as never);
+  target = await startRpcTarget({ maxResponseBytes: MAX_RESPONSE, websocketWriteBufferBytes: 4 * 1024 * 1024, maxQueuedBytes: MAX_QUEUED, writeTimeoutMs: WRITE_TIMEOUT_MS });
 }, 120_000);
 afterAll(async () => {
   await target?.stop();
