@@ -107,6 +107,8 @@ export interface NodeApi {
   readonly events: EventBus;
   readonly genesis: GenesisDoc;
   status(): NodeStatus;
+  /** Hash of the block at `earliestBlockHeight`; empty when the store holds no block. */
+  earliestBlockHash(): Promise<Uint8Array>;
   consensusPosition(): ConsensusPosition;
   /** The newest block when height is undefined. */
   block(height?: number): Promise<StoredBlock | undefined>;

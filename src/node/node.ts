@@ -257,6 +257,20 @@ export class Node implements NodeApi {
     this.logger.info('node stopped');
   }
 
+  /** The earliest stored block's hash, remembered per base height: `status` must not decode a block per call. */
+  private earliest: { height: number; hash: Uint8Array } | undefined;
+
+  async earliestBlockHash(): Promise<Uint8Array> {
+    const base = this.blockStore.base;
+    if (base <= 0) return new Uint8Array(0);
+    if (this.earliest?.height !== base) {
+      const found = await this.block(base);
+      if (!found) return new Uint8Array(0);
+      this.earliest = { height: base, hash: found.hash };
+    }
+    return this.earliest.hash;
+  }
+
   status(): NodeStatus {
     const s = this.driver.chainState;
     const self = this.privValidator ? s.validators.getByAddress(this.privValidator.address) : undefined;

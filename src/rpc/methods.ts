@@ -97,7 +97,7 @@ export const METHODS: Record<string, Method> = {
 
   async status(_params, { api, rpcAddress }) {
     const s = api.status();
-    const earliest = s.earliestBlockHeight > 0 ? await api.block(s.earliestBlockHeight) : undefined;
+    const earliestHash = await api.earliestBlockHash();
     return {
       node_info: {
         network: s.chainId,
@@ -110,7 +110,7 @@ export const METHODS: Record<string, Method> = {
         latest_app_hash: hexUpper(s.latestAppHash),
         latest_block_height: String(s.latestBlockHeight),
         latest_block_time: isoTime(s.latestBlockTime),
-        earliest_block_hash: earliest ? hexUpper(earliest.hash) : '',
+        earliest_block_hash: hexUpper(earliestHash),
         earliest_block_height: String(s.earliestBlockHeight),
         catching_up: false,
       },

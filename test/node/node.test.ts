@@ -32,8 +32,11 @@ describe('a single-validator node with its RPC', () => {
   it('commits blocks whose commits verify against the validator set', async () => {
     await waitForHeight(running.node, 3);
     const { client } = running;
-    const status = await client.call<{ sync_info: { latest_block_height: string }; node_info: { network: string } }>('status');
+    const status = await client.call<{ sync_info: { latest_block_height: string; earliest_block_height: string; earliest_block_hash: string }; node_info: { network: string } }>('status');
     expect(Number(status.sync_info.latest_block_height)).toBeGreaterThanOrEqual(3);
+    expect(status.sync_info.earliest_block_height).toBe('1');
+    const block1 = await client.call<{ block_id: { hash: string } }>('block', { height: 1 });
+    expect(status.sync_info.earliest_block_hash).toBe(block1.block_id.hash);
     expect(status.node_info.network).toBe('cmt-test');
     const c = await client.call<{ raw_header: string; raw_commit: string; canonical: boolean }>('commit', { height: 2 });
     expect(c.canonical).toBe(true);
