@@ -3,6 +3,7 @@ import { MAX_AMOUNT } from '../codec/amount.js';
 import { bytesKey } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { formatAddress, parseAddress } from '../crypto/address.js';
+import { checkObjectFields } from './json-fields.js';
 import { DEFAULT_APP_PARAMS, type AppParams } from './params.js';
 import { parseStakingGenesis, stakingGenesisToJson, type StakingGenesis, type StakingGenesisJson } from './staking/genesis.js';
 import { DEFAULT_STAKING_PARAMS } from './staking/params.js';
@@ -44,9 +45,15 @@ function baseUnits(value: unknown, what: string): bigint {
   return v;
 }
 
+function objectWith(value: unknown, allowed: readonly string[], what: string): void {
+  checkObjectFields(value, allowed, what, (message) => new InvalidGenesisError(message));
+}
+
 export function parseAppGenesis(json: unknown): AppGenesisState {
+  objectWith(json ?? {}, ['params', 'accounts', 'staking'], 'app_state');
   const state = (json ?? {}) as AppGenesisJson;
-  if (typeof state !== 'object' || Array.isArray(state)) throw new InvalidGenesisError('app_state must be an object');
+  objectWith(state.params, ['min_gas_price', 'gas'], 'app_state.params');
+  objectWith(state.params?.gas, ['tx_base', 'tx_byte', 'transfer'], 'app_state.params.gas');
   const p = state.params ?? {};
   const params: AppParams = {
     minGasPrice: p.min_gas_price === undefined ? DEFAULT_APP_PARAMS.minGasPrice : baseUnits(p.min_gas_price, 'params.min_gas_price'),
@@ -60,6 +67,7 @@ export function parseAppGenesis(json: unknown): AppGenesisState {
   const seen = new Set<string>();
   let total = 0n;
   const accounts = (state.accounts ?? []).map((a, i) => {
+    objectWith(a, ['address', 'balance'], `app_state.accounts[${i}]`);
     let address: Uint8Array;
     try {
       address = parseAddress(String(a?.address));

@@ -8,6 +8,7 @@ import { bytesKey, fromHex, toHex } from '../../codec/bytes.js';
 import { CmtError } from '../../codec/errors.js';
 import { formatAddress, parseAddress } from '../../crypto/address.js';
 import { isValidPublicKey } from '../../crypto/ed25519.js';
+import { checkObjectFields } from '../json-fields.js';
 import type { DeclareCandidacy } from './candidacy.js';
 import { checkStakingParams, DEFAULT_STAKING_PARAMS, InvalidStakingParamsError, type StakingParams } from './params.js';
 
@@ -69,15 +70,31 @@ function parseParams(json: Record<string, unknown> | undefined): StakingParams {
   return params as StakingParams;
 }
 
+const CANDIDATE_FIELDS = ['owner', 'consensus_key', 'self_stake', 'max_stake', 'commission_bps', 'name', 'website', 'description'];
+
+function objectWith(value: unknown, allowed: readonly string[], what: string): void {
+  checkObjectFields(value, allowed, what, (message) => new InvalidStakingGenesisError(message));
+}
+
+function optionalText(value: unknown, what: string): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string') throw new InvalidStakingGenesisError(`${what} must be a string`);
+  return value;
+}
+
 export function parseStakingGenesis(json: unknown): StakingGenesis {
   if (json !== undefined && (typeof json !== 'object' || json === null || Array.isArray(json))) throw new InvalidStakingGenesisError('must be an object');
   const s = (json ?? {}) as StakingGenesisJson;
+  objectWith(s, ['params', 'candidates'], 'the section');
+  // Unknown parameter names get parseParams's own message, which points at the list.
+  objectWith(s.params, Object.keys(s.params ?? {}), 'params');
   const params = parseParams(s.params as Record<string, unknown> | undefined);
   if (s.candidates !== undefined && !Array.isArray(s.candidates)) throw new InvalidStakingGenesisError('candidates must be a list');
   const owners = new Set<string>();
   const keys = new Set<string>();
   const candidates = (s.candidates ?? []).map((c, i) => {
     const at = `candidates[${i}]`;
+    objectWith(c, CANDIDATE_FIELDS, at);
     let owner: Uint8Array;
     try {
       owner = parseAddress(String(c?.owner));
@@ -102,9 +119,9 @@ export function parseStakingGenesis(json: unknown): StakingGenesis {
       selfStake,
       maxStake: c.max_stake === undefined ? selfStake * 10n : amount(c.max_stake, `${at}.max_stake`),
       commissionBps: c.commission_bps === undefined ? 0 : integer(c.commission_bps, `${at}.commission_bps`),
-      name: typeof c.name === 'string' ? c.name : '',
-      website: typeof c.website === 'string' ? c.website : '',
-      description: typeof c.description === 'string' ? c.description : '',
+      name: optionalText(c.name, `${at}.name`),
+      website: optionalText(c.website, `${at}.website`),
+      description: optionalText(c.description, `${at}.description`),
     };
   });
   return { params, candidates };
