@@ -3,12 +3,22 @@ import { ValidatorSet } from '../consensus/validator-set.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { ChainState } from './chain-state.js';
 
-export async function validatorsAt(blockStore: BlockStore, state: ChainState, height: number): Promise<ValidatorSet | undefined> {
+/**
+ * The set of `height` when the chain state holds it; null for a height that has no set (before
+ * the chain or past the next height); undefined when it must come from the store.
+ */
+function heldSet(state: ChainState, height: number): ValidatorSet | null | undefined {
   const current = state.lastBlockHeight + 1;
   if (height === current) return state.validators;
   if (height === current + 1) return state.nextValidators;
   if (height === current - 1 && state.lastValidators) return state.lastValidators;
-  if (height < state.initialHeight || height > current + 1) return undefined;
+  if (height < state.initialHeight || height > current + 1) return null;
+  return undefined;
+}
+
+export async function validatorsAt(blockStore: BlockStore, state: ChainState, height: number): Promise<ValidatorSet | undefined> {
+  const held = heldSet(state, height);
+  if (held !== undefined) return held ?? undefined;
   const checkpoint = await blockStore.loadValidatorCheckpoint(height);
   if (!checkpoint) return undefined;
   let set = ValidatorSet.decode(checkpoint.set);
@@ -25,11 +35,8 @@ export async function validatorsAt(blockStore: BlockStore, state: ChainState, he
  * replaying every priority step since the checkpoint would let one message cost seconds.
  */
 export async function membersAt(blockStore: BlockStore, state: ChainState, height: number): Promise<ValidatorSet | undefined> {
-  const current = state.lastBlockHeight + 1;
-  if (height === current) return state.validators;
-  if (height === current + 1) return state.nextValidators;
-  if (height === current - 1 && state.lastValidators) return state.lastValidators;
-  if (height < state.initialHeight || height > current + 1) return undefined;
+  const held = heldSet(state, height);
+  if (held !== undefined) return held ?? undefined;
   const checkpoint = await blockStore.loadValidatorCheckpoint(height);
   return checkpoint ? ValidatorSet.decode(checkpoint.set) : undefined;
 }

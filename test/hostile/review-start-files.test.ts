@@ -16,8 +16,7 @@ import { CmtError } from '../../src/codec/errors.js';
 import { homePaths, type HomePaths } from '../../src/node/home.js';
 import { silentLogger } from '../../src/node/logger.js';
 import { Node } from '../../src/node/node.js';
-import { makeTestHome, waitForHeight, type TestHome } from '../support/nodes.js';
-import { tempDir } from '../support/temp-dir.js';
+import { committedHomeTemplate, type HomeTemplate } from '../support/home-template.js';
 
 type FileName = 'config' | 'genesis' | 'nodeKey' | 'privValidatorKey' | 'privValidatorState';
 const FILES: FileName[] = ['config', 'genesis', 'nodeKey', 'privValidatorKey', 'privValidatorState'];
@@ -38,21 +37,14 @@ function deepInside(original: string, depth: number, field: number, asObject: bo
 }
 
 describe('start files replaced by hostile things', () => {
-  let template: TestHome;
-  let scratch: { path: string; cleanup: () => Promise<void> };
+  let template: HomeTemplate;
   let runs = 0;
 
   beforeAll(async () => {
-    template = await makeTestHome(1, { config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 }, verifierThreads: 1, executionWorkers: 0 }) });
-    const node = await Node.open(template.home, { logger: silentLogger() });
-    await node.start();
-    await waitForHeight(node, 1);
-    await node.stop();
-    scratch = await tempDir('review-start-files');
+    template = await committedHomeTemplate('review-start-files', 1);
   }, 30_000);
 
   afterAll(async () => {
-    await scratch?.cleanup();
     await template?.cleanup();
   });
 
@@ -65,13 +57,13 @@ describe('start files replaced by hostile things', () => {
         await mkdir(file);
         return undefined;
       case 'symlink to a directory':
-        await symlink(scratch.path, file);
+        await symlink(template.scratch, file);
         return undefined;
       case 'symlink loop':
         await symlink(file, file);
         return undefined;
       case 'dangling symlink':
-        await symlink(join(scratch.path, 'nowhere', 'file.json'), file);
+        await symlink(join(template.scratch, 'nowhere', 'file.json'), file);
         return undefined;
       case 'fifo':
         // Nobody writes to it: a reader that opens it blocks until a writer comes.
@@ -130,7 +122,7 @@ describe('start files replaced by hostile things', () => {
   it('a p2p listen host that is not an IP address is refused naming the config file', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.constantFrom('localhost', '#27.0.0.1', '', ' 127.0.0.1', '127.0.0.256'), fc.string({ maxLength: 20 }).filter((h) => isIP(h) === 0)), async (host) => {
-        const home = join(scratch.path, `home-${runs++}`);
+        const home = join(template.scratch, `home-${runs++}`);
         await cp(template.home, home, { recursive: true });
         const paths = homePaths(home);
         try {
@@ -149,7 +141,7 @@ describe('start files replaced by hostile things', () => {
   it.each(FILES)('%s: starts or refuses naming the file', async (name) => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...KINDS), fc.integer({ min: 1_000, max: 200_000 }), fc.nat(20), fc.boolean(), async (kind, depth, field, asObject) => {
-        const home = join(scratch.path, `home-${runs++}`);
+        const home = join(template.scratch, `home-${runs++}`);
         await cp(template.home, home, { recursive: true });
         const paths = homePaths(home);
         try {

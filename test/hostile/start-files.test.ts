@@ -14,27 +14,19 @@ import { silentLogger } from '../../src/node/logger.js';
 import { Node } from '../../src/node/node.js';
 import { cmt } from '../support/cli.js';
 import { mutate, mutation } from '../support/file-mutations.js';
-import { makeTestHome, waitForHeight, type TestHome } from '../support/nodes.js';
-import { tempDir } from '../support/temp-dir.js';
+import { committedHomeTemplate, type HomeTemplate } from '../support/home-template.js';
 
 type FileName = 'config' | 'genesis' | 'nodeKey' | 'privValidatorKey' | 'privValidatorState' | 'wal';
 
 describe('files read at start', () => {
-  let template: TestHome;
-  let scratch: { path: string; cleanup: () => Promise<void> };
+  let template: HomeTemplate;
   let runs = 0;
 
   beforeAll(async () => {
-    template = await makeTestHome(1, { config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 }, verifierThreads: 1, executionWorkers: 0 }) });
-    const node = await Node.open(template.home, { logger: silentLogger() });
-    await node.start();
-    await waitForHeight(node, 2);
-    await node.stop();
-    scratch = await tempDir('start-files');
+    template = await committedHomeTemplate('start-files', 2);
   }, 30_000);
 
   afterAll(async () => {
-    await scratch?.cleanup();
     await template?.cleanup();
   });
 
@@ -45,7 +37,7 @@ describe('files read at start', () => {
   }
 
   async function copyHome(fresh: boolean): Promise<HomePaths> {
-    const home = join(scratch.path, `home-${runs++}`);
+    const home = join(template.scratch, `home-${runs++}`);
     await cp(template.home, home, { recursive: true });
     if (fresh) await rm(join(home, 'data'), { recursive: true });
     return homePaths(home);
