@@ -10,7 +10,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type WebSocket from 'ws';
-import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
+import { openWebSocket, rawConnection, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
 
 const MAX_QUEUED = 4 * 1024 * 1024;
 const WRITE_TIMEOUT_MS = 5_000;
@@ -26,15 +26,6 @@ afterAll(async () => {
   await target?.stop();
 });
 
-function rawConnection(): Promise<net.Socket> {
-  const url = new URL(target.running.rpc.url);
-  const socket = net.connect(Number(url.port), url.hostname);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
 /** Reads everything a paused raw connection was sent, until the node has nothing more for it. */
 async function drain(socket: net.Socket, answers: number): Promise<string> {
   let got = '';
@@ -49,7 +40,7 @@ describe('bytes queued for clients, over all of them', () => {
     const rpc = target.running.rpc as typeof target.running.rpc & { queuedBytes(): number };
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 20, max: 40 }), fc.integer({ min: 6, max: 8 }), fc.integer({ min: 0, max: 4 }), async (connections, perConnection, wsClients) => {
-        const sockets = await Promise.all(Array.from({ length: connections }, () => rawConnection()));
+        const sockets = await Promise.all(Array.from({ length: connections }, () => rawConnection(target)));
         const websockets: WebSocket[] = [];
         try {
           for (const s of sockets) {
@@ -98,7 +89,7 @@ describe('answers a client never reads', () => {
       // Answers of ~2 MB (batches of three blocks): the kernel takes about 2.6 MB of a paused
       // loopback client, so the rest waits in the node.
       fc.asyncProperty(fc.integer({ min: 6, max: 8 }), async (requests) => {
-        const socket = await rawConnection();
+        const socket = await rawConnection(target);
         socket.pause();
         const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
         socket.on('error', () => undefined);
@@ -124,7 +115,7 @@ describe('one client\'s share of the queue', () => {
     try {
       // Eight connections from 127.0.0.1 that never read: far more than a quarter of the budget.
       for (let i = 0; i < 8; i++) {
-        const s = await rawConnection();
+        const s = await rawConnection(target);
         s.pause();
         s.on('error', () => undefined);
         s.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(8));
@@ -154,7 +145,7 @@ describe('clients that leave', () => {
     const rpc = target.running.rpc as typeof target.running.rpc & { queuedBytes(): number };
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 30 }), async (connections, perConnection, waitMs) => {
-        const sockets = await Promise.all(Array.from({ length: connections }, () => rawConnection()));
+        const sockets = await Promise.all(Array.from({ length: connections }, () => rawConnection(target)));
         for (const s of sockets) {
           s.on('error', () => undefined);
           s.write(`GET /block?height=${target.bigHeight} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(perConnection));

@@ -5,12 +5,11 @@
  * once (a 100 KB write of pipelined `block` requests that are never read grew the node by a
  * gigabyte), and a failing `broadcast_tx_commit` left its waiter behind for the whole timeout.
  */
-import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredBlock } from '../../src/node/api.js';
 import { waitForHeight } from '../support/nodes.js';
-import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
+import { openWebSocket, rawConnection, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
 
 /** Requests of one connection worked on at once (src/rpc/connection-limits.ts). */
 const PER_CONNECTION = 8;
@@ -61,21 +60,12 @@ async function nodeStillWorks(): Promise<void> {
   await waitForHeight(target.running.node, height + 1);
 }
 
-function rawConnection(): Promise<net.Socket> {
-  const url = new URL(target.running.rpc.url);
-  const socket = net.connect(Number(url.port), url.hostname);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
 describe('requests one connection has worked on at once', () => {
   it('HTTP pipelining starts at most a few requests of a connection; the rest are refused (429) and the connection closed', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: PER_CONNECTION + 1, max: 400 }), fc.boolean(), async (count, post) => {
         const reads = countBlockReads();
-        const socket = await rawConnection();
+        const socket = await rawConnection(target);
         let received = '';
         socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
         const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -104,7 +94,7 @@ describe('requests one connection has worked on at once', () => {
   }, 60_000);
 
   it('pipelined requests never read hold a bounded amount of the node\'s memory', async () => {
-    const socket = await rawConnection();
+    const socket = await rawConnection(target);
     try {
       socket.pause();
       const before = process.memoryUsage().rss;
@@ -170,7 +160,7 @@ describe('requests all connections have worked on at once', () => {
               sockets.push({ destroy: () => socket.terminate() });
               for (let i = 0; i < perConnection; i++) socket.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'block', params: { height: '1' } }));
             } else {
-              const socket = await rawConnection();
+              const socket = await rawConnection(target);
               sockets.push(socket);
               socket.write('GET /block?height=1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(perConnection));
             }

@@ -4,6 +4,7 @@
  * throw, recurse or return deep values. Helpers to talk raw HTTP and WebSocket to it.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import WebSocket from 'ws';
 import { to0x } from '../../src/codec/bytes.js';
 import { formatAddress } from '../../src/crypto/address.js';
@@ -95,3 +96,13 @@ export function nextMessageOrClose(ws: WebSocket): Promise<{ text: string } | { 
 }
 
 export { formatAddress };
+
+/** A plain TCP connection to the target's RPC port, for requests written by hand. */
+export function rawConnection(target: RpcTarget): Promise<net.Socket> {
+  const url = new URL(target.running.rpc.url);
+  const socket = net.connect(Number(url.port), url.hostname);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
