@@ -9,16 +9,11 @@
 /** Reads building their answers at once on the node. */
 export const MAX_READS_AT_ONCE = 16;
 
-/** Methods that take no slot: their waits are bounded elsewhere (timeouts, the query gate). */
-export const UNSLOTTED_METHODS: ReadonlySet<string> = new Set([
-  'broadcast_tx_async',
-  'broadcast_tx_sync',
-  'broadcast_tx_commit',
-  'contract_query',
-  'estimate_gas',
-  'contract',
-  'health',
-]);
+/**
+ * Methods that take no slot besides those of the query gate (methods.ts, QUERY_METHODS): their
+ * waits are bounded elsewhere (the mempool, the commit timeout).
+ */
+export const UNSLOTTED_METHODS: ReadonlySet<string> = new Set(['broadcast_tx_async', 'broadcast_tx_sync', 'broadcast_tx_commit', 'health']);
 
 /** The client closed its connection while its read waited: nobody would get the answer. */
 export class ClientGoneError extends Error {
