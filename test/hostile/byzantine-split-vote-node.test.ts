@@ -7,7 +7,7 @@
  * fault heals v2 must get that proof-of-lock (a +2/3 claim, then the votes behind it), or every
  * round gets nil from one side for ever.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 import { decodeProposalMessage } from '../../src/codec/gossip.js';
 import { decodeVote, encodeVote, PRECOMMIT, PREVOTE, voteSignBytes, type VoteType } from '../../src/codec/vote.js';
@@ -101,10 +101,11 @@ describe('a Byzantine validator split-prevoting on a real network', () => {
       for (const port of adminPorts.slice(0, 2)) await setLinkFaults(port as number, [{ peer: c.peerId, drop, minDelayMs: 300, maxDelayMs: 300 }]);
     };
     await between(1)();
-    await new Promise((resolve) => setTimeout(resolve, 8_000));
-    // The split happened: v0 or v1 locked on a block whose polka v2 has not seen.
-    const locks = await Promise.all([a, b].map(async (n) => (await new RpcClient(rpcUrlOf(n)).call<{ round_state: { locked_block_hash: string } }>('consensus_state')).round_state.locked_block_hash));
-    expect(locks.some((l) => l !== '')).toBe(true);
+    // The split happened: v0 or v1 locked on a block whose polka v2 has not seen (awaited, since
+    // a loaded machine may need a few rounds before a proposal reaches both sides in time).
+    const lockOf = async (n: TestnetNode): Promise<string> =>
+      (await new RpcClient(rpcUrlOf(n)).call<{ round_state: { locked_block_hash: string } }>('consensus_state')).round_state.locked_block_hash;
+    await vi.waitFor(async () => expect((await Promise.all([a, b].map(lockOf))).some((l) => l !== '')).toBe(true), { timeout: 25_000, interval: 250 });
     const during = Math.max(...(await Promise.all([a, b, c].map(probeNode))).map((p) => p.height ?? 0));
     await between(0)();
     await waitForHeights([a, b, c], during + 2, 40_000);
