@@ -5,7 +5,8 @@
  * (signatures on the worker pool) before CheckTx runs on each, in arrival order.
  * Proposals take the highest gas price first while each sender's nonces stay in order.
  *
- * After a commit, committed transactions leave at once, but the re-check of the rest (CheckTx
+ * After a block is applied (the block executor holds the pool meanwhile, `lockForBlock`),
+ * committed transactions leave at once, but the re-check of the rest (CheckTx
  * against the new state) runs in the background, a slice at a time: with 50,000 pending it
  * takes seconds, and the next height must not wait for it (a known CometBFT pain point). A
  * sender not re-checked yet is re-checked first whenever it matters: a new transaction from
@@ -33,6 +34,12 @@ export interface MempoolLimits {
   maxTxBytes: number;
   /** How many recently committed transaction hashes are remembered to reject replays early. */
   cacheSize: number;
+}
+
+/** What the block executor may do to the pool while it holds it (see `Mempool.lockForBlock`). */
+export interface BlockUpdate {
+  /** The app has committed the block: drop its transactions, re-check the rest in the background. Once per block. */
+  update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number };
 }
 
 export interface AddResult extends CheckTxResponse {
@@ -79,8 +86,8 @@ export class Mempool {
   private committing = false;
   /** Transactions the re-checks evicted since start. */
   evicted = 0;
-  /** Serialises CheckTx with commits: the app's check state must not move under a running batch. */
-  readonly lock = new Mutex();
+  /** Serialises CheckTx with block application: the app's check state must not move under a running batch. */
+  private readonly lock = new Mutex();
 
   constructor(
     private readonly app: MempoolApp,
@@ -234,25 +241,39 @@ export class Mempool {
   }
 
   /**
-   * Commits a block to the app through `apply` (which resets the app's check state) with
-   * admissions held, then drops the block's transactions and re-checks the rest in the
-   * background. Proposals and queries meanwhile take and re-check nothing stale.
+   * Holds admissions, re-checks and proposals' re-checks while the block executor applies a
+   * block (CometBFT's Lock/Update/Unlock, as one call so the lock cannot be left held). The
+   * app's check state is replaced by its Commit inside `section`, so meanwhile proposals and
+   * queries take and re-check nothing stale. `section` must report the block's transactions
+   * through `update` once the app has committed; returning without doing so is a bug in the
+   * caller and throws, since the pool would keep offering committed transactions.
    */
-  async commit<T>(apply: () => Promise<T>, committedHashes: readonly Uint8Array[]): Promise<T> {
+  async lockForBlock<T>(section: (pool: BlockUpdate) => Promise<T>): Promise<T> {
     return this.lock.runExclusive(async () => {
       this.committing = true;
+      let open = true;
+      let updated = false;
+      const handle: BlockUpdate = {
+        update: (committedHashes) => {
+          if (!open) throw new Error('Mempool: update() called after lockForBlock() returned');
+          if (updated) throw new Error('Mempool: update() called twice for one block');
+          updated = true;
+          return this.update(committedHashes);
+        },
+      };
       try {
-        const result = await apply();
-        this.update(committedHashes);
+        const result = await section(handle);
+        if (!updated) throw new Error('Mempool: lockForBlock() section returned without update()');
         return result;
       } finally {
+        open = false;
         this.committing = false;
       }
     });
   }
 
   /** After a commit reset the app's check state: drop committed transactions, mark the rest for re-check. */
-  update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number } {
+  private update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number } {
     let removed = 0;
     for (const hash of committedHashes) {
       const key = bytesKey(hash);

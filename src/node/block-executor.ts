@@ -3,6 +3,10 @@
  * that a crash at any point leaves recoverable by the handshake on restart:
  *   block saved (by the caller, fsync) -> FinalizeBlock -> results and tx index saved ->
  *   app Commit (its state version) -> chain state saved (fsync).
+ * The executor drives the mempool, never the other way round: it holds the pool from before
+ * FinalizeBlock until the pool has dropped the block's transactions, so no CheckTx runs against
+ * a check state that the app's Commit is replacing (CometBFT's Lock, Commit, Update, Unlock).
+ * The mempool is in-memory only: a crash anywhere in this order loses nothing it must keep.
  */
 import { BLOCK_VERSION, bodyMismatch, commitHash, dataHash, EMPTY_COMMIT, encodeBlock, evidenceHash, headerHash, type Block, type BlockHeader } from '../codec/block.js';
 import { bytesEqual } from '../codec/bytes.js';
@@ -99,15 +103,25 @@ export class BlockExecutor {
     return verdict.accept ? null : `rejected by the application: ${verdict.reason}`;
   }
 
-  /** Executes a decided block already in the block store and returns the next chain state. */
+  /**
+   * Executes a decided block already in the block store and returns the next chain state:
+   * with the mempool held, FinalizeBlock, results saved, app Commit, chain state saved, then
+   * the mempool drops the block's transactions and marks the rest for re-check; the pool is
+   * released, and the evidence pool learns of the block last (it does not touch the mempool).
+   */
   async applyBlock(state: ChainState, block: Block, hash: Uint8Array): Promise<AppliedBlock> {
-    const response = await this.finalize(state, block, hash);
-    await this.saveResults(block, response);
-    await this.app.commit();
-    const next = this.advance(state, block, hash, response);
-    await this.persistState(state, next);
-    await this.evidence?.blockCommitted(block, next);
-    return { state: next, response };
+    const txHashes = block.txs.map((tx) => txHash(tx));
+    const applied = await this.mempool.lockForBlock(async (pool) => {
+      const response = await this.finalize(state, block, hash);
+      await this.saveResults(block, response, txHashes);
+      await this.app.commit();
+      const next = this.advance(state, block, hash, response);
+      await this.persistState(state, next);
+      pool.update(txHashes);
+      return { state: next, response };
+    });
+    await this.evidence?.blockCommitted(block, applied.state);
+    return applied;
   }
 
   /**
@@ -140,7 +154,7 @@ export class BlockExecutor {
     return response;
   }
 
-  async saveResults(block: Block, response: FinalizeBlockResponse): Promise<void> {
+  async saveResults(block: Block, response: FinalizeBlockResponse, txHashes: readonly Uint8Array[] = block.txs.map((tx) => txHash(tx))): Promise<void> {
     await this.blockStore.saveResults(
       {
         height: block.header.height,
@@ -150,7 +164,7 @@ export class BlockExecutor {
         consensusParamUpdates: response.consensusParamUpdates ? [response.consensusParamUpdates] : [],
         appHash: response.appHash,
       },
-      block.txs.map((tx) => txHash(tx)),
+      txHashes,
     );
   }
 

@@ -217,7 +217,10 @@ describe('transaction fields: through the app', () => {
         expect(Buffer.from(without.appHash).toString('hex')).toBe(Buffer.from(full.appHash).toString('hex'));
         const again = await finalizeNext(seq, txs);
         expect(again.appHash).toEqual(full.appHash);
-        await mempool.commit(() => seq.app.commit(), txs.map(txHash));
+        await mempool.lockForBlock(async (locked) => {
+          await seq.app.commit();
+          locked.update(txs.map(txHash));
+        });
         seq.height++;
         await mempool.recheckDone();
         mempool.reap(1024 * 1024, 500_000_000);

@@ -91,7 +91,10 @@ describe('mempool', () => {
     const txs = [tx(1, 0, 1), tx(1, 1, 1), tx(1, 2, 1), tx(2, 0, 1)];
     for (const t of txs) await pool.add(t);
     const included = [txs[0] as Uint8Array];
-    await pool.commit(async () => app.commitUpTo(1, 1), included.map(txHash));
+    await pool.lockForBlock(async (locked) => {
+      app.commitUpTo(1, 1);
+      locked.update(included.map(txHash));
+    });
     expect(pool.size).toBe(3);
     expect((await pool.add(txs[0] as Uint8Array)).code).toBe(TxCode.TX_ALREADY_KNOWN);
     // The rechecked queue still admits the next nonce.
@@ -104,7 +107,10 @@ describe('mempool', () => {
     for (let n = 0; n < 3; n++) await pool.add(tx(1, n, 1));
     await pool.add(tx(2, 0, 1));
     // Another block consumed sender 1's nonces 0 and 1 with different transactions.
-    await pool.commit(async () => app.commitUpTo(1, 2), []);
+    await pool.lockForBlock(async (locked) => {
+      app.commitUpTo(1, 2);
+      locked.update([]);
+    });
     await pool.recheckDone();
     expect(pool.evicted).toBe(2);
     expect(pool.size).toBe(2);
@@ -124,7 +130,10 @@ describe('mempool', () => {
     const pool = new Mempool(app, limits);
     for (let n = 0; n < 4; n++) await pool.add(tx(1, n, 1));
     app.broke = true;
-    await pool.commit(async () => app.commitUpTo(1, 0), []);
+    await pool.lockForBlock(async (locked) => {
+      app.commitUpTo(1, 0);
+      locked.update([]);
+    });
     await pool.recheckDone();
     expect(pool.evicted).toBe(3);
     expect(pool.reap(1e9, 1e9)).toEqual([tx(1, 0, 1)]);
@@ -135,7 +144,7 @@ describe('mempool', () => {
     const pool = new Mempool(app, { ...limits, maxTxs: 10_000 });
     for (let sender = 1; sender <= 50; sender++) for (let n = 0; n < 3; n++) await pool.add(tx(sender, n, sender));
     const before = app.checks;
-    const outcome = pool.update([]);
+    const outcome = await pool.lockForBlock(async (locked) => locked.update([]));
     // Nothing was re-checked while the commit held the mempool.
     expect(outcome.stale).toBe(50);
     expect(app.checks).toBe(before);
