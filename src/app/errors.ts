@@ -1,6 +1,9 @@
 /**
- * Transaction result codes. A code is part of the results hash, so numbers never change
- * meaning; spec/errors.md lists them. The name doubles as the CmtError code shown to users.
+ * Transaction result codes: what CheckTx and FinalizeBlock answer. A code is part of the
+ * results hash, so numbers never change meaning; spec/errors.md lists them. The name doubles
+ * as the CmtError code shown to users. The mempool's own codes (full, already known) are not
+ * here but in src/mempool/errors.ts: they say nothing about a transaction's validity and must
+ * never reach a block's results; their numbers (11, 12) are reserved here.
  */
 import { CmtError } from '../codec/errors.js';
 import { RESULT_LIMITS } from '../codec/results.js';
@@ -20,8 +23,7 @@ export const TxCode = {
   OUT_OF_GAS: 8,
   GAS_PRICE_TOO_LOW: 9,
   TX_TOO_LARGE: 10,
-  MEMPOOL_FULL: 11,
-  TX_ALREADY_KNOWN: 12,
+  // 11 and 12 are the mempool's (MEMPOOL_FULL, TX_ALREADY_KNOWN; src/mempool/errors.ts): never reuse them.
   AMOUNT_OVERFLOW: 13,
   UNKNOWN_MESSAGE: 14,
   GAS_LIMIT_TOO_LOW: 15,

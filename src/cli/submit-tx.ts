@@ -14,6 +14,7 @@ import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { signTx } from '../crypto/sign-tx.js';
 import { txCodeName } from '../app/errors.js';
+import { admissionCodeName } from '../mempool/errors.js';
 import type { RpcClient } from '../rpc/client.js';
 import { CommandError } from './output.js';
 
@@ -104,11 +105,11 @@ export async function submitTx(client: RpcClient, key: KeyPair, msg: Msg, option
   const txHex = to0x(signed.bytes);
   if (!options.wait) {
     const res = await client.call<{ code: number; log: string; hash: string }>('broadcast_tx_sync', { tx: txHex });
-    if (res.code !== 0) throw new CommandError(`transaction rejected: ${txCodeName(res.code)}: ${res.log}`, txCodeName(res.code));
+    if (res.code !== 0) throw new CommandError(`transaction rejected: ${admissionCodeName(res.code)}: ${res.log}`, admissionCodeName(res.code));
     return { waited: false, hash: res.hash, body, answer: res };
   }
   const res = await client.call<{ check_tx: TxResultAnswer; tx_result: TxResultAnswer | null; hash: string; height: string }>('broadcast_tx_commit', { tx: txHex });
-  if (res.check_tx.code !== 0) throw new CommandError(`transaction rejected: ${txCodeName(res.check_tx.code)}: ${res.check_tx.log}`, txCodeName(res.check_tx.code));
+  if (res.check_tx.code !== 0) throw new CommandError(`transaction rejected: ${admissionCodeName(res.check_tx.code)}: ${res.check_tx.log}`, admissionCodeName(res.check_tx.code));
   const result = res.tx_result as TxResultAnswer;
   if (result.code !== 0) throw new CommandError(`transaction ${res.hash} failed in block ${res.height}: ${txCodeName(result.code)}: ${result.log}`, txCodeName(result.code));
   return { waited: true, hash: res.hash, height: res.height, gasUsed: BigInt(result.gas_used), body, result, answer: res };

@@ -17,6 +17,7 @@ import { txHash } from '../codec/tx.js';
 import type { CheckTxKind, CheckTxResponse } from '../app/abci.js';
 import { CODESPACE, TxCode } from '../app/errors.js';
 import { Mutex } from '../runtime/mutex.js';
+import { MempoolCode } from './errors.js';
 import { TxHeap } from './tx-heap.js';
 
 export interface MempoolApp {
@@ -130,10 +131,10 @@ export class Mempool {
       return rejection(hash, TxCode.TX_TOO_LARGE, `transaction is ${tx.length} bytes, the limit is ${this.limits.maxTxBytes}`);
     }
     const key = bytesKey(hash);
-    if (this.byHash.has(key)) return rejection(hash, TxCode.TX_ALREADY_KNOWN, 'transaction is already in the mempool');
-    if (this.committed.has(key)) return rejection(hash, TxCode.TX_ALREADY_KNOWN, 'transaction was already committed');
+    if (this.byHash.has(key)) return rejection(hash, MempoolCode.TX_ALREADY_KNOWN, 'transaction is already in the mempool');
+    if (this.committed.has(key)) return rejection(hash, MempoolCode.TX_ALREADY_KNOWN, 'transaction was already committed');
     if (this.byHash.size >= this.limits.maxTxs || this.bytes + tx.length > this.limits.maxBytes) {
-      return rejection(hash, TxCode.MEMPOOL_FULL, `mempool is full (${this.byHash.size} transactions, ${this.bytes} bytes); try again after the next block`);
+      return rejection(hash, MempoolCode.MEMPOOL_FULL, `mempool is full (${this.byHash.size} transactions, ${this.bytes} bytes); try again after the next block`);
     }
     return null;
   }

@@ -19,6 +19,7 @@ import type { Application, FinalizeBlockResponse, VoteInfo } from '../app/abci.j
 import type { EvidencePool } from './evidence-pool.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { Mempool } from '../mempool/mempool.js';
+import { isMempoolCode } from '../mempool/errors.js';
 import { encodeChainState, nextChainState, type ChainState } from './chain-state.js';
 
 /**
@@ -151,6 +152,10 @@ export class BlockExecutor {
       misbehavior: block.evidence,
     });
     if (response.txResults.length !== block.txs.length) throw new Error(`application returned ${response.txResults.length} results for ${block.txs.length} transactions`);
+    // The mempool's codes describe the pool, not the transaction: one in the results hash would
+    // be an app bug made permanent, so the node stops before anything is saved.
+    const i = response.txResults.findIndex((r) => isMempoolCode(r.code));
+    if (i >= 0) throw new Error(`application returned the mempool's code ${response.txResults[i]?.code} for transaction ${i} of block ${h.height}`);
     return response;
   }
 

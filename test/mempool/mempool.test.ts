@@ -4,6 +4,7 @@ import { txHash } from '../../src/codec/tx.js';
 import type { CheckTxResponse } from '../../src/app/abci.js';
 import { TxCode } from '../../src/app/errors.js';
 import { Mempool, type MempoolApp } from '../../src/mempool/mempool.js';
+import { MempoolCode } from '../../src/mempool/errors.js';
 
 /** A scripted app: a "transaction" is RLP [sender byte, nonce byte, gas price byte, filler]. */
 class NonceApp implements MempoolApp {
@@ -44,7 +45,7 @@ describe('mempool', () => {
     expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
     expect((await pool.add(tx(1, 4, 5))).code).toBe(TxCode.NONCE_TOO_HIGH);
     expect((await pool.add(tx(1, 1, 9))).code).toBe(TxCode.NONCE_TOO_LOW);
-    expect((await pool.add(tx(1, 0, 5))).code).toBe(TxCode.TX_ALREADY_KNOWN);
+    expect((await pool.add(tx(1, 0, 5))).code).toBe(MempoolCode.TX_ALREADY_KNOWN);
     expect(pool.size).toBe(3);
   });
 
@@ -68,7 +69,7 @@ describe('mempool', () => {
     const byCount = new Mempool(new NonceApp(), { ...limits, maxTxs: 2 });
     const codes = [];
     for (let n = 0; n < 4; n++) codes.push((await byCount.add(tx(1, n, 1))).code);
-    expect(codes).toEqual([0, 0, TxCode.MEMPOOL_FULL, TxCode.MEMPOOL_FULL]);
+    expect(codes).toEqual([0, 0, MempoolCode.MEMPOOL_FULL, MempoolCode.MEMPOOL_FULL]);
     expect(byCount.size).toBe(2);
 
     const size = tx(1, 0, 1, 100).length;
@@ -96,7 +97,7 @@ describe('mempool', () => {
       locked.update(included.map(txHash));
     });
     expect(pool.size).toBe(3);
-    expect((await pool.add(txs[0] as Uint8Array)).code).toBe(TxCode.TX_ALREADY_KNOWN);
+    expect((await pool.add(txs[0] as Uint8Array)).code).toBe(MempoolCode.TX_ALREADY_KNOWN);
     // The rechecked queue still admits the next nonce.
     expect((await pool.add(tx(1, 3, 1))).code).toBe(0);
   });
