@@ -21,6 +21,8 @@ import type { EventBus } from './event-bus.js';
 import type { Logger } from './logger.js';
 import { DoubleSignError, SIGN_STEP_PRECOMMIT, SIGN_STEP_PREVOTE, SIGN_STEP_PROPOSAL, type PrivValidator } from './priv-validator.js';
 import type { BlockStore } from '../store/block-store.js';
+import { systemClock, type Clock, type Timer } from '../runtime/clock.js';
+import type { DriverAdversary } from './adversary.js';
 
 /** Where signed consensus messages go; the single-node chain has no peers, the p2p layer plugs in here. */
 export interface ConsensusBroadcaster {
@@ -38,7 +40,17 @@ export interface ConsensusDriverDeps {
   events: EventBus;
   logger: Logger;
   broadcast?: ConsensusBroadcaster;
+  /** Time and timers: the wall clock on a real process, virtual time in the simulator. */
+  clock?: Clock;
+  /** Read the time from here instead of `clock` (tests that model a skewed wall clock). */
   now?: () => number;
+  /** A Byzantine strategy's hooks (simulator and local test chains only); absent on a correct node. */
+  adversary?: DriverAdversary | null;
+  /**
+   * Test switch that breaks safety on purpose, for checkers that must be shown to fail: own
+   * messages leave before they are durable in the WAL. Never set outside tests and the simulator.
+   */
+  unsafeBroadcastBeforeWal?: boolean;
   /** Called once if applying a block fails: the node cannot go on safely and must stop. */
   onFatal: (err: unknown) => void;
   /** This node's own timeouts over the chain's (config `consensus.timeouts`). */
@@ -61,12 +73,13 @@ export class ConsensusDriver {
   private core: ConsensusState;
   private chain: ChainState;
   private readonly queue: QueuedEvent[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<Timer>();
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
   private stopped = true;
   private decidedAt = 0;
   private applying = false;
+  private readonly clock: Clock;
   private readonly now: () => number;
   private broadcast: ConsensusBroadcaster;
 
@@ -75,7 +88,8 @@ export class ConsensusDriver {
     chainState: ChainState,
   ) {
     this.chain = chainState;
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? systemClock;
+    this.now = deps.now ?? (() => this.clock.now());
     this.broadcast = deps.broadcast ?? NO_PEERS;
     this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null });
   }
@@ -118,7 +132,7 @@ export class ConsensusDriver {
   /** Stops taking events, cancels timers and waits for a block being applied to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) t.cancel();
     this.timers.clear();
     this.queue.length = 0;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -140,6 +154,7 @@ export class ConsensusDriver {
       while (this.queue.length > 0 && !this.stopped) {
         const { event, logged } = this.queue.shift() as QueuedEvent;
         if (!logged && event.type !== 'startHeight') this.deps.wal?.append(encodeWalEvent(event));
+        this.deps.adversary?.beforeStep?.(this.core);
         for (const effect of step(this.core, event)) this.perform(effect);
       }
     } finally {
@@ -166,10 +181,10 @@ export class ConsensusDriver {
         // The commit pause counts from the decision, not from the end of applying the block.
         const elapsed = effect.step === 'commit' ? this.now() - this.decidedAt : 0;
         const delay = Math.max(0, effect.durationMs - elapsed);
-        const timer = setTimeout(() => {
+        const timer = this.clock.after(delay, () => {
           this.timers.delete(timer);
           this.enqueue({ type: 'timeout', height: effect.height, round: effect.round, step: effect.step });
-        }, delay);
+        });
         this.timers.add(timer);
         return;
       }
@@ -201,7 +216,9 @@ export class ConsensusDriver {
   private async buildProposal(effect: Extract<ConsensusEffect, { type: 'buildProposal' }>): Promise<void> {
     const self = this.deps.privValidator;
     if (!self) return;
-    const built = await this.deps.executor.createProposalBlock(this.chain, effect.lastCommit, self.address, this.now());
+    const created = await this.deps.executor.createProposalBlock(this.chain, effect.lastCommit, self.address, this.now());
+    const alter = this.deps.adversary?.alterProposalBlock;
+    const built = alter ? await alter(effect.height, effect.round, created) : created;
     this.enqueue({ type: 'proposalBuilt', height: effect.height, round: effect.round, block: built.bytes, blockHash: built.hash });
   }
 
@@ -212,7 +229,10 @@ export class ConsensusDriver {
     const signature = await this.signSafely(() => self.sign(effect.height, effect.round, SIGN_STEP_PROPOSAL, proposalSignBytes(this.chain.chainId, unsigned)));
     if (!signature) return;
     const proposal: Proposal = { ...unsigned, signature };
-    await this.sendOwn({ type: 'proposal', proposal, block: effect.block }, () => this.broadcast.proposal(proposal, effect.block));
+    const send = this.deps.adversary?.sendProposal;
+    await this.sendOwn({ type: 'proposal', proposal, block: effect.block }, async () => {
+      if (!(send && (await send(proposal, effect.block)))) this.broadcast.proposal(proposal, effect.block);
+    });
   }
 
   private async signVote(effect: Extract<ConsensusEffect, { type: 'signVote' }>): Promise<void> {
@@ -225,14 +245,23 @@ export class ConsensusDriver {
     const signature = await this.signSafely(() => self.sign(effect.height, effect.round, signStep, voteSignBytes(this.chain.chainId, unsigned)));
     if (!signature) return;
     const vote: Vote = { ...unsigned, validatorAddress: self.address, validatorIndex: index, signature };
-    await this.sendOwn({ type: 'vote', vote }, () => this.broadcast.vote(vote));
+    const send = this.deps.adversary?.sendVote;
+    await this.sendOwn({ type: 'vote', vote }, async () => {
+      if (!(send && (await send(vote)))) this.broadcast.vote(vote);
+    });
   }
 
   /** Our own message is durable in the WAL (with everything before it) before it leaves the node. */
-  private async sendOwn(event: LoggedEvent, broadcast: () => void): Promise<void> {
-    await this.deps.wal?.appendSync(encodeWalEvent(event));
+  private async sendOwn(event: LoggedEvent, broadcast: () => Promise<void>): Promise<void> {
+    if (this.deps.unsafeBroadcastBeforeWal) {
+      await broadcast();
+      await this.deps.wal?.appendSync(encodeWalEvent(event));
+    } else {
+      await this.deps.wal?.appendSync(encodeWalEvent(event));
+      if (this.stopped) return;
+      await broadcast();
+    }
     if (this.stopped) return;
-    broadcast();
     this.enqueue(event, { logged: true });
   }
 

@@ -119,11 +119,12 @@ export class StateStore implements StateReader, RangeReader {
   /**
    * A store whose database lives in memory only (memory-level): the same trie, journals and
    * proofs, nothing on disk. For the simulator, where hundreds of validators are created and
-   * dropped per second; nodes always use `open`.
+   * dropped per second; nodes always use `open`. `db` reopens a database an earlier store wrote.
    */
-  static async openInMemory(options: Pick<StateStoreOptions, 'keepRecent'> = {}): Promise<StateStore> {
+  static async openInMemory(options: Pick<StateStoreOptions, 'keepRecent'> & { db?: StateLevel } = {}): Promise<StateStore> {
     const keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
-    const db = await openMemoryLevel();
+    // The simulator keeps a validator's database across its crashes and opens a new store on it at each restart.
+    const db = options.db ?? (await openMemoryLevel());
     const dir = `memory:${++memoryStores}`;
     return new StateStore(db, dir, keepRecent, false, await loadState(db, dir, keepRecent, false));
   }

@@ -12,7 +12,7 @@ import { txHash } from '../codec/tx.js';
 import { decode, encode } from '../codec/schema.js';
 import { Commit, type Commit as CommitT } from '../codec/vote.js';
 import { BlockResults, TxLocation, type BlockResults as BlockResultsT, type TxRecord } from './records.js';
-import { openLevel, type BytesLevel } from './level.js';
+import { openLevel, openMemoryLevel, type BytesLevel } from './level.js';
 
 const BLOCK = utf8('B');
 const HASH = utf8('H');
@@ -39,7 +39,15 @@ export class BlockStore {
   ) {}
 
   static async open(dir: string): Promise<BlockStore> {
-    const db = await openLevel(dir);
+    return BlockStore.over(await openLevel(dir));
+  }
+
+  /** A block store in this process's memory only (the simulator's validators): nothing on disk. `db` reopens one an earlier store wrote. */
+  static async openInMemory(db?: BytesLevel): Promise<BlockStore> {
+    return BlockStore.over(db ?? (await openMemoryLevel()));
+  }
+
+  private static async over(db: BytesLevel): Promise<BlockStore> {
     const bounds = async (reverse: boolean): Promise<number> => {
       for await (const k of db.keys({ gt: BLOCK, lt: concatBytes(BLOCK, new Uint8Array(8).fill(0xff)), reverse, limit: 1 })) return readU64be(k, 1);
       return 0;

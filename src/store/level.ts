@@ -1,5 +1,6 @@
 /** Opening LevelDB with one clear error for a directory that is locked, corrupt or unreadable. */
 import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
 import { CmtError } from '../codec/errors.js';
 import { levelOpenFailure } from '../runtime/level-open-failure.js';
 
@@ -19,4 +20,12 @@ export async function openLevel(dir: string): Promise<BytesLevel> {
     throw new DatabaseError(dir, levelOpenFailure(err), err);
   }
   return db;
+}
+
+/** A database in this process's memory only; microtask-driven, so a simulated run stays deterministic. */
+export async function openMemoryLevel(): Promise<BytesLevel> {
+  const db = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  // The same abstract-level interface for every call the block store makes; classic-level's extra options (sync, fillCache) are ignored.
+  return db as unknown as BytesLevel;
 }
