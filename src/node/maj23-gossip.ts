@@ -13,6 +13,7 @@ import { Maj23Claim, VotesForBlockAnswer } from '../codec/gossip.js';
 import { PREVOTE } from '../codec/vote.js';
 import { ownClaims } from '../consensus/maj23.js';
 import type { VoteSet } from '../consensus/vote-set.js';
+import { every, systemClock, type Clock, type Timer } from '../runtime/clock.js';
 import type { ConsensusDriver } from './consensus-driver.js';
 import type { Logger } from './logger.js';
 import { checkVote } from './message-checks.js';
@@ -29,7 +30,8 @@ const MAX_VOTE_BYTES = 200;
 
 export class Maj23Gossip {
   private readonly protocols: ReturnType<typeof protocolsFor>;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
+  private readonly clock: Clock;
   /** One vote fetch per peer at a time: a peer's claims cannot queue work for us. */
   private readonly fetching = new Set<string>();
   /**
@@ -44,19 +46,21 @@ export class Maj23Gossip {
     private readonly net: GossipNetwork,
     private readonly driver: ConsensusDriver,
     private readonly logger: Logger,
-    private readonly options: { intervalMs: number; requestTimeoutMs: number } = { intervalMs: MAJ23_INTERVAL_MS, requestTimeoutMs: 5000 },
+    /** `clock`: the host's time (the wall clock unless given: the simulator gives virtual time). */
+    private readonly options: { intervalMs: number; requestTimeoutMs: number; clock?: Clock } = { intervalMs: MAJ23_INTERVAL_MS, requestTimeoutMs: 5000 },
   ) {
     this.protocols = protocolsFor(driver.chainState.chainId);
+    this.clock = options.clock ?? systemClock;
   }
 
   start(): void {
     this.net.handle(this.protocols.maj23, (data, from) => this.onClaim(data, from));
     this.net.handle(this.protocols.votesForBlock, (data) => this.answerVotes(data));
-    this.timer = setInterval(() => this.sendClaims(), this.options.intervalMs);
+    this.timer = every(this.clock, this.options.intervalMs, () => this.sendClaims());
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
@@ -88,7 +92,7 @@ export class Maj23Gossip {
       if (this.claims.lastFetch.size >= MAX_CLAIMS_REMEMBERED) return EMPTY;
       this.driver.enqueue({ type: 'maj23Claim', peer: from, ...claim });
     }
-    const now = Date.now();
+    const now = this.clock.now();
     if (last !== undefined && now - last < this.options.intervalMs) return EMPTY;
     this.claims.lastFetch.set(key, now);
     if (!set.hasTwoThirdsFor(claim.blockHash) && !this.fetching.has(from)) {

@@ -9,6 +9,7 @@
 import { TxCode } from '../app/errors.js';
 import { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH } from '../codec/gossip.js';
 import type { AddResult, Mempool } from '../mempool/mempool.js';
+import { systemClock, type Clock, type Timer } from '../runtime/clock.js';
 import type { Logger } from './logger.js';
 import { topicsFor, type GossipNetwork, type Verdict } from './network.js';
 
@@ -25,7 +26,7 @@ export class TxGossip {
   private readonly topic: string;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   /** Bytes of each peer's batches under CheckTx; a peer leaves the map when it has none. */
   private readonly checking = new Map<string, number>();
   received = 0;
@@ -35,6 +36,8 @@ export class TxGossip {
     private readonly mempool: Mempool,
     chainId: string,
     private readonly logger: Logger,
+    /** The host's time: batches are flushed on its timers (virtual ones in the simulator). */
+    private readonly clock: Clock = systemClock,
   ) {
     this.topic = topicsFor(chainId).txs;
   }
@@ -44,7 +47,7 @@ export class TxGossip {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.pending = [];
   }
@@ -54,11 +57,11 @@ export class TxGossip {
     this.pending.push(tx);
     this.pendingBytes += tx.length;
     if (this.pending.length >= MAX_TX_BATCH || this.pendingBytes >= MAX_BATCH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
+    else this.timer ??= this.clock.after(FLUSH_AFTER_MS, () => this.flush());
   }
 
   private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     if (this.pending.length === 0) return;
     const batch = encodeTxBatch(this.pending);
