@@ -190,3 +190,42 @@ describe('mempool', () => {
     expect(pool.size).toBe(50);
   });
 });
+
+describe('mempool held for a block (lockForBlock)', () => {
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('holds admissions while the block is applied, then admits them against the new state', async () => {
+    const app = new NonceApp();
+    const pool = new Mempool(app, limits);
+    const included = [tx(1, 0, 1), tx(1, 1, 1)];
+    for (const t of included) await pool.add(t);
+    const { late } = await pool.lockForBlock(async (locked) => {
+      const checks = app.checks;
+      const late = pool.add(tx(1, 2, 1));
+      for (let i = 0; i < 5; i++) await turn();
+      // Neither the arrival nor a proposal ran CheckTx while the app's check state was being replaced.
+      expect(pool.reap(1e9, 1e9)).toEqual(included);
+      expect(app.checks).toBe(checks);
+      app.commitUpTo(1, 2);
+      locked.update(included.map(txHash));
+      return { late };
+    });
+    expect((await late).code).toBe(0);
+    expect(pool.reap(1e9, 1e9)).toEqual([tx(1, 2, 1)]);
+  });
+
+  it('refuses a section that forgets update, or an update outside its section, and is released after either', async () => {
+    const app = new NonceApp();
+    const pool = new Mempool(app, limits);
+    await expect(pool.lockForBlock(async () => 'applied')).rejects.toThrow(/without update/);
+    let kept: { update(hashes: readonly Uint8Array[]): unknown } | undefined;
+    await pool.lockForBlock(async (locked) => {
+      kept = locked;
+      locked.update([]);
+      expect(() => locked.update([])).toThrow(/twice/);
+    });
+    expect(() => kept?.update([])).toThrow(/after lockForBlock/);
+    await expect(pool.lockForBlock(async () => Promise.reject(new Error('finalize failed')))).rejects.toThrow('finalize failed');
+    expect((await pool.add(tx(1, 0, 1))).code).toBe(0);
+  });
+});
