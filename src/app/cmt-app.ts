@@ -3,6 +3,7 @@
  * overlay, block execution on a block overlay, one state version per block.
  */
 import { CmtError } from '../codec/errors.js';
+import { VersionUnavailableError } from '../state/errors.js';
 import { encode } from '../codec/schema.js';
 import { Overlay } from '../state/overlay.js';
 import { StateProof } from '../state/proof.js';
@@ -23,13 +24,13 @@ import type {
   QueryRequest,
   QueryResponse,
 } from './abci.js';
-import { accountKey, credit, readAccount, SUPPLY_KEY, writeSupply } from './bank/accounts.js';
+import { credit, readAccount, writeSupply } from './bank/accounts.js';
 import { SequentialExecutor, type TxExecutor } from './executor/tx-executor.js';
 import { CODESPACE, TxCode, TxError } from './errors.js';
 import { type BatchVerifier, type SignatureJob } from './executor/signature-verifier.js';
 import { VerifiedSignatures } from './executor/verified-signatures.js';
 import { parseAppGenesis } from './genesis-state.js';
-import { APP_PARAMS_KEY, readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
+import { readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
 import { checkSender, checkStateless, reservePending, type TxLimits } from './tx-checks.js';
 import { TxDecoder } from './tx-decoder.js';
 import { readStakingParams } from './staking/records.js';
@@ -39,6 +40,8 @@ import { endBlockGovernance, writeConsensusParams } from './gov/index.js';
 import { loadContractRuntime } from './contracts/runtime.js';
 import { DEFAULT_QUERY_GAS_LIMIT, estimateTx, runQuery, type EstimateOutcome, type QueryOutcome } from './query/dry-run.js';
 import { nextBaseFee, readBaseFee, writeBaseFee } from './fees/base-fee.js';
+import { QUERY_ROUTER } from './queriers.js';
+import { QueryCode, QueryError, type QueryEnv } from './query/router.js';
 
 export class AppNotInitializedError extends CmtError {
   constructor() {
@@ -247,22 +250,65 @@ export class CmtApp implements Application {
     await this.executor.close();
   }
 
+  /**
+   * ABCI Query, routed by path to the module that owns it (queriers.ts, spec/queries.md).
+   * Height 0 is the newest state readers may see (`readHeight`). Anything the request gets
+   * wrong is a response code with a log, never a throw; proofs are for store paths only.
+   */
   query(request: QueryRequest): QueryResponse {
     const latest = this.store.latestVersion;
-    const height = request.height === 0 ? latest : request.height;
-    const key = queryKey(request);
-    if (typeof key === 'string') return queryError(key, height);
+    const height = request.height === 0 ? Math.min(this.readHeight(), latest) : request.height;
     try {
-      if (request.prove) {
-        const { value, proof } = this.store.prove(key, height);
-        return { code: 0, log: '', height, key, value: value ?? new Uint8Array(0), proof: encode(StateProof, proof) };
+      const route = QUERY_ROUTER.route(request.path);
+      if (!Number.isSafeInteger(request.height) || request.height < 0) throw new QueryError(QueryCode.BAD_REQUEST, 'height must be a non-negative integer');
+      if (route.latestOnly && request.height !== 0 && request.height !== latest) {
+        throw new QueryError(QueryCode.BAD_REQUEST, `${request.path} answers at the latest state only: ask with height 0`);
       }
-      const value = height === latest ? this.store.get(key) : this.store.getAt(key, height);
-      return { code: 0, log: '', height, key, value: value ?? new Uint8Array(0), proof: null };
+      const at = route.latestOnly ? latest : height;
+      if (at > latest) throw new QueryError(QueryCode.HEIGHT_UNAVAILABLE, `height ${at} is not committed yet (the latest is ${latest})`);
+      const answer = route.answer(request.data, this.queryEnv(at));
+      if ('storeKey' in answer) return this.readStoreKey(answer.storeKey, at, request.prove);
+      if (request.prove) throw new QueryError(QueryCode.BAD_REQUEST, `${request.path} is a computed view: proofs are given for store paths only (/account, /store, /params, /supply)`);
+      const text = 'json' in answer ? JSON.stringify(answer.json) : answer.jsonText;
+      return { code: QueryCode.OK, log: '', height: at, key: new Uint8Array(0), value: new TextEncoder().encode(text), proof: null };
     } catch (err) {
-      if (err instanceof CmtError) return queryError(err.message, height);
+      if (err instanceof QueryError) return queryError(err.queryCode, err.message, height, err.value);
+      if (err instanceof VersionUnavailableError) return queryError(QueryCode.HEIGHT_UNAVAILABLE, err.message, height);
+      if (err instanceof CmtError) return queryError(QueryCode.BAD_REQUEST, err.message, height);
       throw err;
     }
+  }
+
+  /**
+   * The newest height a height-0 query answers from. A host whose chain state lags the store
+   * (the store commits block H before the node records H) sets it, so a reader never sees
+   * state the node's other answers (blocks, transactions) do not show yet.
+   */
+  readHeight: () => number = () => this.store.latestVersion;
+
+  /** The node's cap on the gas of a contract query or a gas estimate (its query.gas_limit). */
+  queryGasLimit = DEFAULT_QUERY_GAS_LIMIT;
+
+  private queryEnv(height: number): QueryEnv {
+    const store = this.store;
+    return {
+      state: height === store.latestVersion ? store : { get: (key) => store.getAt(key, height) },
+      height,
+      gasLimit: this.queryGasLimit,
+      scratch: () => new Overlay(store),
+      pending: () => this.checkState.child(),
+      limits: () => this.limits(),
+      decode: this.decoder.decode,
+    };
+  }
+
+  private readStoreKey(key: Uint8Array, height: number, prove: boolean): QueryResponse {
+    if (prove) {
+      const { value, proof } = this.store.prove(key, height);
+      return { code: QueryCode.OK, log: '', height, key, value: value ?? new Uint8Array(0), proof: encode(StateProof, proof) };
+    }
+    const value = height === this.store.latestVersion ? this.store.get(key) : this.store.getAt(key, height);
+    return { code: QueryCode.OK, log: '', height, key, value: value ?? new Uint8Array(0), proof: null };
   }
 
   private resetCheckState(): void {
@@ -280,22 +326,6 @@ export class CmtApp implements Application {
   }
 }
 
-/** Query paths: /account (data = 20-byte address), /store (data = raw key), /params, /supply. Returns an error text for bad requests. */
-function queryKey(request: QueryRequest): Uint8Array | string {
-  switch (request.path) {
-    case '/account':
-      return request.data.length === 20 ? accountKey(request.data) : '/account expects a 20-byte address';
-    case '/store':
-      return request.data;
-    case '/params':
-      return APP_PARAMS_KEY;
-    case '/supply':
-      return SUPPLY_KEY;
-    default:
-      return `unknown query path "${request.path}" (known: /account, /store, /params, /supply)`;
-  }
-}
-
-function queryError(log: string, height: number): QueryResponse {
-  return { code: 1, log, height, key: new Uint8Array(0), value: new Uint8Array(0), proof: null };
+function queryError(code: QueryCode, log: string, height: number, value: Uint8Array = new Uint8Array(0)): QueryResponse {
+  return { code, log, height, key: new Uint8Array(0), value, proof: null };
 }
