@@ -1,19 +1,38 @@
 /**
  * The validator's consensus key and its signing record. Before a signature leaves this
  * class, the height/round/step it is for and the signed bytes are on disk; a request to
- * sign different bytes at the same or an earlier step is refused, across restarts too.
+ * sign different bytes at the same or an earlier step is refused, across restarts too. (Two
+ * `unsafe` options break exactly that, for tests of the double-sign checkers.) The files are read
+ * and written through a Disk: the real file system, or the simulator's MemoryDisk.
  */
-import { lstat } from 'node:fs/promises';
-import { readStartFile, START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { bytesEqual, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.js';
+import { nodeDisk, type Disk } from '../runtime/disk.js';
 import { Mutex } from '../runtime/mutex.js';
-import { writeFileDurably } from '../runtime/durable-file.js';
+import { START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { parseSignState, parseValidatorKey, signStateToJson, type LastSignState, type SignStep } from './priv-validator-files.js';
 
 export { SIGN_STEP_PRECOMMIT, SIGN_STEP_PREVOTE, SIGN_STEP_PROPOSAL, type SignStep } from './priv-validator-files.js';
+
+export interface PrivValidatorOptions {
+  /** Where the key and the sign state live: the real file system (default), or a host's, e.g. the simulator's MemoryDisk. */
+  disk?: Disk;
+  /**
+   * UNSAFE, a test switch for the double-sign checkers, never a feature: signs whatever it is
+   * asked to, skipping the refusal of different bytes at the same or an earlier height/round/step.
+   * It exists so a test can show that a checker reports the double signing it lets through.
+   */
+  unsafeSkipGuard?: boolean;
+  /**
+   * UNSAFE, a test switch for the double-sign checkers, never a feature: returns the signature
+   * before the sign state is durably written (the write follows in the background). A crash in
+   * between makes the restarted validator forget the signature and sign again differently; it
+   * exists so a test can show that a checker catches that wrong ordering.
+   */
+  unsafeSignBeforePersist?: boolean;
+}
 
 export class DoubleSignError extends CmtError {
   constructor(message: string) {
@@ -21,37 +40,52 @@ export class DoubleSignError extends CmtError {
   }
 }
 
-export async function writeValidatorKey(path: string, pair: KeyPair = generateKeyPair()): Promise<KeyPair> {
+export async function writeValidatorKey(path: string, pair: KeyPair = generateKeyPair(), disk: Disk = nodeDisk): Promise<KeyPair> {
   const json = {
     address: formatAddress(addressFromPublicKey(pair.publicKey)),
     pub_key: toHex(pair.publicKey),
     priv_key: toHex(pair.privateKey),
   };
-  await writeFileDurably(path, JSON.stringify(json, null, 2) + '\n', 0o600);
+  await disk.replaceDurably(path, JSON.stringify(json, null, 2) + '\n', 0o600);
   return pair;
 }
 
-/** Reads a file of the validator; any failure (missing, unreadable) is an error naming it. */
-async function readText(path: string, code: string, what: string): Promise<string> {
+const utf8 = new TextDecoder();
+
+export async function readValidatorKey(path: string, disk: Disk = nodeDisk): Promise<KeyPair> {
+  let bytes: Uint8Array | null;
   try {
-    return await readStartFile(path, START_FILE_MAX_BYTES.key);
+    bytes = await disk.readSmallFile(path, START_FILE_MAX_BYTES.key);
   } catch (err) {
-    throw new CmtError(code, `${path}: cannot read the ${what} (${(err as Error).message})`);
+    throw new CmtError('INVALID_VALIDATOR_KEY', `${path}: cannot read the validator key (${(err as Error).message})`);
   }
+  if (bytes === null) throw new CmtError('INVALID_VALIDATOR_KEY', `${path}: cannot read the validator key (no such file)`);
+  return parseValidatorKey(utf8.decode(bytes), path);
 }
 
-export async function readValidatorKey(path: string): Promise<KeyPair> {
-  return parseValidatorKey(await readText(path, 'INVALID_VALIDATOR_KEY', 'validator key'), path);
+/** The last signature this key gave, or null for a validator that never signed (no file at all). */
+async function readSignState(disk: Disk, statePath: string, publicKey: Uint8Array): Promise<LastSignState | null> {
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await disk.readSmallFile(statePath, START_FILE_MAX_BYTES.signState);
+  } catch (err) {
+    throw new CmtError('INVALID_SIGN_STATE', `${statePath}: cannot read the last-sign state (${(err as Error).message}); refusing to sign without it`);
+  }
+  return bytes === null ? null : parseSignState(utf8.decode(bytes), statePath, publicKey);
 }
 
 export class PrivValidator {
   readonly address: Uint8Array;
   private readonly signing = new Mutex();
+  /** With unsafeSignBeforePersist: the background writes of the sign state, one after another. */
+  private persisting: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly key: KeyPair,
     private readonly statePath: string,
     private last: LastSignState | null,
+    private readonly disk: Disk,
+    private readonly unsafe: { skipGuard: boolean; signBeforePersist: boolean },
   ) {
     this.address = addressFromPublicKey(key.publicKey);
   }
@@ -60,19 +94,22 @@ export class PrivValidator {
     return this.key.publicKey;
   }
 
-  /** A missing sign state is a validator that never signed; any other problem with it refuses to start. */
-  static async load(keyPath: string, statePath: string): Promise<PrivValidator> {
-    const key = await readValidatorKey(keyPath);
-    let text: string | null = null;
-    try {
-      text = await readStartFile(statePath, START_FILE_MAX_BYTES.signState);
-    } catch (err) {
-      // Never signed means no file at all: a symlink to nothing (a data disk not mounted) is a lost state.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (await lstat(statePath).catch(() => undefined))) {
-        throw new CmtError('INVALID_SIGN_STATE', `${statePath}: cannot read the last-sign state (${(err as Error).message}); refusing to sign without it`);
-      }
-    }
-    return new PrivValidator(key, statePath, text === null ? null : parseSignState(text, statePath, key.publicKey));
+  /**
+   * A missing sign state is a validator that never signed; any other problem with it refuses to
+   * start. (Never signed means no file at all: on the real disk a symlink to nothing, a data disk
+   * not mounted, is a lost state.)
+   */
+  static async load(keyPath: string, statePath: string, options: PrivValidatorOptions = {}): Promise<PrivValidator> {
+    const key = await readValidatorKey(keyPath, options.disk ?? nodeDisk);
+    return PrivValidator.create(key, statePath, options);
+  }
+
+  /** For a host that holds the key itself (the simulator derives one per validator): only the sign state is on the disk. */
+  static async create(key: KeyPair, statePath: string, options: PrivValidatorOptions = {}): Promise<PrivValidator> {
+    const disk = options.disk ?? nodeDisk;
+    const last = await readSignState(disk, statePath, key.publicKey);
+    const unsafe = { skipGuard: options.unsafeSkipGuard === true, signBeforePersist: options.unsafeSignBeforePersist === true };
+    return new PrivValidator(key, statePath, last, disk, unsafe);
   }
 
   /** The last height/round/step signed, for observability. */
@@ -86,7 +123,7 @@ export class PrivValidator {
 
   private async signOnce(height: number, round: number, step: SignStep, signBytes: Uint8Array): Promise<Uint8Array> {
     const last = this.last;
-    if (last) {
+    if (last && !this.unsafe.skipGuard) {
       const order = height - last.height || round - last.round || step - last.step;
       if (order === 0) {
         if (bytesEqual(signBytes, last.signBytes)) return last.signature;
@@ -99,7 +136,13 @@ export class PrivValidator {
     }
     const signature = sign(this.key.privateKey, signBytes);
     const next = { height, round, step, signBytes, signature };
-    await writeFileDurably(this.statePath, signStateToJson(next));
+    if (this.unsafe.signBeforePersist) {
+      this.last = next;
+      const json = signStateToJson(next);
+      this.persisting = this.persisting.then(() => this.disk.replaceDurably(this.statePath, json, 0o600)).catch(() => undefined);
+      return signature;
+    }
+    await this.disk.replaceDurably(this.statePath, signStateToJson(next), 0o600);
     this.last = next;
     return signature;
   }

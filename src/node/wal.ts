@@ -7,10 +7,13 @@
  * new segment (or goes into the current one while it holds no record); a segment that grows past
  * `maxSegmentBytes` is also continued in a new one. After a marker is on disk, segments older than
  * the previous one are deleted.
+ *
+ * Every file operation goes through a Disk (`runtime/disk.ts`): the real file system by default,
+ * the simulator's or a test's MemoryDisk, which loses what was not synced when it crashes.
  */
-import { mkdir, open, readdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CmtError } from '../codec/errors.js';
+import { nodeDisk, type Disk, type DiskFile } from '../runtime/disk.js';
 import { Mutex } from '../runtime/mutex.js';
 import type { Logger } from './logger.js';
 import {
@@ -38,6 +41,8 @@ export interface WalOptions {
    * segment holding a single larger record is allowed). Default 64 MiB.
    */
   maxSegmentBytes?: number;
+  /** Where the segments live: the real file system (default), or a host's, e.g. the simulator's MemoryDisk. */
+  disk?: Disk;
 }
 
 /** Damage in the WAL that a crash cannot explain. Nothing was changed or deleted. */
@@ -87,7 +92,8 @@ export class Wal {
     private readonly maxRecordBytes: number,
     private readonly maxSegmentBytes: number,
     private readonly segments: Segment[],
-    private handle: FileHandle,
+    private readonly disk: Disk,
+    private handle: DiskFile,
     replay: { height: number | null; records: Uint8Array[] },
   ) {
     this.replay = replay;
@@ -109,38 +115,31 @@ export class Wal {
       throw new CmtError('INVALID_ARGUMENT', `WAL maxSegmentBytes must be a positive integer, got ${maxSegmentBytes}`);
     }
 
-    const created = await mkdir(dir, { recursive: true });
-    if (created !== undefined) {
-      // Make the new directories' entries durable: sync every parent from dir's up to created's.
-      const top = dirname(resolve(created));
-      for (let parent = dirname(resolve(dir)); ; parent = dirname(parent)) {
-        await syncDir(parent);
-        if (parent === top || parent === dirname(parent)) break;
-      }
-    }
+    const disk = options.disk ?? nodeDisk;
+    await disk.mkdirDurably(dir);
 
     const segments: Segment[] = [];
-    for (const name of await readdir(dir)) {
+    for (const name of await disk.list(dir)) {
       const seq = parseSegmentFileName(name);
       if (seq === null) continue;
       const path = join(dir, name);
-      segments.push({ seq, path, size: (await stat(path)).size });
+      segments.push({ seq, path, size: await disk.size(path) });
     }
     segments.sort((a, b) => a.seq - b.seq);
 
     if (segments.length === 0) {
       const path = join(dir, segmentFileName(1));
-      const handle = await open(path, 'wx', 0o600);
+      const handle = await disk.createExclusive(path, 0o600);
       try {
-        await writeFully(handle, SEGMENT_HEADER, 0);
+        await handle.write(SEGMENT_HEADER, 0);
         await handle.sync();
-        await syncDir(dir);
+        await disk.syncDir(dir);
       } catch (err) {
         await handle.close();
         throw err;
       }
       segments.push({ seq: 1, path, size: SEGMENT_HEADER_BYTES });
-      return new Wal(dir, logger, maxRecordBytes, maxSegmentBytes, segments, handle, { height: null, records: [] });
+      return new Wal(dir, logger, maxRecordBytes, maxSegmentBytes, segments, disk, handle, { height: null, records: [] });
     }
 
     // Read back from the newest segment to the one holding the last marker. Nothing is written
@@ -156,7 +155,7 @@ export class Wal {
         // Pruning deletes oldest first and stops at a failure, so a gap means a file went missing.
         throw new WalCorruptError(join(dir, segmentFileName(segment.seq + 1)), 0, 'segment file missing between two others');
       }
-      const scan = scanSegment(await readFile(segment.path), maxRecordBytes);
+      const scan = scanSegment(await disk.readFile(segment.path), maxRecordBytes);
       if (scan.damage) {
         if (segment !== newest) {
           const why = scan.damage.torn ? `${scan.damage.reason}, in a segment that is not the newest (it was complete when the next one began)` : scan.damage.reason;
@@ -181,12 +180,12 @@ export class Wal {
       for (const entry of entries) if (entry.kind === KIND_DATA) records.push(new Uint8Array(entry.payload));
     }
 
-    const handle = await open(newest.path, 'r+');
+    const handle = await disk.openForUpdate(newest.path);
     try {
       if (repair) {
         const keep = repair.end < SEGMENT_HEADER_BYTES ? 0 : repair.end;
         await handle.truncate(keep);
-        if (keep === 0) await writeFully(handle, SEGMENT_HEADER, 0);
+        if (keep === 0) await handle.write(SEGMENT_HEADER, 0);
         await handle.sync();
         const kept = Math.max(keep, SEGMENT_HEADER_BYTES);
         logger.warn(
@@ -199,7 +198,7 @@ export class Wal {
       await handle.close();
       throw err;
     }
-    return new Wal(dir, logger, maxRecordBytes, maxSegmentBytes, segments, handle, { height, records });
+    return new Wal(dir, logger, maxRecordBytes, maxSegmentBytes, segments, disk, handle, { height, records });
   }
 
   /** Bytes in the WAL's segment files (written, not counting records still buffered in memory). */
@@ -349,7 +348,8 @@ export class Wal {
   private async writeToCurrent(bytes: Uint8Array): Promise<void> {
     const segment = this.current;
     this.dirty = true;
-    await writeFully(this.handle, bytes, segment.size, (n) => (segment.size += n));
+    await this.handle.write(bytes, segment.size);
+    segment.size += bytes.length;
   }
 
   /** The marker goes first in a new segment (or into the current one while it holds no record), durably; then old segments go. */
@@ -373,11 +373,11 @@ export class Wal {
     const seq = this.current.seq + 1;
     const path = join(this.dir, segmentFileName(seq));
     const content = first ? Buffer.concat([SEGMENT_HEADER, first]) : SEGMENT_HEADER;
-    const handle = await open(path, 'wx', 0o600);
+    const handle = await this.disk.createExclusive(path, 0o600);
     try {
-      await writeFully(handle, content, 0);
+      await handle.write(content, 0);
       await handle.sync();
-      await syncDir(this.dir);
+      await this.disk.syncDir(this.dir);
     } catch (err) {
       await handle.close();
       throw err;
@@ -394,7 +394,7 @@ export class Wal {
     while (this.segments.length > 0 && this.segments[0]!.seq < keepFrom) {
       const segment = this.segments[0]!;
       try {
-        await unlink(segment.path);
+        await this.disk.unlink(segment.path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
           this.logger.warn({ file: segment.path, err: (err as Error).message }, 'consensus WAL: cannot delete an old segment');
@@ -403,23 +403,5 @@ export class Wal {
       }
       this.segments.shift();
     }
-  }
-}
-
-async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number, onWritten?: (n: number) => void): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
-    onWritten?.(bytesWritten);
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }

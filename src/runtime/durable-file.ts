@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-async function writeSynced(path: string, content: string, flags: string, mode: number): Promise<void> {
+async function writeSynced(path: string, content: string | Uint8Array, flags: string, mode: number): Promise<void> {
   const file = await open(path, flags, mode);
   try {
     await file.writeFile(content);
@@ -27,7 +27,7 @@ async function syncDirectory(path: string): Promise<void> {
 }
 
 /** After a crash either the old or the new content is there, whole and on disk. */
-export async function writeFileDurably(path: string, content: string, mode = 0o600): Promise<void> {
+export async function writeFileDurably(path: string, content: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = `${path}.tmp`;
   await writeSynced(tmp, content, 'w', mode);
   await rename(tmp, path);
