@@ -1,5 +1,5 @@
 /**
- * ConsensusGossip in memory: a network whose peers are scripted (what each answers to a
+ * ConsensusGossip (and its reactors) in memory: a network whose peers are scripted (what each answers to a
  * request), and a driver that records what reaches the core. Tests play a peer by calling the
  * topic handler with its bytes and read the verdict gossipsub would act on.
  */
@@ -68,6 +68,8 @@ export class RecordingDriver {
   readonly consensusState: ConsensusState;
   isApplying = false;
   onEvent: ((event: ConsensusEvent) => void) | null = null;
+  /** Called after each block is applied: tests await a sync instead of sleeping. */
+  onApplied: ((block: Block) => void) | null = null;
 
   constructor(public chainState: ChainState) {
     this.consensusState = createConsensusState({ chainId: chainState.chainId, selfAddress: null });
@@ -87,6 +89,7 @@ export class RecordingDriver {
   async applyCommittedBlock(block: Block): Promise<boolean> {
     this.applied.push(block);
     this.chainState = { ...this.chainState, lastBlockHeight: block.header.height };
+    this.onApplied?.(block);
     return true;
   }
 }
