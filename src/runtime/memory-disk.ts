@@ -17,9 +17,10 @@
  *   `() => number` in [0, 1) so a seeded generator keeps it deterministic. Any other unsynced
  *   change (an overwrite, a truncation) is lost whole. Not modelled: zero-filled or reordered
  *   pages, a sync that fails.
- * - The crashed disk's process is gone: calls it had in flight (a sync waiting on the clock)
- *   never settle, and any later call on it or on its open files rejects with DISK_CRASHED (a
- *   host that sees one did not stop the crashed node).
+ * - The crashed disk's process is gone, so nothing it does takes effect or returns: calls it had
+ *   in flight (an fsync waiting on the clock or on a microtask) and any later call on that disk
+ *   or its open files never settle. A crashed node whose host forgot to stop it thus stalls at
+ *   its next disk access (its own votes wait on the WAL), instead of running error paths.
  *
  * Appends are cheap: a file's durable content shares the file's buffer until something below
  * the durable end is overwritten or truncated, so an append and an fsync copy nothing.
@@ -53,8 +54,9 @@ function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoExcep
   return err;
 }
 
-function crashedError(): CmtError {
-  return new CmtError('DISK_CRASHED', 'this memory disk crashed; the restarted process must use the disk that crash() returned');
+/** A promise that never settles: what a crashed process's call gets. A fresh one each time, so nothing accumulates on it. */
+function halt(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }
 
 class Inode {
@@ -140,27 +142,30 @@ class MemoryFile implements DiskFile {
   ) {}
 
   private check(syscall: string): void {
-    this.disk.checkAlive();
     if (this.closed) throw fsError('EBADF', syscall, this.path);
   }
 
   async write(bytes: Uint8Array, position: number): Promise<void> {
+    if (this.disk.isCrashed) return halt();
     this.check('write');
     this.inode.write(bytes, position);
   }
 
   async truncate(length: number): Promise<void> {
+    if (this.disk.isCrashed) return halt();
     this.check('ftruncate');
     this.inode.truncate(length);
   }
 
   async sync(): Promise<void> {
+    if (this.disk.isCrashed) return halt();
     this.check('fsync');
     await this.disk.syncDelay();
     this.inode.sync();
   }
 
   async close(): Promise<void> {
+    if (this.disk.isCrashed) return halt();
     this.check('close');
     this.closed = true;
   }
@@ -177,7 +182,7 @@ export class MemoryDisk implements Disk {
    * (see the model above). This disk and its open files are dead from now on.
    */
   crash(options: CrashOptions = {}): MemoryDisk {
-    this.checkAlive();
+    if (this.crashed) throw new CmtError('DISK_CRASHED', 'this memory disk already crashed; crash the disk that crash() returned');
     this.crashed = true;
     const copies = new Map<Inode, Inode>(); // two durable names of one file stay one file
     const copyDir = (dir: Dir): Dir => {
@@ -200,9 +205,9 @@ export class MemoryDisk implements Disk {
     return next;
   }
 
-  /** @internal Throws DISK_CRASHED once this disk crashed. */
-  checkAlive(): void {
-    if (this.crashed) throw crashedError();
+  /** @internal */
+  get isCrashed(): boolean {
+    return this.crashed;
   }
 
   /** @internal Waits as an fsync takes (see MemoryDiskOptions); never returns if the disk crashes meanwhile. */
@@ -211,7 +216,7 @@ export class MemoryDisk implements Disk {
     if (clock && syncMs > 0) await new Promise<void>((resolve) => clock.after(syncMs, resolve));
     else await Promise.resolve();
     // The process that asked is gone: nothing of it runs any more.
-    if (this.crashed) await new Promise<never>(() => undefined);
+    if (this.crashed) await halt();
   }
 
   private components(path: string): string[] {
@@ -246,7 +251,7 @@ export class MemoryDisk implements Disk {
   }
 
   async mkdirDurably(path: string): Promise<void> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     let dir = this.root;
     const created: { parent: Dir; name: string; dir: Dir }[] = [];
     for (const name of this.components(path)) {
@@ -268,22 +273,22 @@ export class MemoryDisk implements Disk {
   }
 
   async list(dir: string): Promise<string[]> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     return [...this.dirAt(dir, 'scandir').live.keys()];
   }
 
   async size(path: string): Promise<number> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     return this.fileAt(path, 'stat').len;
   }
 
   async readFile(path: string): Promise<Uint8Array> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     return this.fileAt(path, 'open').content();
   }
 
   async readSmallFile(path: string, maxBytes: number): Promise<Uint8Array | null> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     let inode: Inode;
     try {
       inode = this.fileAt(path, 'open');
@@ -297,7 +302,7 @@ export class MemoryDisk implements Disk {
   }
 
   async createExclusive(path: string, _mode: number): Promise<DiskFile> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     const { dir, name } = this.entry(path, 'open');
     if (dir.live.has(name)) throw fsError('EEXIST', 'open', path);
     const inode = new Inode();
@@ -306,19 +311,19 @@ export class MemoryDisk implements Disk {
   }
 
   async openForUpdate(path: string): Promise<DiskFile> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     return new MemoryFile(this, this.fileAt(path, 'open'), path);
   }
 
   async syncDir(path: string): Promise<void> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     const dir = this.dirAt(path, 'fsync');
     await this.syncDelay();
     dir.durable = new Map(dir.live);
   }
 
   async unlink(path: string): Promise<void> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     const { dir, name } = this.entry(path, 'unlink');
     const node = dir.live.get(name);
     if (node === undefined) throw fsError('ENOENT', 'unlink', path);
@@ -328,7 +333,7 @@ export class MemoryDisk implements Disk {
 
   /** As nodeDisk's: write a temporary file, fsync it, rename it over `path`, fsync the directory. */
   async replaceDurably(path: string, content: Uint8Array | string, _mode: number): Promise<void> {
-    this.checkAlive();
+    if (this.crashed) return halt();
     const { dir, name } = this.entry(path, 'open');
     const tmpName = `${name}.tmp`;
     const existing = dir.live.get(tmpName);
