@@ -15,7 +15,7 @@ import { describeFault, downForGood, endOf, gstOf } from '../sim/fault-timeline.
 import { forkEvidence } from '../sim/fork-evidence.js';
 import { SimNetwork } from '../sim/network.js';
 import type { DelaySpec, FaultEvent, Scenario } from '../sim/scenario-types.js';
-import type { SimDecision, SimRun } from '../sim/simulator.js';
+import type { SimDecision, SimRun } from '../sim/run-types.js';
 import { createTestnet, type TestnetManifest, type TestnetNode } from '../node/testnet-homes.js';
 import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from './testnet-processes.js';
 import { fromHex, toHex } from '../codec/bytes.js';

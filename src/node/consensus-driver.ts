@@ -4,7 +4,7 @@
  * double-sign guard), broadcasting, asking the app to build or check a block, and applying
  * decided blocks. Answers to asynchronous effects come back as new events.
  */
-import { decodeBlock, type Block } from '../codec/block.js';
+import { decodeBlock, headerHash, type Block } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
 import { txHash } from '../codec/tx.js';
 import { PRECOMMIT, type Commit, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
@@ -59,6 +59,12 @@ export interface ConsensusDriverDeps {
   wal?: Wal | null;
   /** Two conflicting votes from one validator: evidence to build. */
   onEquivocation?: (voteA: Vote, voteB: Vote, chain: ChainState) => Promise<void>;
+  /** This node's verdict on a block it checked (a proposal, or a block finalized elsewhere): null is valid. The simulator's validity checker listens. */
+  onVerdict?: (blockHash: Uint8Array, reason: string | null) => void;
+  /** Every effect the core asks for, as it is carried out (the simulator's trace and tests listen). */
+  onEffect?: (effect: ConsensusEffect) => void;
+  /** Test only: the core ignores its locks (a deliberately broken protocol, for the agreement checker). */
+  unsafeIgnoreLocks?: boolean;
   /** Called after the core was told to start a height (messages held for it can be fed now). */
   onStartHeight?: (height: number) => void;
 }
@@ -82,6 +88,7 @@ export class ConsensusDriver {
   private readonly clock: Clock;
   private readonly now: () => number;
   private broadcast: ConsensusBroadcaster;
+  private adversary: DriverAdversary | null;
 
   constructor(
     private readonly deps: ConsensusDriverDeps,
@@ -91,7 +98,13 @@ export class ConsensusDriver {
     this.clock = deps.clock ?? systemClock;
     this.now = deps.now ?? (() => this.clock.now());
     this.broadcast = deps.broadcast ?? NO_PEERS;
-    this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null });
+    this.adversary = deps.adversary ?? null;
+    this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null, unsafeIgnoreLocks: deps.unsafeIgnoreLocks === true });
+  }
+
+  /** A Byzantine strategy's hooks from now on (they talk to the network, which comes up after the driver). */
+  setAdversary(adversary: DriverAdversary | null): void {
+    this.adversary = adversary;
   }
 
   /** Where signed proposals and votes go from now on (the p2p layer, once it is up). */
@@ -154,7 +167,7 @@ export class ConsensusDriver {
       while (this.queue.length > 0 && !this.stopped) {
         const { event, logged } = this.queue.shift() as QueuedEvent;
         if (!logged && event.type !== 'startHeight') this.deps.wal?.append(encodeWalEvent(event));
-        this.deps.adversary?.beforeStep?.(this.core);
+        this.adversary?.beforeStep?.(this.core);
         for (const effect of step(this.core, event)) this.perform(effect);
       }
     } finally {
@@ -176,6 +189,7 @@ export class ConsensusDriver {
   }
 
   private perform(effect: ConsensusEffect): void {
+    this.deps.onEffect?.(effect);
     switch (effect.type) {
       case 'scheduleTimeout': {
         // The commit pause counts from the decision, not from the end of applying the block.
@@ -217,8 +231,10 @@ export class ConsensusDriver {
     const self = this.deps.privValidator;
     if (!self) return;
     const created = await this.deps.executor.createProposalBlock(this.chain, effect.lastCommit, self.address, this.now());
-    const alter = this.deps.adversary?.alterProposalBlock;
+    const alter = this.adversary?.alterProposalBlock;
     const built = alter ? await alter(effect.height, effect.round, created) : created;
+    // Our own block is valid by construction (PrepareProposal built it against the state it extends).
+    this.deps.onVerdict?.(built.hash, null);
     this.enqueue({ type: 'proposalBuilt', height: effect.height, round: effect.round, block: built.bytes, blockHash: built.hash });
   }
 
@@ -229,7 +245,7 @@ export class ConsensusDriver {
     const signature = await this.signSafely(() => self.sign(effect.height, effect.round, SIGN_STEP_PROPOSAL, proposalSignBytes(this.chain.chainId, unsigned)));
     if (!signature) return;
     const proposal: Proposal = { ...unsigned, signature };
-    const send = this.deps.adversary?.sendProposal;
+    const send = this.adversary?.sendProposal;
     await this.sendOwn({ type: 'proposal', proposal, block: effect.block }, async () => {
       if (!(send && (await send(proposal, effect.block)))) this.broadcast.proposal(proposal, effect.block);
     });
@@ -245,7 +261,7 @@ export class ConsensusDriver {
     const signature = await this.signSafely(() => self.sign(effect.height, effect.round, signStep, voteSignBytes(this.chain.chainId, unsigned)));
     if (!signature) return;
     const vote: Vote = { ...unsigned, validatorAddress: self.address, validatorIndex: index, signature };
-    const send = this.deps.adversary?.sendVote;
+    const send = this.adversary?.sendVote;
     await this.sendOwn({ type: 'vote', vote }, async () => {
       if (!(send && (await send(vote)))) this.broadcast.vote(vote);
     });
@@ -288,6 +304,7 @@ export class ConsensusDriver {
     }
     if (block) reason = await this.deps.executor.validateBlock(this.chain, block, effect.block.length);
     else reason ??= 'undecodable block';
+    this.deps.onVerdict?.(effect.blockHash, reason);
     if (reason) this.deps.logger.warn({ height: effect.height, round: effect.round, reason }, 'rejected a proposed block');
     const timely = block === undefined || isTimely(block.header.time, this.now());
     if (!timely) this.deps.logger.warn({ height: effect.height, round: effect.round, aheadMs: (block as Block).header.time - this.now() }, `proposed block time is more than ${MAX_CLOCK_DRIFT_MS} ms ahead of this node's clock: prevoting nil`);
@@ -315,8 +332,10 @@ export class ConsensusDriver {
   }
 
   /** Why `block` cannot be the next block (header checks against the chain state), or null. Never judged by our clock: it carries +2/3 precommits. */
-  checkCommittedBlock(block: Block, size: number): Promise<string | null> {
-    return this.deps.executor.validateBlock(this.chain, block, size);
+  async checkCommittedBlock(block: Block, size: number): Promise<string | null> {
+    const reason = await this.deps.executor.validateBlock(this.chain, block, size);
+    this.deps.onVerdict?.(headerHash(block.header), reason);
+    return reason;
   }
 
   /** True while a block is being stored and executed. */
@@ -335,7 +354,7 @@ export class ConsensusDriver {
       const previous = this.chain;
       const applied = await executor.applyBlock(previous, block, blockHash);
       this.chain = applied.state;
-      events.publishBlock({ block, hash: blockHash, response: applied.response }, txHashes);
+      events.publishBlock({ block, hash: blockHash, response: applied.response, commit }, txHashes);
       logger.info(
         { height: block.header.height, round, txs: block.txs.length, hash: toHex(blockHash).slice(0, 16), mempool: mempool.size },
         'committed block',

@@ -5,11 +5,14 @@ import { bytesKey } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
 import type { TxResult } from '../codec/results.js';
 import type { FinalizeBlockResponse } from '../app/abci.js';
+import type { Commit } from '../codec/vote.js';
 
 export interface NewBlockEvent {
   block: Block;
   hash: Uint8Array;
   response: FinalizeBlockResponse;
+  /** The +2/3 precommits that decided it (this node's seen commit). */
+  commit: Commit;
 }
 
 export interface TxEvent {

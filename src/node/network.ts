@@ -9,6 +9,11 @@ export interface GossipNetwork {
   /** `handler` validates and processes; only accepted messages travel on to other peers. */
   subscribe(topic: string, handler: (data: Uint8Array, from: string) => Verdict | Promise<Verdict>): void;
   publish(topic: string, data: Uint8Array): Promise<void>;
+  /**
+   * Gives `data` to one peer as if gossiped on `topic`: it checks it like any gossip and relays
+   * it if accepted. Only Byzantine strategies send to single peers; a host without it publishes.
+   */
+  sendTo?(peerId: string, topic: string, data: Uint8Array): Promise<void>;
   handle(protocol: string, handler: (request: Uint8Array, from: string) => Promise<Uint8Array>): void;
   /** `maxResponseBytes`: a longer answer fails with P2P_MESSAGE_TOO_LARGE as it starts to arrive, unscored. */
   request(peerId: string, protocol: string, data: Uint8Array, options?: { timeoutMs?: number; maxResponseBytes?: number }): Promise<Uint8Array>;

@@ -3,7 +3,7 @@
  * validators: a Byzantine one may decide or sign anything. Agreement covers state too: one
  * block must leave every correct validator's application with the same root.
  */
-import type { SimRun } from './simulator.js';
+import type { SimRun } from './run-types.js';
 
 export const PROPERTIES = ['agreement', 'validity', 'doubleSign', 'liveness'] as const;
 export type Property = (typeof PROPERTIES)[number];

@@ -20,25 +20,10 @@ export interface LinkBehaviour {
   duplicate: number;
 }
 
-export const BYZANTINE_STRATEGIES = [
-  /** Proposes two different blocks in each round it leads, each to half of the peers. */
-  'equivocating-proposer',
-  /** Prevotes for the proposal to some peers and nil to the others. */
-  'double-prevote',
-  /** Precommits for the proposal to some peers and nil to the others. */
-  'double-precommit',
-  /** Forgets its lock each round: prevotes and precommits for whatever it sees first. */
-  'amnesia',
-  /** Sends nothing. */
-  'silence',
-  /** Proposes blocks the application rejects. */
-  'invalid-proposal',
-  /** Sends its votes to only some peers. */
-  'withhold-votes',
-  /** Sends junk messages (bad signatures, wrong heights) at a high rate, besides behaving. */
-  'flood',
-] as const;
-export type ByzantineStrategyName = (typeof BYZANTINE_STRATEGIES)[number];
+import type { ByzantineStrategyName } from '../node/byzantine.js';
+
+/** The strategies live with the node (src/node/byzantine.ts): the simulator and real processes run the same code. */
+export { BYZANTINE_STRATEGIES, type ByzantineStrategyName } from '../node/byzantine.js';
 
 export interface ScenarioValidator {
   name: string;

@@ -4,7 +4,7 @@
  * text, so it opens in any browser and diffs in review.
  */
 import type { FaultEvent } from './scenario-types.js';
-import type { SimRun } from './simulator.js';
+import type { SimRun } from './run-types.js';
 
 const WIDTH = 960;
 const HEIGHT = 420;

@@ -53,7 +53,7 @@ async function bigBlockEvent(): Promise<{ event: NewBlockEvent; hashes: Uint8Arr
   const results = await node.blockResults(target.bigHeight);
   if (!stored || !results) throw new Error('no big block');
   const response = { appHash: new Uint8Array(32), events: results.events, txResults: results.txResults, validatorUpdates: [], consensusParamUpdates: undefined } as unknown as NewBlockEvent['response'];
-  return { event: { block: stored.block, hash: stored.hash, response }, hashes: stored.block.txs.map(() => new Uint8Array(32)) };
+  return { event: { block: stored.block, hash: stored.hash, response, commit: stored.block.lastCommit }, hashes: stored.block.txs.map(() => new Uint8Array(32)) };
 }
 
 describe('subscriptions', () => {

@@ -1,0 +1,40 @@
+/**
+ * The transfers a simulation submits, as clients would: every `intervalMs` of virtual time the
+ * next `perBatch` transfers go to every validator that is up (a client broadcasting to several
+ * nodes), so blocks carry real transactions whoever proposes. Senders take turns and their
+ * nonces follow, signed once per run from derived keys.
+ */
+import { addressFromPublicKey } from '../crypto/address.js';
+import { BulkSigner } from '../crypto/bulk-signer.js';
+import { derivedKey, MIN_GAS_PRICE } from './sim-genesis.js';
+
+export const LOAD_ACCOUNTS = 16;
+
+export class SimLoad {
+  private readonly signers: BulkSigner[];
+  private next = 0;
+
+  constructor(
+    readonly chainId: string,
+    readonly perBatch: number,
+  ) {
+    this.signers = Array.from({ length: LOAD_ACCOUNTS }, (_, i) => new BulkSigner(derivedKey(`sim account ${i}`)));
+  }
+
+  get accounts(): Uint8Array[] {
+    return this.signers.map((s) => addressFromPublicKey(s.keyPair.publicKey));
+  }
+
+  /** The next batch of transfers, each valid once every earlier one is committed. */
+  batch(): Uint8Array[] {
+    const txs: Uint8Array[] = [];
+    for (let j = 0; j < this.perBatch; j++, this.next++) {
+      const n = this.next;
+      const from = n % LOAD_ACCOUNTS;
+      const signer = this.signers[from] as BulkSigner;
+      const to = addressFromPublicKey((this.signers[(from + 1 + (n % 7)) % LOAD_ACCOUNTS] as BulkSigner).keyPair.publicKey);
+      txs.push(signer.signTx({ chainId: this.chainId, nonce: Math.floor(n / LOAD_ACCOUNTS), gasLimit: 100_000, gasPrice: MIN_GAS_PRICE, memo: '', msg: { type: 'transfer', to, amount: BigInt(1 + (n % 1000)) } }).bytes);
+    }
+    return txs;
+  }
+}

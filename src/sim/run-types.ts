@@ -1,0 +1,42 @@
+/** What a run records (the simulator and the chaos runner both fill one); the checkers judge it. */
+import type { ByzantineStrategyName } from './scenario-types.js';
+
+export interface SimDecision {
+  height: number;
+  round: number;
+  blockHash: string;
+  /** The validator's own verdict (ProcessProposal and header checks) on the block before applying it. */
+  valid: boolean;
+  /** The validator's state root after applying it (FinalizeBlock + Commit). */
+  appHash: string;
+  at: number;
+}
+
+export interface TimelinePoint {
+  at: number;
+  node: number;
+  height: number;
+  round: number;
+  step: string;
+}
+
+export interface SimRun {
+  seed: number;
+  traceHash: string;
+  endMs: number;
+  /** When the last fault with an end healed (null: a network fault never heals). */
+  gstMs: number | null;
+  /** Validators crashed for good: not asked to be live. */
+  down: string[];
+  validators: { name: string; address: string; power: number; byzantine: ByzantineStrategyName | null }[];
+  decisions: SimDecision[][];
+  /** Votes correct validators signed twice with different values, seen on the wire (must stay empty). */
+  doubleSigns: { node: number; height: number; round: number; type: number }[];
+  /** Validators named by the equivocation evidence correct validators collected. */
+  evidence: string[];
+  timeline: TimelinePoint[];
+  faults: { at: number; description: string }[];
+  messages: { sent: number; lost: number; junk: number };
+  /** The validator set of each height that some validator decided (hex address → power), when it differs from the previous height's. */
+  validatorSets?: { height: number; powers: Record<string, number> }[];
+}
