@@ -8,11 +8,7 @@ import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { AddResult } from '../mempool/mempool.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { EventBus } from './event-bus.js';
-import type { CandidateInfo, DelegationView, RewardsView, UnbondingView, ValidatorInfo } from '../app/staking/queries.js';
-import type { StakingParams } from '../app/staking/params.js';
-import type { ProposalStatus, ProposalView, Tally, VoteView } from '../app/gov/index.js';
 import type { GenesisDoc } from './genesis.js';
-import type { QueryOutcome } from '../app/query/dry-run.js';
 import type { QueryLimits } from './query-gate.js';
 
 export interface NodeStatus {
@@ -83,26 +79,6 @@ export interface ChainParams {
   baseFee: bigint;
 }
 
-/** A deployed contract at the latest height (spec/contracts.md). */
-export interface ContractInfo {
-  address: Uint8Array;
-  deployer: Uint8Array;
-  bundleHash: Uint8Array;
-  /** The height of the block that deployed it. */
-  deployedAt: number;
-  balance: bigint;
-  /** The bundle's files in canonical order, with their sizes in bytes. */
-  files: { name: string; bytes: number }[];
-  /** The entry module's exports; undefined when they cannot be listed. */
-  methods?: string[];
-}
-
-/** A governance proposal with the stake behind each option: live while it is voting, the final tally after. */
-export interface GovProposalInfo {
-  proposal: ProposalView;
-  tally: Tally;
-}
-
 export interface NodeApi {
   readonly events: EventBus;
   readonly genesis: GenesisDoc;
@@ -118,46 +94,21 @@ export interface NodeApi {
   validators(height?: number): Promise<{ height: number; set: ValidatorSet } | undefined>;
   tx(hash: Uint8Array): Promise<TxRecord | undefined>;
   broadcastTx(tx: Uint8Array): Promise<AddResult>;
-  query(request: QueryRequest): QueryResponse;
+  /**
+   * ABCI Query, forwarded to the app, whose modules own the paths (spec/queries.md). Paths
+   * whose work grows with the state and is paid by nobody (the app's routes say which: contract
+   * calls, gas estimates, live governance tallies) run through the query gate: `client` names
+   * who asks (its remote address) for the per-client limit, and a request over a limit is a
+   * QueryLimitError; `gone` says the client has left, and its waiting query is then not run.
+   */
+  query(request: QueryRequest, client?: string, gone?: () => boolean): Promise<QueryResponse>;
   /** Throws a CmtError when the height is not available. */
   account(address: Uint8Array, height: number, prove: boolean): AccountView;
   params(): ChainParams;
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] };
   netInfo(): NetInfo;
-  /** Staking state at the latest height (spec/staking.md). */
-  stakingCandidates(): CandidateInfo[];
-  stakingCandidate(owner: Uint8Array): CandidateInfo | undefined;
-  stakingDelegations(delegator: Uint8Array): DelegationView[];
-  /** The validator set the application last reported, with owners and signing records, and the backups. */
-  stakingValidators(): { height: number; validators: ValidatorInfo[]; backups: CandidateInfo[] };
-  stakingRewards(address: Uint8Array): RewardsView;
-  stakingUnbonding(address: Uint8Array): UnbondingView;
-  stakingParams(): StakingParams;
-  /**
-   * Governance state at the latest height (spec/governance.md): every proposal (or those with
-   * `status`), newest first. A live tally reads every voter's delegations, so these run through
-   * the query gate like contract queries (`client`, `gone`: as below).
-   */
-  govProposals(status: ProposalStatus | undefined, client: string, gone?: () => boolean): Promise<GovProposalInfo[]>;
-  /** One proposal with its tally and its votes in the order first cast; undefined for an unknown id. */
-  govProposal(id: number, client: string, gone?: () => boolean): Promise<(GovProposalInfo & { votes: VoteView[] }) | undefined>;
-  /**
-   * Limits of the free work below (spec/node.md, "Queries"): `client` names who asks (its
-   * remote address); a request over a limit is a QueryLimitError.
-   */
+  /** Limits of the free work above (spec/node.md, "Queries"). */
   readonly queryLimits: QueryLimits;
-  /**
-   * A deployed contract; undefined when none is at `address`. Listing its methods is a query.
-   * `gone` (here and below) says the client has left: its query is then not run.
-   */
-  contract(address: Uint8Array, client: string, gone?: () => boolean): Promise<ContractInfo | undefined>;
-  /**
-   * A read-only call of a contract method at the latest state: free, nothing it writes is
-   * kept, at most the query gas limit. undefined when no contract is at `address`.
-   */
-  queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string, gone?: () => boolean): Promise<QueryOutcome | undefined>;
-  /** The gas a signed transaction would use if executed now, from the sender's pending nonce (a dry run capped at the query gas limit; the signature is not checked). */
-  estimateGas(tx: Uint8Array, client: string, gone?: () => boolean): Promise<{ code: number; log: string; gasUsed: number }>;
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; text: string }>;
 }

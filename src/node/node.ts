@@ -9,12 +9,8 @@ import { access, lstat, stat } from 'node:fs/promises';
 import { decodeBlock, headerHash } from '../codec/block.js';
 import { CmtError } from '../codec/errors.js';
 import { decode } from '../codec/schema.js';
-import { Account, EMPTY_ACCOUNT, readAccount } from '../app/bank/accounts.js';
-import { bundleKey } from '../app/contracts/layout.js';
-import type { QueryOutcome } from '../app/query/dry-run.js';
-import { readContract } from '../app/contracts/records.js';
-import { decodeBundle } from '../codec/bundle.js';
-import { LIST_EXPORTS } from '../contracts/sandbox.js';
+import { Account, EMPTY_ACCOUNT } from '../app/bank/accounts.js';
+import { isGatedQueryPath } from '../app/queriers.js';
 import { decodeAppParams } from '../app/params.js';
 import type { QueryRequest, QueryResponse } from '../app/abci.js';
 import { CmtApp } from '../app/cmt-app.js';
@@ -27,7 +23,7 @@ import { StateStore } from '../state/store.js';
 import { BlockStore } from '../store/block-store.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
-import type { AccountView, ChainParams, ConsensusPosition, ContractInfo, GovProposalInfo, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
+import type { AccountView, ChainParams, ConsensusPosition, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
 import { P2PHost } from '../p2p/host.js';
 import { MAX_REQUEST_BYTES } from './network.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
@@ -38,11 +34,6 @@ import { Wal } from './wal.js';
 import { EvidenceGossip } from './evidence-gossip.js';
 import { EvidencePool } from './evidence-pool.js';
 import { NodeMetrics } from './metrics.js';
-import * as stakingQueries from '../app/staking/queries.js';
-import type { CandidateInfo, DelegationView, RewardsView, UnbondingView, ValidatorInfo } from '../app/staking/queries.js';
-import type { StakingParams } from '../app/staking/params.js';
-import * as govQueries from '../app/gov/index.js';
-import type { ProposalStatus, VoteView } from '../app/gov/index.js';
 
 /** Consensus-check drop counts under the p2p drop metric, labelled apart. */
 function prefixed(prefix: string, counters: { rejected: number; ignored: number } | undefined): Record<string, number> {
@@ -141,6 +132,9 @@ export class Node implements NodeApi {
       },
       chainState,
     );
+    // Queries answer from the height this node shows (see readHeight), with its cap on unpaid gas.
+    app.readHeight = () => this.readHeight;
+    app.queryGasLimit = config.query.gasLimit;
   }
 
   private host: P2PHost | undefined;
@@ -386,64 +380,16 @@ export class Node implements NodeApi {
     return { contentType: this.metricsRegistry.contentType, text: await this.metricsRegistry.text() };
   }
 
-  stakingCandidates(): CandidateInfo[] {
-    return stakingQueries.candidateInfos(this.stateStore);
-  }
-
-  stakingCandidate(owner: Uint8Array): CandidateInfo | undefined {
-    return stakingQueries.candidateInfo(this.stateStore, owner);
-  }
-
-  stakingDelegations(delegator: Uint8Array): DelegationView[] {
-    return stakingQueries.delegationsOf(this.stateStore, delegator);
-  }
-
-  stakingValidators(): { height: number; validators: ValidatorInfo[]; backups: CandidateInfo[] } {
-    return { height: this.stateStore.latestVersion, validators: stakingQueries.validators(this.stateStore), backups: stakingQueries.backups(this.stateStore) };
-  }
-
-  stakingRewards(address: Uint8Array): RewardsView {
-    return stakingQueries.rewardsOf(this.stateStore, address);
-  }
-
-  stakingUnbonding(address: Uint8Array): UnbondingView {
-    return stakingQueries.unbondingOf(this.stateStore, address, this.stateStore.latestVersion);
-  }
-
-  stakingParams(): StakingParams {
-    return stakingQueries.stakingParams(this.stateStore);
-  }
-
-  govProposals(status: ProposalStatus | undefined, client: string, gone?: () => boolean): Promise<GovProposalInfo[]> {
-    // Filter first: a live tally reads every voter's delegations, so only the proposals asked for pay for it.
-    const tallied = (): GovProposalInfo[] =>
-      govQueries
-        .proposals(this.stateStore)
-        .filter((p) => status === undefined || p.status === status)
-        .map((proposal) => ({ proposal, tally: govQueries.currentTally(this.stateStore, proposal.id) ?? proposal.tally }));
-    return this.queryGate.run(client, tallied, gone);
-  }
-
-  govProposal(id: number, client: string, gone?: () => boolean): Promise<(GovProposalInfo & { votes: VoteView[] }) | undefined> {
-    return this.queryGate.run(
-      client,
-      () => {
-        const proposal = govQueries.proposal(this.stateStore, id);
-        if (!proposal) return undefined;
-        return { proposal, tally: govQueries.currentTally(this.stateStore, id) ?? proposal.tally, votes: govQueries.proposalVotes(this.stateStore, id) ?? [] };
-      },
-      gone,
-    );
-  }
-
   netInfo(): NetInfo {
     const host = this.host;
     if (!host) return { listening: false, peerId: '', listenAddrs: [], peers: [] };
     return { listening: true, peerId: host.peerId, listenAddrs: host.listenAddrs, peers: host.peers() };
   }
 
-  query(request: QueryRequest): QueryResponse {
-    return this.app.query(request);
+  /** Forwards to the app; the paths its routes mark gated wait their turn in the query gate. */
+  query(request: QueryRequest, client = '', gone?: () => boolean): Promise<QueryResponse> {
+    if (isGatedQueryPath(request.path)) return this.queryGate.run(client, () => this.app.query(request), gone);
+    return Promise.resolve(this.app.query(request));
   }
 
   account(address: Uint8Array, height: number, prove: boolean): AccountView {
@@ -470,33 +416,6 @@ export class Node implements NodeApi {
 
   get queryLimits(): QueryLimits {
     return this.config.query;
-  }
-
-  async contract(address: Uint8Array, client: string, gone?: () => boolean): Promise<ContractInfo | undefined> {
-    const record = readContract(this.stateStore, address);
-    if (!record) return undefined;
-    const archive = this.stateStore.get(bundleKey(address));
-    const files = archive === undefined ? [] : decodeBundle(archive).map((f) => ({ name: f.name, bytes: f.content.length }));
-    // The exports, as deploying listed them: a run of the module that calls nothing, so a query.
-    const listed = await this.queryGate.run(client, () => this.app.queryContract(address, LIST_EXPORTS, '[]', undefined, this.config.query.gasLimit), gone);
-    return {
-      address,
-      deployer: record.deployer,
-      bundleHash: record.bundleHash,
-      deployedAt: record.deployedAt,
-      balance: readAccount(this.stateStore, address).balance,
-      files,
-      ...(listed.ok ? { methods: JSON.parse(listed.resultJson) as string[] } : {}),
-    };
-  }
-
-  async queryContract(address: Uint8Array, method: string, argsJson: string, from: Uint8Array | undefined, client: string, gone?: () => boolean): Promise<QueryOutcome | undefined> {
-    if (!readContract(this.stateStore, address)) return undefined;
-    return this.queryGate.run(client, () => this.app.queryContract(address, method, argsJson, from, this.config.query.gasLimit), gone);
-  }
-
-  estimateGas(tx: Uint8Array, client: string, gone?: () => boolean): Promise<{ code: number; log: string; gasUsed: number }> {
-    return this.queryGate.run(client, () => this.app.estimateGas(tx, this.config.query.gasLimit), gone);
   }
 
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] } {

@@ -6,15 +6,17 @@ import { BlockHeader } from '../codec/block.js';
 import { to0x } from '../codec/bytes.js';
 import { encode } from '../codec/schema.js';
 import { Commit, type Vote } from '../codec/vote.js';
-import type { CandidateInfo, ValidatorInfo } from '../app/staking/queries.js';
-import { PROPOSAL_STATUSES, proposalToJson, tallyToJson, voteToJson, type ProposalStatus } from '../app/gov/index.js';
+import { PROPOSAL_STATUSES } from '../app/gov/index.js';
+import type { QueryResponse } from '../app/abci.js';
+import { isGatedQueryPath } from '../app/queriers.js';
+import { QueryCode } from '../app/query/router.js';
 import { MAX_CONTRACT_ARGS_BYTES, MAX_METHOD_NAME_BYTES, txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
-import type { GovProposalInfo, NodeApi } from '../node/api.js';
+import type { NodeApi } from '../node/api.js';
 import { consensusParamsToJson, genesisToJson } from '../node/genesis.js';
 import { TimeoutError } from '../node/event-bus.js';
 import { QueryLimitError } from '../node/query-gate.js';
-import { RpcError, RPC_CONTRACT_FAILED, RPC_LIMIT, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
+import { RpcError, RPC_CONTRACT_FAILED, RPC_INTERNAL_ERROR, RPC_LIMIT, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
 import { MAX_RESULT_DEPTH, nestedDeeperThan } from './json-depth.js';
 import type { AnswerSlots } from './answer-slots.js';
 import {
@@ -59,17 +61,43 @@ export interface MethodContext {
   gone?: () => boolean;
 }
 
+/** The app path (spec/queries.md) each view method asks; the method renders its answer. */
+const METHOD_PATHS: Readonly<Record<string, string>> = {
+  candidates: '/staking/candidates',
+  candidate: '/staking/candidate',
+  delegations: '/staking/delegations',
+  staking_validators: '/staking/validators',
+  rewards: '/staking/rewards',
+  unbonding: '/staking/unbonding',
+  staking_params: '/staking/params',
+  proposals: '/gov/proposals',
+  proposal: '/gov/proposal',
+  contract: '/contracts/info',
+  contract_query: '/contracts/query',
+  estimate_gas: '/app/simulate',
+};
+
 /**
  * Methods whose work grows with the state and is paid by nobody (contract code, live governance
- * tallies; spec/node.md, "Queries"): run through the query gate, limited per batch and per client.
+ * tallies; spec/node.md, "Queries"): those whose path the app's routes mark gated. They run
+ * through the node's query gate, limited per batch and per client.
  */
-export const QUERY_METHODS: ReadonlySet<string> = new Set(['contract_query', 'estimate_gas', 'contract', 'proposals', 'proposal']);
+export const QUERY_METHODS: ReadonlySet<string> = new Set(Object.keys(METHOD_PATHS).filter((m) => isGatedQueryPath(METHOD_PATHS[m] as string)));
+
+/** True for a request that runs through the query gate: a gated method, or abci_query of a gated path. */
+function costly(request: unknown): boolean {
+  if (request === null || typeof request !== 'object') return false;
+  const { method, params } = request as { method?: unknown; params?: unknown };
+  if (QUERY_METHODS.has(String(method))) return true;
+  const path = params !== null && typeof params === 'object' ? (params as { path?: unknown }).path : undefined;
+  return method === 'abci_query' && typeof path === 'string' && isGatedQueryPath(path);
+}
 
 /** Refuses a batch holding more queries and estimates than query.max_per_batch. */
 export function checkQueryBatch(batch: readonly unknown[], api: NodeApi): void {
-  const costly = batch.filter((r) => r !== null && typeof r === 'object' && QUERY_METHODS.has(String((r as { method?: unknown }).method))).length;
+  const costly_ = batch.filter(costly).length;
   const max = api.queryLimits.maxPerBatch;
-  if (costly > max) throw new RpcError(RPC_LIMIT, 'Batch too large', `the batch holds ${costly} contract queries and gas estimates; at most ${max} per batch (query.max_per_batch)`);
+  if (costly_ > max) throw new RpcError(RPC_LIMIT, 'Batch too large', `the batch holds ${costly_} contract queries and gas estimates; at most ${max} per batch (query.max_per_batch)`);
 }
 
 /** Runs a query or estimate through the node's gate; its limits are the client's to respect (-32003). */
@@ -83,6 +111,36 @@ async function gated<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export type Method = (params: Params, ctx: MethodContext) => Promise<unknown>;
+
+/** The JSON-RPC error a failed query's code means: what the client got wrong is never an internal error. */
+function queryFailure(res: QueryResponse): RpcError {
+  switch (res.code) {
+    case QueryCode.BAD_REQUEST:
+      return invalidParams(res.log);
+    case QueryCode.NOT_FOUND:
+    case QueryCode.HEIGHT_UNAVAILABLE:
+      return notFound(res.log);
+    case QueryCode.CONTRACT_FAILED:
+      return new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', res.log);
+    default:
+      return new RpcError(RPC_INTERNAL_ERROR, 'Internal error', `query code ${res.code}: ${res.log}`);
+  }
+}
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const utf8Text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** Asks the app, through the node, for `path` at the latest height. */
+function ask(ctx: MethodContext, path: string, data: Uint8Array = new Uint8Array(0)): Promise<QueryResponse> {
+  return gated(() => ctx.api.query({ path, data, height: 0, prove: false }, ctx.client ?? '', ctx.gone));
+}
+
+/** A view path's answer: its UTF-8 JSON, which is already in the RPC's shape (spec/queries.md). */
+async function view(ctx: MethodContext, path: string, data?: Uint8Array): Promise<unknown> {
+  const res = await ask(ctx, path, data);
+  if (res.code !== QueryCode.OK) throw queryFailure(res);
+  return JSON.parse(utf8Text(res.value)) as unknown;
+}
 
 async function blockAt(api: NodeApi, height: number | undefined) {
   const found = await api.block(height);
@@ -166,30 +224,16 @@ export const METHODS: Record<string, Method> = {
   },
 
   /** Staking candidates (spec/staking.md), as stored at the latest height. */
-  async candidates(_params, { api }) {
-    const all = api.stakingCandidates();
-    return { total: String(all.length), candidates: all.map(candidateView) };
+  async candidates(_params, ctx) {
+    return view(ctx, METHOD_PATHS.candidates as string);
   },
 
-  async candidate(params, { api }) {
-    const address = requiredAddress(params);
-    const found = api.stakingCandidate(address);
-    if (!found) throw notFound(`${formatAddress(address)} is not a candidate`);
-    return candidateView(found);
+  async candidate(params, ctx) {
+    return view(ctx, METHOD_PATHS.candidate as string, requiredAddress(params));
   },
 
-  async delegations(params, { api }) {
-    const address = requiredAddress(params);
-    return {
-      delegator: formatAddress(address),
-      delegations: api.stakingDelegations(address).map((d) => ({
-        candidate: formatAddress(d.candidate),
-        stake: d.stake.toString(),
-        shares: d.shares.toString(),
-        rewards: d.rewards.toString(),
-        unbonding: d.unbonding.map(unbondingEntryView),
-      })),
-    };
+  async delegations(params, ctx) {
+    return view(ctx, METHOD_PATHS.delegations as string, requiredAddress(params));
   },
 
   /**
@@ -197,39 +241,23 @@ export const METHODS: Record<string, Method> = {
    * the application last elected them. CometBFT's `validators` (the consensus set at a height)
    * is unchanged; this is its staking companion.
    */
-  async staking_validators(_params, { api }) {
-    const { height, validators, backups } = api.stakingValidators();
-    return { height: String(height), validators: validators.map(stakingValidatorView), backups: backups.map(candidateView) };
+  async staking_validators(_params, ctx) {
+    return view(ctx, METHOD_PATHS.staking_validators as string);
   },
 
   /** Unpaid rewards (and, for a candidate's owner, commission) per candidate: what withdrawRewards pays. */
-  async rewards(params, { api }) {
-    const address = requiredAddress(params);
-    const r = api.stakingRewards(address);
-    return {
-      address: formatAddress(address),
-      rewards: r.entries.map((e) => ({ candidate: formatAddress(e.candidate), rewards: e.rewards.toString(), commission: e.commission.toString() })),
-      total: r.total.toString(),
-    };
+  async rewards(params, ctx) {
+    return view(ctx, METHOD_PATHS.rewards as string, requiredAddress(params));
   },
 
   /** Unbonding entries per candidate, and redelegations still slashable at their source. */
-  async unbonding(params, { api }) {
-    const address = requiredAddress(params);
-    const u = api.stakingUnbonding(address);
-    return {
-      delegator: formatAddress(address),
-      unbonding: u.unbonding.flatMap((group) => group.entries.map((e) => ({ candidate: formatAddress(group.candidate), ...unbondingEntryView(e) }))),
-      redelegations: u.redelegations.flatMap((group) =>
-        group.entries.map((e) => ({ from: formatAddress(group.from), to: formatAddress(e.to), amount: e.amount.toString(), created_at: String(e.createdAt), completes_at: String(e.completesAt) })),
-      ),
-      total_unbonding: u.totalUnbonding.toString(),
-    };
+  async unbonding(params, ctx) {
+    return view(ctx, METHOD_PATHS.unbonding as string, requiredAddress(params));
   },
 
   /** Staking parameters by their genesis names (app_state.staking.params): amounts as decimal strings. */
-  async staking_params(_params, { api }) {
-    return Object.fromEntries(Object.entries(api.stakingParams()).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
+  async staking_params(_params, ctx) {
+    return view(ctx, METHOD_PATHS.staking_params as string);
   },
 
   /**
@@ -237,21 +265,18 @@ export const METHODS: Record<string, Method> = {
    * `status` keeps only those with that status. `current_tally` is the live tally while a
    * proposal is voting and the final one after (`tally` is the stored one: zero while voting).
    */
-  async proposals(params, { api, client = '', gone }) {
+  async proposals(params, ctx) {
     const status = optionalString(params, 'status');
     if (status !== undefined && status !== '' && !(PROPOSAL_STATUSES as readonly string[]).includes(status)) {
       throw invalidParams(`status must be one of ${PROPOSAL_STATUSES.join(', ')}`);
     }
-    const all = await gated(() => api.govProposals(status ? (status as ProposalStatus) : undefined, client, gone));
-    return { total: String(all.length), proposals: all.map(proposalView) };
+    return view(ctx, METHOD_PATHS.proposals as string, status ? utf8(JSON.stringify({ status })) : undefined);
   },
 
   /** One proposal with its live (while voting) or final tally, and every vote in the order first cast. */
-  async proposal(params, { api, client = '', gone }) {
+  async proposal(params, ctx) {
     const id = requiredPositiveInt(params, 'id');
-    const found = await gated(() => api.govProposal(id, client, gone));
-    if (!found) throw notFound(`no proposal ${id}`);
-    return { ...proposalView(found), votes: found.votes.map(voteToJson) };
+    return view(ctx, METHOD_PATHS.proposal as string, utf8(JSON.stringify({ id })));
   },
 
   async net_info(_params, { api }) {
@@ -357,11 +382,17 @@ export const METHODS: Record<string, Method> = {
     return { n_txs: String(txs.length), total: String(info.count), total_bytes: String(info.bytes), txs };
   },
 
-  async abci_query(params, { api }) {
+  /**
+   * ABCI Query of any app path (spec/queries.md), answered in CometBFT's shape. A request the
+   * app cannot take (unknown path, undecodable data) is invalid params; any other failure is
+   * the response's code and log.
+   */
+  async abci_query(params, { api, client = '', gone }) {
     const path = optionalString(params, 'path');
-    if (!path) throw invalidParams('path is required (e.g. /account, /store, /params, /supply)');
+    if (!path) throw invalidParams('path is required (e.g. /account, /store, /params, /supply, /staking/candidates)');
     const data = params.data === undefined || params.data === '' ? new Uint8Array(0) : requiredHex(params, 'data');
-    const res = api.query({ path, data, height: optionalHeight(params) ?? 0, prove: optionalBool(params, 'prove') });
+    const res = await gated(() => api.query({ path, data, height: optionalHeight(params) ?? 0, prove: optionalBool(params, 'prove') }, client, gone));
+    if (res.code === QueryCode.BAD_REQUEST) throw invalidParams(res.log);
     return {
       response: {
         code: res.code,
@@ -428,39 +459,33 @@ export const METHODS: Record<string, Method> = {
    * nothing it writes is kept. `result` is the returned JSON value, BigInt tagged as
    * {"$bigint": "…"}; a failing method is error −32004 with the contract's error in `data`.
    */
-  async contract_query(params, { api, client = '', gone }) {
+  async contract_query(params, ctx) {
     const address = requiredAddress(params);
     const method = requiredString(params, 'method', MAX_METHOD_NAME_BYTES);
     if (method.startsWith('__')) throw invalidParams(`method "${method}" is not callable (names starting with __ are reserved)`);
     const args = optionalJsonArray(params, 'args', MAX_CONTRACT_ARGS_BYTES);
     const from = params.from === undefined || params.from === null || params.from === '' ? undefined : requiredAddress(params, 'from');
-    const outcome = await gated(() => api.queryContract(address, method, args, from, client, gone));
-    if (!outcome) throw notFound(`no contract at ${formatAddress(address)}`);
-    if (!outcome.ok) {
-      const cap = outcome.error === 'out of gas' ? ` after ${outcome.gasUsed} gas (a query may use at most ${api.queryLimits.gasLimit}, the node's query.gas_limit)` : '';
-      throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: ${outcome.error}${cap}`);
+    const request = { address: formatAddress(address), method, args, ...(from ? { from: formatAddress(from) } : {}) };
+    const res = await ask(ctx, METHOD_PATHS.contract_query as string, utf8(JSON.stringify(request)));
+    if (res.code === QueryCode.CONTRACT_FAILED) {
+      const failed = JSON.parse(utf8Text(res.value)) as { error: string; gas_used: string };
+      const cap = failed.error === 'out of gas' ? ` after ${failed.gas_used} gas (a query may use at most ${ctx.api.queryLimits.gasLimit}, the node's query.gas_limit)` : '';
+      throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: ${failed.error}${cap}`);
     }
-    // The answer is re-serialized, which recurses: a value deeper than that can take is the contract's failure.
-    if (nestedDeeperThan(outcome.resultJson, MAX_RESULT_DEPTH)) {
+    if (res.code !== QueryCode.OK) throw queryFailure(res);
+    // {"result": <the contract's JSON>, "gas_used"}: re-serializing the answer recurses, so a
+    // result deeper than that can take (one level more here) is the contract's failure.
+    const text = utf8Text(res.value);
+    if (nestedDeeperThan(text, MAX_RESULT_DEPTH + 1)) {
       throw new RpcError(RPC_CONTRACT_FAILED, 'Contract failed', `${formatAddress(address)}.${method}: the result is nested deeper than ${MAX_RESULT_DEPTH} levels`);
     }
-    return { result: JSON.parse(outcome.resultJson) as unknown, gas_used: String(outcome.gasUsed) };
+    const { result, gas_used } = JSON.parse(text) as { result: unknown; gas_used: string };
+    return { result, gas_used };
   },
 
   /** A deployed contract: who deployed it when, its bundle's hash and files, its balance and methods. */
-  async contract(params, { api, client = '', gone }) {
-    const address = requiredAddress(params);
-    const found = await gated(() => api.contract(address, client, gone));
-    if (!found) throw notFound(`no contract at ${formatAddress(address)}`);
-    return {
-      address: formatAddress(found.address),
-      deployer: formatAddress(found.deployer),
-      bundle_hash: Buffer.from(found.bundleHash).toString('hex'),
-      deployed_at: String(found.deployedAt),
-      balance: found.balance.toString(),
-      files: found.files,
-      ...(found.methods ? { methods: found.methods } : {}),
-    };
+  async contract(params, ctx) {
+    return view(ctx, METHOD_PATHS.contract as string, requiredAddress(params));
   },
 
   /**
@@ -468,9 +493,8 @@ export const METHODS: Record<string, Method> = {
    * pending nonce: a dry run capped at min(query.gas_limit, block gas limit) with no fee, the
    * signature not checked. `code` and `log` say how the run ended (0: it would succeed).
    */
-  async estimate_gas(params, { api, client = '', gone }) {
-    const r = await gated(() => api.estimateGas(requiredTx(params), client, gone));
-    return { gas_used: String(r.gasUsed), code: r.code, log: r.log };
+  async estimate_gas(params, ctx) {
+    return view(ctx, METHOD_PATHS.estimate_gas as string, requiredTx(params));
   },
 };
 
@@ -489,64 +513,4 @@ function bitArray(votes: (Vote | undefined)[], powers: number[], total: number):
     return v ? 'x' : '_';
   });
   return `BA{${votes.length}:${bits.join('')}} ${voted}/${total} = ${total === 0 ? '0.00' : (voted / total).toFixed(2)}`;
-}
-
-function unbondingEntryView(u: { amount: bigint; createdAt: number; completesAt: number }): { amount: string; created_at: string; completes_at: string } {
-  return { amount: u.amount.toString(), created_at: String(u.createdAt), completes_at: String(u.completesAt) };
-}
-
-function proposalView(info: GovProposalInfo): Record<string, unknown> {
-  return { ...(proposalToJson(info.proposal) as Record<string, unknown>), current_tally: tallyToJson(info.tally) };
-}
-
-function candidateView(info: CandidateInfo): Record<string, unknown> {
-  const c = info.candidate;
-  return {
-    owner: formatAddress(c.owner),
-    consensus_key: pubKeyView(c.consensusKey),
-    consensus_address: formatAddress(info.consensusAddress),
-    total_stake: c.totalStake.toString(),
-    self_stake: info.selfStake.toString(),
-    total_shares: c.totalShares.toString(),
-    self_shares: c.selfShares.toString(),
-    max_stake: c.maxStake.toString(),
-    commission_bps: c.commissionBps,
-    commission_changed_at: String(c.commissionChangedAt),
-    /** active | withdrawn | jailed (see jailed_until) | tombstoned */
-    status: info.status,
-    jailed_until: String(c.jailedUntil),
-    tombstoned: c.tombstoned,
-    /** validator | backup | none, in the set chosen at the last election */
-    role: info.role,
-    voting_power: String(info.power),
-    delegators: info.delegators,
-    unpaid_commission: c.commission.toString(),
-    name: c.name,
-    website: c.website,
-    description: c.description,
-    created_at: String(c.createdAt),
-  };
-}
-
-function stakingValidatorView(v: ValidatorInfo): Record<string, unknown> {
-  const c = v.candidate;
-  return {
-    address: formatAddress(v.consensusAddress),
-    pub_key: pubKeyView(v.consensusKey),
-    voting_power: String(v.power),
-    owner: v.owner ? formatAddress(v.owner) : null,
-    name: c ? c.candidate.name : '',
-    status: c ? c.status : null,
-    total_stake: c ? c.candidate.totalStake.toString() : null,
-    self_stake: c ? c.selfStake.toString() : null,
-    commission_bps: c ? c.candidate.commissionBps : null,
-    signing_info: v.signing
-      ? {
-          start_height: String(v.signing.startHeight),
-          index_offset: String(v.signing.indexOffset),
-          missed_blocks: String(v.signing.missed),
-          window: String(v.signing.window),
-        }
-      : null,
-  };
 }

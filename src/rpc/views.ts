@@ -11,14 +11,14 @@ import { formatAddress } from '../crypto/address.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { CheckTxResponse } from '../app/abci.js';
+import { pubKeyJson } from '../app/query/json.js';
 
 export const hexUpper = (bytes: Uint8Array): string => toHex(bytes).toUpperCase();
 export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 export const isoTime = (ms: number): string => new Date(ms).toISOString();
 
-export function pubKeyView(publicKey: Uint8Array): { type: string; value: string } {
-  return { type: 'tendermint/PubKeyEd25519', value: base64(publicKey) };
-}
+/** One form for a public key everywhere: the app's query views (staking) use the same. */
+export const pubKeyView = pubKeyJson;
 
 export function headerView(h: BlockHeader): Record<string, unknown> {
   return {
