@@ -72,3 +72,36 @@ export class NodeMetrics {
     return this.registry.contentType;
   }
 }
+
+/** The parts of a running node its metrics read; the network and its reactors exist only once it started. */
+export interface MeteredNode {
+  consensus(): { height: number; round: number };
+  host(): { peers(): readonly unknown[]; stats(): { dropped: Record<string, number>; bans: number } } | undefined;
+  gossip(): { counters: { rejected: number; ignored: number } } | undefined;
+  mempool: { readonly size: number; readonly sizeBytes: number };
+  wal: { readonly sizeBytes: number };
+  evidencePool(): { readonly size: number };
+}
+
+/** A node's metrics, reading its parts live when scraped. */
+export function nodeMetrics(node: MeteredNode, events: EventBus): NodeMetrics {
+  return new NodeMetrics(
+    {
+      height: () => node.consensus().height,
+      round: () => node.consensus().round,
+      peers: () => node.host()?.peers().length ?? 0,
+      mempoolSize: () => node.mempool.size,
+      mempoolBytes: () => node.mempool.sizeBytes,
+      walBytes: () => node.wal.sizeBytes,
+      dropped: () => ({ ...(node.host()?.stats().dropped ?? {}), ...prefixed('consensus_', node.gossip()?.counters) }),
+      evidencePending: () => node.evidencePool().size,
+      bans: () => node.host()?.stats().bans ?? 0,
+    },
+    events,
+  );
+}
+
+/** Consensus-check drop counts under the p2p drop metric, labelled apart. */
+function prefixed(prefix: string, counters: { rejected: number; ignored: number } | undefined): Record<string, number> {
+  return counters ? { [`${prefix}rejected`]: counters.rejected, [`${prefix}ignored`]: counters.ignored } : {};
+}

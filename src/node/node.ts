@@ -1,6 +1,8 @@
 /**
  * A full node: opens its home, checks and repairs its data (handshake), runs consensus,
- * and answers the RPC server through NodeApi.
+ * and answers the RPC server through NodeApi: blocks, status, transactions, validators and
+ * broadcasts from its stores, every state query forwarded to the app (whose modules own the
+ * paths, spec/queries.md). Metrics (metrics.ts) and pruning (pruning.ts) live beside it.
  */
 import { availableParallelism } from 'node:os';
 import type { LinkFaults } from '../p2p/link-faults.js';
@@ -33,12 +35,8 @@ import { TxGossip } from './tx-gossip.js';
 import { Wal } from './wal.js';
 import { EvidenceGossip } from './evidence-gossip.js';
 import { EvidencePool } from './evidence-pool.js';
-import { NodeMetrics } from './metrics.js';
-
-/** Consensus-check drop counts under the p2p drop metric, labelled apart. */
-function prefixed(prefix: string, counters: { rejected: number; ignored: number } | undefined): Record<string, number> {
-  return counters ? { [`${prefix}rejected`]: counters.rejected, [`${prefix}ignored`]: counters.ignored } : {};
-}
+import { nodeMetrics, type NodeMetrics } from './metrics.js';
+import { BlockPruner } from './pruning.js';
 import { BlockExecutor } from './block-executor.js';
 import { readConfigFile, type NodeConfig } from './config.js';
 import { ConsensusDriver } from './consensus-driver.js';
@@ -98,21 +96,11 @@ export class Node implements NodeApi {
     clock: (() => number) | undefined,
   ) {
     this.queryGate = new QueryGate(config.query);
-    this.metricsRegistry = new NodeMetrics(
-      {
-        height: () => this.driver.consensusState.height,
-        round: () => this.driver.consensusState.round,
-        peers: () => this.host?.peers().length ?? 0,
-        mempoolSize: () => this.mempool.size,
-        mempoolBytes: () => this.mempool.sizeBytes,
-        walBytes: () => this.wal.sizeBytes,
-        dropped: () => ({ ...(this.host?.stats().dropped ?? {}), ...prefixed('consensus_', this.gossip?.counters) }),
-        evidencePending: () => this.evidencePool.size,
-        bans: () => this.host?.stats().bans ?? 0,
-      },
+    this.metricsRegistry = nodeMetrics(
+      { consensus: () => this.driver.consensusState, host: () => this.host, gossip: () => this.gossip, mempool, wal, evidencePool: () => this.evidencePool },
       this.events,
     );
-    if (config.storage.retainBlocks > 0) this.events.on('newBlock', (e) => this.prune(e.block.header.height));
+    this.pruner = BlockPruner.attach(this.events, blockStore, config.storage.retainBlocks, logger.child({ module: 'pruning' }));
     this.evidencePool = new EvidencePool(blockStore, logger.child({ module: 'evidence' }), (e) => this.evidenceGossip?.announce(e));
     executor.evidence = this.evidencePool;
     this.driver = new ConsensusDriver(
@@ -140,6 +128,7 @@ export class Node implements NodeApi {
   private host: P2PHost | undefined;
   private evidenceGossip: EvidenceGossip | undefined;
   private readonly metricsRegistry: NodeMetrics;
+  private readonly pruner: BlockPruner;
   private readonly queryGate: QueryGate;
   /** Evidence of double signing, waiting for a block (announced through evidence gossip). */
   readonly evidencePool: EvidencePool;
@@ -237,7 +226,7 @@ export class Node implements NodeApi {
 
   /** Stops consensus, lets a block being applied finish, leaves the network and closes the databases. */
   async stop(): Promise<void> {
-    await this.pruning;
+    await this.pruner.idle();
     this.gossip?.stop();
     this.maj23Gossip?.stop();
     this.txGossip?.stop();
@@ -362,18 +351,6 @@ export class Node implements NodeApi {
     const result = await this.mempool.add(tx);
     if (result.code === 0) this.txGossip?.announce(tx);
     return result;
-  }
-
-  private pruning: Promise<void> = Promise.resolve();
-
-  /** Keeps the last `retainBlocks` blocks: deletes older ones after each commit, one pass at a time. */
-  private prune(height: number): void {
-    const below = height - this.config.storage.retainBlocks + 1;
-    if (below <= this.blockStore.base) return;
-    this.pruning = this.pruning
-      .then(() => this.blockStore.pruneBelow(below))
-      .then((n) => void (n > 0 && this.logger.debug({ below, pruned: n }, 'pruned blocks')))
-      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'pruning blocks failed'));
   }
 
   async metrics(): Promise<{ contentType: string; text: string }> {
