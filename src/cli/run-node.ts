@@ -2,6 +2,10 @@
  * Runs a node and its RPC server in the foreground until SIGINT/SIGTERM, then stops both
  * cleanly (a block being applied finishes, databases close).
  */
+import type { ByzantineStrategyName } from '../node/byzantine.js';
+import { readGenesisFile } from '../node/genesis.js';
+import { homePaths } from '../node/home.js';
+import { assertLocalChain } from '../node/local-chain.js';
 import { Node } from '../node/node.js';
 import type { NodeConfig } from '../node/config.js';
 import type { Logger } from '../node/logger.js';
@@ -17,7 +21,17 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function runNode(home: string, logger: Logger, overrides: (c: NodeConfig) => NodeConfig, chaosAdminPort?: number): Promise<RunningNode> {
+export interface RunNodeOptions {
+  /** Open the fault-injection admin endpoint on 127.0.0.1:PORT (`cmt testnet chaos`). */
+  chaosAdminPort?: number;
+  /** Run this Byzantine strategy (`cmt testnet chaos` and tests): refused unless the chain id is local. */
+  byzantine?: ByzantineStrategyName;
+}
+
+export async function runNode(home: string, logger: Logger, overrides: (c: NodeConfig) => NodeConfig, options: RunNodeOptions = {}): Promise<RunningNode> {
+  const { chaosAdminPort, byzantine } = options;
+  // Refused before anything is opened: a strategy never touches a real chain's data directory.
+  if (byzantine) assertLocalChain((await readGenesisFile(homePaths(home).genesis)).chainId, `--byzantine ${byzantine}`);
   let stopping: Promise<void> | undefined;
   let markStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
@@ -33,10 +47,13 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
     return stopping;
   };
   let rpc: RpcServer | undefined;
+  // NodeOptions.byzantine: Node.open checks the chain id again and Node.start installs the strategy.
+  const byzantineOption = byzantine ? { byzantine: { strategy: byzantine } } : {};
   const node = await Node.open(home, {
     logger,
     configOverrides: overrides,
     ...(linkFaults ? { linkFaults } : {}),
+    ...byzantineOption,
     onFatal: () => {
       process.exitCode = 1;
       void stop();
@@ -54,6 +71,7 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
     throw err;
   }
   await node.start();
+  if (byzantine) logger.warn({ strategy: byzantine, chainId: node.genesis.chainId }, 'this validator is Byzantine: it runs a misbehaviour strategy (local test chains only)');
   return { node, rpc, stopped, stop };
 }
 

@@ -5,6 +5,7 @@ import { formatCmt, ONE_CMT, parseAmount } from '../../codec/amount.js';
 import { addressFromPublicKey, formatAddress, parseAddress } from '../../crypto/address.js';
 import { KeyDirectory } from '../../crypto/key-directory.js';
 import type { NodeConfig } from '../../node/config.js';
+import { BYZANTINE_STRATEGIES, isByzantineStrategy, type ByzantineStrategyName } from '../../node/byzantine.js';
 import { homePaths } from '../../node/home.js';
 import { readConfigFile } from '../../node/config.js';
 import { readGenesisFile } from '../../node/genesis.js';
@@ -24,6 +25,12 @@ interface RunOptions {
   logFormat: LogFormat;
   retainBlocks?: number;
   chaosAdminPort?: number;
+  byzantine?: ByzantineStrategyName;
+}
+
+function parseByzantineStrategy(value: string): ByzantineStrategyName {
+  if (!isByzantineStrategy(value)) throw new CommandError(`unknown Byzantine strategy "${value}"; known: ${BYZANTINE_STRATEGIES.join(', ')}`, 'INVALID_ARGUMENT');
+  return value;
 }
 
 function parseLogFormat(value: string): LogFormat {
@@ -67,7 +74,10 @@ async function exists(path: string): Promise<boolean> {
 
 async function runForeground(home: string, options: RunOptions, banner?: (rpcUrl: string) => string): Promise<void> {
   const logger = createLogger({ level: options.logLevel ?? 'info', format: options.logFormat });
-  const running = await runNode(home, logger, overrides(options), options.chaosAdminPort);
+  const running = await runNode(home, logger, overrides(options), {
+    ...(options.chaosAdminPort !== undefined ? { chaosAdminPort: options.chaosAdminPort } : {}),
+    ...(options.byzantine ? { byzantine: options.byzantine } : {}),
+  });
   if (banner) process.stdout.write(banner(running.rpc.url) + '\n');
   stopOnSignals(running, logger);
   await running.stopped;
@@ -175,7 +185,13 @@ export function registerNodeCommands(program: Command): void {
       process.stdout.write(`${key.peerId}\n/ip4/${host}/tcp/${config.p2p.port}/p2p/${key.peerId}\n`);
     });
 
-  addRunOptions(program.command('start').description('run the node of a home created by "cmt init"')).action(async (options: RunOptions) => {
+  addRunOptions(program.command('start').description('run the node of a home created by "cmt init"'))
+    .option(
+      '--byzantine <strategy>',
+      `for cmt testnet chaos and tests only: this validator misbehaves (${BYZANTINE_STRATEGIES.join('|')}); refused unless the chain id is a local test chain's (spec/faults.md)`,
+      optionParser(parseByzantineStrategy),
+    )
+    .action(async (options: RunOptions) => {
     await runForeground(resolveHome(options), options);
   });
 }
