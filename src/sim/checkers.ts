@@ -82,10 +82,19 @@ export function checkRun(run: SimRun, livenessBoundMs: number): RunCheck {
 
   let accountability: Accountability | null = null;
   if (agreementBroken) {
-    const totalPower = run.validators.reduce((s, v) => s + v.power, 0);
+    // Judged against the set that signed the first height decided two ways: staking moves power between heights.
+    const forkHeight = Math.min(...[...byHeight].filter(([, hashes]) => hashes.size > 1).map(([h]) => h));
+    const powers = powersAt(run, forkHeight);
+    const totalPower = Object.values(powers).reduce((s, p) => s + p, 0);
     const named = run.validators.filter((v) => run.evidence.includes(v.address));
-    const namedPower = named.reduce((s, v) => s + v.power, 0);
+    const namedPower = named.reduce((s, v) => s + (powers[v.address] ?? 0), 0);
     accountability = { named: named.map((v) => v.name), namedPower, totalPower, exceedsOneThird: namedPower * 3 > totalPower };
   }
   return { violations, livenessChecked, accountability };
+}
+
+/** The powers of the set that signed `height` (hex address → power): the run's record, or the scenario's validators when it has none. */
+export function powersAt(run: SimRun, height: number): Record<string, number> {
+  const recorded = (run.validatorSets ?? []).filter((s) => s.height <= height).at(-1);
+  return recorded ? recorded.powers : Object.fromEntries(run.validators.map((v) => [v.address, v.power]));
 }

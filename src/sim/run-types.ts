@@ -37,6 +37,8 @@ export interface SimRun {
   timeline: TimelinePoint[];
   faults: { at: number; description: string }[];
   messages: { sent: number; lost: number; junk: number };
-  /** The validator set of each height that some validator decided (hex address → power), when it differs from the previous height's. */
+  /** The validator set that signed each height, recorded where it changes (hex address → power); the first entry is height 1's. */
   validatorSets?: { height: number; powers: Record<string, number> }[];
+  /** Double-sign evidence in decided blocks: who it names, at which height it was committed. */
+  committedEvidence?: { height: number; validator: string }[];
 }

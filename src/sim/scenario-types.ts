@@ -46,6 +46,13 @@ export type FaultEvent =
   /** From `at` until `until`, every link behaves as given (random drops and delays for a while). */
   | { type: 'network'; at: number; until?: number; behaviour: Partial<LinkBehaviour> };
 
+/** A staking transaction the simulation submits: the run's delegator bonds `amount` CMT (= `amount` units of power) to validator `to` at `at`. */
+export interface ScenarioDelegation {
+  at: number;
+  to: string;
+  amount: number;
+}
+
 export interface Scenario {
   name: string;
   /** The seed of the run; `cmt sim run --seed` and `explore` override it. */
@@ -60,6 +67,8 @@ export interface Scenario {
    * new height within this many virtual ms.
    */
   livenessBoundMs: number;
+  /** Delegations submitted during the run (staking changes the validator set at the next epoch, every 10 blocks). */
+  delegations?: ScenarioDelegation[];
   /** Round timeouts over the defaults (ms), as in genesis `consensus_params.timeouts`. */
   timeouts: Partial<Record<'propose' | 'proposeDelta' | 'prevote' | 'prevoteDelta' | 'precommit' | 'precommitDelta' | 'commit', number>>;
 }

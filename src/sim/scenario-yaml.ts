@@ -56,6 +56,7 @@ export function scenarioToYaml(s: Scenario): string {
     validators: s.validators.map((v) => ({ name: v.name, power: v.power, ...(v.byzantine ? { byzantine: v.byzantine } : {}) })),
     network: behaviourYaml(s.network),
     faults: s.faults.map(faultYaml),
+    ...(s.delegations && s.delegations.length > 0 ? { delegations: s.delegations.map((d) => ({ at: d.at, to: d.to, amount: d.amount })) } : {}),
   };
   return stringify(doc, { flowCollectionPadding: true, collectionStyle: 'block' });
 }

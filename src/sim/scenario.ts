@@ -90,7 +90,10 @@ interface At {
   path: string;
 }
 
-const TOP_KEYS = ['name', 'seed', 'duration_ms', 'validators', 'network', 'faults', 'liveness_bound_ms', 'timeouts'] as const;
+const TOP_KEYS = ['name', 'seed', 'duration_ms', 'validators', 'network', 'faults', 'delegations', 'liveness_bound_ms', 'timeouts'] as const;
+const DELEGATION_KEYS = ['at', 'to', 'amount'] as const;
+/** Far above any stake a scenario needs; keeps the sum of stakes a safe integer of power. */
+const MAX_DELEGATION = 1_000_000_000;
 const VALIDATOR_KEYS = ['name', 'power', 'byzantine'] as const;
 const BEHAVIOUR_KEYS = ['delay', 'drop', 'duplicate'] as const;
 const FAULT_KEYS = {
@@ -126,6 +129,7 @@ class ScenarioReader {
     const names = new Set(validators.map((v) => v.name));
     const network = top.network ? { ...DEFAULT_NETWORK, ...this.behaviour(this.mapping(top.network, BEHAVIOUR_KEYS, 'network')) } : { ...DEFAULT_NETWORK };
     const faults = top.faults ? this.seq(top.faults).map((f) => this.fault(f, names, durationMs)) : [];
+    const delegations = top.delegations ? this.seq(top.delegations).map((d) => this.delegation(d, names, durationMs)) : [];
 
     return {
       name: top.name ? this.str(top.name) : defaultName(this.source),
@@ -136,7 +140,19 @@ class ScenarioReader {
       faults,
       livenessBoundMs: top.liveness_bound_ms ? this.int(top.liveness_bound_ms, 1) : DEFAULT_LIVENESS_BOUND_MS,
       timeouts: top.timeouts ? this.timeouts(top.timeouts) : {},
+      ...(delegations.length > 0 ? { delegations } : {}),
     };
+  }
+
+  private delegation(at: At, names: Set<string>, durationMs: number): NonNullable<Scenario['delegations']>[number] {
+    const m = this.mapping(at, DELEGATION_KEYS, 'a delegation');
+    const atMsAt = this.required(at, m, 'at');
+    const atMs = this.int(atMsAt, 0);
+    if (atMs >= durationMs) this.fail(atMsAt, `the delegation is at ${atMs}, not before the end of the run (duration_ms ${durationMs})`);
+    const toAt = this.required(at, m, 'to');
+    const to = this.str(toAt);
+    if (!names.has(to)) this.fail(toAt, `no validator is named "${to}"`);
+    return { at: atMs, to, amount: this.int(this.required(at, m, 'amount'), 1, MAX_DELEGATION) };
   }
 
   private validators(at: At): ScenarioValidator[] {

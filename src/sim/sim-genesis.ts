@@ -24,6 +24,8 @@ const BALANCE = 1_000_000n * ONE_CMT;
 export const derivedKey = (label: string): KeyPair => keyPairFromSeed(sha256(utf8(label)));
 export const validatorKey = (name: string): KeyPair => derivedKey(`sim validator ${name}`);
 export const ownerKey = (name: string): KeyPair => derivedKey(`sim owner ${name}`);
+/** The account that makes the scenario's delegations. */
+export const delegatorKey = (): KeyPair => derivedKey('sim delegator');
 
 export function simGenesis(scenario: Scenario, loadAccounts: readonly Uint8Array[]): GenesisDoc {
   const staking: StakingGenesis = {
@@ -40,6 +42,8 @@ export function simGenesis(scenario: Scenario, loadAccounts: readonly Uint8Array
     })),
   };
   const owners = scenario.validators.map((v) => addressFromPublicKey(ownerKey(v.name).publicKey));
+  const delegated = (scenario.delegations ?? []).reduce((sum, d) => sum + BigInt(d.amount), 0n);
+  const delegator = { address: addressFromPublicKey(delegatorKey().publicKey), balance: (delegated + 1000n) * ONE_CMT };
   return {
     chainId: SIM_CHAIN_ID,
     genesisTime: 0,
@@ -48,7 +52,7 @@ export function simGenesis(scenario: Scenario, loadAccounts: readonly Uint8Array
     validators: scenario.validators.map((v) => ({ name: v.name, publicKey: validatorKey(v.name).publicKey, power: v.power })),
     appState: appGenesisToJson({
       params: { ...DEFAULT_APP_PARAMS, minGasPrice: MIN_GAS_PRICE },
-      accounts: [...owners, ...loadAccounts].map((address) => ({ address, balance: BALANCE })),
+      accounts: [...[...owners, ...loadAccounts].map((address) => ({ address, balance: BALANCE })), delegator],
       staking,
     }),
   };

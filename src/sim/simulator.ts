@@ -16,7 +16,8 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as settle } from 'node:timers/promises';
 import { bytesKey, toHex } from '../codec/bytes.js';
-import { decodeVote, type Proposal, type Vote } from '../codec/vote.js';
+import { decodeVote, type Evidence, type Proposal, type Vote } from '../codec/vote.js';
+import type { ValidatorSet } from '../consensus/validator-set.js';
 import { decodeProposalMessage } from '../codec/gossip.js';
 import { describeEffect } from '../consensus/describe-effect.js';
 import { InlineVerifier } from '../app/executor/signature-verifier.js';
@@ -24,6 +25,8 @@ import { SequentialExecutor } from '../app/executor/tx-executor.js';
 import { VerifiedSignatures } from '../app/executor/verified-signatures.js';
 import { loadContractRuntime } from '../app/contracts/runtime.js';
 import { addressFromPublicKey } from '../crypto/address.js';
+import { BulkSigner } from '../crypto/bulk-signer.js';
+import { ONE_CMT } from '../codec/amount.js';
 import { memoizeVerification, type KeyPair } from '../crypto/ed25519.js';
 import type { Commit } from '../codec/vote.js';
 import { strategy as strategyNamed, type ByzantineStrategy } from '../node/byzantine.js';
@@ -45,9 +48,9 @@ import { SimLoad } from './load.js';
 import { SimNetwork } from './network.js';
 import { Rng } from './rng.js';
 import type { SimDecision, SimRun } from './run-types.js';
-import { BYZANTINE_STRATEGIES, type FaultEvent, type Scenario } from './scenario-types.js';
+import { BYZANTINE_STRATEGIES, type FaultEvent, type Scenario, type ScenarioDelegation } from './scenario-types.js';
 import { GossipHub } from './sim-gossip.js';
-import { SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
+import { delegatorKey, MIN_GAS_PRICE, ownerKey, SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
 import type { GenesisDoc } from '../node/genesis.js';
 
 export type { SimDecision, SimRun, TimelinePoint } from './run-types.js';
@@ -118,7 +121,11 @@ interface SimNode {
   position: string;
 }
 
-type Item = { kind: 'node'; node: number; epoch: number; run: () => void } | { kind: 'fault'; fault: FaultEvent; phase: 'start' | 'end' } | { kind: 'load' };
+type Item =
+  | { kind: 'node'; node: number; epoch: number; run: () => void }
+  | { kind: 'fault'; fault: FaultEvent; phase: 'start' | 'end' }
+  | { kind: 'load' }
+  | { kind: 'delegation'; index: number; delegation: ScenarioDelegation };
 
 export class Simulator {
   readonly nodes: SimNode[];
@@ -140,6 +147,8 @@ export class Simulator {
   private readonly proposalTopic: string;
   private readonly run: SimRun;
   private fatal: unknown = null;
+  /** The highest height whose set and evidence are in the run. */
+  private recordedHeight = 0;
   now = 0;
 
   constructor(private readonly config: SimConfig) {
@@ -197,7 +206,10 @@ export class Simulator {
       timeline: [],
       faults: [],
       messages: { sent: 0, lost: 0, junk: 0 },
+      validatorSets: [],
+      committedEvidence: [],
     };
+    (scenario.delegations ?? []).forEach((delegation, index) => this.queue.push(delegation.at, { kind: 'delegation', index, delegation }));
     for (const fault of scenario.faults) {
       this.queue.push(fault.at, { kind: 'fault', fault, phase: 'start' });
       const end = endOf(fault);
@@ -299,6 +311,8 @@ export class Simulator {
         return this.onFault(item.fault, item.phase);
       case 'load':
         return this.onLoad();
+      case 'delegation':
+        return this.onDelegation(item.index, item.delegation);
       case 'node': {
         if (item.node < 0) return item.run();
         const n = this.nodes[item.node] as SimNode;
@@ -366,7 +380,10 @@ export class Simulator {
       const port = this.hub.attach(i, clock);
       parts.connect(port);
       if (n.strategy) parts.turnByzantine(port, { strategy: n.strategy, key: n.key, int: (k) => this.rng.int(k), board: this.board });
-      parts.events.on('newBlock', (e) => this.onDecided(i, e.block.header.height, e.commit.round, e.hash, e.response.appHash, e.commit));
+      parts.events.on('newBlock', (e) => {
+        this.onDecided(i, e.block.header.height, e.commit.round, e.hash, e.response.appHash, e.commit);
+        if (n.strategy === null) this.noteStaking(e.block.header.height, e.block.evidence, parts.chainState.lastValidators);
+      });
       n.parts = parts;
       await parts.start();
     };
@@ -385,6 +402,19 @@ export class Simulator {
     this.log(`${i} decided ${height}/${round} ${blockHash}`);
   }
 
+  /** The set that signed `height` (where it changed) and the evidence its block committed, from the first correct validator to decide it. */
+  private noteStaking(height: number, evidence: readonly Evidence[], signers: ValidatorSet | null): void {
+    const sets = this.run.validatorSets as NonNullable<SimRun['validatorSets']>;
+    if (height <= this.recordedHeight) return;
+    this.recordedHeight = height;
+    if (signers) {
+      const powers = Object.fromEntries(signers.validators.map((v) => [toHex(v.address), v.power]));
+      const last = sets.at(-1);
+      if (!last || JSON.stringify(last.powers) !== JSON.stringify(powers)) sets.push({ height, powers });
+    }
+    for (const e of evidence) this.run.committedEvidence?.push({ height, validator: toHex(e.voteA.validatorAddress) });
+  }
+
   /** A vote leaving node `from`: two different ones from a correct validator for one height, round and type is a double sign. */
   private onWire(from: number, topic: string, data: Uint8Array): void {
     if (topic !== this.voteTopic || (this.nodes[from] as SimNode).strategy !== null) return;
@@ -401,6 +431,15 @@ export class Simulator {
     const seen = this.wireVotes.get(key);
     if (seen === undefined) this.wireVotes.set(key, hash);
     else if (seen !== hash) this.run.doubleSigns.push({ node: from, height: vote.height, round: vote.round, type: vote.type });
+  }
+
+  /** The scenario's delegator bonds to a validator: a real staking transaction, to every validator that is up. */
+  private onDelegation(index: number, d: ScenarioDelegation): void {
+    const signer = new BulkSigner(delegatorKey());
+    const candidate = addressFromPublicKey(ownerKey(d.to).publicKey);
+    const tx = signer.signTx({ chainId: SIM_CHAIN_ID, nonce: index, gasLimit: 1_000_000, gasPrice: MIN_GAS_PRICE, memo: '', msg: { type: 'delegate', candidate, amount: BigInt(d.amount) * ONE_CMT } }).bytes;
+    this.log(`delegation ${index} ${d.amount} to ${d.to}`);
+    for (const n of this.nodes) if (n.up && n.parts && this.now >= n.pausedUntil) void n.parts.mempool.add(tx);
   }
 
   private onLoad(): void {
