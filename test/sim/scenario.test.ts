@@ -29,6 +29,12 @@ function parseError(text: string, source = 'test.yaml'): InvalidScenarioError {
 }
 
 describe('shipped scenarios', () => {
+  it('slash-double-signer.yaml parses: v3 double-prevotes, a delegation of 100 CMT to v2 at 8 s', async () => {
+    const s = await loadScenario('scripts/scenarios/slash-double-signer.yaml');
+    expect(s.validators.map((v) => v.byzantine ?? null)).toEqual([null, null, null, 'double-prevote']);
+    expect(s.delegations).toEqual([{ at: 8000, to: 'v2', amount: 100 }]);
+  });
+
   it('one-byzantine.yaml parses: 4 equal validators, one random Byzantine, a partition 5-15 s', async () => {
     const s = await loadScenario('scripts/scenarios/one-byzantine.yaml');
     expect(s.name).toBe('one-byzantine');
@@ -292,6 +298,12 @@ describe('validation errors name the file, the path, the line and the column', (
     ],
     ['a node twice in a group', withFaults('  - { type: partition, at: 5, groups: [[v0, v0]] }'), /faults\[0\]\.groups\[0\]\[1\]: "v0" is listed twice in this group/],
     ['one group of everyone', withFaults('  - { type: partition, at: 5, groups: [[v0, v1, v2, v3]] }'), /faults\[0\]\.groups: the partition separates nothing/],
+    // delegations
+    ['a delegation to nobody', `duration_ms: 60000\n${V}delegations: [{ at: 5, to: v9, amount: 10 }]\n`, /delegations\[0\]\.to: no validator is named "v9"/],
+    ['a zero delegation', `duration_ms: 60000\n${V}delegations: [{ at: 5, to: v0, amount: 0 }]\n`, /delegations\[0\]\.amount: 0 is out of range/],
+    ['a delegation after the end', `duration_ms: 60000\n${V}delegations: [{ at: 60000, to: v0, amount: 1 }]\n`, /delegations\[0\]\.at: the delegation is at 60000, not before the end/],
+    ['a delegation without amount', `duration_ms: 60000\n${V}delegations: [{ at: 5, to: v0 }]\n`, /delegations\[0\]\.amount: missing required key "amount"/],
+    ['an unknown delegation key', `duration_ms: 60000\n${V}delegations: [{ at: 5, to: v0, amount: 1, from: v1 }]\n`, /delegations\[0\]\.from: unknown key "from" in a delegation/],
   ])('rejects %s', (_what, text, message) => {
     expect(parseError(text).message).toMatch(message);
   });
