@@ -5,7 +5,7 @@
  * transfer, and blocks of 4 and 1,000 transfers. For each, ops/s of the RLP layer alone and of
  * the full codec (schema + RLP), "before" (@ethereumjs/rlp, decode followed by the re-encode
  * canonical check, as src/codec/rlp.ts was) and "after" (the hand-written codec). Each figure
- * is the best of three runs of M milliseconds (default 400).
+ * is the best of five runs of M milliseconds (default 200), before and after interleaved.
  */
 import { RLP } from '@ethereumjs/rlp';
 import { Block, type Block as BlockValue } from '../src/codec/block.js';
@@ -51,27 +51,36 @@ function block(txCount: number): BlockValue {
   };
 }
 
-/** Best ops/s over three runs of `ms` milliseconds. */
-function opsPerSecond(fn: () => unknown, ms: number): number {
-  for (let i = 0; i < 50; i++) fn();
-  let best = 0;
-  for (let run = 0; run < 3; run++) {
-    let ops = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < ms) {
-      for (let i = 0; i < 10; i++) fn();
-      ops += 10;
-      elapsed = performance.now() - start;
-    }
-    best = Math.max(best, (ops * 1000) / elapsed);
+/** Ops/s of `fn` over one run of about `ms` milliseconds. */
+function timed(fn: () => unknown, ms: number): number {
+  let ops = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    for (let i = 0; i < 10; i++) fn();
+    ops += 10;
+    elapsed = performance.now() - start;
   }
-  return best;
+  return (ops * 1000) / elapsed;
 }
 
-function row(label: string, before: number, after: number): void {
+/**
+ * Best ops/s of `before` and of `after` over five runs each, interleaved so that a burst of
+ * load from other processes on the machine hits both sides alike.
+ */
+function row(label: string, before: () => unknown, after: () => unknown, ms: number): void {
+  for (let i = 0; i < 50; i++) {
+    before();
+    after();
+  }
+  let b = 0;
+  let a = 0;
+  for (let run = 0; run < 5; run++) {
+    b = Math.max(b, timed(before, ms));
+    a = Math.max(a, timed(after, ms));
+  }
   const f = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(12);
-  console.log(`${label.padEnd(34)}${f(before)}${f(after)}${(after / before).toFixed(2).padStart(8)}x`);
+  console.log(`${label.padEnd(34)}${f(b)}${f(a)}${(a / b).toFixed(2).padStart(8)}x`);
 }
 
 function benchCase<T>(name: string, codec: Codec<T>, value: T, ms: number): void {
@@ -79,14 +88,14 @@ function benchCase<T>(name: string, codec: Codec<T>, value: T, ms: number): void
   const bytes = encode(codec, value);
   if (!Buffer.from(RLP.encode(item)).equals(Buffer.from(bytes))) throw new Error(`${name}: the encodings differ`);
   console.log(`${name} (${bytes.length.toLocaleString('en-US')} bytes)`);
-  row('  rlp encode', opsPerSecond(() => RLP.encode(item), ms), opsPerSecond(() => rlpEncode(item), ms));
-  row('  rlp decode', opsPerSecond(() => libraryDecode(bytes), ms), opsPerSecond(() => rlpDecode(bytes), ms));
-  row('  codec encode (schema + rlp)', opsPerSecond(() => RLP.encode(codec.toItem(value)), ms), opsPerSecond(() => encode(codec, value), ms));
-  row('  codec decode (schema + rlp)', opsPerSecond(() => codec.fromItem(libraryDecode(bytes), name), ms), opsPerSecond(() => decode(codec, bytes), ms));
+  row('  rlp encode', () => RLP.encode(item), () => rlpEncode(item), ms);
+  row('  rlp decode', () => libraryDecode(bytes), () => rlpDecode(bytes), ms);
+  row('  codec encode (schema + rlp)', () => RLP.encode(codec.toItem(value)), () => encode(codec, value), ms);
+  row('  codec decode (schema + rlp)', () => codec.fromItem(libraryDecode(bytes), name), () => decode(codec, bytes), ms);
 }
 
 export async function run(args: string[]): Promise<void> {
-  const o = parseNumericOptions<{ ms: number }>(args, { ms: 400 }, 'codec.ts');
+  const o = parseNumericOptions<{ ms: number }>(args, { ms: 200 }, 'codec.ts');
   console.log(`${'ops/s'.padEnd(34)}${'before'.padStart(12)}${'after'.padStart(12)}${'speedup'.padStart(9)}`);
   benchCase('vote', Vote, vote(1), o.ms);
   benchCase('signed transfer', SignedTx, transfer(1), o.ms);

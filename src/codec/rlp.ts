@@ -115,7 +115,9 @@ export function rlpEncode(item: RlpItem): Uint8Array {
 // transactions in the mempool and stores, hashes and signatures in consensus state) and some
 // inputs are views into larger or pooled buffers (LevelDB, node:crypto, network chunks); a view
 // would pin that memory, would change if the buffer were reused, and would make `.buffer` the
-// whole input. Copies keep the old contract at the cost of one small allocation per string.
+// whole input. Copies keep the old contract at the cost of one small allocation per string:
+// views into one copy of the input decoded a 1,000-transfer block about 5x faster here, but
+// that is some 0.5 ms a block, little next to checking its signatures.
 
 /** Where the decoder reads next. */
 interface Reader {

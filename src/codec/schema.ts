@@ -73,7 +73,7 @@ export function uint(bits: number): Codec<bigint> {
       const b = expectBytes(item, path);
       if (b.length > maxLen) throw new DecodeError(`${path}: integer longer than ${bits} bits`);
       if (b.length > 0 && b[0] === 0) throw new DecodeError(`${path}: non-canonical integer (leading zero byte)`);
-      const value = b.length === 0 ? 0n : b.length <= 6 ? BigInt(smallBytesToNumber(b)) : BigInt('0x' + Buffer.from(b).toString('hex'));
+      const value = b.length === 0 ? 0n : b.length <= 6 ? BigInt(smallBytesToNumber(b)) : BigInt('0x' + Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex'));
       if (value > max) throw new DecodeError(`${path}: integer exceeds uint${bits}`);
       return value;
     },
@@ -215,30 +215,38 @@ export type InferFields<F extends Fields> = { [K in keyof F]: Infer<F[K]> };
 
 /** A record encoded as an RLP list of its fields in declaration order; the field count must match. */
 export function struct<F extends Fields>(name: string, fields: F): Codec<InferFields<F>> & { fields: F } {
-  const entries = Object.entries(fields);
+  // Every encode and decode of every wire type runs these loops: plain arrays and indices, the
+  // `.key` path suffixes built once, no per-call closures or destructuring.
+  const keys = Object.keys(fields);
+  const codecs = keys.map((key) => fields[key] as Codec<unknown>);
+  const suffixes = keys.map((key) => `.${key}`);
+  const count = keys.length;
   return {
     describe: name,
     fields,
     toItem(value) {
       const record = value as Record<string, unknown>;
-      return entries.map(([key, codec]) => {
+      const out: RlpItem[] = [];
+      for (let i = 0; i < count; i++) {
+        const key = keys[i] as string;
         try {
-          return codec.toItem(record[key]);
+          out.push((codecs[i] as Codec<unknown>).toItem(record[key]));
         } catch (err) {
           if (err instanceof EncodeError) throw new EncodeError(`${name}.${key}: ${err.message}`);
           throw err;
         }
-      });
+      }
+      return out;
     },
     fromItem(item, path) {
       const items = expectList(item, path);
-      if (items.length !== entries.length) {
-        throw new DecodeError(`${path}: expected ${entries.length} fields, got ${items.length}`);
+      if (items.length !== count) {
+        throw new DecodeError(`${path}: expected ${count} fields, got ${items.length}`);
       }
       const out: Record<string, unknown> = {};
-      entries.forEach(([key, codec], i) => {
-        out[key] = codec.fromItem(items[i] as RlpItem, `${path}.${key}`);
-      });
+      for (let i = 0; i < count; i++) {
+        out[keys[i] as string] = (codecs[i] as Codec<unknown>).fromItem(items[i] as RlpItem, path + (suffixes[i] as string));
+      }
       return out as InferFields<F>;
     },
   };
@@ -254,11 +262,20 @@ export type InferUnion<V extends Variants> = { [K in keyof V]: { type: K } & Inf
 export function union<V extends Variants>(name: string, variants: V): Codec<InferUnion<V>> {
   const byTag = new Map<number, [string, Codec<object>]>();
   for (const [variant, [tag, codec]] of Object.entries(variants)) byTag.set(tag, [variant, codec]);
+  // A struct body reads only its own fields, so unless it has one named `type` it can encode
+  // the tagged value itself: no copy of the value without `type` on every encode.
+  const readsOnlyFields = new Set(
+    Object.keys(variants).filter((variant) => {
+      const codec = (variants[variant] as readonly [number, Codec<object>])[1] as Codec<object> & { fields?: Fields };
+      return codec.fields !== undefined && !Object.hasOwn(codec.fields, 'type');
+    }),
+  );
   return {
     describe: name,
     toItem(value) {
       const variant = variants[value.type as string];
       if (!variant) throw new EncodeError(`${name}: unknown variant ${String(value.type)}`);
+      if (readsOnlyFields.has(value.type as string)) return [safeUint.toItem(variant[0]), variant[1].toItem(value)];
       const { type: _type, ...body } = value as { type: string } & Record<string, unknown>;
       return [safeUint.toItem(variant[0]), variant[1].toItem(body)];
     },
