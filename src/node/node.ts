@@ -2,12 +2,14 @@
  * A full node: opens its home, checks and repairs its data (handshake), runs consensus,
  * and answers the RPC server through NodeApi: blocks, status, transactions, validators and
  * broadcasts from its stores, every state query forwarded to the app (whose modules own the
- * paths, spec/queries.md). Metrics (metrics.ts) and pruning (pruning.ts) live beside it.
+ * paths, spec/queries.md). The node itself is NodeParts (node-parts.ts), the code the
+ * simulator runs too; metrics (metrics.ts) and pruning (pruning.ts) live beside it.
  */
+import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { LinkFaults } from '../p2p/link-faults.js';
-import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from '../codec/block.js';
 import { access, lstat, stat } from 'node:fs/promises';
+import type { LinkFaults } from '../p2p/link-faults.js';
+import { MAX_BLOCK_BYTES_STRUCTURAL } from '../codec/block.js';
 import { decodeBlock, headerHash } from '../codec/block.js';
 import { CmtError } from '../codec/errors.js';
 import { decode } from '../codec/schema.js';
@@ -15,12 +17,12 @@ import { Account, EMPTY_ACCOUNT } from '../app/bank/accounts.js';
 import { isGatedQueryPath } from '../app/queriers.js';
 import { decodeAppParams } from '../app/params.js';
 import type { QueryRequest, QueryResponse } from '../app/abci.js';
-import { CmtApp } from '../app/cmt-app.js';
-import { loadContractRuntime } from '../app/contracts/runtime.js';
+import type { CmtApp } from '../app/cmt-app.js';
 import { ParallelExecutor } from '../app/executor/parallel-executor.js';
 import { SequentialExecutor, type TxExecutor } from '../app/executor/tx-executor.js';
 import { InlineVerifier, PoolVerifier, type BatchVerifier } from '../app/executor/signature-verifier.js';
-import { Mempool, type AddResult } from '../mempool/mempool.js';
+import type { Mempool, AddResult } from '../mempool/mempool.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { StateStore } from '../state/store.js';
 import { BlockStore } from '../store/block-store.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
@@ -29,25 +31,22 @@ import type { AccountView, ChainParams, ConsensusPosition, NetInfo, NodeApi, Nod
 import { P2PHost } from '../p2p/host.js';
 import { MAX_REQUEST_BYTES } from './network.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
-import { ConsensusGossip } from './consensus-gossip.js';
-import { Maj23Gossip } from './maj23-gossip.js';
-import { TxGossip } from './tx-gossip.js';
-import { Wal } from './wal.js';
-import { EvidenceGossip } from './evidence-gossip.js';
-import { EvidencePool } from './evidence-pool.js';
+import { strategy, type ByzantineStrategyName } from './byzantine.js';
+import type { ConsensusDriver } from './consensus-driver.js';
+import type { EventBus } from './event-bus.js';
+import type { EvidencePool } from './evidence-pool.js';
+import { assertLocalChain } from './local-chain.js';
 import { nodeMetrics, type NodeMetrics } from './metrics.js';
+import { NodeParts, type ByzantineSetup } from './node-parts.js';
 import { BlockPruner } from './pruning.js';
-import { BlockExecutor } from './block-executor.js';
 import { readConfigFile, type NodeConfig } from './config.js';
-import { ConsensusDriver } from './consensus-driver.js';
-import { EventBus } from './event-bus.js';
 import { readGenesisFile, type GenesisDoc } from './genesis.js';
-import { handshake } from './handshake.js';
 import { homePaths, type HomePaths } from './home.js';
 import { silentLogger, type Logger } from './logger.js';
-import { PrivValidator } from './priv-validator.js';
+import { PrivValidator, readValidatorKey } from './priv-validator.js';
 import { QueryGate, type QueryLimits } from './query-gate.js';
 import { validatorsAt } from './validator-history.js';
+import { Wal } from './wal.js';
 import type { Commit } from '../codec/vote.js';
 
 export const NODE_VERSION = '0.1.0';
@@ -71,70 +70,72 @@ export interface NodeOptions {
   linkFaults?: LinkFaults;
   /** The wall clock consensus reads (ms since the epoch); tests move it to model a skewed clock. */
   clock?: () => number;
+  /**
+   * Makes this validator Byzantine (src/node/byzantine.ts): `cmt testnet chaos` and tests only.
+   * Refused on a chain id that is not local (local-chain.ts), before anything is opened.
+   */
+  byzantine?: { strategy: ByzantineStrategyName };
 }
 
+/**
+ * The real process as a host of the node (node-parts.ts): LevelDB stores and the files of its
+ * home, worker threads for execution and signatures, the wall clock, and libp2p. Beside the
+ * parts it keeps what only a process serving clients has: the query gate, metrics, pruning.
+ */
 export class Node implements NodeApi {
-  readonly events = new EventBus();
   private linkFaults: LinkFaults | undefined;
-  private readonly driver: ConsensusDriver;
+  private host: P2PHost | undefined;
+  private readonly metricsRegistry: NodeMetrics;
+  private readonly pruner: BlockPruner;
+  private readonly queryGate: QueryGate;
 
   private constructor(
     readonly paths: HomePaths,
     readonly config: NodeConfig,
     readonly genesis: GenesisDoc,
     readonly logger: Logger,
-    private readonly stateStore: StateStore,
-    private readonly blockStore: BlockStore,
-    private readonly verifier: BatchVerifier,
-    readonly app: CmtApp,
-    readonly mempool: Mempool,
-    private readonly privValidator: PrivValidator | null,
-    executor: BlockExecutor,
-    chainState: Awaited<ReturnType<typeof handshake>>,
-    private readonly wal: Wal,
-    onFatal: (err: unknown) => void,
-    clock: (() => number) | undefined,
+    private readonly parts: NodeParts,
+    private readonly byzantine: ByzantineSetup | null,
   ) {
     this.queryGate = new QueryGate(config.query);
     this.metricsRegistry = nodeMetrics(
-      { consensus: () => this.driver.consensusState, host: () => this.host, gossip: () => this.gossip, mempool, wal, evidencePool: () => this.evidencePool },
-      this.events,
+      { consensus: () => this.driver.consensusState, host: () => this.host, gossip: () => parts.gossip, mempool: parts.mempool, wal: parts.ports.wal, evidencePool: () => parts.evidencePool },
+      parts.events,
     );
-    this.pruner = BlockPruner.attach(this.events, blockStore, config.storage.retainBlocks, logger.child({ module: 'pruning' }));
-    this.evidencePool = new EvidencePool(blockStore, logger.child({ module: 'evidence' }), (e) => this.evidenceGossip?.announce(e));
-    executor.evidence = this.evidencePool;
-    this.driver = new ConsensusDriver(
-      {
-        privValidator,
-        executor,
-        blockStore,
-        mempool,
-        events: this.events,
-        logger: logger.child({ module: 'consensus' }),
-        onFatal,
-        wal,
-        timeoutOverrides: config.consensus.timeouts,
-        onStartHeight: () => this.gossip?.onStartHeight(),
-        onEquivocation: (a, b, chain) => this.evidencePool.reportConflict(a, b, chain),
-        ...(clock ? { now: clock } : {}),
-      },
-      chainState,
-    );
+    this.pruner = BlockPruner.attach(parts.events, parts.ports.blockStore, config.storage.retainBlocks, logger.child({ module: 'pruning' }));
     // Queries answer from the height this node shows (see readHeight), with its cap on unpaid gas.
-    app.readHeight = () => this.readHeight;
-    app.queryGasLimit = config.query.gasLimit;
+    parts.app.readHeight = () => this.readHeight;
+    parts.app.queryGasLimit = config.query.gasLimit;
   }
 
-  private host: P2PHost | undefined;
-  private evidenceGossip: EvidenceGossip | undefined;
-  private readonly metricsRegistry: NodeMetrics;
-  private readonly pruner: BlockPruner;
-  private readonly queryGate: QueryGate;
+  get events(): EventBus {
+    return this.parts.events;
+  }
+
+  get app(): CmtApp {
+    return this.parts.app;
+  }
+
+  get mempool(): Mempool {
+    return this.parts.mempool;
+  }
+
   /** Evidence of double signing, waiting for a block (announced through evidence gossip). */
-  readonly evidencePool: EvidencePool;
-  private gossip: ConsensusGossip | undefined;
-  private maj23Gossip: Maj23Gossip | undefined;
-  private txGossip: TxGossip | undefined;
+  get evidencePool(): EvidencePool {
+    return this.parts.evidencePool;
+  }
+
+  private get driver(): ConsensusDriver {
+    return this.parts.driver;
+  }
+
+  private get blockStore(): BlockStore {
+    return this.parts.ports.blockStore;
+  }
+
+  private get privValidator(): PrivValidator | null {
+    return this.parts.ports.privValidator;
+  }
 
   static async open(home: string, options: NodeOptions = {}): Promise<Node> {
     const paths = homePaths(home);
@@ -147,8 +148,13 @@ export class Node implements NodeApi {
     const fileConfig = await readConfigFile(paths.config);
     const config = options.configOverrides ? options.configOverrides(fileConfig) : fileConfig;
     const genesis = await readGenesisFile(paths.genesis);
+    if (options.byzantine) assertLocalChain(genesis.chainId, `the Byzantine strategy ${options.byzantine.strategy}`);
     const logger = options.logger ?? silentLogger();
     const privValidator = await loadPrivValidator(paths);
+    if (options.byzantine && !privValidator) throw new CmtError('INVALID_ARGUMENT', `the Byzantine strategy ${options.byzantine.strategy} needs a validator key in ${paths.privValidatorKey}`);
+    const byzantine: ByzantineSetup | null = options.byzantine
+      ? { strategy: strategy(options.byzantine.strategy), key: await readValidatorKey(paths.privValidatorKey), int: (n) => randomInt(n) }
+      : null;
 
     const opened: { close(): Promise<void> }[] = [];
     try {
@@ -166,20 +172,21 @@ export class Node implements NodeApi {
       const verifier: BatchVerifier =
         config.verifierThreads === 1 ? new InlineVerifier() : txExecutor instanceof ParallelExecutor && config.verifierThreads === 0 ? txExecutor.verifier() : new PoolVerifier(config.verifierThreads || undefined);
       opened.push(verifier);
-      const app = new CmtApp(stateStore, verifier, undefined, txExecutor);
-      await loadContractRuntime();
-      const mempool = new Mempool(
-        app,
-        // The structural cap only: CheckTx applies the chain's current max_tx_bytes, which governance may change.
-        { ...config.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL },
-        (txs) => app.verifySignatures(txs),
-      );
-      const executor = new BlockExecutor(app, blockStore, mempool);
-      const chainState = await handshake({ app, blockStore, executor, genesis, logger: logger.child({ module: 'handshake' }), dataDir: paths.data, genesisFile: paths.genesis });
       const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES });
       opened.push(wal);
-      const onFatal = options.onFatal ?? (() => {});
-      const node = new Node(paths, config, genesis, logger, stateStore, blockStore, verifier, app, mempool, privValidator, executor, chainState, wal, onFatal, options.clock);
+      const clock: Clock = options.clock ? { ...systemClock, now: options.clock } : systemClock;
+      const parts = await NodeParts.assemble(
+        { clock, logger, stateStore, blockStore, wal, privValidator, verifier, txExecutor },
+        {
+          genesis,
+          mempool: config.mempool,
+          timeouts: config.consensus.timeouts,
+          dataDir: paths.data,
+          genesisFile: paths.genesis,
+          onFatal: options.onFatal ?? (() => {}),
+        },
+      );
+      const node = new Node(paths, config, genesis, logger, parts, byzantine);
       node.linkFaults = options.linkFaults;
       return node;
     } catch (err) {
@@ -205,18 +212,9 @@ export class Node implements NodeApi {
       ...(this.linkFaults ? { linkFaults: this.linkFaults } : {}),
     });
     this.host = host;
-    this.gossip = new ConsensusGossip(host, this.driver, this.blockStore, this.logger.child({ module: 'gossip' }), {
-      maxInlineBlockBytes: Math.min(p2p.maxInlineBlockBytes, host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES),
-    });
-    this.txGossip = new TxGossip(host, this.mempool, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
-    this.evidenceGossip = new EvidenceGossip(host, this.evidencePool, () => this.driver.chainState, this.genesis.chainId, this.logger.child({ module: 'gossip' }));
-    this.gossip.start();
-    this.maj23Gossip = new Maj23Gossip(host, this.driver, this.logger.child({ module: 'gossip' }));
-    this.maj23Gossip.start();
-    this.txGossip.start();
-    this.evidenceGossip.start();
-    this.driver.setBroadcaster(this.gossip);
-    await this.driver.start();
+    this.parts.connect(host, { maxInlineBlockBytes: Math.min(p2p.maxInlineBlockBytes, host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES) });
+    if (this.byzantine) this.parts.turnByzantine(host, this.byzantine);
+    await this.parts.start();
     const s = this.driver.chainState;
     this.logger.info(
       { chainId: s.chainId, height: s.lastBlockHeight, validator: this.privValidator !== null, peerId: host.peerId, p2p: host.listenAddrs[0] },
@@ -227,16 +225,14 @@ export class Node implements NodeApi {
   /** Stops consensus, lets a block being applied finish, leaves the network and closes the databases. */
   async stop(): Promise<void> {
     await this.pruner.idle();
-    this.gossip?.stop();
-    this.maj23Gossip?.stop();
-    this.txGossip?.stop();
-    await this.driver.stop();
-    await this.wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));
+    await this.parts.stop();
+    const { wal, verifier, stateStore, blockStore } = this.parts.ports;
+    await wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));
     await this.host?.stop();
-    await this.verifier.close();
+    await verifier.close();
     await this.app.close();
-    await this.blockStore.close();
-    await this.stateStore.close();
+    await blockStore.close();
+    await stateStore.close();
     this.logger.info('node stopped');
   }
 
@@ -347,10 +343,8 @@ export class Node implements NodeApi {
     return record && record.height <= this.readHeight ? record : undefined;
   }
 
-  async broadcastTx(tx: Uint8Array): Promise<AddResult> {
-    const result = await this.mempool.add(tx);
-    if (result.code === 0) this.txGossip?.announce(tx);
-    return result;
+  broadcastTx(tx: Uint8Array): Promise<AddResult> {
+    return this.parts.broadcastTx(tx);
   }
 
   async metrics(): Promise<{ contentType: string; text: string }> {
