@@ -185,6 +185,56 @@ function headerOffsets(bytes: Uint8Array): number[] {
   return offsets;
 }
 
+/** Big-endian bytes of a length, no leading zero. */
+function lengthBytes(length: number): number[] {
+  const out: number[] = [];
+  for (let v = length; v > 0; v = Math.floor(v / 256)) out.unshift(v % 256);
+  return out;
+}
+
+/**
+ * An encoding of `item` whose headers are sometimes in a wrong but well-formed form (so every
+ * length still adds up): long form for a short length, a leading zero in a long length, a
+ * single byte below 0x80 behind a 0x81 prefix. `choices` picks per item, cyclically; `sloppy`
+ * says whether any wrong form was used.
+ */
+function sloppyEncode(item: RlpItem, choices: number[]): { bytes: Uint8Array; sloppy: boolean } {
+  let next = 0;
+  let sloppy = false;
+  const header = (length: number, base: number, choice: number): number[] => {
+    if (choice === 1) {
+      sloppy ||= length < 56;
+      const lb = length === 0 ? [0] : lengthBytes(length);
+      if (length === 0) sloppy = true;
+      return [base + 55 + lb.length, ...lb];
+    }
+    if (choice === 2) {
+      sloppy = true;
+      const lb = [0, ...lengthBytes(length)];
+      return [base + 55 + lb.length, ...lb];
+    }
+    return length < 56 ? [base + length] : [base + 55 + lengthBytes(length).length, ...lengthBytes(length)];
+  };
+  const walk = (it: RlpItem): number[] => {
+    const c = choices[next++ % choices.length] as number;
+    const choice = c < 7 ? 0 : c - 6; // mostly canonical: 1 long form, 2 leading zero, 3 wrapped byte
+    if (Array.isArray(it)) {
+      const payload = it.flatMap(walk);
+      return [...header(payload.length, 0xc0, choice), ...payload];
+    }
+    if (it.length === 1 && (it[0] as number) < 0x80) {
+      if (choice === 3) {
+        sloppy = true;
+        return [0x81, it[0] as number];
+      }
+      if (choice === 0) return [it[0] as number];
+    }
+    return [...header(it.length, 0x80, choice === 3 ? 0 : choice), ...it];
+  };
+  const bytes = Uint8Array.from(walk(item));
+  return { bytes, sloppy };
+}
+
 /** `count` lists nested in one another around an empty list, every header canonical. */
 function nestedLists(count: number): Uint8Array {
   const headers: number[][] = [];
@@ -285,6 +335,28 @@ describe('rlpDecode: accepts exactly what the reference accepts', () => {
         expectAgreement(set);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('on well-formed encodings with non-canonical headers (long form for short lengths, leading zeros, wrapped bytes)', () => {
+    const small = fc.letrec<{ item: RlpItem }>((tie) => ({
+      item: fc.oneof(
+        { depthSize: 'small' },
+        leaf.filter((b) => b.length < 300),
+        // Right at the short/long boundary, where a long form is wrong by one.
+        fc.tuple(fc.integer({ min: 53, max: 57 }), fc.integer({ min: 0, max: 255 })).map(([n, seed]) => new Uint8Array(n).fill(seed)),
+        fc.array(tie('item'), { maxLength: 6 }),
+      ),
+    })).item;
+    fc.assert(
+      fc.property(small, fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 30 }), (item, choices) => {
+        const { bytes, sloppy } = sloppyEncode(item, choices);
+        expectAgreement(bytes);
+        // Any wrong form is refused; an encoding with none is the canonical one.
+        if (sloppy) expect(() => rlpDecode(bytes)).toThrow(DecodeError);
+        else expect(Buffer.from(bytes).equals(Buffer.from(rlpEncode(item)))).toBe(true);
+      }),
+      { numRuns: 1500 },
     );
   });
 
