@@ -2,21 +2,32 @@
  * The chaos runner (`cmt testnet chaos`, spec/faults.md): a scenario applied to a testnet of
  * real node processes in real time. Crashes are `kill -9` and a restart, pauses `SIGSTOP` and
  * `SIGCONT`; partitions and link behaviour go to every node's chaos admin endpoint as
- * per-peer link faults. Afterwards every node's blocks are read through the RPC and the
- * simulator's checkers judge them.
+ * per-peer link faults. A Byzantine validator runs its strategy in its own process
+ * (`cmt start --byzantine`), drawn from the seed as the simulator draws it. The runner listens
+ * to the gossip throughout (gossip-listener.ts): the votes it hears give the double signs and
+ * the evidence. Afterwards every node's blocks are read through the RPC, and the simulator's
+ * checkers judge the run.
  */
 import { ONE_CMT } from '../codec/amount.js';
 import { CmtError } from '../codec/errors.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../codec/params.js';
 import type { LinkRule } from '../p2p/link-faults.js';
 import { RpcClient } from '../rpc/client.js';
+import { readGenesisFile } from '../node/genesis.js';
+import { homePaths } from '../node/home.js';
+import { silentLogger } from '../node/logger.js';
+import type { ByzantineStrategyName } from '../node/byzantine.js';
+import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
+import { strategiesOf } from './chaos-strategies.js';
+import { startGossipListener, type GossipListener } from './gossip-listener.js';
+import type { WatchStats } from './vote-watch.js';
 import { checkRun, type RunCheck } from '../sim/checkers.js';
 import { describeFault, downForGood, endOf, gstOf } from '../sim/fault-timeline.js';
 import { forkEvidence } from '../sim/fork-evidence.js';
 import { SimNetwork } from '../sim/network.js';
 import type { DelaySpec, FaultEvent, Scenario } from '../sim/scenario-types.js';
 import type { SimDecision, SimRun } from '../sim/run-types.js';
-import { createTestnet, type TestnetManifest, type TestnetNode } from '../node/testnet-homes.js';
+import { createTestnet, peerAddress, type TestnetManifest, type TestnetNode } from '../node/testnet-homes.js';
 import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from './testnet-processes.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { decode } from '../codec/schema.js';
@@ -26,6 +37,13 @@ export interface ChaosResult {
   run: SimRun;
   check: RunCheck;
   heights: Record<string, number>;
+  /** What the runner heard on the gossip. */
+  gossip: {
+    stats: WatchStats;
+    /** Validators the runner itself heard signing two conflicting votes (hex addresses, as in `run.evidence`). */
+    equivocators: string[];
+    conflictingProposals: { name: string; height: number; round: number }[];
+  };
 }
 
 interface Observed {
@@ -34,6 +52,8 @@ interface Observed {
 }
 
 const POLL_MS = 250;
+/** How long the runner's listener may take to connect to every node before the run starts anyway. */
+const LISTENER_CONNECT_MS = 10_000;
 
 function delayRange(d: DelaySpec): [number, number] {
   switch (d.kind) {
@@ -50,8 +70,7 @@ function delayRange(d: DelaySpec): [number, number] {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export async function runChaos(scenario: Scenario, dir: string, log: (line: string) => void): Promise<ChaosResult> {
-  const byzantine = scenario.validators.filter((v) => v.byzantine);
-  if (byzantine.length > 0) throw new CmtError('INVALID_SCENARIO', `Byzantine strategies run in the simulator only (cmt sim); ${byzantine.map((v) => v.name).join(', ')} have one`);
+  const strategies: (ByzantineStrategyName | null)[] = strategiesOf(scenario, scenario.seed);
   const names = scenario.validators.map((v) => v.name);
   const manifest: TestnetManifest = await createTestnet({
     dir,
@@ -66,7 +85,12 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
   });
   const nodes = manifest.nodes;
   const adminPorts = await Promise.all(nodes.map(() => freePort()));
-  const launch = (i: number): Promise<number> => launchNode(nodes[i] as TestnetNode, { extraArgs: ['--chaos-admin-port', String(adminPorts[i])] });
+  const launch = (i: number): Promise<number> => {
+    const strategy = strategies[i];
+    return launchNode(nodes[i] as TestnetNode, { extraArgs: ['--chaos-admin-port', String(adminPorts[i]), ...(strategy ? ['--byzantine', strategy] : [])] });
+  };
+  for (const [i, strategy] of strategies.entries()) if (strategy) log(`${names[i]} is Byzantine: ${strategy}`);
+  let listener: GossipListener | undefined;
   const up = nodes.map(() => true);
   const paused = nodes.map(() => false);
   const stopEveryNode = (): Promise<unknown> =>
@@ -86,7 +110,19 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
   process.once('SIGTERM', interrupted);
   try {
     await Promise.all(nodes.map((_, i) => launch(i)));
+    // Started once the nodes listen, so its first dials find them (a missed dial backs off for seconds).
+    const genesis = await readGenesisFile(homePaths((nodes[0] as TestnetNode).home).genesis);
+    listener = await startGossipListener({
+      chainId: manifest.chainId,
+      validators: nodes.map((n, i) => ({ name: names[i] as string, publicKey: publicKeyOf(genesis.validators, n), correct: strategies[i] === null })),
+      peers: nodes.map(peerAddress),
+      logger: silentLogger(),
+    });
     await waitForHeights(nodes, 2, 60_000);
+    const heard = listener.host;
+    const connectBy = Date.now() + LISTENER_CONNECT_MS;
+    while (heard.peers().length < nodes.length && Date.now() < connectBy) await sleep(POLL_MS);
+    if (heard.peers().length < nodes.length) log(`warning: the gossip listener reached ${heard.peers().length} of ${nodes.length} nodes`);
     const net = new SimNetwork(names, scenario.network, scenario.faults);
     const start = Date.now();
     const observed: Observed = { seenAt: nodes.map(() => new Map()) };
@@ -151,6 +187,7 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
     const heights = await Promise.all(nodes.map(async (n, i) => (observed.seenAt[i] as Map<number, number>).size || (await heightOf(n))));
     // The app hash after height h is in header h + 1: compare it up to the height every node has a header above.
     const lastCommon = Math.min(...heights);
+    const committedEvidence = await evidenceInBlocks(nodes, heights, strategies);
     const decisions: SimDecision[][] = [];
     const commits: { height: number; blockHash: string; commit: Commit }[][] = [];
     for (const [i, n] of nodes.entries()) {
@@ -174,18 +211,26 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
       endMs: scenario.durationMs,
       gstMs: gstOf(scenario.faults),
       down: downForGood(scenario.faults),
-      validators: nodes.map((n, i) => ({ name: names[i] as string, address: n.validatorAddress.slice(2).toLowerCase(), power: scenario.validators[i]?.power as number, byzantine: null })),
+      validators: nodes.map((n, i) => ({ name: names[i] as string, address: n.validatorAddress.slice(2).toLowerCase(), power: scenario.validators[i]?.power as number, byzantine: strategies[i] ?? null })),
       decisions,
-      doubleSigns: [],
-      evidence: forkEvidence(commits),
+      doubleSigns: [...listener.watch.doubleSigns],
+      // As in the simulator: conflicting votes seen (here on the gossip), the forks of correct
+      // validators' commits, and (only here) the evidence the chain committed.
+      evidence: [...new Set([...listener.watch.evidence, ...forkEvidence(commits.filter((_, i) => strategies[i] === null)), ...committedEvidence])],
       timeline: [],
       faults: applied,
       messages: { sent: 0, lost: 0, junk: 0 },
     };
-    return { run, check: checkRun(run, scenario.livenessBoundMs), heights: Object.fromEntries(names.map((name, i) => [name, heights[i] as number])) };
+    return {
+      run,
+      check: checkRun(run, scenario.livenessBoundMs),
+      heights: Object.fromEntries(names.map((name, i) => [name, heights[i] as number])),
+      gossip: { stats: { ...listener.watch.stats }, equivocators: [...listener.watch.evidence], conflictingProposals: [...listener.watch.conflictingProposals] },
+    };
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
+    await listener?.stop();
     await stopEveryNode();
   }
 
@@ -210,6 +255,27 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
   async function putAllRules(rules: LinkRule[]): Promise<void> {
     await Promise.all(adminPorts.map((port, i) => (up[i] && !paused[i] ? putRules(port, rules).catch(() => undefined) : undefined)));
   }
+}
+
+/** The consensus key of a testnet validator, from the genesis (the runner judges votes against it). */
+function publicKeyOf(validators: readonly { publicKey: Uint8Array }[], node: TestnetNode): Uint8Array {
+  const found = validators.find((v) => formatAddress(addressFromPublicKey(v.publicKey)).toLowerCase() === node.validatorAddress.toLowerCase());
+  if (!found) throw new CmtError('INVALID_SCENARIO', `${node.name} (${node.validatorAddress}) is not in the testnet's genesis validators`);
+  return found.publicKey;
+}
+
+/** Validators named by the evidence in the blocks of the first correct node (hex, lower case, no 0x). */
+async function evidenceInBlocks(nodes: readonly TestnetNode[], heights: readonly number[], strategies: readonly (ByzantineStrategyName | null)[]): Promise<string[]> {
+  const i = strategies.findIndex((s) => s === null);
+  const node = nodes[i];
+  if (!node) return [];
+  const client = new RpcClient(rpcUrlOf(node));
+  const named = new Set<string>();
+  for (let h = 1; h <= (heights[i] as number); h++) {
+    const answer = await client.call<{ block: { evidence: { evidence: { value: { validator_address: string } }[] } } }>('block', { height: h });
+    for (const e of answer.block.evidence.evidence) named.add(e.value.validator_address.replace(/^0x/i, '').toLowerCase());
+  }
+  return [...named];
 }
 
 async function signal(node: TestnetNode, sig: 'SIGSTOP' | 'SIGCONT'): Promise<void> {

@@ -70,14 +70,14 @@ export function registerTestnetCommands(program: Command): void {
 
   testnet
     .command('chaos <scenario>')
-    .description('applies a scenario file (spec/faults.md) to a new testnet of real processes in real time, then checks agreement and liveness through the RPC')
+    .description('applies a scenario file (spec/faults.md), Byzantine validators included, to a new testnet of real processes in real time, listening to the gossip; then checks agreement, validity, double signs and liveness')
     .option('--dir <dir>', 'where the new testnet is made (must not hold one)', '.chaos-testnet')
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
     .action(async (file: string, o: { dir: string; output: OutputFormat }) => {
       const dir = resolve(o.dir);
       if (await exists(join(dir, MANIFEST_FILE))) throw new CommandError(`${o.dir} already holds a testnet: choose another --dir, or "cmt testnet reset --dir ${o.dir}"`, 'INVALID_ARGUMENT');
       const scenario = await loadScenario(file);
-      const { run, check, heights } = await runChaos(scenario, dir, (line) => {
+      const { run, check, heights, gossip } = await runChaos(scenario, dir, (line) => {
         if (o.output === 'text') process.stdout.write(line + '\n');
       });
       const violated = PROPERTIES.filter((p) => check.violations.some((v) => v.property === p));
@@ -91,6 +91,11 @@ export function registerTestnetCommands(program: Command): void {
           livenessChecked: check.livenessChecked,
           accountability: check.accountability,
           details: check.violations,
+          byzantine: Object.fromEntries(run.validators.filter((v) => v.byzantine).map((v) => [v.name, v.byzantine])),
+          // Validators named by evidence: conflicting votes heard on the gossip, forks, committed evidence.
+          evidence: run.validators.filter((v) => run.evidence.includes(v.address)).map((v) => v.name),
+          doubleSigns: run.doubleSigns,
+          gossip,
           faults: run.faults,
           // When (ms after the start) each node was first seen at each height.
           commits: Object.fromEntries(run.validators.map((v, i) => [v.name, (run.decisions[i] ?? []).map((d) => [d.height, d.at])])),
@@ -100,7 +105,10 @@ export function registerTestnetCommands(program: Command): void {
             table([
               ['scenario', `${scenario.name} on ${run.validators.length} real processes in ${o.dir}`],
               ['heights', Object.entries(heights).map(([name, h]) => `${name} ${h}`).join(', ')],
-              ...PROPERTIES.filter((p) => p !== 'doubleSign').map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : p === 'liveness' && !check.livenessChecked ? 'not judged (no GST within the run)' : 'ok']),
+              ['byzantine', run.validators.filter((v) => v.byzantine).map((v) => `${v.name} ${v.byzantine}`).join(', ') || 'none'],
+              ['evidence names', run.validators.filter((v) => run.evidence.includes(v.address)).map((v) => v.name).join(', ') || 'nobody'],
+              ['gossip heard', `${gossip.stats.votes} votes, ${gossip.stats.proposals} proposals, ${gossip.stats.evidence} evidence, ${gossip.stats.unverified} unverified`],
+              ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : p === 'liveness' && !check.livenessChecked ? 'not judged (no GST within the run)' : 'ok']),
               ['logs', join(o.dir, '<name>', 'node.log')],
             ]),
             ...check.violations.map((v) => `  ${v.property}: ${v.message}`),

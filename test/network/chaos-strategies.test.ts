@@ -1,0 +1,37 @@
+/** One seed names the same Byzantine strategies in the simulator and in the chaos runner. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { strategiesOf } from '../../src/cli/chaos-strategies.js';
+import { parseScenario } from '../../src/sim/scenario.js';
+import { Simulator } from '../../src/sim/simulator.js';
+
+const SCENARIO = parseScenario(
+  `name: draw
+duration_ms: 1000
+validators:
+  - { name: v0, power: 10, byzantine: random }
+  - { name: v1, power: 10 }
+  - { name: v2, power: 10, byzantine: double-prevote }
+  - { name: v3, power: 10, byzantine: random }
+network: { delay: 1 }
+`,
+  'draw.yaml',
+);
+
+describe('strategiesOf', () => {
+  it('draws what the simulator draws for the same seed', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
+        const simulated = new Simulator({ scenario: SCENARIO, seed }).nodes.map((n) => n.strategy?.name ?? null);
+        expect(strategiesOf(SCENARIO, seed)).toEqual(simulated);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('keeps the named strategies and leaves correct validators correct', () => {
+    const drawn = strategiesOf(SCENARIO, 7);
+    expect(drawn[1]).toBeNull();
+    expect(drawn[2]).toBe('double-prevote');
+  });
+});
