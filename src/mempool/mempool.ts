@@ -94,6 +94,12 @@ export class Mempool {
     private readonly app: MempoolApp,
     private readonly limits: MempoolLimits,
     private readonly precheck: (txs: readonly Uint8Array[]) => Promise<void> = async () => {},
+    /**
+     * Runs batched work (CheckTx flushes, re-check slices) once the current turn is over: the
+     * event loop's next turn on a process; an agenda item at the same virtual time in the
+     * simulator, so that a paused or crashed validator's pool does nothing.
+     */
+    private readonly soon: (fn: () => void) => void = setImmediate,
   ) {}
 
   get size(): number {
@@ -121,7 +127,7 @@ export class Mempool {
       this.waiting.push({ tx, hash, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => void this.flush());
+        this.soon(() => void this.flush());
       }
     });
   }
@@ -307,7 +313,7 @@ export class Mempool {
   private scheduleRecheck(): void {
     if (this.recheckScheduled || this.stale.size === 0) return;
     this.recheckScheduled = true;
-    setImmediate(() => {
+    this.soon(() => {
       this.recheckScheduled = false;
       void this.recheckSlice().then(() => this.scheduleRecheck());
     });

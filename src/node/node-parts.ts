@@ -54,6 +54,8 @@ export interface NodePorts {
   txExecutor: TxExecutor;
   /** Signature results shared by hosts that run many nodes in one process (the simulator). */
   signatures?: VerifiedSignatures;
+  /** Runs work after the current turn (default: the event loop's next turn; the simulator: its agenda). */
+  soon?: (fn: () => void) => void;
 }
 
 export interface NodeSettings {
@@ -143,7 +145,7 @@ export class NodeParts {
     const app = new CmtApp(ports.stateStore, ports.verifier, ports.signatures, ports.txExecutor);
     await loadContractRuntime();
     // The structural cap only: CheckTx applies the chain's current max_tx_bytes, which governance may change.
-    const mempool = new Mempool(app, { ...settings.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL }, (txs) => app.verifySignatures(txs));
+    const mempool = new Mempool(app, { ...settings.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL }, (txs) => app.verifySignatures(txs), ports.soon);
     const executor = new BlockExecutor(app, ports.blockStore, mempool);
     const chainState = await handshake({
       app,

@@ -352,7 +352,7 @@ export class Simulator {
       const wal = await Wal.open(WAL_DIR, logger, { disk: n.disk });
       const privValidator = await PrivValidator.create(n.key, SIGN_STATE, { disk: n.disk, ...(broken ? { unsafeSkipGuard: true } : {}) });
       const parts = await NodeParts.assemble(
-        { clock, logger, stateStore, blockStore, wal, privValidator, verifier: new InlineVerifier(), txExecutor: new SequentialExecutor(), signatures: this.signatures },
+        { clock, logger, stateStore, blockStore, wal, privValidator, verifier: new InlineVerifier(), txExecutor: new SequentialExecutor(), signatures: this.signatures, soon: (fn) => clock.after(0, fn) },
         {
           genesis: this.genesis,
           mempool: { maxTxs: 10_000, maxBytes: 64 * 1024 * 1024, cacheSize: 10_000 },
