@@ -152,7 +152,7 @@ class ChainRun {
     const res = await app.finalizeBlock({ height, time: 1_700_000_000_000 + height * 1000, hash: new Uint8Array(32), proposerAddress: new Uint8Array(20), txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [] });
     const failed = res.txResults.filter((r) => r.code !== 0);
     if (failed.length > 0) throw new Error(`${this.label} block ${height}: ${failed.length} transactions failed, first: ${failed[0]?.log}`);
-    await app.commit();
+    await app.persist();
     if (!measure) return;
     const ms = performance.now() - started;
     this.ms += ms;

@@ -1,7 +1,7 @@
 /**
- * `npm run bench -- mempool`: how long the re-check after a commit holds the mempool (and so
+ * `npm run bench -- mempool`: how long the re-check after a block holds the mempool (and so
  * the next height) with 50,000 pending transfers. A real app over a real state store: 5,000
- * senders with 10 pending transfers each; a block commits the first 1,000 of them; the
+ * senders with 10 pending transfers each; a block includes the first 1,000 of them; the
  * remaining 49,000 are re-checked against the new state.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -55,7 +55,7 @@ export async function run(args: string[]): Promise<void> {
     const rejected = results.filter((r) => r.code !== 0).length;
     console.log(`admitted ${txs.length - rejected} of ${txs.length} transfers in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-    // A block with the first 1,000 pending transfers (nonce 0 of 1,000 senders), committed as the node does.
+    // A block with the first 1,000 pending transfers (nonce 0 of 1,000 senders), applied as the node applies it.
     const block = mempool.reap(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 1000);
     let applyMs = 0;
     t = performance.now();
@@ -70,7 +70,7 @@ export async function run(args: string[]): Promise<void> {
         decidedLastCommit: { round: 0, votes: [] },
         misbehavior: [],
       });
-      await app.commit();
+      await app.persist();
       applyMs = performance.now() - started;
       locked.update(block.map((b) => txHash(b)));
       return response;
@@ -84,7 +84,7 @@ export async function run(args: string[]): Promise<void> {
     t = performance.now();
     await mempool.recheckDone();
     const background = performance.now() - t;
-    console.log(`after the commit: ${blocking.toFixed(1)} ms more holding the mempool (${mempool.size} pending left to re-check in the background)`);
+    console.log(`after the block: ${blocking.toFixed(1)} ms more holding the mempool (${mempool.size} pending left to re-check in the background)`);
     console.log(`a proposal at once: reaped ${next.length} txs in ${reapMs.toFixed(0)} ms (re-checking at most 2000 stale ones)`);
     console.log(`background re-check of the rest: ${background.toFixed(0)} ms in slices of 2000 (kept ${mempool.size}, evicted ${mempool.evicted})`);
     t = performance.now();

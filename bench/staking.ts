@@ -89,7 +89,7 @@ async function runBlock(chain: Chain, txs: Uint8Array[]): Promise<number> {
   const votes = chain.votes.map((v, i) => ({ ...v, signedLastBlock: (i + h) % 9 !== 0 }));
   const started = performance.now();
   await chain.app.finalizeBlock({ height: h, time: h * 1000, hash: sha256(utf8(`block ${h}`)), proposerAddress: chain.proposer, txs, decidedLastCommit: { round: 0, votes: h === 1 ? [] : votes }, misbehavior: [] });
-  await chain.app.commit();
+  await chain.app.persist();
   return performance.now() - started;
 }
 

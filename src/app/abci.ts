@@ -86,7 +86,8 @@ export interface FinalizeBlockResponse {
   appHash: Uint8Array;
 }
 
-export interface CommitResponse {
+/** What persist() answers (ABCI's ResponseCommit). */
+export interface PersistResponse {
   /** Blocks below this height may be pruned by the node (0: keep all). */
   retainHeight: number;
 }
@@ -116,6 +117,10 @@ export interface Application {
   prepareProposal(request: PrepareProposalRequest): Promise<Uint8Array[]>;
   processProposal(request: BlockInfo & { hash: Uint8Array }): Promise<ProcessProposalResponse>;
   finalizeBlock(request: FinalizeBlockRequest): Promise<FinalizeBlockResponse>;
-  commit(): Promise<CommitResponse>;
+  /**
+   * ABCI's Commit: makes the state finalizeBlock computed the application's new state. Named
+   * persist here because "commit" means only the +2/3 precommit signatures (spec/consensus.md, Words).
+   */
+  persist(): Promise<PersistResponse>;
   query(request: QueryRequest): QueryResponse;
 }

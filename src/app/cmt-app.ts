@@ -13,7 +13,7 @@ import type {
   BlockInfo,
   CheckTxKind,
   CheckTxResponse,
-  CommitResponse,
+  PersistResponse,
   FinalizeBlockRequest,
   FinalizeBlockResponse,
   InfoResponse,
@@ -238,7 +238,8 @@ export class CmtApp implements Application {
     return { txResults, events: [...start.events, ...gov.events], validatorUpdates, consensusParamUpdates: gov.consensusParams, appHash };
   }
 
-  async commit(): Promise<CommitResponse> {
+  /** ABCI's Commit: writes the version finalizeBlock staged, so it becomes the state reads and CheckTx see. */
+  async persist(): Promise<PersistResponse> {
     await this.store.commit();
     this.limitsCache = undefined;
     this.resetCheckState();
@@ -281,7 +282,7 @@ export class CmtApp implements Application {
 
   /**
    * The newest height a height-0 query answers from. A host whose chain state lags the store
-   * (the store commits block H before the node records H) sets it, so a reader never sees
+   * (the app persists block H before the node records H) sets it, so a reader never sees
    * state the node's other answers (blocks, transactions) do not show yet.
    */
   readHeight: () => number = () => this.store.latestVersion;

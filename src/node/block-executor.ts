@@ -2,10 +2,10 @@
  * Builds, validates and applies blocks (CometBFT's BlockExecutor). Applying follows an order
  * that a crash at any point leaves recoverable by the handshake on restart:
  *   block saved (by the caller, fsync) -> FinalizeBlock -> results and tx index saved ->
- *   app Commit (its state version) -> chain state saved (fsync).
+ *   app persist (ABCI Commit: its state version written) -> chain state saved (fsync).
  * The executor drives the mempool, never the other way round: it holds the pool from before
  * FinalizeBlock until the pool has dropped the block's transactions, so no CheckTx runs against
- * a check state that the app's Commit is replacing (CometBFT's Lock, Commit, Update, Unlock).
+ * a check state that the app's persist is replacing (CometBFT's Lock, Commit, Update, Unlock).
  * The mempool is in-memory only: a crash anywhere in this order loses nothing it must keep.
  */
 import { BLOCK_VERSION, bodyMismatch, commitHash, dataHash, EMPTY_COMMIT, encodeBlock, evidenceHash, headerHash, type Block, type BlockHeader } from '../codec/block.js';
@@ -106,7 +106,7 @@ export class BlockExecutor {
 
   /**
    * Executes a decided block already in the block store and returns the next chain state:
-   * with the mempool held, FinalizeBlock, results saved, app Commit, chain state saved, then
+   * with the mempool held, FinalizeBlock, results saved, app persist, chain state saved, then
    * the mempool drops the block's transactions and marks the rest for re-check; the pool is
    * released, and the evidence pool learns of the block last (it does not touch the mempool).
    */
@@ -115,9 +115,9 @@ export class BlockExecutor {
     const applied = await this.mempool.lockForBlock(async (pool) => {
       const response = await this.finalize(state, block, hash);
       await this.saveResults(block, response, txHashes);
-      await this.app.commit();
+      await this.app.persist();
       const next = this.advance(state, block, hash, response);
-      await this.persistState(state, next);
+      await this.saveState(state, next);
       pool.update(txHashes);
       return { state: next, response };
     });
@@ -131,7 +131,7 @@ export class BlockExecutor {
    * one proposer-priority step per height, so without the periodic ones a query for a recent
    * height of a long-unchanged set would replay every step since the change (seconds).
    */
-  async persistState(previous: ChainState, next: ChainState): Promise<void> {
+  async saveState(previous: ChainState, next: ChainState): Promise<void> {
     // nextValidators is the set that signs two heights on.
     const signsAt = next.lastBlockHeight + 2;
     if (next.lastHeightValidatorsChanged !== previous.lastHeightValidatorsChanged || signsAt % VALIDATOR_CHECKPOINT_INTERVAL === 0) {

@@ -85,7 +85,7 @@ export async function handshake(deps: HandshakeDeps): Promise<ChainState> {
       logger.info({ height: storeHeight }, 'replaying the last block, saved but not applied before the node stopped');
       state = (await executor.applyBlock(state, block, hash)).state;
     } else {
-      // The app committed the block; only the chain state was not saved. Its results were.
+      // The app persisted the block; only the chain state was not saved. Its results were.
       const results = await blockStore.loadResults(storeHeight);
       if (!results) throw new HandshakeError(`${deps.dataDir}: results of block ${storeHeight} are missing`);
       const response: FinalizeBlockResponse = {
@@ -96,7 +96,7 @@ export async function handshake(deps: HandshakeDeps): Promise<ChainState> {
         appHash: results.appHash,
       };
       const next = executor.advance(state, block, hash, response);
-      await executor.persistState(state, next);
+      await executor.saveState(state, next);
       state = next;
       logger.info({ height: storeHeight }, 'recovered the chain state of the last block');
     }

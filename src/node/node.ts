@@ -364,7 +364,7 @@ export class Node implements NodeApi {
   }
 
   account(address: Uint8Array, height: number, prove: boolean): AccountView {
-    // The latest state is pinned to the read height: the app commits block H before the chain state says H.
+    // The latest state is pinned to the read height: the app persists block H before the chain state says H.
     const res = this.app.query({ path: '/account', data: address, height: height === 0 ? this.readHeight : height, prove });
     if (res.code !== 0) throw new CmtError('QUERY_FAILED', res.log);
     const account = res.value.length === 0 ? EMPTY_ACCOUNT : decode(Account, res.value, 'account');

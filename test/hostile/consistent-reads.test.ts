@@ -1,7 +1,7 @@
 /**
  * Reads answer from one height: a client that sees a transaction committed (`tx`, `block`,
- * `block_results`) sees its effects in `account`. The check runs inside the commit of every
- * block, at the moments a reader could fall between two stores: just before the app commits the
+ * `block_results`) sees its effects in `account`. The check runs while every block is applied,
+ * at the moments a reader could fall between two stores: just before the app persists the
  * block's state, and just after, before the chain state moves on.
  */
 import fc from 'fast-check';
@@ -17,7 +17,7 @@ interface SentTx {
   nonce: number;
 }
 
-describe('reads during a block commit', () => {
+describe('reads while a block is applied', () => {
   let home: TestHome;
   let running: RunningTestNode;
   const sent: SentTx[] = [];
@@ -45,11 +45,11 @@ describe('reads during a block commit', () => {
     home = await makeTestHome(SENDERS + 1);
     running = await startTestNode(home.home);
     const app = running.node.app;
-    const commit = app.commit.bind(app);
-    app.commit = async () => {
-      await checkReads('before the state commit');
-      const answer = await commit();
-      await checkReads('after the state commit');
+    const persist = app.persist.bind(app);
+    app.persist = async () => {
+      await checkReads('before the app persists');
+      const answer = await persist();
+      await checkReads('after the app persists');
       return answer;
     };
   });

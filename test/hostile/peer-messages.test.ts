@@ -853,7 +853,7 @@ describe('validator sets of past heights', () => {
     const truth = new Map<number, string>([[1, toHex(state.validators.encode())]]);
     for (let h = 1; h <= 2500; h++) {
       const next: ChainState = { ...state, lastBlockHeight: h, validators: state.nextValidators, nextValidators: state.nextValidators.copyIncrementProposerPriority(1), lastValidators: state.validators };
-      await executor.persistState(state, next);
+      await executor.saveState(state, next);
       truth.set(h + 1, toHex(next.validators.encode()));
       state = next;
     }

@@ -218,7 +218,7 @@ describe('transaction fields: through the app', () => {
         const again = await finalizeNext(seq, txs);
         expect(again.appHash).toEqual(full.appHash);
         await mempool.lockForBlock(async (locked) => {
-          await seq.app.commit();
+          await seq.app.persist();
           locked.update(txs.map(txHash));
         });
         seq.height++;

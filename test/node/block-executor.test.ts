@@ -103,7 +103,7 @@ async function openChain(home: string): Promise<Chain> {
       hooks.rewrite?.(response);
       return response;
     },
-    commit: () => app.commit(),
+    persist: () => app.persist(),
     query: (request) => app.query(request),
   };
   const executor = new BlockExecutor(observedApp, blocks, pool);

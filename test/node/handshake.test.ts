@@ -56,7 +56,7 @@ describe('handshake after a crash while applying a block', () => {
   afterEach(() => home.cleanup());
 
   /** Builds and saves the next block, then applies it only up to `stopAfter`. */
-  async function crashWhileApplying(stopAfter: 'saved' | 'results' | 'app-commit'): Promise<{ height: number; appHash: Uint8Array }> {
+  async function crashWhileApplying(stopAfter: 'saved' | 'results' | 'app-persist'): Promise<{ height: number; appHash: Uint8Array }> {
     const parts = await open(home.home);
     const state = await recover(home.home, parts);
     const proposer = state.validators.proposer.address;
@@ -70,13 +70,13 @@ describe('handshake after a crash while applying a block', () => {
       const response = await parts.executor.finalize(state, block, headerHash(block.header));
       expectedHash = response.appHash;
       await parts.executor.saveResults(block, response);
-      if (stopAfter === 'app-commit') await parts.app.commit();
+      if (stopAfter === 'app-persist') await parts.app.persist();
     }
     await parts.close();
     return { height: block.header.height, appHash: expectedHash ?? new Uint8Array(0) };
   }
 
-  it.each(['saved', 'results', 'app-commit'] as const)('finishes a block interrupted after "%s"', async (stopAfter) => {
+  it.each(['saved', 'results', 'app-persist'] as const)('finishes a block interrupted after "%s"', async (stopAfter) => {
     const interrupted = await crashWhileApplying(stopAfter);
     const parts = await open(home.home);
     const state = await recover(home.home, parts);

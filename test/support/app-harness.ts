@@ -87,7 +87,7 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking
         decidedLastCommit: { round: 0, votes: context.votes ?? [] },
         misbehavior: context.misbehavior ?? [],
       });
-      await app.commit();
+      await app.persist();
       return res;
     },
     balance: (address) => readAccount(store, address).balance,
