@@ -10,7 +10,7 @@
  * signatures verified before the clock starts (they run on the pool separately). Prints
  * transactions per second of both executors, the speed-up, how many transactions the parallel
  * one ran again, and the share of a sequential block that no executor can split (the trie
- * stage and the commit's write) with the speed-up that share allows.
+ * stage and the version's write) with the speed-up that share allows.
  * Goal on 2 cores: contract calls at least 1.7x at 0%, and never below 0.9x.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -125,7 +125,7 @@ interface WorkloadRun {
   txs: number;
   tps: number;
   reExecuted: number;
-  /** Of the measured blocks' time, the share spent in the trie stage and the commit's write: main-thread work whatever the executor. */
+  /** Of the measured blocks' time, the share spent in the trie stage and the version's write: main-thread work whatever the executor. */
   serialShare: number;
 }
 
@@ -157,10 +157,10 @@ class ChainRun {
     const ms = performance.now() - started;
     this.ms += ms;
     this.txs += txs.length;
-    this.serialMs += store.commitTimings.stageMs + store.commitTimings.writeMs;
+    this.serialMs += store.lastTimings.stageMs + store.lastTimings.writeMs;
     const stats = executor instanceof ParallelExecutor ? executor.lastStats : undefined;
     this.reExecuted += stats?.reExecuted ?? 0;
-    if (process.env.EXEC_DEBUG) console.log(`${this.label} block ms ${ms.toFixed(0)} stage ms ${store.commitTimings.stageMs.toFixed(0)} write ms ${store.commitTimings.writeMs.toFixed(0)}`, stats ? JSON.stringify(stats) : '');
+    if (process.env.EXEC_DEBUG) console.log(`${this.label} block ms ${ms.toFixed(0)} stage ms ${store.lastTimings.stageMs.toFixed(0)} write ms ${store.lastTimings.writeMs.toFixed(0)}`, stats ? JSON.stringify(stats) : '');
   }
 
   result(): WorkloadRun {
@@ -206,7 +206,7 @@ export async function run(args: string[]): Promise<void> {
       `${w.name.padEnd(10)} ${`${w.conflicts * 100}%`.padStart(9)}  ${seq.tps.toFixed(0).padStart(15)}  ${par.tps.toFixed(0).padStart(13)}  ${(par.tps / seq.tps).toFixed(2).padStart(7)}x  ${`${par.reExecuted}/${par.txs}`.padStart(11)}  ${`${(seq.serialShare * 100).toFixed(0)}%`.padStart(6)}  ${amdahl(seq.serialShare, o.workers).toFixed(2).padStart(4)}x`,
     );
   }
-  console.log('serial: share of a sequential block spent in the trie stage and the commit write, which run on the main thread under either executor;');
+  console.log('serial: share of a sequential block spent in the trie stage and the version write, which run on the main thread under either executor;');
   console.log('bound: the speed-up the workers could give if execution split over them with no overhead and no slowdown (Amdahl)');
 }
 

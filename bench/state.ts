@@ -1,13 +1,13 @@
 /**
  * `npm run bench -- state [--keys N] [--blocks B] [--updates U] [--inserts F] [--value-bytes V] [--load-block L]`
  *
- * The state store's commit throughput: a store of N existing keys (default 1,000,000, loaded
+ * The state store's stage-and-write throughput: a store of N existing keys (default 1,000,000, loaded
  * in blocks of L), reopened (which rebuilds the trie from the flat table: the open time is
  * reported), then B blocks (default 10) of U updates (default 10,000; a fraction F of them,
  * default 0.1, insert new keys, the rest overwrite random existing ones), each staged and
- * committed with its durable LevelDB batch. Prints committed updates/s (median and min over
+ * written with its durable LevelDB batch. Prints written updates/s (median and min over
  * blocks), ms per block split into trie work (stage: hashing included) and the LevelDB batch
- * (commit), the open/rebuild time and memory. Goal: >= 50,000 updates/s.
+ * (write), the open/rebuild time and memory. Goal: >= 50,000 updates/s.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -90,7 +90,7 @@ export async function run(args: string[]): Promise<void> {
       const end = Math.min(o.keys, start + o.loadBlock);
       const indices = { *[Symbol.iterator]() { for (let i = start; i < end; i++) yield i; } };
       store.stage(store.latestVersion + 1, block(store, indices, o.valueBytes));
-      await store.commit();
+      await store.write();
     }
     console.log(`loaded ${o.keys} keys (${o.valueBytes}-byte values) in blocks of ${o.loadBlock}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
     await store.close();
@@ -116,9 +116,9 @@ export async function run(args: string[]): Promise<void> {
       const writes = block(store, chosen, o.valueBytes);
       const started = performance.now();
       store.stage(store.latestVersion + 1, writes);
-      await store.commit();
+      await store.write();
       const total = performance.now() - started;
-      rows.push({ total, stage: store.commitTimings.stageMs, write: store.commitTimings.writeMs, changed: writes.length });
+      rows.push({ total, stage: store.lastTimings.stageMs, write: store.lastTimings.writeMs, changed: writes.length });
     }
     const rates = rows.map((r) => (r.changed / r.total) * 1000);
     console.log(`blocks: ${o.blocks} x ${o.updates} updates (${Math.round(o.inserts * 100)}% inserts) over ${o.keys} keys`);
@@ -126,7 +126,7 @@ export async function run(args: string[]): Promise<void> {
       console.log(`  block ${i + 1}: ${r.total.toFixed(0)} ms (trie+hash ${r.stage.toFixed(0)} ms, LevelDB batch ${r.write.toFixed(0)} ms) = ${(rates[i] as number).toFixed(0)} updates/s`);
     }
     console.log(
-      `committed updates/s: median ${median(rates).toFixed(0)}, min ${Math.min(...rates).toFixed(0)} (goal >= 50000); ` +
+      `written updates/s: median ${median(rates).toFixed(0)}, min ${Math.min(...rates).toFixed(0)} (goal >= 50000); ` +
         `ms per block: median ${median(rows.map((r) => r.total)).toFixed(0)} = trie+hash ${median(rows.map((r) => r.stage)).toFixed(0)} + LevelDB ${median(rows.map((r) => r.write)).toFixed(0)}`,
     );
     console.log(`memory after the blocks (${store.size} keys, ${o.blocks} journals kept): ${memory()}`);

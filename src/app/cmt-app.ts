@@ -103,7 +103,7 @@ export class CmtApp implements Application {
     initStaking(state, genesis.staking, request.validators, supply);
     writeConsensusParams(state, request.consensusParams);
     const appHash = this.store.stage(0, state.writeSet());
-    await this.store.commit();
+    await this.store.write();
     this.resetCheckState();
     return { appHash };
   }
@@ -240,7 +240,7 @@ export class CmtApp implements Application {
 
   /** ABCI's Commit: writes the version finalizeBlock staged, so it becomes the state reads and CheckTx see. */
   async persist(): Promise<PersistResponse> {
-    await this.store.commit();
+    await this.store.write();
     this.limitsCache = undefined;
     this.resetCheckState();
     return { retainHeight: 0 };

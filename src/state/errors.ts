@@ -32,7 +32,7 @@ export class VersionUnavailableError extends CmtError {
   }
 }
 
-/** stage/commit/discard called out of order, or a use after close: a bug in the caller. */
+/** stage/write/discard called out of order, or a use after close: a bug in the caller. */
 export class StateUsageError extends CmtError {
   constructor(message: string) {
     super('STATE_USAGE', message);

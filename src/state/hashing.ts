@@ -41,7 +41,7 @@ export function leafHashOf(keyHash: string, valueHash: string): string {
 
 /**
  * Copies 32 chars of `source` (from `from`) into `buf` at `offset`. A plain loop: Buffer.write costs a
- * native call each (about 0.1 us, a fifth of a commit's time with 16 per branch); this is JIT code.
+ * native call each (about 0.1 us, a fifth of staging's time with 16 per branch); this is JIT code.
  */
 export function putHash(buf: Uint8Array, offset: number, source: string, from = 0): void {
   for (let i = 0; i < 32; i++) buf[offset + i] = source.charCodeAt(from + i);

@@ -53,7 +53,7 @@ export class PastTrieCache {
     if (this.tries.size > this.capacity) this.tries.delete(this.tries.keys().next().value as number);
   }
 
-  /** A past trie stays valid whatever is committed later; only versions leaving the window go. */
+  /** A past trie stays valid whatever is written later; only versions leaving the window go. */
   pruneBelow(oldest: number): void {
     for (const version of [...this.tries.keys()]) if (version < oldest) this.tries.delete(version);
   }

@@ -3,8 +3,8 @@
  *
  * The whole latest state lives in memory: a Map of latest values for O(1) synchronous reads
  * and an immutable Merkle trie over key hashes. A block's writes are staged into a new trie
- * that shares every unchanged node with the committed one (reads keep seeing the committed
- * version), then committed with one LevelDB batch: the flat latest-value table, the version's
+ * that shares every unchanged node with the latest one (reads keep seeing the latest
+ * version), then written with one LevelDB batch: the flat latest-value table, the version's
  * journal (previous values), its root and the metadata, with journals that leave the kept
  * window deleted in the same batch. Past versions are answered from the journals in memory.
  */
@@ -34,7 +34,7 @@ export interface StateStoreOptions {
   keepRecent?: number;
   /** On open, undo every kept journal and check each past root (default true). */
   verifyHistory?: boolean;
-  /** fsync each commit's batch (default true): a commit that returned survives a power cut. */
+  /** fsync each version's batch (default true): a write() that returned survives a power cut. */
   sync?: boolean;
 }
 
@@ -47,8 +47,8 @@ export interface StateProofResult {
   root: Uint8Array;
 }
 
-/** Where the last commit spent its time (the benchmark splits trie work from LevelDB). */
-export interface CommitTimings {
+/** Where the last version spent its time: stage() (trie work) and write() (LevelDB); the benchmark splits them. */
+export interface VersionTimings {
   stageMs: number;
   writeMs: number;
 }
@@ -70,10 +70,10 @@ export class StateStore implements StateReader, RangeReader {
   private readonly past = new PastTrieCache();
   private diskOldest: number;
   private staged: Staged | undefined;
-  /** The batch write of a commit in progress, so close() can wait for it. */
-  private committing: Promise<void> | undefined;
+  /** The batch of a write() in progress, so close() can wait for it. */
+  private writing: Promise<void> | undefined;
   private closed = false;
-  private lastTimings: CommitTimings = { stageMs: 0, writeMs: 0 };
+  private timings: VersionTimings = { stageMs: 0, writeMs: 0 };
 
   private constructor(
     private readonly db: StateLevel,
@@ -149,13 +149,13 @@ export class StateStore implements StateReader, RangeReader {
     return this.values.size;
   }
 
-  /** Version staged and not yet committed, if any. */
+  /** Version staged and not yet written, if any. */
   get stagedVersion(): number | undefined {
     return this.staged?.version;
   }
 
-  get commitTimings(): CommitTimings {
-    return this.lastTimings;
+  get lastTimings(): VersionTimings {
+    return this.timings;
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
@@ -206,12 +206,12 @@ export class StateStore implements StateReader, RangeReader {
 
   /**
    * Stages the next version from a write set and returns its root. Nothing is durable and
-   * reads still see latestVersion until commit(). A key written twice takes its last value.
+   * reads still see latestVersion until write(). A key written twice takes its last value.
    */
   stage(version: number, writes: WriteSet): Uint8Array {
     this.assertOpen();
-    if (this.committing) throw new StateUsageError('cannot stage while a commit is being written');
-    if (this.staged !== undefined) throw new StateUsageError(`version ${this.staged.version} is already staged: commit or discard it first`);
+    if (this.writing) throw new StateUsageError('cannot stage while a version is being written');
+    if (this.staged !== undefined) throw new StateUsageError(`version ${this.staged.version} is already staged: write or discard it first`);
     if (version !== this.latestVersion + 1) throw new StateUsageError(`cannot stage version ${version}: the next version is ${this.latestVersion + 1}`);
     const started = performance.now();
     const last = new Map<string, WriteSet[number]>();
@@ -242,12 +242,12 @@ export class StateStore implements StateReader, RangeReader {
     return stringBytes(trie.hash);
   }
 
-  /** Persists the staged version with one LevelDB batch and makes it the latest. */
-  async commit(): Promise<void> {
+  /** Writes the staged version to the database with one LevelDB batch and makes it the latest. */
+  async write(): Promise<void> {
     this.assertOpen();
     const staged = this.staged;
-    if (staged === undefined) throw new StateUsageError('nothing is staged to commit');
-    if (this.committing) throw new StateUsageError('a commit is already being written');
+    if (staged === undefined) throw new StateUsageError('nothing is staged to write');
+    if (this.writing) throw new StateUsageError('a version is already being written');
     const { version, trie, changes, journal } = staged;
     const first = this.history.latest < 0;
     const oldest = first ? version : this.keepRecent === 0 ? this.history.oldest : Math.max(this.history.oldest, version - this.keepRecent + 1);
@@ -273,13 +273,13 @@ export class StateStore implements StateReader, RangeReader {
       await batch.close();
       throw err;
     }
-    this.committing = batch.write({ sync: this.sync });
+    this.writing = batch.write({ sync: this.sync });
     try {
-      await this.committing;
+      await this.writing;
     } catch (err) {
-      throw new StateDatabaseError(this.dir, `commit of version ${version} failed (${err instanceof Error ? err.message : String(err)})`, err);
+      throw new StateDatabaseError(this.dir, `write of version ${version} failed (${err instanceof Error ? err.message : String(err)})`, err);
     } finally {
-      this.committing = undefined;
+      this.writing = undefined;
     }
     for (const [key, leaf] of changes) {
       if (leaf === null) {
@@ -297,19 +297,19 @@ export class StateStore implements StateReader, RangeReader {
     this.past.pruneBelow(oldest);
     this.diskOldest = oldest;
     this.staged = undefined;
-    this.lastTimings = { stageMs: staged.stageMs, writeMs: performance.now() - started };
+    this.timings = { stageMs: staged.stageMs, writeMs: performance.now() - started };
   }
 
   discardStaged(): void {
-    if (this.committing) throw new StateUsageError('cannot discard a version that is being committed');
+    if (this.writing) throw new StateUsageError('cannot discard a version that is being written');
     this.staged = undefined;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // A commit being written finishes (or fails) first: its batch is all or nothing on disk.
-    await this.committing?.catch(() => undefined);
+    // A version being written finishes (or fails) first: its batch is all or nothing on disk.
+    await this.writing?.catch(() => undefined);
     try {
       await this.db.close();
     } finally {

@@ -4,7 +4,7 @@
  * The shape depends only on the set of key hashes: the subtree at a nibble path holds nothing
  * (empty), exactly one key (a leaf, placed at the shortest unique prefix) or two or more keys
  * (a branch); there are no extension nodes. Nodes are immutable: an update copies the paths it
- * changes and shares every other node, so a committed version stays intact while the next one
+ * changes and shares every other node, so a written version stays intact while the next one
  * is staged and past versions can be rebuilt beside the latest.
  *
  * Updates are applied in one pass over key-hash-sorted changes, hashing each changed node
@@ -165,7 +165,7 @@ function apply(node: TrieNode | null, nodeHash: string, depth: number, ups: read
 /*
  * A branch being rebuilt keeps its new children (and their hashes) in per-depth slots until
  * all are known, then assembles them in one pass: no temporary arrays per node, which keeps
- * the garbage collector out of a commit as far as possible.
+ * the garbage collector out of staging a version as far as possible.
  */
 const slotNodes: (TrieNode | null)[][] = Array.from({ length: 65 }, () => new Array<TrieNode | null>(16).fill(null));
 const slotHashes: string[][] = Array.from({ length: 65 }, () => new Array<string>(16).fill(''));

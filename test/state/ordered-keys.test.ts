@@ -33,7 +33,7 @@ describe('ordered keys through the store and overlays', () => {
         }
       }
       store.stage(version++, block.writeSet());
-      await store.commit();
+      await store.write();
     }
     const block = new Overlay(store);
     const tx = block.child();

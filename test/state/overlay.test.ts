@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bytesKey, toHex } from '../../src/codec/bytes.js';
 import { StateUsageError } from '../../src/state/errors.js';
 import { Overlay, type StateReader, type WriteSet } from '../../src/state/overlay.js';
-import { commitVersion, prng, randomBytes, randomKeys, shuffled, tempStore, text, type TempStore } from '../support/state-fixtures.js';
+import { writeVersion, prng, randomBytes, randomKeys, shuffled, tempStore, text, type TempStore } from '../support/state-fixtures.js';
 
 /** A parent that answers from a map and counts the reads that reach it. */
 class MapReader implements StateReader {
@@ -205,7 +205,7 @@ describe('Overlay over a StateStore', () => {
   it('reads the committed version and stages its write set as the next version', async () => {
     handle = await tempStore();
     const store = handle.store;
-    await commitVersion(store, [
+    await writeVersion(store, [
       [text('a'), text('1')],
       [text('b'), text('2')],
     ]);
@@ -218,7 +218,7 @@ describe('Overlay over a StateStore', () => {
     expect(store.get(text('a'))).toEqual(text('1'));
     expect(block.get(text('a'))).toEqual(text('3'));
     const root = store.stage(1, block.writeSet());
-    await store.commit();
+    await store.write();
     expect(store.rootHash).toEqual(root);
     expect(store.get(text('a'))).toEqual(text('3'));
     expect(store.get(text('b'))).toBeUndefined();

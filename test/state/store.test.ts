@@ -10,7 +10,7 @@ import { decodeJournal, encodeJournal } from '../../src/state/journal.js';
 import { FLAT, flatKey, JOURNAL, META_KEY, ROOT, STATE_FORMAT, StateMeta, tableRange, versionKey } from '../../src/state/layout.js';
 import { EMPTY_STATE_ROOT, StateProof, verifyStateProof, type ProofStep } from '../../src/state/proof.js';
 import { DEFAULT_KEEP_RECENT, StateStore, type StateStoreOptions } from '../../src/state/store.js';
-import { commitVersion, prng, randomBytes, randomKeys, shuffled, tempStore, text, writes, type TempStore } from '../support/state-fixtures.js';
+import { writeVersion, prng, randomBytes, randomKeys, shuffled, tempStore, text, writes, type TempStore } from '../support/state-fixtures.js';
 import { tempDir } from '../support/temp-dir.js';
 
 type Entry = [Uint8Array, Uint8Array | null];
@@ -104,7 +104,7 @@ async function randomHistory(store: StateStore, seed: number, versions: number, 
       for (let i = 0; i < 3; i++) entries.push([live[Math.floor(rand() * live.length)] as Uint8Array, null]);
       for (let i = 0; i < 5; i++) entries.push([keys[nextFresh++] as Uint8Array, randomBytes(rand, 1 + Math.floor(rand() * 40))]);
     }
-    await commitVersion(store, entries);
+    await writeVersion(store, entries);
     model = applyToModel(model, entries);
     models.push(model);
   }
@@ -139,7 +139,7 @@ describe('state store versions', () => {
     expect(store.latestVersion).toBe(-1);
     expect(store.get(text('a'))).toBeUndefined();
     expect(hex(store.rootHash)).toBe('00'.repeat(32));
-    await store.commit();
+    await store.write();
     expect(store.stagedVersion).toBeUndefined();
     expect(store.latestVersion).toBe(0);
     expect(store.oldestVersion).toBe(0);
@@ -150,7 +150,7 @@ describe('state store versions', () => {
     const root1 = store.stage(1, writes([[text('b'), text('2')]]));
     expect(hex(store.rootHash)).toBe(hex(root0));
     expect(store.get(text('b'))).toBeUndefined();
-    await store.commit();
+    await store.write();
     expect(store.latestVersion).toBe(1);
     expect(hex(root1)).not.toBe(hex(root0));
     expect(hex(store.rootAt(0))).toBe(hex(root0));
@@ -158,7 +158,7 @@ describe('state store versions', () => {
     expect(store.size).toBe(2);
 
     // Deleting b restores the key set of version 0, and with it version 0's root.
-    const root2 = await commitVersion(store, [[text('b'), null]]);
+    const root2 = await writeVersion(store, [[text('b'), null]]);
     expect(store.latestVersion).toBe(2);
     expect(hex(root2)).toBe(hex(root0));
     expect(store.get(text('b'))).toBeUndefined();
@@ -167,9 +167,9 @@ describe('state store versions', () => {
 
   it('advances the version without changing the root when nothing effectively changes', async () => {
     const { store } = await fresh();
-    const root0 = await commitVersion(store, [[text('a'), text('1')]]);
+    const root0 = await writeVersion(store, [[text('a'), text('1')]]);
     // Same value again and a delete of an absent key: no change.
-    const root1 = await commitVersion(store, [
+    const root1 = await writeVersion(store, [
       [text('a'), text('1')],
       [text('zzz'), null],
     ]);
@@ -177,14 +177,14 @@ describe('state store versions', () => {
     expect(hex(root1)).toBe(hex(root0));
     expect(store.getAt(text('a'), 0)).toEqual(text('1'));
     // An empty write set is a version too.
-    await commitVersion(store, []);
+    await writeVersion(store, []);
     expect(store.latestVersion).toBe(2);
     expect(hex(store.rootAt(2))).toBe(hex(root0));
   });
 
   it('takes the last write of a key within a write set, a delete included', async () => {
     const { store } = await fresh();
-    await commitVersion(store, [
+    await writeVersion(store, [
       [text('a'), text('1')],
       [text('b'), text('x')],
       [text('a'), text('2')],
@@ -203,7 +203,7 @@ describe('state store versions', () => {
     const value = text('abc');
     store.stage(0, writes([[text('k'), value]]));
     value[0] = 0x7a;
-    await store.commit();
+    await store.write();
     const read = store.get(text('k')) as Uint8Array;
     expect(read).toEqual(text('abc'));
     read[0] = 0x7a;
@@ -215,7 +215,7 @@ describe('state store versions', () => {
   it('keeps an empty value (present, not deleted) and the empty key across a reopen', async () => {
     const handle = await fresh();
     const empty = new Uint8Array(0);
-    const root = await commitVersion(handle.store, [
+    const root = await writeVersion(handle.store, [
       [text('k'), empty],
       [empty, text('v')],
     ]);
@@ -250,7 +250,7 @@ describe('state store versions', () => {
     for (const key of keys) expect(hex(store.get(key))).toBe(hex((models[5] as Model).get(toHex(key))));
 
     expect(() => store.stage(5, [])).toThrow(StateUsageError);
-    const next = await commitVersion(store, [[text('after'), text('reopen')]]);
+    const next = await writeVersion(store, [[text('after'), text('reopen')]]);
     expect(store.latestVersion).toBe(6);
     expect(hex(next)).not.toBe(root);
     const again = await handle.reopen();
@@ -268,11 +268,11 @@ describe('state store versions', () => {
 
   it('writes one batch per commit: flat table, journal, root and metadata', async () => {
     const handle = await fresh();
-    const root0 = await commitVersion(handle.store, [
+    const root0 = await writeVersion(handle.store, [
       [text('a'), text('1')],
       [text('b'), text('2')],
     ]);
-    const root1 = await commitVersion(handle.store, [
+    const root1 = await writeVersion(handle.store, [
       [text('a'), text('9')],
       [text('b'), null],
       [text('c'), text('3')],
@@ -309,7 +309,7 @@ describe('state store versions', () => {
 describe('state store ownership of its directory', () => {
   it('refuses a second store on an open directory in the same process, and allows it after close', async () => {
     const handle = await fresh();
-    await commitVersion(handle.store, [[text('k'), text('v')]]);
+    await writeVersion(handle.store, [[text('k'), text('v')]]);
     const second = StateStore.open(handle.dir);
     await expect(second).rejects.toBeInstanceOf(StateDatabaseError);
     await expect(second).rejects.toThrow(/already open in this process/);
@@ -375,8 +375,8 @@ describe('state store past versions', () => {
     const all = await fresh({ keepRecent: 0, sync: false });
     for (let v = 0; v < versions; v++) {
       const entries: Entry[] = [[text(`k${v % 7}`), text(`v${v}`)]];
-      await commitVersion(byDefault.store, entries);
-      await commitVersion(all.store, entries);
+      await writeVersion(byDefault.store, entries);
+      await writeVersion(all.store, entries);
     }
     expect(byDefault.store.oldestVersion).toBe(versions - DEFAULT_KEEP_RECENT);
     expect(() => byDefault.store.getAt(text('k0'), versions - DEFAULT_KEEP_RECENT - 1)).toThrow(VersionUnavailableError);
@@ -398,7 +398,7 @@ describe('state store past versions', () => {
     expect(() => store.getAt(keys[0] as Uint8Array, 5)).toThrow(VersionUnavailableError);
     expectVersionMatches(store, 6, models[6] as Model, keys);
     // The next commit deletes the records below the window from disk too.
-    await commitVersion(store, [[text('x'), text('y')]]);
+    await writeVersion(store, [[text('x'), text('y')]]);
     expect(store.oldestVersion).toBe(7);
     await store.close();
     await withLevel(handle.dir, async (db) => {
@@ -429,27 +429,27 @@ describe('state store staging', () => {
       expect(err).toBeInstanceOf(StateUsageError);
       expect(err).toMatchObject({ code: 'STATE_USAGE', message: `cannot stage version ${version}: the next version is 0` });
     }
-    await commitVersion(store, [[text('a'), text('1')]]);
+    await writeVersion(store, [[text('a'), text('1')]]);
     for (const version of [0, 2, 5]) expect(() => store.stage(version, [])).toThrow(`cannot stage version ${version}: the next version is 1`);
     expect(store.stagedVersion).toBeUndefined();
   });
 
   it('refuses to commit when nothing is staged and to stage twice', async () => {
     const { store } = await fresh();
-    await expect(store.commit()).rejects.toThrow(StateUsageError);
-    await expect(store.commit()).rejects.toThrow('nothing is staged to commit');
+    await expect(store.write()).rejects.toThrow(StateUsageError);
+    await expect(store.write()).rejects.toThrow('nothing is staged to write');
     store.stage(0, writes([[text('a'), text('1')]]));
     const err = thrown(() => store.stage(0, []));
     expect(err).toBeInstanceOf(StateUsageError);
-    expect((err as Error).message).toBe('version 0 is already staged: commit or discard it first');
-    await store.commit();
-    await expect(store.commit()).rejects.toThrow('nothing is staged to commit');
+    expect((err as Error).message).toBe('version 0 is already staged: write or discard it first');
+    await store.write();
+    await expect(store.write()).rejects.toThrow('nothing is staged to write');
     expect(store.latestVersion).toBe(0);
   });
 
   it('discardStaged leaves the committed state unchanged, in memory and on disk', async () => {
     const handle = await fresh();
-    const root0 = await commitVersion(handle.store, [[text('a'), text('1')]]);
+    const root0 = await writeVersion(handle.store, [[text('a'), text('1')]]);
     const staged = handle.store.stage(1, writes([
       [text('a'), text('2')],
       [text('b'), text('3')],
@@ -461,11 +461,11 @@ describe('state store staging', () => {
     expect(hex(handle.store.rootHash)).toBe(hex(root0));
     expect(handle.store.get(text('a'))).toEqual(text('1'));
     expect(handle.store.get(text('b'))).toBeUndefined();
-    await expect(handle.store.commit()).rejects.toThrow(StateUsageError);
+    await expect(handle.store.write()).rejects.toThrow(StateUsageError);
     handle.store.discardStaged(); // nothing staged: a no-op
 
     // The same version can be staged again with other writes.
-    const root1 = await commitVersion(handle.store, [[text('c'), text('4')]]);
+    const root1 = await writeVersion(handle.store, [[text('c'), text('4')]]);
     expect(handle.store.latestVersion).toBe(1);
     expect(handle.store.get(text('b'))).toBeUndefined();
     expect(handle.store.getAt(text('a'), 1)).toEqual(text('1'));
@@ -478,10 +478,10 @@ describe('state store staging', () => {
   it('refuses a second commit, a stage and a discard while a commit is being written', async () => {
     const { store } = await fresh();
     store.stage(0, writes([[text('a'), text('1')]]));
-    const first = store.commit();
-    await expect(store.commit()).rejects.toThrow('a commit is already being written');
-    expect(() => store.stage(1, [])).toThrow('cannot stage while a commit is being written');
-    expect(() => store.discardStaged()).toThrow('cannot discard a version that is being committed');
+    const first = store.write();
+    await expect(store.write()).rejects.toThrow('a version is already being written');
+    expect(() => store.stage(1, [])).toThrow('cannot stage while a version is being written');
+    expect(() => store.discardStaged()).toThrow('cannot discard a version that is being written');
     await first;
     expect(store.latestVersion).toBe(0);
     expect(store.get(text('a'))).toEqual(text('1'));
@@ -489,7 +489,7 @@ describe('state store staging', () => {
 
   it('refuses every use after close', async () => {
     const handle = await fresh();
-    await commitVersion(handle.store, [[text('a'), text('1')]]);
+    await writeVersion(handle.store, [[text('a'), text('1')]]);
     await handle.store.close();
     await handle.store.close(); // twice is fine
     for (const use of [() => handle.store.get(text('a')), () => handle.store.getAt(text('a'), 0), () => handle.store.prove(text('a')), () => handle.store.stage(1, [])]) {
@@ -497,7 +497,7 @@ describe('state store staging', () => {
       expect(err).toBeInstanceOf(StateUsageError);
       expect((err as Error).message).toContain(handle.dir);
     }
-    await expect(handle.store.commit()).rejects.toThrow(StateUsageError);
+    await expect(handle.store.write()).rejects.toThrow(StateUsageError);
   });
 });
 
@@ -508,7 +508,7 @@ describe('state proofs', () => {
     const keys = randomKeys(rand, count * 2);
     const present = keys.slice(0, count);
     const entries: Entry[] = present.map((k) => [k, randomBytes(rand, Math.floor(rand() * 60))]);
-    await commitVersion(store, entries);
+    await writeVersion(store, entries);
     return { store, present, absent: keys.slice(count), model: applyToModel(new Map(), entries) };
   }
 
@@ -598,14 +598,14 @@ describe('state proofs', () => {
 
   it('proves absence in the empty state and in a one-key state', async () => {
     const { store } = await fresh();
-    await commitVersion(store, []);
+    await writeVersion(store, []);
     const empty = store.prove(text('a'));
     expect(empty.proof).toEqual({ steps: [], terminal: { type: 'empty' } });
     expect(empty.root).toEqual(EMPTY_STATE_ROOT);
     expect(verifyStateProof(EMPTY_STATE_ROOT, text('a'), undefined, empty.proof)).toBe(true);
     expect(verifyStateProof(EMPTY_STATE_ROOT, text('a'), text('x'), empty.proof)).toBe(false);
 
-    await commitVersion(store, [[text('only'), text('v')]]);
+    await writeVersion(store, [[text('only'), text('v')]]);
     const inclusion = store.prove(text('only'));
     expect(inclusion.proof.steps).toEqual([]);
     expect(verifyStateProof(inclusion.root, text('only'), text('v'), inclusion.proof)).toBe(true);
@@ -647,13 +647,13 @@ describe('state store corruption on open', () => {
   /** A closed store of three versions: a, b, c at 0; a changed at 1; b deleted, d added at 2. */
   async function closedStore(): Promise<TempStore> {
     const handle = await fresh();
-    await commitVersion(handle.store, [
+    await writeVersion(handle.store, [
       [text('a'), text('1')],
       [text('b'), text('2')],
       [text('c'), text('3')],
     ]);
-    await commitVersion(handle.store, [[text('a'), text('10')]]);
-    await commitVersion(handle.store, [
+    await writeVersion(handle.store, [[text('a'), text('10')]]);
+    await writeVersion(handle.store, [
       [text('b'), null],
       [text('d'), text('4')],
     ]);
@@ -766,7 +766,7 @@ describe('state store corruption on open', () => {
     // Compressible values, so the table's data blocks are snappy-compressed and damage is detected.
     const entries: Entry[] = [];
     for (let i = 0; i < 300; i++) entries.push([text(`key-${i}`), text(`value-${i}-${'x'.repeat(60)}`)]);
-    await commitVersion(handle.store, entries);
+    await writeVersion(handle.store, entries);
     await handle.store.close();
     // Compaction moves everything from the write-ahead log into a sorted table file.
     await withLevel(handle.dir, (db) => db.compactRange(Buffer.of(0), Buffer.of(0xff)));
@@ -821,15 +821,15 @@ describe('state store determinism', () => {
       [...keys.slice(100, 200).map((k): Entry => [k, text('changed')]), ...keys.slice(0, 50).map((k): Entry => [k, text('back')])],
     ];
     for (const batch of batches) {
-      const rootA = await commitVersion(a.store, batch);
-      const rootB = await commitVersion(b.store, shuffled(rand, batch));
+      const rootA = await writeVersion(a.store, batch);
+      const rootB = await writeVersion(b.store, shuffled(rand, batch));
       expect(toHex(rootB)).toBe(toHex(rootA));
     }
     // The same final state reached in one version from scratch has the same root as well.
     const c = await fresh({ sync: false });
     const final = new Map<string, Entry>();
     for (const batch of batches) for (const [k, v] of batch) final.set(bytesKey(k), [k, v]);
-    const rootC = await commitVersion(
+    const rootC = await writeVersion(
       c.store,
       shuffled(rand, [...final.values()].filter(([, v]) => v !== null)),
     );
@@ -849,7 +849,7 @@ describe('an in-memory state store', () => {
       for (let version = 0; version < 5; version++) {
         const writes = [0, 1, 2].map((i) => ({ key: utf8(`k${version}-${i}`), value: utf8(`v${version}`) }));
         expect(memory.stage(version, writes)).toEqual(disk.stage(version, writes));
-        await Promise.all([memory.commit(), disk.commit()]);
+        await Promise.all([memory.write(), disk.write()]);
       }
       expect(memory.rootHash).toEqual(disk.rootHash);
       expect(memory.getAt(utf8('k1-0'), 2)).toEqual(utf8('v1'));

@@ -78,8 +78,8 @@ export async function tempStore(options?: StateStoreOptions): Promise<TempStore>
 }
 
 /** Stages and commits one version; returns its root. */
-export async function commitVersion(store: StateStore, entries: [Uint8Array, Uint8Array | null][]): Promise<Uint8Array> {
+export async function writeVersion(store: StateStore, entries: [Uint8Array, Uint8Array | null][]): Promise<Uint8Array> {
   const root = store.stage(store.latestVersion + 1, writes(entries));
-  await store.commit();
+  await store.write();
   return root;
 }
