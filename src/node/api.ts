@@ -90,7 +90,11 @@ export interface NodeApi {
   block(height?: number): Promise<StoredBlock | undefined>;
   blockByHash(hash: Uint8Array): Promise<StoredBlock | undefined>;
   blockResults(height?: number): Promise<BlockResults | undefined>;
-  commit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined>;
+  /**
+   * The commit that decided block `height` (the newest readable when undefined): the next
+   * block's lastCommit (canonical), else this node's seen commit. RPC `commit` answers with it.
+   */
+  blockCommit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined>;
   validators(height?: number): Promise<{ height: number; set: ValidatorSet } | undefined>;
   tx(hash: Uint8Array): Promise<TxRecord | undefined>;
   broadcastTx(tx: Uint8Array): Promise<AddResult>;

@@ -321,7 +321,7 @@ export class Node implements NodeApi {
     return h > this.readHeight ? undefined : this.blockStore.loadResults(h);
   }
 
-  async commit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined> {
+  async blockCommit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined> {
     const h = height ?? this.readHeight;
     const block = await this.block(h);
     if (!block) return undefined;

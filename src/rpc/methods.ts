@@ -203,7 +203,7 @@ export const METHODS: Record<string, Method> = {
 
   async commit(params, { api }) {
     const height = optionalHeight(params);
-    const found = await api.commit(height);
+    const found = await api.blockCommit(height);
     if (!found) throw notFound(`commit ${height ?? 'latest'} is not available`);
     return {
       signed_header: { header: headerView(found.block.block.header), commit: commitView(found.commit) },
