@@ -3,7 +3,7 @@ import { CmtError } from '../codec/errors.js';
 import { invalidRequest, RpcError, RPC_INTERNAL_ERROR, RPC_INVALID_PARAMS, RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_LIMIT, RPC_METHOD_NOT_FOUND, RPC_RESPONSE_TOO_LARGE } from './errors.js';
 import { MAX_REQUEST_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { UNSLOTTED_METHODS } from './answer-slots.js';
-import { checkQueryBatch, METHODS, QUERY_METHODS, type MethodContext } from './methods.js';
+import { checkQueryBatch, isGatedCall, METHODS, type MethodContext } from './methods.js';
 
 export type JsonRpcId = string | number | null;
 
@@ -46,7 +46,7 @@ export async function callMethod(method: string, params: unknown, ctx: MethodCon
   const run = (): Promise<unknown> => fn((params ?? {}) as Record<string, unknown>, ctx);
   // The answer is serialized as soon as this resolves (in the same turn), so the slot covers it in effect.
   // A gated method waits its turn in the query gate; holding a read slot meanwhile would keep reads out.
-  const slotted = !UNSLOTTED_METHODS.has(method) && !QUERY_METHODS.has(method);
+  const slotted = !UNSLOTTED_METHODS.has(method) && !isGatedCall(method, params);
   return ctx.slots && slotted ? ctx.slots.run(run, ctx.gone) : run();
 }
 

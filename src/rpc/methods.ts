@@ -84,10 +84,12 @@ const METHOD_PATHS: Readonly<Record<string, string>> = {
  */
 export const QUERY_METHODS: ReadonlySet<string> = new Set(Object.keys(METHOD_PATHS).filter((m) => isGatedQueryPath(METHOD_PATHS[m] as string)));
 
-/** True for a request that runs through the query gate: a gated method, or abci_query of a gated path. */
-function costly(request: unknown): boolean {
-  if (request === null || typeof request !== 'object') return false;
-  const { method, params } = request as { method?: unknown; params?: unknown };
+/**
+ * True for a call that runs through the query gate: a gated method, or abci_query of a gated
+ * path. Such a call takes no read slot while it waits its turn (json-rpc.ts), and counts
+ * against query.max_per_batch.
+ */
+export function isGatedCall(method: unknown, params: unknown): boolean {
   if (QUERY_METHODS.has(String(method))) return true;
   const path = params !== null && typeof params === 'object' ? (params as { path?: unknown }).path : undefined;
   return method === 'abci_query' && typeof path === 'string' && isGatedQueryPath(path);
@@ -95,9 +97,9 @@ function costly(request: unknown): boolean {
 
 /** Refuses a batch holding more queries and estimates than query.max_per_batch. */
 export function checkQueryBatch(batch: readonly unknown[], api: NodeApi): void {
-  const costly_ = batch.filter(costly).length;
+  const costly = batch.filter((r) => r !== null && typeof r === 'object' && isGatedCall((r as { method?: unknown }).method, (r as { params?: unknown }).params)).length;
   const max = api.queryLimits.maxPerBatch;
-  if (costly_ > max) throw new RpcError(RPC_LIMIT, 'Batch too large', `the batch holds ${costly_} contract queries and gas estimates; at most ${max} per batch (query.max_per_batch)`);
+  if (costly > max) throw new RpcError(RPC_LIMIT, 'Batch too large', `the batch holds ${costly} contract queries and gas estimates; at most ${max} per batch (query.max_per_batch)`);
 }
 
 /** Runs a query or estimate through the node's gate; its limits are the client's to respect (-32003). */

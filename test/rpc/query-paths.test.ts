@@ -53,6 +53,18 @@ describe('abci_query and the typed methods agree', () => {
   });
 });
 
+describe('gated paths', () => {
+  it('abci_query of a gated path counts against query.max_per_batch, as its method does', async () => {
+    const max = target.running.node.queryLimits.maxPerBatch;
+    const batch = (n: number, path: string) => Array.from({ length: n }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'abci_query', params: { path } }));
+    const post = async (body: unknown) => (await fetch(target.running.rpc.url, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<{ error?: { code: number } } | unknown[]>;
+    expect(await post(batch(max + 1, '/gov/proposals'))).toMatchObject({ error: { code: RPC_LIMIT } });
+    expect(await post(batch(max, '/gov/proposals'))).toHaveLength(max);
+    // Free paths are not counted.
+    expect(await post(batch(max + 1, '/staking/params'))).toHaveLength(max + 1);
+  });
+});
+
 describe('hostile queries over the RPC', () => {
   const path = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...QUERY_ROUTER.paths) },
