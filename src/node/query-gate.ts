@@ -1,6 +1,7 @@
 /**
- * Admission and pacing of the work clients get for free: contract queries, gas estimates and
- * contract listings (spec/node.md, "Queries"). They run on the consensus thread, so they run
+ * Admission and pacing of the work clients get for free: the query paths the app's routes mark
+ * gated (contract queries and listings, gas estimates, live governance tallies; spec/queries.md,
+ * spec/node.md "Queries"). They run on the consensus thread, so they run
  * one at a time, each after a yield to the event loop, and after each the gate rests long
  * enough that queries take at most a tenth of the thread: consensus timers and gossip always
  * get the loop between two queries. A client (a remote address) has at most `maxPerClient`
