@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<void> {
       freePort,
       consensusParams: {
         ...DEFAULT_CONSENSUS_PARAMS,
-        timeouts: { propose: 200, proposeDelta: 50, prevote: 50, prevoteDelta: 50, precommit: 50, precommitDelta: 50, commit: 1 },
+        timeouts: { propose: 200, proposeDelta: 50, prevote: 50, prevoteDelta: 50, precommit: 50, precommitDelta: 50, nextBlockDelay: 1 },
       },
     });
     nodes = manifest.nodes;

@@ -71,7 +71,7 @@ export async function run(args: string[]): Promise<void> {
     home: dir,
     chainId: CHAIN,
     accounts: [{ address: addressFromPublicKey(key.publicKey), balance: 1_000n * ONE_CMT }],
-    consensusParams: { timeouts: { commit: o.blockTime } },
+    consensusParams: { timeouts: { nextBlockDelay: o.blockTime } },
     config: (c) => ({ ...c, logLevel: 'warn', rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }),
   });
   const node = await spawnNode({ home: dir, logLevel: 'info', logFile: join(dir, 'node.log') });

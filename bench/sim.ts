@@ -28,7 +28,7 @@ function scenario(validators: number): Scenario {
     network: { delay: { kind: 'exponential', minMs: 2, meanMs: 20 }, drop: 0.05, duplicate: 0.01 },
     faults: [{ type: 'partition', at: 2_000, until: 5_000, groups: [names.slice(0, validators / 2), names.slice(validators / 2)] }],
     livenessBoundMs: 60_000,
-    timeouts: { commit: 100 },
+    timeouts: { nextBlockDelay: 100 },
   };
 }
 

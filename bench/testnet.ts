@@ -213,7 +213,7 @@ export async function run(args: string[]): Promise<void> {
       fullNodes: 0,
       chainId: CHAIN_ID,
       freePort,
-      consensusParams: { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: o.blockTime } },
+      consensusParams: { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: o.blockTime } },
     });
     nodes = manifest.nodes;
     const keys = senderKeys(o.senders);

@@ -44,7 +44,7 @@ export async function run(args: string[]): Promise<void> {
     home: dir,
     chainId: 'cmt-bench',
     accounts: keys.map((k) => ({ address: addressFromPublicKey(k.publicKey), balance: 1_000_000n * ONE_CMT })),
-    consensusParams: { timeouts: { commit: o.blockTime } },
+    consensusParams: { timeouts: { nextBlockDelay: o.blockTime } },
     config: (c) => ({ ...c, logLevel: 'warn', rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }),
   });
 

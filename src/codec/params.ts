@@ -11,12 +11,18 @@ export const TimeoutParams = struct('TimeoutParams', {
   prevoteDelta: safeUint,
   precommit: safeUint,
   precommitDelta: safeUint,
-  /** Pause after a commit before the next height's round 0 (CometBFT's timeout_commit / next_block_delay). */
-  commit: safeUint,
+  /**
+   * The next-block delay: the pause after a block is decided before the next height's round 0
+   * (CometBFT's timeout_commit, renamed next_block_delay in v1). Its JSON name stays commit_ms.
+   */
+  nextBlockDelay: safeUint,
 });
 export type TimeoutParams = Infer<typeof TimeoutParams>;
 
-/** The JSON names of the round timeouts, in genesis and in a node's config override. */
+/**
+ * The JSON names of the round timeouts, in genesis, a node's config override, scenario files and
+ * RPC answers: the one place a user-facing name meets its field (commit_ms after CometBFT's timeout_commit).
+ */
 export const TIMEOUT_JSON_NAMES = [
   ['propose_ms', 'propose'],
   ['propose_delta_ms', 'proposeDelta'],
@@ -24,7 +30,7 @@ export const TIMEOUT_JSON_NAMES = [
   ['prevote_delta_ms', 'prevoteDelta'],
   ['precommit_ms', 'precommit'],
   ['precommit_delta_ms', 'precommitDelta'],
-  ['commit_ms', 'commit'],
+  ['commit_ms', 'nextBlockDelay'],
 ] as const satisfies readonly (readonly [string, keyof TimeoutParams])[];
 export type TimeoutJsonName = (typeof TIMEOUT_JSON_NAMES)[number][0];
 
@@ -50,7 +56,7 @@ export const DEFAULT_CONSENSUS_PARAMS: ConsensusParams = {
     prevoteDelta: 250,
     precommit: 500,
     precommitDelta: 250,
-    commit: 1000,
+    nextBlockDelay: 1000,
   },
 };
 

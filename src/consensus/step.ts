@@ -78,7 +78,7 @@ function onStartHeight(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'st
   s.lockRuleRound = -1;
   s.buildingRound = -1;
   s.proposeTimedOut = -1;
-  out.push({ type: 'scheduleTimeout', height: e.height, round: 0, step: 'commit', durationMs: e.timeouts.commit });
+  out.push({ type: 'scheduleTimeout', height: e.height, round: 0, step: 'commit', durationMs: e.timeouts.nextBlockDelay });
 }
 
 /**

@@ -70,5 +70,5 @@ export interface Scenario {
   /** Delegations submitted during the run (staking changes the validator set at the next epoch, every 10 blocks). */
   delegations?: ScenarioDelegation[];
   /** Round timeouts over the defaults (ms), as in genesis `consensus_params.timeouts`. */
-  timeouts: Partial<Record<'propose' | 'proposeDelta' | 'prevote' | 'prevoteDelta' | 'precommit' | 'precommitDelta' | 'commit', number>>;
+  timeouts: Partial<Record<'propose' | 'proposeDelta' | 'prevote' | 'prevoteDelta' | 'precommit' | 'precommitDelta' | 'nextBlockDelay', number>>;
 }

@@ -20,7 +20,7 @@ describe('cmt against a running node', () => {
   beforeAll(async () => {
     dir = await tempDir('cli');
     home = join(dir.path, 'devnet');
-    await initHome({ home, chainId: 'cmt-devnet', devKey: { name: 'dev', balance: 3_000n * ONE_CMT }, consensusParams: { timeouts: { commit: 100 } }, config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }) });
+    await initHome({ home, chainId: 'cmt-devnet', devKey: { name: 'dev', balance: 3_000n * ONE_CMT }, consensusParams: { timeouts: { nextBlockDelay: 100 } }, config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }) });
     node = await spawnNode({ home });
     env = { CMT_HOME: home, CMT_NODE: node.rpcUrl };
   });
@@ -156,7 +156,7 @@ describe('durability of committed blocks', () => {
   it('loses no committed block after kill -9, and continues with the same app hash', async () => {
     const dir = await tempDir('kill9');
     try {
-      await initHome({ home: dir.path, chainId: 'cmt-devnet', devKey: { name: 'dev', balance: 1_000n * ONE_CMT }, consensusParams: { timeouts: { commit: 20 } }, config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }) });
+      await initHome({ home: dir.path, chainId: 'cmt-devnet', devKey: { name: 'dev', balance: 1_000n * ONE_CMT }, consensusParams: { timeouts: { nextBlockDelay: 20 } }, config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }) });
       let node = await spawnNode({ home: dir.path });
       const env = { CMT_HOME: dir.path, CMT_NODE: node.rpcUrl };
       const sent = await cmt(['tx', 'send', '--from', 'dev', '--to', '0x' + '2'.repeat(40), '--amount', '3cmt', '-o', 'json'], env);

@@ -23,7 +23,7 @@ import { RpcClient } from '../../src/rpc/client.js';
 import { waitFor } from '../p2p/helpers.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 200 } };
+const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 /** Every message between two honest validators waits this long; the relay's do not. */
 const HONEST_LINK_DELAY_MS = 250;
 const HEIGHTS = 6;

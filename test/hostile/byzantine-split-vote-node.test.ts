@@ -23,7 +23,7 @@ import { generateNodeKey } from '../../src/p2p/node-key.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 200 } };
+const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 const NIL = new Uint8Array(0);
 
 async function setLinkFaults(port: number, rules: unknown[]): Promise<void> {

@@ -20,7 +20,7 @@ const splitVote: Scenario = {
   validators: [0, 1, 2, 3, 4, 5, 6].map((i) => ({ name: `v${i}`, power: 10, ...(i === 6 ? { byzantine: 'double-prevote' as const } : {}) })),
   network: { delay: { kind: 'uniform', minMs: 5, maxMs: 30 }, drop: 0, duplicate: 0 },
   faults: [{ type: 'network', at: 0, until: HEAL_MS, behaviour: { delay: { kind: 'exponential', minMs: 5, meanMs: 800 }, drop: 0.2 } }],
-  timeouts: { commit: 100 },
+  timeouts: { nextBlockDelay: 100 },
 };
 
 describe('a Byzantine validator with 1/7 of the power split-prevoting', () => {

@@ -71,7 +71,7 @@ describe('a validator whose clock runs 15 s behind (simulator)', () => {
       { type: 'clockSkew', at: 12_000, node: 'v3', skewMs: 0 },
     ],
     livenessBoundMs: 10_000,
-    timeouts: { commit: 100 },
+    timeouts: { nextBlockDelay: 100 },
   };
 
   it.each([1, 2, 3, 4])('applies every decided block while slow and after its clock is corrected (seed %i)', async (seed) => {

@@ -66,7 +66,7 @@ import { blockFor, chainState, CHAIN_ID, duplicateVote, LAST_HEIGHT, lastCommitO
 
 const RUNS = 150;
 /** A short commit pause: the real-node layer measures its pace over a few dozen blocks. */
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 100 } };
+const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 100 } };
 
 /** A gossip network that also keeps the request handlers registered on it. */
 class CapturingNetwork extends ScriptedNetwork {

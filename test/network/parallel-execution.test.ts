@@ -21,7 +21,7 @@ import { createTestnet, type TestnetManifest, type TestnetNode } from '../../src
 import { RpcClient } from '../../src/rpc/client.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 300 } };
+const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 300 } };
 const WORKERS = [0, 1, 2, 4];
 const CONTRACT = `
 export function bump(key) {

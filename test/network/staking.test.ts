@@ -12,7 +12,7 @@ import { RpcClient } from '../../src/rpc/client.js';
 import { tempDir } from '../support/temp-dir.js';
 import { cmt } from '../support/cli.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 150 } };
+const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 150 } };
 const EPOCH = 10;
 const UNBONDING = 20;
 const JAIL = 10;

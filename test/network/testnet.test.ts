@@ -30,7 +30,7 @@ import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { cmt } from '../support/cli.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 200 } };
+const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 
 interface BlockView {
   block_id: { hash: string };

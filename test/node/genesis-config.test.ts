@@ -48,7 +48,7 @@ describe('config file', () => {
       consensus: { timeouts: { commit_ms: 250, propose_ms: 3000 } },
     };
     const config = parseConfig(json);
-    expect(config.consensus.timeouts).toEqual({ commit: 250, propose: 3000 });
+    expect(config.consensus.timeouts).toEqual({ nextBlockDelay: 250, propose: 3000 });
     expect(config.p2p).toMatchObject({ host: '0.0.0.0', maxPeers: 7 });
     expect(config.storage.retainBlocks).toBe(1000);
     expect(parseConfig(configToJson(config))).toEqual(config);

@@ -20,7 +20,7 @@ function scenario(faults: FaultEvent[]): Scenario {
     network: { delay: { kind: 'fixed', ms: 5 }, drop: 0, duplicate: 0 },
     faults,
     livenessBoundMs: 60_000,
-    timeouts: { commit: 50 },
+    timeouts: { nextBlockDelay: 50 },
   };
 }
 

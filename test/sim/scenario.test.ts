@@ -119,7 +119,7 @@ faults:
     expect(s.name).toBe('full');
     expect(s.seed).toBe(42);
     expect(s.livenessBoundMs).toBe(10_000);
-    expect(s.timeouts).toEqual({ propose: 300, proposeDelta: 100, prevote: 200, prevoteDelta: 50, precommit: 200, precommitDelta: 50, commit: 100 });
+    expect(s.timeouts).toEqual({ propose: 300, proposeDelta: 100, prevote: 200, prevoteDelta: 50, precommit: 200, precommitDelta: 50, nextBlockDelay: 100 });
     expect(s.network).toEqual({ delay: { kind: 'fixed', ms: 12 }, drop: 0, duplicate: 0.5 });
     expect(s.faults).toEqual([
       { type: 'partition', at: 0, groups: [['v0'], ['v1'], ['v2', 'v3']] },

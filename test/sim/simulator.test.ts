@@ -10,7 +10,7 @@ const base = (over: Partial<Scenario> = {}): Scenario => ({
   network: { delay: { kind: 'uniform', minMs: 5, maxMs: 20 }, drop: 0, duplicate: 0 },
   faults: [],
   livenessBoundMs: 20_000,
-  timeouts: { commit: 100 },
+  timeouts: { nextBlockDelay: 100 },
   ...over,
 });
 
@@ -78,7 +78,7 @@ describe('the checkers can see a real protocol bug', async () => {
       // Lossy enough that +2/3 claims (which spread a polka to validators that missed it) do not always arrive in time.
       network: { delay: { kind: 'exponential', minMs: 5, meanMs: 40 }, drop: 0.3, duplicate: 0 },
       faults: ['v1', 'v2', 'v3'].map(slowFromV0),
-      timeouts: { commit: 50, propose: 200, prevote: 50, precommit: 50, proposeDelta: 20, prevoteDelta: 20, precommitDelta: 20 },
+      timeouts: { nextBlockDelay: 50, propose: 200, prevote: 50, precommit: 50, proposeDelta: 20, prevoteDelta: 20, precommitDelta: 20 },
     });
     let caughtAt: number | undefined;
     for (let seed = 1; seed <= 100 && caughtAt === undefined; seed++) {

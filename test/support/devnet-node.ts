@@ -28,7 +28,7 @@ export async function startDevnetNode(label: string, options: { balance?: bigint
     home,
     chainId: 'cmt-devnet',
     devKey: { name: 'dev', balance: options.balance ?? 1_000n * ONE_CMT, ...(selfStake === undefined ? {} : { selfStake }) },
-    consensusParams: { timeouts: { commit: options.commitMs ?? 100 } },
+    consensusParams: { timeouts: { nextBlockDelay: options.commitMs ?? 100 } },
     config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }),
   });
   const node = await spawnNode({ home }).catch(async (err: unknown) => {

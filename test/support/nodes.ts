@@ -64,7 +64,7 @@ export async function makeTestHome(funded = 4, options: Partial<InitHomeOptions>
     home: dir.path,
     chainId: TEST_CHAIN_ID,
     accounts: Array.from({ length: funded }, (_, i) => ({ address: addressOf(testKey(i)), balance: FUNDED_BALANCE })),
-    consensusParams: { timeouts: { commit: 50 } },
+    consensusParams: { timeouts: { nextBlockDelay: 50 } },
     config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 }, verifierThreads: 1 }),
     ...options,
   });

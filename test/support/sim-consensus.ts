@@ -20,7 +20,7 @@ export { SIM_CHAIN_ID };
 export const FIXED_NETWORK: Scenario['network'] = { delay: { kind: 'fixed', ms: 10 }, drop: 0, duplicate: 0 };
 
 /** Short timeouts: a round that fails costs well under a second of virtual time. */
-export const FAST_TIMEOUTS: Scenario['timeouts'] = { propose: 400, proposeDelta: 200, prevote: 100, prevoteDelta: 50, precommit: 100, precommitDelta: 50, commit: 50 };
+export const FAST_TIMEOUTS: Scenario['timeouts'] = { propose: 400, proposeDelta: 200, prevote: 100, prevoteDelta: 50, precommit: 100, precommitDelta: 50, nextBlockDelay: 50 };
 
 export interface ScenarioOptions {
   powers: number[];

@@ -168,7 +168,7 @@ function consensusSpecs(): ParamSpec[] {
     timeoutField('prevote_delta_ms', 'prevoteDelta'),
     timeoutField('precommit_ms', 'precommit'),
     timeoutField('precommit_delta_ms', 'precommitDelta'),
-    timeoutField('commit_ms', 'commit'),
+    timeoutField('commit_ms', 'nextBlockDelay'),
   ];
 }
 

@@ -101,7 +101,7 @@ export function registerNodeCommands(program: Command): void {
         chainId: 'cmt-devnet',
         moniker: 'devnet',
         devKey: { name: 'dev', balance: DEV_BALANCE, selfStake: DEV_SELF_STAKE },
-        ...(options.blockTime ? { consensusParams: { timeouts: { commit: options.blockTime } } } : {}),
+        ...(options.blockTime ? { consensusParams: { timeouts: { nextBlockDelay: options.blockTime } } } : {}),
       });
       created = true;
     }

@@ -151,7 +151,7 @@ export function registerTestnetCommands(program: Command): void {
           chainId: options.chainId,
           freePort,
           consensusParams: options.blockTime
-            ? { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: options.blockTime } }
+            ? { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: options.blockTime } }
             : DEFAULT_CONSENSUS_PARAMS,
         });
         created = true;

@@ -62,7 +62,7 @@ describe('executing passed proposals', () => {
     expect(endBlockGovernance(s, 15, PARAMS).consensusParams).toBeNull();
     expect(endBlockGovernance(s, 16, PARAMS).consensusParams).toBeNull();
     expect(readConsensusParams(s)).toEqual(DEFAULT_CONSENSUS_PARAMS);
-    const expected = { ...DEFAULT_CONSENSUS_PARAMS, maxTxBytes: 65536, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 2000 } };
+    const expected = { ...DEFAULT_CONSENSUS_PARAMS, maxTxBytes: 65536, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 2000 } };
     expect(endBlockGovernance(s, 17, PARAMS).consensusParams).toEqual(expected);
     expect(readConsensusParams(s)).toEqual(expected);
     // The application checks transactions against the new limit from the next block on.

@@ -43,8 +43,8 @@ describe('parameter registry', () => {
     ]);
     expect(next.staking).toEqual({ ...DEFAULT_STAKING_PARAMS, govVotingBlocks: 50, minDelegation: 5n * 10n ** 18n });
     expect(next.app).toEqual({ minGasPrice: 0n, gas: { ...DEFAULT_APP_PARAMS.gas, txByte: 12 } });
-    expect(next.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, commit: 2500 } });
-    expect(SET.consensus?.timeouts.commit).toBe(1000); // pure: the input is unchanged
+    expect(next.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 2500 } });
+    expect(SET.consensus?.timeouts.nextBlockDelay).toBe(1000); // pure: the input is unchanged
   });
 
   it('rejects unknown names, malformed values, values out of range and duplicates', () => {

@@ -314,12 +314,12 @@ describe('governance in blocks', () => {
       ]);
       expect(votes.txResults.map((r) => r.code)).toEqual([TxCode.OK, TxCode.OK, TxCode.OK, TxCode.NO_STAKE, TxCode.UNKNOWN_PROPOSAL]);
       const depositor = chain.h.balance(owner(5));
-      let updated: { height: number; commit: number } | undefined;
+      let updated: { height: number; nextBlockDelay: number } | undefined;
       while (chain.height < effective + 1) {
         const res = await chain.block();
-        if (res.consensusParamUpdates) updated = { height: chain.height, commit: res.consensusParamUpdates.timeouts.commit };
+        if (res.consensusParamUpdates) updated = { height: chain.height, nextBlockDelay: res.consensusParamUpdates.timeouts.nextBlockDelay };
       }
-      expect(updated).toEqual({ height: effective, commit: 250 });
+      expect(updated).toEqual({ height: effective, nextBlockDelay: 250 });
       // Quorum was reached: the deposit came back.
       expect(chain.h.balance(owner(5))).toBe(depositor + 1000n * ONE_CMT);
       const late = await chain.block([chain.tx(testKey(3), { type: 'vote', proposalId: 1, option: 0 })]);
