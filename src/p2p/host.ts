@@ -1,7 +1,8 @@
 /**
  * The node's network endpoint: libp2p over TCP with Noise and Yamux, gossipsub for broadcast,
  * length-prefixed request/response for point-to-point exchanges, persistent peers with back-off
- * redial, a peer cap, and misbehaviour scoring with temporary bans. It moves bytes and never
+ * redial, a peer cap, misbehaviour scoring with temporary bans, and the direct push protocol
+ * (direct-push.ts: a gossip message handed to one peer, judged there as gossip). It moves bytes and never
  * decides validity: callers judge each gossip message and each request themselves.
  * spec/p2p.md is the reference for every limit and threshold used here.
  */
