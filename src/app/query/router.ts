@@ -10,6 +10,7 @@ import type { StateReader } from '../../state/overlay.js';
 import type { Overlay } from '../../state/overlay.js';
 import type { TxLimits } from '../tx-checks.js';
 import type { DecodeTx } from '../tx-decoder.js';
+import { nestedDeeperThan } from '../../codec/json-depth.js';
 
 /** Response codes of queries (codespace "query"); 0 is success. Stable: clients branch on them. */
 export const QueryCode = {
@@ -149,25 +150,7 @@ export function jsonData(path: string, data: Uint8Array): Record<string, unknown
   return parsed as Record<string, unknown>;
 }
 
-/** True when `text` opens more than `limit` arrays/objects at once (JSON text; linear, no allocation). */
-export function nestedDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return false;
-}
+export { nestedDeeperThan };
 
 /** An own field of a JSON request (never one inherited from Object.prototype). */
 export function field(request: Record<string, unknown>, name: string): unknown {
