@@ -5,8 +5,8 @@
  * blocks from a peer (ConsensusGossip.syncBlocks over libp2p request/response on loopback).
  *
  * 1. A testnet of one validator (node0) and one full node (node1, its key not in genesis) is
- *    created in a temporary directory; only node0 starts. Its genesis has a 1 ms commit timeout
- *    (other timeouts small), so it commits empty blocks back to back until height N (default
+ *    created in a temporary directory; only node0 starts. Its genesis has a 1 ms next-block delay
+ *    (other timeouts small), so it decides empty blocks back to back until height N (default
  *    10,000). With --txs T, T pre-signed transfers from S senders (funded in genesis) are
  *    submitted while it builds, so some blocks carry transactions.
  * 2. node0 is restarted without its validator key: it serves its blocks but makes no new ones,
@@ -115,7 +115,7 @@ export async function run(args: string[]): Promise<void> {
     const txBlocks = sourceLog.commits.filter((c) => c.txs > 0);
     const txsInChain = txBlocks.reduce((s, c) => s + c.txs, 0);
     console.log(
-      `built: ${built} blocks in ${buildSeconds.toFixed(1)} s (${(built / buildSeconds).toFixed(0)} blocks/s, single validator, commit timeout 1 ms); ` +
+      `built: ${built} blocks in ${buildSeconds.toFixed(1)} s (${(built / buildSeconds).toFixed(0)} blocks/s, single validator, next-block delay 1 ms); ` +
         `${txsInChain} transfers in ${txBlocks.length} blocks (${submitted} accepted, ${rejected} rejected by CheckTx)`,
     );
 

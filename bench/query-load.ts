@@ -111,7 +111,7 @@ export async function run(args: string[]): Promise<void> {
 
     const q = figures(quiet);
     const l = figures(loaded);
-    console.log(`devnet, 1 validator, commit timeout ${o.blockTime} ms, ${o.blocks} blocks per phase; ${o.clients} clients each sending batches of ${perBatch} endless-loop queries/estimates back to back`);
+    console.log(`devnet, 1 validator, next-block delay ${o.blockTime} ms, ${o.blocks} blocks per phase; ${o.clients} clients each sending batches of ${perBatch} endless-loop queries/estimates back to back`);
     console.log(`query gas limit ${DEFAULT_CONFIG.query.gasLimit}, at most ${DEFAULT_CONFIG.query.maxPerClient} per client, ${perBatch} per batch`);
     console.log(`no load:   ${show(q)}`);
     console.log(`hammered:  ${show(l)}`);

@@ -31,14 +31,14 @@ function votes(s: ConsensusState): HeightVoteSet {
   return s.votes as HeightVoteSet;
 }
 
-function timeoutMs(s: ConsensusState, step: Exclude<TimeoutStep, 'commit'>, round: number): number {
+function timeoutMs(s: ConsensusState, step: Exclude<TimeoutStep, 'newHeight'>, round: number): number {
   const t = s.timeouts as NonNullable<typeof s.timeouts>;
   if (step === 'propose') return t.propose + round * t.proposeDelta;
   if (step === 'prevote') return t.prevote + round * t.prevoteDelta;
   return t.precommit + round * t.precommitDelta;
 }
 
-function scheduleTimeout(s: ConsensusState, out: ConsensusEffect[], step: Exclude<TimeoutStep, 'commit'>): void {
+function scheduleTimeout(s: ConsensusState, out: ConsensusEffect[], step: Exclude<TimeoutStep, 'newHeight'>): void {
   out.push({ type: 'scheduleTimeout', height: s.height, round: s.round, step, durationMs: timeoutMs(s, step, s.round) });
 }
 
@@ -173,7 +173,7 @@ function tryPrecommitNil(s: ConsensusState, out: ConsensusEffect[]): boolean {
   return true;
 }
 
-/** Lines 47-48 (not while waiting out the commit pause: round 0 has not started here yet). */
+/** Lines 47-48 (not while waiting out the next-block delay: round 0 has not started here yet). */
 function tryPrecommitTimeout(s: ConsensusState, out: ConsensusEffect[]): boolean {
   if (s.step === 'newHeight' || s.precommitTimeoutRound === s.round) return false;
   if (!votes(s).precommits(s.round).hasTwoThirdsAny()) return false;

@@ -78,7 +78,7 @@ function onStartHeight(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'st
   s.lockRuleRound = -1;
   s.buildingRound = -1;
   s.proposeTimedOut = -1;
-  out.push({ type: 'scheduleTimeout', height: e.height, round: 0, step: 'commit', durationMs: e.timeouts.nextBlockDelay });
+  out.push({ type: 'scheduleTimeout', height: e.height, round: 0, step: 'newHeight', durationMs: e.timeouts.nextBlockDelay });
 }
 
 /**
@@ -105,8 +105,8 @@ function lastCommitState(s: ConsensusState, validators: ValidatorSet, commit: Co
 function onTimeout(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'timeout' }>, out: ConsensusEffect[]): void {
   if (e.height !== s.height || s.decision || !s.votes) return;
   switch (e.step) {
-    case 'commit':
-      // The pause after the previous block is over: round 0 begins (unless a round skip came first).
+    case 'newHeight':
+      // The next-block delay is over: round 0 begins (unless a round skip came first).
       if (s.step === 'newHeight') startRound(s, out, 0);
       return;
     case 'propose':

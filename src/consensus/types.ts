@@ -9,7 +9,11 @@ import type { TimeoutParams } from '../codec/params.js';
 import type { ValidatorSet } from './validator-set.js';
 
 export type RoundStep = 'newHeight' | 'propose' | 'prevote' | 'precommit' | 'commit';
-export type TimeoutStep = 'commit' | 'propose' | 'prevote' | 'precommit';
+/**
+ * Each timeout is named after the step it ends. `newHeight`'s is the next-block delay
+ * (TimeoutParams.nextBlockDelay): the pause after a block is decided before round 0 of the next height.
+ */
+export type TimeoutStep = 'newHeight' | 'propose' | 'prevote' | 'precommit';
 
 export type ConsensusEvent =
   /**

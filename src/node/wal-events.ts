@@ -9,7 +9,8 @@ import { Proposal, Vote, voteType } from '../codec/vote.js';
 import { MAX_PEER_ID_BYTES } from '../codec/gossip.js';
 import type { ConsensusEvent, TimeoutStep } from '../consensus/types.js';
 
-const STEPS: readonly TimeoutStep[] = ['commit', 'propose', 'prevote', 'precommit'];
+// The index is the wire value: the order is fixed whatever the steps are called.
+const STEPS: readonly TimeoutStep[] = ['newHeight', 'propose', 'prevote', 'precommit'];
 
 const timeoutStep = mapped(safeUint, 'timeoutStep', (s: TimeoutStep) => STEPS.indexOf(s), (wire, path) => {
   const step = STEPS[wire];

@@ -4,7 +4,7 @@ import { InvalidCommitError, verifyCommit } from '../../src/consensus/commit.js'
 import { scenario, setAt, simulate, SIM_CHAIN_ID } from '../support/sim-consensus.js';
 
 // A real commit: four validators run the node on the simulator until height 2 is decided; the
-// commit of height 1 is the one block 2 carries (its lastCommit), built after the commit timeout,
+// commit of height 1 is the one block 2 carries (its lastCommit), built after the next-block delay,
 // so it holds every validator's precommit.
 const s = scenario({ powers: [1, 1, 1, 1] });
 const { sim } = await simulate({ scenario: s, stopAtHeight: 2 });

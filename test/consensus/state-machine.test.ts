@@ -21,11 +21,11 @@ function vote(index: number, type: VoteType, height: number, round: number, bloc
   return { ...unsigned, validatorAddress: addressFromPublicKey(signer.keyPair.publicKey), validatorIndex: index, signature: signer.sign(voteSignBytes(CHAIN, unsigned)) };
 }
 
-/** An instance that is validator `selfIndex`, past the commit pause of height 1 and in round 0. */
+/** An instance that is validator `selfIndex`, past the next-block delay of height 1 and in round 0. */
 function started(selfIndex: number | null): ConsensusState {
   const s = createConsensusState({ chainId: CHAIN, selfAddress: selfIndex === null ? null : set.getByIndex(selfIndex)!.address });
   step(s, { type: 'startHeight', height: 1, validators: set, timeouts: DEFAULT_CONSENSUS_PARAMS.timeouts, lastValidators: null, lastCommit: null });
-  step(s, { type: 'timeout', height: 1, round: 0, step: 'commit' });
+  step(s, { type: 'timeout', height: 1, round: 0, step: 'newHeight' });
   return s;
 }
 
@@ -139,7 +139,7 @@ describe('consensus state machine, one instance', () => {
     for (const i of [me, ...late.slice(0, 2)]) decided ??= step(s, { type: 'vote', vote: vote(i, PRECOMMIT, 1, 0, hash) }).find((e) => e.type === 'decide');
     if (decided?.type !== 'decide') throw new Error('expected a decision');
     expect(decided.commit.signatures.filter((x) => x.flag === COMMIT_FLAG_COMMIT)).toHaveLength(3);
-    // One precommit arrives while the block is applied, another during the next height's commit pause.
+    // One precommit arrives while the block is applied, another during the next height's next-block delay.
     step(s, { type: 'vote', vote: vote(late[2]!, PRECOMMIT, 1, 0, hash) });
     const next = set.copyIncrementProposerPriority(1);
     step(s, { type: 'startHeight', height: 2, validators: next, timeouts: DEFAULT_CONSENSUS_PARAMS.timeouts, lastValidators: set, lastCommit: decided.commit });

@@ -40,7 +40,7 @@ describe('a proposal whose time is outside the local window', () => {
   function receive(): { s: ConsensusState; effects: ConsensusEffect[] } {
     const s = createConsensusState({ chainId: CHAIN, selfAddress: set.getByIndex(me)!.address });
     step(s, { type: 'startHeight', height: 1, validators: set, timeouts: DEFAULT_CONSENSUS_PARAMS.timeouts, lastValidators: null, lastCommit: null });
-    step(s, { type: 'timeout', height: 1, round: 0, step: 'commit' });
+    step(s, { type: 'timeout', height: 1, round: 0, step: 'newHeight' });
     const effects = step(s, { type: 'proposal', proposal: { height: 1, round: 0, polRound: -1, blockHash: hash, signature: new Uint8Array(64) }, block });
     effects.push(...step(s, { type: 'proposalValidated', height: 1, round: 0, blockHash: hash, valid: true, timely: false }));
     return { s, effects };

@@ -65,7 +65,7 @@ import { addressOf, TEST_CHAIN_ID, testKey, transfer } from '../support/nodes.js
 import { blockFor, chainState, CHAIN_ID, duplicateVote, LAST_HEIGHT, lastCommitOf, proposalMessage, signedVote } from '../support/signed-consensus.js';
 
 const RUNS = 150;
-/** A short commit pause: the real-node layer measures its pace over a few dozen blocks. */
+/** A short next-block delay: the real-node layer measures its pace over a few dozen blocks. */
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 100 } };
 
 /** A gossip network that also keeps the request handlers registered on it. */
