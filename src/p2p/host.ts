@@ -70,6 +70,8 @@ export interface P2PHostOptions {
   gossipHeartbeatMs?: number;
   /** Injected link faults (the chaos runner's admin endpoint); absent in normal operation. */
   linkFaults?: LinkFaults;
+  /** Direct pushes one peer may make per second (and in a burst). Default PUSHES_PER_SECOND (200). */
+  pushesPerSecond?: number;
 }
 
 export interface PeerInfo {
@@ -122,6 +124,7 @@ interface HostSettings {
   maxGossipBytes: number;
   banMs: number;
   linkFaults: LinkFaults | undefined;
+  pushesPerSecond: number;
 }
 
 function parsePersistentPeer(addr: string): PersistentPeer {
@@ -169,7 +172,7 @@ export class P2PHost {
   /** Direct pushes: their own request limit (a whole gossip payload), budget and rate. */
   private readonly pushes: RequestResponse;
   private readonly pushBudget: PushBudget;
-  private readonly pushRate = new PushRate(PUSHES_PER_SECOND);
+  private readonly pushRate: PushRate;
   private pushesSent = 0;
   private pushesAccepted = 0;
   private stopping: Promise<void> | null = null;
@@ -193,6 +196,7 @@ export class P2PHost {
     this.peerId = node.peerId.toString();
     this.maxGossipBytes = settings.maxGossipBytes;
     this.linkFaults = settings.linkFaults;
+    this.pushRate = new PushRate(settings.pushesPerSecond);
     const { maxMessageBytes, maxRequestBytes, requestTimeoutMs } = limits;
     // Room for a few maximal answers per peer, and for several peers at once.
     this.budget = new ServeBudget({ requestsPerPeer: limits.maxRequestsPerPeer, answerBytesPerPeer: 2 * maxMessageBytes + 1024, answerBytesTotal: 4 * maxMessageBytes + 4096 });
@@ -293,7 +297,9 @@ export class P2PHost {
       bannedUntil: (id) => scores.bannedUntil(id),
       logger,
     });
-    const settings = { maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs, linkFaults: options.linkFaults };
+    const pushesPerSecond = options.pushesPerSecond ?? PUSHES_PER_SECOND;
+    if (!(pushesPerSecond > 0)) throw new P2PError('P2P_USAGE', `pushesPerSecond must be positive, got ${pushesPerSecond}`);
+    const settings = { maxGossipBytes: maxGossipBytes(maxMessageBytes), banMs, linkFaults: options.linkFaults, pushesPerSecond };
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const host = new P2PHost(node, scores, gate, redialer, settings, logger, dropped, { maxMessageBytes, maxRequestBytes, maxRequestsPerPeer, requestTimeoutMs });
     host.wireEvents();
@@ -573,7 +579,7 @@ export class P2PHost {
   private async servePush(request: Uint8Array, from: string): Promise<Uint8Array> {
     if (!this.pushRate.take(from)) {
       this.dropped.inc('push_over_rate');
-      throw new P2PError('P2P_REQUEST_FAILED', `over ${PUSHES_PER_SECOND} pushes a second`);
+      throw new P2PError('P2P_REQUEST_FAILED', `over ${this.settings.pushesPerSecond} pushes a second`);
     }
     const { topic, data } = decodePush(request);
     const validate = this.subscriptions.has(topic) ? this.node.services.pubsub.topicValidators.get(topic) : undefined;

@@ -144,17 +144,39 @@ describe('P2PHost.sendTo (direct push)', () => {
       running--;
       return 'ignore';
     });
+    let settled = 0;
+    const pushes = Array.from({ length: 60 }, (_, i) => a.push(b.peerId, TOPIC, bytes(`m${i}`)).finally(() => settled++));
     // Settled as they come: refusals arrive while the first pushes are still held.
-    const flood = Promise.allSettled(Array.from({ length: 60 }, (_, i) => a.push(b.peerId, TOPIC, bytes(`m${i}`))));
-    await waitFor('the handler to hold its share of pushes', () => running === PUSHES_IN_FLIGHT_PER_PEER);
+    const flood = Promise.allSettled(pushes);
+    await waitFor('every push beyond the held ones to be refused', () => running === PUSHES_IN_FLIGHT_PER_PEER && settled === 60 - PUSHES_IN_FLIGHT_PER_PEER);
     gate.resolve();
     const outcomes = await flood;
     expect(most).toBe(PUSHES_IN_FLIGHT_PER_PEER);
-    expect(outcomes.filter((o) => o.status === 'fulfilled').length).toBeLessThanOrEqual(PUSHES_IN_FLIGHT_PER_PEER + 8);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(PUSHES_IN_FLIGHT_PER_PEER);
     expect(b.stats().dropped.request_over_capacity).toBeGreaterThan(0);
     // Refused for capacity, not for misbehaviour: the sender is not scored and is served again.
     expect(b.score(a.peerId)).toBe(0);
     expect(await a.push(b.peerId, TOPIC, bytes('after'))).toBe('ignore');
+  });
+
+  it('refuses pushes over the per-peer rate without running the handler or scoring the sender', async () => {
+    const [a, b] = await pair(pool, { b: { pushesPerSecond: 5 } });
+    let handled = 0;
+    b.subscribe(TOPIC, () => {
+      handled++;
+      return 'ignore';
+    });
+    const outcomes = [];
+    const started = Date.now();
+    // Sequential, so only the rate can refuse them.
+    for (let i = 0; i < 12; i++) outcomes.push(await a.push(b.peerId, TOPIC, bytes(`r${i}`)).then(() => 'served', (err: { code?: string }) => err.code));
+    const refilled = Math.floor(((Date.now() - started) * 5) / 1000);
+    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('served'));
+    expect(outcomes.filter((o) => o === 'served').length).toBeLessThanOrEqual(5 + refilled);
+    expect(refilled).toBeLessThan(7); // the loop took under 1.4 s, so some pushes were refused
+    expect(outcomes.filter((o) => o === 'P2P_REMOTE_ERROR').length).toBe(12 - handled);
+    expect(b.stats().dropped.push_over_rate).toBe(12 - handled);
+    expect(b.score(a.peerId)).toBe(0);
   });
 
   it('goes through the injected link faults as gossip does', async () => {
