@@ -92,7 +92,7 @@ function tryDecide(s: ConsensusState, out: ConsensusEffect[]): boolean {
     }
     if (validity !== 'valid') continue;
     s.decision = { round, blockHash: majority };
-    s.step = 'commit';
+    s.step = 'decided';
     const commit = buildCommit(s.validators as NonNullable<typeof s.validators>, s.height, round, majority, (i) => precommits.voteFor(i, majority));
     out.push({ type: 'decide', height: s.height, round, blockHash: majority, block, commit });
     return true;

@@ -8,7 +8,8 @@ import type { Commit, Proposal, Vote, VoteType } from '../codec/vote.js';
 import type { TimeoutParams } from '../codec/params.js';
 import type { ValidatorSet } from './validator-set.js';
 
-export type RoundStep = 'newHeight' | 'propose' | 'prevote' | 'precommit' | 'commit';
+/** `decided`: +2/3 precommitted a block and it is being applied (CometBFT's RoundStepCommit). */
+export type RoundStep = 'newHeight' | 'propose' | 'prevote' | 'precommit' | 'decided';
 /**
  * Each timeout is named after the step it ends. `newHeight`'s is the next-block delay
  * (TimeoutParams.nextBlockDelay): the pause after a block is decided before round 0 of the next height.

@@ -4,6 +4,7 @@ import type { Commit, Vote } from '../codec/vote.js';
 import type { ConsensusParams } from '../codec/params.js';
 import type { QueryRequest, QueryResponse } from '../app/abci.js';
 import type { AppParams } from '../app/params.js';
+import type { RoundStep } from '../consensus/types.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { AddResult } from '../mempool/mempool.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
@@ -33,7 +34,7 @@ export interface RoundVotes {
 export interface ConsensusPosition {
   height: number;
   round: number;
-  step: string;
+  step: RoundStep;
   proposer: { address: Uint8Array; index: number } | null;
   proposalBlockHash: Uint8Array | null;
   lockedBlockHash: Uint8Array | null;

@@ -42,6 +42,7 @@ import {
   hexUpper,
   isoTime,
   pubKeyView,
+  roundStepView,
   txResultView,
   txView,
   validatorsView,
@@ -297,10 +298,10 @@ export const METHODS: Record<string, Method> = {
     const p = api.consensusPosition();
     return {
       round_state: {
-        'height/round/step': `${p.height}/${p.round}/${p.step}`,
+        'height/round/step': `${p.height}/${p.round}/${roundStepView(p.step)}`,
         height: String(p.height),
         round: p.round,
-        step: p.step,
+        step: roundStepView(p.step),
         proposer: p.proposer ? { address: formatAddress(p.proposer.address), index: p.proposer.index } : null,
         proposal_block_hash: p.proposalBlockHash ? hexUpper(p.proposalBlockHash) : '',
         locked_block_hash: p.lockedBlockHash ? hexUpper(p.lockedBlockHash) : '',

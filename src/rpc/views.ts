@@ -8,6 +8,7 @@ import { toHex } from '../codec/bytes.js';
 import type { AppEvent, TxResult } from '../codec/results.js';
 import type { Commit } from '../codec/vote.js';
 import { formatAddress } from '../crypto/address.js';
+import type { RoundStep } from '../consensus/types.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { CheckTxResponse } from '../app/abci.js';
@@ -19,6 +20,15 @@ export const isoTime = (ms: number): string => new Date(ms).toISOString();
 
 /** One form for a public key everywhere: the app's query views (staking) use the same. */
 export const pubKeyView = pubKeyJson;
+
+/**
+ * The round step as consensus_state shows it. The core calls the step after a decision
+ * `decided` ("commit" names only the precommit signatures); clients keep reading `commit`,
+ * after CometBFT's RoundStepCommit.
+ */
+export function roundStepView(step: RoundStep): string {
+  return step === 'decided' ? 'commit' : step;
+}
 
 export function headerView(h: BlockHeader): Record<string, unknown> {
   return {
