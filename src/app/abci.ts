@@ -7,7 +7,7 @@ import type { AppEvent, TxResult } from '../codec/results.js';
 import type { Evidence } from '../codec/vote.js';
 
 export interface InfoResponse {
-  /** Last committed height, 0 before InitChain's state is committed at genesis. */
+  /** Height of the last persisted state: 0 before InitChain and at genesis (state version 0). */
   lastBlockHeight: number;
   lastBlockAppHash: Uint8Array;
 }
@@ -95,7 +95,7 @@ export interface PersistResponse {
 export interface QueryRequest {
   path: string;
   data: Uint8Array;
-  /** 0 for the latest committed state. */
+  /** 0 for the latest persisted state. */
   height: number;
   prove: boolean;
 }

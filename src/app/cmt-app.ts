@@ -73,7 +73,7 @@ export class CmtApp implements Application {
     return { lastBlockHeight: Math.max(0, this.store.latestVersion), lastBlockAppHash: this.store.rootHash };
   }
 
-  /** True once genesis state is committed (version 0). */
+  /** True once genesis state is written (version 0). */
   get initialized(): boolean {
     return this.store.latestVersion >= 0;
   }
@@ -141,7 +141,7 @@ export class CmtApp implements Application {
     return estimateTx(this.checkState.child(), tx, this.limits(), gasCap, this.decoder.decode);
   }
 
-  /** A read-only contract call at the latest committed state: free, and nothing it writes is kept. */
+  /** A read-only contract call at the latest persisted state: free, and nothing it writes is kept. */
   queryContract(contract: Uint8Array, method: string, argsJson: string, from: Uint8Array = new Uint8Array(20), gasLimit = DEFAULT_QUERY_GAS_LIMIT): QueryOutcome {
     const query = { contract, method, argsJson, from, height: this.store.latestVersion, time: this.limits().time };
     return runQuery(new Overlay(this.store), query, gasLimit);
@@ -156,7 +156,7 @@ export class CmtApp implements Application {
     }
   }
 
-  /** The next nonce of `address` counting transactions CheckTx accepted since the last commit. */
+  /** The next nonce of `address` counting transactions CheckTx accepted since the app last persisted. */
   pendingNonce(address: Uint8Array): number {
     return readAccount(this.checkState, address).nonce;
   }

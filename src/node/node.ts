@@ -295,7 +295,7 @@ export class Node implements NodeApi {
 
   /**
    * The height every read answers from: the chain state's, which moves only after the app
-   * committed the block's state. The block store holds block H (and its results and tx index)
+   * persisted the block's state. The block store holds block H (and its results and tx index)
    * before that; a client shown them earlier would see a transaction without its effects.
    */
   private get readHeight(): number {

@@ -2,7 +2,7 @@
  * Reads running at once over all connections. Each connection has at most 8 requests in
  * flight, but 900 connections could still have thousands of blocks and their JSON in memory at
  * the same moment; a read takes a slot from reading the stores until its answer is built, and
- * waits for one in arrival order. Methods that wait on something else (a commit, the query
+ * waits for one in arrival order. Methods that wait on something else (a block, the query
  * gate, the mempool) take no slot: they hold little while they wait, and must not keep reads out.
  */
 
@@ -11,7 +11,7 @@ export const MAX_READS_AT_ONCE = 16;
 
 /**
  * Methods that take no slot besides those of the query gate (methods.ts, QUERY_METHODS): their
- * waits are bounded elsewhere (the mempool, the commit timeout).
+ * waits are bounded elsewhere (the mempool, rpc.timeout_broadcast_tx_commit_ms).
  */
 export const UNSLOTTED_METHODS: ReadonlySet<string> = new Set(['broadcast_tx_async', 'broadcast_tx_sync', 'broadcast_tx_commit', 'health']);
 

@@ -109,7 +109,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     try {
       tail = event.tail();
     } catch (err) {
-      // Events are pushed from the block commit: nothing may throw back into it.
+      // Events are pushed by the code that applies a block: nothing may throw back into it.
       logger.error({ err }, 'an event could not be serialized for a subscription');
       cancel(sub, `this event could not be sent (${err instanceof Error ? err.message : String(err)})`);
       return;
