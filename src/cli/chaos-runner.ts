@@ -18,7 +18,7 @@ import { homePaths } from '../node/home.js';
 import { silentLogger } from '../node/logger.js';
 import type { ByzantineStrategyName } from '../node/byzantine.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
-import { strategiesOf } from './chaos-strategies.js';
+import { strategiesOf } from '../sim/strategies.js';
 import { startGossipListener, type GossipListener } from './gossip-listener.js';
 import type { WatchStats } from './vote-watch.js';
 import { checkRun, type RunCheck } from '../sim/checkers.js';

@@ -48,7 +48,8 @@ import { SimLoad } from './load.js';
 import { SimNetwork } from './network.js';
 import { Rng } from './rng.js';
 import type { SimDecision, SimRun } from './run-types.js';
-import { BYZANTINE_STRATEGIES, type FaultEvent, type Scenario, type ScenarioDelegation } from './scenario-types.js';
+import type { FaultEvent, Scenario, ScenarioDelegation } from './scenario-types.js';
+import { strategiesOf } from './strategies.js';
 import { GossipHub } from './sim-gossip.js';
 import { delegatorKey, MIN_GAS_PRICE, ownerKey, SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
 import type { GenesisDoc } from '../node/genesis.js';
@@ -170,8 +171,9 @@ export class Simulator {
       names,
     );
     this.hub.onOriginate = (from, topic, data) => this.onWire(from, topic, data);
-    this.nodes = scenario.validators.map((v) => {
-      const chosen = v.byzantine === 'random' ? this.rng.pick(BYZANTINE_STRATEGIES) : v.byzantine;
+    const strategies = strategiesOf(scenario, seed);
+    this.nodes = scenario.validators.map((v, i) => {
+      const chosen = strategies[i] ?? null;
       const key = validatorKey(v.name);
       const address = addressFromPublicKey(key.publicKey);
       if (!chosen) this.correct.add(toHex(address));

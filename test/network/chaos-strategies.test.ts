@@ -1,7 +1,7 @@
 /** One seed names the same Byzantine strategies in the simulator and in the chaos runner. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { strategiesOf } from '../../src/cli/chaos-strategies.js';
+import { strategiesOf } from '../../src/sim/strategies.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 import { Simulator } from '../../src/sim/simulator.js';
 
