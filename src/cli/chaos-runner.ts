@@ -70,6 +70,8 @@ function delayRange(d: DelaySpec): [number, number] {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export async function runChaos(scenario: Scenario, dir: string, log: (line: string) => void): Promise<ChaosResult> {
+  // Said before anything starts: a run that silently skipped them would be judged as if they had happened.
+  if ((scenario.delegations ?? []).length > 0) throw new CmtError('INVALID_SCENARIO', `${scenario.name}: delegations run in the simulator only (cmt sim); remove them to run the scenario on real processes`);
   const strategies: (ByzantineStrategyName | null)[] = strategiesOf(scenario, scenario.seed);
   const names = scenario.validators.map((v) => v.name);
   const manifest: TestnetManifest = await createTestnet({

@@ -35,3 +35,20 @@ describe('strategiesOf', () => {
     expect(drawn[2]).toBe('double-prevote');
   });
 });
+
+describe('runChaos', () => {
+  it('refuses a scenario with delegations before it makes a testnet (they run in the simulator only)', async () => {
+    const { runChaos } = await import('../../src/cli/chaos-runner.js');
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'cmt-chaos-delegations-'));
+    try {
+      const scenario = { ...SCENARIO, delegations: [{ at: 10, to: 'v1', amount: 100 }] };
+      await expect(runChaos(scenario, dir, () => undefined)).rejects.toMatchObject({ code: 'INVALID_SCENARIO', message: expect.stringMatching(/delegations run in the simulator only/) });
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
