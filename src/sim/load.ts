@@ -10,6 +10,14 @@ import { derivedKey, MIN_GAS_PRICE } from './sim-genesis.js';
 
 export const LOAD_ACCOUNTS = 16;
 
+/**
+ * Transfer n is the same bytes in every run of a chain (its sender, nonce, recipient and amount
+ * follow from n, its keys from their labels), so a process signs each once: explore's runs and
+ * a test's repeated runs reuse them. Bounded: beyond it, transfers are signed per run.
+ */
+const SIGNED_CACHE_LIMIT = 20_000;
+const signed = new Map<string, Uint8Array>();
+
 export class SimLoad {
   private readonly signers: BulkSigner[];
   private next = 0;
@@ -30,10 +38,18 @@ export class SimLoad {
     const txs: Uint8Array[] = [];
     for (let j = 0; j < this.perBatch; j++, this.next++) {
       const n = this.next;
+      const key = `${this.chainId}/${n}`;
+      const known = signed.get(key);
+      if (known) {
+        txs.push(known);
+        continue;
+      }
       const from = n % LOAD_ACCOUNTS;
       const signer = this.signers[from] as BulkSigner;
       const to = addressFromPublicKey((this.signers[(from + 1 + (n % 7)) % LOAD_ACCOUNTS] as BulkSigner).keyPair.publicKey);
-      txs.push(signer.signTx({ chainId: this.chainId, nonce: Math.floor(n / LOAD_ACCOUNTS), gasLimit: 100_000, gasPrice: MIN_GAS_PRICE, memo: '', msg: { type: 'transfer', to, amount: BigInt(1 + (n % 1000)) } }).bytes);
+      const tx = signer.signTx({ chainId: this.chainId, nonce: Math.floor(n / LOAD_ACCOUNTS), gasLimit: 100_000, gasPrice: MIN_GAS_PRICE, memo: '', msg: { type: 'transfer', to, amount: BigInt(1 + (n % 1000)) } }).bytes;
+      if (signed.size < SIGNED_CACHE_LIMIT) signed.set(key, tx);
+      txs.push(tx);
     }
     return txs;
   }
