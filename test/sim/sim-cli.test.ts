@@ -16,6 +16,18 @@ interface Answer {
 }
 
 describe('cmt sim', () => {
+  it('shows what staking did in a run: the set changes by name and the evidence committed', async () => {
+    const result = await cmt(['sim', 'run', 'scripts/scenarios/slash-double-signer.yaml', '-o', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    const answer = JSON.parse(result.stdout) as { setChanges: { height: number; change: string }[]; committedEvidence: { height: number; validator: string }[] };
+    const left = answer.setChanges.find((c) => c.change === 'v3 left');
+    const evidence = answer.committedEvidence.find((e) => e.validator === 'v3');
+    expect(evidence).toBeDefined();
+    // Validator updates apply two heights after the block that made them.
+    expect(left?.height).toBe((evidence?.height ?? 0) + 2);
+    expect(answer.setChanges.some((c) => c.change === 'v2 100 → 200')).toBe(true);
+  }, 120_000);
+
   it('runs a scenario, explores seeds on two workers, writes traces, and replays one exactly', async () => {
     const dir = await tempDir('sim-cli');
     try {

@@ -11,6 +11,7 @@ import { scenarioToYaml } from '../../sim/scenario-yaml.js';
 import { shrink } from '../../sim/shrink.js';
 import { parseScenario, readScenarioFile } from '../../sim/scenario.js';
 import type { Scenario } from '../../sim/scenario-types.js';
+import type { SimRun } from '../../sim/run-types.js';
 import { readTrace, writeTrace } from '../../sim/trace-file.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
@@ -54,7 +55,8 @@ export function registerSimCommands(program: Command): void {
       const violated = violatedProperties(summary);
       const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, brokenLocking: false, summary })] : [];
       const violations = Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0]));
-      printResult(o.output, { runs: 1, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations }, () =>
+      const staking = stakingOf(result.run);
+      printResult(o.output, { runs: 1, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations, ...staking }, () =>
         [
           table([
             ['scenario', `${scenario.name} (${basename(path)})`],
@@ -63,6 +65,8 @@ export function registerSimCommands(program: Command): void {
             ['heights', String(summary.heights)],
             ['trace hash', summary.traceHash],
             ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : p === 'liveness' && !summary.livenessChecked ? 'not judged (no GST within the run)' : 'ok']),
+            ...staking.setChanges.map((c): [string, string] => [`set at ${c.height}`, c.change]),
+            ...(staking.committedEvidence.length > 0 ? [['evidence committed', staking.committedEvidence.map((e) => `${e.validator} at ${e.height}`).join(', ')] as [string, string]] : []),
             ...(summary.accountability ? [['accountability', `evidence names ${summary.accountability.named.join(', ') || 'nobody'} (${summary.accountability.namedPower}/${summary.accountability.totalPower} of the power)`] as [string, string]] : []),
             ...traces.map((t): [string, string] => ['trace', t]),
           ]),
@@ -166,4 +170,24 @@ export function registerSimCommands(program: Command): void {
       );
       if (!matched) process.exitCode = 1;
     });
+}
+
+/** What staking did during a run, by validator name: each change of the signing set, and the evidence blocks committed. */
+function stakingOf(run: SimRun): { setChanges: { height: number; change: string }[]; committedEvidence: { height: number; validator: string }[] } {
+  const name = (address: string): string => run.validators.find((v) => v.address === address)?.name ?? address.slice(0, 12);
+  const sets = run.validatorSets ?? [];
+  const setChanges = sets.slice(1).map((set, i) => {
+    const before = (sets[i] as (typeof sets)[number]).powers;
+    const addresses = [...new Set([...Object.keys(before), ...Object.keys(set.powers)])].sort();
+    const change = addresses
+      .filter((a) => before[a] !== set.powers[a])
+      .map((a) => (set.powers[a] === undefined ? `${name(a)} left` : before[a] === undefined ? `${name(a)} joined (${set.powers[a]})` : `${name(a)} ${before[a]} → ${set.powers[a]}`))
+      .join(', ');
+    return { height: set.height, change };
+  });
+  const seen = new Set<string>();
+  const committedEvidence = (run.committedEvidence ?? [])
+    .filter((e) => !seen.has(e.validator) && seen.add(e.validator))
+    .map((e) => ({ height: e.height, validator: name(e.validator) }));
+  return { setChanges, committedEvidence };
 }
