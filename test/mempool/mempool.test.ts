@@ -27,7 +27,7 @@ class NonceApp implements MempoolApp {
     return s;
   }
   /** As the real app after Commit: the check state restarts from committed state. */
-  commitUpTo(sender: number, nextNonce: number): void {
+  persistUpTo(sender: number, nextNonce: number): void {
     this.committed.set(sender, nextNonce);
     this.pending.clear();
   }
@@ -93,7 +93,7 @@ describe('mempool', () => {
     for (const t of txs) await pool.add(t);
     const included = [txs[0] as Uint8Array];
     await pool.lockForBlock(async (locked) => {
-      app.commitUpTo(1, 1);
+      app.persistUpTo(1, 1);
       locked.update(included.map(txHash));
     });
     expect(pool.size).toBe(3);
@@ -109,7 +109,7 @@ describe('mempool', () => {
     await pool.add(tx(2, 0, 1));
     // Another block consumed sender 1's nonces 0 and 1 with different transactions.
     await pool.lockForBlock(async (locked) => {
-      app.commitUpTo(1, 2);
+      app.persistUpTo(1, 2);
       locked.update([]);
     });
     await pool.recheckDone();
@@ -132,7 +132,7 @@ describe('mempool', () => {
     for (let n = 0; n < 4; n++) await pool.add(tx(1, n, 1));
     app.broke = true;
     await pool.lockForBlock(async (locked) => {
-      app.commitUpTo(1, 0);
+      app.persistUpTo(1, 0);
       locked.update([]);
     });
     await pool.recheckDone();
@@ -151,7 +151,7 @@ describe('mempool', () => {
     expect(app.checks).toBe(before);
     expect(pool.recheckPending).toBe(true);
     // A sender's nonces 0 and 1 were used by another block: the proposal must not carry them.
-    app.commitUpTo(50, 2);
+    app.persistUpTo(50, 2);
     const reaped = pool.reap(1e9, 1e9, 4);
     expect(reaped[0]).toEqual(tx(50, 2, 50));
     expect(reaped).toHaveLength(4);
@@ -206,7 +206,7 @@ describe('mempool held for a block (lockForBlock)', () => {
       // Neither the arrival nor a proposal ran CheckTx while the app's check state was being replaced.
       expect(pool.reap(1e9, 1e9)).toEqual(included);
       expect(app.checks).toBe(checks);
-      app.commitUpTo(1, 2);
+      app.persistUpTo(1, 2);
       locked.update(included.map(txHash));
       return { late };
     });
