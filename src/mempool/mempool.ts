@@ -83,7 +83,7 @@ export class Mempool {
   /** Senders whose pending transactions were not re-checked since the last commit. */
   private readonly stale = new Set<string>();
   private recheckScheduled = false;
-  /** Between the app's commit and update(): the check state is not the one pending transactions were checked on. */
+  /** Between the app's persist and update(): the check state is not the one pending transactions were checked on. */
   private committing = false;
   /** Transactions the re-checks evicted since start. */
   evicted = 0;

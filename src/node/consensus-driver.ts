@@ -192,7 +192,7 @@ export class ConsensusDriver {
     this.deps.onEffect?.(effect);
     switch (effect.type) {
       case 'scheduleTimeout': {
-        // The commit pause counts from the decision, not from the end of applying the block.
+        // The next-block delay counts from the decision, not from the end of applying the block.
         const elapsed = effect.step === 'newHeight' ? this.now() - this.decidedAt : 0;
         const delay = Math.max(0, effect.durationMs - elapsed);
         const timer = this.clock.after(delay, () => {

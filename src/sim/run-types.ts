@@ -36,7 +36,8 @@ export interface SimRun {
   evidence: string[];
   timeline: TimelinePoint[];
   faults: { at: number; description: string }[];
-  messages: { sent: number; lost: number; junk: number };
+  /** Link crossings, those lost, messages a receiver rejected, and the bans rejections caused (the simulator counts bans). */
+  messages: { sent: number; lost: number; junk: number; bans?: number };
   /** The validator set that signed each height, recorded where it changes (hex address → power); the first entry is height 1's. */
   validatorSets?: { height: number; powers: Record<string, number> }[];
   /** Double-sign evidence in decided blocks: who it names, at which height it was committed. */

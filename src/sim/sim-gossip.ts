@@ -5,11 +5,14 @@
  * each node hands a message to its handler once, and only an accepted message is forwarded to
  * its other peers; so a vote a one-way cut keeps from a peer still reaches it through a third.
  * Requests and answers each cross the link (either may be lost: the asker times out on its
- * own clock). Every crossing takes the delay, loss and duplication of the link model
+ * own clock). As on the libp2p host, a rejected message and a `reportInvalid` count against the
+ * peer (p2p/peer-scores.ts, the host's own rule and defaults): enough of them and the two are
+ * disconnected for the ban's length, in both directions. Every crossing takes the delay, loss and duplication of the link model
  * (network.ts) with the run's faults.
  */
 import { createHash } from 'node:crypto';
 import { P2PError } from '../p2p/errors.js';
+import { DEFAULT_BAN_MS, DEFAULT_INVALID_THRESHOLD, DEFAULT_INVALID_WINDOW_MS, PeerScores } from '../p2p/peer-scores.js';
 import type { Clock } from '../runtime/clock.js';
 import type { GossipNetwork, Verdict } from '../node/network.js';
 
@@ -27,8 +30,10 @@ export interface HubStats {
   lost: number;
   /** Messages a receiver's checks rejected. */
   junk: number;
-  /** reportInvalid calls: a peer scored for what it sent. */
+  /** reportInvalid calls and rejected messages: a peer scored for what it sent. */
   reports: number;
+  /** Bans those reports caused (each disconnects two nodes for the ban's length). */
+  bans: number;
 }
 
 /** gossipsub's seen cache keeps ids this long (its seenTTL): a copy arriving later is processed again. */
@@ -39,7 +44,7 @@ type TopicHandler = (data: Uint8Array, from: string) => Verdict | Promise<Verdic
 type ProtocolHandler = (request: Uint8Array, from: string) => Promise<Uint8Array>;
 
 export class GossipHub {
-  readonly stats: HubStats = { sent: 0, lost: 0, junk: 0, reports: 0 };
+  readonly stats: HubStats = { sent: 0, lost: 0, junk: 0, reports: 0, bans: 0 };
   private readonly ports: (HubPort | null)[];
   private readonly index: Map<string, number>;
   /** Observes every gossip message as it leaves its origin (the double-sign checker listens here). */
@@ -75,8 +80,15 @@ export class GossipHub {
 
   connectedPeers(node: number): number[] {
     const out: number[] = [];
-    for (let j = 0; j < this.ports.length; j++) if (j !== node && this.ports[j]) out.push(j);
+    for (let j = 0; j < this.ports.length; j++) if (j !== node && this.connected(node, j)) out.push(j);
     return out;
+  }
+
+  /** Both up, and neither has banned the other (a ban closes the connection). */
+  connected(a: number, b: number): boolean {
+    const pa = this.ports[a];
+    const pb = this.ports[b];
+    return !!pa && !!pb && !pa.hasBanned(b) && !pb.hasBanned(a);
   }
 
   /**
@@ -88,7 +100,8 @@ export class GossipHub {
     this.stats.sent++;
     const arrivals = this.host.arrivals(from, to, gossip);
     if (arrivals.length === 0) this.stats.lost++;
-    for (const at of arrivals) this.host.schedule(at, to, epoch, deliver);
+    // What a ban cut off while in flight is lost with the connection.
+    for (const at of arrivals) this.host.schedule(at, to, epoch, () => void (this.connected(from, to) && deliver()));
   }
 
   epochOf(node: number): number {
@@ -115,6 +128,7 @@ export class HubPort implements GossipNetwork {
   private readonly protocols = new Map<string, ProtocolHandler>();
   private readonly seen = new Map<string, number>();
   private seenSweepAt = 0;
+  private readonly scores: PeerScores;
 
   constructor(
     private readonly hub: GossipHub,
@@ -122,6 +136,11 @@ export class HubPort implements GossipNetwork {
     private readonly clock: Clock,
   ) {
     this.peerId = hub.names[node] as string;
+    this.scores = new PeerScores({ threshold: DEFAULT_INVALID_THRESHOLD, windowMs: DEFAULT_INVALID_WINDOW_MS, banMs: DEFAULT_BAN_MS, now: () => clock.now() });
+  }
+
+  hasBanned(node: number): boolean {
+    return this.scores.isBanned(this.hub.names[node] as string);
   }
 
   subscribe(topic: string, handler: TopicHandler): void {
@@ -147,7 +166,7 @@ export class HubPort implements GossipNetwork {
 
   async sendTo(peerId: string, topic: string, data: Uint8Array): Promise<void> {
     const to = this.hub.nodeOf(peerId);
-    if (to < 0 || to === this.node || !this.live) return;
+    if (to < 0 || to === this.node || !this.live || !this.hub.connected(this.node, to)) return;
     const id = messageId(data);
     this.markSeen(id);
     this.hub.onOriginate?.(this.node, topic, data);
@@ -158,14 +177,15 @@ export class HubPort implements GossipNetwork {
     return this.hub.connectedPeers(this.node).map((j) => ({ peerId: this.hub.names[j] as string, addr: `/sim/${j}`, direction: 'outbound' as const }));
   }
 
-  reportInvalid(): void {
+  reportInvalid(peerId: string): void {
     this.hub.stats.reports++;
+    if (peerId !== this.peerId && this.scores.report(peerId)) this.hub.stats.bans++;
   }
 
   request(peerId: string, protocol: string, data: Uint8Array, options: { timeoutMs?: number; maxResponseBytes?: number } = {}): Promise<Uint8Array> {
     const to = this.hub.nodeOf(peerId);
     return new Promise((resolve, reject) => {
-      if (to < 0 || !this.hub.portOf(to) || !this.live) {
+      if (to < 0 || !this.live || !this.hub.connected(this.node, to)) {
         reject(new P2PError('P2P_REQUEST_FAILED', `${peerId} is not connected`));
         return;
       }
@@ -216,12 +236,16 @@ export class HubPort implements GossipNetwork {
     void Promise.resolve(verdict).then(
       (v) => {
         if (v === 'accept' && this.live) this.hub.flood(this.node, topic, data, id, from);
-        else if (v === 'reject') this.hub.stats.junk++;
+        else if (v === 'reject') this.rejected(from);
       },
-      () => {
-        this.hub.stats.junk++;
-      },
+      () => this.rejected(from),
     );
+  }
+
+  /** gossipsub's 'reject' counts against the peer that sent the message. */
+  private rejected(from: number): void {
+    this.hub.stats.junk++;
+    this.reportInvalid(this.hub.names[from] as string);
   }
 
   private markSeen(id: string): void {

@@ -242,7 +242,7 @@ export class Simulator {
     }
     this.run.endMs = this.now;
     const stats = this.hub.stats;
-    this.run.messages = { sent: stats.sent, lost: stats.lost, junk: stats.junk };
+    this.run.messages = { sent: stats.sent, lost: stats.lost, junk: stats.junk, bans: stats.bans };
     for (const who of forkEvidence(this.nodes.filter((n) => n.strategy === null).map((n) => n.decisions))) {
       if (!this.run.evidence.includes(who)) this.run.evidence.push(who);
     }

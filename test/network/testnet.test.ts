@@ -141,7 +141,7 @@ describe('a 4-validator testnet of real processes', () => {
     for (let i = 0; i < 6; i++) {
       const h = await heightOf(net.nodes[0] as TestnetNode);
       await waitForHeights([victim], h, 60_000);
-      // A seeded moment inside the next block interval (commit pause 200 ms + a round).
+      // A seeded moment inside the next block interval (next-block delay 200 ms + a round).
       await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 600)));
       await stopNode(victim, 'SIGKILL');
       await launchNode(victim);
