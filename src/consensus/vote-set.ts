@@ -228,6 +228,14 @@ export class HeightVoteSet {
     return this.setOf(this.roundVotes(round), type).claim(peer, hash);
   }
 
+  /** Whether this exact vote (signer, type, round, block and signature) is held already. Allocates nothing. */
+  holds(vote: Vote): boolean {
+    const round = this.rounds.get(vote.round);
+    if (!round || (vote.type !== PREVOTE && vote.type !== PRECOMMIT)) return false;
+    const held = this.setOf(round, vote.type).voteFor(vote.validatorIndex, vote.blockHash);
+    return held !== undefined && bytesEqual(held.blockHash, vote.blockHash) && bytesEqual(held.signature, vote.signature);
+  }
+
   prevotes(round: number): VoteSet {
     return this.roundVotes(round).prevotes;
   }

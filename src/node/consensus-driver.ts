@@ -5,7 +5,7 @@
  * decided blocks. Answers to asynchronous effects come back as new events.
  */
 import { decodeBlock, headerHash, type Block } from '../codec/block.js';
-import { toHex } from '../codec/bytes.js';
+import { bytesEqual, toHex } from '../codec/bytes.js';
 import { txHash } from '../codec/tx.js';
 import { PRECOMMIT, type Commit, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
 import { createConsensusState, step, type ConsensusState } from '../consensus/index.js';
@@ -157,8 +157,21 @@ export class ConsensusDriver {
    */
   enqueue(event: ConsensusEvent, options: { logged?: boolean } = {}): void {
     if (this.stopped) return;
+    // A copy of what the core holds (gossip after its seen cache expired, a catch-up answer, a
+    // push) changes nothing: it is neither logged nor stepped, so copies cannot grow the WAL.
+    if (options.logged !== true && this.holds(event)) return;
     this.queue.push({ event, logged: options.logged === true });
     if (!this.pumping) this.pump();
+  }
+
+  private holds(event: ConsensusEvent): boolean {
+    const core = this.core;
+    if (event.type === 'vote') return event.vote.height === core.height && core.votes?.holds(event.vote) === true;
+    if (event.type === 'proposal') {
+      const held = core.proposals.get(event.proposal.round);
+      return event.proposal.height === core.height && held !== undefined && bytesEqual(held.signature, event.proposal.signature) && bytesEqual(held.blockHash, event.proposal.blockHash);
+    }
+    return false;
   }
 
   private pump(): void {

@@ -8,6 +8,7 @@
  */
 import type { LinkFaults } from './link-faults.js';
 import './polyfill.js'; // first: libp2p 3 needs Promise.withResolvers, missing on Node 20
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
@@ -28,7 +29,7 @@ import { gossipValidator, type GossipHandler, type Verdict } from './gossip-vali
 import type { NodeKey } from './node-key.js';
 import { PeerGate } from './peer-gate.js';
 import { DEFAULT_BAN_MS, DEFAULT_INVALID_THRESHOLD, DEFAULT_INVALID_WINDOW_MS, PeerScores } from './peer-scores.js';
-import { PushBudget, PushRate } from './push-limits.js';
+import { PushBudget, PushRate, PushSeen } from './push-limits.js';
 import { Redialer, type PersistentPeer } from './redial.js';
 import { RequestResponse, type RequestHandler, type RequestOptions } from './request-response.js';
 import { ServeBudget } from './serve-budget.js';
@@ -173,6 +174,7 @@ export class P2PHost {
   private readonly pushes: RequestResponse;
   private readonly pushBudget: PushBudget;
   private readonly pushRate: PushRate;
+  private readonly pushSeen = new PushSeen();
   private pushesSent = 0;
   private pushesAccepted = 0;
   private stopping: Promise<void> | null = null;
@@ -587,6 +589,11 @@ export class P2PHost {
       // Not the sender's fault for sure (its node may run a protocol version with other topics): refused, not scored.
       this.dropped.inc('push_unknown_topic');
       throw new P2PError('P2P_REQUEST_FAILED', 'no subscription to that topic here');
+    }
+    // A copy of a message pushed before is answered without judging it again, as gossip's seen cache does.
+    if (this.pushSeen.check(createHash('sha256').update(topic).update('\0').update(data).digest('base64'))) {
+      this.dropped.inc('push_duplicate');
+      return encodeVerdict('ignore');
     }
     const result = await validate(peerIdFromString(from), { type: 'unsigned', topic, data });
     const verdict: Verdict = result === TopicValidatorResult.Accept ? 'accept' : result === TopicValidatorResult.Reject ? 'reject' : 'ignore';

@@ -231,14 +231,15 @@ export class HubPort implements GossipNetwork {
     try {
       verdict = handler(data, this.hub.names[from] as string);
     } catch {
-      verdict = 'reject';
+      // As on the libp2p host: a handler that fails ignores the message; it is not the sender's fault for sure.
+      verdict = 'ignore';
     }
     void Promise.resolve(verdict).then(
       (v) => {
         if (v === 'accept' && this.live) this.hub.flood(this.node, topic, data, id, from);
         else if (v === 'reject') this.rejected(from);
       },
-      () => this.rejected(from),
+      () => undefined,
     );
   }
 

@@ -184,7 +184,7 @@ export class Simulator {
         strategy: chosen ? strategyNamed(chosen) : null,
         stateDb: null as unknown as StateLevel,
         blockDb: null as unknown as BytesLevel,
-        disk: new MemoryDisk({ clock: this.globalClock(), syncMs: FSYNC_MS }),
+        disk: new MemoryDisk({ clock: this.diskClock(i), syncMs: FSYNC_MS }),
         epoch: 0,
         up: true,
         pausedUntil: 0,
@@ -282,16 +282,12 @@ export class Simulator {
 
   // ---- time ------------------------------------------------------------------------------
 
-  /** Virtual time with no node attached (the disks' fsyncs: they complete even while their node is paused). */
-  private globalClock(): Clock {
-    return {
-      now: () => this.now,
-      after: (ms, fn) => {
-        let cancelled = false;
-        this.queue.push(this.now + ms, { kind: 'node', node: -1, epoch: 0, run: () => void (cancelled || fn()) });
-        return { cancel: () => void (cancelled = true) };
-      },
-    };
+  /**
+   * The clock node i's disk completes fsyncs on: the incarnation's of the moment, so a paused
+   * process learns of an fsync only when it resumes, and a crashed one never does.
+   */
+  private diskClock(i: number): Clock {
+    return { now: () => this.now, after: (ms, fn) => this.clockFor(i, (this.nodes[i] as SimNode).epoch).after(ms, fn) };
   }
 
   /** The clock of one incarnation of node i: its skew on top of virtual time; timers die with the incarnation. */
@@ -316,7 +312,6 @@ export class Simulator {
       case 'delegation':
         return this.onDelegation(item.index, item.delegation);
       case 'node': {
-        if (item.node < 0) return item.run();
         const n = this.nodes[item.node] as SimNode;
         if (!n.up || item.epoch !== n.epoch) return;
         // A paused process runs nothing: what reaches it waits until it resumes.

@@ -6,6 +6,7 @@ import { addressFromPublicKey, formatAddress, parseAddress } from '../../crypto/
 import { KeyDirectory } from '../../crypto/key-directory.js';
 import type { NodeConfig } from '../../node/config.js';
 import { BYZANTINE_STRATEGIES, isByzantineStrategy, type ByzantineStrategyName } from '../../node/byzantine.js';
+import { isLocalChain, LOCAL_CHAIN_ID_PREFIXES } from '../../node/local-chain.js';
 import { homePaths } from '../../node/home.js';
 import { readConfigFile } from '../../node/config.js';
 import { readGenesisFile } from '../../node/genesis.js';
@@ -139,6 +140,10 @@ export function registerNodeCommands(program: Command): void {
     .option('--p2p-port <port>', 'p2p port (default 26656)', optionParser(parsePort))
     .action(async (options: { home?: string; chainId: string; moniker: string; power: number; account: string[]; rpcPort?: number; genesis?: string; peers?: string; p2pHost?: string; p2pPort?: number }) => {
       if (options.genesis && options.account.length > 0) throw new CommandError('--account cannot change a genesis given with --genesis', 'INVALID_ARGUMENT');
+      // These ids mark the throw-away chains `cmt testnet` and the tests make, on which --byzantine runs: a real chain must not carry one.
+      if (!options.genesis && isLocalChain(options.chainId)) {
+        throw new CommandError(`chain id "${options.chainId}" is reserved for local test chains (${LOCAL_CHAIN_ID_PREFIXES.join(', ')} and their "-…" forms, made by cmt testnet and the tests); choose another id`, 'INVALID_ARGUMENT');
+      }
       const joined = options.genesis ? await readGenesisFile(options.genesis) : undefined;
       const peers = options.peers ? options.peers.split(',').map((p) => p.trim()).filter((p) => p !== '') : [];
       const accounts = options.account.map((entry) => {

@@ -1,5 +1,5 @@
 /**
- * Review of issue 14, direct push (/cmt/direct/1): every node serves it, and a push is judged
+ * Direct push (/cmt/direct/1): every node serves it, and a push was judged
  * by the topic's handler without gossipsub's seen cache (the simulator's HubPort does dedupe a
  * push by its id; the libp2p host does not). A peer can therefore push the same valid message
  * again and again, 200 times a second by default, and each copy counts as new:
@@ -11,7 +11,8 @@
  *   all peers, so one peer fills it with copies of one vote and an honest peer's message for
  *   the next height is dropped.
  * Through gossip the same bytes reach the handler once per seen-cache period, so neither can
- * happen there. The node must treat a message it already has the same whichever way it came.
+ * happen there. The node must treat a message it already has the same whichever way it came:
+ * the host remembers what was pushed (spec/p2p.md), and the driver drops what its core holds.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,7 +71,7 @@ async function startedDriver(chain: ChainState, walDir: string): Promise<{ drive
   return { driver, wal };
 }
 
-describe('review14: direct push of one valid vote, again and again', () => {
+describe('direct push of one valid vote, again and again', () => {
   const pool = new HostPool();
   const dirs: string[] = [];
   afterEach(async () => {
@@ -107,6 +108,24 @@ describe('review14: direct push of one valid vote, again and again', () => {
     expect(reopened.replay.height).toBe(LAST_HEIGHT + 1);
     // Gossip would have handed these bytes to the handler once; the push path hands them over PUSHES times.
     expect(reopened.replay.records.length).toBe(1);
+  });
+
+  it('logs a vote the core already holds once, whichever way the copies come (gossip, catch-up answers, pushes)', async () => {
+    const chain = chainState();
+    const dir = await mkdtemp(join(tmpdir(), 'driver-copies-'));
+    dirs.push(dir);
+    const walDir = join(dir, 'cs.wal');
+    const { driver, wal } = await startedDriver(chain, walDir);
+    const vote = signedVote(chain, { height: LAST_HEIGHT + 1, round: 0, type: PREVOTE, member: 1 });
+    // The same vote as new objects each time, as decoding a catch-up answer or a gossip copy makes them.
+    for (let i = 0; i < PUSHES; i++) driver.enqueue({ type: 'vote', vote: { ...vote, blockHash: Uint8Array.from(vote.blockHash), signature: Uint8Array.from(vote.signature) } });
+    // A different vote of the same validator (a conflict) is news, and is logged.
+    driver.enqueue({ type: 'vote', vote: signedVote(chain, { height: LAST_HEIGHT + 1, round: 0, type: PREVOTE, member: 1, blockHash: new Uint8Array(32).fill(7) }) });
+    await driver.stop();
+    await wal.close();
+    const reopened = await Wal.open(walDir, silentLogger());
+    await reopened.close();
+    expect(reopened.replay.records.length).toBe(2);
   });
 
   it('holds one copy of a next-height vote, so an honest peer\'s next-height message still fits', async () => {

@@ -11,7 +11,7 @@ import type { FaultEvent } from '../../src/sim/scenario-types.js';
 import { Simulator } from '../../src/sim/simulator.js';
 import { scenario } from '../support/sim-consensus.js';
 
-describe('review14: a paused validator in the simulator', () => {
+describe('a paused validator in the simulator', () => {
   it('sends nothing while it is paused', async () => {
     // v0 is paused for 6 ms out of every 31 ms: windows that fall inside its sign, fsync, send sequences.
     const pauses: FaultEvent[] = [];

@@ -13,7 +13,7 @@ import { isLocalChain } from '../../src/node/local-chain.js';
 import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
-describe('review14: the ids --byzantine trusts are reserved', () => {
+describe('the ids --byzantine trusts are reserved', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await Promise.all(cleanups.splice(0).map((c) => c()));
