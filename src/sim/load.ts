@@ -19,18 +19,22 @@ const SIGNED_CACHE_LIMIT = 20_000;
 const signed = new Map<string, Uint8Array>();
 
 export class SimLoad {
-  private readonly signers: BulkSigner[];
+  /** Made on the first transfer this process has not signed yet (each holds an OpenSSL key). */
+  private signerList: BulkSigner[] | null = null;
   private next = 0;
 
   constructor(
     readonly chainId: string,
     readonly perBatch: number,
-  ) {
-    this.signers = Array.from({ length: LOAD_ACCOUNTS }, (_, i) => new BulkSigner(derivedKey(`sim account ${i}`)));
-  }
+  ) {}
 
   get accounts(): Uint8Array[] {
-    return this.signers.map((s) => addressFromPublicKey(s.keyPair.publicKey));
+    return Array.from({ length: LOAD_ACCOUNTS }, (_, i) => addressFromPublicKey(derivedKey(`sim account ${i}`).publicKey));
+  }
+
+  private get signers(): BulkSigner[] {
+    this.signerList ??= Array.from({ length: LOAD_ACCOUNTS }, (_, i) => new BulkSigner(derivedKey(`sim account ${i}`)));
+    return this.signerList;
   }
 
   /** The next batch of transfers, each valid once every earlier one is committed. */

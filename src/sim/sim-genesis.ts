@@ -21,7 +21,17 @@ export const SIM_CHAIN_ID = 'cmt-sim';
 export const MIN_GAS_PRICE = 1n;
 const BALANCE = 1_000_000n * ONE_CMT;
 
-export const derivedKey = (label: string): KeyPair => keyPairFromSeed(sha256(utf8(label)));
+/** Derived keys by label, one object per process: signing reuses the OpenSSL key made for the first run. */
+const derived = new Map<string, KeyPair>();
+
+export function derivedKey(label: string): KeyPair {
+  let pair = derived.get(label);
+  if (!pair) {
+    pair = keyPairFromSeed(sha256(utf8(label)));
+    derived.set(label, pair);
+  }
+  return pair;
+}
 export const validatorKey = (name: string): KeyPair => derivedKey(`sim validator ${name}`);
 export const ownerKey = (name: string): KeyPair => derivedKey(`sim owner ${name}`);
 /** The account that makes the scenario's delegations. */
