@@ -10,6 +10,7 @@ import { MAX_CHAIN_ID_LENGTH } from '../codec/tx.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { isValidPublicKey } from '../crypto/ed25519.js';
 import { parseAppGenesis } from '../app/genesis-state.js';
+import { nestedDeeperThan } from '../codec/json-depth.js';
 
 export class InvalidGenesisFileError extends CmtError {
   constructor(source: string, message: string) {
@@ -111,7 +112,8 @@ export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
   if (typeof g.chain_id !== 'string' || g.chain_id.length === 0 || g.chain_id.length > MAX_CHAIN_ID_LENGTH || !/^[\x21-\x7e]+$/.test(g.chain_id)) {
     throw new InvalidGenesisFileError(source, `chain_id must be 1-${MAX_CHAIN_ID_LENGTH} printable ASCII characters`);
   }
-  const time = Date.parse(String(g.genesis_time));
+  // Typed before it is read: String() of a deeply nested array recurses past the stack.
+  const time = typeof g.genesis_time === 'string' ? Date.parse(g.genesis_time) : NaN;
   if (!Number.isFinite(time) || time < 0) throw new InvalidGenesisFileError(source, 'genesis_time must be an ISO 8601 time');
   const initialHeight = positiveInt(g.initial_height, 'initial_height', source, 1);
   if (initialHeight < 1) throw new InvalidGenesisFileError(source, 'initial_height must be at least 1');
@@ -133,7 +135,8 @@ export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
     if (objectOf(v, `validators[${i}]`, VALIDATOR_FIELDS, source) === undefined) throw new InvalidGenesisFileError(source, `validators[${i}] must be a JSON object`);
     let publicKey: Uint8Array;
     try {
-      publicKey = fromHex(String(v?.pub_key));
+      if (typeof v.pub_key !== 'string') throw new TypeError('not a string');
+      publicKey = fromHex(v.pub_key);
     } catch {
       throw new InvalidGenesisFileError(source, `validators[${i}].pub_key is not hex`);
     }
@@ -156,6 +159,9 @@ export function parseGenesis(json: unknown, source = 'genesis'): GenesisDoc {
   return { chainId: g.chain_id, genesisTime: time, initialHeight, consensusParams, validators, appState };
 }
 
+/** Deepest nesting a genesis file may have: app_state's lists of objects are about four levels deep. */
+export const MAX_GENESIS_DEPTH = 64;
+
 export async function readGenesisFile(path: string): Promise<GenesisDoc> {
   let text: string;
   try {
@@ -163,6 +169,8 @@ export async function readGenesisFile(path: string): Promise<GenesisDoc> {
   } catch (err) {
     throw new InvalidGenesisFileError(path, `cannot read (${(err as Error).message})`);
   }
+  // Nothing in a genesis nests deeper than a few levels; deeper text would make every walk of it recurse.
+  if (nestedDeeperThan(text, MAX_GENESIS_DEPTH)) throw new InvalidGenesisFileError(path, `JSON nested deeper than ${MAX_GENESIS_DEPTH} levels`);
   let json: unknown;
   try {
     json = JSON.parse(text);

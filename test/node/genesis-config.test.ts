@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/codec/bytes.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { configToJson, DEFAULT_CONFIG, parseConfig } from '../../src/node/config.js';
-import { genesisToJson, parseGenesis } from '../../src/node/genesis.js';
+import { genesisToJson, MAX_GENESIS_DEPTH, parseGenesis, readGenesisFile } from '../../src/node/genesis.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 
 function genesisJson(): Record<string, unknown> {
@@ -32,6 +35,32 @@ describe('genesis file', () => {
     ['an address that does not match', (g: Record<string, unknown>) => ({ ...g, validators: [{ ...(g.validators as object[])[0], address: '0x' + '1'.repeat(40) }] }), /does not match/],
   ])('rejects %s', (_name, mutate, pattern) => {
     expect(() => parseGenesis(mutate(genesisJson()), 'genesis.json')).toThrow(pattern);
+  });
+
+  /** An array nested `depth` deep: String() of it recurses once per level. */
+  const deep = (depth: number): unknown => {
+    let value: unknown = [];
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it.each([
+    ['genesis_time', (g: Record<string, unknown>) => ({ ...g, genesis_time: deep(20_000) }), /genesis_time/],
+    ['a validator pub_key', (g: Record<string, unknown>) => ({ ...g, validators: [{ ...(g.validators as object[])[0], pub_key: deep(20_000) }] }), /pub_key is not hex/],
+  ])('refuses a deeply nested %s with a clear error, not a stack overflow', (_name, mutate, pattern) => {
+    expect(() => parseGenesis(mutate(genesisJson()), 'genesis.json')).toThrow(pattern);
+  });
+
+  it('refuses a genesis file nested deeper than it could need before parsing it, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cmt-deep-genesis-'));
+    try {
+      const file = join(dir, 'genesis.json');
+      const text = JSON.stringify(genesisJson()).replace('"app_state":{}', `"app_state":{"accounts":${'['.repeat(5_000)}${']'.repeat(5_000)}}`);
+      await writeFile(file, text);
+      await expect(readGenesisFile(file)).rejects.toThrow(new RegExp(`${file}: JSON nested deeper than ${MAX_GENESIS_DEPTH} levels`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
