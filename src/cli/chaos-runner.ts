@@ -8,11 +8,13 @@
  * the evidence. Afterwards every node's blocks are read through the RPC, and the simulator's
  * checkers judge the run.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ONE_CMT } from '../codec/amount.js';
 import { CmtError } from '../codec/errors.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../codec/params.js';
 import type { LinkRule } from '../p2p/link-faults.js';
-import { RpcClient } from '../rpc/client.js';
+import { NodeUnreachableError, RpcClient } from '../rpc/client.js';
 import { readGenesisFile } from '../node/genesis.js';
 import { homePaths } from '../node/home.js';
 import { silentLogger } from '../node/logger.js';
@@ -199,12 +201,22 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
       const seen = observed.seenAt[i] as Map<number, number>;
       const appHashes: string[] = [];
       const mine: (typeof commits)[number] = [];
-      for (let h = 1; h <= (heights[i] as number); h++) {
-        // One call per height: the commit, and the header that carries the app hash of height h - 1.
-        const answer = await client.call<{ raw_commit: string; signed_header: { header: { app_hash: string } } }>('commit', { height: h });
-        const commit = decode(Commit, fromHex(answer.raw_commit.replace(/^0x/, ''), 'commit'), 'commit');
-        appHashes.push(answer.signed_header.header.app_hash.toLowerCase());
-        mine.push({ height: h, blockHash: toHex(commit.blockHash), commit });
+      try {
+        for (let h = 1; h <= (heights[i] as number); h++) {
+          // One call per height: the commit, and the header that carries the app hash of height h - 1.
+          const answer = await client.call<{ raw_commit: string; signed_header: { header: { app_hash: string } } }>('commit', { height: h });
+          const commit = decode(Commit, fromHex(answer.raw_commit.replace(/^0x/, ''), 'commit'), 'commit');
+          appHashes.push(answer.signed_header.header.app_hash.toLowerCase());
+          mine.push({ height: h, blockHash: toHex(commit.blockHash), commit });
+        }
+      } catch (err) {
+        if (!(err instanceof NodeUnreachableError)) throw err;
+        // A Byzantine node's blocks are not judged: its process ending is its business, said and skipped.
+        if (strategies[i] !== null) {
+          log(`${names[i]} (Byzantine) stopped answering before its blocks were read: ${err.message}`);
+        } else {
+          throw new CmtError('CHAOS_NODE_DOWN', `${names[i]} stopped answering before its blocks were read (${err.message}); the end of its log:\n${await logTail(n)}`);
+        }
       }
       decisions.push(mine.map((c) => ({ height: c.height, round: c.commit.round, blockHash: c.blockHash, valid: true, appHash: c.height < lastCommon ? (appHashes[c.height] as string) : 'unknown', at: seen.get(c.height) ?? scenario.durationMs })));
       commits.push(mine);
@@ -285,6 +297,12 @@ async function evidenceInBlocks(nodes: readonly TestnetNode[], heights: readonly
 async function signal(node: TestnetNode, sig: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
   const pid = await readPid(node);
   if (pid !== null) process.kill(pid, sig);
+}
+
+/** The last lines of a node's log, for an error that says why it went away. */
+async function logTail(node: TestnetNode, lines = 20): Promise<string> {
+  const text = await readFile(join(node.home, 'node.log'), 'utf8').catch((err: unknown) => `(no log: ${(err as Error).message})`);
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 async function heightOf(node: TestnetNode): Promise<number> {
