@@ -22,7 +22,7 @@ import type { ByzantineStrategyName } from '../node/byzantine.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { strategiesOf } from '../sim/strategies.js';
 import { startGossipListener, type GossipListener } from './gossip-listener.js';
-import type { WatchStats } from './vote-watch.js';
+import type { WatchStats } from '../sim/vote-watch.js';
 import { checkRun, type RunCheck } from '../sim/checkers.js';
 import { describeFault, downForGood, endOf, gstOf } from '../sim/fault-timeline.js';
 import { forkEvidence } from '../sim/fork-evidence.js';

@@ -9,7 +9,7 @@ import { topicsFor } from '../node/network.js';
 import type { Logger } from '../node/logger.js';
 import { P2PHost } from '../p2p/host.js';
 import { generateNodeKey } from '../p2p/node-key.js';
-import { VoteWatch, type WatchedValidator } from './vote-watch.js';
+import { VoteWatch, type WatchedValidator } from '../sim/vote-watch.js';
 
 export interface GossipListener {
   readonly watch: VoteWatch;

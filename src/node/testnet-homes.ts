@@ -13,10 +13,9 @@ import { generateKeyPair } from '../crypto/ed25519.js';
 import { KeyDirectory } from '../crypto/key-directory.js';
 import { encryptKey } from '../crypto/keystore.js';
 import { appGenesisToJson } from '../app/genesis-state.js';
-import type { StakingGenesis } from '../app/staking/genesis.js';
 import { genesisValidatorSet } from '../app/staking/init-chain.js';
 import type { StakingParams } from '../app/staking/params.js';
-import { LOCAL_STAKING_PARAMS } from './local-staking-params.js';
+import { localStakingGenesis } from './local-staking-params.js';
 import { toHex } from '../codec/bytes.js';
 import { DEFAULT_APP_PARAMS } from '../app/params.js';
 import { loadOrCreateNodeKey } from '../p2p/node-key.js';
@@ -111,19 +110,10 @@ export async function createTestnet(options: CreateTestnetOptions): Promise<Test
   const balance = options.accountBalance ?? 1_000_000n * ONE_CMT;
   const stakes = options.stakes ?? validatorKeys.map(() => DEFAULT_TESTNET_STAKE);
   if (stakes.length !== validatorKeys.length) throw new CmtError('INVALID_ARGUMENT', `${stakes.length} stakes given for ${validatorKeys.length} validators`);
-  const staking: StakingGenesis = {
-    params: { ...LOCAL_STAKING_PARAMS, ...options.stakingParams },
-    candidates: validatorKeys.map((v, i) => ({
-      owner: addressFromPublicKey((accounts[i] as (typeof accounts)[number]).pair.publicKey),
-      consensusKey: v.publicKey,
-      selfStake: stakes[i] as bigint,
-      maxStake: (stakes[i] as bigint) * 10n,
-      commissionBps: 1000,
-      name: v.name,
-      website: '',
-      description: '',
-    })),
-  };
+  const staking = localStakingGenesis(
+    validatorKeys.map((v, i) => ({ owner: addressFromPublicKey((accounts[i] as (typeof accounts)[number]).pair.publicKey), consensusKey: v.publicKey, selfStake: stakes[i] as bigint, name: v.name })),
+    options.stakingParams,
+  );
   const elected = new Map(genesisValidatorSet(staking).map((v) => [toHex(v.consensusKey), v.power]));
   const genesis: GenesisDoc = {
     chainId: options.chainId,

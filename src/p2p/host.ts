@@ -29,7 +29,8 @@ import { gossipValidator, type GossipHandler, type Verdict } from './gossip-vali
 import type { NodeKey } from './node-key.js';
 import { PeerGate } from './peer-gate.js';
 import { DEFAULT_BAN_MS, DEFAULT_INVALID_THRESHOLD, DEFAULT_INVALID_WINDOW_MS, PeerScores } from './peer-scores.js';
-import { PushBudget, PushRate, PushSeen } from './push-limits.js';
+import { PushBudget, PushRate } from './push-limits.js';
+import { SeenIds } from './seen-ids.js';
 import { Redialer, type PersistentPeer } from './redial.js';
 import { RequestResponse, type RequestHandler, type RequestOptions } from './request-response.js';
 import { ServeBudget } from './serve-budget.js';
@@ -174,7 +175,8 @@ export class P2PHost {
   private readonly pushes: RequestResponse;
   private readonly pushBudget: PushBudget;
   private readonly pushRate: PushRate;
-  private readonly pushSeen = new PushSeen();
+  /** What was pushed here lately, as gossip's seen cache (a copy is answered without its handler). */
+  private readonly pushSeen = new SeenIds();
   private pushesSent = 0;
   private pushesAccepted = 0;
   private stopping: Promise<void> | null = null;

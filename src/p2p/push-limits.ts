@@ -68,34 +68,3 @@ export class PushRate {
     }
   }
 }
-
-/** How long a pushed message's id is remembered: gossipsub's seen cache keeps ids this long (its seenTTL). */
-export const PUSH_SEEN_TTL_MS = 120_000;
-/** Ids remembered at most; the oldest go first (a peer that pushes that many distinct messages is rate-limited and scored long before). */
-export const PUSH_SEEN_MAX = 65_536;
-
-/**
- * The ids of messages pushed to this node, as gossipsub keeps those it was gossiped: a copy is
- * answered without running the topic's handler again, so pushing one valid message over and
- * over costs the node one handler run (and one WAL record) per message, not one per push.
- */
-export class PushSeen {
-  private readonly seen = new Map<string, number>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** True if `id` was seen within the TTL; remembers it either way. */
-  check(id: string): boolean {
-    const now = this.now();
-    const at = this.seen.get(id);
-    if (at !== undefined && now - at < PUSH_SEEN_TTL_MS) return true;
-    this.seen.delete(id);
-    this.seen.set(id, now);
-    if (this.seen.size > PUSH_SEEN_MAX) this.seen.delete(this.seen.keys().next().value as string);
-    return false;
-  }
-
-  get size(): number {
-    return this.seen.size;
-  }
-}

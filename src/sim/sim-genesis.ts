@@ -10,11 +10,10 @@ import { DEFAULT_CONSENSUS_PARAMS } from '../codec/params.js';
 import { utf8 } from '../codec/bytes.js';
 import { appGenesisToJson } from '../app/genesis-state.js';
 import { DEFAULT_APP_PARAMS } from '../app/params.js';
-import type { StakingGenesis } from '../app/staking/genesis.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 import { keyPairFromSeed, type KeyPair } from '../crypto/ed25519.js';
 import type { GenesisDoc } from '../node/genesis.js';
-import { LOCAL_STAKING_PARAMS } from '../node/local-staking-params.js';
+import { localStakingGenesis } from '../node/local-staking-params.js';
 import type { Scenario } from './scenario-types.js';
 
 export const SIM_CHAIN_ID = 'cmt-sim';
@@ -38,19 +37,9 @@ export const ownerKey = (name: string): KeyPair => derivedKey(`sim owner ${name}
 export const delegatorKey = (): KeyPair => derivedKey('sim delegator');
 
 export function simGenesis(scenario: Scenario, loadAccounts: readonly Uint8Array[]): GenesisDoc {
-  const staking: StakingGenesis = {
-    params: LOCAL_STAKING_PARAMS,
-    candidates: scenario.validators.map((v) => ({
-      owner: addressFromPublicKey(ownerKey(v.name).publicKey),
-      consensusKey: validatorKey(v.name).publicKey,
-      selfStake: BigInt(v.power) * ONE_CMT,
-      maxStake: BigInt(v.power) * ONE_CMT * 10n,
-      commissionBps: 1000,
-      name: v.name,
-      website: '',
-      description: '',
-    })),
-  };
+  const staking = localStakingGenesis(
+    scenario.validators.map((v) => ({ owner: addressFromPublicKey(ownerKey(v.name).publicKey), consensusKey: validatorKey(v.name).publicKey, selfStake: BigInt(v.power) * ONE_CMT, name: v.name })),
+  );
   const owners = scenario.validators.map((v) => addressFromPublicKey(ownerKey(v.name).publicKey));
   const delegated = (scenario.delegations ?? []).reduce((sum, d) => sum + BigInt(d.amount), 0n);
   const delegator = { address: addressFromPublicKey(delegatorKey().publicKey), balance: (delegated + 1000n) * ONE_CMT };

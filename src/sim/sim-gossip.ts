@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { P2PError } from '../p2p/errors.js';
+import { SeenIds } from '../p2p/seen-ids.js';
 import { DEFAULT_BAN_MS, DEFAULT_INVALID_THRESHOLD, DEFAULT_INVALID_WINDOW_MS, PeerScores } from '../p2p/peer-scores.js';
 import type { Clock } from '../runtime/clock.js';
 import type { GossipNetwork, Verdict } from '../node/network.js';
@@ -36,8 +37,6 @@ export interface HubStats {
   bans: number;
 }
 
-/** gossipsub's seen cache keeps ids this long (its seenTTL): a copy arriving later is processed again. */
-const SEEN_TTL_MS = 120_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 type TopicHandler = (data: Uint8Array, from: string) => Verdict | Promise<Verdict>;
@@ -126,8 +125,7 @@ export class HubPort implements GossipNetwork {
   readonly peerId: string;
   private readonly topics = new Map<string, TopicHandler>();
   private readonly protocols = new Map<string, ProtocolHandler>();
-  private readonly seen = new Map<string, number>();
-  private seenSweepAt = 0;
+  private readonly seen: SeenIds;
   private readonly scores: PeerScores;
 
   constructor(
@@ -136,6 +134,7 @@ export class HubPort implements GossipNetwork {
     private readonly clock: Clock,
   ) {
     this.peerId = hub.names[node] as string;
+    this.seen = new SeenIds(() => clock.now());
     this.scores = new PeerScores({ threshold: DEFAULT_INVALID_THRESHOLD, windowMs: DEFAULT_INVALID_WINDOW_MS, banMs: DEFAULT_BAN_MS, now: () => clock.now() });
   }
 
@@ -159,7 +158,7 @@ export class HubPort implements GossipNetwork {
   async publish(topic: string, data: Uint8Array): Promise<void> {
     if (!this.live) return;
     const id = messageId(data);
-    this.markSeen(id);
+    this.seen.check(id);
     this.hub.onOriginate?.(this.node, topic, data);
     this.hub.flood(this.node, topic, data, id, -1);
   }
@@ -168,7 +167,7 @@ export class HubPort implements GossipNetwork {
     const to = this.hub.nodeOf(peerId);
     if (to < 0 || to === this.node || !this.live || !this.hub.connected(this.node, to)) return;
     const id = messageId(data);
-    this.markSeen(id);
+    this.seen.check(id);
     this.hub.onOriginate?.(this.node, topic, data);
     this.hub.send(this.node, to, topic, data, id);
   }
@@ -223,8 +222,7 @@ export class HubPort implements GossipNetwork {
 
   /** A gossip message from peer `from`: handled once, relayed to the other peers if accepted. */
   receive(from: number, topic: string, data: Uint8Array, id: string): void {
-    if (this.seen.has(id)) return;
-    this.markSeen(id);
+    if (this.seen.check(id)) return;
     const handler = this.topics.get(topic);
     if (!handler) return;
     let verdict: Verdict | Promise<Verdict>;
@@ -247,13 +245,5 @@ export class HubPort implements GossipNetwork {
   private rejected(from: number): void {
     this.hub.stats.junk++;
     this.reportInvalid(this.hub.names[from] as string);
-  }
-
-  private markSeen(id: string): void {
-    const now = this.clock.now();
-    this.seen.set(id, now);
-    if (now - this.seenSweepAt < SEEN_TTL_MS) return;
-    this.seenSweepAt = now;
-    for (const [key, at] of this.seen) if (now - at > SEEN_TTL_MS) this.seen.delete(key);
   }
 }

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setImmediate as settle } from 'node:timers/promises';
-import { bytesKey, toHex } from '../codec/bytes.js';
+import { toHex } from '../codec/bytes.js';
 import { decodeVote, type Evidence, type Proposal, type Vote } from '../codec/vote.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import { decodeProposalMessage } from '../codec/gossip.js';
@@ -51,6 +51,7 @@ import type { SimDecision, SimRun } from './run-types.js';
 import type { FaultEvent, Scenario, ScenarioDelegation } from './scenario-types.js';
 import { strategiesOf } from './strategies.js';
 import { GossipHub } from './sim-gossip.js';
+import { VoteWatch } from './vote-watch.js';
 import { delegatorKey, MIN_GAS_PRICE, ownerKey, SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
 import type { GenesisDoc } from '../node/genesis.js';
 
@@ -141,9 +142,8 @@ export class Simulator {
   /** Signature checks are pure: the validators share the transactions' results, as one machine's cache would. */
   private readonly signatures = new VerifiedSignatures();
   private readonly board = new Map<string, [Uint8Array, Uint8Array]>();
-  /** Votes of correct validators seen on the wire: "address/height/round/type" → block hash. */
-  private readonly wireVotes = new Map<string, string>();
-  private readonly correct = new Set<string>();
+  /** Votes as they leave a node: the same watch the chaos runner keeps on real gossip. */
+  private wire!: VoteWatch;
   private readonly voteTopic: string;
   private readonly proposalTopic: string;
   private readonly run: SimRun;
@@ -170,13 +170,12 @@ export class Simulator {
       },
       names,
     );
-    this.hub.onOriginate = (from, topic, data) => this.onWire(from, topic, data);
+    this.hub.onOriginate = (_from, topic, data) => this.onWire(topic, data);
     const strategies = strategiesOf(scenario, seed);
     this.nodes = scenario.validators.map((v, i) => {
       const chosen = strategies[i] ?? null;
       const key = validatorKey(v.name);
       const address = addressFromPublicKey(key.publicKey);
-      if (!chosen) this.correct.add(toHex(address));
       return {
         name: v.name,
         key,
@@ -195,6 +194,10 @@ export class Simulator {
         position: '',
       };
     });
+    this.wire = new VoteWatch(
+      SIM_CHAIN_ID,
+      this.nodes.map((n) => ({ name: n.name, publicKey: n.key.publicKey, correct: n.strategy === null })),
+    );
     this.run = {
       seed,
       traceHash: '',
@@ -243,6 +246,7 @@ export class Simulator {
     this.run.endMs = this.now;
     const stats = this.hub.stats;
     this.run.messages = { sent: stats.sent, lost: stats.lost, junk: stats.junk, bans: stats.bans };
+    this.run.doubleSigns = [...this.wire.doubleSigns];
     for (const who of forkEvidence(this.nodes.filter((n) => n.strategy === null).map((n) => n.decisions))) {
       if (!this.run.evidence.includes(who)) this.run.evidence.push(who);
     }
@@ -412,22 +416,9 @@ export class Simulator {
     for (const e of evidence) this.run.committedEvidence?.push({ height, validator: toHex(e.voteA.validatorAddress) });
   }
 
-  /** A vote leaving node `from`: two different ones from a correct validator for one height, round and type is a double sign. */
-  private onWire(from: number, topic: string, data: Uint8Array): void {
-    if (topic !== this.voteTopic || (this.nodes[from] as SimNode).strategy !== null) return;
-    let vote;
-    try {
-      vote = decodeVote(data);
-    } catch {
-      return;
-    }
-    const signer = toHex(vote.validatorAddress);
-    if (!this.correct.has(signer)) return;
-    const key = `${signer}/${vote.height}/${vote.round}/${vote.type}`;
-    const hash = bytesKey(vote.blockHash);
-    const seen = this.wireVotes.get(key);
-    if (seen === undefined) this.wireVotes.set(key, hash);
-    else if (seen !== hash) this.run.doubleSigns.push({ node: from, height: vote.height, round: vote.round, type: vote.type });
+  /** A vote leaving node `from`: two different ones signed by a correct validator for one height, round and type is a double sign. */
+  private onWire(topic: string, data: Uint8Array): void {
+    if (topic === this.voteTopic) this.wire.vote(data);
   }
 
   /** The scenario's delegator bonds to a validator: a real staking transaction, to every validator that is up. */

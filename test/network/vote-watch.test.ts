@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VoteWatch } from '../../src/cli/vote-watch.js';
+import { VoteWatch } from '../../src/sim/vote-watch.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { encodeProposalMessage } from '../../src/codec/gossip.js';
 import { encode } from '../../src/codec/schema.js';

@@ -1,6 +1,7 @@
 /**
- * What the chaos runner makes of the consensus gossip it hears (spec/faults.md, "Chaos
- * runner"): every vote, proposal and piece of evidence on the chain's topics, each checked
+ * What a host watching the consensus gossip makes of it — the chaos runner's listener on real
+ * processes and the simulator's wire (spec/faults.md): every vote, proposal and piece of
+ * evidence on the chain's topics, each checked
  * against the genesis validators' keys before it counts — the bytes come from the nodes under
  * test, a Byzantine one among them, and a forged vote must not make a correct validator look
  * like a double signer. Two different signed votes of one validator for one height, round and
