@@ -120,7 +120,8 @@ interface SimNode {
   parts: NodeParts | null;
   decisions: Recorded[];
   verdicts: Map<string, boolean>;
-  position: string;
+  /** Where its core was after its last agenda item (null: not running). */
+  position: { height: number; round: number; step: string } | null;
 }
 
 type Item =
@@ -191,7 +192,7 @@ export class Simulator {
         parts: null,
         decisions: [],
         verdicts: new Map(),
-        position: '',
+        position: null,
       };
     });
     this.wire = new VoteWatch(
@@ -331,9 +332,10 @@ export class Simulator {
     const n = this.nodes[i] as SimNode;
     const core = n.parts?.driver.consensusState;
     if (!core) return;
-    const position = `${core.height}/${core.round}/${core.step}`;
-    if (position === n.position) return;
-    n.position = position;
+    // Runs after every agenda item: compared field by field, no string built for an unchanged position.
+    const last = n.position;
+    if (last && last.height === core.height && last.round === core.round && last.step === core.step) return;
+    n.position = { height: core.height, round: core.round, step: core.step };
     this.run.timeline.push({ at: this.now, node: i, height: core.height, round: core.round, step: core.step });
   }
 
@@ -460,7 +462,7 @@ export class Simulator {
           n.epoch++;
           void n.parts?.stop();
           n.parts = null;
-          n.position = '';
+          n.position = null;
           this.hub.detach(i);
           n.disk = n.disk.crash();
         } else {
