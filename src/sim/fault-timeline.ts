@@ -1,11 +1,13 @@
 /** When faults end, the simulated GST they define, and how a fault reads in a trace. */
 import type { FaultEvent } from './scenario-types.js';
 
+/** When a fault scheduled by time ends (a triggered one ends `forMs` after it starts). */
 export function endOf(f: FaultEvent): number | undefined {
   switch (f.type) {
     case 'crash':
       return f.restartAt;
     case 'clockSkew':
+    case 'clockDrift':
       return undefined;
     default:
       return f.until;
@@ -20,7 +22,7 @@ export function endOf(f: FaultEvent): number | undefined {
 export function gstOf(faults: readonly FaultEvent[]): number | null {
   let gst = 0;
   for (const f of faults) {
-    if (f.type === 'clockSkew' || f.type === 'crash') {
+    if (f.type === 'clockSkew' || f.type === 'clockDrift' || f.type === 'crash') {
       if (f.type === 'crash' && f.restartAt !== undefined) gst = Math.max(gst, f.restartAt);
       continue;
     }
@@ -50,5 +52,13 @@ export function describeFault(f: FaultEvent): string {
       return `clock ${f.node} ${f.skewMs} ms`;
     case 'network':
       return `network ${JSON.stringify(f.behaviour)}`;
+    case 'clockDrift':
+      return `clock drift ${f.node} ${f.ppm} ppm`;
+    case 'messages':
+      return `messages ${JSON.stringify(f.filter)} ${JSON.stringify(f.behaviour)}`;
+    case 'slowDisk':
+      return `slow disk ${f.node} fsync ${f.fsyncMs} ms`;
+    case 'slowCpu':
+      return `slow cpu ${f.node} ${f.msPerEvent} ms/event`;
   }
 }

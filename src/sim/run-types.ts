@@ -12,6 +12,17 @@ export interface SimDecision {
   at: number;
 }
 
+/** A signed vote seen on the wire: its signer's hex address, position and the block it is for ('' for nil). */
+export interface VoteRecord {
+  at: number;
+  validator: string;
+  height: number;
+  round: number;
+  /** 1 prevote, 2 precommit (codec/vote.ts). */
+  type: number;
+  blockHash: string;
+}
+
 export interface TimelinePoint {
   at: number;
   node: number;
@@ -40,6 +51,10 @@ export interface SimRun {
   messages: { sent: number; lost: number; junk: number; bans?: number };
   /** The validator set that signed each height, recorded where it changes (hex address → power); the first entry is height 1's. */
   validatorSets?: { height: number; powers: Record<string, number> }[];
+  /** Every vote signed by any validator as it left a node (the checkers' input for accountability across rounds). */
+  votes?: VoteRecord[];
+  /** Faults as they were applied: index into the scenario's faults, and when it started or ended (triggered faults included). */
+  appliedFaults?: { at: number; phase: 'start' | 'end'; index: number }[];
   /** Double-sign evidence in decided blocks: who it names, at which height it was committed. */
   committedEvidence?: { height: number; validator: string }[];
 }

@@ -42,6 +42,14 @@ function faultYaml(f: FaultEvent): Yaml {
       return { type: 'clock_skew', at: f.at, node: f.node, skew_ms: f.skewMs };
     case 'network':
       return { type: 'network', at: f.at, ...until, ...behaviourYaml(f.behaviour) };
+    case 'clockDrift':
+      return { type: 'clock_drift', at: f.at, node: f.node, ppm: f.ppm };
+    case 'messages':
+      return { type: 'messages', at: f.at, ...until, filter: f.filter, ...behaviourYaml(f.behaviour) };
+    case 'slowDisk':
+      return { type: 'slow_disk', at: f.at, ...until, node: f.node, fsync_ms: f.fsyncMs };
+    case 'slowCpu':
+      return { type: 'slow_cpu', at: f.at, ...until, node: f.node, ms_per_event: f.msPerEvent };
   }
 }
 

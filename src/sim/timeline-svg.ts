@@ -18,6 +18,7 @@ function faultSpan(f: FaultEvent, endMs: number): [number, number] {
     case 'crash':
       return [f.at, f.restartAt ?? endMs];
     case 'clockSkew':
+    case 'clockDrift':
       return [f.at, endMs];
     default:
       return [f.at, f.until ?? endMs];
@@ -38,6 +39,14 @@ function faultLabel(f: FaultEvent): string {
       return `clock ${f.node} ${f.skewMs > 0 ? '+' : ''}${f.skewMs} ms`;
     case 'network':
       return 'network';
+    case 'clockDrift':
+      return `clock drift ${f.node} ${f.ppm} ppm`;
+    case 'messages':
+      return 'messages';
+    case 'slowDisk':
+      return `slow disk ${f.node}`;
+    case 'slowCpu':
+      return `slow cpu ${f.node}`;
   }
 }
 
