@@ -7,6 +7,7 @@
 import { bytesEqual, toHex } from '../codec/bytes.js';
 import { PRECOMMIT, PREVOTE, type Commit, type VoteType } from '../codec/vote.js';
 import { buildCommit } from './commit.js';
+import { hasMutation } from './mutations.js';
 import type { ConsensusState } from './state.js';
 import type { ConsensusEffect, TimeoutStep } from './types.js';
 import type { Validator } from './validator-set.js';
@@ -116,7 +117,8 @@ function tryPrevoteProposal(s: ConsensusState, out: ConsensusEffect[]): boolean 
   const validity = s.validity.get(hashKey(proposal.blockHash));
   if (validity !== 'valid' && validity !== 'invalid') return false;
   const hash = proposal.blockHash;
-  const lockedOnIt = s.unsafeIgnoreLocks || (s.lockedValue !== null && bytesEqual(s.lockedValue, hash));
+  // MUTATION ignore-lock: every proposal counts as the one we are locked on.
+  const lockedOnIt = hasMutation(s.mutations, 'ignore-lock') || (s.lockedValue !== null && bytesEqual(s.lockedValue, hash));
   let accept: boolean;
   if (proposal.polRound < 0) {
     // Proposer-based timestamps: a new block is prevoted only if its time fits our clock. A

@@ -8,6 +8,7 @@ import type { CommitSig, Proposal } from '../codec/vote.js';
 import type { RoundStep } from './types.js';
 import type { Validator, ValidatorSet } from './validator-set.js';
 import type { HeightVoteSet } from './vote-set.js';
+import type { MutationSet } from './mutations.js';
 
 export type Validity = 'pending' | 'valid' | 'invalid';
 
@@ -24,8 +25,8 @@ export interface ConsensusState {
   readonly chainId: string;
   /** This node's validator address; null for a node that only follows. */
   readonly selfAddress: Uint8Array | null;
-  /** See ConsensusConfig.unsafeIgnoreLocks: test only. */
-  readonly unsafeIgnoreLocks: boolean;
+  /** See ConsensusConfig.unsafeMutations: the simulator only, empty on a real node. */
+  readonly mutations: MutationSet;
   /** 0 until the first startHeight. */
   height: number;
   round: number;
@@ -63,18 +64,17 @@ export interface ConsensusConfig {
   chainId: string;
   selfAddress: Uint8Array | null;
   /**
-   * TEST ONLY: prevote any valid proposal whatever this validator is locked on (lines 22-33
-   * of Algorithm 1 without the lock). A deliberately broken protocol, so that the simulator's
-   * checkers can be shown to catch a real safety bug. Never set by the node.
+   * SIMULATOR ONLY: deliberate bugs (src/consensus/mutations.ts), so that the simulator's
+   * checkers can be shown to catch real safety and liveness bugs. Never set by a real node.
    */
-  unsafeIgnoreLocks?: boolean;
+  unsafeMutations?: MutationSet;
 }
 
 export function createConsensusState(config: ConsensusConfig): ConsensusState {
   return {
     chainId: config.chainId,
     selfAddress: config.selfAddress,
-    unsafeIgnoreLocks: config.unsafeIgnoreLocks ?? false,
+    mutations: config.unsafeMutations ?? [],
     height: 0,
     round: 0,
     step: 'newHeight',

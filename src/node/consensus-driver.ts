@@ -10,6 +10,7 @@ import { txHash } from '../codec/tx.js';
 import { PRECOMMIT, type Commit, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
 import { createConsensusState, step, type ConsensusState } from '../consensus/index.js';
 import type { ConsensusEffect, ConsensusEvent } from '../consensus/types.js';
+import { hasMutation, type MutationSet } from '../consensus/mutations.js';
 import type { Mempool } from '../mempool/mempool.js';
 import type { TimeoutParams } from '../codec/params.js';
 import { CmtError } from '../codec/errors.js';
@@ -47,10 +48,11 @@ export interface ConsensusDriverDeps {
   /** A Byzantine strategy's hooks (simulator and local test chains only); absent on a correct node. */
   adversary?: DriverAdversary | null;
   /**
-   * Test switch that breaks safety on purpose, for checkers that must be shown to fail: own
-   * messages leave before they are durable in the WAL. Never set outside tests and the simulator.
+   * SIMULATOR ONLY: deliberate bugs (src/consensus/mutations.ts) for checkers that must be
+   * shown to fail; the driver acts on broadcast-before-wal and skip-wal-replay and hands the
+   * rest to the core. Never set by a real node.
    */
-  unsafeBroadcastBeforeWal?: boolean;
+  unsafeMutations?: MutationSet;
   /** Called once if applying a block fails: the node cannot go on safely and must stop. */
   onFatal: (err: unknown) => void;
   /** This node's own timeouts over the chain's (config `consensus.timeouts`). */
@@ -63,8 +65,6 @@ export interface ConsensusDriverDeps {
   onVerdict?: (blockHash: Uint8Array, reason: string | null) => void;
   /** Every effect the core asks for, as it is carried out (the simulator's trace and tests listen). */
   onEffect?: (effect: ConsensusEffect) => void;
-  /** Test only: the core ignores its locks (a deliberately broken protocol, for the agreement checker). */
-  unsafeIgnoreLocks?: boolean;
   /** Called after the core was told to start a height (messages held for it can be fed now). */
   onStartHeight?: (height: number) => void;
 }
@@ -99,7 +99,7 @@ export class ConsensusDriver {
     this.now = deps.now ?? (() => this.clock.now());
     this.broadcast = deps.broadcast ?? NO_PEERS;
     this.adversary = deps.adversary ?? null;
-    this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null, unsafeIgnoreLocks: deps.unsafeIgnoreLocks === true });
+    this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null, ...(deps.unsafeMutations ? { unsafeMutations: deps.unsafeMutations } : {}) });
   }
 
   /** A Byzantine strategy's hooks from now on (they talk to the network, which comes up after the driver). */
@@ -282,7 +282,8 @@ export class ConsensusDriver {
 
   /** Our own message is durable in the WAL (with everything before it) before it leaves the node. */
   private async sendOwn(event: LoggedEvent, broadcast: () => Promise<void>): Promise<void> {
-    if (this.deps.unsafeBroadcastBeforeWal) {
+    // MUTATION broadcast-before-wal: a crash between the two forgets a message others have.
+    if (hasMutation(this.deps.unsafeMutations, 'broadcast-before-wal')) {
       await broadcast();
       await this.deps.wal?.appendSync(encodeWalEvent(event));
     } else {

@@ -11,6 +11,7 @@ import type { TimeoutParams } from '../codec/params.js';
 import { encodeVote, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
 import { encodeProposalMessage } from '../codec/gossip.js';
 import type { ConsensusEffect } from '../consensus/types.js';
+import type { MutationSet } from '../consensus/mutations.js';
 import { CmtApp } from '../app/cmt-app.js';
 import type { BatchVerifier } from '../app/executor/signature-verifier.js';
 import type { TxExecutor } from '../app/executor/tx-executor.js';
@@ -68,10 +69,8 @@ export interface NodeSettings {
   genesisFile?: string;
   /** Called once when the node cannot continue (it has stopped consensus). */
   onFatal: (err: unknown) => void;
-  /** Test switch (see ConsensusDriverDeps): own messages leave before the WAL has them. */
-  unsafeBroadcastBeforeWal?: boolean;
-  /** Test switch: the core ignores its locks. */
-  unsafeIgnoreLocks?: boolean;
+  /** SIMULATOR ONLY (see ConsensusDriverDeps): deliberate bugs in the driver and core; no real node sets it. */
+  unsafeMutations?: MutationSet;
   /** What a host watches without taking part (the simulator's checkers). */
   observe?: NodeObserver;
 }
@@ -126,8 +125,7 @@ export class NodeParts {
         wal: ports.wal,
         clock: ports.clock,
         ...(settings.timeouts ? { timeoutOverrides: settings.timeouts } : {}),
-        ...(settings.unsafeBroadcastBeforeWal ? { unsafeBroadcastBeforeWal: true } : {}),
-        ...(settings.unsafeIgnoreLocks ? { unsafeIgnoreLocks: true } : {}),
+        ...(settings.unsafeMutations ? { unsafeMutations: settings.unsafeMutations } : {}),
         ...(settings.observe?.verdict ? { onVerdict: settings.observe.verdict } : {}),
         ...(settings.observe?.effect ? { onEffect: settings.observe.effect } : {}),
         onStartHeight: () => this.gossip?.onStartHeight(),

@@ -7,6 +7,7 @@
  */
 import { bytesEqual, toHex } from '../codec/bytes.js';
 import { CmtError } from '../codec/errors.js';
+import { hasMutation, type MutationSet } from '../consensus/mutations.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.js';
 import { nodeDisk, type Disk } from '../runtime/disk.js';
@@ -32,6 +33,14 @@ export interface PrivValidatorOptions {
    * exists so a test can show that a checker catches that wrong ordering.
    */
   unsafeSignBeforePersist?: boolean;
+}
+
+/** The signer's share of a simulator's mutations (src/consensus/mutations.ts): its two unsafe options. */
+export function unsafeSignerOptions(mutations: MutationSet): Pick<PrivValidatorOptions, 'unsafeSkipGuard' | 'unsafeSignBeforePersist'> {
+  return {
+    ...(hasMutation(mutations, 'sign-without-state') ? { unsafeSkipGuard: true } : {}),
+    ...(hasMutation(mutations, 'sign-before-persist') ? { unsafeSignBeforePersist: true } : {}),
+  };
 }
 
 export class DoubleSignError extends CmtError {

@@ -9,13 +9,15 @@ import { compiledFile } from '../runtime/compiled-file.js';
 import { PROPERTIES, type Property } from './checkers.js';
 import { summarize, violatedProperties, type RunSummary, type RunTask } from './run-summary.js';
 import type { Scenario } from './scenario-types.js';
+import type { MutationName } from '../consensus/mutations.js';
 
 export interface ExploreOptions {
   runs: number;
   firstSeed: number;
   /** Worker threads; 1 runs in this thread. Default: the machine's cores. */
   workers?: number;
-  brokenLocking?: boolean;
+  /** Correct validators run with this deliberate bug (src/consensus/mutations.ts). */
+  mutation?: MutationName;
   /** Stop each run once every correct validator decided this height after GST. */
   stopAtHeight?: number;
   onProgress?: (done: number, total: number) => void;
@@ -35,7 +37,7 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
   const seeds = Array.from({ length: options.runs }, (_, i) => options.firstSeed + i);
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const summaries: RunSummary[] = new Array(seeds.length);
-  const taskFor = (seed: number): RunTask => ({ scenario, seed, brokenLocking: options.brokenLocking === true, ...(options.stopAtHeight ? { stopAtHeight: options.stopAtHeight } : {}) });
+  const taskFor = (seed: number): RunTask => ({ scenario, seed, ...(options.mutation ? { mutation: options.mutation } : {}), ...(options.stopAtHeight ? { stopAtHeight: options.stopAtHeight } : {}) });
   let done = 0;
   const finish = (i: number, s: RunSummary): void => {
     summaries[i] = s;

@@ -2,11 +2,13 @@
 import { PROPERTIES, type Accountability, type Property, type Violation } from './checkers.js';
 import { runScenario, type ScenarioRun } from './run-scenario.js';
 import type { Scenario } from './scenario-types.js';
+import type { MutationName } from '../consensus/mutations.js';
 
 export interface RunTask {
   scenario: Scenario;
   seed: number;
-  brokenLocking?: boolean;
+  /** Correct validators run with this deliberate bug (src/consensus/mutations.ts). */
+  mutation?: MutationName;
   stopAtHeight?: number;
 }
 
@@ -22,7 +24,7 @@ export interface RunSummary {
 }
 
 export async function summarize(task: RunTask): Promise<RunSummary> {
-  return summaryOf(await runScenario(task.scenario, task.seed, { brokenLocking: task.brokenLocking === true, ...(task.stopAtHeight ? { stopAtHeight: task.stopAtHeight } : {}) }));
+  return summaryOf(await runScenario(task.scenario, task.seed, { ...(task.mutation ? { mutation: task.mutation } : {}), ...(task.stopAtHeight ? { stopAtHeight: task.stopAtHeight } : {}) }));
 }
 
 export function summaryOf({ run, check }: ScenarioRun): RunSummary {

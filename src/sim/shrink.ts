@@ -5,11 +5,13 @@
  * single one helps. What is left is a short schedule that still fails, for a researcher to read.
  */
 import type { Property } from './checkers.js';
+import type { MutationName } from '../consensus/mutations.js';
 import { summarize, violatedProperties, type RunSummary } from './run-summary.js';
 import type { DelaySpec, Scenario } from './scenario-types.js';
 
 export interface ShrinkOptions {
-  brokenLocking?: boolean;
+  /** Correct validators run with this deliberate bug (src/consensus/mutations.ts). */
+  mutation?: MutationName;
   /** At most this many runs (default 300). */
   maxRuns?: number;
 }
@@ -40,7 +42,7 @@ export async function shrink(start: Scenario, seed: number, property: Property, 
   const attempt = async (candidate: Scenario): Promise<RunSummary | undefined> => {
     if (runs >= maxRuns) return undefined;
     runs++;
-    const summary = await summarize({ scenario: candidate, seed, brokenLocking: options.brokenLocking === true });
+    const summary = await summarize({ scenario: candidate, seed, ...(options.mutation ? { mutation: options.mutation } : {}) });
     return violatedProperties(summary).includes(property) ? summary : undefined;
   };
   let current = start;

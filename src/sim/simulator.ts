@@ -33,7 +33,7 @@ import { strategy as strategyNamed, type ByzantineStrategy } from '../node/byzan
 import { silentLogger } from '../node/logger.js';
 import { topicsFor } from '../node/network.js';
 import { NodeParts } from '../node/node-parts.js';
-import { PrivValidator } from '../node/priv-validator.js';
+import { PrivValidator, unsafeSignerOptions } from '../node/priv-validator.js';
 import { Wal } from '../node/wal.js';
 import type { Clock, Timer } from '../runtime/clock.js';
 import { MemoryDisk } from '../runtime/memory-disk.js';
@@ -54,6 +54,7 @@ import { GossipHub } from './sim-gossip.js';
 import { VoteWatch } from './vote-watch.js';
 import { delegatorKey, MIN_GAS_PRICE, ownerKey, SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
 import type { GenesisDoc } from '../node/genesis.js';
+import { mutationsOf, type MutationName, type MutationSet } from '../consensus/mutations.js';
 
 export type { SimDecision, SimRun, TimelinePoint } from './run-types.js';
 export { SIM_CHAIN_ID } from './sim-genesis.js';
@@ -71,13 +72,12 @@ export interface SimConfig {
   seed: number;
   /** Stop once every correct validator that is up decided this height and the GST has passed. */
   stopAtHeight?: number;
-  /** Test only: correct validators run the core with unsafeIgnoreLocks (a deliberately broken protocol). */
-  brokenLocking?: boolean;
   /**
-   * Test only: correct validators sign with both layers of double-sign safety off — the
-   * priv-validator's guard, and the WAL before broadcast — so a crash can make one sign twice.
+   * Correct validators run with this deliberate bug (src/consensus/mutations.ts), or these
+   * together (tests: sign-without-state with broadcast-before-wal breaks both layers of
+   * double-sign safety). Byzantine validators never get it.
    */
-  brokenSigning?: boolean;
+  mutation?: MutationName | MutationSet;
   /** Transfers handed to the validators every LOAD_INTERVAL_MS (default 4). */
   txsPerBlock?: number;
   /**
@@ -346,14 +346,14 @@ export class Simulator {
     const n = this.nodes[i] as SimNode;
     const epoch = n.epoch;
     const clock = this.clockFor(i, epoch);
-    const broken = this.config.brokenSigning === true && n.strategy === null;
+    const mutations = n.strategy === null ? mutationsOf(this.config.mutation) : [];
     const start = async (): Promise<void> => {
       const logger = silentLogger();
       const stateStore = await StateStore.openInMemory({ keepRecent: 2, db: n.stateDb });
       const blockStore = await BlockStore.openInMemory(n.blockDb);
       await n.disk.mkdirDurably(DATA_DIR);
       const wal = await Wal.open(WAL_DIR, logger, { disk: n.disk });
-      const privValidator = await PrivValidator.create(n.key, SIGN_STATE, { disk: n.disk, ...(broken ? { unsafeSkipGuard: true } : {}) });
+      const privValidator = await PrivValidator.create(n.key, SIGN_STATE, { disk: n.disk, ...unsafeSignerOptions(mutations) });
       const parts = await NodeParts.assemble(
         { clock, logger, stateStore, blockStore, wal, privValidator, verifier: new InlineVerifier(), txExecutor: new SequentialExecutor(), signatures: this.signatures, soon: (fn) => clock.after(0, fn) },
         {
@@ -363,8 +363,7 @@ export class Simulator {
           onFatal: (err) => {
             if (n.epoch === epoch) this.fatal ??= err;
           },
-          ...(broken ? { unsafeBroadcastBeforeWal: true } : {}),
-          ...(this.config.brokenLocking === true && n.strategy === null ? { unsafeIgnoreLocks: true } : {}),
+          ...(mutations.length > 0 ? { unsafeMutations: mutations } : {}),
           observe: {
             verdict: (hash, reason) => n.verdicts.set(toHex(hash), reason === null),
             effect: (effect) => {

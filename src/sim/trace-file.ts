@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CmtError } from '../codec/errors.js';
 import type { RunSummary } from './run-summary.js';
+import { isMutation, MUTATION_NAMES, type MutationName } from '../consensus/mutations.js';
 
 export const TRACE_FORMAT = 'cmt-sim-trace/1';
 
@@ -16,7 +17,8 @@ export interface TraceFile {
   scenarioSource: string;
   scenarioText: string;
   seed: number;
-  brokenLocking: boolean;
+  /** The deliberate bug correct validators ran with (src/consensus/mutations.ts); absent: none. */
+  mutation?: MutationName;
   summary: RunSummary;
 }
 
@@ -45,5 +47,12 @@ export async function readTrace(path: string): Promise<TraceFile> {
   if (typeof t.seed !== 'number' || !Number.isSafeInteger(t.seed) || typeof t.scenarioText !== 'string' || typeof t.scenarioSource !== 'string' || typeof t.summary?.traceHash !== 'string') {
     throw new InvalidTraceError(path, 'missing or malformed seed, scenario or summary');
   }
-  return t as TraceFile;
+  // Trace files written before mutations had names said `brokenLocking: true`.
+  const old = (parsed as { brokenLocking?: unknown }).brokenLocking;
+  const mutation = t.mutation ?? (old === true ? 'ignore-lock' : undefined);
+  if (mutation !== undefined && (typeof mutation !== 'string' || !isMutation(mutation))) {
+    throw new InvalidTraceError(path, `unknown mutation ${JSON.stringify(mutation)} (known: ${MUTATION_NAMES.join(', ')})`);
+  }
+  const { brokenLocking: _old, mutation: _m, ...rest } = parsed as TraceFile & { brokenLocking?: unknown };
+  return { ...rest, ...(mutation ? { mutation } : {}) };
 }

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../src/sim/simulator.js';
 import type { FaultEvent, Scenario } from '../../src/sim/scenario-types.js';
+import type { MutationSet } from '../../src/consensus/mutations.js';
 
 const names = ['v0', 'v1', 'v2', 'v3'];
 
@@ -29,8 +30,11 @@ function scenario(faults: FaultEvent[]): Scenario {
  * faults: its own proposal would be replayed from the WAL (it is logged before it leaves), a
  * received one is lost with the unsynced tail.
  */
+/** Both layers of double-sign safety off: the signer's guard, and the WAL before broadcast. */
+const BROKEN_SIGNING: MutationSet = ['sign-without-state', 'broadcast-before-wal'];
+
 async function firstPrevoteAt(brokenSigning: boolean): Promise<number> {
-  const sim = new Simulator({ scenario: scenario([]), seed: 1, recordEffects: true, brokenSigning, stopAtHeight: 12 });
+  const sim = new Simulator({ scenario: scenario([]), seed: 1, recordEffects: true, ...(brokenSigning ? { mutation: BROKEN_SIGNING } : {}), stopAtHeight: 12 });
   await sim.execute();
   const built = new Set(sim.effectLog.filter((l) => l.split(' ')[1] === '0' && l.split(' ')[2] === 'build').map((l) => l.split(' ')[3]));
   const line = sim.effectLog.find((l) => {
@@ -46,7 +50,7 @@ async function doubleSignsWithCrashesAfter(at: number, brokenSigning: boolean): 
   // Each offset is its own run: the crash lands at a different point of signing, sending and logging the vote.
   for (let offset = 0; offset <= 8; offset++) {
     const crash: FaultEvent = { type: 'crash', at: at + offset, node: 'v0', restartAt: at + offset + 20 };
-    const run = await new Simulator({ scenario: scenario([crash]), seed: 1, brokenSigning }).execute();
+    const run = await new Simulator({ scenario: scenario([crash]), seed: 1, ...(brokenSigning ? { mutation: BROKEN_SIGNING } : {}) }).execute();
     if (run.doubleSigns.some((d) => d.node === 0)) found.push(offset);
   }
   return found;

@@ -82,7 +82,7 @@ describe('the checkers can see a real protocol bug', async () => {
     });
     let caughtAt: number | undefined;
     for (let seed = 1; seed <= 100 && caughtAt === undefined; seed++) {
-      if ((await runScenario(scenario, seed, { brokenLocking: true })).check.violations.some((v) => v.property === 'agreement')) caughtAt = seed;
+      if ((await runScenario(scenario, seed, { mutation: 'ignore-lock' })).check.violations.some((v) => v.property === 'agreement')) caughtAt = seed;
     }
     expect(caughtAt).toBeDefined();
     // The same seeds with the locking rule in place: no violation at all.

@@ -53,7 +53,7 @@ export function registerSimCommands(program: Command): void {
       }
       if (o.svg) await writeFile(o.svg, timelineSvg(result.run, scenario.faults, `${scenario.name}, seed ${seed}: ${summary.violations.length === 0 ? 'no violation' : [...new Set(summary.violations.map((v) => v.property))].join(', ') + ' violated'}`));
       const violated = violatedProperties(summary);
-      const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, brokenLocking: false, summary })] : [];
+      const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, summary })] : [];
       const violations = Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0]));
       const staking = stakingOf(result.run);
       printResult(o.output, { runs: 1, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations, ...staking }, () =>
@@ -88,7 +88,7 @@ export function registerSimCommands(program: Command): void {
       const { path, text, scenario } = await load(file);
       const result = await explore(scenario, { runs: o.runs, firstSeed: o.firstSeed, ...(o.workers ? { workers: o.workers } : {}), onProgress: progressBar });
       const traces: string[] = [];
-      for (const summary of result.failing) traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, brokenLocking: false, summary }));
+      for (const summary of result.failing) traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, summary }));
       const perSecond = result.heights / (result.wallMs / 1000);
       printResult(o.output, { runs: result.runs, violations: result.violations, traces, heights: result.heights, wallMs: Math.round(result.wallMs) }, () =>
         [
@@ -117,10 +117,10 @@ export function registerSimCommands(program: Command): void {
       if (!property || !(PROPERTIES as readonly string[]).includes(property)) {
         throw new CommandError(o.property ? `--property must be one of ${PROPERTIES.join(', ')}` : `${file} records no violation to shrink`, 'INVALID_ARGUMENT');
       }
-      const result = await shrink(scenario, trace.seed, property, { brokenLocking: trace.brokenLocking, maxRuns: o.maxRuns });
+      const result = await shrink(scenario, trace.seed, property, { ...(trace.mutation ? { mutation: trace.mutation } : {}), maxRuns: o.maxRuns });
       const shrunk = { ...result.scenario, name: `${scenario.name}-shrunk` };
       const scenarioText = scenarioToYaml(shrunk);
-      const out = await writeTrace(dirname(file), shrunk.name, { scenarioSource: `${shrunk.name}.yaml`, scenarioText, seed: trace.seed, brokenLocking: trace.brokenLocking, summary: result.summary });
+      const out = await writeTrace(dirname(file), shrunk.name, { scenarioSource: `${shrunk.name}.yaml`, scenarioText, seed: trace.seed, ...(trace.mutation ? { mutation: trace.mutation } : {}), summary: result.summary });
       const yamlPath = out.replace(/\.trace\.json$/, '.yaml');
       await writeFile(yamlPath, scenarioText);
       const violated = violatedProperties(result.summary);
@@ -150,7 +150,7 @@ export function registerSimCommands(program: Command): void {
     .action(async (file: string, o: { output: OutputFormat }) => {
       const trace = await readTrace(file);
       const scenario = parseScenario(trace.scenarioText, trace.scenarioSource);
-      const summary = await summarize({ scenario, seed: trace.seed, brokenLocking: trace.brokenLocking });
+      const summary = await summarize({ scenario, seed: trace.seed, ...(trace.mutation ? { mutation: trace.mutation } : {}) });
       const matched = summary.traceHash === trace.summary.traceHash;
       const violated = violatedProperties(summary);
       printResult(
