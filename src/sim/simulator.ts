@@ -248,6 +248,7 @@ export class Simulator {
     const stats = this.hub.stats;
     this.run.messages = { sent: stats.sent, lost: stats.lost, junk: stats.junk, bans: stats.bans };
     this.run.doubleSigns = [...this.wire.doubleSigns];
+    this.run.votes = this.wire.records;
     for (const who of forkEvidence(this.nodes.filter((n) => n.strategy === null).map((n) => n.decisions))) {
       if (!this.run.evidence.includes(who)) this.run.evidence.push(who);
     }
@@ -419,7 +420,7 @@ export class Simulator {
 
   /** A vote leaving node `from`: two different ones signed by a correct validator for one height, round and type is a double sign. */
   private onWire(topic: string, data: Uint8Array): void {
-    if (topic === this.voteTopic) this.wire.vote(data);
+    if (topic === this.voteTopic) this.wire.vote(data, this.now);
   }
 
   /** The scenario's delegator bonds to a validator: a real staking transaction, to every validator that is up. */

@@ -6,8 +6,12 @@
  * test, a Byzantine one among them, and a forged vote must not make a correct validator look
  * like a double signer. Two different signed votes of one validator for one height, round and
  * type name it in `evidence`; when the validator is correct it is also a double sign (which
- * the checkers report as a violation). Memory is bounded: past MAX_RECORDED_VOTES distinct
- * (validator, height, round, type) keys, new keys are counted and not kept.
+ * the checkers report as a violation). Every distinct signed vote (by signature: ed25519 is
+ * deterministic, so a copy of a vote has the same one) is also kept as a `VoteRecord`, the
+ * accountability checker's input across rounds. Memory is bounded: past MAX_RECORDED_VOTES
+ * distinct (validator, height, round, type) keys, new keys are counted in `overflow` and not
+ * kept; past MAX_VOTE_RECORDS records, new ones are counted in `droppedRecords` (a checker
+ * that needs them must then say its analysis is incomplete).
  */
 import { bytesKey, toHex } from '../codec/bytes.js';
 import { decode } from '../codec/schema.js';
@@ -15,8 +19,11 @@ import { decodeProposalMessage } from '../codec/gossip.js';
 import { decodeVote, Evidence, proposalSignBytes, voteSignBytes, type Vote } from '../codec/vote.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 import { verify } from '../crypto/ed25519.js';
+import type { VoteRecord } from './run-types.js';
 
 export const MAX_RECORDED_VOTES = 1_000_000;
+/** About 100 bytes each: a few runs in explore's workers stay far below a worker's heap. */
+export const MAX_VOTE_RECORDS = 200_000;
 
 export interface WatchedValidator {
   name: string;
@@ -40,6 +47,8 @@ export interface WatchStats {
   unverified: number;
   /** Keys not kept because MAX_RECORDED_VOTES was reached. */
   overflow: number;
+  /** Distinct signed votes not kept in `records` because MAX_VOTE_RECORDS was reached. */
+  droppedRecords: number;
 }
 
 export class VoteWatch {
@@ -48,8 +57,12 @@ export class VoteWatch {
   readonly evidence: string[] = [];
   /** Proposers seen signing two different proposals for one height and round. */
   readonly conflictingProposals: { name: string; height: number; round: number }[] = [];
-  readonly stats: WatchStats = { votes: 0, proposals: 0, evidence: 0, unverified: 0, overflow: 0 };
+  readonly stats: WatchStats = { votes: 0, proposals: 0, evidence: 0, unverified: 0, overflow: 0, droppedRecords: 0 };
+  /** Every distinct verified vote, in the order first seen. */
+  readonly records: VoteRecord[] = [];
   private readonly byAddress = new Map<string, number>();
+  private readonly addresses: string[] = [];
+  private readonly signatures = new Set<string>();
   private readonly votes = new Map<string, string>();
   private readonly proposals = new Map<string, string>();
   private readonly doubled = new Set<string>();
@@ -58,12 +71,17 @@ export class VoteWatch {
     private readonly chainId: string,
     private readonly validators: readonly WatchedValidator[],
     private readonly maxRecorded = MAX_RECORDED_VOTES,
+    private readonly maxRecords = MAX_VOTE_RECORDS,
   ) {
-    validators.forEach((v, i) => this.byAddress.set(toHex(addressFromPublicKey(v.publicKey)), i));
+    validators.forEach((v, i) => {
+      const address = toHex(addressFromPublicKey(v.publicKey));
+      this.addresses.push(address);
+      this.byAddress.set(address, i);
+    });
   }
 
-  /** Bytes from the vote topic. */
-  vote(data: Uint8Array): void {
+  /** Bytes from the vote topic; `at` is when it was seen (the simulator's virtual ms). */
+  vote(data: Uint8Array, at = 0): void {
     let vote: Vote;
     try {
       vote = decodeVote(data);
@@ -74,7 +92,7 @@ export class VoteWatch {
     const signer = this.signerOf(vote);
     if (signer === null) return;
     this.stats.votes++;
-    this.record(signer, vote);
+    this.record(signer, vote, at);
   }
 
   /** Bytes from the proposal topic: the proposer is whichever validator's key verifies it. */
@@ -105,7 +123,7 @@ export class VoteWatch {
   }
 
   /** Bytes from the evidence topic: both votes must verify and conflict. */
-  evidenceMessage(data: Uint8Array): void {
+  evidenceMessage(data: Uint8Array, at = 0): void {
     let evidence: Evidence;
     try {
       evidence = decode(Evidence, data, 'evidence');
@@ -117,8 +135,8 @@ export class VoteWatch {
     const b = this.signerOf(evidence.voteB);
     if (a === null || b === null) return;
     this.stats.evidence++;
-    this.record(a, evidence.voteA);
-    this.record(b, evidence.voteB);
+    this.record(a, evidence.voteA, at);
+    this.record(b, evidence.voteB, at);
   }
 
   private signerOf(vote: Vote): number | null {
@@ -131,7 +149,8 @@ export class VoteWatch {
     return index;
   }
 
-  private record(signer: number, vote: Vote): void {
+  private record(signer: number, vote: Vote, at: number): void {
+    this.keep(signer, vote, at);
     const key = `${signer}/${vote.height}/${vote.round}/${vote.type}`;
     const hash = bytesKey(vote.blockHash);
     const seen = this.votes.get(key);
@@ -142,8 +161,19 @@ export class VoteWatch {
     }
     if (seen === hash || this.doubled.has(key)) return;
     this.doubled.add(key);
-    const address = toHex(addressFromPublicKey((this.validators[signer] as WatchedValidator).publicKey));
+    const address = this.addresses[signer] as string;
     if (!this.evidence.includes(address)) this.evidence.push(address);
     if (this.validators[signer]?.correct) this.doubleSigns.push({ node: signer, height: vote.height, round: vote.round, type: vote.type });
+  }
+
+  private keep(signer: number, vote: Vote, at: number): void {
+    const signature = bytesKey(vote.signature);
+    if (this.signatures.has(signature)) return;
+    if (this.records.length >= this.maxRecords) {
+      this.stats.droppedRecords++;
+      return;
+    }
+    this.signatures.add(signature);
+    this.records.push({ at, validator: this.addresses[signer] as string, height: vote.height, round: vote.round, type: vote.type, blockHash: toHex(vote.blockHash) });
   }
 }
