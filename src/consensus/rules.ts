@@ -133,7 +133,9 @@ function tryPrevoteProposal(s: ConsensusState, out: ConsensusEffect[]): boolean 
       s.step = 'prevote';
       return true;
     }
-    accept = validity === 'valid' && (s.lockedRound <= proposal.polRound || lockedOnIt);
+    // MUTATION accept-old-pol: a proof-of-lock from any round unlocks, even one older than the lock.
+    const polUnlocks = s.lockedRound <= proposal.polRound || hasMutation(s.mutations, 'accept-old-pol');
+    accept = validity === 'valid' && (polUnlocks || lockedOnIt);
   }
   castVote(s, out, PREVOTE, accept ? hash : NIL);
   s.step = 'prevote';
@@ -162,6 +164,8 @@ function tryLock(s: ConsensusState, out: ConsensusEffect[]): boolean {
     castVote(s, out, PRECOMMIT, proposal.blockHash);
     s.step = 'precommit';
   }
+  // MUTATION forget-valid-value: the polka is not remembered, so a later proposer proposes afresh.
+  if (hasMutation(s.mutations, 'forget-valid-value')) return true;
   s.validValue = proposal.blockHash;
   s.validRound = s.round;
   return true;

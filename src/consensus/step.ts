@@ -12,6 +12,7 @@ import type { ConsensusState, LastCommitState } from './state.js';
 import type { ConsensusEffect, ConsensusEvent } from './types.js';
 import type { ValidatorSet } from './validator-set.js';
 import { HeightVoteSet } from './vote-set.js';
+import { hasMutation } from './mutations.js';
 
 /**
  * Messages for rounds further ahead than this are dropped: it bounds the memory a faulty
@@ -62,7 +63,8 @@ function onStartHeight(s: ConsensusState, e: Extract<ConsensusEvent, { type: 'st
   s.validators = e.validators;
   s.timeouts = e.timeouts;
   s.proposers = new Map();
-  s.votes = new HeightVoteSet(e.validators);
+  // MUTATION quorum-off-by-one: every tally counts one unit of power more than it has.
+  s.votes = new HeightVoteSet(e.validators, hasMutation(s.mutations, 'quorum-off-by-one') ? 1 : 0);
   s.proposals = new Map();
   s.blocks = new Map();
   s.validity = new Map();

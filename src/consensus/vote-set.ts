@@ -81,8 +81,14 @@ export class VoteSet {
     readonly validators: ValidatorSet,
     readonly type: VoteType,
     readonly round: number,
+    /** Power added to every tally before the +2/3 test: 0, or 1 for the mutation quorum-off-by-one. */
+    private readonly quorumSlack = 0,
   ) {
     this.first = new Array<Vote | undefined>(validators.size);
+  }
+
+  private reachesTwoThirds(power: number): boolean {
+    return isTwoThirds(power + this.quorumSlack, this.validators.totalPower);
   }
 
   add(vote: Vote): AddVoteResult {
@@ -129,7 +135,7 @@ export class VoteSet {
     entry.votes.set(vote.validatorIndex, vote);
     entry.power += power;
     // +2/3 seen here is this node's own claim: the votes that make it all count.
-    if (key !== NIL_KEY && isTwoThirds(entry.power, this.validators.totalPower)) this.claimed.add(key);
+    if (key !== NIL_KEY && this.reachesTwoThirds(entry.power)) this.claimed.add(key);
   }
 
   /** The validator's first vote. */
@@ -148,18 +154,18 @@ export class VoteSet {
   }
 
   hasTwoThirdsFor(hash: Uint8Array): boolean {
-    return isTwoThirds(this.powerFor(hash), this.validators.totalPower);
+    return this.reachesTwoThirds(this.powerFor(hash));
   }
 
   /** +2/3 of the power voted (first votes), for anything. */
   hasTwoThirdsAny(): boolean {
-    return isTwoThirds(this.totalVoted, this.validators.totalPower);
+    return this.reachesTwoThirds(this.totalVoted);
   }
 
   /** The block hash (or empty bytes for nil) that has +2/3 of the power, if any. */
   twoThirdsMajority(): Uint8Array | null {
     for (const entry of this.byBlock.values()) {
-      if (isTwoThirds(entry.power, this.validators.totalPower)) return entry.hash;
+      if (this.reachesTwoThirds(entry.power)) return entry.hash;
     }
     return null;
   }
@@ -211,7 +217,11 @@ interface RoundVotes {
 export class HeightVoteSet {
   private readonly rounds = new Map<number, RoundVotes>();
 
-  constructor(readonly validators: ValidatorSet) {}
+  constructor(
+    readonly validators: ValidatorSet,
+    /** See VoteSet: 1 only under the mutation quorum-off-by-one. */
+    private readonly quorumSlack = 0,
+  ) {}
 
   add(vote: Vote): AddVoteResult {
     const round = this.roundVotes(vote.round);
@@ -277,8 +287,8 @@ export class HeightVoteSet {
     let votes = this.rounds.get(round);
     if (!votes) {
       votes = {
-        prevotes: new VoteSet(this.validators, PREVOTE, round),
-        precommits: new VoteSet(this.validators, PRECOMMIT, round),
+        prevotes: new VoteSet(this.validators, PREVOTE, round, this.quorumSlack),
+        precommits: new VoteSet(this.validators, PRECOMMIT, round, this.quorumSlack),
         participants: new Set(),
         participantPower: 0,
       };
