@@ -1,11 +1,14 @@
 /**
- * The properties every run is checked against (spec/faults.md). They look only at correct
- * validators: a Byzantine one may decide or sign anything. Agreement covers state too: one
- * block must leave every correct validator's application with the same root.
+ * The properties every run is checked against (spec/faults.md, "Properties"). They look only
+ * at correct validators: a Byzantine one may decide or sign anything. Agreement covers state
+ * too: one block must leave every correct validator's application with the same root.
  */
+import { amnesiaAt, equivocatorsAt } from './accountability.js';
+import { components, cutLinks, downNodes, faultStateAtEnd, type ScenarioShape } from './connectivity.js';
 import type { SimRun } from './run-types.js';
 
-export const PROPERTIES = ['agreement', 'validity', 'doubleSign', 'liveness'] as const;
+/** Most serious first: a broken fork beats a missing culprit, which beats a stalled chain. */
+export const PROPERTIES = ['agreement', 'validity', 'accountability', 'doubleSign', 'liveness'] as const;
 export type Property = (typeof PROPERTIES)[number];
 
 export interface Violation {
@@ -13,24 +16,54 @@ export interface Violation {
   message: string;
 }
 
+/** The most serious property among these violations (PROPERTIES' order), or null for none. */
+export function mostSerious(violations: readonly (Violation | Property)[]): Property | null {
+  const violated = new Set(violations.map((v) => (typeof v === 'string' ? v : v.property)));
+  return PROPERTIES.find((p) => violated.has(p)) ?? null;
+}
+
 export interface Accountability {
-  /** Validators the collected evidence names, by scenario name. */
+  /** Validators the forensics names, by scenario name. */
   named: string[];
   namedPower: number;
   totalPower: number;
   /** Agreement can only break when more than 1/3 of the power misbehaved: the evidence must show it. */
   exceedsOneThird: boolean;
+  /** Correct validators among `named` (must be none: a correct validator is never guilty). */
+  namedCorrect: string[];
+  /** The first height decided two ways, and the rounds its decisions were committed in. */
+  height: number;
+  rounds: number[];
+  /** Validators named by the amnesia rule (accountability.ts), by name. */
+  amnesia: string[];
+  /** False when the run carries no vote record: only the equivocation evidence was judged. */
+  votesSeen: boolean;
+}
+
+export interface LivenessJudgement {
+  /** 'healed': after GST; 'connected-quorum': faults never heal, but a connected correct quorum must decide. */
+  basis: 'healed' | 'connected-quorum' | 'not-judged';
+  reason: string;
+  /** Validators asked to decide, by name. */
+  nodes: string[];
 }
 
 export interface RunCheck {
   violations: Violation[];
-  /** False when the run ended before GST + bound, or a fault never heals: liveness was not judged. */
+  /** False when liveness was not judged (`liveness.reason` says why). */
   livenessChecked: boolean;
+  liveness: LivenessJudgement;
   /** Present when agreement was violated. */
   accountability: Accountability | null;
+  /** The properties this run could judge (liveness not always, accountability only after a fork). */
+  judged: Property[];
 }
 
-export function checkRun(run: SimRun, livenessBoundMs: number): RunCheck {
+/**
+ * `scenario` gives the faults (and late starts) behind `run.appliedFaults`: without it, faults
+ * that never heal leave liveness unjudged.
+ */
+export function checkRun(run: SimRun, livenessBoundMs: number, scenario?: ScenarioShape): RunCheck {
   const correct = run.validators.map((v, i) => (v.byzantine === null ? i : -1)).filter((i) => i >= 0);
   const violations: Violation[] = [];
 
@@ -43,7 +76,6 @@ export function checkRun(run: SimRun, livenessBoundMs: number): RunCheck {
       if (!d.valid) violations.push({ property: 'validity', message: `${run.validators[i]?.name} decided an invalid block at height ${d.height}` });
     }
   }
-  let agreementBroken = false;
   // The same block must leave every correct validator's application in the same state.
   const roots = new Map<string, { root: string; node: number }>();
   for (const i of correct) {
@@ -56,9 +88,10 @@ export function checkRun(run: SimRun, livenessBoundMs: number): RunCheck {
       }
     }
   }
+  const forkHeights: number[] = [];
   for (const [height, hashes] of [...byHeight].sort((a, b) => a[0] - b[0])) {
     if (hashes.size < 2) continue;
-    agreementBroken = true;
+    forkHeights.push(height);
     const sides = [...hashes].map(([hash, nodes]) => `${nodes.map((i) => run.validators[i]?.name).join(',')} decided ${hash.slice(0, 12)}`);
     violations.push({ property: 'agreement', message: `height ${height}: ${sides.join('; ')}` });
   }
@@ -67,30 +100,96 @@ export function checkRun(run: SimRun, livenessBoundMs: number): RunCheck {
     violations.push({ property: 'doubleSign', message: `${run.validators[d.node]?.name} signed two different type-${d.type} votes at ${d.height}/${d.round}` });
   }
 
-  let livenessChecked = false;
-  if (run.gstMs !== null) {
-    const deadline = run.gstMs + livenessBoundMs;
-    const live = correct.filter((i) => !run.down.includes(run.validators[i]?.name as string));
-    const stalled = live.filter((i) => !(run.decisions[i] ?? []).some((d) => d.at > (run.gstMs as number) && d.at <= deadline));
-    if (run.endMs >= deadline || stalled.length === 0) {
-      livenessChecked = true;
-      for (const i of stalled) {
-        violations.push({ property: 'liveness', message: `${run.validators[i]?.name} committed nothing between GST ${run.gstMs} ms and ${deadline} ms` });
-      }
-    }
-  }
+  const liveness = judgeLiveness(run, livenessBoundMs, correct, scenario, violations);
 
   let accountability: Accountability | null = null;
-  if (agreementBroken) {
-    // Judged against the set that signed the first height decided two ways: staking moves power between heights.
-    const forkHeight = Math.min(...[...byHeight].filter(([, hashes]) => hashes.size > 1).map(([h]) => h));
-    const powers = powersAt(run, forkHeight);
-    const totalPower = Object.values(powers).reduce((s, p) => s + p, 0);
-    const named = run.validators.filter((v) => run.evidence.includes(v.address));
-    const namedPower = named.reduce((s, v) => s + (powers[v.address] ?? 0), 0);
-    accountability = { named: named.map((v) => v.name), namedPower, totalPower, exceedsOneThird: namedPower * 3 > totalPower };
+  if (forkHeights.length > 0) {
+    accountability = accountabilityAt(run, forkHeights[0] as number, correct);
+    if (!accountability.exceedsOneThird) {
+      violations.push({ property: 'accountability', message: `fork at height ${accountability.height}: the evidence names ${accountability.named.join(', ') || 'nobody'}, ${accountability.namedPower}/${accountability.totalPower} of the power, not more than 1/3` });
+    }
+    if (accountability.namedCorrect.length > 0) {
+      violations.push({ property: 'accountability', message: `fork at height ${accountability.height}: the evidence names correct validator(s) ${accountability.namedCorrect.join(', ')}` });
+    }
   }
-  return { violations, livenessChecked, accountability };
+  const judged = PROPERTIES.filter((p) => (p === 'liveness' ? liveness.basis !== 'not-judged' : p === 'accountability' ? accountability !== null : true));
+  return { violations, livenessChecked: liveness.basis !== 'not-judged', liveness, accountability, judged };
+}
+
+/**
+ * Forensics of the first forked height, judged against the set that signed it (staking moves
+ * power between heights): the equivocation evidence correct validators collected and the
+ * commits of one round share (run.evidence), equivocations and amnesia in every vote seen.
+ */
+function accountabilityAt(run: SimRun, height: number, correct: readonly number[]): Accountability {
+  const powers = powersAt(run, height);
+  const totalPower = Object.values(powers).reduce((s, p) => s + p, 0);
+  const votes = run.votes ?? [];
+  const amnesic = amnesiaAt(votes, height, powers).map((p) => p.validator);
+  const addresses = new Set([...run.evidence, ...equivocatorsAt(votes, height), ...amnesic]);
+  const named = run.validators.filter((v) => addresses.has(v.address));
+  const namedPower = named.reduce((s, v) => s + (powers[v.address] ?? 0), 0);
+  const rounds = new Set<number>();
+  for (const i of correct) for (const d of run.decisions[i] ?? []) if (d.height === height) rounds.add(d.round);
+  return {
+    named: named.map((v) => v.name),
+    namedPower,
+    totalPower,
+    exceedsOneThird: namedPower * 3 > totalPower,
+    namedCorrect: named.filter((v) => v.byzantine === null).map((v) => v.name),
+    height,
+    rounds: [...rounds].sort((a, b) => a - b),
+    amnesia: run.validators.filter((v) => amnesic.includes(v.address)).map((v) => v.name),
+    votesSeen: run.votes !== undefined,
+  };
+}
+
+function judgeLiveness(run: SimRun, boundMs: number, correct: readonly number[], scenario: ScenarioShape | undefined, violations: Violation[]): LivenessJudgement {
+  const name = (i: number): string => run.validators[i]?.name as string;
+  let basis: LivenessJudgement['basis'];
+  let from: number;
+  let asked: number[];
+  if (run.gstMs !== null) {
+    basis = 'healed';
+    from = run.gstMs;
+    asked = correct.filter((i) => !run.down.includes(name(i)));
+  } else {
+    const quorum = connectedQuorum(run, correct, scenario);
+    if (typeof quorum === 'string') return { basis: 'not-judged', reason: quorum, nodes: [] };
+    basis = 'connected-quorum';
+    ({ from, members: asked } = quorum);
+  }
+  const deadline = from + boundMs;
+  const stalled = asked.filter((i) => !(run.decisions[i] ?? []).some((d) => d.at > from && d.at <= deadline));
+  const what = basis === 'healed' ? `GST ${from} ms` : `the last fault change at ${from} ms`;
+  if (run.endMs < deadline && stalled.length > 0) return { basis: 'not-judged', reason: `the run ended at ${run.endMs} ms, before ${what} + the bound (${deadline} ms)`, nodes: asked.map(name) };
+  for (const i of stalled) violations.push({ property: 'liveness', message: `${name(i)} committed nothing between ${what} and ${deadline} ms` });
+  const reason = basis === 'healed' ? `every fault healed by GST ${from} ms` : `faults never heal; ${asked.map(name).join(', ')} hold more than 2/3 of the power and reach each other after ${from} ms`;
+  return { basis, reason, nodes: asked.map(name) };
+}
+
+/** The correct, up validators that reach each other after the last fault change, if they hold more than 2/3 of the power. */
+function connectedQuorum(run: SimRun, correct: readonly number[], scenario: ScenarioShape | undefined): { from: number; members: number[] } | string {
+  if (!scenario) return 'a fault never heals, and the checker was not given the scenario to find a connected quorum';
+  const state = faultStateAtEnd(run, scenario);
+  if (typeof state === 'string') return state;
+  const inForce = state.inForce.map((i) => scenario.faults[i]).filter((f) => f !== undefined);
+  const names = run.validators.map((v) => v.name);
+  const down = downNodes(inForce);
+  const notStarted = new Set(scenario.validators.filter((v) => (v.startAt ?? 0) > run.endMs).map((v) => v.name));
+  const members = correct.filter((i) => !down.has(name(names, i)) && !notStarted.has(name(names, i)) && !run.down.includes(name(names, i)));
+  const powers = powersAt(run, Number.MAX_SAFE_INTEGER);
+  const total = Object.values(powers).reduce((s, p) => s + p, 0);
+  const power = (group: readonly number[]): number => group.reduce((s, i) => s + (powers[run.validators[i]?.address as string] ?? 0), 0);
+  const best = components(members, cutLinks(names, inForce)).reduce<number[]>((a, b) => (power(b) > power(a) ? b : a), []);
+  if (power(best) * 3 <= total * 2) {
+    return `a fault never heals, and no connected group of correct validators holds more than 2/3 of the power (the largest: ${best.map((i) => name(names, i)).join(', ') || 'none'}, ${power(best)}/${total})`;
+  }
+  return { from: state.lastChange, members: best };
+}
+
+function name(names: readonly string[], i: number): string {
+  return names[i] as string;
 }
 
 /** The powers of the set that signed `height` (hex address → power): the run's record, or the scenario's validators when it has none. */

@@ -26,6 +26,8 @@ export interface ExploreOptions {
 export interface ExploreResult {
   runs: number;
   violations: Record<Property, number>;
+  /** Runs that could judge each property: liveness is not judged in every run, accountability only after a fork. */
+  judged: Record<Property, number>;
   failing: RunSummary[];
   /** Simulated heights (first correct validator) over all runs, for the speed figure. */
   heights: number;
@@ -34,33 +36,51 @@ export interface ExploreResult {
 
 export async function explore(scenario: Scenario, options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
-  const seeds = Array.from({ length: options.runs }, (_, i) => options.firstSeed + i);
-  const workers = Math.max(1, options.workers ?? availableParallelism());
-  const summaries: RunSummary[] = new Array(seeds.length);
-  const taskFor = (seed: number): RunTask => ({ scenario, seed, ...(options.mutation ? { mutation: options.mutation } : {}), ...(options.stopAtHeight ? { stopAtHeight: options.stopAtHeight } : {}) });
+  const tasks = Array.from({ length: options.runs }, (_, i): RunTask => ({
+    scenario,
+    seed: options.firstSeed + i,
+    ...(options.mutation ? { mutation: options.mutation } : {}),
+    ...(options.stopAtHeight ? { stopAtHeight: options.stopAtHeight } : {}),
+  }));
+  const summaries = await runTasks(tasks, options.workers, options.onProgress);
+  return { ...tally(summaries), wallMs: performance.now() - started };
+}
+
+/** Runs the tasks on a worker pool (both cores by default; 1 runs in this thread); summaries come back in task order. */
+export async function runTasks(tasks: readonly RunTask[], workerCount?: number, onProgress?: (done: number, total: number) => void): Promise<RunSummary[]> {
+  const workers = Math.max(1, workerCount ?? availableParallelism());
+  const summaries: RunSummary[] = new Array(tasks.length);
   let done = 0;
   const finish = (i: number, s: RunSummary): void => {
     summaries[i] = s;
-    options.onProgress?.(++done, seeds.length);
+    onProgress?.(++done, tasks.length);
   };
   if (workers === 1) {
-    for (const [i, seed] of seeds.entries()) finish(i, await summarize(taskFor(seed)));
+    for (const [i, task] of tasks.entries()) finish(i, await summarize(task));
   } else {
     const pool = new Piscina({ filename: compiledFile(import.meta.url, 'explore-worker'), minThreads: workers, maxThreads: workers });
     try {
-      await Promise.all(seeds.map(async (seed, i) => finish(i, (await pool.run(taskFor(seed))) as RunSummary)));
+      await Promise.all(tasks.map(async (task, i) => finish(i, (await pool.run(task)) as RunSummary)));
     } finally {
       await pool.destroy();
     }
   }
-  const violations = Object.fromEntries(PROPERTIES.map((p) => [p, 0])) as Record<Property, number>;
+  return summaries;
+}
+
+/** Per property, the runs that judged it and the runs that violated it; the failing summaries; heights simulated. */
+export function tally(summaries: readonly RunSummary[]): Omit<ExploreResult, 'wallMs'> {
+  const zero = (): Record<Property, number> => Object.fromEntries(PROPERTIES.map((p) => [p, 0])) as Record<Property, number>;
+  const violations = zero();
+  const judged = zero();
   const failing: RunSummary[] = [];
   let heights = 0;
   for (const s of summaries) {
     heights += s.heights;
+    for (const p of s.judged) judged[p]++;
     const violated = violatedProperties(s);
     for (const p of violated) violations[p]++;
     if (violated.length > 0) failing.push(s);
   }
-  return { runs: seeds.length, violations, failing, heights, wallMs: performance.now() - started };
+  return { runs: summaries.length, violations, judged, failing, heights };
 }

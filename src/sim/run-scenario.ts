@@ -10,5 +10,5 @@ export interface ScenarioRun {
 
 export async function runScenario(scenario: Scenario, seed: number, options: Omit<SimConfig, 'scenario' | 'seed'> = {}): Promise<ScenarioRun> {
   const run = await new Simulator({ scenario, seed, ...options }).execute();
-  return { run, check: checkRun(run, scenario.livenessBoundMs) };
+  return { run, check: checkRun(run, scenario.livenessBoundMs, scenario) };
 }

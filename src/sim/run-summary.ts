@@ -20,7 +20,11 @@ export interface RunSummary {
   endMs: number;
   violations: Violation[];
   livenessChecked: boolean;
+  /** Why liveness was judged or not (checkers.ts, LivenessJudgement). */
+  livenessReason: string;
   accountability: Accountability | null;
+  /** The properties this run could judge. */
+  judged: Property[];
 }
 
 export async function summarize(task: RunTask): Promise<RunSummary> {
@@ -36,7 +40,9 @@ export function summaryOf({ run, check }: ScenarioRun): RunSummary {
     endMs: run.endMs,
     violations: check.violations,
     livenessChecked: check.livenessChecked,
+    livenessReason: check.liveness.reason,
     accountability: check.accountability,
+    judged: check.judged,
   };
 }
 

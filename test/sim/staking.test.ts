@@ -57,7 +57,7 @@ describe('staking in the simulator', () => {
     };
     const check = checkRun(run, 10_000);
     expect(check.violations.map((v) => v.property)).toContain('agreement');
-    expect(check.accountability).toEqual({ named: ['a'], namedPower: 40, totalPower: 70, exceedsOneThird: true });
+    expect(check.accountability).toMatchObject({ named: ['a'], namedPower: 40, totalPower: 70, exceedsOneThird: true });
     // Against the genesis set the same evidence would fall short: the set of the height is what counts.
     expect(checkRun({ ...run, validatorSets: [run.validatorSets![0]!] }, 10_000).accountability?.exceedsOneThird).toBe(false);
   });
