@@ -38,7 +38,8 @@ export interface MemoryDiskOptions {
    * completes at once (in a microtask).
    */
   clock?: Clock;
-  syncMs?: number;
+  /** A function: the fsync time of the moment (the simulator's slow-disk windows). */
+  syncMs?: number | (() => number);
 }
 
 export interface CrashOptions {
@@ -212,11 +213,67 @@ export class MemoryDisk implements Disk {
 
   /** @internal Waits as an fsync takes (see MemoryDiskOptions); never returns if the disk crashes meanwhile. */
   async syncDelay(): Promise<void> {
-    const { clock, syncMs = 0 } = this.options;
+    const { clock } = this.options;
+    const syncMs = typeof this.options.syncMs === 'function' ? this.options.syncMs() : (this.options.syncMs ?? 0);
     if (clock && syncMs > 0) await new Promise<void>((resolve) => clock.after(syncMs, resolve));
     else await Promise.resolve();
     // The process that asked is gone: nothing of it runs any more.
     if (this.crashed) await halt();
+  }
+
+  // ---- offline tools: the process is down, someone works on its disk (a backup restored, damage) ----
+
+  /** A file's durable content (what a crash now would keep), or null when it has no durable name. Synchronous: for backups. */
+  durableContent(path: string): Uint8Array | null {
+    if (this.crashed) throw new CmtError('DISK_CRASHED', 'this memory disk crashed; read the disk that crash() returned');
+    let dir = this.root;
+    const parts = this.components(path);
+    const name = parts.pop();
+    for (const c of parts) {
+      const next = dir.durable.get(c);
+      if (!(next instanceof Dir)) return null;
+      dir = next;
+    }
+    const node = name === undefined ? undefined : dir.durable.get(name);
+    if (!(node instanceof Inode)) return null;
+    return node.durableCopy !== null ? node.durableCopy.slice() : node.buf.slice(0, node.durableLen);
+  }
+
+  /**
+   * Sets a file's content, durably and at once, or removes it (null): what an operator does to a
+   * stopped node's disk (restoring a backup, losing a file, a damaged block). Its directory must exist.
+   */
+  setFile(path: string, content: Uint8Array | null): void {
+    if (this.crashed) throw new CmtError('DISK_CRASHED', 'this memory disk crashed; change the disk that crash() returned');
+    const { dir, name } = this.entry(path, 'open');
+    if (dir.live.get(name) instanceof Dir) throw fsError('EISDIR', 'open', path);
+    if (content === null) {
+      dir.live.delete(name);
+    } else {
+      const inode = new Inode();
+      inode.write(content, 0);
+      inode.sync();
+      dir.live.set(name, inode);
+    }
+    dir.durable = new Map(dir.live);
+  }
+
+  /** The names in a directory, synchronously (none when it does not exist). */
+  names(path: string): string[] {
+    try {
+      return [...this.dirAt(path, 'scandir').live.keys()];
+    } catch {
+      return [];
+    }
+  }
+
+  /** A file's current content, synchronously (null when absent). */
+  contentOf(path: string): Uint8Array | null {
+    try {
+      return this.fileAt(path, 'open').content();
+    } catch {
+      return null;
+    }
   }
 
   private components(path: string): string[] {

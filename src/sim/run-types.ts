@@ -31,15 +31,25 @@ export interface TimelinePoint {
   step: string;
 }
 
+export interface SimRunValidator {
+  name: string;
+  address: string;
+  power: number;
+  byzantine: ByzantineStrategyName | 'twin' | null;
+}
+
 export interface SimRun {
   seed: number;
   traceHash: string;
   endMs: number;
   /** When the last fault with an end healed (null: a network fault never heals). */
   gstMs: number | null;
-  /** Validators crashed for good: not asked to be live. */
+  /** Validators crashed for good, or that refused to start: not asked to be live. */
   down: string[];
-  validators: { name: string; address: string; power: number; byzantine: ByzantineStrategyName | null }[];
+  /** Nodes that would not start (a corrupted WAL, a sign state they cannot read), with the node's own error. */
+  refusedToStart?: { at: number; node: string; reason: string }[];
+  /** One per node: validators, then the scenario's `nodes` (power 0; a twin and its validator are judged Byzantine, 'twin'). */
+  validators: SimRunValidator[];
   decisions: SimDecision[][];
   /** Votes correct validators signed twice with different values, seen on the wire (must stay empty). */
   doubleSigns: { node: number; height: number; round: number; type: number }[];

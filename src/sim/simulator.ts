@@ -43,16 +43,20 @@ import { BlockStore } from '../store/block-store.js';
 import { openMemoryLevel, type BytesLevel } from '../store/level.js';
 import { EventQueue } from './event-queue.js';
 import { describeFault, downForGood, endOf, gstOf } from './fault-timeline.js';
+import { backupSignState, damageWal, restoreSignState } from './disk-damage.js';
+import { plannedEnd, triggerMatches } from './fault-triggers.js';
+import { NodeTime } from './node-time.js';
+import { CmtError } from '../codec/errors.js';
 import { forkEvidence } from './fork-evidence.js';
 import { SimLoad } from './load.js';
-import { SimNetwork } from './network.js';
+import { SimNetwork, type SimMessage } from './network.js';
 import { Rng } from './rng.js';
-import type { SimDecision, SimRun } from './run-types.js';
+import type { SimDecision, SimRun, SimRunValidator } from './run-types.js';
 import type { FaultEvent, Scenario, ScenarioDelegation } from './scenario-types.js';
 import { strategiesOf } from './strategies.js';
 import { GossipHub } from './sim-gossip.js';
 import { VoteWatch } from './vote-watch.js';
-import { delegatorKey, MIN_GAS_PRICE, ownerKey, SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
+import { delegatorKey, derivedKey, MIN_GAS_PRICE, ownerKey, SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
 import type { GenesisDoc } from '../node/genesis.js';
 import { mutationsOf, type MutationName, type MutationSet } from '../consensus/mutations.js';
 
@@ -63,6 +67,8 @@ export { SIM_CHAIN_ID } from './sim-genesis.js';
 export const FSYNC_MS = 1;
 /** How often the load hands the validators a batch of transfers. */
 export const LOAD_INTERVAL_MS = 250;
+/** The default load: 4 transfers every LOAD_INTERVAL_MS. */
+export const DEFAULT_TXS_PER_SECOND = 16;
 const DATA_DIR = '/data';
 const WAL_DIR = `${DATA_DIR}/cs.wal`;
 const SIGN_STATE = `${DATA_DIR}/priv_validator_state.json`;
@@ -78,7 +84,7 @@ export interface SimConfig {
    * double-sign safety). Byzantine validators never get it.
    */
   mutation?: MutationName | MutationSet;
-  /** Transfers handed to the validators every LOAD_INTERVAL_MS (default 4). */
+  /** Transfers handed to the validators every LOAD_INTERVAL_MS, over the scenario's `load` (tests: 0 for none). */
   txsPerBlock?: number;
   /**
    * Test only: decides when a consensus message sent on a link arrives, in place of the link
@@ -103,11 +109,18 @@ interface Recorded extends SimDecision {
   commit: Commit;
 }
 
-/** A validator: what survives its crashes (stores, disk, decisions) and its current incarnation. */
+/** A node (a validator, a twin or a full node): what survives its crashes (stores, disk, decisions) and its current incarnation. */
 interface SimNode {
   name: string;
+  /** A validator's own key or, for a twin, its validator's; a full node's key only names it (it signs nothing). */
   key: KeyPair;
   address: Uint8Array;
+  /** 'validator' signs with `key`; 'twin' signs with its validator's key from its own disk; 'full' has no signer. */
+  role: 'validator' | 'twin' | 'full';
+  /** Whose key it signs with (a validator index), -1 for a full node. */
+  signsAs: number;
+  /** False for a Byzantine strategy, a twin, and a validator that has a twin: the checkers do not judge them. */
+  correct: boolean;
   strategy: ByzantineStrategy | null;
   stateDb: StateLevel;
   blockDb: BytesLevel;
@@ -115,8 +128,18 @@ interface SimNode {
   /** Incarnation: agenda items of an earlier one are dropped. */
   epoch: number;
   up: boolean;
+  /** Its process was started (false until its `startAt`). */
+  started: boolean;
   pausedUntil: number;
-  skewMs: number;
+  /** Its clock: skew and drift over virtual time. */
+  time: NodeTime;
+  /** How long each fsync on its disk takes now (slowDisk). */
+  fsyncMs: number;
+  /** How long each agenda item occupies it now (slowCpu), and until when it is busy. */
+  cpuMs: number;
+  busyUntil: number;
+  /** Sign-state backups by fault index (only for crashes whose disk damage asks for one). */
+  backups: Map<number, Uint8Array | null>;
   parts: NodeParts | null;
   decisions: Recorded[];
   verdicts: Map<string, boolean>;
@@ -126,7 +149,10 @@ interface SimNode {
 
 type Item =
   | { kind: 'node'; node: number; epoch: number; run: () => void }
-  | { kind: 'fault'; fault: FaultEvent; phase: 'start' | 'end' }
+  /** 'arm': a triggered fault starts watching positions; 'start'/'end' apply it. */
+  | { kind: 'fault'; index: number; phase: 'arm' | 'start' | 'end' }
+  | { kind: 'boot'; node: number }
+  | { kind: 'backup'; node: number; index: number }
   | { kind: 'load' }
   | { kind: 'delegation'; index: number; delegation: ScenarioDelegation };
 
@@ -151,17 +177,34 @@ export class Simulator {
   private fatal: unknown = null;
   /** The highest height whose set and evidence are in the run. */
   private recordedHeight = 0;
+  /** Triggered faults armed and waiting for their position, by index. */
+  private readonly armed: number[] = [];
+  /** Faults applied so far (`SimRun.appliedFaults`). */
+  private readonly applied: { at: number; phase: 'start' | 'end'; index: number }[] = [];
+  /** The latest join of a node that starts late: it bounds GST as a restart does. */
+  private lastJoin = 0;
+  /** Consensus messages decoded once, where they leave their author: only when a fault or a test looks at them. */
+  private readonly decoded: WeakMap<Uint8Array, Decoded> | null;
+  private readonly signerIndex = new Map<string, number>();
+  /** Nodes that would not start (a damaged WAL, a sign state it cannot read): down, with the reason. */
+  private readonly refused: { at: number; node: string; reason: string }[] = [];
+  private delegationNonce = 0;
+  private loadSent = 0;
+  private readonly loadRate: number;
   now = 0;
 
   constructor(private readonly config: SimConfig) {
     const { scenario, seed } = config;
     this.rng = new Rng(seed);
     this.netRng = this.rng.fork(1);
-    this.load = new SimLoad(SIM_CHAIN_ID, config.txsPerBlock ?? 4);
+    this.load = new SimLoad(SIM_CHAIN_ID, scenario.load?.memoBytes ?? 0);
+    this.loadRate = config.txsPerBlock !== undefined ? (config.txsPerBlock * 1000) / LOAD_INTERVAL_MS : (scenario.load?.txsPerSecond ?? DEFAULT_TXS_PER_SECOND);
     this.genesis = simGenesis(scenario, this.load.accounts);
     this.voteTopic = topicsFor(SIM_CHAIN_ID).vote;
     this.proposalTopic = topicsFor(SIM_CHAIN_ID).proposal;
-    const names = scenario.validators.map((v) => v.name);
+    const extra = scenario.nodes ?? [];
+    const names = [...scenario.validators.map((v) => v.name), ...extra.map((n) => n.name)];
+    this.decoded = config.intercept || scenario.faults.some((f) => f.type === 'messages') ? new WeakMap() : null;
     this.links = new SimNetwork(names, scenario.network, scenario.faults);
     this.hub = new GossipHub(
       {
@@ -171,33 +214,58 @@ export class Simulator {
       },
       names,
     );
-    this.hub.onOriginate = (_from, topic, data) => this.onWire(topic, data);
+    this.hub.onOriginate = (from, topic, data) => {
+      this.onWire(topic, data);
+      if (this.decoded) this.decode(from, topic, data);
+    };
     const strategies = strategiesOf(scenario, seed);
-    this.nodes = scenario.validators.map((v, i) => {
-      const chosen = strategies[i] ?? null;
-      const key = validatorKey(v.name);
-      const address = addressFromPublicKey(key.publicKey);
+    const validatorOf = new Map(scenario.validators.map((v, i) => [v.name, i]));
+    const twinned = new Set(extra.flatMap((n) => (n.twinOf === undefined ? [] : [n.twinOf])));
+    const node = (i: number, name: string, role: SimNode['role'], signsAs: number, strategy: ByzantineStrategy | null): SimNode => {
+      const key = role === 'full' ? derivedKey(`sim node ${name}`) : validatorKey((scenario.validators[signsAs] as { name: string }).name);
       return {
-        name: v.name,
+        name,
         key,
-        address,
-        strategy: chosen ? strategyNamed(chosen) : null,
+        address: addressFromPublicKey(key.publicKey),
+        role,
+        signsAs,
+        correct: strategy === null && role !== 'twin' && !(role === 'validator' && twinned.has(name)),
+        strategy,
         stateDb: null as unknown as StateLevel,
         blockDb: null as unknown as BytesLevel,
-        disk: new MemoryDisk({ clock: this.diskClock(i), syncMs: FSYNC_MS }),
+        disk: new MemoryDisk({ clock: this.diskClock(i), syncMs: () => (this.nodes[i] as SimNode).fsyncMs }),
         epoch: 0,
-        up: true,
+        up: false,
+        started: false,
         pausedUntil: 0,
-        skewMs: 0,
+        time: new NodeTime(),
+        fsyncMs: FSYNC_MS,
+        cpuMs: 0,
+        busyUntil: 0,
+        backups: new Map(),
         parts: null,
         decisions: [],
         verdicts: new Map(),
         position: null,
       };
+    };
+    this.nodes = [
+      ...scenario.validators.map((v, i) => {
+        const chosen = strategies[i] ?? null;
+        return node(i, v.name, 'validator', i, chosen ? strategyNamed(chosen) : null);
+      }),
+      ...extra.map((n, j) => {
+        const i = scenario.validators.length + j;
+        return n.twinOf === undefined ? node(i, n.name, 'full', -1, null) : node(i, n.name, 'twin', validatorOf.get(n.twinOf) ?? -1, null);
+      }),
+    ];
+    this.nodes.forEach((n, i) => {
+      if (n.role === 'validator') this.signerIndex.set(toHex(n.address), i);
     });
+    // The wire judges keys, not processes: one entry per validator key, correct only when no twin shares it.
     this.wire = new VoteWatch(
       SIM_CHAIN_ID,
-      this.nodes.map((n) => ({ name: n.name, publicKey: n.key.publicKey, correct: n.strategy === null })),
+      this.nodes.filter((n) => n.role === 'validator').map((n) => ({ name: n.name, publicKey: n.key.publicKey, correct: n.correct })),
     );
     this.run = {
       seed,
@@ -205,7 +273,12 @@ export class Simulator {
       endMs: 0,
       gstMs: gstOf(scenario.faults),
       down: downForGood(scenario.faults),
-      validators: this.nodes.map((n, i) => ({ name: n.name, address: toHex(n.address), power: scenario.validators[i]?.power as number, byzantine: n.strategy?.name ?? null })),
+      validators: this.nodes.map((n, i): SimRunValidator => ({
+        name: n.name,
+        address: toHex(n.address),
+        power: n.role === 'validator' ? (scenario.validators[i]?.power as number) : 0,
+        byzantine: n.strategy?.name ?? (n.correct ? null : 'twin'),
+      })),
       decisions: this.nodes.map(() => []),
       doubleSigns: [],
       evidence: [],
@@ -216,12 +289,22 @@ export class Simulator {
       committedEvidence: [],
     };
     (scenario.delegations ?? []).forEach((delegation, index) => this.queue.push(delegation.at, { kind: 'delegation', index, delegation }));
-    for (const fault of scenario.faults) {
-      this.queue.push(fault.at, { kind: 'fault', fault, phase: 'start' });
+    scenario.faults.forEach((fault, index) => {
+      if (fault.type === 'crash' && fault.disk?.signState !== undefined && fault.disk.signState !== 'lost') {
+        const node = this.nodeNamed(fault.node);
+        // Taken before the fault's own items at that time: a backup at `at` is the state just before the crash.
+        this.queue.push(Math.min(fault.disk.signState.backupAt, fault.at), { kind: 'backup', node, index });
+      }
+      if (fault.when !== undefined) return this.queue.push(fault.at, { kind: 'fault', index, phase: 'arm' });
+      this.queue.push(fault.at, { kind: 'fault', index, phase: 'start' });
       const end = endOf(fault);
-      if (end !== undefined) this.queue.push(end, { kind: 'fault', fault, phase: 'end' });
-    }
+      if (end !== undefined) this.queue.push(end, { kind: 'fault', index, phase: 'end' });
+    });
     this.queue.push(LOAD_INTERVAL_MS, { kind: 'load' });
+    this.nodes.forEach((_, i) => {
+      const startAt = this.startAtOf(i);
+      if (startAt > 0) this.queue.push(startAt, { kind: 'boot', node: i });
+    });
   }
 
   /** Runs to the end of the scenario (or the stop height) and returns what happened. */
@@ -233,7 +316,9 @@ export class Simulator {
       n.stateDb = await openMemoryStateLevel();
       n.blockDb = await openMemoryLevel();
     }
-    this.nodes.forEach((_, i) => this.boot(i));
+    this.nodes.forEach((_, i) => {
+      if (this.startAtOf(i) === 0) this.join(i);
+    });
     await settle();
     const { durationMs } = this.config.scenario;
     while (this.queue.peekTime() <= durationMs && !this.done()) {
@@ -245,11 +330,15 @@ export class Simulator {
       if (this.fatal) throw this.fatal;
     }
     this.run.endMs = this.now;
+    this.run.appliedFaults = [...this.applied];
+    this.run.gstMs = this.gst();
+    this.run.down = [...new Set([...downForGood(this.config.scenario.faults, this.applied), ...this.refused.map((r) => r.node)])];
+    if (this.refused.length > 0) this.run.refusedToStart = this.refused;
     const stats = this.hub.stats;
     this.run.messages = { sent: stats.sent, lost: stats.lost, junk: stats.junk, bans: stats.bans };
     this.run.doubleSigns = [...this.wire.doubleSigns];
     this.run.votes = this.wire.records;
-    for (const who of forkEvidence(this.nodes.filter((n) => n.strategy === null).map((n) => n.decisions))) {
+    for (const who of forkEvidence(this.nodes.filter((n) => n.correct).map((n) => n.decisions))) {
       if (!this.run.evidence.includes(who)) this.run.evidence.push(who);
     }
     this.run.traceHash = this.trace.digest('hex');
@@ -260,26 +349,58 @@ export class Simulator {
   readonly effectLog: string[] = [];
 
   private arrivals(from: number, to: number, gossip?: { topic: string; data: Uint8Array }): number[] {
-    const modelled = this.links.arrivals(from, to, this.now, this.netRng);
+    // The common path: no messages fault and no intercept, nothing decoded.
+    if (this.decoded === null || !gossip) return this.links.arrivals(from, to, this.now, this.netRng);
+    const seen = this.decoded.get(gossip.data);
+    const modelled = this.links.arrivals(from, to, this.now, this.netRng, seen?.message);
     const intercept = this.config.intercept;
-    if (!intercept || !gossip) return modelled;
-    const message: InterceptedMessage = { from, to, now: this.now, arrivals: modelled };
+    if (!intercept || !seen) return modelled;
+    return intercept({ from, to, now: this.now, arrivals: modelled, ...(seen.vote ? { vote: seen.vote } : {}), ...(seen.proposal ? { proposal: seen.proposal } : {}) }) ?? modelled;
+  }
+
+  /**
+   * A consensus message leaving its author `from` (relays pass the same bytes on): decoded once
+   * for message filters and intercept. A vote's signer is the validator its address names; a
+   * proposal's is the author's key (a twin's is its validator's).
+   */
+  private decode(from: number, topic: string, data: Uint8Array): void {
+    const decoded = this.decoded as WeakMap<Uint8Array, Decoded>;
     try {
-      if (gossip.topic === this.voteTopic) message.vote = decodeVote(gossip.data);
-      else if (gossip.topic === this.proposalTopic) message.proposal = decodeProposalMessage(gossip.data).proposal;
+      if (topic === this.voteTopic) {
+        const vote = decodeVote(data);
+        const kind = vote.type === 1 ? 'prevote' : 'precommit';
+        decoded.set(data, { vote, message: { kind, height: vote.height, round: vote.round, signer: this.signerIndex.get(toHex(vote.validatorAddress)) ?? -1 } });
+      } else if (topic === this.proposalTopic) {
+        const proposal = decodeProposalMessage(data).proposal;
+        decoded.set(data, { proposal, message: { kind: 'proposal', height: proposal.height, round: proposal.round, signer: (this.nodes[from] as SimNode).signsAs } });
+      }
     } catch {
-      return modelled;
+      // Junk (a flooder's): no consensus message, so no filter selects it.
     }
-    return intercept(message) ?? modelled;
   }
 
   private done(): boolean {
     const stop = this.config.stopAtHeight;
     if (stop === undefined) return false;
-    const gst = this.run.gstMs;
+    // A triggered fault may still fire: GST is not known yet.
+    if (this.armed.length > 0 || this.config.scenario.faults.some((f, i) => f.when !== undefined && f.at > this.now && !this.applied.some((a) => a.index === i))) return false;
+    const gst = this.gst();
     if (gst === null || this.now < gst) return false;
     // Liveness is judged on a decision after GST: keep going until each correct validator made one.
-    return this.nodes.every((n, i) => n.strategy !== null || this.run.down.includes(n.name) || (n.decisions.length >= stop && (this.run.decisions[i]?.at(-1)?.at ?? -1) > gst));
+    return this.nodes.every((n, i) => !n.correct || this.run.down.includes(n.name) || (n.decisions.length >= stop && (this.run.decisions[i]?.at(-1)?.at ?? -1) > gst));
+  }
+
+  /** GST from the faults as applied so far (those scheduled by time count as they will) and the late joins. */
+  private gst(): number | null {
+    const faults = this.config.scenario.faults;
+    const gst = gstOf(faults, this.applied);
+    return gst === null ? null : Math.max(gst, this.lastJoin);
+  }
+
+  /** When node i's process first starts (0: with the run). */
+  private startAtOf(i: number): number {
+    const { validators, nodes = [] } = this.config.scenario;
+    return (i < validators.length ? validators[i]?.startAt : nodes[i - validators.length]?.startAt) ?? 0;
   }
 
   private log(line: string): void {
@@ -293,17 +414,25 @@ export class Simulator {
    * process learns of an fsync only when it resumes, and a crashed one never does.
    */
   private diskClock(i: number): Clock {
-    return { now: () => this.now, after: (ms, fn) => this.clockFor(i, (this.nodes[i] as SimNode).epoch).after(ms, fn) };
+    // The disk keeps physical time: a drifting clock does not make fsyncs faster.
+    return {
+      now: () => this.now,
+      after: (ms, fn): Timer => {
+        const epoch = (this.nodes[i] as SimNode).epoch;
+        this.queue.push(this.now + Math.max(0, ms), { kind: 'node', node: i, epoch, run: fn });
+        return { cancel: () => undefined };
+      },
+    };
   }
 
-  /** The clock of one incarnation of node i: its skew on top of virtual time; timers die with the incarnation. */
+  /** The clock of one incarnation of node i: its skew and drift over virtual time; timers die with the incarnation. */
   private clockFor(i: number, epoch: number): Clock {
     const n = this.nodes[i] as SimNode;
     return {
-      now: () => this.now + n.skewMs,
+      now: () => n.time.local(this.now),
       after: (ms, fn): Timer => {
         let cancelled = false;
-        this.queue.push(this.now + Math.max(0, ms), { kind: 'node', node: i, epoch, run: () => void (cancelled || fn()) });
+        this.queue.push(this.now + n.time.virtualDelay(ms), { kind: 'node', node: i, epoch, run: () => void (cancelled || fn()) });
         return { cancel: () => void (cancelled = true) };
       },
     };
@@ -312,7 +441,15 @@ export class Simulator {
   private handle(item: Item): void {
     switch (item.kind) {
       case 'fault':
-        return this.onFault(item.fault, item.phase);
+        if (item.phase === 'arm') return this.arm(item.index);
+        return item.phase === 'start' ? this.startFault(item.index) : this.endFault(item.index);
+      case 'boot':
+        return this.join(item.node);
+      case 'backup': {
+        const n = this.nodes[item.node] as SimNode;
+        n.backups.set(item.index, backupSignState(n.disk, SIGN_STATE));
+        return this.log(`backup of ${n.name}'s sign state for fault ${item.index}`);
+      }
       case 'load':
         return this.onLoad();
       case 'delegation':
@@ -322,7 +459,10 @@ export class Simulator {
         if (!n.up || item.epoch !== n.epoch) return;
         // A paused process runs nothing: what reaches it waits until it resumes.
         if (this.now < n.pausedUntil) return this.queue.push(n.pausedUntil, item);
+        // A slow CPU is busy with its last item: this one waits its turn (in order: re-pushed as popped).
+        if (this.now < n.busyUntil) return this.queue.push(n.busyUntil, item);
         item.run();
+        if (n.cpuMs > 0) n.busyUntil = this.now + n.cpuMs;
         this.notePosition(item.node);
         return;
       }
@@ -338,6 +478,7 @@ export class Simulator {
     if (last && last.height === core.height && last.round === core.round && last.step === core.step) return;
     n.position = { height: core.height, round: core.round, step: core.step };
     this.run.timeline.push({ at: this.now, node: i, height: core.height, round: core.round, step: core.step });
+    if (this.armed.length > 0) this.checkTriggers(i);
   }
 
   // ---- nodes -----------------------------------------------------------------------------
@@ -354,7 +495,7 @@ export class Simulator {
       const blockStore = await BlockStore.openInMemory(n.blockDb);
       await n.disk.mkdirDurably(DATA_DIR);
       const wal = await Wal.open(WAL_DIR, logger, { disk: n.disk });
-      const privValidator = await PrivValidator.create(n.key, SIGN_STATE, { disk: n.disk, ...unsafeSignerOptions(mutations) });
+      const privValidator = n.role === 'full' ? null : await PrivValidator.create(n.key, SIGN_STATE, { disk: n.disk, ...unsafeSignerOptions(mutations) });
       const parts = await NodeParts.assemble(
         { clock, logger, stateStore, blockStore, wal, privValidator, verifier: new InlineVerifier(), txExecutor: new SequentialExecutor(), signatures: this.signatures, soon: (fn) => clock.after(0, fn) },
         {
@@ -374,7 +515,7 @@ export class Simulator {
             },
             equivocation: (a) => {
               const who = toHex(a.validatorAddress);
-              if (n.strategy === null && !this.run.evidence.includes(who)) this.run.evidence.push(who);
+              if (n.correct && !this.run.evidence.includes(who)) this.run.evidence.push(who);
             },
           },
         },
@@ -385,14 +526,42 @@ export class Simulator {
       if (n.strategy) parts.turnByzantine(port, { strategy: n.strategy, key: n.key, int: (k) => this.rng.int(k), board: this.board });
       parts.events.on('newBlock', (e) => {
         this.onDecided(i, e.block.header.height, e.commit.round, e.hash, e.response.appHash, e.commit);
-        if (n.strategy === null) this.noteStaking(e.block.header.height, e.block.evidence, parts.chainState.lastValidators);
+        if (n.correct) this.noteStaking(e.block.header.height, e.block.evidence, parts.chainState.lastValidators);
       });
       n.parts = parts;
       await parts.start();
     };
     start().catch((err: unknown) => {
-      if (n.epoch === epoch) this.fatal ??= err;
+      if (n.epoch !== epoch) return;
+      // A node that refuses to start (a damaged WAL, an unreadable sign state) is down with its reason, as `cmt start` exits.
+      if (err instanceof CmtError && n.parts === null) return this.refuse(i, err);
+      this.fatal ??= err;
     });
+  }
+
+  private refuse(i: number, err: CmtError): void {
+    const n = this.nodes[i] as SimNode;
+    n.up = false;
+    n.epoch++;
+    this.hub.detach(i);
+    this.refused.push({ at: this.now, node: n.name, reason: `${err.code}: ${err.message}` });
+    if (!this.run.down.includes(n.name)) this.run.down.push(n.name);
+    this.run.faults.push({ at: this.now, description: `${n.name} refused to start: ${err.message}` });
+    this.log(`refused ${i} ${err.code}`);
+  }
+
+  /** Node i's process starts for the first time (at its `startAt`): from genesis, it syncs what it missed. */
+  private join(i: number): void {
+    const n = this.nodes[i] as SimNode;
+    if (n.started) return;
+    n.started = true;
+    n.up = true;
+    if (this.now > 0) {
+      this.lastJoin = Math.max(this.lastJoin, this.now);
+      this.run.faults.push({ at: this.now, description: `join ${n.name}` });
+      this.log(`join ${i}`);
+    }
+    this.boot(i);
   }
 
   private onDecided(i: number, height: number, round: number, hash: Uint8Array, appHash: Uint8Array, commit: Commit): void {
@@ -427,14 +596,21 @@ export class Simulator {
   private onDelegation(index: number, d: ScenarioDelegation): void {
     const signer = new BulkSigner(delegatorKey());
     const candidate = addressFromPublicKey(ownerKey(d.to).publicKey);
-    const tx = signer.signTx({ chainId: SIM_CHAIN_ID, nonce: index, gasLimit: 1_000_000, gasPrice: MIN_GAS_PRICE, memo: '', msg: { type: 'delegate', candidate, amount: BigInt(d.amount) * ONE_CMT } }).bytes;
-    this.log(`delegation ${index} ${d.amount} to ${d.to}`);
+    const amount = BigInt(d.amount) * ONE_CMT;
+    const msg = d.action === 'unbond' ? ({ type: 'unbond', candidate, amount } as const) : ({ type: 'delegate', candidate, amount } as const);
+    // Nonces follow submission order, whatever order the scenario lists them in.
+    const tx = signer.signTx({ chainId: SIM_CHAIN_ID, nonce: this.delegationNonce++, gasLimit: 1_000_000, gasPrice: MIN_GAS_PRICE, memo: '', msg }).bytes;
+    this.log(`delegation ${index} ${d.action ?? 'delegate'} ${d.amount} to ${d.to}`);
     for (const n of this.nodes) if (n.up && n.parts && this.now >= n.pausedUntil) void n.parts.mempool.add(tx);
   }
 
+  /** The load: by LOAD_INTERVAL_MS, as many transfers as the rate says are due by now. */
   private onLoad(): void {
     this.queue.push(this.now + LOAD_INTERVAL_MS, { kind: 'load' });
-    const txs = this.load.batch();
+    const due = Math.floor((this.loadRate * this.now) / 1000);
+    const txs = this.load.batch(due - this.loadSent);
+    this.loadSent = due;
+    if (txs.length === 0) return;
     for (const n of this.nodes) {
       const parts = n.parts;
       if (!n.up || !parts || this.now < n.pausedUntil) continue;
@@ -448,39 +624,127 @@ export class Simulator {
     return this.nodes.findIndex((n) => n.name === name);
   }
 
-  private onFault(fault: FaultEvent, phase: 'start' | 'end'): void {
-    const description = `${phase} ${describeFault(fault)}`;
+  /** A triggered fault starts watching: it fires at once if a watched node already is in its position. */
+  private arm(index: number): void {
+    this.armed.push(index);
+    this.log(`fault ${index} armed`);
+    this.nodes.forEach((n, i) => {
+      if (n.position && this.armed.includes(index)) this.checkTriggers(i);
+    });
+  }
+
+  /** Node i moved: fires every armed fault whose trigger its position matches (in the scenario's order). */
+  private checkTriggers(i: number): void {
+    const n = this.nodes[i] as SimNode;
+    const pos = n.position;
+    const core = n.parts?.driver.consensusState;
+    if (!pos || !core || !n.up) return;
+    const proposerOf = (round: number): string | undefined => {
+      const address = core.validators?.proposerForRound(round).address;
+      return address === undefined ? undefined : this.nodes[this.signerIndex.get(toHex(address)) ?? -1]?.name;
+    };
+    for (const index of [...this.armed].sort((a, b) => a - b)) {
+      const when = this.config.scenario.faults[index]?.when;
+      if (when && triggerMatches(when, n.name, pos, proposerOf)) {
+        this.armed.splice(this.armed.indexOf(index), 1);
+        this.startFault(index);
+      }
+    }
+  }
+
+  private startFault(index: number): void {
+    const fault = this.config.scenario.faults[index] as FaultEvent;
+    const triggered = fault.when !== undefined;
+    const end = plannedEnd(fault, this.now);
+    this.applied.push({ at: this.now, phase: 'start', index });
+    if (triggered) {
+      // Scheduled faults have their spans in the link model from the scenario; a triggered one gets it now.
+      this.links.start(index, this.now);
+      if (end !== undefined) this.queue.push(end, { kind: 'fault', index, phase: 'end' });
+    }
+    const description = `start ${describeFault(fault)}`;
     this.run.faults.push({ at: this.now, description });
     this.log(`fault ${description}`);
+    const i = 'node' in fault ? this.nodeNamed(fault.node) : -1;
+    const n = this.nodes[i];
     switch (fault.type) {
-      case 'crash': {
-        const i = this.nodeNamed(fault.node);
-        const n = this.nodes[i] as SimNode;
-        if (phase === 'start') {
-          // The process dies: its timers and in-flight work with it, and the disk keeps only what was synced.
-          n.up = false;
-          n.epoch++;
-          void n.parts?.stop();
-          n.parts = null;
-          n.position = null;
-          this.hub.detach(i);
-          n.disk = n.disk.crash();
-        } else {
-          n.up = true;
-          n.epoch++;
-          this.boot(i);
-        }
-        return;
-      }
+      case 'crash':
+        return this.crash(index, fault, n as SimNode, i);
       case 'pause':
-        if (phase === 'start') (this.nodes[this.nodeNamed(fault.node)] as SimNode).pausedUntil = fault.until;
+        (n as SimNode).pausedUntil = end ?? fault.until;
         return;
       case 'clockSkew':
-        (this.nodes[this.nodeNamed(fault.node)] as SimNode).skewMs = fault.skewMs;
+        (n as SimNode).time.skewMs = fault.skewMs;
+        return;
+      case 'clockDrift':
+        (n as SimNode).time.setDrift(fault.ppm, this.now);
+        return;
+      case 'slowDisk':
+        (n as SimNode).fsyncMs = fault.fsyncMs;
+        return;
+      case 'slowCpu':
+        (n as SimNode).cpuMs = fault.msPerEvent;
         return;
       default:
-        // Partitions, links and network windows are read by the link model at each send.
+        // Partitions, links, network and messages windows are read by the link model at each send.
         return;
     }
   }
+
+  private endFault(index: number): void {
+    const fault = this.config.scenario.faults[index] as FaultEvent;
+    this.applied.push({ at: this.now, phase: 'end', index });
+    if (fault.when !== undefined) this.links.end(index, this.now);
+    const description = `end ${describeFault(fault)}`;
+    this.run.faults.push({ at: this.now, description });
+    this.log(`fault ${description}`);
+    const n = 'node' in fault ? (this.nodes[this.nodeNamed(fault.node)] as SimNode) : null;
+    switch (fault.type) {
+      case 'crash': {
+        const i = this.nodeNamed(fault.node);
+        const node = n as SimNode;
+        // A node that never started, or refused to start, stays as it is.
+        if (!node.started || node.up || this.refused.some((r) => r.node === node.name)) return;
+        node.up = true;
+        node.epoch++;
+        this.boot(i);
+        return;
+      }
+      case 'slowDisk':
+        (n as SimNode).fsyncMs = FSYNC_MS;
+        return;
+      case 'slowCpu':
+        (n as SimNode).cpuMs = 0;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The process dies: its timers and in-flight work with it, and the disk keeps only what was synced, then takes the fault's damage. */
+  private crash(index: number, fault: Extract<FaultEvent, { type: 'crash' }>, n: SimNode, i: number): void {
+    if (!n.up) return;
+    n.up = false;
+    n.epoch++;
+    void n.parts?.stop();
+    n.parts = null;
+    n.position = null;
+    this.hub.detach(i);
+    n.disk = n.disk.crash();
+    const damage = fault.disk;
+    if (!damage) return;
+    const done: string[] = [];
+    if (damage.wal) done.push(damageWal(n.disk, WAL_DIR, damage.wal, (k) => this.rng.int(k)));
+    if (damage.signState === 'lost') done.push(restoreSignState(n.disk, SIGN_STATE, null));
+    else if (damage.signState) done.push(restoreSignState(n.disk, SIGN_STATE, n.backups.get(index) ?? null));
+    const description = `disk of ${n.name}: ${done.join('; ')}`;
+    this.run.faults.push({ at: this.now, description });
+    this.log(description);
+  }
+}
+
+interface Decoded {
+  message: SimMessage;
+  vote?: Vote;
+  proposal?: Proposal;
 }
