@@ -188,7 +188,7 @@ describe('validation errors name the file, the path, the line and the column', (
     expect(err.line).toBe(9);
     expect(err.column).toBe(35);
     expect(err.source).toBe('scenarios/x.yaml');
-    expect(err.message).toBe('scenarios/x.yaml:9:35: faults[1].node: no validator is named "v9"');
+    expect(err.message).toBe('scenarios/x.yaml:9:35: faults[1].node: no validator or node is named "v9"');
   });
 
   it('points at an unknown key and suggests the likely one', () => {
@@ -275,10 +275,10 @@ describe('validation errors name the file, the path, the line and the column', (
     ['a pause without until', withFaults('  - { type: pause, at: 5, node: v0 }'), /faults\[0\]\.until: missing required key "until"/],
     ['a fractional skew', withFaults('  - { type: clock_skew, at: 5, node: v0, skew_ms: 0.5 }'), /faults\[0\]\.skew_ms: expected a whole number/],
     // faults: nodes
-    ['an unknown crash node', withFaults('  - { type: crash, at: 5, node: v7 }'), /faults\[0\]\.node: no validator is named "v7"/],
-    ['an unknown pause node', withFaults('  - { type: pause, at: 5, until: 6, node: x }'), /faults\[0\]\.node: no validator is named "x"/],
-    ['an unknown skew node', withFaults('  - { type: clock_skew, at: 5, node: x, skew_ms: 5 }'), /faults\[0\]\.node: no validator is named "x"/],
-    ['an unknown link end', withFaults('  - { type: link, at: 5, from: v0, to: v8, drop: 1 }'), /faults\[0\]\.to: no validator is named "v8"/],
+    ['an unknown crash node', withFaults('  - { type: crash, at: 5, node: v7 }'), /faults\[0\]\.node: no validator or node is named "v7"/],
+    ['an unknown pause node', withFaults('  - { type: pause, at: 5, until: 6, node: x }'), /faults\[0\]\.node: no validator or node is named "x"/],
+    ['an unknown skew node', withFaults('  - { type: clock_skew, at: 5, node: x, skew_ms: 5 }'), /faults\[0\]\.node: no validator or node is named "x"/],
+    ['an unknown link end', withFaults('  - { type: link, at: 5, from: v0, to: v8, drop: 1 }'), /faults\[0\]\.to: no validator or node is named "v8"/],
     ['a link to itself', withFaults('  - { type: link, at: 5, from: v0, to: v0, drop: 1 }'), /faults\[0\]\.to: a link joins two different nodes/],
     ['a link with no behaviour', withFaults('  - { type: link, at: 5, from: v0, to: v1 }'), /faults\[0\]: a link fault needs at least one of "delay", "drop", "duplicate"/],
     ['a network fault with no behaviour', withFaults('  - { type: network, at: 5 }'), /faults\[0\]: a network fault needs at least one of/],
@@ -290,7 +290,7 @@ describe('validation errors name the file, the path, the line and the column', (
     ['an empty groups list', withFaults('  - { type: partition, at: 5, groups: [] }'), /faults\[0\]\.groups: a partition needs at least one group/],
     ['an empty group', withFaults('  - { type: partition, at: 5, groups: [[v0], []] }'), /faults\[0\]\.groups\[1\]: a partition group must not be empty/],
     ['a group that is not a list', withFaults('  - { type: partition, at: 5, groups: [v0, v1] }'), /faults\[0\]\.groups\[0\]: expected a list/],
-    ['an unknown group member', withFaults('  - { type: partition, at: 5, groups: [[v0], [v1, vx]] }'), /faults\[0\]\.groups\[1\]\[1\]: no validator is named "vx"/],
+    ['an unknown group member', withFaults('  - { type: partition, at: 5, groups: [[v0], [v1, vx]] }'), /faults\[0\]\.groups\[1\]\[1\]: no validator or node is named "vx"/],
     [
       'overlapping groups',
       withFaults('  - { type: crash, at: 5, node: v0 }\n  - { type: crash, at: 5, node: v1 }\n  - { type: partition, at: 5, groups: [[v0, v1], [v1, v2]] }'),
