@@ -23,6 +23,29 @@ export interface VoteRecord {
   blockHash: string;
 }
 
+/** A validator's lock as it changed (Tendermint's lockedRound/lockedValue and validRound/validValue; -1 and '' for none). */
+export interface LockRecord {
+  at: number;
+  node: number;
+  height: number;
+  lockedRound: number;
+  lockedValue: string;
+  validRound: number;
+}
+
+/** A proposal a node sent on the wire (`made`), or accepted into its core from its proposer. */
+export interface ProposalRecord {
+  at: number;
+  node: number;
+  height: number;
+  round: number;
+  polRound: number;
+  blockHash: string;
+  /** The proposer's hex address ('' when the node had not computed it). */
+  proposer: string;
+  made: boolean;
+}
+
 export interface TimelinePoint {
   at: number;
   node: number;
@@ -67,4 +90,7 @@ export interface SimRun {
   appliedFaults?: { at: number; phase: 'start' | 'end'; index: number }[];
   /** Double-sign evidence in decided blocks: who it names, at which height it was committed. */
   committedEvidence?: { height: number; validator: string }[];
+  /** Each node's lock and valid round as they changed, and the proposals nodes made and accepted (for the timeline; bounded, see core-notes.ts). */
+  locks?: LockRecord[];
+  proposals?: ProposalRecord[];
 }

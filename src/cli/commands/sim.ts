@@ -1,23 +1,62 @@
 /** `cmt sim run|explore|shrink|replay`: the deterministic consensus simulator (spec/faults.md). */
-import { writeFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
+import { isMutation, MUTATION_NAMES, MUTATIONS, type MutationName } from '../../consensus/mutations.js';
 import { PROPERTIES, type Property } from '../../sim/checkers.js';
-import { explore } from '../../sim/explore.js';
+import { explore, type ExploreResult } from '../../sim/explore.js';
+import { exploreReportHtml } from '../../sim/explore-report.js';
+import { runTimeline } from '../../sim/run-timeline.js';
 import { runScenario } from '../../sim/run-scenario.js';
 import { summarize, summaryOf, violatedProperties, type RunSummary } from '../../sim/run-summary.js';
 import { timelineSvg } from '../../sim/timeline-svg.js';
 import { scenarioToYaml } from '../../sim/scenario-yaml.js';
-import { shrink } from '../../sim/shrink.js';
+import { shrink, targetProperty } from '../../sim/shrink.js';
 import { parseScenario, readScenarioFile } from '../../sim/scenario.js';
 import type { Scenario } from '../../sim/scenario-types.js';
 import type { SimRun } from '../../sim/run-types.js';
 import { readTrace, writeTrace } from '../../sim/trace-file.js';
+import { registerSimMutationsCommand } from './sim-mutations.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 
 async function load(path: string): Promise<{ path: string; text: string; scenario: Scenario }> {
   return { path, ...(await readScenarioFile(path)) };
+}
+
+/** Failing runs whose picture the explore report embeds; past it they are listed with their trace. */
+const MAX_REPORT_PICTURES = 20;
+
+function parseMutation(value: string): MutationName {
+  if (!isMutation(value)) throw new CommandError(`unknown mutation "${value}"; the mutations are: ${MUTATION_NAMES.join(', ')}`, 'INVALID_ARGUMENT');
+  return value;
+}
+
+const MUTATION_HELP = `UNSAFE, simulator only: correct validators run a deliberately broken core (${MUTATION_NAMES.join('|')})`;
+
+/**
+ * A run under a mutation is not the protocol: say so where nobody can miss it — first line of
+ * the text output, and on stderr when stdout is JSON for a program.
+ */
+function announce(mutation: MutationName | undefined, output: OutputFormat): string[] {
+  if (!mutation) return [];
+  const line = `UNSAFE MUTATION ${mutation}: ${MUTATIONS[mutation]} (correct validators run a deliberately broken core)`;
+  if (output === 'json') process.stderr.write(line + '\n');
+  return output === 'json' ? [] : [line];
+}
+
+/** Replay and shrink run what the trace recorded; a flag that says otherwise is a mistake, not an override. */
+function traceMutation(file: string, recorded: MutationName | undefined, flag: MutationName | undefined): MutationName | undefined {
+  if (flag !== undefined && flag !== recorded) {
+    throw new CommandError(`${file} was recorded ${recorded ? `with --unsafe-mutation ${recorded}` : 'without a mutation'}; with ${flag} it would not reproduce`, 'INVALID_ARGUMENT');
+  }
+  return recorded;
+}
+
+/** Per property, the runs that judged it, when explore counts them. */
+function judgedOf(result: ExploreResult, p: Property): number | null {
+  const judged = (result as ExploreResult & { judged?: Partial<Record<Property, number>> }).judged;
+  return judged?.[p] ?? null;
 }
 
 function violationLines(s: RunSummary): string[] {
@@ -33,6 +72,7 @@ function progressBar(done: number, total: number): void {
 
 export function registerSimCommands(program: Command): void {
   const sim = program.command('sim').description('the deterministic consensus simulator: seeded faults, checked properties, exact replay');
+  registerSimMutationsCommand(sim);
 
   sim
     .command('run <scenario>')
@@ -40,24 +80,25 @@ export function registerSimCommands(program: Command): void {
     .option('--seed <n>', "the run's seed (default: the scenario's)", optionParser(parseNonNegativeInt))
     .option('--trace-dir <dir>', 'write a trace file here if a property is violated', 'sim-traces')
     .option('--timeline <file>', 'write the run as JSON: decisions, height/round/step changes per validator, faults applied')
-    .option('--svg <file>', 'write a picture: heights over virtual time per validator, faults shaded')
+    .option('--svg <file>', 'write a picture: heights over virtual time per validator, proposals, votes and locks, faults shaded')
+    .option('--unsafe-mutation <name>', MUTATION_HELP, optionParser(parseMutation))
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
-    .action(async (file: string, o: { seed?: number; traceDir: string; timeline?: string; svg?: string; output: OutputFormat }) => {
+    .action(async (file: string, o: { seed?: number; traceDir: string; timeline?: string; svg?: string; unsafeMutation?: MutationName; output: OutputFormat }) => {
       const { path, text, scenario } = await load(file);
       const seed = o.seed ?? scenario.seed;
-      const result = await runScenario(scenario, seed);
+      const mutation = o.unsafeMutation;
+      const banner = announce(mutation, o.output);
+      const result = await runScenario(scenario, seed, mutation ? { mutation } : {});
       const summary = summaryOf(result);
-      if (o.timeline) {
-        const { validators, decisions, timeline, faults, gstMs, endMs, traceHash } = result.run;
-        await writeFile(o.timeline, JSON.stringify({ scenario: scenario.name, seed, traceHash, endMs, gstMs, validators, decisions, timeline, faults, check: result.check }, null, 1) + '\n');
-      }
-      if (o.svg) await writeFile(o.svg, timelineSvg(result.run, scenario.faults, `${scenario.name}, seed ${seed}: ${summary.violations.length === 0 ? 'no violation' : [...new Set(summary.violations.map((v) => v.property))].join(', ') + ' violated'}`));
+      if (o.timeline) await writeFile(o.timeline, JSON.stringify(runTimeline(result.run, result.check, scenario.name, mutation ?? null), null, 1) + '\n');
+      if (o.svg) await writeFile(o.svg, timelineSvg(result.run, scenario.faults, pictureTitle(scenario.name, seed, summary, mutation)));
       const violated = violatedProperties(summary);
-      const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, summary })] : [];
+      const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, ...(mutation ? { mutation } : {}), summary })] : [];
       const violations = Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0]));
       const staking = stakingOf(result.run);
-      printResult(o.output, { runs: 1, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations, ...staking }, () =>
+      printResult(o.output, { runs: 1, mutation: mutation ?? null, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations, ...staking }, () =>
         [
+          ...banner,
           table([
             ['scenario', `${scenario.name} (${basename(path)})`],
             ['seed', String(seed)],
@@ -83,20 +124,27 @@ export function registerSimCommands(program: Command): void {
     .option('--first-seed <n>', 'the first seed (then +1 each run)', optionParser(parseNonNegativeInt), 1)
     .option('--workers <n>', 'worker threads (default: the number of cores)', optionParser(parsePositiveInt))
     .option('--trace-dir <dir>', 'where trace files of violating runs go', 'sim-traces')
+    .option('--report <dir>', 'write DIR/index.html: the properties, and per failing run its violations, trace and picture')
+    .option('--unsafe-mutation <name>', MUTATION_HELP, optionParser(parseMutation))
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
-    .action(async (file: string, o: { runs: number; firstSeed: number; workers?: number; traceDir: string; output: OutputFormat }) => {
+    .action(async (file: string, o: { runs: number; firstSeed: number; workers?: number; traceDir: string; report?: string; unsafeMutation?: MutationName; output: OutputFormat }) => {
       const { path, text, scenario } = await load(file);
-      const result = await explore(scenario, { runs: o.runs, firstSeed: o.firstSeed, ...(o.workers ? { workers: o.workers } : {}), onProgress: progressBar });
+      const mutation = o.unsafeMutation;
+      const banner = announce(mutation, o.output);
+      const result = await explore(scenario, { runs: o.runs, firstSeed: o.firstSeed, ...(o.workers ? { workers: o.workers } : {}), ...(mutation ? { mutation } : {}), onProgress: progressBar });
       const traces: string[] = [];
-      for (const summary of result.failing) traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, summary }));
+      for (const summary of result.failing) traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, ...(mutation ? { mutation } : {}), summary }));
+      const report = o.report ? await writeReport(o.report, { path, scenario, result, traces, firstSeed: o.firstSeed, ...(mutation ? { mutation } : {}) }) : undefined;
       const perSecond = result.heights / (result.wallMs / 1000);
-      printResult(o.output, { runs: result.runs, violations: result.violations, traces, heights: result.heights, wallMs: Math.round(result.wallMs) }, () =>
+      printResult(o.output, { runs: result.runs, mutation: mutation ?? null, violations: result.violations, traces, ...(report ? { report } : {}), heights: result.heights, wallMs: Math.round(result.wallMs) }, () =>
         [
+          ...banner,
           table([
             ['scenario', `${scenario.name} (${basename(path)})`],
             ['runs', `${result.runs} (seeds ${o.firstSeed}..${o.firstSeed + result.runs - 1})`],
             ...PROPERTIES.map((p): [string, string] => [p, result.violations[p] === 0 ? 'no violation' : `violated in ${result.violations[p]} run(s)`]),
             ['speed', `${perSecond.toFixed(0)} simulated heights/s over ${(result.wallMs / 1000).toFixed(1)} s`],
+            ...(report ? [['report', report] as [string, string]] : []),
           ]),
           ...(traces.length > 0 ? ['traces (replay with "cmt sim replay FILE"):', ...traces.slice(0, 20).map((t) => `  ${t}`), ...(traces.length > 20 ? [`  ... and ${traces.length - 20} more`] : [])] : []),
         ].join('\n'),
@@ -107,30 +155,35 @@ export function registerSimCommands(program: Command): void {
   sim
     .command('shrink <trace>')
     .description('reduces a failing trace to a shorter schedule (fewer faults, fewer Byzantine validators, a quieter network, a shorter run) that still fails with the same seed')
-    .option('--property <name>', `the property that must stay violated (${PROPERTIES.join('|')}; default: the first the trace violated)`)
+    .option('--property <name>', `the property that must stay violated (${PROPERTIES.join('|')}; default: the most serious the trace violated, in that order)`)
     .option('--max-runs <n>', 'give up simplifying after this many runs', optionParser(parsePositiveInt), 300)
+    .option('--unsafe-mutation <name>', `${MUTATION_HELP}; must be the trace's own`, optionParser(parseMutation))
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
-    .action(async (file: string, o: { property?: string; maxRuns: number; output: OutputFormat }) => {
+    .action(async (file: string, o: { property?: string; maxRuns: number; unsafeMutation?: MutationName; output: OutputFormat }) => {
       const trace = await readTrace(file);
+      const mutation = traceMutation(file, trace.mutation, o.unsafeMutation);
+      const banner = announce(mutation, o.output);
       const scenario = parseScenario(trace.scenarioText, trace.scenarioSource);
-      const property = (o.property ?? trace.summary.violations[0]?.property) as Property | undefined;
-      if (!property || !(PROPERTIES as readonly string[]).includes(property)) {
-        throw new CommandError(o.property ? `--property must be one of ${PROPERTIES.join(', ')}` : `${file} records no violation to shrink`, 'INVALID_ARGUMENT');
-      }
-      const result = await shrink(scenario, trace.seed, property, { ...(trace.mutation ? { mutation: trace.mutation } : {}), maxRuns: o.maxRuns });
+      if (o.property !== undefined && !(PROPERTIES as readonly string[]).includes(o.property)) throw new CommandError(`--property must be one of ${PROPERTIES.join(', ')}`, 'INVALID_ARGUMENT');
+      const property = (o.property as Property | undefined) ?? targetProperty(trace.summary.violations);
+      if (!property) throw new CommandError(`${file} records no violation to shrink`, 'INVALID_ARGUMENT');
+      const result = await shrink(scenario, trace.seed, property, { ...(mutation ? { mutation } : {}), maxRuns: o.maxRuns });
+      // The shrunk scenario carries the failing seed and the strategies it drew: the YAML alone reproduces it (with the mutation, if any).
       const shrunk = { ...result.scenario, name: `${scenario.name}-shrunk` };
       const scenarioText = scenarioToYaml(shrunk);
-      const out = await writeTrace(dirname(file), shrunk.name, { scenarioSource: `${shrunk.name}.yaml`, scenarioText, seed: trace.seed, ...(trace.mutation ? { mutation: trace.mutation } : {}), summary: result.summary });
+      const out = await writeTrace(dirname(file), shrunk.name, { scenarioSource: `${shrunk.name}.yaml`, scenarioText, seed: shrunk.seed, ...(mutation ? { mutation } : {}), summary: result.summary });
       const yamlPath = out.replace(/\.trace\.json$/, '.yaml');
       await writeFile(yamlPath, scenarioText);
       const violated = violatedProperties(result.summary);
       printResult(
         o.output,
-        { runs: result.runs, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [out], scenario: yamlPath, steps: result.steps, faults: shrunk.faults.length, durationMs: shrunk.durationMs, traceHash: result.summary.traceHash },
+        { runs: result.runs, mutation: mutation ?? null, property, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [out], scenario: yamlPath, seed: shrunk.seed, steps: result.steps, validators: shrunk.validators.length, faults: shrunk.faults.length, durationMs: shrunk.durationMs, traceHash: result.summary.traceHash },
         () =>
           [
+            ...banner,
             table([
               ['property', `${property} (still violated with seed ${trace.seed})`],
+              ['validators', `${scenario.validators.length} -> ${shrunk.validators.length}`],
               ['faults', `${scenario.faults.length} -> ${shrunk.faults.length}`],
               ['byzantine', `${scenario.validators.filter((v) => v.byzantine).length} -> ${shrunk.validators.filter((v) => v.byzantine).length}`],
               ['run length', `${scenario.durationMs} ms -> ${shrunk.durationMs} ms`],
@@ -146,18 +199,22 @@ export function registerSimCommands(program: Command): void {
   sim
     .command('replay <trace>')
     .description('runs a trace file again and checks that the run is the same, event for event (its trace hash)')
+    .option('--unsafe-mutation <name>', `${MUTATION_HELP}; must be the trace's own`, optionParser(parseMutation))
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
-    .action(async (file: string, o: { output: OutputFormat }) => {
+    .action(async (file: string, o: { unsafeMutation?: MutationName; output: OutputFormat }) => {
       const trace = await readTrace(file);
+      const mutation = traceMutation(file, trace.mutation, o.unsafeMutation);
+      const banner = announce(mutation, o.output);
       const scenario = parseScenario(trace.scenarioText, trace.scenarioSource);
-      const summary = await summarize({ scenario, seed: trace.seed, ...(trace.mutation ? { mutation: trace.mutation } : {}) });
+      const summary = await summarize({ scenario, seed: trace.seed, ...(mutation ? { mutation } : {}) });
       const matched = summary.traceHash === trace.summary.traceHash;
       const violated = violatedProperties(summary);
       printResult(
         o.output,
-        { runs: 1, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [file], traceHash: summary.traceHash, expectedTraceHash: trace.summary.traceHash, matched, details: summary.violations },
+        { runs: 1, mutation: mutation ?? null, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [file], traceHash: summary.traceHash, expectedTraceHash: trace.summary.traceHash, matched, details: summary.violations },
         () =>
           [
+            ...banner,
             table([
               ['trace', file],
               ['scenario', `${scenario.name}, seed ${trace.seed}`],
@@ -170,6 +227,34 @@ export function registerSimCommands(program: Command): void {
       );
       if (!matched) process.exitCode = 1;
     });
+}
+
+function pictureTitle(name: string, seed: number, summary: RunSummary, mutation: MutationName | undefined): string {
+  const verdict = summary.violations.length === 0 ? 'no violation' : [...new Set(summary.violations.map((v) => v.property))].join(', ') + ' violated';
+  return `${name}, seed ${seed}${mutation ? ` (UNSAFE MUTATION ${mutation})` : ''}: ${verdict}`;
+}
+
+/** The explore report: the failing runs are run again (a run is a function of its seed) for their pictures. */
+async function writeReport(
+  dir: string,
+  r: { path: string; scenario: Scenario; result: ExploreResult; traces: string[]; firstSeed: number; mutation?: MutationName },
+): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const failing = [];
+  for (const [i, summary] of r.result.failing.entries()) {
+    const trace = r.traces[i] as string;
+    let svg: string | null = null;
+    if (i < MAX_REPORT_PICTURES) {
+      const again = await runScenario(r.scenario, summary.seed, r.mutation ? { mutation: r.mutation } : {});
+      svg = timelineSvg(again.run, r.scenario.faults, pictureTitle(r.scenario.name, summary.seed, summary, r.mutation));
+    }
+    failing.push({ seed: summary.seed, violations: summary.violations, traceHref: relative(dir, trace).split('\\').join('/'), tracePath: trace, svg });
+  }
+  const properties = PROPERTIES.map((p) => ({ name: p, judged: judgedOf(r.result, p), violated: r.result.violations[p] }));
+  const html = exploreReportHtml({ scenario: r.scenario.name, source: r.path, runs: r.result.runs, firstSeed: r.firstSeed, mutation: r.mutation ?? null, properties, failing });
+  const out = join(dir, 'index.html');
+  await writeFile(out, html);
+  return out;
 }
 
 /** What staking did during a run, by validator name: each change of the signing set, and the evidence blocks committed. */
