@@ -230,6 +230,7 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
       validators: nodes.map((n, i) => ({ name: names[i] as string, address: n.validatorAddress.slice(2).toLowerCase(), power: scenario.validators[i]?.power as number, byzantine: strategies[i] ?? null })),
       decisions,
       doubleSigns: [...listener.watch.doubleSigns],
+      votes: listener.watch.records,
       // As in the simulator: conflicting votes seen (here on the gossip), the forks of correct
       // validators' commits, and (only here) the evidence the chain committed.
       evidence: [...new Set([...listener.watch.evidence, ...forkEvidence(commits.filter((_, i) => strategies[i] === null)), ...committedEvidence])],
