@@ -62,7 +62,7 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
   try {
     rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }));
     if (linkFaults && chaosAdminPort !== undefined) {
-      admin = await startChaosAdmin(linkFaults, chaosAdminPort, logger.child({ module: 'chaos' }));
+      admin = await startChaosAdmin(linkFaults, chaosAdminPort, logger.child({ module: 'chaos' }), { chainId: node.genesis.chainId });
       logger.warn({ port: admin.port }, 'chaos admin endpoint open on 127.0.0.1: link faults can be injected');
     }
   } catch (err) {

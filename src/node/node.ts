@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { access, lstat, stat } from 'node:fs/promises';
 import type { LinkFaults } from '../p2p/link-faults.js';
+import { consensusMessageClassifier } from './chaos-admin.js';
 import { MAX_BLOCK_BYTES_STRUCTURAL } from '../codec/block.js';
 import { decodeBlock, headerHash } from '../codec/block.js';
 import { CmtError } from '../codec/errors.js';
@@ -174,7 +175,10 @@ export class Node implements NodeApi {
       opened.push(verifier);
       const wal = await Wal.open(paths.wal, logger.child({ module: 'wal' }), { maxRecordBytes: MAX_BLOCK_BYTES_STRUCTURAL + MESSAGE_OVERHEAD_BYTES });
       opened.push(wal);
-      const clock: Clock = options.clock ? { ...systemClock, now: options.clock } : systemClock;
+      const hostClock: Clock = options.clock ? { ...systemClock, now: options.clock } : systemClock;
+      // The chaos runner's clock faults (skew, drift) act through the one clock the node reads.
+      const clock: Clock = options.linkFaults ? options.linkFaults.clock(hostClock) : hostClock;
+      if (options.linkFaults) options.linkFaults.classifier = consensusMessageClassifier(genesis.chainId);
       const parts = await NodeParts.assemble(
         { clock, logger, stateStore, blockStore, wal, privValidator, verifier, txExecutor },
         {

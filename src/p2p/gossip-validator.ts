@@ -43,14 +43,19 @@ export function gossipValidator(topic: string, handler: GossipHandler, ctx: Goss
       ctx.reportInvalid(from, `gossip_oversize: ${msg.data.length} bytes on ${topic}`);
       return TopicValidatorResult.Reject;
     }
+    const origin = msg.type === 'signed' ? msg.from.toString() : from;
     if (ctx.linkFaults) {
-      if (ctx.linkFaults.drops(from)) {
+      const fate = ctx.linkFaults.fate(from, topic, msg.data, origin);
+      if (fate.lost) {
         ctx.dropped.inc('gossip_fault_injected');
         return TopicValidatorResult.Ignore;
       }
-      await ctx.linkFaults.delay(from);
+      // An injected duplicate: the handler takes the bytes again later, as a copy gossiped after the seen cache.
+      if (fate.copyDelayMs !== null) {
+        setTimeout(() => void Promise.resolve().then(() => handler(msg.data, from, { topic, origin })).catch(() => undefined), fate.copyDelayMs);
+      }
+      if (fate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fate.delayMs));
     }
-    const origin = msg.type === 'signed' ? msg.from.toString() : from;
     let verdict: Verdict;
     try {
       verdict = await handler(msg.data, from, { topic, origin });
