@@ -97,9 +97,8 @@ export function registerSimMutationsCommand(sim: Command): void {
         firstSeed: o.firstSeed,
         shrinkRuns: o.shrinkRuns,
         ...(o.workers ? { workers: o.workers } : {}),
-        onProgress: (line) => {
-          if (process.stderr.isTTY) process.stderr.write(`${line}\n`);
-        },
+        // A long run's progress, on stderr so that stdout stays the table (or JSON).
+        onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       printResult(o.output, { ...result, scenarios: scenarios.map((s) => s.source), descriptions: Object.fromEntries(mutations.map((m) => [m, MUTATIONS[m]])) }, () => describeResult(result, o.runs, scenarios));
       // The unmodified core must be clean; a mutation that escapes is a gap in the scenarios or checkers.
