@@ -127,7 +127,8 @@ function accountabilityAt(run: SimRun, height: number, correct: readonly number[
   const votes = run.votes ?? [];
   const amnesic = amnesiaAt(votes, height, powers).map((p) => p.validator);
   const addresses = new Set([...run.evidence, ...equivocatorsAt(votes, height), ...amnesic]);
-  const named = run.validators.filter((v) => addresses.has(v.address));
+  // A twin shares its validator's key and address: one entry per key, the validator's (listed first).
+  const named = run.validators.filter((v, i) => addresses.has(v.address) && run.validators.findIndex((w) => w.address === v.address) === i);
   const namedPower = named.reduce((s, v) => s + (powers[v.address] ?? 0), 0);
   const rounds = new Set<number>();
   for (const i of correct) for (const d of run.decisions[i] ?? []) if (d.height === height) rounds.add(d.round);
@@ -139,7 +140,7 @@ function accountabilityAt(run: SimRun, height: number, correct: readonly number[
     namedCorrect: named.filter((v) => v.byzantine === null).map((v) => v.name),
     height,
     rounds: [...rounds].sort((a, b) => a - b),
-    amnesia: run.validators.filter((v) => amnesic.includes(v.address)).map((v) => v.name),
+    amnesia: named.filter((v) => amnesic.includes(v.address)).map((v) => v.name),
     votesSeen: run.votes !== undefined,
   };
 }
@@ -180,7 +181,7 @@ function connectedQuorum(run: SimRun, correct: readonly number[], scenario: Scen
   const members = correct.filter((i) => !down.has(name(names, i)) && !notStarted.has(name(names, i)) && !run.down.includes(name(names, i)));
   const powers = powersAt(run, Number.MAX_SAFE_INTEGER);
   const total = Object.values(powers).reduce((s, p) => s + p, 0);
-  const power = (group: readonly number[]): number => group.reduce((s, i) => s + (powers[run.validators[i]?.address as string] ?? 0), 0);
+  const power = (group: readonly number[]): number => [...new Set(group.map((i) => run.validators[i]?.address as string))].reduce((s, a) => s + (powers[a] ?? 0), 0);
   const best = components(members, cutLinks(names, inForce)).reduce<number[]>((a, b) => (power(b) > power(a) ? b : a), []);
   if (power(best) * 3 <= total * 2) {
     return `a fault never heals, and no connected group of correct validators holds more than 2/3 of the power (the largest: ${best.map((i) => name(names, i)).join(', ') || 'none'}, ${power(best)}/${total})`;
