@@ -50,7 +50,8 @@ export class CoreNotes {
     const self = this.addresses[node];
     for (const [round, p] of s.proposals) {
       if (i++ < last.proposals) continue;
-      const proposer = s.proposers.get(round);
+      // The core computes proposers on demand; an observer computes without caching (pure).
+      const proposer = s.proposers.get(round) ?? s.validators?.proposerForRound(round);
       const address = proposer ? toHex(proposer.address) : '';
       // Its own proposal was noted as it left (wire).
       if (address !== '' && address === self) continue;
