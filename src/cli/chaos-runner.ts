@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ONE_CMT } from '../codec/amount.js';
 import { CmtError } from '../codec/errors.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../codec/params.js';
-import type { LinkRule } from '../p2p/link-faults.js';
+import { MAX_DRIFT_PPM, MAX_SKEW_MS, type DelayRule, type LinkRule, type MessageRule } from '../p2p/link-faults.js';
 import { NodeUnreachableError, RpcClient } from '../rpc/client.js';
 import { readGenesisFile } from '../node/genesis.js';
 import { homePaths } from '../node/home.js';
@@ -24,10 +24,10 @@ import { strategiesOf } from '../sim/strategies.js';
 import { startGossipListener, type GossipListener } from './gossip-listener.js';
 import type { WatchStats } from '../sim/vote-watch.js';
 import { checkRun, type RunCheck } from '../sim/checkers.js';
-import { describeFault, downForGood, endOf, gstOf } from '../sim/fault-timeline.js';
+import { describeFault, downForGood, endOf, gstOf, type AppliedFault } from '../sim/fault-timeline.js';
 import { forkEvidence } from '../sim/fork-evidence.js';
 import { SimNetwork } from '../sim/network.js';
-import type { DelaySpec, FaultEvent, Scenario } from '../sim/scenario-types.js';
+import type { DelaySpec, FaultEvent, ProtocolTrigger, Scenario } from '../sim/scenario-types.js';
 import type { SimDecision, SimRun } from '../sim/run-types.js';
 import { createTestnet, peerAddress, type TestnetManifest, type TestnetNode } from '../node/testnet-homes.js';
 import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from './testnet-processes.js';
@@ -54,26 +54,69 @@ interface Observed {
 }
 
 const POLL_MS = 250;
+/** How often nodes' consensus positions are read while a protocol trigger waits. */
+const TRIGGER_POLL_MS = 50;
+/** The longest delay the admin endpoint takes. */
+const MAX_RULE_DELAY_MS = 600_000;
 /** How long the runner's listener may take to connect to every node before the run starts anyway. */
 const LISTENER_CONNECT_MS = 10_000;
 
-function delayRange(d: DelaySpec): [number, number] {
+/** A scenario delay as the admin endpoint takes it: the exponential tail is drawn by the node itself, capped at 10 minutes. */
+function delayRule(d: DelaySpec): DelayRule {
+  const cap = (ms: number): number => Math.min(ms, MAX_RULE_DELAY_MS);
   switch (d.kind) {
     case 'fixed':
-      return [d.ms, d.ms];
+      return { minDelayMs: cap(d.ms), maxDelayMs: cap(d.ms) };
     case 'uniform':
-      return [d.minMs, d.maxMs];
+      return { minDelayMs: cap(d.minMs), maxDelayMs: cap(d.maxMs) };
     case 'exponential':
-      // Real timers cannot draw the tail exactly: a uniform range with the same mean stands in.
-      return [d.minMs, d.minMs + 2 * d.meanMs];
+      return { minDelayMs: cap(d.minMs), maxDelayMs: MAX_RULE_DELAY_MS, meanMs: cap(d.meanMs) };
   }
+}
+
+/**
+ * What a scenario asks that real processes cannot do here, named, so the run is refused before
+ * a testnet is made: a run that silently skipped them would be judged as if they had happened.
+ */
+export function unsupportedOnRealProcesses(scenario: Scenario): string[] {
+  const out: string[] = [];
+  if ((scenario.delegations ?? []).length > 0) out.push('delegations');
+  if ((scenario.nodes ?? []).length > 0) out.push(`nodes (full nodes and twins: ${(scenario.nodes ?? []).map((n) => n.name).join(', ')})`);
+  if (scenario.load) out.push('load');
+  for (const v of scenario.validators) if (v.startAt !== undefined) out.push(`start_at of ${v.name}`);
+  scenario.faults.forEach((f, i) => {
+    const where = `faults[${i}]`;
+    if (f.type === 'crash' && f.disk) out.push(`${where}: crash disk damage`);
+    if (f.type === 'slowDisk') out.push(`${where}: slow_disk`);
+    if (f.type === 'slowCpu') out.push(`${where}: slow_cpu`);
+    if (f.type === 'clockSkew' && Math.abs(f.skewMs) > MAX_SKEW_MS) out.push(`${where}: clock_skew beyond ±${MAX_SKEW_MS} ms`);
+    if (f.type === 'clockDrift' && Math.abs(f.ppm) > MAX_DRIFT_PPM) out.push(`${where}: clock_drift beyond ±${MAX_DRIFT_PPM} ppm`);
+  });
+  return out;
+}
+
+/** A node's consensus position as consensus_state shows it; proposer as a lower-case 0x address. */
+interface Position {
+  height: number;
+  round: number;
+  step: string;
+  proposer: string | null;
+}
+
+function triggerMatches(t: ProtocolTrigger, p: Position, proposerAddress: string | undefined): boolean {
+  // consensus_state calls the core's `decided` step `commit`.
+  const step = t.step === 'decided' ? 'commit' : t.step;
+  return p.height === t.height && (t.round === undefined || p.round === t.round) && (step === undefined || p.step === step) && (proposerAddress === undefined || p.proposer === proposerAddress);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export async function runChaos(scenario: Scenario, dir: string, log: (line: string) => void): Promise<ChaosResult> {
   // Said before anything starts: a run that silently skipped them would be judged as if they had happened.
-  if ((scenario.delegations ?? []).length > 0) throw new CmtError('INVALID_SCENARIO', `${scenario.name}: delegations run in the simulator only (cmt sim); remove them to run the scenario on real processes`);
+  const unsupported = unsupportedOnRealProcesses(scenario);
+  if (unsupported.length > 0) {
+    throw new CmtError('INVALID_SCENARIO', `${scenario.name}: these run in the simulator only (cmt sim): ${unsupported.join('; ')}; remove them to run the scenario on real processes`);
+  }
   const strategies: (ByzantineStrategyName | null)[] = strategiesOf(scenario, scenario.seed);
   const names = scenario.validators.map((v) => v.name);
   const manifest: TestnetManifest = await createTestnet({
@@ -96,6 +139,8 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
   for (const [i, strategy] of strategies.entries()) if (strategy) log(`${names[i]} is Byzantine: ${strategy}`);
   let listener: GossipListener | undefined;
   const up = nodes.map(() => true);
+  /** Each node's clock fault so far (clock faults have no end). */
+  const clockOf = nodes.map(() => ({ skewMs: 0, ppm: 0 }));
   const paused = nodes.map(() => false);
   const stopEveryNode = (): Promise<unknown> =>
     Promise.all(
@@ -151,40 +196,108 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
         nodes.map(async (_, r) => {
           if (!up[r] || paused[r]) return;
           const rules: LinkRule[] = nodes
-            .map((peer, s) => {
+            .map((peer, s): LinkRule | undefined => {
               if (s === r) return undefined;
               const b = net.behaviour(s, r, at);
-              const [minDelayMs, maxDelayMs] = delayRange(b.delay);
-              return { peer: peer.peerId, drop: net.separated(s, r, at) ? 1 : b.drop, minDelayMs, maxDelayMs };
+              return { peer: peer.peerId, drop: net.separated(s, r, at) ? 1 : b.drop, duplicate: b.duplicate, ...delayRule(b.delay) };
             })
             .filter((rule): rule is LinkRule => rule !== undefined);
-          await putRules(adminPorts[r] as number, rules).catch((err: unknown) => log(`warning: link faults not set on ${names[r]}: ${(err as Error).message}`));
+          const port = adminPorts[r] as number;
+          await putRules(port, '/link-faults', rules).catch((err: unknown) => log(`warning: link faults not set on ${names[r]}: ${(err as Error).message}`));
+          if (hasMessageFaults) await putRules(port, '/message-faults', messageRules(r, at)).catch((err: unknown) => log(`warning: message faults not set on ${names[r]}: ${(err as Error).message}`));
         }),
       );
     };
+    /** The rules of the `messages` faults active at `at` that reach node r (filter.to), with names turned into what the node sees. */
+    const messageRules = (r: number, at: number): MessageRule[] =>
+      scenario.faults.flatMap((f, i): MessageRule[] => {
+        if (f.type !== 'messages' || !net.isActive(i, at)) return [];
+        const { filter, behaviour } = f;
+        if (filter.to && !filter.to.includes(names[r] as string)) return [];
+        const node = (name: string): TestnetNode => nodes[names.indexOf(name)] as TestnetNode;
+        return [
+          {
+            ...(filter.kinds ? { kinds: [...filter.kinds] } : {}),
+            ...(filter.from ? { from: filter.from.map((n) => node(n).peerId) } : {}),
+            // A vote names its validator's address; a proposal is known by its gossip author.
+            ...(filter.signer ? { signer: filter.signer.flatMap((n) => [node(n).validatorAddress.replace(/^0x/i, '').toLowerCase(), node(n).peerId]) } : {}),
+            ...(filter.heights ? { heights: filter.heights } : {}),
+            ...(filter.rounds ? { rounds: filter.rounds } : {}),
+            ...(behaviour.drop !== undefined ? { drop: behaviour.drop } : {}),
+            ...(behaviour.duplicate !== undefined ? { duplicate: behaviour.duplicate } : {}),
+            ...(behaviour.delay !== undefined ? { delay: delayRule(behaviour.delay) } : {}),
+          },
+        ];
+      });
+    const hasMessageFaults = scenario.faults.some((f) => f.type === 'messages');
     await setLinks(0);
 
+    // Faults scheduled by time, in order; triggered ones (`when`) wait for a node's consensus position.
     const timeline = scenario.faults
-      .flatMap((f) => {
+      .flatMap((f, index) => {
+        if (f.when !== undefined) return [];
         const end = endOf(f);
-        return [{ at: f.at, f, phase: 'start' as const }, ...(end !== undefined && end < scenario.durationMs ? [{ at: end, f, phase: 'end' as const }] : [])];
+        return [{ at: f.at, index, phase: 'start' as const }, ...(end !== undefined && end < scenario.durationMs ? [{ at: end, index, phase: 'end' as const }] : [])];
       })
       .sort((a, b) => a.at - b.at);
+    const armed = scenario.faults.flatMap((f, index) => (f.when !== undefined ? [index] : []));
     const applied: { at: number; description: string }[] = [];
-    for (const event of timeline) {
-      await sleep(start + event.at - Date.now());
-      const description = `${event.phase} ${describeFault(event.f)}`;
-      applied.push({ at: Date.now() - start, description });
-      log(`${((Date.now() - start) / 1000).toFixed(1)} s: ${description}`);
-      await applyFault(event.f, event.phase);
-      await setLinks(event.at + (event.phase === 'end' ? 0 : 1));
+    const appliedFaults: AppliedFault[] = [];
+    const addressOf = (name: string): string | undefined => nodes[names.indexOf(name)]?.validatorAddress.toLowerCase();
+    /** Applies a fault's start or end; `at` is its time on the scenario's clock (the links are computed for it), the record says when it really happened. */
+    const fire = async (index: number, phase: 'start' | 'end', at: number): Promise<void> => {
+      const f = scenario.faults[index] as FaultEvent;
+      const description = `${phase} ${describeFault(f)}`;
+      const happened = Date.now() - start;
+      applied.push({ at: happened, description });
+      appliedFaults.push({ at: happened, phase, index });
+      log(`${(happened / 1000).toFixed(1)} s: ${description}`);
+      if (f.when !== undefined) {
+        if (phase === 'start') net.start(index, at);
+        else net.end(index, at);
+      }
+      await applyFault(f, phase);
+      await setLinks(f.when !== undefined || phase === 'end' ? at : at + 1);
+    };
+    while (Date.now() - start < scenario.durationMs) {
+      const now = Date.now() - start;
+      const due = timeline[0];
+      if (due !== undefined && due.at <= now) {
+        timeline.shift();
+        await fire(due.index, due.phase, due.at);
+        continue;
+      }
+      const waiting = armed.filter((i) => (scenario.faults[i] as FaultEvent).at <= now);
+      if (waiting.length > 0) {
+        const positions = await Promise.all(nodes.map((n, i) => (up[i] && !paused[i] ? positionOf(n) : Promise.resolve(null))));
+        const at = Date.now() - start;
+        for (const index of waiting) {
+          const f = scenario.faults[index] as FaultEvent;
+          const when = f.when as ProtocolTrigger;
+          const watched = when.node === undefined ? positions : [positions[names.indexOf(when.node)] ?? null];
+          const proposer = when.proposer === undefined ? undefined : addressOf(when.proposer);
+          if (!watched.some((p) => p !== null && triggerMatches(when, p, proposer))) continue;
+          armed.splice(armed.indexOf(index), 1);
+          await fire(index, 'start', at);
+          // A triggered fault lasts forMs from when it fired (for ever without).
+          if (f.forMs !== undefined && at + f.forMs < scenario.durationMs) {
+            const end = { at: at + f.forMs, index, phase: 'end' as const };
+            const place = timeline.findIndex((e) => e.at > end.at);
+            timeline.splice(place === -1 ? timeline.length : place, 0, end);
+          }
+        }
+      }
+      const next = Math.min(timeline[0]?.at ?? scenario.durationMs, scenario.durationMs) - (Date.now() - start);
+      await sleep(armed.length > 0 ? Math.min(next, TRIGGER_POLL_MS) : next);
     }
+    for (const index of armed) log(`the trigger of ${describeFault(scenario.faults[index] as FaultEvent)} never matched: that fault did not happen`);
     await sleep(start + scenario.durationMs - Date.now());
     polling = false;
     await poller;
 
     // Read every node's chain: links healed, paused nodes resumed, crashed ones started again.
-    await putAllRules([]);
+    await putAllRules('/link-faults');
+    if (hasMessageFaults) await putAllRules('/message-faults');
     for (const [i, n] of nodes.entries()) {
       if (paused[i]) await signal(n, 'SIGCONT');
       if (!up[i]) await launch(i);
@@ -225,8 +338,8 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
       seed: scenario.seed,
       traceHash: '',
       endMs: scenario.durationMs,
-      gstMs: gstOf(scenario.faults),
-      down: downForGood(scenario.faults),
+      gstMs: gstOf(scenario.faults, appliedFaults),
+      down: downForGood(scenario.faults, appliedFaults),
       validators: nodes.map((n, i) => ({ name: names[i] as string, address: n.validatorAddress.slice(2).toLowerCase(), power: scenario.validators[i]?.power as number, byzantine: strategies[i] ?? null })),
       decisions,
       doubleSigns: [...listener.watch.doubleSigns],
@@ -236,6 +349,7 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
       evidence: [...new Set([...listener.watch.evidence, ...forkEvidence(commits.filter((_, i) => strategies[i] === null)), ...committedEvidence])],
       timeline: [],
       faults: applied,
+      appliedFaults,
       messages: { sent: 0, lost: 0, junk: 0 },
     };
     return {
@@ -262,15 +376,28 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
         await launch(i);
         up[i] = true;
       }
+      if (phase === 'end') await putClock(i);
     } else if (f.type === 'pause' && node) {
       await signal(node, phase === 'start' ? 'SIGSTOP' : 'SIGCONT');
       paused[i] = phase === 'start';
+    } else if ((f.type === 'clockSkew' || f.type === 'clockDrift') && node && phase === 'start') {
+      const c = clockOf[i] as { skewMs: number; ppm: number };
+      if (f.type === 'clockSkew') c.skewMs = f.skewMs;
+      else c.ppm = f.ppm;
+      await putClock(i);
     }
-    // Clock skew needs the node's clock, which a real process does not let us move: it is ignored here.
   }
 
-  async function putAllRules(rules: LinkRule[]): Promise<void> {
-    await Promise.all(adminPorts.map((port, i) => (up[i] && !paused[i] ? putRules(port, rules).catch(() => undefined) : undefined)));
+  /** A node's clock fault, set again after a restart (a new process starts with a true clock). */
+  async function putClock(i: number): Promise<void> {
+    const c = clockOf[i] as { skewMs: number; ppm: number };
+    if (c.skewMs === 0 && c.ppm === 0) return;
+    const res = await fetch(`http://127.0.0.1:${adminPorts[i] as number}/clock`, { method: 'PUT', body: JSON.stringify(c), signal: AbortSignal.timeout(2000) }).catch((err: unknown) => err as Error);
+    if (res instanceof Error || !res.ok) log(`warning: the clock of ${names[i]} was not set: ${res instanceof Error ? res.message : `${res.status} ${await res.text()}`}`);
+  }
+
+  async function putAllRules(path: '/link-faults' | '/message-faults'): Promise<void> {
+    await Promise.all(adminPorts.map((port, i) => (up[i] && !paused[i] ? putRules(port, path, []).catch(() => undefined) : undefined)));
   }
 }
 
@@ -315,7 +442,17 @@ async function heightOf(node: TestnetNode): Promise<number> {
   }
 }
 
-async function putRules(port: number, rules: LinkRule[]): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${port}/link-faults`, { method: 'PUT', body: JSON.stringify({ rules }), signal: AbortSignal.timeout(2000) });
+/** A node's consensus position (consensus_state), or null while it does not answer. */
+async function positionOf(node: TestnetNode): Promise<Position | null> {
+  try {
+    const { round_state: s } = await new RpcClient(rpcUrlOf(node)).call<{ round_state: { height: string; round: number; step: string; proposer: { address: string } | null } }>('consensus_state');
+    return { height: Number(s.height), round: s.round, step: s.step, proposer: s.proposer ? s.proposer.address.toLowerCase() : null };
+  } catch {
+    return null;
+  }
+}
+
+async function putRules(port: number, path: '/link-faults' | '/message-faults', rules: readonly (LinkRule | MessageRule)[]): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'PUT', body: JSON.stringify({ rules }), signal: AbortSignal.timeout(2000) });
   if (!res.ok) throw new CmtError('CHAOS_ADMIN', `admin endpoint on port ${port} answered ${res.status}: ${await res.text()}`);
 }
