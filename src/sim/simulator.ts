@@ -48,6 +48,7 @@ import { plannedEnd, triggerMatches } from './fault-triggers.js';
 import { NodeTime } from './node-time.js';
 import { CmtError } from '../codec/errors.js';
 import { forkEvidence } from './fork-evidence.js';
+import { CoreNotes } from './core-notes.js';
 import { SimLoad } from './load.js';
 import { SimNetwork, type SimMessage } from './network.js';
 import { Rng } from './rng.js';
@@ -162,7 +163,8 @@ export class Simulator {
   private readonly rng: Rng;
   private readonly netRng: Rng;
   private readonly links: SimNetwork;
-  private readonly hub: GossipHub;
+  /** The simulated network; its stats count crossings, bytes and requests per protocol (the speed tests read them). */
+  readonly hub: GossipHub;
   private readonly genesis: GenesisDoc;
   private readonly load: SimLoad;
   private readonly trace = createHash('sha256');
@@ -174,6 +176,8 @@ export class Simulator {
   private readonly voteTopic: string;
   private readonly proposalTopic: string;
   private readonly run: SimRun;
+  /** Locks and proposals for the timeline (core-notes.ts). */
+  private readonly notes: CoreNotes;
   private fatal: unknown = null;
   /** The highest height whose set and evidence are in the run. */
   private recordedHeight = 0;
@@ -216,6 +220,7 @@ export class Simulator {
     );
     this.hub.onOriginate = (from, topic, data) => {
       this.onWire(topic, data);
+      if (topic === this.proposalTopic) this.notes.wire(from, this.now, data);
       if (this.decoded) this.decode(from, topic, data);
     };
     const strategies = strategiesOf(scenario, seed);
@@ -288,6 +293,7 @@ export class Simulator {
       validatorSets: [],
       committedEvidence: [],
     };
+    this.notes = new CoreNotes(this.run.validators.map((v) => v.address));
     (scenario.delegations ?? []).forEach((delegation, index) => this.queue.push(delegation.at, { kind: 'delegation', index, delegation }));
     scenario.faults.forEach((fault, index) => {
       if (fault.type === 'crash' && fault.disk?.signState !== undefined && fault.disk.signState !== 'lost') {
@@ -338,6 +344,8 @@ export class Simulator {
     this.run.messages = { sent: stats.sent, lost: stats.lost, junk: stats.junk, bans: stats.bans };
     this.run.doubleSigns = [...this.wire.doubleSigns];
     this.run.votes = this.wire.records;
+    this.run.locks = this.notes.locks;
+    this.run.proposals = this.notes.proposals;
     for (const who of forkEvidence(this.nodes.filter((n) => n.correct).map((n) => n.decisions))) {
       if (!this.run.evidence.includes(who)) this.run.evidence.push(who);
     }
@@ -354,8 +362,8 @@ export class Simulator {
     const seen = this.decoded.get(gossip.data);
     const modelled = this.links.arrivals(from, to, this.now, this.netRng, seen?.message);
     const intercept = this.config.intercept;
-    if (!intercept || !seen) return modelled;
-    return intercept({ from, to, now: this.now, arrivals: modelled, ...(seen.vote ? { vote: seen.vote } : {}), ...(seen.proposal ? { proposal: seen.proposal } : {}) }) ?? modelled;
+    if (!intercept) return modelled;
+    return intercept({ from, to, now: this.now, arrivals: modelled, ...(seen?.vote ? { vote: seen.vote } : {}), ...(seen?.proposal ? { proposal: seen.proposal } : {}) }) ?? modelled;
   }
 
   /**
@@ -473,6 +481,7 @@ export class Simulator {
     const n = this.nodes[i] as SimNode;
     const core = n.parts?.driver.consensusState;
     if (!core) return;
+    this.notes.core(i, this.now, core);
     // Runs after every agenda item: compared field by field, no string built for an unchanged position.
     const last = n.position;
     if (last && last.height === core.height && last.round === core.round && last.step === core.step) return;
