@@ -9,7 +9,7 @@
  * seed drew for `byzantine: random`, and every candidate is run as its YAML file reads back
  * (shrink-steps.ts), so the file written is the scenario that was seen to fail.
  */
-import { PROPERTIES, type Property, type Violation } from './checkers.js';
+import { mostSerious, type Property, type Violation } from './checkers.js';
 import type { MutationName } from '../consensus/mutations.js';
 import { summarize, violatedProperties, type RunSummary } from './run-summary.js';
 import type { DelaySpec, Scenario } from './scenario-types.js';
@@ -32,12 +32,9 @@ export interface ShrinkResult {
   runs: number;
 }
 
-/**
- * The property to shrink for when none is named: the most serious one violated. PROPERTIES
- * lists them most serious first (a fork before an invalid block before a missed deadline).
- */
+/** The property to shrink for when none is named: the most serious one violated (checkers.ts). */
 export function targetProperty(violations: readonly Violation[]): Property | undefined {
-  return PROPERTIES.find((p) => violations.some((v) => v.property === p));
+  return mostSerious(violations) ?? undefined;
 }
 
 /** The shortest delay the spec allows, for "a quieter network". */

@@ -53,12 +53,6 @@ function traceMutation(file: string, recorded: MutationName | undefined, flag: M
   return recorded;
 }
 
-/** Per property, the runs that judged it, when explore counts them. */
-function judgedOf(result: ExploreResult, p: Property): number | null {
-  const judged = (result as ExploreResult & { judged?: Partial<Record<Property, number>> }).judged;
-  return judged?.[p] ?? null;
-}
-
 function violationLines(s: RunSummary): string[] {
   return s.violations.map((v) => `  ${v.property}: ${v.message}`);
 }
@@ -105,7 +99,7 @@ export function registerSimCommands(program: Command): void {
             ['virtual time', `${summary.endMs} ms`],
             ['heights', String(summary.heights)],
             ['trace hash', summary.traceHash],
-            ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : p === 'liveness' && !summary.livenessChecked ? 'not judged (no GST within the run)' : 'ok']),
+            ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : !summary.judged.includes(p) ? `not judged${p === 'liveness' ? ` (${summary.livenessReason})` : p === 'accountability' ? ' (no fork)' : ''}` : 'ok']),
             ...staking.setChanges.map((c): [string, string] => [`set at ${c.height}`, c.change]),
             ...(staking.committedEvidence.length > 0 ? [['evidence committed', staking.committedEvidence.map((e) => `${e.validator} at ${e.height}`).join(', ')] as [string, string]] : []),
             ...(summary.accountability ? [['accountability', `evidence names ${summary.accountability.named.join(', ') || 'nobody'} (${summary.accountability.namedPower}/${summary.accountability.totalPower} of the power)`] as [string, string]] : []),
@@ -136,13 +130,13 @@ export function registerSimCommands(program: Command): void {
       for (const summary of result.failing) traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, ...(mutation ? { mutation } : {}), summary }));
       const report = o.report ? await writeReport(o.report, { path, scenario, result, traces, firstSeed: o.firstSeed, ...(mutation ? { mutation } : {}) }) : undefined;
       const perSecond = result.heights / (result.wallMs / 1000);
-      printResult(o.output, { runs: result.runs, mutation: mutation ?? null, violations: result.violations, traces, ...(report ? { report } : {}), heights: result.heights, wallMs: Math.round(result.wallMs) }, () =>
+      printResult(o.output, { runs: result.runs, mutation: mutation ?? null, violations: result.violations, judged: result.judged, traces, ...(report ? { report } : {}), heights: result.heights, wallMs: Math.round(result.wallMs) }, () =>
         [
           ...banner,
           table([
             ['scenario', `${scenario.name} (${basename(path)})`],
             ['runs', `${result.runs} (seeds ${o.firstSeed}..${o.firstSeed + result.runs - 1})`],
-            ...PROPERTIES.map((p): [string, string] => [p, result.violations[p] === 0 ? 'no violation' : `violated in ${result.violations[p]} run(s)`]),
+            ...PROPERTIES.map((p): [string, string] => [p, `${result.violations[p] === 0 ? 'no violation' : `VIOLATED in ${result.violations[p]} run(s)`} (judged in ${result.judged[p]} of ${result.runs})`]),
             ['speed', `${perSecond.toFixed(0)} simulated heights/s over ${(result.wallMs / 1000).toFixed(1)} s`],
             ...(report ? [['report', report] as [string, string]] : []),
           ]),
@@ -250,7 +244,7 @@ async function writeReport(
     }
     failing.push({ seed: summary.seed, violations: summary.violations, traceHref: relative(dir, trace).split('\\').join('/'), tracePath: trace, svg });
   }
-  const properties = PROPERTIES.map((p) => ({ name: p, judged: judgedOf(r.result, p), violated: r.result.violations[p] }));
+  const properties = PROPERTIES.map((p) => ({ name: p, judged: r.result.judged[p], violated: r.result.violations[p] }));
   const html = exploreReportHtml({ scenario: r.scenario.name, source: r.path, runs: r.result.runs, firstSeed: r.firstSeed, mutation: r.mutation ?? null, properties, failing });
   const out = join(dir, 'index.html');
   await writeFile(out, html);
