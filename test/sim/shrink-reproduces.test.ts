@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/sim/scenario.js';
 import { scenarioToYaml } from '../../src/sim/scenario-yaml.js';
 import { shrink, targetProperty } from '../../src/sim/shrink.js';
-import { pinned, withoutNode, withWindow } from '../../src/sim/shrink-steps.js';
+import { lighterLoads, pinned, withoutNode, withWindow } from '../../src/sim/shrink-steps.js';
 import { summarize } from '../../src/sim/run-summary.js';
 import { strategiesOf } from '../../src/sim/strategies.js';
 import type { FaultEvent, Scenario } from '../../src/sim/scenario-types.js';
@@ -110,6 +110,43 @@ describe('shrink steps', () => {
         expect(read.faults.length).toBeGreaterThanOrEqual(scenario.faults.filter((f) => !JSON.stringify(f).includes(`"${name}"`)).length);
       }),
     );
+  });
+
+  it('dropping a validator drops its twin and the faults about the twin; dropping a full node keeps the validators', () => {
+    const scenario: Scenario = {
+      name: 't',
+      seed: 1,
+      durationMs: 5000,
+      livenessBoundMs: 1000,
+      validators: NAMES.map((name) => ({ name, power: 10 })),
+      nodes: [{ name: 'v1b', twinOf: 'v1' }, { name: 'full' }],
+      network: { delay: { kind: 'fixed', ms: 5 }, drop: 0, duplicate: 0 },
+      faults: [
+        { type: 'partition', at: 100, until: 900, groups: [['v0', 'v1'], ['v1b', 'v2', 'v3', 'full']] },
+        { type: 'crash', at: 200, node: 'v1b', restartAt: 300 },
+        { type: 'messages', at: 0, until: 1000, filter: { kinds: ['precommit'], signer: ['v1'] }, behaviour: { drop: 1 } },
+        { type: 'messages', at: 0, until: 1000, filter: { from: ['v1', 'v2'] }, behaviour: { drop: 0.5 } },
+        { type: 'slowCpu', at: 400, forMs: 100, node: 'v0', msPerEvent: 5, when: { height: 2, proposer: 'v1' } },
+      ],
+      load: { txsPerSecond: 8, memoBytes: 100 },
+      delegations: [{ at: 1000, to: 'v1', amount: 100 }],
+      timeouts: {},
+    };
+    expect(parseScenario(scenarioToYaml(scenario), 't.yaml')).toEqual(scenario);
+    const noV1 = parseScenario(scenarioToYaml(withoutNode(scenario, 'v1') as Scenario), 't.yaml');
+    expect(noV1.nodes).toEqual([{ name: 'full' }]);
+    expect(noV1.delegations).toBeUndefined();
+    expect(noV1.faults).toEqual([
+      { type: 'partition', at: 100, until: 900, groups: [['v0'], ['v2', 'v3', 'full']] },
+      { type: 'messages', at: 0, until: 1000, filter: { from: ['v2'] }, behaviour: { drop: 0.5 } },
+    ]);
+    const noFull = parseScenario(scenarioToYaml(withoutNode(scenario, 'full') as Scenario), 't.yaml');
+    expect(noFull.validators).toHaveLength(4);
+    expect(noFull.nodes).toEqual([{ name: 'v1b', twinOf: 'v1' }]);
+    expect(noFull.faults[0]).toEqual({ type: 'partition', at: 100, until: 900, groups: [['v0', 'v1'], ['v1b', 'v2', 'v3']] });
+    // A triggered fault's window is its for_ms.
+    expect(withWindow(scenario.faults[4] as FaultEvent, 10)).toMatchObject({ at: 400, forMs: 10 });
+    expect(lighterLoads(scenario).map((l) => l.scenario.load)).toEqual([{ txsPerSecond: 0, memoBytes: 100 }, { txsPerSecond: 1, memoBytes: 100 }, { txsPerSecond: 4, memoBytes: 100 }, { txsPerSecond: 8 }]);
   });
 
   it('a shortened window starts where it did and ends sooner', () => {
