@@ -4,7 +4,8 @@
  * fixed sequence of runs — run k is scenario k mod S with seed firstSeed + floor(k / S) — until
  * one violates a property, at most `runs` times; the unmodified core runs the same sequence
  * as far as any mutation went and must violate nothing. The first catch of each mutation is
- * shrunk, to say how short a schedule shows the bug.
+ * shrunk, to say how short a schedule shows the bug. A run counts as a catch only where the
+ * unmodified core violates nothing; a violation of the unmodified core is reported as such.
  *
  * Which run caught a mutation does not depend on the pool's timing: runs go in batches, and
  * within a batch the lowest run index wins.
@@ -69,7 +70,7 @@ export interface MutationCatch {
 
 export interface CatchResult {
   mutations: MutationCatch[];
-  /** The unmodified core on the first `runs` runs of the same sequence: every violation is a bug. */
+  /** The unmodified core on every run a mutation ran: every violation is a bug (in the core, a checker or a scenario's bound). */
   baseline: { runs: number; violations: CaughtRun[] };
   wallMs: number;
 }
@@ -80,11 +81,9 @@ export function sequenceRun(scenarios: readonly CatchScenario[], firstSeed: numb
 }
 
 interface Lane {
-  mutation: MutationName | null;
+  mutation: MutationName;
   done: number;
-  limit: number;
-  caught: CaughtRun[];
-  stopAtFirst: boolean;
+  caught: CaughtRun | null;
 }
 
 export async function catchMutations(options: CatchOptions): Promise<CatchResult> {
@@ -96,54 +95,70 @@ export async function catchMutations(options: CatchOptions): Promise<CatchResult
   const batch = Math.max(options.scenarios.length, workers * 2);
   const pool = workers === 1 ? null : new Piscina({ filename: compiledFile(import.meta.url, 'explore-worker'), minThreads: workers, maxThreads: workers });
   const runOne = (task: RunTask): Promise<RunSummary> => (pool ? (pool.run(task) as Promise<RunSummary>) : summarize(task));
+  const taskOf = (k: number, mutation: MutationName | null): RunTask => {
+    const { scenario, seed } = sequenceRun(options.scenarios, firstSeed, k);
+    return { scenario: scenario.scenario, seed, ...(mutation ? { mutation } : {}) };
+  };
+  const caughtRun = (k: number, s: RunSummary): CaughtRun | null => {
+    const property = mostSerious(s.violations);
+    if (property === null) return null;
+    return { run: k + 1, scenario: sequenceRun(options.scenarios, firstSeed, k).scenario.source, seed: s.seed, property, message: s.violations.find((v) => v.property === property)?.message ?? '' };
+  };
+  // The unmodified core runs each run any mutation runs, once: a mutation's violation counts
+  // only where the unmodified core has none (otherwise it is the core's bug, reported as such).
+  const baseline = new Map<number, Promise<RunSummary>>();
+  const baselineOf = (k: number): Promise<RunSummary> => {
+    let run = baseline.get(k);
+    if (!run) baseline.set(k, (run = runOne(taskOf(k, null))));
+    return run;
+  };
 
-  const lanes: Lane[] = options.mutations.map((mutation) => ({ mutation, done: 0, limit: options.runs, caught: [], stopAtFirst: true }));
-  const baseline: Lane = { mutation: null, done: 0, limit: options.runs, caught: [], stopAtFirst: false };
-  const finished = (l: Lane): boolean => l.done >= l.limit || (l.stopAtFirst && l.caught.length > 0);
+  const lanes: Lane[] = options.mutations.map((mutation) => ({ mutation, done: 0, caught: null }));
   try {
     for (;;) {
-      // The baseline goes as far as the furthest mutation needs, once all of them are settled.
-      if (lanes.every(finished)) baseline.limit = Math.max(0, ...lanes.map((l) => l.done));
-      const active = [...lanes, baseline].filter((l) => !finished(l));
+      const active = lanes.filter((l) => l.caught === null && l.done < options.runs);
       if (active.length === 0) break;
       await Promise.all(
         active.map(async (lane) => {
           const from = lane.done;
-          const to = Math.min(lane.limit, from + batch);
-          const summaries = await Promise.all(
-            Array.from({ length: to - from }, (_, i) => {
-              const { scenario, seed } = sequenceRun(options.scenarios, firstSeed, from + i);
-              return runOne({ scenario: scenario.scenario, seed, ...(lane.mutation ? { mutation: lane.mutation } : {}) });
-            }),
-          );
-          for (const [i, s] of summaries.entries()) {
-            const property = mostSerious(s.violations);
-            if (property === null) continue;
-            const k = from + i;
-            lane.caught.push({ run: k + 1, scenario: sequenceRun(options.scenarios, firstSeed, k).scenario.source, seed: s.seed, property, message: s.violations.find((v) => v.property === property)?.message ?? '' });
-            if (lane.stopAtFirst) break;
+          const to = Math.min(options.runs, from + batch);
+          const ks = Array.from({ length: to - from }, (_, i) => from + i);
+          const [mutated, unmodified] = await Promise.all([Promise.all(ks.map((k) => runOne(taskOf(k, lane.mutation)))), Promise.all(ks.map(baselineOf))]);
+          lane.done = to;
+          for (const [i, k] of ks.entries()) {
+            const caught = caughtRun(k, mutated[i] as RunSummary);
+            if (caught && caughtRun(k, unmodified[i] as RunSummary) === null) {
+              lane.caught = caught;
+              lane.done = k + 1;
+              break;
+            }
           }
-          lane.done = lane.stopAtFirst && lane.caught[0] ? lane.caught[0].run : to;
-          options.onProgress?.(`${lane.mutation ?? 'unmodified core'}: ${lane.done} run(s)${lane.stopAtFirst && lane.caught[0] ? `, caught (${lane.caught[0].property})` : ''}`);
+          options.onProgress?.(`${lane.mutation}: ${lane.done} run(s)${lane.caught ? `, caught (${lane.caught.property})` : ''}`);
         }),
       );
     }
   } finally {
     await pool?.destroy();
   }
+  const baselineRuns = [...baseline.keys()].sort((a, b) => a - b);
+  const baselineViolations: CaughtRun[] = [];
+  for (const k of baselineRuns) {
+    const caught = caughtRun(k, await (baseline.get(k) as Promise<RunSummary>));
+    if (caught) baselineViolations.push(caught);
+  }
 
   const results: MutationCatch[] = [];
   for (const lane of lanes) {
-    const caught = lane.caught[0] ?? null;
+    const caught = lane.caught;
     let shrunk: ShrunkCatch | null = null;
     const shrinkRuns = options.shrinkRuns ?? 60;
-    if (caught && shrinkRuns > 0 && lane.mutation) {
+    if (caught && shrinkRuns > 0) {
       const source = options.scenarios.find((c) => c.source === caught.scenario) as CatchScenario;
       const r = await shrink(source.scenario, caught.seed, caught.property, { mutation: lane.mutation, maxRuns: shrinkRuns });
       shrunk = { faults: r.scenario.faults.length, durationMs: r.scenario.durationMs, byzantine: r.scenario.validators.filter((v) => v.byzantine).length, steps: r.steps, runs: r.runs };
       options.onProgress?.(`${lane.mutation}: shrunk to ${shrunk.faults} fault(s), ${shrunk.durationMs} ms in ${r.runs} run(s)`);
     }
-    results.push({ mutation: lane.mutation as MutationName, caught, runs: lane.done, shrunk });
+    results.push({ mutation: lane.mutation, caught, runs: lane.done, shrunk });
   }
-  return { mutations: results, baseline: { runs: baseline.done, violations: baseline.caught }, wallMs: performance.now() - started };
+  return { mutations: results, baseline: { runs: baselineRuns.length, violations: baselineViolations }, wallMs: performance.now() - started };
 }
