@@ -17,6 +17,7 @@ import type { Scenario } from '../../sim/scenario-types.js';
 import type { SimRun } from '../../sim/run-types.js';
 import { readTrace, writeTrace } from '../../sim/trace-file.js';
 import { registerSimMutationsCommand } from './sim-mutations.js';
+import { registerSimTwinsCommand } from './sim-twins.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 
@@ -67,6 +68,7 @@ function progressBar(done: number, total: number): void {
 export function registerSimCommands(program: Command): void {
   const sim = program.command('sim').description('the deterministic consensus simulator: seeded faults, checked properties, exact replay');
   registerSimMutationsCommand(sim);
+  registerSimTwinsCommand(sim);
 
   sim
     .command('run <scenario>')
