@@ -321,3 +321,16 @@ describe('spec/faults.md', () => {
     expect(gstOf(sink.faults)).toBe(70_000);
   });
 });
+
+describe('every shipped scenario file', () => {
+  it('parses (scripts/scenarios and its folders), and every-fault.yaml holds every fault type', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const files = (await readdir('scripts/scenarios', { recursive: true })).filter((f) => f.endsWith('.yaml')).sort();
+    expect(files).toContain('every-fault.yaml');
+    for (const f of files) await expect(loadScenario(join('scripts/scenarios', f)), f).resolves.toBeDefined();
+    const every = await loadScenario('scripts/scenarios/every-fault.yaml');
+    expect(new Set(every.faults.map((f) => f.type))).toEqual(new Set(['partition', 'link', 'crash', 'pause', 'clockSkew', 'clockDrift', 'network', 'messages', 'slowDisk', 'slowCpu']));
+    expect(every.faults.some((f) => f.when !== undefined)).toBe(true);
+    expect(every.nodes?.some((n) => n.twinOf !== undefined)).toBe(true);
+  });
+});
