@@ -5,7 +5,7 @@
  */
 import { MAX_BLOCK_BYTES_STRUCTURAL, MAX_TX_BYTES_STRUCTURAL } from './block.js';
 import { bytes, decode, encode, fixedBytes, list, safeUint, struct, type Infer } from './schema.js';
-import { Commit, Proposal, Vote, voteType } from './vote.js';
+import { Commit, MAX_VALIDATORS, Proposal, Vote, voteType } from './vote.js';
 
 /** Transactions travel in batches: gossipsub costs about as much per message as per kilobyte. */
 export const MAX_TX_BATCH = 10_000;
@@ -23,17 +23,40 @@ export type ProposalMessage = Infer<typeof ProposalMessage>;
 
 export const TxBatch = list(bytes(MAX_TX_BYTES_STRUCTURAL), MAX_TX_BATCH);
 
-/** "What do you have for this height?": sent to a peer when this node stops making progress. */
+/** A vote bit array's bytes: bit i (byte i >> 3, bit i & 7) set when validator i's vote is held. */
+export const MAX_VOTE_BITS_BYTES = Math.ceil(MAX_VALIDATORS / 8);
+/** Rounds whose held votes a catch-up request lists, at most. */
+export const MAX_ROUNDS_PER_REQUEST = 8;
+
+/** Which validators' prevotes and precommits of one round the asker holds (CometBFT's vote bit arrays). */
+export const RoundVoteBits = struct('RoundVoteBits', {
+  round: safeUint,
+  prevotes: bytes(MAX_VOTE_BITS_BYTES),
+  precommits: bytes(MAX_VOTE_BITS_BYTES),
+});
+export type RoundVoteBits = Infer<typeof RoundVoteBits>;
+
+/**
+ * "What do you have for this height that I lack?": sent to a peer when this node stops making
+ * progress. It says what the asker holds, so the answer carries only what is missing and a
+ * peer with nothing new answers with (almost) nothing.
+ */
 export const CatchUpRequest = struct('CatchUpRequest', {
   height: safeUint,
   /** Rounds whose proposal the asker holds: the answer leaves those (and their blocks) out. */
   haveProposals: list(safeUint, MAX_PROPOSALS_PER_ANSWER),
+  /** The asker's round: the answer covers it as well as the answerer's own rounds that matter. */
+  round: safeUint,
+  /** The votes the asker holds, per round; a round not listed counts as held by none. */
+  haveVotes: list(RoundVoteBits, MAX_ROUNDS_PER_REQUEST),
 });
 export type CatchUpRequest = Infer<typeof CatchUpRequest>;
 
 /**
  * The answer: the peer's last committed height, and if it is working on the asked height,
- * the proposals and votes it holds for it (every round), so the asker can see what it missed.
+ * the proposals the asker lacks and, for the rounds that matter (the asker's and the peer's
+ * round, the peer's lock and valid rounds, the proof-of-lock rounds of their proposals), the
+ * votes the asker's bit arrays do not have.
  */
 export const CatchUpAnswer = struct('CatchUpAnswer', {
   lastHeight: safeUint,

@@ -1,9 +1,12 @@
 /**
  * The catch-up reactor: gossip is not retransmitted, so a node that stops making progress asks
- * a peer what it holds for the current height (the votes and proposals it missed, as
- * CometBFT's vote bit-arrays let peers re-send), and hands over to block sync when the peer is
- * ahead. It also answers such requests. Time comes from the Clock port only, so the simulator
- * runs it on virtual time.
+ * a peer for what it lacks of the current height — the request says which proposals and, per
+ * round, which validators' votes it holds (CometBFT's vote bit arrays), and the answer carries
+ * only the rest (catch-up-votes.ts) — and hands over to block sync when the peer is ahead. While
+ * answers bring nothing new it asks less and less often (doubling up to MAX_BACKOFF_TICKS
+ * ticks; any progress starts over), so a height stuck for good costs a few small requests a
+ * few seconds apart. It also answers such requests. Time comes from the Clock port only, so
+ * the simulator runs it on virtual time.
  */
 import { toHex } from '../codec/bytes.js';
 import { CatchUpAnswer, CatchUpRequest, MAX_PROPOSALS_PER_ANSWER, MAX_VOTES_PER_ANSWER, type ProposalMessage } from '../codec/gossip.js';
@@ -11,6 +14,7 @@ import { encode } from '../codec/schema.js';
 import type { Vote } from '../codec/vote.js';
 import { every, type Clock, type Timer } from '../runtime/clock.js';
 import { ANSWER_SLACK_BYTES } from './answer-limits.js';
+import { heldVoteBits, missingVotes } from './catch-up-votes.js';
 import type { ConsensusDriver } from './consensus-driver.js';
 import type { Logger } from './logger.js';
 import { protocolsFor, type GossipNetwork, type Verdict } from './network.js';
@@ -42,6 +46,8 @@ export const MAX_CATCH_UP_ANSWER_BYTES = 16 * 1024 * 1024;
 /** What a proposal message adds to its block's bytes, and what a vote weighs, for the hold's count of catch-up messages. */
 const PROPOSAL_OVERHEAD_BYTES = 256;
 const VOTE_BYTES = 160;
+/** The longest wait between requests that bring nothing new, in ticks (8 × 500 ms on a node). */
+export const MAX_BACKOFF_TICKS = 8;
 
 export class CatchUp {
   private readonly protocols: ReturnType<typeof protocolsFor>;
@@ -50,6 +56,9 @@ export class CatchUp {
   private lastProgressAt = 0;
   private catchingUp = false;
   private peerCursor = 0;
+  /** Ticks to wait before the next request: 1, doubled by each answer with nothing new. */
+  private backoffTicks = 1;
+  private nextAskAt = 0;
 
   constructor(
     private readonly net: GossipNetwork,
@@ -81,28 +90,39 @@ export class CatchUp {
     if (position !== this.lastPosition || this.driver.isApplying) {
       this.lastPosition = position;
       this.lastProgressAt = now;
+      this.backoffTicks = 1;
+      this.nextAskAt = 0;
       return;
     }
-    if (this.catchingUp || now - this.lastProgressAt < this.options.stallMs) return;
+    if (this.catchingUp || now - this.lastProgressAt < this.options.stallMs || now < this.nextAskAt) return;
     const peers = this.net.peers();
     if (peers.length === 0) return;
     const peer = (peers[this.peerCursor++ % peers.length] as (typeof peers)[number]).peerId;
     this.catchingUp = true;
+    let fresh = false;
     try {
-      await this.catchUpFrom(peer);
+      fresh = await this.catchUpFrom(peer);
     } catch (err) {
       this.logger.debug({ peer, err: (err as Error).message }, 'catch-up request failed');
     } finally {
       this.catchingUp = false;
     }
+    // Nothing new from this peer: the next (another peer, in turn) waits twice as long, up to the cap.
+    if (fresh) this.backoffTicks = 1;
+    else this.backoffTicks = Math.min(MAX_BACKOFF_TICKS, this.backoffTicks * 2);
+    this.nextAskAt = fresh ? 0 : this.options.clock.now() + this.backoffTicks * this.options.tickMs;
   }
 
-  /** Asks `peer` about our height; replays what it holds, or syncs blocks if it is ahead. */
-  private async catchUpFrom(peer: string): Promise<void> {
+  /**
+   * Asks `peer` about our height; replays what it holds that we lack, or syncs blocks if it is
+   * ahead. True when something new came of it.
+   */
+  private async catchUpFrom(peer: string): Promise<boolean> {
     const height = this.driver.chainState.lastBlockHeight + 1;
     const core = this.driver.consensusState;
-    const haveProposals = core.height === height ? [...core.proposals.keys()].sort((a, b) => b - a).slice(0, MAX_PROPOSALS_PER_ANSWER) : [];
-    const request = encode(CatchUpRequest, { height, haveProposals });
+    const current = core.height === height;
+    const haveProposals = current ? [...core.proposals.keys()].sort((a, b) => b - a).slice(0, MAX_PROPOSALS_PER_ANSWER) : [];
+    const request = encode(CatchUpRequest, { height, haveProposals, round: current ? core.round : 0, haveVotes: current ? heldVoteBits(core) : [] });
     const answer = await requestDecoded(this.net, peer, {
       protocol: this.protocols.catchUp,
       request,
@@ -113,7 +133,7 @@ export class CatchUp {
     });
     if (answer.lastHeight >= height) {
       await this.sync.sync(peer, answer.lastHeight);
-      return;
+      return true;
     }
     // One invalid message proves the answer bad: it counts against the peer, and the rest is not read.
     // So does one message twice (an honest answer lists each once): copies would each cost a signature check.
@@ -124,18 +144,28 @@ export class CatchUp {
       seen.add(key);
       return true;
     };
+    const invalid = (why: string): false => {
+      this.net.reportInvalid(peer, why);
+      return false;
+    };
+    let fresh = false;
     for (const msg of answer.proposals) {
-      if (!firstTime(msg.proposal.signature)) return this.net.reportInvalid(peer, 'catch-up answer with the same proposal twice');
-      if ((await this.sink.handleProposal(msg, peer, msg.block.length + PROPOSAL_OVERHEAD_BYTES)) === 'reject') return this.net.reportInvalid(peer, 'catch-up answer with an invalid proposal');
+      if (!firstTime(msg.proposal.signature)) return invalid('catch-up answer with the same proposal twice');
+      const verdict = await this.sink.handleProposal(msg, peer, msg.block.length + PROPOSAL_OVERHEAD_BYTES);
+      if (verdict === 'reject') return invalid('catch-up answer with an invalid proposal');
+      fresh ||= verdict === 'accept';
     }
     for (const vote of answer.votes) {
-      if (!firstTime(vote.signature)) return this.net.reportInvalid(peer, 'catch-up answer with the same vote twice');
-      if (this.sink.handleVote(vote, peer, VOTE_BYTES) === 'reject') return this.net.reportInvalid(peer, 'catch-up answer with an invalid vote');
+      if (!firstTime(vote.signature)) return invalid('catch-up answer with the same vote twice');
+      const verdict = this.sink.handleVote(vote, peer, VOTE_BYTES);
+      if (verdict === 'reject') return invalid('catch-up answer with an invalid vote');
+      fresh ||= verdict === 'accept';
     }
+    return fresh;
   }
 
   private async answerCatchUp(data: Uint8Array): Promise<Uint8Array> {
-    const { height, haveProposals } = decodeRequest(CatchUpRequest, data, 'catch-up request');
+    const { height, haveProposals, round, haveVotes } = decodeRequest(CatchUpRequest, data, 'catch-up request');
     const skip = new Set(haveProposals);
     const core = this.driver.consensusState;
     const lastHeight = this.driver.chainState.lastBlockHeight;
@@ -151,7 +181,7 @@ export class CatchUp {
       proposals.push({ proposal, block: fits ? block : new Uint8Array(0) });
       budget -= PROPOSAL_OVERHEAD_BYTES + (fits ? block.length : 0);
     }
-    const votes = core.votes.allVotes().slice(0, Math.min(MAX_VOTES_PER_ANSWER, Math.max(0, Math.floor(budget / VOTE_BYTES))));
+    const votes = missingVotes(core, round, haveVotes, Math.min(MAX_VOTES_PER_ANSWER, Math.max(0, Math.floor(budget / VOTE_BYTES))));
     return encode(CatchUpAnswer, { lastHeight, proposals, votes });
   }
 }

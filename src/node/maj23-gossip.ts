@@ -1,13 +1,16 @@
 /**
  * +2/3 claims between peers (CometBFT's VoteSetMaj23; spec/consensus.md, "Claims of +2/3"):
- * every interval this node tells each peer, directly, what it holds +2/3 for in the rounds
- * that matter (consensus/maj23.ts). A peer that receives a claim notes it (its vote set then
+ * this node tells each peer, directly, what it holds +2/3 for in the rounds that matter
+ * (consensus/maj23.ts): at once when that changes, and while it does not, again after an
+ * interval that doubles up to MAX_CLAIM_BACKOFF (repeats are how a failed fetch is retried;
+ * doubling keeps a height stuck with a polka from costing a claim per peer every second). A peer that receives a claim notes it (its vote set then
  * keeps conflicting votes for that block), and if it lacks +2/3 for the block it asks the
  * claimant for the votes that count for it. That is how a polka one side saw, made with a
  * Byzantine validator's vote the other side got a conflicting version of, reaches every
  * correct validator. Claims go over request/response, not gossipsub: gossipsub drops a
  * repeated message as a duplicate, and the receiver must know which peer claimed.
  */
+import { toHex } from '../codec/bytes.js';
 import { encode } from '../codec/schema.js';
 import { Maj23Claim, VotesForBlockAnswer } from '../codec/gossip.js';
 import { PREVOTE } from '../codec/vote.js';
@@ -21,6 +24,8 @@ import { protocolsFor, type GossipNetwork } from './network.js';
 import { decodeRequest, requestDecoded } from './peer-request.js';
 
 export const MAJ23_INTERVAL_MS = 1000;
+/** Unchanged claims are repeated at most this many intervals apart. */
+export const MAX_CLAIM_BACKOFF = 8;
 /** Peer, round and type triples remembered per height; past this, new claims are dropped until the next height. */
 const MAX_CLAIMS_REMEMBERED = 100_000;
 
@@ -41,6 +46,8 @@ export class Maj23Gossip {
    * every interval, which is how a fetch that failed is retried, and no more often than that.
    */
   private claims = { height: -1, lastFetch: new Map<string, number>() };
+  /** Per peer: the claims last sent to it, when, and how long until they are repeated unchanged. */
+  private readonly sent = new Map<string, { key: string; at: number; waitMs: number }>();
 
   constructor(
     private readonly net: GossipNetwork,
@@ -66,8 +73,17 @@ export class Maj23Gossip {
 
   private sendClaims(): void {
     const claims = ownClaims(this.driver.consensusState);
+    const now = this.clock.now();
+    const key = claims.map((c) => `${c.height}/${c.round}/${c.voteType}/${toHex(c.blockHash)}`).join(' ');
+    const peers = this.net.peers();
+    // Peers gone are forgotten: the map holds at most the connected peers.
+    if (this.sent.size > peers.length) for (const peer of [...this.sent.keys()]) if (!peers.some((p) => p.peerId === peer)) this.sent.delete(peer);
     if (claims.length === 0) return;
-    for (const { peerId } of this.net.peers()) {
+    for (const { peerId } of peers) {
+      const last = this.sent.get(peerId);
+      if (last && last.key === key && now - last.at < last.waitMs) continue;
+      const waitMs = last && last.key === key ? Math.min(MAX_CLAIM_BACKOFF * this.options.intervalMs, last.waitMs * 2) : this.options.intervalMs;
+      this.sent.set(peerId, { key, at: now, waitMs });
       for (const claim of claims) {
         this.net.request(peerId, this.protocols.maj23, encode(Maj23Claim, claim), { timeoutMs: this.options.requestTimeoutMs, maxResponseBytes: 1024 }).catch(() => undefined);
       }

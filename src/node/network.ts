@@ -41,7 +41,7 @@ export function topicsFor(chainId: string): { proposal: string; vote: string; tx
 
 export function protocolsFor(chainId: string): { catchUp: string; block: string; proposalBlock: string; maj23: string; votesForBlock: string } {
   return {
-    catchUp: `/cmt/${chainId}/catch-up/1`,
+    catchUp: `/cmt/${chainId}/catch-up/2`,
     block: `/cmt/${chainId}/block/1`,
     proposalBlock: `/cmt/${chainId}/proposal-block/1`,
     maj23: `/cmt/${chainId}/maj23/1`,

@@ -28,6 +28,10 @@ export interface HubHost {
 
 export interface HubStats {
   sent: number;
+  /** Bytes of every crossing (gossip, requests and answers; a lost message counts, as it was sent). */
+  bytes: number;
+  /** Requests sent, and the bytes of their answers, per protocol (its last two path segments, as `catch-up/2`). */
+  requests: Record<string, { count: number; answers: number; answerBytes: number }>;
   lost: number;
   /** Messages a receiver's checks rejected. */
   junk: number;
@@ -43,7 +47,7 @@ type TopicHandler = (data: Uint8Array, from: string) => Verdict | Promise<Verdic
 type ProtocolHandler = (request: Uint8Array, from: string) => Promise<Uint8Array>;
 
 export class GossipHub {
-  readonly stats: HubStats = { sent: 0, lost: 0, junk: 0, reports: 0, bans: 0 };
+  readonly stats: HubStats = { sent: 0, bytes: 0, requests: {}, lost: 0, junk: 0, reports: 0, bans: 0 };
   private readonly ports: (HubPort | null)[];
   private readonly index: Map<string, number>;
   /** Observes every gossip message as it leaves its origin (the double-sign checker listens here). */
@@ -95,8 +99,9 @@ export class GossipHub {
    * the incarnation `epoch` (default: the one up now): a restarted node has new connections,
    * and what was in flight on the old ones is lost.
    */
-  transmit(from: number, to: number, deliver: () => void, epoch = this.host.epochOf(to), gossip?: { topic: string; data: Uint8Array }): void {
+  transmit(from: number, to: number, deliver: () => void, bytes: number, epoch = this.host.epochOf(to), gossip?: { topic: string; data: Uint8Array }): void {
     this.stats.sent++;
+    this.stats.bytes += bytes;
     const arrivals = this.host.arrivals(from, to, gossip);
     if (arrivals.length === 0) this.stats.lost++;
     // What a ban cut off while in flight is lost with the connection.
@@ -110,12 +115,23 @@ export class GossipHub {
   /** Gossip from `from` to each of its peers but `except`. */
   flood(from: number, topic: string, data: Uint8Array, id: string, except: number): void {
     for (const to of this.connectedPeers(from)) {
-      if (to !== except) this.transmit(from, to, () => this.portOf(to)?.receive(from, topic, data, id), this.host.epochOf(to), { topic, data });
+      if (to !== except) this.transmit(from, to, () => this.portOf(to)?.receive(from, topic, data, id), data.length, this.host.epochOf(to), { topic, data });
     }
   }
 
   send(from: number, to: number, topic: string, data: Uint8Array, id: string): void {
-    this.transmit(from, to, () => this.portOf(to)?.receive(from, topic, data, id), this.host.epochOf(to), { topic, data });
+    this.transmit(from, to, () => this.portOf(to)?.receive(from, topic, data, id), data.length, this.host.epochOf(to), { topic, data });
+  }
+
+  /** Counts a request on `protocol`; the returned function counts its answer. */
+  countRequest(protocol: string): (answerBytes: number) => void {
+    const name = protocol.split('/').slice(-2).join('/');
+    const entry = (this.stats.requests[name] ??= { count: 0, answers: 0, answerBytes: 0 });
+    entry.count++;
+    return (answerBytes) => {
+      entry.answers++;
+      entry.answerBytes += answerBytes;
+    };
   }
 }
 
@@ -196,7 +212,10 @@ export class HubPort implements GossipNetwork {
         settled = true;
         reject(new P2PError('P2P_TIMEOUT', `${protocol} request to ${peerId} timed out after ${timeoutMs} ms`));
       });
+      const counted = this.hub.countRequest(protocol);
       const answer = (outcome: { ok: Uint8Array } | { error: string }): void => {
+        const size = 'ok' in outcome ? outcome.ok.length : outcome.error.length;
+        counted(size);
         this.hub.transmit(to, this.node, () => {
           if (settled) return;
           settled = true;
@@ -205,7 +224,7 @@ export class HubPort implements GossipNetwork {
           else if (options.maxResponseBytes !== undefined && outcome.ok.length > options.maxResponseBytes) {
             reject(new P2PError('P2P_MESSAGE_TOO_LARGE', `answer of ${outcome.ok.length} bytes over the limit of ${options.maxResponseBytes}`));
           } else resolve(outcome.ok);
-        }, asker);
+        }, size, asker);
       };
       this.hub.transmit(this.node, to, () => {
         const handler = this.hub.portOf(to)?.protocols.get(protocol);
@@ -216,7 +235,7 @@ export class HubPort implements GossipNetwork {
             (ok) => answer({ ok }),
             (err: unknown) => answer({ error: (err as Error).message }),
           );
-      });
+      }, data.length);
     });
   }
 

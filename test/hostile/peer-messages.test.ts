@@ -164,7 +164,7 @@ const samples: Record<string, { bytes: Uint8Array; decode: (b: Uint8Array) => un
   evidence: { bytes: evidenceBytes, decode: (b) => decode(Evidence, b) },
   txBatch: { bytes: encodeTxBatch([Uint8Array.of(1), new Uint8Array(300)]), decode: decodeTxBatch },
   block: { bytes: encodeBlock(block), decode: decodeBlock },
-  catchUpRequest: { bytes: encode(CatchUpRequest, { height, haveProposals: [0, 1] }), decode: (b) => decode(CatchUpRequest, b) },
+  catchUpRequest: { bytes: encode(CatchUpRequest, { height, haveProposals: [0, 1], round: 1, haveVotes: [{ round: 0, prevotes: Uint8Array.of(0b1011), precommits: Uint8Array.of(1) }] }), decode: (b) => decode(CatchUpRequest, b) },
   catchUpAnswer: {
     bytes: encode(CatchUpAnswer, { lastHeight: LAST_HEIGHT, proposals: [decodeProposalMessage(proposalBytes)], votes: [decodeVote(voteBytes)] }),
     decode: (b) => decode(CatchUpAnswer, b),
@@ -286,7 +286,9 @@ describe('consensus gossip handlers', () => {
     // Well-formed requests with any height at all, beside garbage and mutations.
     const anyHeight = fc.oneof(fc.nat(10), fc.constant(LAST_HEIGHT), fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER), fc.maxSafeNat());
     const wellFormed = {
-      [protocols.catchUp]: fc.tuple(anyHeight, fc.array(anyHeight, { maxLength: 64 })).map(([h, have]) => encode(CatchUpRequest, { height: h, haveProposals: have })),
+      [protocols.catchUp]: fc
+        .tuple(anyHeight, fc.array(anyHeight, { maxLength: 64 }), anyHeight, fc.array(fc.record({ round: anyHeight, prevotes: fc.uint8Array({ maxLength: 1250 }), precommits: fc.uint8Array({ maxLength: 1250 }) }), { maxLength: 2 }))
+        .map(([h, have, round, haveVotes]) => encode(CatchUpRequest, { height: h, haveProposals: have, round, haveVotes })),
       [protocols.block]: anyHeight.map((h) => encode(BlockRequest, { height: h })),
       [protocols.proposalBlock]: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((blockHash) => encode(ProposalBlockRequest, { blockHash })),
     };
@@ -539,7 +541,7 @@ describe('a real node process under a hostile peer on every topic and protocol',
       hostiles.push(asker);
       const absurd: [string, Uint8Array][] = [
         [protocols.block, encode(BlockRequest, { height: Number.MAX_SAFE_INTEGER })],
-        [protocols.catchUp, encode(CatchUpRequest, { height: Number.MAX_SAFE_INTEGER, haveProposals: [] })],
+        [protocols.catchUp, encode(CatchUpRequest, { height: Number.MAX_SAFE_INTEGER, haveProposals: [], round: Number.MAX_SAFE_INTEGER, haveVotes: [] })],
         [protocols.maj23, encode(Maj23Claim, { ...claim, height: attackStart + 1, round: Number.MAX_SAFE_INTEGER })],
         [protocols.votesForBlock, encode(Maj23Claim, { ...claim, height: Number.MAX_SAFE_INTEGER, round: Number.MAX_SAFE_INTEGER })],
         [protocols.proposalBlock, encode(ProposalBlockRequest, { blockHash: new Uint8Array(32).fill(0xff) })],
@@ -692,13 +694,14 @@ describe('answers this node builds', () => {
     const gossip = new ConsensusGossip(net, driver as unknown as ConsensusDriver, {} as BlockStore, silentLogger(), { tickMs: 60_000 });
     gossip.start();
     gossip.stop();
-    const raw = await net.serve(protocolsFor(CHAIN_ID).catchUp, encode(CatchUpRequest, { height, haveProposals: [] }), 'peer');
+    const raw = await net.serve(protocolsFor(CHAIN_ID).catchUp, encode(CatchUpRequest, { height, haveProposals: [], round: 39, haveVotes: [] }), 'peer');
     expect(raw.length).toBeLessThanOrEqual(MAX_CATCH_UP_ANSWER_BYTES);
     const answer = decode(CatchUpAnswer, raw);
     expect(answer.proposals.length).toBe(40);
     expect(answer.proposals[0]?.block.length).toBeGreaterThan(0);
     expect(answer.proposals.some((p) => p.block.length === 0)).toBe(true);
-    expect(answer.votes.length).toBe(40);
+    // Votes only of the rounds that matter (catch-up-votes.ts): the asker's round (39) and the answerer's (0).
+    expect(answer.votes.map((v) => v.round)).toEqual([0, 39]);
   });
 });
 
