@@ -90,7 +90,16 @@ export function downForGood(faults: readonly FaultEvent[], applied?: readonly Ap
   });
 }
 
+/** How a fault reads in a trace and a timeline; a triggered one says its trigger. */
 export function describeFault(f: FaultEvent): string {
+  const what = describeKind(f);
+  if (f.when === undefined) return what;
+  const w = f.when;
+  const parts = [`height ${w.height}`, ...(w.round !== undefined ? [`round ${w.round}`] : []), ...(w.step ? [`step ${w.step}`] : []), ...(w.node ? [`at ${w.node}`] : []), ...(w.proposer ? [`proposer ${w.proposer}`] : [])];
+  return `${what} (when ${parts.join(', ')})`;
+}
+
+function describeKind(f: FaultEvent): string {
   switch (f.type) {
     case 'partition':
       return `partition ${f.groups.map((g) => g.join(',')).join(' | ')}`;

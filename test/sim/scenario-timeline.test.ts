@@ -1,6 +1,6 @@
 /** GST and the down-for-good list when faults are triggered by the protocol (src/sim/fault-timeline.ts). */
 import { describe, expect, it } from 'vitest';
-import { downForGood, endOf, gstOf } from '../../src/sim/fault-timeline.js';
+import { describeFault, downForGood, endOf, gstOf } from '../../src/sim/fault-timeline.js';
 import type { FaultEvent } from '../../src/sim/scenario-types.js';
 
 const triggeredCut: FaultEvent = { type: 'partition', at: 0, groups: [['v0'], ['v1']], when: { height: 3 }, forMs: 2_000 };
@@ -29,5 +29,12 @@ describe('fault timeline with triggers', () => {
     expect(downForGood([triggeredCrash], [{ index: 0, phase: 'start', at: 40 }])).toEqual(['v2']);
     expect(gstOf([triggeredCrash], [{ index: 0, phase: 'start', at: 40 }])).toBe(0);
     expect(downForGood([{ ...triggeredCrash, forMs: 100 }])).toEqual([]);
+  });
+});
+
+describe('describeFault', () => {
+  it('says a triggered fault\'s trigger, and nothing more for one scheduled by time', () => {
+    expect(describeFault(timedCut)).toBe('partition v0 | v1');
+    expect(describeFault({ ...triggeredCrash, when: { height: 2, round: 1, step: 'precommit', node: 'v2', proposer: 'v0' } })).toBe('crash v2 (when height 2, round 1, step precommit, at v2, proposer v0)');
   });
 });
