@@ -57,6 +57,7 @@ export const DEFAULT_NETWORK: LinkBehaviour = Object.freeze({
 });
 /** Round timeouts in a scenario are bounded as in a node's config. */
 const MAX_TIMEOUT_MS = 3_600_000;
+export const MAX_SCENARIO_CHARS = 1_048_576;
 /** Validators and nodes together: each one is a whole node in the simulator, so a file must not ask for thousands. */
 export const MAX_SCENARIO_NODES = 200;
 /** Load: transfers per second and memo bytes per transfer (a block's size follows from both). */
@@ -90,6 +91,8 @@ export async function readScenarioFile(path: string): Promise<{ text: string; sc
  * gives the default `name` (its base name without extension).
  */
 export function parseScenario(text: string, source: string): Scenario {
+  // Far above any scenario a person writes or shrink makes; keeps a hostile file from costing the parser (and the run) without bound.
+  if (text.length > MAX_SCENARIO_CHARS) throw new InvalidScenarioError(source, '', `the scenario is ${text.length} characters long; at most ${MAX_SCENARIO_CHARS}`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
   const problem: YAMLError | undefined = doc.errors[0] ?? doc.warnings[0];

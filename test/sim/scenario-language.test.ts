@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidScenarioError, MAX_SCENARIO_NODES, parseScenario } from '../../src/sim/scenario.js';
+import { InvalidScenarioError, MAX_SCENARIO_CHARS, MAX_SCENARIO_NODES, parseScenario } from '../../src/sim/scenario.js';
 
 const HEAD = `duration_ms: 60000
 validators:
@@ -126,6 +126,11 @@ describe('mistakes in the new constructs', () => {
     const err = parseError(text);
     expect(err.message).toMatch(message);
     expect(err.line).toBeGreaterThan(0);
+  });
+
+  it('refuses a file above 1 MiB before parsing it', () => {
+    const err = parseError(`${HEAD}# ${'x'.repeat(MAX_SCENARIO_CHARS)}\n`);
+    expect(err.message).toMatch(/^t\.yaml: the scenario is \d+ characters long; at most 1048576$/);
   });
 
   it('bounds the number of nodes a file can ask for', () => {
