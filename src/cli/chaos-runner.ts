@@ -354,7 +354,7 @@ export async function runChaos(scenario: Scenario, dir: string, log: (line: stri
     };
     return {
       run,
-      check: checkRun(run, scenario.livenessBoundMs),
+      check: checkRun(run, scenario.livenessBoundMs, scenario),
       heights: Object.fromEntries(names.map((name, i) => [name, heights[i] as number])),
       gossip: { stats: { ...listener.watch.stats }, equivocators: [...listener.watch.evidence], conflictingProposals: [...listener.watch.conflictingProposals] },
     };
