@@ -74,6 +74,8 @@ const POWER = 10;
 export const TWIN_SKEW_MS = 1;
 /** Cases are indexed by numbers: the space must stay exactly countable. */
 const MAX_SPACE = Number.MAX_SAFE_INTEGER;
+/** Partitions of one round are listed in memory: 12 nodes into 3 groups (88,574) is past this. */
+const MAX_PARTITIONS = 50_000;
 
 export class TwinsError extends Error {}
 
@@ -91,6 +93,18 @@ export function setPartitions(n: number, k: number): number[][] {
   };
   if (n > 0) walk([], 0);
   return out;
+}
+
+/** How many partitions of `n` items into at most `k` groups (sums of Stirling numbers of the second kind), without listing them. */
+export function partitionCount(n: number, k: number): number {
+  // row[j] = S(m, j) for the current m.
+  let row = [1];
+  for (let m = 1; m <= n; m++) {
+    const next = [0];
+    for (let j = 1; j <= Math.min(m, k); j++) next[j] = j * (row[j] ?? 0) + (row[j - 1] ?? 0);
+    row = next;
+  }
+  return row.slice(1).reduce((a, b) => a + b, 0) + (n === 0 ? 1 : 0);
 }
 
 /** Round r's length under TIMEOUTS: propose, prevote and precommit timeouts with their deltas. */
@@ -127,6 +141,8 @@ export function twinsPlan(o: TwinsOptions): TwinsPlan {
   const leaders = height === 1 ? leadersAtHeightOne(names, o.rounds) : [];
   const twinned = [...new Set([...leaders, ...names])].slice(0, o.twins);
   const nodes = [...names, ...twinned.map(twinName)];
+  const perRound = partitionCount(nodes.length, o.groups ?? 2);
+  if (perRound > MAX_PARTITIONS) throw new TwinsError(`${nodes.length} nodes have ${perRound} partitions into at most ${o.groups ?? 2} groups, more than ${MAX_PARTITIONS} to list: fewer validators, twins or groups`);
   const partitions = setPartitions(nodes.length, o.groups ?? 2);
   const total = partitions.length ** o.rounds;
   if (total > MAX_SPACE) throw new TwinsError(`${partitions.length}^${o.rounds} cases are too many to number exactly: fewer rounds, nodes or groups`);

@@ -10,7 +10,7 @@ import { summarize } from '../../src/sim/run-summary.js';
 import { runScenario } from '../../src/sim/run-scenario.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 import { scenarioToYaml } from '../../src/sim/scenario-yaml.js';
-import { setPartitions, twinName, twinsPlan, TwinsError } from '../../src/sim/twins.js';
+import { partitionCount, setPartitions, twinName, twinsPlan, TwinsError } from '../../src/sim/twins.js';
 
 /** Stirling numbers of the second kind, by their recurrence: an oracle independent of the generator. */
 function stirling(n: number, k: number): number {
@@ -27,6 +27,7 @@ describe('the Twins generator', () => {
         let expected = 0;
         for (let j = 1; j <= k; j++) expected += stirling(n, j);
         expect(all.length).toBe(expected);
+        expect(partitionCount(n, k)).toBe(expected);
         // As sets of groups, no two are the same partition.
         const canonical = all.map((rgs) => JSON.stringify([...new Set(rgs)].map((g) => rgs.flatMap((x, i) => (x === g ? [i] : [])))));
         expect(new Set(canonical).size).toBe(all.length);
@@ -71,6 +72,8 @@ describe('the Twins generator', () => {
     expect(() => twinsPlan({ validators: 4, twins: 5, rounds: 2, max: 10 })).toThrow(TwinsError);
     expect(() => twinsPlan({ validators: 4, twins: 1, rounds: 2, groups: 4, max: 10 })).toThrow(/groups/);
     expect(() => twinsPlan({ validators: 4, twins: 1, rounds: 0, max: 10 })).toThrow(/rounds/);
+    // 32 nodes would have 2^31 partitions per round: refused before listing any.
+    expect(() => twinsPlan({ validators: 16, twins: 16, rounds: 1, max: 10 })).toThrow(/more than 50000 to list/);
   });
 
   it('runs a case: the leader and its twin on two sides of round 0 equivocate from honest code, and agreement holds', async () => {
