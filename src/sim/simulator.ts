@@ -181,8 +181,11 @@ export class Simulator {
   private fatal: unknown = null;
   /** The highest height whose set and evidence are in the run. */
   private recordedHeight = 0;
-  /** Triggered faults armed and waiting for their position, by index. */
+  /** Triggered faults armed and waiting for their position, by index; and how many are not armed yet. */
   private readonly armed: number[] = [];
+  private unarmed = 0;
+  /** GST as applied so far, kept between the faults' starts and ends (done() asks after every item). */
+  private gstNow: { value: number | null } | null = null;
   /** Faults applied so far (`SimRun.appliedFaults`). */
   private readonly applied: { at: number; phase: 'start' | 'end'; index: number }[] = [];
   /** The latest join of a node that starts late: it bounds GST as a restart does. */
@@ -301,7 +304,10 @@ export class Simulator {
         // Taken before the fault's own items at that time: a backup at `at` is the state just before the crash.
         this.queue.push(Math.min(fault.disk.signState.backupAt, fault.at), { kind: 'backup', node, index });
       }
-      if (fault.when !== undefined) return this.queue.push(fault.at, { kind: 'fault', index, phase: 'arm' });
+      if (fault.when !== undefined) {
+        this.unarmed++;
+        return this.queue.push(fault.at, { kind: 'fault', index, phase: 'arm' });
+      }
       this.queue.push(fault.at, { kind: 'fault', index, phase: 'start' });
       const end = endOf(fault);
       if (end !== undefined) this.queue.push(end, { kind: 'fault', index, phase: 'end' });
@@ -391,8 +397,9 @@ export class Simulator {
     const stop = this.config.stopAtHeight;
     if (stop === undefined) return false;
     // A triggered fault may still fire: GST is not known yet.
-    if (this.armed.length > 0 || this.config.scenario.faults.some((f, i) => f.when !== undefined && f.at > this.now && !this.applied.some((a) => a.index === i))) return false;
-    const gst = this.gst();
+    if (this.armed.length > 0 || this.unarmed > 0) return false;
+    this.gstNow ??= { value: this.gst() };
+    const gst = this.gstNow.value;
     if (gst === null || this.now < gst) return false;
     // Liveness is judged on a decision after GST: keep going until each correct validator made one.
     return this.nodes.every((n, i) => !n.correct || this.run.down.includes(n.name) || (n.decisions.length >= stop && (this.run.decisions[i]?.at(-1)?.at ?? -1) > gst));
@@ -567,6 +574,7 @@ export class Simulator {
     n.up = true;
     if (this.now > 0) {
       this.lastJoin = Math.max(this.lastJoin, this.now);
+      this.gstNow = null;
       this.run.faults.push({ at: this.now, description: `join ${n.name}` });
       this.log(`join ${i}`);
     }
@@ -635,6 +643,7 @@ export class Simulator {
 
   /** A triggered fault starts watching: it fires at once if a watched node already is in its position. */
   private arm(index: number): void {
+    this.unarmed--;
     this.armed.push(index);
     this.log(`fault ${index} armed`);
     this.nodes.forEach((n, i) => {
@@ -666,6 +675,7 @@ export class Simulator {
     const triggered = fault.when !== undefined;
     const end = plannedEnd(fault, this.now);
     this.applied.push({ at: this.now, phase: 'start', index });
+    this.gstNow = null;
     if (triggered) {
       // Scheduled faults have their spans in the link model from the scenario; a triggered one gets it now.
       this.links.start(index, this.now);
@@ -703,6 +713,7 @@ export class Simulator {
   private endFault(index: number): void {
     const fault = this.config.scenario.faults[index] as FaultEvent;
     this.applied.push({ at: this.now, phase: 'end', index });
+    this.gstNow = null;
     if (fault.when !== undefined) this.links.end(index, this.now);
     const description = `end ${describeFault(fault)}`;
     this.run.faults.push({ at: this.now, description });

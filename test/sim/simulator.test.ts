@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/sim/run-scenario.js';
 import type { Scenario } from '../../src/sim/scenario-types.js';
+import { Simulator } from '../../src/sim/simulator.js';
 
 const base = (over: Partial<Scenario> = {}): Scenario => ({
   name: 'test',
@@ -87,5 +88,67 @@ describe('the checkers can see a real protocol bug', async () => {
     expect(caughtAt).toBeDefined();
     // The same seeds with the locking rule in place: no violation at all.
     for (let seed = 1; seed <= (caughtAt as number); seed++) expect((await runScenario(scenario, seed)).check.violations).toEqual([]);
+  });
+});
+
+describe('the faults of issue 15 in one run', () => {
+  it('every new fault together: the same scenario and seed give the same trace, and agreement holds', async () => {
+    const scenario = base({
+      durationMs: 6_000,
+      livenessBoundMs: 3_000,
+      timeouts: { nextBlockDelay: 50, propose: 400, proposeDelta: 200, prevote: 100, prevoteDelta: 50, precommit: 100, precommitDelta: 50 },
+      network: { delay: { kind: 'exponential', minMs: 2, meanMs: 15 }, drop: 0.02, duplicate: 0.02 },
+      validators: [
+        { name: 'v0', power: 100 },
+        { name: 'v1', power: 100 },
+        { name: 'v2', power: 100 },
+        { name: 'v3', power: 100, startAt: 300 },
+      ],
+      nodes: [{ name: 'f0', startAt: 200 }, { name: 't0', twinOf: 'v0' }],
+      load: { txsPerSecond: 40, memoBytes: 64 },
+      delegations: [
+        { at: 500, to: 'v2', amount: 100 },
+        { at: 2_500, to: 'v2', amount: 100, action: 'unbond' },
+      ],
+      faults: [
+        { type: 'crash', at: 0, node: 'v1', when: { height: 4, step: 'prevote' }, forMs: 600, disk: { wal: 'truncate', signState: { backupAt: 0 } } },
+        { type: 'messages', at: 1_000, until: 2_000, filter: { kinds: ['precommit'], from: ['v2'] }, behaviour: { drop: 0.5 } },
+        { type: 'clockDrift', at: 800, node: 'v2', ppm: 20_000 },
+        { type: 'slowDisk', at: 1_200, until: 2_200, node: 'v3', fsyncMs: 20 },
+        { type: 'slowCpu', at: 0, node: 'f0', msPerEvent: 3, when: { height: 6, step: 'precommit' }, forMs: 1_000 },
+        { type: 'partition', at: 0, groups: [['v0', 'v1'], ['t0', 'v2', 'v3', 'f0']], when: { height: 8, round: 0, step: 'propose' }, forMs: 700 },
+      ],
+    });
+    const a = await runScenario(scenario, 5);
+    const b = await runScenario(scenario, 5);
+    expect(b.run.traceHash).toBe(a.run.traceHash);
+    expect(b.run.decisions).toEqual(a.run.decisions);
+    expect(b.run.appliedFaults).toEqual(a.run.appliedFaults);
+    // Each fault was applied (the triggered ones fired), and the chain went on under them.
+    expect(new Set(a.run.appliedFaults?.filter((f) => f.phase === 'start').map((f) => f.index))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    expect(a.run.decisions[2]!.length).toBeGreaterThan(5);
+    expect(a.check.violations.filter((v) => v.property === 'agreement' || v.property === 'validity')).toEqual([]);
+  });
+
+  it('the load: transfers per second and memo bytes set how many transactions, and how large, blocks carry', async () => {
+    const blocks = async (load?: Scenario['load']): Promise<{ txs: number; bytes: number }> => {
+      const sim = new Simulator({ scenario: base({ durationMs: 3_000, ...(load ? { load } : {}) }), seed: 1 });
+      const run = await sim.execute();
+      let txs = 0;
+      let bytes = 0;
+      for (const d of run.decisions[0]!) {
+        const block = await sim.nodes[0]!.parts!.ports.blockStore.loadBlock(d.height);
+        txs += block!.txs.length;
+        bytes += block!.txs.reduce((sum, tx) => sum + tx.length, 0);
+      }
+      return { txs, bytes };
+    };
+    const standard = await blocks();
+    const heavy = await blocks({ txsPerSecond: 64, memoBytes: 200 });
+    // The default is 16 a second: about 48 in 3 s (those still in the mempool at the end excepted).
+    expect(standard.txs).toBeGreaterThan(36);
+    expect(standard.txs).toBeLessThanOrEqual(48);
+    expect(heavy.txs).toBeGreaterThan(standard.txs * 3);
+    expect(heavy.bytes / heavy.txs - standard.bytes / standard.txs).toBeGreaterThanOrEqual(200);
   });
 });

@@ -8,6 +8,8 @@ import { checkRun, powersAt } from '../../src/sim/checkers.js';
 import { runScenario } from '../../src/sim/run-scenario.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import type { SimRun } from '../../src/sim/run-types.js';
+import type { Scenario } from '../../src/sim/scenario-types.js';
+import { FAST_TIMEOUTS, FIXED_NETWORK } from '../support/sim-consensus.js';
 
 describe('staking in the simulator', () => {
   it('slashes a double signer out of the set at H+2 from its evidence, moves power by a delegation at the next epoch, and the chain goes on', async () => {
@@ -32,6 +34,37 @@ describe('staking in the simulator', () => {
     // The correct validators kept deciding with each new set.
     for (const i of [0, 1, 2]) expect(run.decisions[i]?.at(-1)?.height ?? 0).toBeGreaterThan((raised?.height ?? 0) + 10);
   }, 120_000);
+
+  it('an unbond during the run takes the power a delegation gave back out of the set at the next epoch', async () => {
+    const scenario: Scenario = {
+      name: 'unbond',
+      seed: 1,
+      durationMs: 4_000,
+      validators: ['v0', 'v1', 'v2', 'v3'].map((name) => ({ name, power: 100 })),
+      network: FIXED_NETWORK,
+      faults: [],
+      livenessBoundMs: 2_000,
+      timeouts: FAST_TIMEOUTS,
+      delegations: [
+        { at: 500, to: 'v2', amount: 100 },
+        { at: 2_000, to: 'v2', amount: 100, action: 'unbond' },
+      ],
+    };
+    const { run, check } = await runScenario(scenario, 1);
+    expect(check.violations).toEqual([]);
+    const v2 = run.validators[2]!.address;
+    const sets = run.validatorSets ?? [];
+    const raised = sets.find((s) => s.powers[v2] === 200);
+    const lowered = sets.find((s) => s.height > (raised?.height ?? Infinity) && s.powers[v2] === 100);
+    expect(raised).toBeDefined();
+    expect(lowered).toBeDefined();
+    // Both at an epoch boundary (every 10 blocks), two heights on; the unbond's no sooner than the epoch after it was sent.
+    expect(((raised?.height ?? 0) - 2) % 10).toBe(0);
+    expect(((lowered?.height ?? 0) - 2) % 10).toBe(0);
+    const heightAtUnbond = run.decisions[0]!.filter((d) => d.at <= 2_000).length;
+    expect(lowered!.height).toBeGreaterThan(heightAtUnbond);
+    expect(lowered!.height).toBeLessThanOrEqual(heightAtUnbond + 12);
+  });
 
   it('judges accountability against the set that signed the forked height', () => {
     const validators = ['a', 'b', 'c', 'd'].map((name) => ({ name, address: name.repeat(40), power: 10, byzantine: null }));
