@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amnesiaAt, equivocatorsAt } from '../../src/sim/accountability.js';
 import { checkRun } from '../../src/sim/checkers.js';
+import { forkEvidence } from '../../src/sim/fork-evidence.js';
+import { COMMIT_FLAG_COMMIT, COMMIT_FLAG_NIL, type Commit } from '../../src/codec/vote.js';
 import type { SimRun, VoteRecord } from '../../src/sim/run-types.js';
 
 const names = ['a', 'b', 'c', 'd'];
@@ -125,5 +127,24 @@ describe('the amnesia rule', () => {
     expect(named([vote('a', 0, 2, A), ...polkaForB(0), vote('a', 1, 1, B)])).toEqual([addr('a')]);
     expect(named([vote('a', 0, 2, A), ...polkaForB(1), vote('a', 1, 1, B)])).toContain(addr('a'));
     expect(named([vote('a', 0, 2, A), ...polkaForB(1), vote('a', 2, 1, B)])).not.toContain(addr('a'));
+  });
+});
+
+describe('fork evidence from two commits', () => {
+  const commit = (round: number, blockHash: string, signers: string[]): Commit => ({
+    height: 1,
+    round,
+    blockHash: new Uint8Array(32).fill(blockHash === A ? 0xaa : 0xbb),
+    signatures: names.map((n) => ({ flag: signers.includes(n) ? COMMIT_FLAG_COMMIT : COMMIT_FLAG_NIL, validatorAddress: new Uint8Array(20).fill(n.charCodeAt(0)), signature: new Uint8Array(64) })),
+  });
+  const decided = (c: Commit, blockHash: string) => [{ height: 1, blockHash, commit: c }];
+  const hex = (n: string): string => Buffer.from(new Uint8Array(20).fill(n.charCodeAt(0))).toString('hex');
+
+  it('names the validators in both commits of one round: they precommitted two blocks in it', () => {
+    expect(forkEvidence([decided(commit(0, A, ['a', 'c', 'd']), A), decided(commit(0, B, ['b', 'c', 'd']), B)]).sort()).toEqual([hex('c'), hex('d')]);
+  });
+
+  it('names nobody from commits of two rounds: a polka in between may have released them', () => {
+    expect(forkEvidence([decided(commit(0, A, ['a', 'c', 'd']), A), decided(commit(2, B, ['a', 'b', 'c']), B)])).toEqual([]);
   });
 });
