@@ -106,7 +106,8 @@ function doubleVote(ctx: ByzantineContext, vote: Vote, type?: number): boolean {
   const [a, b] = halves(ctx.peers());
   const split = ctx.board.get(`${vote.height}/${vote.round}`);
   const hashes = split ?? [vote.blockHash, vote.blockHash.length === 0 ? new Uint8Array(32).fill(0xbb) : NIL];
-  const votes = hashes.map((blockHash) => ctx.signVote({ type: vote.type, height: vote.height, round: vote.round, blockHash }));
+  // The index is the core's, for the vote's height: the chain state may already hold the next height's set, without this validator.
+  const votes = hashes.map((blockHash) => ({ ...ctx.signVote({ type: vote.type, height: vote.height, round: vote.round, blockHash }), validatorIndex: vote.validatorIndex }));
   for (const to of a) ctx.sendVote(to, votes[0] as Vote);
   for (const to of b) ctx.sendVote(to, votes[1] as Vote);
   return true;

@@ -30,6 +30,11 @@ export interface ShrinkResult {
   /** The simplifications kept, in order. */
   steps: string[];
   runs: number;
+  /**
+   * Candidates the simulator itself failed on (a bug of the simulator or the node, not a
+   * property violation): skipped so the shrink goes on, and reported (at most 10 kept).
+   */
+  crashes: string[];
 }
 
 /** The property to shrink for when none is named: the most serious one violated (checkers.ts). */
@@ -67,10 +72,18 @@ export async function shrink(start: Scenario, seed: number, property: Property |
   const maxRuns = options.maxRuns ?? 300;
   let runs = 0;
   let target = property;
+  const crashes: string[] = [];
+  let crashed = 0;
+  const task = (candidate: Scenario) => ({ scenario: candidate, seed, ...(options.mutation ? { mutation: options.mutation } : {}) });
   const run = async (candidate: Scenario): Promise<RunSummary | undefined> => {
     if (runs >= maxRuns) return undefined;
     runs++;
-    return summarize({ scenario: candidate, seed, ...(options.mutation ? { mutation: options.mutation } : {}) });
+    try {
+      return await summarize(task(candidate));
+    } catch (err) {
+      if (crashed++ < 10) crashes.push(`${(err as Error).message} (candidate: ${describeCandidate(candidate)})`);
+      return undefined;
+    }
   };
   /** The candidate as its file reads back, and its run, when that still violates the target. */
   const attempt = async (candidate: Scenario | undefined): Promise<{ written: Scenario; summary: RunSummary } | undefined> => {
@@ -82,7 +95,9 @@ export async function shrink(start: Scenario, seed: number, property: Property |
 
   const first = pinned(start, seed);
   let current = reproducible(first) ?? first;
-  const firstSummary = await run(current);
+  // The run to shrink must itself run: its failure is not skipped.
+  runs++;
+  const firstSummary = await summarize(task(current));
   target ??= firstSummary && targetProperty(firstSummary.violations);
   if (!firstSummary || !target || !violatedProperties(firstSummary).includes(target)) {
     throw new Error(`seed ${seed} does not violate ${property ?? 'any property'} in scenario ${start.name}: nothing to shrink`);
@@ -145,5 +160,9 @@ export async function shrink(start: Scenario, seed: number, property: Property |
     const high = await smallestFailing(1, current.durationMs, Math.max(1, Math.floor(current.durationMs / 100)), async (ms) => (await attempt(cut(ms))) !== undefined, budgetLeft);
     if (high < current.durationMs && (await keep(cut(high), `run shortened to ${high} ms`))) changed = true;
   }
-  return { scenario: current, property: target, summary, steps, runs };
+  return { scenario: current, property: target, summary, steps, runs, crashes };
+}
+
+function describeCandidate(s: Scenario): string {
+  return `${s.validators.length} validators, ${s.faults.length} faults, ${s.durationMs} ms`;
 }

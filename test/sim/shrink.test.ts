@@ -30,6 +30,8 @@ describe('shrinking a failing run', async () => {
     }
     expect(seed).toBeGreaterThan(0);
     const result = await shrink(scenario, seed, 'agreement', { maxRuns: 100 });
+    // No candidate may crash the simulator (it did: a slashed equivocator signed a vote with index -1).
+    expect(result.crashes).toEqual([]);
     expect(result.scenario.faults.length).toBeLessThan(scenario.faults.length);
     expect(result.scenario.durationMs).toBeLessThan(scenario.durationMs / 4);
     expect(result.steps.length).toBeGreaterThan(0);

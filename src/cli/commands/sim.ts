@@ -173,7 +173,7 @@ export function registerSimCommands(program: Command): void {
       const violated = violatedProperties(result.summary);
       printResult(
         o.output,
-        { runs: result.runs, mutation: mutation ?? null, property, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [out], scenario: yamlPath, seed: shrunk.seed, steps: result.steps, validators: shrunk.validators.length, faults: shrunk.faults.length, durationMs: shrunk.durationMs, traceHash: result.summary.traceHash },
+        { runs: result.runs, mutation: mutation ?? null, property, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [out], scenario: yamlPath, seed: shrunk.seed, steps: result.steps, simulatorFailures: result.crashes, validators: shrunk.validators.length, faults: shrunk.faults.length, durationMs: shrunk.durationMs, traceHash: result.summary.traceHash },
         () =>
           [
             ...banner,
@@ -188,6 +188,7 @@ export function registerSimCommands(program: Command): void {
               ['scenario', yamlPath],
             ]),
             ...(result.steps.length > 0 ? ['kept simplifications:', ...result.steps.map((step) => `  ${step}`)] : ['no simplification kept the violation']),
+            ...(result.crashes.length > 0 ? ['SIMULATOR FAILED on these candidates (skipped; a bug of the simulator or the node to report):', ...result.crashes.map((c) => `  ${c}`)] : []),
           ].join('\n'),
       );
     });
