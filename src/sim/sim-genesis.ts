@@ -41,7 +41,8 @@ export function simGenesis(scenario: Scenario, loadAccounts: readonly Uint8Array
     scenario.validators.map((v) => ({ owner: addressFromPublicKey(ownerKey(v.name).publicKey), consensusKey: validatorKey(v.name).publicKey, selfStake: BigInt(v.power) * ONE_CMT, name: v.name })),
   );
   const owners = scenario.validators.map((v) => addressFromPublicKey(ownerKey(v.name).publicKey));
-  const delegated = (scenario.delegations ?? []).reduce((sum, d) => sum + BigInt(d.amount), 0n);
+  // Unbonding returns stake after the unbonding period: only the delegations need funds.
+  const delegated = (scenario.delegations ?? []).reduce((sum, d) => sum + (d.action === 'unbond' ? 0n : BigInt(d.amount)), 0n);
   const delegator = { address: addressFromPublicKey(delegatorKey().publicKey), balance: (delegated + 1000n) * ONE_CMT };
   return {
     chainId: SIM_CHAIN_ID,

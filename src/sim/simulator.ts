@@ -230,6 +230,7 @@ export class Simulator {
     const validatorOf = new Map(scenario.validators.map((v, i) => [v.name, i]));
     const twinned = new Set(extra.flatMap((n) => (n.twinOf === undefined ? [] : [n.twinOf])));
     const node = (i: number, name: string, role: SimNode['role'], signsAs: number, strategy: ByzantineStrategy | null): SimNode => {
+      if (role !== 'full' && scenario.validators[signsAs] === undefined) throw new RangeError(`node ${name}: twinOf names no validator of the scenario`);
       const key = role === 'full' ? derivedKey(`sim node ${name}`) : validatorKey((scenario.validators[signsAs] as { name: string }).name);
       return {
         name,
