@@ -196,5 +196,9 @@ function name(names: readonly string[], i: number): string {
 /** The powers of the set that signed `height` (hex address → power): the run's record, or the scenario's validators when it has none. */
 export function powersAt(run: SimRun, height: number): Record<string, number> {
   const recorded = (run.validatorSets ?? []).filter((s) => s.height <= height).at(-1);
-  return recorded ? recorded.powers : Object.fromEntries(run.validators.map((v) => [v.address, v.power]));
+  if (recorded) return recorded.powers;
+  // A twin (listed after its validator, power 0) shares the validator's address: the first entry counts.
+  const powers: Record<string, number> = {};
+  for (const v of run.validators) powers[v.address] ??= v.power;
+  return powers;
 }

@@ -83,6 +83,12 @@ describe('accountability across rounds', () => {
     expect(check.violations.map((v) => v.property)).toEqual(['agreement']);
   });
 
+  it('counts a twin, which shares its validator's key, once', () => {
+    const base = run({ votes: amnesiaFork });
+    const withTwin = { ...base, validators: [...base.validators, { name: 'c-twin', address: addr('c'), power: 0, byzantine: 'twin' as const }], decisions: [...base.decisions, []] };
+    expect(checkRun(withTwin, 60_000).accountability).toMatchObject({ named: ['c', 'd'], namedPower: 20, totalPower: 40 });
+  });
+
   it('is not judged without a fork', () => {
     const check = checkRun(run({ votes: amnesiaFork, decisions: [[], [], [], []] }), 60_000);
     expect(check.accountability).toBeNull();
