@@ -83,7 +83,7 @@ describe('accountability across rounds', () => {
     expect(check.violations.map((v) => v.property)).toEqual(['agreement']);
   });
 
-  it('counts a twin, which shares its validator's key, once', () => {
+  it('counts a twin, which shares the key of its validator, once', () => {
     const base = run({ votes: amnesiaFork });
     const withTwin = { ...base, validators: [...base.validators, { name: 'c-twin', address: addr('c'), power: 0, byzantine: 'twin' as const }], decisions: [...base.decisions, []] };
     expect(checkRun(withTwin, 60_000).accountability).toMatchObject({ named: ['c', 'd'], namedPower: 20, totalPower: 40 });
