@@ -108,7 +108,7 @@ export function registerTestnetCommands(program: Command): void {
               ['byzantine', run.validators.filter((v) => v.byzantine).map((v) => `${v.name} ${v.byzantine}`).join(', ') || 'none'],
               ['evidence names', run.validators.filter((v) => run.evidence.includes(v.address)).map((v) => v.name).join(', ') || 'nobody'],
               ['gossip heard', `${gossip.stats.votes} votes, ${gossip.stats.proposals} proposals, ${gossip.stats.evidence} evidence, ${gossip.stats.unverified} unverified`],
-              ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : p === 'liveness' && !check.livenessChecked ? 'not judged (no GST within the run)' : 'ok']),
+              ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : !check.judged.includes(p) ? `not judged (${p === 'liveness' ? check.liveness.reason : 'no fork'})` : 'ok']),
               ['logs', join(o.dir, '<name>', 'node.log')],
             ]),
             ...check.violations.map((v) => `  ${v.property}: ${v.message}`),
