@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CmtError } from '../codec/errors.js';
+import type { Violation } from './checkers.js';
 import type { RunSummary } from './run-summary.js';
 import { isMutation, MUTATION_NAMES, type MutationName } from '../consensus/mutations.js';
 
@@ -44,8 +45,13 @@ export async function readTrace(path: string): Promise<TraceFile> {
   }
   const t = parsed as Partial<TraceFile>;
   if (t?.format !== TRACE_FORMAT) throw new InvalidTraceError(path, `not a ${TRACE_FORMAT} file`);
-  if (typeof t.seed !== 'number' || !Number.isSafeInteger(t.seed) || typeof t.scenarioText !== 'string' || typeof t.scenarioSource !== 'string' || typeof t.summary?.traceHash !== 'string') {
+  if (typeof t.seed !== 'number' || !Number.isSafeInteger(t.seed) || t.seed < 0 || typeof t.scenarioText !== 'string' || typeof t.scenarioSource !== 'string' || typeof t.summary?.traceHash !== 'string') {
     throw new InvalidTraceError(path, 'missing or malformed seed, scenario or summary');
+  }
+  // Shrink picks its target from these: a hand-edited file must fail here, not deep inside.
+  const violations: unknown = t.summary.violations;
+  if (!Array.isArray(violations) || !violations.every((v: unknown) => typeof v === 'object' && v !== null && typeof (v as Violation).property === 'string' && typeof (v as Violation).message === 'string')) {
+    throw new InvalidTraceError(path, 'summary.violations must be a list of { property, message }');
   }
   // Trace files written before mutations had names said `brokenLocking: true`.
   const old = (parsed as { brokenLocking?: unknown }).brokenLocking;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/sim/explore.js';
 import { loadScenario } from '../../src/sim/scenario.js';
+import { readTrace } from '../../src/sim/trace-file.js';
 import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -102,6 +103,29 @@ describe('cmt sim', () => {
     expect(a.violations).toEqual(b.violations);
     expect(a.heights).toBe(b.heights);
   }, 60_000);
+
+  it('refuses a trace file with a malformed seed, violations or mutation, naming the file', async () => {
+    const dir = await tempDir('sim-trace');
+    try {
+      const good = { format: 'cmt-sim-trace/1', scenarioSource: 's.yaml', scenarioText: 'x', seed: 3, summary: { traceHash: 'ab', violations: [{ property: 'liveness', message: 'm' }] } };
+      const path = join(dir.path, 't.json');
+      await writeFile(path, JSON.stringify({ ...good, brokenLocking: true }));
+      expect(await readTrace(path)).toMatchObject({ seed: 3, mutation: 'ignore-lock' });
+      for (const [bad, message] of [
+        [{ ...good, seed: -1 }, /malformed seed/],
+        [{ ...good, summary: { traceHash: 'ab' } }, /summary.violations must be a list/],
+        [{ ...good, summary: { traceHash: 'ab', violations: [{ property: 7 }] } }, /summary.violations must be a list/],
+        [{ ...good, mutation: 'nope' }, /unknown mutation "nope" \(known: ignore-lock, /],
+        [null, /not a cmt-sim-trace\/1 file/],
+      ] as const) {
+        await writeFile(path, JSON.stringify(bad));
+        await expect(readTrace(path)).rejects.toThrow(message);
+        await expect(readTrace(path)).rejects.toThrow(path);
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  });
 
   it('refuses a bad scenario, a bad trace and bad arguments with clear errors', async () => {
     const dir = await tempDir('sim-bad');
