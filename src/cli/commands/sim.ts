@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { isMutation, MUTATION_NAMES, MUTATIONS, type MutationName } from '../../consensus/mutations.js';
+import type { MutationName } from '../../consensus/mutations.js';
 import { PROPERTIES, type Property } from '../../sim/checkers.js';
 import { explore, type ExploreResult } from '../../sim/explore.js';
 import { exploreReportHtml } from '../../sim/explore-report.js';
@@ -19,6 +19,7 @@ import { readTrace, writeTrace } from '../../sim/trace-file.js';
 import { registerSimMutationsCommand } from './sim-mutations.js';
 import { registerSimTwinsCommand } from './sim-twins.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
+import { announce, MUTATION_HELP, parseMutation, traceMutation } from '../mutation-flag.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 
 async function load(path: string): Promise<{ path: string; text: string; scenario: Scenario }> {
@@ -27,32 +28,6 @@ async function load(path: string): Promise<{ path: string; text: string; scenari
 
 /** Failing runs whose picture the explore report embeds; past it they are listed with their trace. */
 const MAX_REPORT_PICTURES = 20;
-
-function parseMutation(value: string): MutationName {
-  if (!isMutation(value)) throw new CommandError(`unknown mutation "${value}"; the mutations are: ${MUTATION_NAMES.join(', ')}`, 'INVALID_ARGUMENT');
-  return value;
-}
-
-const MUTATION_HELP = `UNSAFE, simulator only: correct validators run a deliberately broken core (${MUTATION_NAMES.join('|')})`;
-
-/**
- * A run under a mutation is not the protocol: say so where nobody can miss it — first line of
- * the text output, and on stderr when stdout is JSON for a program.
- */
-function announce(mutation: MutationName | undefined, output: OutputFormat): string[] {
-  if (!mutation) return [];
-  const line = `UNSAFE MUTATION ${mutation}: ${MUTATIONS[mutation]} (correct validators run a deliberately broken core)`;
-  if (output === 'json') process.stderr.write(line + '\n');
-  return output === 'json' ? [] : [line];
-}
-
-/** Replay and shrink run what the trace recorded; a flag that says otherwise is a mistake, not an override. */
-function traceMutation(file: string, recorded: MutationName | undefined, flag: MutationName | undefined): MutationName | undefined {
-  if (flag !== undefined && flag !== recorded) {
-    throw new CommandError(`${file} was recorded ${recorded ? `with --unsafe-mutation ${recorded}` : 'without a mutation'}; with ${flag} it would not reproduce`, 'INVALID_ARGUMENT');
-  }
-  return recorded;
-}
 
 function violationLines(s: RunSummary): string[] {
   return s.violations.map((v) => `  ${v.property}: ${v.message}`);
