@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as settle } from 'node:timers/promises';
 import { toHex } from '../codec/bytes.js';
-import { decodeVote, type Evidence, type Proposal, type Vote } from '../codec/vote.js';
+import { decodeVote, proposalSignBytes, type Evidence, type Proposal, type Vote } from '../codec/vote.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import { decodeProposalMessage } from '../codec/gossip.js';
 import { describeEffect } from '../consensus/describe-effect.js';
@@ -27,7 +27,7 @@ import { loadContractRuntime } from '../app/contracts/runtime.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 import { BulkSigner } from '../crypto/bulk-signer.js';
 import { ONE_CMT } from '../codec/amount.js';
-import { memoizeVerification, type KeyPair } from '../crypto/ed25519.js';
+import { memoizeVerification, verify, type KeyPair } from '../crypto/ed25519.js';
 import type { Commit } from '../codec/vote.js';
 import { strategy as strategyNamed, type ByzantineStrategy } from '../node/byzantine.js';
 import { silentLogger } from '../node/logger.js';
@@ -376,7 +376,7 @@ export class Simulator {
   /**
    * A consensus message leaving its author `from` (relays pass the same bytes on): decoded once
    * for message filters and intercept. A vote's signer is the validator its address names; a
-   * proposal's is the author's key (a twin's is its validator's).
+   * proposal's is the validator whose key verifies it (a twin's is its validator's).
    */
   private decode(from: number, topic: string, data: Uint8Array): void {
     const decoded = this.decoded as WeakMap<Uint8Array, Decoded>;
@@ -387,11 +387,19 @@ export class Simulator {
         decoded.set(data, { vote, message: { kind, height: vote.height, round: vote.round, signer: this.signerIndex.get(toHex(vote.validatorAddress)) ?? -1 } });
       } else if (topic === this.proposalTopic) {
         const proposal = decodeProposalMessage(data).proposal;
-        decoded.set(data, { proposal, message: { kind: 'proposal', height: proposal.height, round: proposal.round, signer: (this.nodes[from] as SimNode).signsAs } });
+        decoded.set(data, { proposal, message: { kind: 'proposal', height: proposal.height, round: proposal.round, signer: this.proposalSigner(from, proposal) } });
       }
     } catch {
       // Junk (a flooder's): no consensus message, so no filter selects it.
     }
+  }
+
+  /** Whose key signed a proposal: its sender's, usually (one check); else whichever validator's verifies it (-1: none). */
+  private proposalSigner(from: number, proposal: Proposal): number {
+    const doc = proposalSignBytes(SIM_CHAIN_ID, proposal);
+    const own = (this.nodes[from] as SimNode).signsAs;
+    if (own >= 0 && verify((this.nodes[own] as SimNode).key.publicKey, doc, proposal.signature)) return own;
+    return this.nodes.findIndex((n) => n.role === 'validator' && verify(n.key.publicKey, doc, proposal.signature));
   }
 
   private done(): boolean {

@@ -83,6 +83,25 @@ describe('protocol triggers', () => {
   });
 });
 
+describe('message filters by signer', () => {
+  it('dropping every proposal v2 signs: no block of v2 is decided, the heights it leads move to a later round', async () => {
+    const drop: FaultEvent = { type: 'messages', at: 0, filter: { kinds: ['proposal'], signer: ['v2'], heights: { min: 1, max: 8 } }, behaviour: { drop: 1 } };
+    const sim = new Simulator({ scenario: scenario([drop], 2_500), seed: 1 });
+    const run = await sim.execute();
+    const v2 = toHex(sim.nodes[2]!.address);
+    const early = run.decisions[0]!.filter((d) => d.height <= 8);
+    expect(early.length).toBe(8);
+    for (const d of early) {
+      const block = await sim.nodes[0]!.parts!.ports.blockStore.loadBlock(d.height);
+      expect(toHex(block!.header.proposerAddress)).not.toBe(v2);
+    }
+    expect(early.some((d) => d.round > 0)).toBe(true);
+    // Past the filter's heights v2's blocks are decided again.
+    const proposers = await Promise.all(run.decisions[0]!.filter((d) => d.height > 8).map(async (d) => toHex((await sim.nodes[0]!.parts!.ports.blockStore.loadBlock(d.height))!.header.proposerAddress)));
+    expect(proposers).toContain(v2);
+  });
+});
+
 async function runAndCheck(s: Scenario) {
   const run = await new Simulator({ scenario: s, seed: 1 }).execute();
   return { run, check: checkRun(run, s.livenessBoundMs) };
