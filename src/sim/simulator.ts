@@ -16,9 +16,8 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as settle } from 'node:timers/promises';
 import { toHex } from '../codec/bytes.js';
-import { decodeVote, proposalSignBytes, type Evidence, type Proposal, type Vote } from '../codec/vote.js';
+import type { Evidence, Proposal, Vote } from '../codec/vote.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
-import { decodeProposalMessage } from '../codec/gossip.js';
 import { describeEffect } from '../consensus/describe-effect.js';
 import { InlineVerifier } from '../app/executor/signature-verifier.js';
 import { SequentialExecutor } from '../app/executor/tx-executor.js';
@@ -27,7 +26,7 @@ import { loadContractRuntime } from '../app/contracts/runtime.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 import { BulkSigner } from '../crypto/bulk-signer.js';
 import { ONE_CMT } from '../codec/amount.js';
-import { memoizeVerification, verify, type KeyPair } from '../crypto/ed25519.js';
+import { memoizeVerification, type KeyPair } from '../crypto/ed25519.js';
 import type { Commit } from '../codec/vote.js';
 import { strategy as strategyNamed, type ByzantineStrategy } from '../node/byzantine.js';
 import { silentLogger } from '../node/logger.js';
@@ -50,7 +49,8 @@ import { CmtError } from '../codec/errors.js';
 import { forkEvidence } from './fork-evidence.js';
 import { CoreNotes } from './core-notes.js';
 import { SimLoad } from './load.js';
-import { SimNetwork, type SimMessage } from './network.js';
+import { SimNetwork } from './network.js';
+import { MessageInfo } from './message-info.js';
 import { Rng } from './rng.js';
 import type { SimDecision, SimRun, SimRunValidator } from './run-types.js';
 import type { FaultEvent, Scenario, ScenarioDelegation } from './scenario-types.js';
@@ -191,7 +191,7 @@ export class Simulator {
   /** The latest join of a node that starts late: it bounds GST as a restart does. */
   private lastJoin = 0;
   /** Consensus messages decoded once, where they leave their author: only when a fault or a test looks at them. */
-  private readonly decoded: WeakMap<Uint8Array, Decoded> | null;
+  private readonly decoded: MessageInfo | null;
   private readonly signerIndex = new Map<string, number>();
   /** Nodes that would not start (a damaged WAL, a sign state it cannot read): down, with the reason. */
   private readonly refused: { at: number; node: string; reason: string }[] = [];
@@ -211,7 +211,6 @@ export class Simulator {
     this.proposalTopic = topicsFor(SIM_CHAIN_ID).proposal;
     const extra = scenario.nodes ?? [];
     const names = [...scenario.validators.map((v) => v.name), ...extra.map((n) => n.name)];
-    this.decoded = config.intercept || scenario.faults.some((f) => f.type === 'messages') ? new WeakMap() : null;
     this.links = new SimNetwork(names, scenario.network, scenario.faults);
     this.hub = new GossipHub(
       {
@@ -224,7 +223,7 @@ export class Simulator {
     this.hub.onOriginate = (from, topic, data) => {
       this.onWire(topic, data);
       if (topic === this.proposalTopic) this.notes.wire(from, this.now, data);
-      if (this.decoded) this.decode(from, topic, data);
+      this.decoded?.leaving(from, topic, data);
     };
     const strategies = strategiesOf(scenario, seed);
     const validatorOf = new Map(scenario.validators.map((v, i) => [v.name, i]));
@@ -271,6 +270,11 @@ export class Simulator {
     this.nodes.forEach((n, i) => {
       if (n.role === 'validator') this.signerIndex.set(toHex(n.address), i);
     });
+    const validators = this.nodes.filter((n) => n.role === 'validator');
+    this.decoded =
+      config.intercept || scenario.faults.some((f) => f.type === 'messages')
+        ? new MessageInfo(SIM_CHAIN_ID, topicsFor(SIM_CHAIN_ID), validators.map((n) => n.key.publicKey), validators.map((n) => toHex(n.address)), (i) => (this.nodes[i] as SimNode).signsAs)
+        : null;
     // The wire judges keys, not processes: one entry per validator key, correct only when no twin shares it.
     this.wire = new VoteWatch(
       SIM_CHAIN_ID,
@@ -366,40 +370,11 @@ export class Simulator {
   private arrivals(from: number, to: number, gossip?: { topic: string; data: Uint8Array }): number[] {
     // The common path: no messages fault and no intercept, nothing decoded.
     if (this.decoded === null || !gossip) return this.links.arrivals(from, to, this.now, this.netRng);
-    const seen = this.decoded.get(gossip.data);
+    const seen = this.decoded.of(gossip.data);
     const modelled = this.links.arrivals(from, to, this.now, this.netRng, seen?.message);
     const intercept = this.config.intercept;
     if (!intercept) return modelled;
     return intercept({ from, to, now: this.now, arrivals: modelled, ...(seen?.vote ? { vote: seen.vote } : {}), ...(seen?.proposal ? { proposal: seen.proposal } : {}) }) ?? modelled;
-  }
-
-  /**
-   * A consensus message leaving its author `from` (relays pass the same bytes on): decoded once
-   * for message filters and intercept. A vote's signer is the validator its address names; a
-   * proposal's is the validator whose key verifies it (a twin's is its validator's).
-   */
-  private decode(from: number, topic: string, data: Uint8Array): void {
-    const decoded = this.decoded as WeakMap<Uint8Array, Decoded>;
-    try {
-      if (topic === this.voteTopic) {
-        const vote = decodeVote(data);
-        const kind = vote.type === 1 ? 'prevote' : 'precommit';
-        decoded.set(data, { vote, message: { kind, height: vote.height, round: vote.round, signer: this.signerIndex.get(toHex(vote.validatorAddress)) ?? -1 } });
-      } else if (topic === this.proposalTopic) {
-        const proposal = decodeProposalMessage(data).proposal;
-        decoded.set(data, { proposal, message: { kind: 'proposal', height: proposal.height, round: proposal.round, signer: this.proposalSigner(from, proposal) } });
-      }
-    } catch {
-      // Junk (a flooder's): no consensus message, so no filter selects it.
-    }
-  }
-
-  /** Whose key signed a proposal: its sender's, usually (one check); else whichever validator's verifies it (-1: none). */
-  private proposalSigner(from: number, proposal: Proposal): number {
-    const doc = proposalSignBytes(SIM_CHAIN_ID, proposal);
-    const own = (this.nodes[from] as SimNode).signsAs;
-    if (own >= 0 && verify((this.nodes[own] as SimNode).key.publicKey, doc, proposal.signature)) return own;
-    return this.nodes.findIndex((n) => n.role === 'validator' && verify(n.key.publicKey, doc, proposal.signature));
   }
 
   private done(): boolean {
@@ -772,8 +747,3 @@ export class Simulator {
   }
 }
 
-interface Decoded {
-  message: SimMessage;
-  vote?: Vote;
-  proposal?: Proposal;
-}
