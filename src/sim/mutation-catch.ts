@@ -5,7 +5,8 @@
  * one violates a property, at most `runs` times; the unmodified core runs the same sequence
  * as far as any mutation went and must violate nothing. The first catch of each mutation is
  * shrunk, to say how short a schedule shows the bug. A run counts as a catch only where the
- * unmodified core violates nothing; a violation of the unmodified core is reported as such.
+ * unmodified core violates nothing, and only by a property the mutation's bug can break
+ * (CATCHING); a violation of the unmodified core is reported as such.
  *
  * Which run caught a mutation does not depend on the pool's timing: runs go in batches, and
  * within a batch the lowest run index wins.
@@ -75,6 +76,24 @@ export interface CatchResult {
   wallMs: number;
 }
 
+/**
+ * The properties each mutation's bug can break. A violation of another property on a mutated
+ * run (a liveness stall the reordered timing happened to hit, where the unmodified core was
+ * lucky) is not a catch: changing the timing of a run is not finding its bug.
+ */
+export const CATCHING: Record<MutationName, readonly Property[]> = {
+  'ignore-lock': ['agreement', 'accountability'],
+  'accept-old-pol': ['agreement', 'accountability'],
+  // Locks split between a value nobody proposes again and fresh blocks: the height never ends.
+  'forget-valid-value': ['liveness'],
+  // Quorums that do not intersect fork; a commit of too few signatures is refused by the others' commit check and stalls them.
+  'quorum-off-by-one': ['agreement', 'accountability', 'validity', 'liveness'],
+  'sign-without-state': ['doubleSign', 'agreement', 'accountability'],
+  'skip-wal-replay': ['doubleSign', 'agreement', 'accountability'],
+  'broadcast-before-wal': ['doubleSign', 'agreement', 'accountability'],
+  'sign-before-persist': ['doubleSign', 'agreement', 'accountability'],
+};
+
 /** Run k of the fixed sequence. */
 export function sequenceRun(scenarios: readonly CatchScenario[], firstSeed: number, k: number): { scenario: CatchScenario; seed: number } {
   return { scenario: scenarios[k % scenarios.length] as CatchScenario, seed: firstSeed + Math.floor(k / scenarios.length) };
@@ -99,8 +118,8 @@ export async function catchMutations(options: CatchOptions): Promise<CatchResult
     const { scenario, seed } = sequenceRun(options.scenarios, firstSeed, k);
     return { scenario: scenario.scenario, seed, ...(mutation ? { mutation } : {}) };
   };
-  const caughtRun = (k: number, s: RunSummary): CaughtRun | null => {
-    const property = mostSerious(s.violations);
+  const caughtRun = (k: number, s: RunSummary, only?: readonly Property[]): CaughtRun | null => {
+    const property = mostSerious(only ? s.violations.filter((v) => only.includes(v.property)) : s.violations);
     if (property === null) return null;
     return { run: k + 1, scenario: sequenceRun(options.scenarios, firstSeed, k).scenario.source, seed: s.seed, property, message: s.violations.find((v) => v.property === property)?.message ?? '' };
   };
@@ -126,7 +145,7 @@ export async function catchMutations(options: CatchOptions): Promise<CatchResult
           const [mutated, unmodified] = await Promise.all([Promise.all(ks.map((k) => runOne(taskOf(k, lane.mutation)))), Promise.all(ks.map(baselineOf))]);
           lane.done = to;
           for (const [i, k] of ks.entries()) {
-            const caught = caughtRun(k, mutated[i] as RunSummary);
+            const caught = caughtRun(k, mutated[i] as RunSummary, CATCHING[lane.mutation]);
             if (caught && caughtRun(k, unmodified[i] as RunSummary) === null) {
               lane.caught = caught;
               lane.done = k + 1;

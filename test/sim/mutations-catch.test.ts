@@ -1,11 +1,14 @@
 /**
  * The catch table on a small budget: the generic scenarios catch a mutation that breaks
  * quorum intersection within a few runs, and the unmodified core is clean on the same runs.
+ * What counts as a catch: a property the mutation's bug can break (a safety bug found only
+ * as a slow run is the timing, not the bug).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catchMutations, sequenceRun, type CatchScenario } from '../../src/sim/mutation-catch.js';
+import { MUTATION_NAMES } from '../../src/consensus/mutations.js';
+import { CATCHING, catchMutations, sequenceRun, type CatchScenario } from '../../src/sim/mutation-catch.js';
 import { readScenarioFile } from '../../src/sim/scenario.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'scripts', 'scenarios', 'generic');
@@ -38,4 +41,11 @@ describe('cmt sim mutations', () => {
     expect(result.baseline.violations).toEqual([]);
     expect(m?.shrunk?.runs).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('what counts as a catch', () => {
+  it('every mutation can be caught by some property, and a safety bug only by a safety property', () => {
+    for (const m of MUTATION_NAMES) expect(CATCHING[m].length, m).toBeGreaterThan(0);
+    for (const m of ['ignore-lock', 'accept-old-pol', 'sign-without-state', 'skip-wal-replay', 'broadcast-before-wal', 'sign-before-persist'] as const) expect(CATCHING[m], m).not.toContain('liveness');
+  });
 });
