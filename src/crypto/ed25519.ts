@@ -48,7 +48,21 @@ export function sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
     key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
     signingKeys.set(privateKey, key);
   }
-  return new Uint8Array(osslSign(null, message, key));
+  const signature = new Uint8Array(osslSign(null, message, key));
+  // A signature just made with the key verifies under its public key (RFC 8032): the memo can say so now, and no node of the simulator checks it again.
+  if (memo) remember(memoKeyOf(signature, signerPublicKey(privateKey, key), message), true);
+  return signature;
+}
+
+/** The public key of a private key this process signs with (derived once, by OpenSSL). */
+const signerPublicKeys = new WeakMap<Uint8Array, Uint8Array>();
+function signerPublicKey(privateKey: Uint8Array, key: KeyObject): Uint8Array {
+  let publicKey = signerPublicKeys.get(privateKey);
+  if (!publicKey) {
+    publicKey = new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' })).slice(-PUBLIC_KEY_LENGTH);
+    signerPublicKeys.set(privateKey, publicKey);
+  }
+  return publicKey;
 }
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -84,14 +98,21 @@ export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
   const key = opensslKey(publicKey);
   if (key === null) return false;
   if (!memo) return osslVerify(null, message, key, signature);
-  const memoKey = bytesKey(signature) + bytesKey(publicKey) + hash('sha256', message, 'base64');
+  const memoKey = memoKeyOf(signature, publicKey, message);
   let valid = memo.get(memoKey);
   if (valid === undefined) {
     valid = osslVerify(null, message, key, signature);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(memoKey, valid);
+    remember(memoKey, valid);
   }
   return valid;
+}
+
+const memoKeyOf = (signature: Uint8Array, publicKey: Uint8Array, message: Uint8Array): string => bytesKey(signature) + bytesKey(publicKey) + hash('sha256', message, 'base64');
+
+function remember(memoKey: string, valid: boolean): void {
+  if (!memo) return;
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(memoKey, valid);
 }
 
 const MEMO_LIMIT = 200_000;
@@ -100,8 +121,10 @@ let memo: Map<string, boolean> | null = null;
 /**
  * Remembers verification results in this thread (bounded). For the simulator, whose N nodes
  * share one thread and each check every vote: a check is a pure function of (key, message,
- * signature), all three in the memo's key, so results do not change, only the time. A node
- * process never turns it on (its peers' messages are each checked once anyway).
+ * signature), all three in the memo's key, so results do not change, only the time. What this
+ * thread signs is remembered as valid when it is signed: Ed25519 signatures verify under the
+ * signer's public key by construction (the key's own checks still run first on every verify).
+ * A node process never turns it on (its peers' messages are each checked once anyway).
  */
 export function memoizeVerification(): void {
   memo ??= new Map();
