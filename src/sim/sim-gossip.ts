@@ -10,7 +10,7 @@
  * disconnected for the ban's length, in both directions. Every crossing takes the delay, loss and duplication of the link model
  * (network.ts) with the run's faults.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { P2PError } from '../p2p/errors.js';
 import { SeenIds } from '../p2p/seen-ids.js';
 import { DEFAULT_BAN_MS, DEFAULT_INVALID_THRESHOLD, DEFAULT_INVALID_WINDOW_MS, PeerScores } from '../p2p/peer-scores.js';
@@ -135,7 +135,7 @@ export class GossipHub {
   }
 }
 
-const messageId = (data: Uint8Array): string => createHash('sha256').update(data).digest('base64');
+const messageId = (data: Uint8Array): string => hash('sha256', data, 'base64');
 
 export class HubPort implements GossipNetwork {
   readonly peerId: string;
