@@ -2,10 +2,12 @@
  * The catch-up reactor: gossip is not retransmitted, so a node that stops making progress asks
  * a peer for what it lacks of the current height — the request says which proposals and, per
  * round, which validators' votes it holds (CometBFT's vote bit arrays), and the answer carries
- * only the rest (catch-up-votes.ts) — and hands over to block sync when the peer is ahead. While
- * answers bring nothing new it asks less and less often (doubling up to MAX_BACKOFF_TICKS
- * ticks; any progress starts over), so a height stuck for good costs a few small requests a
- * few seconds apart. It also answers such requests. Time comes from the Clock port only, so
+ * only the rest (catch-up-votes.ts) — and hands over to block sync when the peer is ahead. It
+ * asks its peers in turn, one a tick; once PEERS_PER_BACKOFF of them (or all, if fewer) brought
+ * nothing new, it waits twice as long as the last time (up to MAX_BACKOFF_TICKS ticks; any
+ * progress starts over). So a height stuck for good costs a few small requests every few
+ * seconds, and once a partition heals every peer is asked again within about that wait. It
+ * also answers such requests. Time comes from the Clock port only, so
  * the simulator runs it on virtual time.
  */
 import { toHex } from '../codec/bytes.js';
@@ -48,6 +50,8 @@ const PROPOSAL_OVERHEAD_BYTES = 256;
 const VOTE_BYTES = 160;
 /** The longest wait between requests that bring nothing new, in ticks (8 × 500 ms on a node). */
 export const MAX_BACKOFF_TICKS = 8;
+/** Empty answers in a row that make the wait double: one from each of this many peers at most. */
+export const PEERS_PER_BACKOFF = 4;
 
 export class CatchUp {
   private readonly protocols: ReturnType<typeof protocolsFor>;
@@ -59,6 +63,7 @@ export class CatchUp {
   /** Ticks to wait before the next request: 1, doubled by each answer with nothing new. */
   private backoffTicks = 1;
   private nextAskAt = 0;
+  private emptyAnswers = 0;
 
   constructor(
     private readonly net: GossipNetwork,
@@ -92,6 +97,7 @@ export class CatchUp {
       this.lastProgressAt = now;
       this.backoffTicks = 1;
       this.nextAskAt = 0;
+      this.emptyAnswers = 0;
       return;
     }
     if (this.catchingUp || now - this.lastProgressAt < this.options.stallMs || now < this.nextAskAt) return;
@@ -107,10 +113,17 @@ export class CatchUp {
     } finally {
       this.catchingUp = false;
     }
-    // Nothing new from this peer: the next (another peer, in turn) waits twice as long, up to the cap.
-    if (fresh) this.backoffTicks = 1;
-    else this.backoffTicks = Math.min(MAX_BACKOFF_TICKS, this.backoffTicks * 2);
-    this.nextAskAt = fresh ? 0 : this.options.clock.now() + this.backoffTicks * this.options.tickMs;
+    // Nothing new from this peer: the next one is asked on the next tick, until a round of peers
+    // had nothing; then the wait doubles, up to the cap.
+    this.nextAskAt = 0;
+    if (fresh) {
+      this.backoffTicks = 1;
+      this.emptyAnswers = 0;
+    } else if (++this.emptyAnswers >= Math.min(peers.length, PEERS_PER_BACKOFF)) {
+      this.emptyAnswers = 0;
+      this.backoffTicks = Math.min(MAX_BACKOFF_TICKS, this.backoffTicks * 2);
+      this.nextAskAt = this.options.clock.now() + this.backoffTicks * this.options.tickMs;
+    }
   }
 
   /**

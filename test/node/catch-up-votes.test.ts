@@ -94,7 +94,7 @@ describe('what a catch-up answer carries', () => {
 describe('a stuck asker', () => {
   const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-  it('waits twice as long after each answer with nothing new, up to the cap, and starts over once something new comes', async () => {
+  it('asks its peers in turn; once each had nothing new it waits twice as long, up to the cap, and starts over once something new comes', async () => {
     const tickMs = 100;
     const clock = new ManualClock(0);
     const net = new ScriptedNetwork(['peer-a', 'peer-b']);
@@ -117,16 +117,17 @@ describe('a stuck asker', () => {
         await flush();
       }
     };
+    const gapsOf = (times: number[]): number[] => times.slice(1).map((at, i) => (at - (times[i] as number)) / tickMs);
     await run(40);
-    const gaps = asked.slice(1).map((at, i) => (at - (asked[i] as number)) / tickMs);
-    expect(gaps.slice(0, 5)).toEqual([2, 4, 8, 8, 8].map((g) => Math.min(g, MAX_BACKOFF_TICKS)));
-    // A vote it lacked: the next request comes on the next tick.
+    // Two peers: each asked on consecutive ticks, then a wait of 2, 4, 8, 8 ticks.
+    expect(gapsOf(asked).slice(0, 8)).toEqual([1, 2, 1, 4, 1, 8, 1, 8].map((g) => Math.min(g, MAX_BACKOFF_TICKS)));
+    // A vote it lacked: the wait starts over, and both peers are asked on the next ticks again.
     next = [signedVote(chain, { height, round: 0, type: PREVOTE, member: 2 })];
-    const before = asked.length;
-    await run(MAX_BACKOFF_TICKS);
-    expect(asked.length).toBe(before + 1);
-    await run(1);
-    expect(asked.length).toBe(before + 2);
+    const fresh = asked.length;
+    for (let tick = 0; tick <= MAX_BACKOFF_TICKS && asked.length === fresh; tick++) await run(1);
+    expect(asked.length).toBe(fresh + 1);
+    await run(4);
+    expect(gapsOf(asked.slice(fresh))).toEqual([1, 1, 2]);
     expect(net.requests.every((r) => r.protocol === protocolsFor(CHAIN_ID).catchUp)).toBe(true);
     gossip.stop();
   });
