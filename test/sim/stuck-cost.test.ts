@@ -1,8 +1,8 @@
 /**
  * A stuck height costs the simulator no more per virtual second than a live one (issue 15),
  * counted on the simulated network — link crossings and bytes — not timed. Before catch-up
- * said what it held, a height stuck after thirty rounds cost 98 KB/s against a live height's
- * 37 KB/s: every request brought back every vote of every round.
+ * said what it held, a height stuck after thirty rounds cost 89 KB/s against a live height's
+ * 39 KB/s: every request brought back every vote of every round.
  */
 import { describe, expect, it } from 'vitest';
 import { spanCost, STUCK_SCENARIOS, STUCK_SPAN } from '../../bench/sim-stuck.js';
