@@ -32,7 +32,7 @@ describe('cmt sim mutations', () => {
   });
 
   it('catches quorum-off-by-one within a few runs, and the unmodified core is clean on those runs', async () => {
-    const scenarios = (await generic()).filter((s) => s.source === 'lossy-partition.yaml');
+    const scenarios = (await generic()).filter((s) => s.source === 'byzantine-random.yaml');
     const result = await catchMutations({ scenarios, mutations: ['quorum-off-by-one'], runs: 3, workers: 1, shrinkRuns: 2 });
     const [m] = result.mutations;
     expect(m?.caught).not.toBeNull();
