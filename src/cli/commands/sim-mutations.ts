@@ -9,10 +9,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { isMutation, MUTATION_NAMES, MUTATIONS, type MutationName } from '../../consensus/mutations.js';
+import { MUTATION_NAMES, MUTATIONS, type MutationName } from '../../consensus/mutations.js';
 import { catchMutations, type CatchResult, type CatchScenario } from '../../sim/mutation-catch.js';
 import { readScenarioFile } from '../../sim/scenario.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
+import { parseMutation } from '../mutation-flag.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 
 /** The shipped scenarios that were written without any mutation in mind (besides scripts/scenarios/generic/). */
@@ -48,11 +49,6 @@ async function scenarioFiles(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) out.push(...((await stat(p).catch(() => null))?.isDirectory() ? await yamlIn(p) : [p]));
   return out;
-}
-
-function parseMutation(value: string): MutationName {
-  if (!isMutation(value)) throw new CommandError(`--mutation must be one of ${MUTATION_NAMES.join(', ')}`, 'INVALID_ARGUMENT');
-  return value;
 }
 
 function describeResult(result: CatchResult, runs: number, scenarios: readonly CatchScenario[]): string {
