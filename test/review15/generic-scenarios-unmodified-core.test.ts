@@ -1,11 +1,13 @@
 /**
  * review15: spec/faults.md's catch table rests on "the unmodified core violates nothing" on
- * the shipped generic scenarios. Seeds 200..219 of crash-storm-wan break liveness in 4 runs
- * and of wan-fast-timeouts in 2 (`cmt sim explore ... --runs 20 --first-seed 200`). Seed 200
- * of crash-storm-wan: from 2.8 s to the end (25 s) no height is decided at all; v1 stays at
- * height 6 while the others sit in round 0 of height 8, and catch-up — one request in flight,
- * 5 s timeout, so one lost answer on the 10%-loss WAN costs 5 s — never brings the missing
- * votes or blocks across within the 10 s bound after GST.
+ * the shipped generic scenarios. Seeds 200..219 of crash-storm-wan break liveness in 2 runs
+ * (204, 216; 4 runs before dc9168a added slow disks to it) and of wan-fast-timeouts in 2
+ * (212, 213): `cmt sim explore FILE --runs 20 --first-seed 200`. In the old seed-200 case no
+ * height was decided from 2.8 s to the end (25 s): catch-up holds one request at a time with
+ * a 5 s timeout, and block sync waits the whole timeout for a lost answer of one of its
+ * pipelined requests, so each lost message on the 10%-loss WAN costs a node 5 s. The same
+ * rate of failures shows with the catch-up of 67d0727^ (pre-issue-15 catch-up): not a
+ * regression of issue 15, but the claim does not hold.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -20,8 +22,8 @@ async function violations(file: string, seed: number): Promise<string[]> {
 }
 
 describe('review15: the unmodified core on the shipped generic scenarios', () => {
-  it('crash-storm-wan seed 200 keeps liveness', async () => {
-    expect(await violations('scripts/scenarios/generic/crash-storm-wan.yaml', 200)).toEqual([]);
+  it('crash-storm-wan seed 204 keeps liveness', async () => {
+    expect(await violations('scripts/scenarios/generic/crash-storm-wan.yaml', 204)).toEqual([]);
   }, 120_000);
 
   it('wan-fast-timeouts seed 212 keeps liveness', async () => {
