@@ -9,6 +9,7 @@ import { basename, extname } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type YAMLError } from 'yaml';
 import { CmtError } from '../codec/errors.js';
 import { MAX_TOTAL_VOTING_POWER } from '../consensus/validator-set.js';
+import { MAX_MEMO_BYTES } from '../codec/tx.js';
 import { TIMEOUT_JSON_NAMES } from '../codec/params.js';
 import {
   BYZANTINE_STRATEGIES,
@@ -62,7 +63,8 @@ export const MAX_SCENARIO_CHARS = 1_048_576;
 export const MAX_SCENARIO_NODES = 200;
 /** Load: transfers per second and memo bytes per transfer (a block's size follows from both). */
 export const MAX_TXS_PER_SECOND = 10_000;
-export const MAX_MEMO_BYTES = 4096;
+/** The bound is a transfer's own (codec/tx.ts): a larger memo would make the load build a transaction the codec refuses. */
+export { MAX_MEMO_BYTES };
 export const DEFAULT_TXS_PER_SECOND = 16;
 /** A clock that gains or loses a tenth of its time is far past any real oscillator. */
 export const MAX_DRIFT_PPM = 100_000;
