@@ -48,8 +48,17 @@ export function backupSignState(disk: MemoryDisk, path: string): Uint8Array | nu
   return disk.durableContent(path);
 }
 
-/** Puts the sign state back as `backup` (null: a backup from before it existed, which is the state lost). */
+/**
+ * Puts the sign state back as `backup` (null: a backup from before it existed, which is the state lost).
+ * A crash before the data directory was durable leaves no directory: then there is no sign state to
+ * lose, and no backup either, since a backup is durable content and so implies a durable directory.
+ */
 export function restoreSignState(disk: MemoryDisk, path: string, backup: Uint8Array | null): string {
-  disk.setFile(path, backup);
+  try {
+    disk.setFile(path, backup);
+  } catch (err) {
+    if (backup !== null || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return 'sign state: nothing to lose (no data directory yet)';
+  }
   return backup === null ? 'sign state lost' : 'sign state rolled back to its backup';
 }
