@@ -4,8 +4,9 @@
  * flood-published and relayed as gossipsub does it: a message id is the hash of its bytes,
  * each node hands a message to its handler once, and only an accepted message is forwarded to
  * its other peers; so a vote a one-way cut keeps from a peer still reaches it through a third.
- * Requests and answers each cross the link (either may be lost: the asker times out on its
- * own clock). As on the libp2p host, a rejected message and a `reportInvalid` count against the
+ * Requests and answers travel on streams (stream-crossing.ts): a random loss only delays
+ * them by TCP's retransmissions; they are lost when the link is cut or either end's
+ * connection dies, and the asker times out on its own clock. As on the libp2p host, a rejected message and a `reportInvalid` count against the
  * peer (p2p/peer-scores.ts, the host's own rule and defaults): enough of them and the two are
  * disconnected for the ban's length, in both directions. Every crossing takes the delay, loss and duplication of the link model
  * (network.ts) with the run's faults.
@@ -21,6 +22,8 @@ import type { GossipNetwork, Verdict } from '../node/network.js';
 export interface HubHost {
   /** When copies of a message sent now from `from` to `to` arrive: none (lost), one, or two. `gossip`: the message, when it is gossip. */
   arrivals(from: number, to: number, gossip?: { topic: string; data: Uint8Array }): number[];
+  /** When a stream message (a request or an answer) sent now from `from` to `to` arrives: null if the link is cut. */
+  streamArrival(from: number, to: number): number | null;
   /** Runs `run` at `at` on `node` if that incarnation (`epoch`) is still up (and once it is unpaused). */
   schedule(at: number, node: number, epoch: number, run: () => void): void;
   epochOf(node: number): number;
@@ -106,6 +109,23 @@ export class GossipHub {
     if (arrivals.length === 0) this.stats.lost++;
     // What a ban cut off while in flight is lost with the connection.
     for (const at of arrivals) this.host.schedule(at, to, epoch, () => void (this.connected(from, to) && deliver()));
+  }
+
+  /**
+   * One stream message from → to (a request or an answer): delayed, never dropped, by a lossy
+   * link; lost if the link is cut, or if either end restarts before it arrives (the
+   * connection it travelled on is gone).
+   */
+  stream(from: number, to: number, deliver: () => void, bytes: number, epoch = this.host.epochOf(to)): void {
+    this.stats.sent++;
+    this.stats.bytes += bytes;
+    const at = this.host.streamArrival(from, to);
+    if (at === null) {
+      this.stats.lost++;
+      return;
+    }
+    const sender = this.host.epochOf(from);
+    this.host.schedule(at, to, epoch, () => void (this.connected(from, to) && this.host.epochOf(from) === sender && deliver()));
   }
 
   epochOf(node: number): number {
@@ -216,7 +236,7 @@ export class HubPort implements GossipNetwork {
       const answer = (outcome: { ok: Uint8Array } | { error: string }): void => {
         const size = 'ok' in outcome ? outcome.ok.length : outcome.error.length;
         counted(size);
-        this.hub.transmit(to, this.node, () => {
+        this.hub.stream(to, this.node, () => {
           if (settled) return;
           settled = true;
           timer.cancel();
@@ -226,7 +246,7 @@ export class HubPort implements GossipNetwork {
           } else resolve(outcome.ok);
         }, size, asker);
       };
-      this.hub.transmit(this.node, to, () => {
+      this.hub.stream(this.node, to, () => {
         const handler = this.hub.portOf(to)?.protocols.get(protocol);
         if (!handler) return answer({ error: `no handler for ${protocol}` });
         Promise.resolve()

@@ -56,6 +56,7 @@ import type { SimDecision, SimRun, SimRunValidator } from './run-types.js';
 import type { FaultEvent, Scenario, ScenarioDelegation } from './scenario-types.js';
 import { strategiesOf } from './strategies.js';
 import { GossipHub } from './sim-gossip.js';
+import { streamArrival } from './stream-crossing.js';
 import { VoteWatch } from './vote-watch.js';
 import { delegatorKey, derivedKey, MIN_GAS_PRICE, ownerKey, SIM_CHAIN_ID, simGenesis, validatorKey } from './sim-genesis.js';
 import type { GenesisDoc } from '../node/genesis.js';
@@ -215,6 +216,7 @@ export class Simulator {
     this.hub = new GossipHub(
       {
         arrivals: (from, to, gossip) => this.arrivals(from, to, gossip),
+        streamArrival: (from, to) => streamArrival(this.links, from, to, this.now, this.netRng),
         schedule: (at, node, epoch, run) => this.queue.push(at, { kind: 'node', node, epoch, run }),
         epochOf: (node) => (this.nodes[node] as SimNode).epoch,
       },
