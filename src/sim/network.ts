@@ -17,7 +17,7 @@ type LinkFault = Extract<FaultEvent, { type: 'link' }>;
 type NetworkFault = Extract<FaultEvent, { type: 'network' }>;
 type MessagesFault = Extract<FaultEvent, { type: 'messages' }>;
 
-/** A consensus message on a link, for `messages` filters. `signer` is its author's node index. */
+/** A consensus message on a link, for `messages` filters. `signer` is the validator index of the key that signed it (a twin's is its validator's), which is that validator's node index. */
 export interface SimMessage {
   kind: MessageKind;
   height: number;

@@ -157,8 +157,8 @@ interface Names {
   /** Every node: validators, then full nodes and twins. */
   all: Set<string>;
   validators: Set<string>;
-  /** Nodes that sign votes: validators and twins (a full node signs nothing). */
-  signers: Set<string>;
+  /** Nodes that sign votes, each to the validator whose key it signs with: a validator to itself, a twin to its validator (a full node signs nothing). */
+  signers: Map<string, string>;
 }
 const quoteList = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
 
@@ -184,7 +184,7 @@ class ScenarioReader {
     const names: Names = {
       all: new Set([...validatorNames, ...nodes.map((n) => n.name)]),
       validators: validatorNames,
-      signers: new Set([...validatorNames, ...nodes.filter((n) => n.twinOf !== undefined).map((n) => n.name)]),
+      signers: new Map([...[...validatorNames].map((v): [string, string] => [v, v]), ...nodes.flatMap((n): [string, string][] => (n.twinOf === undefined ? [] : [[n.name, n.twinOf]]))]),
     };
     const network = top.network ? { ...DEFAULT_NETWORK, ...this.behaviour(this.mapping(top.network, BEHAVIOUR_KEYS, 'network')) } : { ...DEFAULT_NETWORK };
     const faults = top.faults ? this.seq(top.faults).map((f) => this.fault(f, names, durationMs)) : [];
@@ -392,10 +392,16 @@ class ScenarioReader {
     if (m.from) out.from = this.uniqueList(m.from, (n) => this.name(n, names.all, 'validator or node'));
     if (m.to) out.to = this.uniqueList(m.to, (n) => this.name(n, names.all, 'validator or node'));
     if (m.signer) {
+      // A signer is a key: a twin's messages carry its validator's signature, so naming the twin names that validator.
+      const written = new Map<string, string>();
       out.signer = this.uniqueList(m.signer, (n) => {
         const name = this.name(n, names.all, 'validator or node');
-        if (!names.signers.has(name)) this.fail(n, `"${name}" is a full node: it signs nothing (a signer is a validator or a twin)`);
-        return name;
+        const key = names.signers.get(name);
+        if (key === undefined) this.fail(n, `"${name}" is a full node: it signs nothing (a signer is a validator or a twin)`);
+        const before = written.get(key);
+        if (before !== undefined && before !== name) this.fail(n, `"${name}" signs with "${key}"'s key, and "${before}" already names it`);
+        written.set(key, name);
+        return key;
       });
     }
     if (m.heights) out.heights = this.range(m.heights, 1, MAX_HEIGHT);

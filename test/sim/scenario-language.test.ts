@@ -32,10 +32,10 @@ function parseError(text: string): InvalidScenarioError {
 
 describe('new constructs read into the Scenario', () => {
   it('nodes, twins, late starts, load and unbonding', () => {
-    const s = parseScenario(`${HEAD}load: { txs_per_second: 200, memo_bytes: 512 }\ndelegations: [{ at: 5, to: v1, amount: 100, action: unbond }]\n`, 't.yaml');
+    const s = parseScenario(`${HEAD}load: { txs_per_second: 200, memo_bytes: 200 }\ndelegations: [{ at: 5, to: v1, amount: 100, action: unbond }]\n`, 't.yaml');
     expect(s.validators[2]).toEqual({ name: 'v2', power: 1, startAt: 3000 });
     expect(s.nodes).toEqual([{ name: 'full', startAt: 1000 }, { name: 'twin', twinOf: 'v3' }]);
-    expect(s.load).toEqual({ txsPerSecond: 200, memoBytes: 512 });
+    expect(s.load).toEqual({ txsPerSecond: 200, memoBytes: 200 });
     expect(s.delegations).toEqual([{ at: 5, to: 'v1', amount: 100, action: 'unbond' }]);
     expect(parseScenario(`${HEAD}load: { memo_bytes: 0 }\n`, 't.yaml').load).toEqual({ txsPerSecond: 16, memoBytes: 0 });
   });
@@ -118,7 +118,7 @@ describe('mistakes in the new constructs', () => {
     ['a twin of nobody', `${HEAD}`.replace('twin_of: v3', 'twin_of: full'), /nodes\[1\]\.twin_of: twin_of names a validator, and no validator is named "full"/],
     ['a late start past the end', `${HEAD}`.replace('start_at: 3000', 'start_at: 60000'), /validators\[2\]\.start_at: start_at \(60000\) is not before the end/],
     ['too much load', `${HEAD}load: { txs_per_second: 10001 }\n`, /load\.txs_per_second: 10001 is out of range: it must be from 0 to 10000/],
-    ['too big a memo', `${HEAD}load: { memo_bytes: 4097 }\n`, /load\.memo_bytes: 4097 is out of range/],
+    ['too big a memo (a transfer holds 256 bytes)', `${HEAD}load: { memo_bytes: 257 }\n`, /load\.memo_bytes: 257 is out of range/],
     ['an unknown action', `${HEAD}delegations: [{ at: 1, to: v0, amount: 100, action: redelegate }]\n`, /delegations\[0\]\.action: unknown delegation action "redelegate"/],
     ['a delegation to a full node', `${HEAD}delegations: [{ at: 1, to: full, amount: 100 }]\n`, /delegations\[0\]\.to: no validator is named "full"/],
   ];
