@@ -7,10 +7,13 @@
  * - **equivocation**: two different signed votes of one type for one height and round;
  * - **amnesia**: a precommit for v1 ≠ nil in round r1 and a prevote for v2 ∉ {nil, v1} in a
  *   round r2 > r1, with no polka (prevotes of more than 2/3 of the power) for v2 in any round r
- *   with r1 < r < r2. A correct validator locks v1 when it precommits it, and prevotes another
- *   value only on a proposal whose proof-of-lock round vr satisfies lockedRound ≤ vr < r2; vr =
- *   r1 would mean polkas for v1 and v2 in one round, which itself needs more than 1/3 to
- *   equivocate, so the rule (as in CometBFT's TLA+ `Amnesia`) looks strictly between.
+ *   with r1 ≤ r < r2. A correct validator locks v1 when it precommits it, and prevotes another
+ *   value only on a proposal whose proof-of-lock round vr satisfies lockedRound ≤ vr < r2
+ *   (Tendermint line 28; rules.ts `lockedRound <= polRound`). vr = r1 means polkas for v1 and v2
+ *   in one round, which needs more than 1/3 to equivocate — exactly what a fork has — and those
+ *   equivocators are named by the first proof; the correct validator that followed vr = r1
+ *   must not be, so the rule includes r1 (CometBFT's TLA+ `Amnesia` looks strictly between,
+ *   which names it).
  *
  * The observer must see every vote any validator received (the simulator sees each as it
  * leaves its signer), or a polka that excused a prevote could be missed.
@@ -86,6 +89,6 @@ export function amnesiaAt(votes: readonly VoteRecord[], height: number, powers: 
 }
 
 function excused(polkaRoundsForValue: Set<number> | undefined, lockRound: number, prevoteRound: number): boolean {
-  for (const r of polkaRoundsForValue ?? []) if (r > lockRound && r < prevoteRound) return true;
+  for (const r of polkaRoundsForValue ?? []) if (r >= lockRound && r < prevoteRound) return true;
   return false;
 }
