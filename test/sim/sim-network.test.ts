@@ -1,7 +1,8 @@
 /**
  * The simulated network carries the node's own gossip as libp2p does: accepted messages are
  * relayed, so a one-way cut is routed around through a third node, and a peer whose messages
- * are rejected is scored and banned by the host's own rule.
+ * are rejected is scored and banned by the host's own rule. Requests and answers travel as on
+ * TCP streams: a lossy link delays them, only a cut loses them.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeBlock } from '../../src/codec/block.js';
@@ -39,6 +40,23 @@ describe('the simulated network', () => {
     expect(byV0.length).toBeGreaterThanOrEqual(2);
     expect(byV0.every((round) => round === 0)).toBe(true);
     expect(run.messages.lost).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('carries requests and answers as streams: on a 20%-loss network every request reaches its peer and a late node syncs', async () => {
+    // Gossip loses one message in five; requests and answers only pay retransmission timeouts.
+    // (When they were dropped like gossip, about a third of requests went unanswered and each cost its asker a timeout.)
+    const lossy = base({ durationMs: 9_000, network: { delay: { kind: 'uniform', minMs: 5, maxMs: 30 }, drop: 0.2, duplicate: 0 }, nodes: [{ name: 'f0', startAt: 2_000 }] });
+    const sim = new Simulator({ scenario: lossy, seed: 1 });
+    const run = await sim.execute();
+    const requests = Object.values(sim.hub.stats.requests);
+    const asked = requests.reduce((n, r) => n + r.count, 0);
+    const answered = requests.reduce((n, r) => n + r.answers, 0);
+    expect(sim.hub.stats.requests['block/1']?.count ?? 0).toBeGreaterThan(0);
+    // Only a request still in flight when the run ends goes unanswered.
+    expect(answered).toBeGreaterThanOrEqual(asked - 1);
+    expect(run.messages.lost).toBeGreaterThan(0);
+    expect(run.decisions[4]?.[0]?.height).toBe(1);
+    expect(run.decisions[4]?.length ?? 0).toBeGreaterThan(5);
   }, 60_000);
 
   it('bans a flooding validator by the host\'s own scoring, and the others go on', async () => {
