@@ -4,7 +4,7 @@
  * too: one block must leave every correct validator's application with the same root.
  */
 import { amnesiaAt, equivocatorsAt } from './accountability.js';
-import { components, cutLinks, downNodes, faultStateAtEnd, type ScenarioShape } from './connectivity.js';
+import { components, cutLinks, downNodes, faultStateAtEnd, lateStarts, type ScenarioShape } from './connectivity.js';
 import type { SimRun } from './run-types.js';
 
 /** Most serious first: a broken fork beats a missing culprit, which beats a stalled chain. */
@@ -177,9 +177,11 @@ function connectedQuorum(run: SimRun, correct: readonly number[], scenario: Scen
   const inForce = state.inForce.map((i) => scenario.faults[i]).filter((f) => f !== undefined);
   const names = run.validators.map((v) => v.name);
   const down = downNodes(inForce);
-  const notStarted = new Set(scenario.validators.filter((v) => (v.startAt ?? 0) > run.endMs).map((v) => v.name));
+  const notStarted = new Set(lateStarts(scenario).filter((v) => v.startAt > run.endMs).map((v) => v.name));
   const members = correct.filter((i) => !down.has(name(names, i)) && !notStarted.has(name(names, i)) && !run.down.includes(name(names, i)));
-  const powers = powersAt(run, Number.MAX_SAFE_INTEGER);
+  // The set that must sign the height the members are stuck at (or have reached): a staking change may have moved power to a node cut off.
+  const reached = Math.max(0, ...members.flatMap((i) => (run.decisions[i] ?? []).map((d) => d.height)));
+  const powers = powersAt(run, reached + 1);
   const total = Object.values(powers).reduce((s, p) => s + p, 0);
   const power = (group: readonly number[]): number => [...new Set(group.map((i) => run.validators[i]?.address as string))].reduce((s, a) => s + (powers[a] ?? 0), 0);
   const best = components(members, cutLinks(names, inForce)).reduce<number[]>((a, b) => (power(b) > power(a) ? b : a), []);
@@ -193,7 +195,7 @@ function name(names: readonly string[], i: number): string {
   return names[i] as string;
 }
 
-/** The powers of the set that signed `height` (hex address → power): the run's record, or the scenario's validators when it has none. */
+/** The powers of the set that signs `height` (hex address → power): the run's record, or the scenario's validators when it has none. */
 export function powersAt(run: SimRun, height: number): Record<string, number> {
   const recorded = (run.validatorSets ?? []).filter((s) => s.height <= height).at(-1);
   if (recorded) return recorded.powers;

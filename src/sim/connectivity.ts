@@ -11,10 +11,15 @@ import type { SimRun } from './run-types.js';
 import type { FaultEvent, Scenario } from './scenario-types.js';
 import { endOf } from './fault-timeline.js';
 
-export type ScenarioShape = Pick<Scenario, 'faults' | 'validators'>;
+export type ScenarioShape = Pick<Scenario, 'faults' | 'validators' | 'nodes'>;
+
+/** Every validator and extra node (full node, twin) with a start time: a late start is a fault change. */
+export function lateStarts(scenario: ScenarioShape): { name: string; startAt: number }[] {
+  return [...scenario.validators, ...(scenario.nodes ?? [])].flatMap((v) => (v.startAt === undefined ? [] : [{ name: v.name, startAt: v.startAt }]));
+}
 
 export interface FaultState {
-  /** When faults last changed (a start, an end, or a late validator starting). */
+  /** When faults last changed (a start, an end, or a late validator or node starting). */
   lastChange: number;
   /** Indices into the scenario's faults in force from then on. */
   inForce: number[];
@@ -23,7 +28,7 @@ export interface FaultState {
 /** The faults in force after the last change: from the run's record, or from the schedule when every fault is timed. */
 export function faultStateAtEnd(run: SimRun, scenario: ScenarioShape): FaultState | string {
   let lastChange = 0;
-  for (const v of scenario.validators) if (v.startAt !== undefined && v.startAt <= run.endMs) lastChange = Math.max(lastChange, v.startAt);
+  for (const v of lateStarts(scenario)) if (v.startAt <= run.endMs) lastChange = Math.max(lastChange, v.startAt);
   if (run.appliedFaults) {
     const active = new Set<number>();
     for (const a of [...run.appliedFaults].sort((x, y) => x.at - y.at)) {

@@ -82,7 +82,7 @@ export interface SimRun {
   faults: { at: number; description: string }[];
   /** Link crossings, those lost, messages a receiver rejected, and the bans rejections caused (the simulator counts bans). */
   messages: { sent: number; lost: number; junk: number; bans?: number };
-  /** The validator set that signed each height, recorded where it changes (hex address → power); the first entry is height 1's. */
+  /** The validator set that signs each height, recorded where it changes (hex address → power); the first entry is height 1's. The last may be for the height after the last block: the set in force that has not signed yet. */
   validatorSets?: { height: number; powers: Record<string, number> }[];
   /** Every vote signed by any validator as it left a node (the checkers' input for accountability across rounds). */
   votes?: VoteRecord[];

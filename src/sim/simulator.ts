@@ -528,7 +528,7 @@ export class Simulator {
       if (n.strategy) parts.turnByzantine(port, { strategy: n.strategy, key: n.key, int: (k) => this.rng.int(k), board: this.board });
       parts.events.on('newBlock', (e) => {
         this.onDecided(i, e.block.header.height, e.commit.round, e.hash, e.response.appHash, e.commit);
-        if (n.correct) this.noteStaking(e.block.header.height, e.block.evidence, parts.chainState.lastValidators);
+        if (n.correct) this.noteStaking(e.block.header.height, e.block.evidence, parts.chainState.lastValidators, parts.chainState.validators);
       });
       n.parts = parts;
       await parts.start();
@@ -577,16 +577,23 @@ export class Simulator {
     this.log(`${i} decided ${height}/${round} ${blockHash}`);
   }
 
-  /** The set that signed `height` (where it changed) and the evidence its block committed, from the first correct validator to decide it. */
-  private noteStaking(height: number, evidence: readonly Evidence[], signers: ValidatorSet | null): void {
+  /**
+   * The set that signed `height` and the set that must sign `height + 1` (`next`, the chain state
+   * after the block), each where it changed, and the evidence the block committed, from the first
+   * correct validator to decide it. The next set is recorded before any block of it exists: a
+   * chain stuck because that set cannot gather 2/3 is judged against it, not the old one.
+   */
+  private noteStaking(height: number, evidence: readonly Evidence[], signers: ValidatorSet | null, next: ValidatorSet): void {
     const sets = this.run.validatorSets as NonNullable<SimRun['validatorSets']>;
     if (height <= this.recordedHeight) return;
     this.recordedHeight = height;
-    if (signers) {
-      const powers = Object.fromEntries(signers.validators.map((v) => [toHex(v.address), v.power]));
+    const note = (at: number, set: ValidatorSet): void => {
+      const powers = Object.fromEntries(set.validators.map((v) => [toHex(v.address), v.power]));
       const last = sets.at(-1);
-      if (!last || JSON.stringify(last.powers) !== JSON.stringify(powers)) sets.push({ height, powers });
-    }
+      if (!last || JSON.stringify(last.powers) !== JSON.stringify(powers)) sets.push({ height: at, powers });
+    };
+    if (signers) note(height, signers);
+    note(height + 1, next);
     for (const e of evidence) this.run.committedEvidence?.push({ height, validator: toHex(e.voteA.validatorAddress) });
   }
 

@@ -22,7 +22,9 @@ describe('review15: connected-quorum liveness and a late full node', () => {
       network: FIXED_NETWORK,
       // A slower network from 500 ms on that never ends: no GST, so liveness is judged on the connected quorum.
       faults: [{ type: 'network', at: 500, behaviour: { delay: { kind: 'fixed', ms: 15 } } }],
-      livenessBoundMs: 2_000,
+      // A node that boots behind asks for blocks once its catch-up sees no progress for stallMs (1.5 s) at a
+      // 500 ms tick: its first block comes about 2.06 s after its start, so the bound must exceed that.
+      livenessBoundMs: 3_000,
       timeouts: FAST_TIMEOUTS,
     };
     const run = await new Simulator({ scenario, seed: 1 }).execute();
