@@ -38,6 +38,8 @@ describe('new constructs read into the Scenario', () => {
     expect(s.load).toEqual({ txsPerSecond: 200, memoBytes: 200 });
     expect(s.delegations).toEqual([{ at: 5, to: 'v1', amount: 100, action: 'unbond' }]);
     expect(parseScenario(`${HEAD}load: { memo_bytes: 0 }\n`, 't.yaml').load).toEqual({ txsPerSecond: 16, memoBytes: 0 });
+    // A twin signs with its validator's key: as a signer it is read as that validator.
+    expect(parseScenario(withFaults('  - { type: messages, at: 0, filter: { signer: [twin, v1] }, drop: 1 }'), 't.yaml').faults[0]).toMatchObject({ filter: { signer: ['v3', 'v1'] } });
   });
 
   it('"drop v2\'s precommits to v3 in rounds 0-1", triggered at height 5 when v1 proposes, for 4 s', () => {
@@ -97,6 +99,8 @@ describe('mistakes in the new constructs', () => {
     ['height 0', withFaults('  - { type: network, when: { height: 0 }, drop: 1 }'), /faults\[0\]\.when\.height: 0 is out of range/],
     ['an unknown step', withFaults('  - { type: network, when: { height: 1, step: commit }, drop: 1 }'), /faults\[0\]\.when\.step: unknown step "commit"/],
     ['an unknown trigger node', withFaults('  - { type: network, when: { height: 1, node: v9 }, drop: 1 }'), /faults\[0\]\.when\.node: no validator or node is named "v9"/],
+    ['a twin and its validator as signers (one key)', withFaults('  - { type: messages, at: 0, filter: { signer: [v3, twin] }, drop: 1 }'), /faults\[0\]\.filter\.signer\[1\]: "twin" signs with "v3"'s key, and "v3" already names it/],
+    ['a full node as signer', withFaults('  - { type: messages, at: 0, filter: { signer: [full] }, drop: 1 }'), /"full" is a full node: it signs nothing/],
     ['a full node as proposer', withFaults('  - { type: network, when: { height: 1, proposer: full }, drop: 1 }'), /faults\[0\]\.when\.proposer: no validator is named "full"/],
     ['a typo in when', withFaults('  - { type: network, when: { hieght: 1 }, drop: 1 }'), /unknown key "hieght" .*did you mean "height"/],
     ['backup after the crash', withFaults('  - { type: crash, at: 100, restart_at: 200, node: v0, disk: { sign_state: { backup_at: 100 } } }'), /faults\[0\]\.disk\.sign_state\.backup_at: the backup \(100\) must be older/],
