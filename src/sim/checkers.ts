@@ -5,10 +5,13 @@
  */
 import { amnesiaAt, equivocatorsAt } from './accountability.js';
 import { components, cutLinks, downNodes, faultStateAtEnd, lateStarts, type ScenarioShape } from './connectivity.js';
-import type { SimRun } from './run-types.js';
+import type { SimRun, VoteRecord } from './run-types.js';
 
-/** Most serious first: a broken fork beats a missing culprit, which beats a stalled chain. */
-export const PROPERTIES = ['agreement', 'validity', 'accountability', 'doubleSign', 'liveness'] as const;
+/**
+ * Most serious first: a broken fork beats a missing culprit, which beats a broken signing or
+ * locking rule (the bugs behind a fork, seen before one happens), which beats a stalled chain.
+ */
+export const PROPERTIES = ['agreement', 'validity', 'accountability', 'doubleSign', 'locking', 'liveness'] as const;
 export type Property = (typeof PROPERTIES)[number];
 
 export interface Violation {
@@ -100,6 +103,9 @@ export function checkRun(run: SimRun, livenessBoundMs: number, scenario?: Scenar
     violations.push({ property: 'doubleSign', message: `${run.validators[d.node]?.name} signed two different type-${d.type} votes at ${d.height}/${d.round}` });
   }
 
+  const lockingJudged = run.votesComplete === true;
+  if (lockingJudged) violations.push(...lockingViolations(run, correct));
+
   const liveness = judgeLiveness(run, livenessBoundMs, correct, scenario, violations);
 
   let accountability: Accountability | null = null;
@@ -112,7 +118,7 @@ export function checkRun(run: SimRun, livenessBoundMs: number, scenario?: Scenar
       violations.push({ property: 'accountability', message: `fork at height ${accountability.height}: the evidence names correct validator(s) ${accountability.namedCorrect.join(', ')}` });
     }
   }
-  const judged = PROPERTIES.filter((p) => (p === 'liveness' ? liveness.basis !== 'not-judged' : p === 'accountability' ? accountability !== null : true));
+  const judged = PROPERTIES.filter((p) => (p === 'liveness' ? liveness.basis !== 'not-judged' : p === 'accountability' ? accountability !== null : p === 'locking' ? lockingJudged : true));
   return { violations, livenessChecked: liveness.basis !== 'not-judged', liveness, accountability, judged };
 }
 
@@ -143,6 +149,42 @@ function accountabilityAt(run: SimRun, height: number, correct: readonly number[
     amnesia: named.filter((v) => amnesic.includes(v.address)).map((v) => v.name),
     votesSeen: run.votes !== undefined,
   };
+}
+
+/**
+ * The locking rule, judged from every vote signed (spec/faults.md, "Properties"): a correct
+ * validator that precommitted v1 in round r1 prevotes another value v2 in a later round only
+ * on a proof-of-lock for v2 from a round r with r1 <= r < r2 — the amnesia rule of
+ * accountability.ts, asked of correct validators at every height rather than of culprits after
+ * a fork. Stronger than agreement: a lock bug shows here in runs where it did not (yet) fork.
+ * Judged only when the run saw every vote (the simulator does; a listener on real gossip may
+ * miss a polka made of direct sends, and would then blame a correct validator).
+ */
+function lockingViolations(run: SimRun, correct: readonly number[]): Violation[] {
+  const correctAddresses = new Map<string, string>();
+  for (const i of correct) {
+    const v = run.validators[i];
+    // A full node signs nothing; a twin's address is its validator's, which is not correct.
+    if (v && v.power > 0) correctAddresses.set(v.address, v.name);
+  }
+  const byHeight = new Map<number, VoteRecord[]>();
+  for (const v of run.votes ?? []) {
+    const at = byHeight.get(v.height);
+    if (at) at.push(v);
+    else byHeight.set(v.height, [v]);
+  }
+  const violations: Violation[] = [];
+  for (const [height, votes] of [...byHeight].sort((a, b) => a[0] - b[0])) {
+    for (const proof of amnesiaAt(votes, height, powersAt(run, height))) {
+      const who = correctAddresses.get(proof.validator);
+      if (who === undefined) continue;
+      violations.push({
+        property: 'locking',
+        message: `${who} precommitted ${proof.precommit.blockHash.slice(0, 12)} in round ${proof.precommit.round} of height ${height}, then prevoted ${proof.prevote.blockHash.slice(0, 12)} in round ${proof.prevote.round} with no proof-of-lock for it from round ${proof.precommit.round} on`,
+      });
+    }
+  }
+  return violations;
 }
 
 function judgeLiveness(run: SimRun, boundMs: number, correct: readonly number[], scenario: ScenarioShape | undefined, violations: Violation[]): LivenessJudgement {

@@ -82,14 +82,15 @@ export interface CatchResult {
  * lucky) is not a catch: changing the timing of a run is not finding its bug.
  */
 export const CATCHING: Record<MutationName, readonly Property[]> = {
-  'ignore-lock': ['agreement', 'accountability'],
-  'accept-old-pol': ['agreement', 'accountability'],
+  'ignore-lock': ['agreement', 'accountability', 'locking'],
+  'accept-old-pol': ['agreement', 'accountability', 'locking'],
   // Locks split between a value nobody proposes again and fresh blocks: the height never ends.
   'forget-valid-value': ['liveness'],
   // Quorums that do not intersect fork; a commit of too few signatures is refused by the others' commit check and stalls them.
   'quorum-off-by-one': ['agreement', 'accountability', 'validity', 'liveness'],
   'sign-without-state': ['doubleSign', 'agreement', 'accountability'],
-  'skip-wal-replay': ['doubleSign', 'agreement', 'accountability'],
+  // A restart without its WAL forgets the lock it had taken.
+  'skip-wal-replay': ['doubleSign', 'agreement', 'accountability', 'locking'],
   'broadcast-before-wal': ['doubleSign', 'agreement', 'accountability'],
   'sign-before-persist': ['doubleSign', 'agreement', 'accountability'],
 };

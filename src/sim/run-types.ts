@@ -86,6 +86,8 @@ export interface SimRun {
   validatorSets?: { height: number; powers: Record<string, number> }[];
   /** Every vote signed by any validator as it left a node (the checkers' input for accountability across rounds). */
   votes?: VoteRecord[];
+  /** True when `votes` holds every vote any node received (the simulator's view): the locking rule is judged only then. */
+  votesComplete?: boolean;
   /** Faults as they were applied: index into the scenario's faults, and when it started or ended (triggered faults included). */
   appliedFaults?: { at: number; phase: 'start' | 'end'; index: number }[];
   /** Double-sign evidence in decided blocks: who it names, at which height it was committed. */

@@ -357,6 +357,8 @@ export class Simulator {
     this.run.messages = { sent: stats.sent, lost: stats.lost, junk: stats.junk, bans: stats.bans };
     this.run.doubleSigns = [...this.wire.doubleSigns];
     this.run.votes = this.wire.records;
+    // Every vote leaves its signer through the hub, so the record is complete unless it hit its cap.
+    this.run.votesComplete = this.wire.stats.droppedRecords === 0;
     this.run.locks = this.notes.locks;
     this.run.proposals = this.notes.proposals;
     for (const who of forkEvidence(this.nodes.filter((n) => n.correct).map((n) => n.decisions))) {
