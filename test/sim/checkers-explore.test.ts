@@ -37,11 +37,13 @@ describe('explore counts', () => {
     );
   });
 
-  it('names the most serious violated property: safety before accountability before double signs before liveness', () => {
+  it('names the most serious violated property: safety before accountability before double signs before the lock rule before liveness', () => {
     expect(mostSerious([])).toBeNull();
     expect(mostSerious(['liveness', 'doubleSign'])).toBe('doubleSign');
     expect(mostSerious([{ property: 'liveness', message: '' }, { property: 'accountability', message: '' }])).toBe('accountability');
     expect(mostSerious(['validity', 'agreement'])).toBe('agreement');
-    expect(PROPERTIES).toEqual(['agreement', 'validity', 'accountability', 'doubleSign', 'liveness']);
+    expect(mostSerious(['liveness', 'locking'])).toBe('locking');
+    expect(mostSerious(['locking', 'doubleSign'])).toBe('doubleSign');
+    expect(PROPERTIES).toEqual(['agreement', 'validity', 'accountability', 'doubleSign', 'locking', 'liveness']);
   });
 });
