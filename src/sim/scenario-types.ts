@@ -21,6 +21,7 @@ export interface LinkBehaviour {
 }
 
 import type { ByzantineStrategyName } from '../node/byzantine.js';
+import type { ConsensusMessageKind } from '../p2p/link-faults.js';
 
 /** The strategies live with the node (src/node/byzantine.ts): the simulator and real processes run the same code. */
 export { BYZANTINE_STRATEGIES, type ByzantineStrategyName } from '../node/byzantine.js';
@@ -53,9 +54,9 @@ export interface ProtocolTrigger {
   proposer?: string;
 }
 
-/** The consensus messages a `messages` fault can select. */
-export const MESSAGE_KINDS = ['proposal', 'prevote', 'precommit'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
+/** The consensus messages a `messages` fault can select: the kinds a node's message rules know. */
+export { CONSENSUS_MESSAGE_KINDS as MESSAGE_KINDS } from '../p2p/link-faults.js';
+export type MessageKind = ConsensusMessageKind;
 
 /** Which consensus messages a `messages` fault touches: every listed field must match (absent: any). */
 export interface MessageFilter {
