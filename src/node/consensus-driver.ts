@@ -141,6 +141,20 @@ export class ConsensusDriver {
     this.startHeight(lastCommit);
     if (replay.length > 0) this.deps.logger.info({ height, records: replay.length }, 'replaying the consensus WAL');
     for (const record of replay) this.enqueue(decodeWalEvent(record), { logged: true });
+    this.restoreLock(height);
+  }
+
+  /**
+   * The replay above stepped the core synchronously. If the WAL lost the tail that held our
+   * latest precommit (a damaged disk), the sign state still names the block: it was written
+   * durably before that precommit left the node. Taking that lock back keeps the validator
+   * from prevoting against a block it precommitted, with no proof-of-lock.
+   */
+  private restoreLock(height: number): void {
+    const lock = this.deps.privValidator?.lockAt(height);
+    if (!lock || lock.round <= this.core.lockedRound) return;
+    this.core.lockedRound = lock.round;
+    this.core.lockedValue = lock.blockHash;
   }
 
   /** Stops taking events, cancels timers and waits for a block being applied to finish. */
@@ -272,7 +286,8 @@ export class ConsensusDriver {
     if (index < 0 || effect.height !== this.chain.lastBlockHeight + 1) return;
     const unsigned = { type: effect.voteType, height: effect.height, round: effect.round, blockHash: effect.blockHash };
     const signStep = effect.voteType === PRECOMMIT ? SIGN_STEP_PRECOMMIT : SIGN_STEP_PREVOTE;
-    const signature = await this.signSafely(() => self.sign(effect.height, effect.round, signStep, voteSignBytes(this.chain.chainId, unsigned)));
+    const precommitted = effect.voteType === PRECOMMIT ? effect.blockHash : undefined;
+    const signature = await this.signSafely(() => self.sign(effect.height, effect.round, signStep, voteSignBytes(this.chain.chainId, unsigned), precommitted));
     if (!signature) return;
     const vote: Vote = { ...unsigned, validatorAddress: self.address, validatorIndex: index, signature };
     const send = this.adversary?.sendVote;

@@ -24,11 +24,22 @@ export interface LastSignState {
   step: SignStep;
   signBytes: Uint8Array;
   signature: Uint8Array;
+  /**
+   * The last block this key precommitted at `height` (absent: none, or a file from before
+   * locks were kept). Written with the signature that took it, so a WAL that lost its tail
+   * cannot make the validator forget its lock (spec/consensus.md, "The lock survives a WAL cut").
+   */
+  lock?: SignedLock;
+}
+
+export interface SignedLock {
+  round: number;
+  blockHash: Uint8Array;
 }
 
 type Fields = Record<string, unknown>;
 
-function parseObject(text: string, path: string, code: string, what: string, names: readonly string[]): Fields {
+function parseObject(text: string, path: string, code: string, what: string, names: readonly string[], optional: readonly string[] = []): Fields {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -38,7 +49,7 @@ function parseObject(text: string, path: string, code: string, what: string, nam
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CmtError(code, `${path}: the ${what} must be a JSON object with ${names.join(', ')}`);
   const fields = json as Fields;
   for (const name of names) if (!(name in fields)) throw new CmtError(code, `${path}: the ${what} has no "${name}"`);
-  for (const name of Object.keys(fields)) if (!names.includes(name)) throw new CmtError(code, `${path}: the ${what} has an unknown field "${name}"`);
+  for (const name of Object.keys(fields)) if (!names.includes(name) && !optional.includes(name)) throw new CmtError(code, `${path}: the ${what} has an unknown field "${name}"`);
   return fields;
 }
 
@@ -74,11 +85,25 @@ export function parseValidatorKey(text: string, path: string): KeyPair {
 }
 
 const STATE_FIELDS = ['height', 'round', 'step', 'sign_bytes', 'signature'] as const;
+const LOCK_FIELDS = ['round', 'block_hash'] as const;
+
+/** A lock is optional (files written before locks were kept have none); when present it is checked like the rest. */
+function parseLock(fields: Fields, path: string, code: string, round: number): SignedLock | undefined {
+  if (!('lock' in fields)) return undefined;
+  const lock = fields.lock;
+  if (lock === null || typeof lock !== 'object' || Array.isArray(lock)) throw new CmtError(code, `${path}: "lock" must be an object with ${LOCK_FIELDS.join(', ')}`);
+  const lockFields = lock as Fields;
+  for (const name of LOCK_FIELDS) if (!(name in lockFields)) throw new CmtError(code, `${path}: "lock" has no "${name}"`);
+  for (const name of Object.keys(lockFields)) if (!(LOCK_FIELDS as readonly string[]).includes(name)) throw new CmtError(code, `${path}: "lock" has an unknown field "${name}"`);
+  const lockRound = intField(lockFields, 'round', path, code);
+  if (lockRound > round) throw new CmtError(code, `${path}: "lock.round" ${lockRound} is after the last signed round ${round}`);
+  return { round: lockRound, blockHash: hexField(lockFields, 'block_hash', path, code, { min: 32, max: 32 }) };
+}
 
 /** The last signature this key gave; it must verify, so a state from another key or a damaged one is refused. */
 export function parseSignState(text: string, path: string, publicKey: Uint8Array): LastSignState {
   const code = 'INVALID_SIGN_STATE';
-  const fields = parseObject(text, path, code, 'last-sign state', STATE_FIELDS);
+  const fields = parseObject(text, path, code, 'last-sign state', STATE_FIELDS, ['lock']);
   const height = intField(fields, 'height', path, code);
   const round = intField(fields, 'round', path, code);
   const step = fields.step;
@@ -88,9 +113,11 @@ export function parseSignState(text: string, path: string, publicKey: Uint8Array
   const signBytes = hexField(fields, 'sign_bytes', path, code, { min: 1, max: MAX_SIGN_BYTES });
   const signature = hexField(fields, 'signature', path, code, { min: 64, max: 64 });
   if (!verify(publicKey, signBytes, signature)) throw new CmtError(code, `${path}: the signature does not verify against the validator key and sign_bytes`);
-  return { height, round, step, signBytes, signature };
+  const lock = parseLock(fields, path, code, round);
+  return { height, round, step, signBytes, signature, ...(lock ? { lock } : {}) };
 }
 
 export function signStateToJson(state: LastSignState): string {
-  return JSON.stringify({ height: state.height, round: state.round, step: state.step, sign_bytes: toHex(state.signBytes), signature: toHex(state.signature) }) + '\n';
+  const lock = state.lock ? { lock: { round: state.lock.round, block_hash: toHex(state.lock.blockHash) } } : {};
+  return JSON.stringify({ height: state.height, round: state.round, step: state.step, sign_bytes: toHex(state.signBytes), signature: toHex(state.signature), ...lock }) + '\n';
 }

@@ -13,7 +13,7 @@ import { generateKeyPair, sign, type KeyPair } from '../crypto/ed25519.js';
 import { nodeDisk, type Disk } from '../runtime/disk.js';
 import { Mutex } from '../runtime/mutex.js';
 import { START_FILE_MAX_BYTES } from '../runtime/start-file.js';
-import { parseSignState, parseValidatorKey, signStateToJson, type LastSignState, type SignStep } from './priv-validator-files.js';
+import { parseSignState, parseValidatorKey, SIGN_STEP_PRECOMMIT, signStateToJson, type LastSignState, type SignedLock, type SignStep } from './priv-validator-files.js';
 
 export { SIGN_STEP_PRECOMMIT, SIGN_STEP_PREVOTE, SIGN_STEP_PROPOSAL, type SignStep } from './priv-validator-files.js';
 
@@ -126,11 +126,17 @@ export class PrivValidator {
     return this.last && { height: this.last.height, round: this.last.round, step: this.last.step };
   }
 
-  sign(height: number, round: number, step: SignStep, signBytes: Uint8Array): Promise<Uint8Array> {
-    return this.signing.runExclusive(() => this.signOnce(height, round, step, signBytes));
+  /** The block this key last precommitted at `height` and its round, if the sign state holds it. */
+  lockAt(height: number): SignedLock | null {
+    return this.last && this.last.height === height && this.last.lock ? this.last.lock : null;
   }
 
-  private async signOnce(height: number, round: number, step: SignStep, signBytes: Uint8Array): Promise<Uint8Array> {
+  /** `precommitted`: the block hash of a precommit for a block, which becomes the lock the sign state keeps. */
+  sign(height: number, round: number, step: SignStep, signBytes: Uint8Array, precommitted?: Uint8Array): Promise<Uint8Array> {
+    return this.signing.runExclusive(() => this.signOnce(height, round, step, signBytes, precommitted));
+  }
+
+  private async signOnce(height: number, round: number, step: SignStep, signBytes: Uint8Array, precommitted: Uint8Array | undefined): Promise<Uint8Array> {
     const last = this.last;
     if (last && !this.unsafe.skipGuard) {
       const order = height - last.height || round - last.round || step - last.step;
@@ -144,7 +150,9 @@ export class PrivValidator {
       }
     }
     const signature = sign(this.key.privateKey, signBytes);
-    const next = { height, round, step, signBytes, signature };
+    const kept = last && last.height === height ? last.lock : undefined;
+    const lock = step === SIGN_STEP_PRECOMMIT && precommitted && precommitted.length > 0 ? { round, blockHash: precommitted } : kept;
+    const next: LastSignState = { height, round, step, signBytes, signature, ...(lock ? { lock } : {}) };
     if (this.unsafe.signBeforePersist) {
       this.last = next;
       const json = signStateToJson(next);

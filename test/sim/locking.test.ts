@@ -92,4 +92,12 @@ describe('the locking property', () => {
     expect(real.check.violations).toEqual([]);
     expect(real.check.judged).toContain('locking');
   }, 120_000);
+
+  it('holds for a validator whose WAL loses its tail at every restart: the sign state keeps the lock', async () => {
+    // crash-storm-wan seed 21: before the sign state kept the lock, v1 came back from a cut WAL unlocked and prevoted another block (found by `cmt sim mutations`, on the unmodified core).
+    const scenario = await loadScenario(join(import.meta.dirname, '..', '..', 'scripts', 'scenarios', 'generic', 'crash-storm-wan.yaml'));
+    const { check } = await runScenario(scenario, 21);
+    expect(check.violations).toEqual([]);
+    expect(check.judged).toContain('locking');
+  }, 120_000);
 });
