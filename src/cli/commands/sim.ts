@@ -67,7 +67,8 @@ export function registerSimCommands(program: Command): void {
       const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, ...(mutation ? { mutation } : {}), summary })] : [];
       const violations = Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0]));
       const staking = stakingOf(result.run);
-      printResult(o.output, { runs: 1, mutation: mutation ?? null, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations, ...staking }, () =>
+      const refused = result.run.refusedToStart ?? [];
+      printResult(o.output, { runs: 1, mutation: mutation ?? null, violations, traces, seed, traceHash: summary.traceHash, heights: summary.heights, livenessChecked: summary.livenessChecked, accountability: summary.accountability, details: summary.violations, refusedToStart: refused, ...staking }, () =>
         [
           ...banner,
           table([
@@ -76,10 +77,11 @@ export function registerSimCommands(program: Command): void {
             ['virtual time', `${summary.endMs} ms`],
             ['heights', String(summary.heights)],
             ['trace hash', summary.traceHash],
-            ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : !summary.judged.includes(p) ? `not judged${p === 'liveness' ? ` (${summary.livenessReason})` : p === 'accountability' ? ' (no fork)' : ''}` : 'ok']),
+            ...PROPERTIES.map((p): [string, string] => [p, violated.includes(p) ? 'VIOLATED' : !summary.judged.includes(p) ? `not judged${p === 'liveness' ? ` (${summary.livenessReason})` : p === 'accountability' ? ' (no fork)' : p === 'locking' ? ' (not every vote was seen)' : ''}` : 'ok']),
             ...staking.setChanges.map((c): [string, string] => [`set at ${c.height}`, c.change]),
             ...(staking.committedEvidence.length > 0 ? [['evidence committed', staking.committedEvidence.map((e) => `${e.validator} at ${e.height}`).join(', ')] as [string, string]] : []),
             ...(summary.accountability ? [['accountability', `evidence names ${summary.accountability.named.join(', ') || 'nobody'} (${summary.accountability.namedPower}/${summary.accountability.totalPower} of the power)`] as [string, string]] : []),
+            ...refused.map((r): [string, string] => [`${r.node} refused to start`, `at ${r.at} ms: ${r.reason}`]),
             ...traces.map((t): [string, string] => ['trace', t]),
           ]),
           ...violationLines(summary),
