@@ -7,7 +7,9 @@
  * a 5 s timeout, and block sync waits the whole timeout for a lost answer of one of its
  * pipelined requests, so each lost message on the 10%-loss WAN costs a node 5 s. The same
  * rate of failures shows with the catch-up of 67d0727^ (pre-issue-15 catch-up): not a
- * regression of issue 15, but the claim does not hold.
+ * regression of issue 15, but the claim did not hold. Fixed in the simulator's link model:
+ * requests and answers cross links as TCP streams do, a lost packet resent rather than the
+ * message lost (src/sim/stream-crossing.ts; spec/faults.md, "The engine").
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
