@@ -57,7 +57,8 @@ function integer(value: unknown, what: string): number {
 function parseParams(json: Record<string, unknown> | undefined): StakingParams {
   const params: Record<string, number | bigint> = { ...DEFAULT_STAKING_PARAMS };
   for (const [name, value] of Object.entries(json ?? {})) {
-    const fallback = (DEFAULT_STAKING_PARAMS as Record<string, number | bigint>)[name];
+    // Own keys only: a name like "valueOf" must not find Object.prototype's and pass as a parameter.
+    const fallback = Object.hasOwn(DEFAULT_STAKING_PARAMS, name) ? (DEFAULT_STAKING_PARAMS as Record<string, number | bigint>)[name] : undefined;
     if (fallback === undefined) throw new InvalidStakingGenesisError(`params.${name} is not a staking parameter (spec/staking.md lists them)`);
     params[name] = typeof fallback === 'bigint' ? amount(value, `params.${name}`) : integer(value, `params.${name}`);
   }
