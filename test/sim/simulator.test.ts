@@ -83,7 +83,8 @@ describe('the checkers can see a real protocol bug', async () => {
     });
     let caughtAt: number | undefined;
     for (let seed = 1; seed <= 100 && caughtAt === undefined; seed++) {
-      if ((await runScenario(scenario, seed, { mutation: 'ignore-lock' })).check.violations.some((v) => v.property === 'agreement')) caughtAt = seed;
+      // The lock rule broken shows as a correct validator prevoting against its lock (locking), or as a fork (agreement).
+      if ((await runScenario(scenario, seed, { mutation: 'ignore-lock' })).check.violations.some((v) => v.property === 'agreement' || v.property === 'locking')) caughtAt = seed;
     }
     expect(caughtAt).toBeDefined();
     // The same seeds with the locking rule in place: no violation at all.
