@@ -6,23 +6,10 @@ import { parseScenario } from '../../src/sim/scenario.js';
 import { readTrace } from '../../src/sim/trace-file.js';
 import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
+import { tightScenarioYaml } from '../support/sim-scenarios.js';
 
 /** Short runs with a liveness bound too tight for some seeds' draws: failing runs come cheap. */
-const SCENARIO = `name: tight
-seed: 1000
-duration_ms: 5000
-liveness_bound_ms: 600
-timeouts: { propose_ms: 300, prevote_ms: 100, precommit_ms: 100, commit_ms: 100 }
-validators:
-  - { name: v0, power: 10 }
-  - { name: v1, power: 10 }
-  - { name: v2, power: 10 }
-  - { name: v3, power: 10, byzantine: random }
-network: { delay: { uniform: [5, 80] }, drop: 0.1 }
-faults:
-  - { type: partition, at: 1000, until: 3000, groups: [[v0, v1], [v2, v3]] }
-  - { type: crash, at: 1500, node: v1, restart_at: 2500 }
-`;
+const SCENARIO = tightScenarioYaml('seed: 1000\n');
 
 interface Explored {
   runs: number;

@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/sim/run-scenario.js';
 import type { Scenario } from '../../src/sim/scenario-types.js';
 import { Simulator } from '../../src/sim/simulator.js';
+import { baseScenario } from '../support/sim-scenarios.js';
 
-const base = (over: Partial<Scenario> = {}): Scenario => ({
-  name: 'test',
-  seed: 1,
-  durationMs: 30_000,
-  validators: ['v0', 'v1', 'v2', 'v3'].map((name) => ({ name, power: 10 })),
-  network: { delay: { kind: 'uniform', minMs: 5, maxMs: 20 }, drop: 0, duplicate: 0 },
-  faults: [],
-  livenessBoundMs: 20_000,
-  timeouts: { nextBlockDelay: 100 },
-  ...over,
-});
+const base = (over: Partial<Scenario> = {}): Scenario => baseScenario('test', over);
 
 describe('the deterministic simulator', async () => {
   it('runs the same scenario and seed to the same trace, and another seed to another', async () => {
