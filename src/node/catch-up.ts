@@ -146,7 +146,8 @@ export class CatchUp {
     });
     if (answer.lastHeight >= height) {
       await this.sync.sync(peer, answer.lastHeight);
-      return true;
+      // New only if blocks came: a peer that claims heights it cannot serve must not reset the back-off.
+      return this.driver.chainState.lastBlockHeight >= height;
     }
     // One invalid message proves the answer bad: it counts against the peer, and the rest is not read.
     // So does one message twice (an honest answer lists each once): copies would each cost a signature check.

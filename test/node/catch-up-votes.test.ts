@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CatchUpAnswer, CatchUpRequest, MAX_PROPOSALS_PER_ANSWER } from '../../src/codec/gossip.js';
+import { EMPTY_COMMIT } from '../../src/codec/block.js';
+import { BlockAnswer, CatchUpAnswer, CatchUpRequest, MAX_PROPOSALS_PER_ANSWER } from '../../src/codec/gossip.js';
 import { decode, encode } from '../../src/codec/schema.js';
 import { PRECOMMIT, PREVOTE, type Vote } from '../../src/codec/vote.js';
 import { createConsensusState, type ConsensusState } from '../../src/consensus/index.js';
@@ -131,4 +132,31 @@ describe('a stuck asker', () => {
     expect(net.requests.every((r) => r.protocol === protocolsFor(CHAIN_ID).catchUp)).toBe(true);
     gossip.stop();
   });
+
+  it('backs off from peers that claim heights they cannot serve: a claim alone is nothing new', async () => {
+    const tickMs = 100;
+    const clock = new ManualClock(0);
+    const net = new ScriptedNetwork(['peer-a', 'peer-b']);
+    const asked: number[] = [];
+    // Each says it is far ahead and then serves no block, so nothing arrives.
+    const answer = async (protocol: string): Promise<Uint8Array> => {
+      // Block sync: "no block here" (an empty answer), which ends the sync quietly.
+      if (protocol !== protocolsFor(CHAIN_ID).catchUp) return encode(BlockAnswer, { lastHeight: LAST_HEIGHT + 50, block: new Uint8Array(0), commit: EMPTY_COMMIT });
+      asked.push(clock.now());
+      return encode(CatchUpAnswer, { lastHeight: LAST_HEIGHT + 50, proposals: [], votes: [] });
+    };
+    net.responders.set('peer-a', answer);
+    net.responders.set('peer-b', answer);
+    const driver = new RecordingDriver(chain);
+    driver.consensusState.votes = new HeightVoteSet(chain.validators);
+    const gossip = startGossip(net, driver, { clock, tickMs, stallMs: tickMs });
+    for (let i = 0; i < 40; i++) {
+      clock.advance(tickMs);
+      await flush();
+    }
+    const gaps = asked.slice(1).map((at, i) => (at - (asked[i] as number)) / tickMs);
+    expect(gaps.slice(0, 6)).toEqual([1, 2, 1, 4, 1, 8].map((g) => Math.min(g, MAX_BACKOFF_TICKS)));
+    gossip.stop();
+  });
 });
+
