@@ -8,6 +8,7 @@
  * the evidence. Afterwards every node's blocks are read through the RPC, and the simulator's
  * checkers judge the run.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ONE_CMT } from '../codec/amount.js';
@@ -109,7 +110,6 @@ function triggerMatches(t: ProtocolTrigger, p: Position, proposerAddress: string
   return p.height === t.height && (t.round === undefined || p.round === t.round) && (step === undefined || p.step === step) && (proposerAddress === undefined || p.proposer === proposerAddress);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export async function runChaos(scenario: Scenario, dir: string, log: (line: string) => void): Promise<ChaosResult> {
   // Said before anything starts: a run that silently skipped them would be judged as if they had happened.

@@ -3,6 +3,7 @@
  * only after its validator accepts it, so running the handler here makes it the single place
  * where a message is judged and processed, and an invalid message stops at the first honest node.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TopicValidatorResult, type TopicValidatorFn } from '@libp2p/gossipsub';
 import type { Logger } from 'pino';
 import type { Counters } from './counters.js';
@@ -54,7 +55,7 @@ export function gossipValidator(topic: string, handler: GossipHandler, ctx: Goss
       if (fate.copyDelayMs !== null) {
         setTimeout(() => void Promise.resolve().then(() => handler(msg.data, from, { topic, origin })).catch(() => undefined), fate.copyDelayMs);
       }
-      if (fate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fate.delayMs));
+      if (fate.delayMs > 0) await sleep(fate.delayMs);
     }
     let verdict: Verdict;
     try {

@@ -7,6 +7,7 @@
  * rule on both sides. Message rules apply to gossiped consensus messages only. Off unless the
  * node was started with the chaos admin endpoint; never part of consensus.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../runtime/clock.js';
 
 /** A delay: uniform in [minDelayMs, maxDelayMs], or with `meanMs`, minDelayMs plus an exponential tail of that mean, capped at maxDelayMs. */
@@ -99,7 +100,6 @@ export function drawDelay(r: DelayRule, random: () => number = Math.random): num
   return r.minDelayMs + Math.floor(random() * (r.maxDelayMs - r.minDelayMs + 1));
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class LinkFaults {
   private rules = new Map<string, LinkRule>();
