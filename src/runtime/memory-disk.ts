@@ -247,15 +247,17 @@ export class MemoryDisk implements Disk {
     if (this.crashed) throw new CmtError('DISK_CRASHED', 'this memory disk crashed; change the disk that crash() returned');
     const { dir, name } = this.entry(path, 'open');
     if (dir.live.get(name) instanceof Dir) throw fsError('EISDIR', 'open', path);
+    // Only this name changes, in the live and the durable listing alike: other pending renames stay pending.
     if (content === null) {
       dir.live.delete(name);
+      dir.durable.delete(name);
     } else {
       const inode = new Inode();
       inode.write(content, 0);
       inode.sync();
       dir.live.set(name, inode);
+      dir.durable.set(name, inode);
     }
-    dir.durable = new Map(dir.live);
   }
 
   /** The names in a directory, synchronously (none when it does not exist). */
