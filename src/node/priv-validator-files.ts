@@ -46,10 +46,15 @@ function parseObject(text: string, path: string, code: string, what: string, nam
   } catch (err) {
     throw new CmtError(code, `${path}: the ${what} is not valid JSON (${(err as Error).message})`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CmtError(code, `${path}: the ${what} must be a JSON object with ${names.join(', ')}`);
-  const fields = json as Fields;
-  for (const name of names) if (!(name in fields)) throw new CmtError(code, `${path}: the ${what} has no "${name}"`);
-  for (const name of Object.keys(fields)) if (!names.includes(name) && !optional.includes(name)) throw new CmtError(code, `${path}: the ${what} has an unknown field "${name}"`);
+  return objectFields(json, path, code, `the ${what}`, names, optional);
+}
+
+/** `value` as an object with every one of `names`, and nothing but them and `optional`. */
+function objectFields(value: unknown, path: string, code: string, what: string, names: readonly string[], optional: readonly string[] = []): Fields {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CmtError(code, `${path}: ${what} must be a JSON object with ${names.join(', ')}`);
+  const fields = value as Fields;
+  for (const name of names) if (!(name in fields)) throw new CmtError(code, `${path}: ${what} has no "${name}"`);
+  for (const name of Object.keys(fields)) if (!names.includes(name) && !optional.includes(name)) throw new CmtError(code, `${path}: ${what} has an unknown field "${name}"`);
   return fields;
 }
 
@@ -90,11 +95,7 @@ const LOCK_FIELDS = ['round', 'block_hash'] as const;
 /** A lock is optional (files written before locks were kept have none); when present it is checked like the rest. */
 function parseLock(fields: Fields, path: string, code: string, round: number): SignedLock | undefined {
   if (!('lock' in fields)) return undefined;
-  const lock = fields.lock;
-  if (lock === null || typeof lock !== 'object' || Array.isArray(lock)) throw new CmtError(code, `${path}: "lock" must be an object with ${LOCK_FIELDS.join(', ')}`);
-  const lockFields = lock as Fields;
-  for (const name of LOCK_FIELDS) if (!(name in lockFields)) throw new CmtError(code, `${path}: "lock" has no "${name}"`);
-  for (const name of Object.keys(lockFields)) if (!(LOCK_FIELDS as readonly string[]).includes(name)) throw new CmtError(code, `${path}: "lock" has an unknown field "${name}"`);
+  const lockFields = objectFields(fields.lock, path, code, '"lock"', LOCK_FIELDS);
   const lockRound = intField(lockFields, 'round', path, code);
   if (lockRound > round) throw new CmtError(code, `${path}: "lock.round" ${lockRound} is after the last signed round ${round}`);
   return { round: lockRound, blockHash: hexField(lockFields, 'block_hash', path, code, { min: 32, max: 32 }) };
