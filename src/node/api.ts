@@ -11,6 +11,8 @@ import type { BlockResults, TxRecord } from '../store/records.js';
 import type { EventBus } from './event-bus.js';
 import type { GenesisDoc } from './genesis.js';
 import type { QueryLimits } from './query-gate.js';
+import type { EventQuery } from '../rpc/event-query.js';
+import type { SearchPage, TxHit } from '../store/event-search.js';
 
 export interface NodeStatus {
   moniker: string;
@@ -98,6 +100,10 @@ export interface NodeApi {
   blockCommit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined>;
   validators(height?: number): Promise<{ height: number; set: ValidatorSet } | undefined>;
   tx(hash: Uint8Array): Promise<TxRecord | undefined>;
+  /** Committed transactions whose events match `query` (tx_search): one page, and the number matching. */
+  searchTxs(query: EventQuery, page: SearchPage): Promise<{ total: number; txs: TxHit[] }>;
+  /** Heights of committed blocks whose events match `query` (block_search): one page, and the number matching. */
+  searchBlocks(query: EventQuery, page: SearchPage): Promise<{ total: number; heights: number[] }>;
   broadcastTx(tx: Uint8Array): Promise<AddResult>;
   /**
    * ABCI Query, forwarded to the app, whose modules own the paths (spec/queries.md). Paths

@@ -26,6 +26,8 @@ import type { Mempool, AddResult } from '../mempool/mempool.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { StateStore } from '../state/store.js';
 import { BlockStore } from '../store/block-store.js';
+import { searchBlocks, searchTxs, type SearchPage, type TxHit } from '../store/event-search.js';
+import type { EventQuery } from '../rpc/event-query.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { AccountView, ChainParams, ConsensusPosition, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
@@ -345,6 +347,14 @@ export class Node implements NodeApi {
   async tx(hash: Uint8Array): Promise<TxRecord | undefined> {
     const record = await this.blockStore.loadTx(hash);
     return record && record.height <= this.readHeight ? record : undefined;
+  }
+
+  searchTxs(query: EventQuery, page: SearchPage): Promise<{ total: number; txs: TxHit[] }> {
+    return searchTxs(this.blockStore, this.readHeight, query, page);
+  }
+
+  searchBlocks(query: EventQuery, page: SearchPage): Promise<{ total: number; heights: number[] }> {
+    return searchBlocks(this.blockStore, this.readHeight, query, page);
   }
 
   broadcastTx(tx: Uint8Array): Promise<AddResult> {

@@ -19,6 +19,7 @@ import { QueryLimitError } from '../node/query-gate.js';
 import { RpcError, RPC_CONTRACT_FAILED, RPC_INTERNAL_ERROR, RPC_LIMIT, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
 import { MAX_RESULT_DEPTH, nestedDeeperThan } from './json-depth.js';
 import type { AnswerSlots } from './answer-slots.js';
+import { SEARCH_METHODS } from './search-methods.js';
 import {
   optionalBool,
   optionalHeight,
@@ -499,6 +500,8 @@ export const METHODS: Record<string, Method> = {
   async estimate_gas(params, ctx) {
     return view(ctx, METHOD_PATHS.estimate_gas as string, requiredTx(params));
   },
+
+  ...SEARCH_METHODS,
 };
 
 function voteSummary(vote: Vote | undefined): string {
