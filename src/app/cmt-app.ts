@@ -128,6 +128,17 @@ export class CmtApp implements Application {
     }
   }
 
+  /** CheckTx on a throwaway layer of the check state (RPC check_tx): what it reserves is dropped with the layer. */
+  checkTxOnly(tx: Uint8Array): CheckTxResponse {
+    const kept = this.checkState;
+    this.checkState = kept.child();
+    try {
+      return this.checkTx(tx, 'new');
+    } finally {
+      this.checkState = kept;
+    }
+  }
+
   /** The lowest gas price the next block accepts (spec/contracts.md, "Gas price"). */
   baseFee(): bigint {
     return this.limits().baseFee;

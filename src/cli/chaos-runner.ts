@@ -23,6 +23,7 @@ import type { ByzantineStrategyName } from '../node/byzantine.js';
 import { addressFromPublicKey, formatAddress } from '../crypto/address.js';
 import { strategiesOf } from '../sim/strategies.js';
 import { startGossipListener, type GossipListener } from './gossip-listener.js';
+import { accountForm } from './validator-address.js';
 import type { WatchStats } from '../sim/vote-watch.js';
 import { checkRun, type RunCheck } from '../sim/checkers.js';
 import { describeFault, downForGood, endOf, gstOf, type AppliedFault } from '../sim/fault-timeline.js';
@@ -446,7 +447,7 @@ async function heightOf(node: TestnetNode): Promise<number> {
 async function positionOf(node: TestnetNode): Promise<Position | null> {
   try {
     const { round_state: s } = await new RpcClient(rpcUrlOf(node)).call<{ round_state: { height: string; round: number; step: string; proposer: { address: string } | null } }>('consensus_state');
-    return { height: Number(s.height), round: s.round, step: s.step, proposer: s.proposer ? s.proposer.address.toLowerCase() : null };
+    return { height: Number(s.height), round: s.round, step: s.step, proposer: s.proposer ? accountForm(s.proposer.address) : null };
   } catch {
     return null;
   }

@@ -13,6 +13,9 @@ import type { GenesisDoc } from './genesis.js';
 import type { QueryLimits } from './query-gate.js';
 import type { EventQuery } from '../rpc/event-query.js';
 import type { SearchPage, TxHit } from '../store/event-search.js';
+import type { CheckTxResponse } from '../app/abci.js';
+import type { Evidence } from '../codec/vote.js';
+import type { AddEvidenceResult } from './evidence-pool.js';
 
 export interface NodeStatus {
   moniker: string;
@@ -23,6 +26,8 @@ export interface NodeStatus {
   latestAppHash: Uint8Array;
   latestBlockTime: number;
   earliestBlockHeight: number;
+  /** The app's protocol version (CometBFT's protocol_version.app); cmt's app has one version, 0. */
+  appVersion: number;
   validator: { address: Uint8Array; publicKey: Uint8Array; power: number } | null;
 }
 
@@ -47,6 +52,14 @@ export interface ConsensusPosition {
   powers: number[];
   totalPower: number;
   votes: RoundVotes[];
+}
+
+/** The node's network identity: its libp2p peer id and the Ed25519 public key it names. */
+export interface NodeIdentity {
+  peerId: string;
+  publicKey: Uint8Array;
+  /** The first p2p listen multiaddr, or the configured host:port before the network started. */
+  listenAddr: string;
 }
 
 export interface NetInfo {
@@ -86,8 +99,8 @@ export interface NodeApi {
   readonly events: EventBus;
   readonly genesis: GenesisDoc;
   status(): NodeStatus;
-  /** Hash of the block at `earliestBlockHeight`; empty when the store holds no block. */
-  earliestBlockHash(): Promise<Uint8Array>;
+  /** The block at `earliestBlockHeight`: its hash, header time and app hash; undefined when the store holds no block. */
+  earliestBlock(): Promise<{ hash: Uint8Array; time: number; appHash: Uint8Array } | undefined>;
   consensusPosition(): ConsensusPosition;
   /** The newest block when height is undefined. */
   block(height?: number): Promise<StoredBlock | undefined>;
@@ -96,8 +109,10 @@ export interface NodeApi {
   /**
    * The commit that decided block `height` (the newest readable when undefined): the next
    * block's lastCommit (canonical), else this node's seen commit. RPC `commit` answers with it.
+   * `commitTime` is the time of the block that carries the commit (the next block's), or the
+   * block's own time for a seen commit: cmt's votes carry no timestamp (spec/rpc.md).
    */
-  blockCommit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined>;
+  blockCommit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean; commitTime: number } | undefined>;
   validators(height?: number): Promise<{ height: number; set: ValidatorSet } | undefined>;
   tx(hash: Uint8Array): Promise<TxRecord | undefined>;
   /** Committed transactions whose events match `query` (tx_search): one page, and the number matching. */
@@ -105,6 +120,17 @@ export interface NodeApi {
   /** Heights of committed blocks whose events match `query` (block_search): one page, and the number matching. */
   searchBlocks(query: EventQuery, page: SearchPage): Promise<{ total: number; heights: number[] }>;
   broadcastTx(tx: Uint8Array): Promise<AddResult>;
+  /** CheckTx alone (RPC check_tx): the mempool and the state stay exactly as they were. */
+  checkTx(tx: Uint8Array): CheckTxResponse;
+  /**
+   * The consensus parameters in force at block `height` (the next block's when undefined): the
+   * set whose hash the block's header carries; undefined when the node no longer knows it.
+   */
+  consensusParams(height?: number): Promise<{ height: number; params: ConsensusParams } | undefined>;
+  /** Evidence from a client (RPC broadcast_evidence): verified by the pool, gossiped when new. */
+  addEvidence(evidence: Evidence): Promise<AddEvidenceResult>;
+  /** This node's network identity (its node key), also before the network is started. */
+  identity(): Promise<NodeIdentity>;
   /**
    * ABCI Query, forwarded to the app, whose modules own the paths (spec/queries.md). Paths
    * whose work grows with the state and is paid by nobody (the app's routes say which: contract

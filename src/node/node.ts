@@ -30,10 +30,15 @@ import { searchBlocks, searchTxs, type SearchPage, type TxHit } from '../store/e
 import type { EventQuery } from '../rpc/event-query.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
-import type { AccountView, ChainParams, ConsensusPosition, NetInfo, NodeApi, NodeStatus, StoredBlock } from './api.js';
+import type { AccountView, ChainParams, ConsensusPosition, NetInfo, NodeApi, NodeIdentity, NodeStatus, StoredBlock } from './api.js';
 import { P2PHost } from '../p2p/host.js';
 import { MAX_REQUEST_BYTES } from './network.js';
-import { loadOrCreateNodeKey } from '../p2p/node-key.js';
+import { loadOrCreateNodeKey, type NodeKey } from '../p2p/node-key.js';
+import { consensusParamsHash, type ConsensusParams } from '../codec/params.js';
+import { bytesEqual } from '../codec/bytes.js';
+import type { CheckTxResponse } from '../app/abci.js';
+import type { Evidence } from '../codec/vote.js';
+import type { AddEvidenceResult } from './evidence-pool.js';
 import { strategy, type ByzantineStrategyName } from './byzantine.js';
 import type { ConsensusDriver } from './consensus-driver.js';
 import type { EventBus } from './event-bus.js';
@@ -205,7 +210,7 @@ export class Node implements NodeApi {
   async start(): Promise<void> {
     const { p2p } = this.config;
     const host = await P2PHost.start({
-      nodeKey: await loadOrCreateNodeKey(this.paths.nodeKey),
+      nodeKey: await this.nodeKey(),
       listenHost: p2p.host,
       listenPort: p2p.port,
       persistentPeers: p2p.persistentPeers,
@@ -242,18 +247,32 @@ export class Node implements NodeApi {
     this.logger.info('node stopped');
   }
 
-  /** The earliest stored block's hash, remembered per base height: `status` must not decode a block per call. */
-  private earliest: { height: number; hash: Uint8Array } | undefined;
+  /** The earliest stored block, remembered per base height: `status` must not decode a block per call. */
+  private earliest: { height: number; hash: Uint8Array; time: number; appHash: Uint8Array } | undefined;
 
-  async earliestBlockHash(): Promise<Uint8Array> {
+  async earliestBlock(): Promise<{ hash: Uint8Array; time: number; appHash: Uint8Array } | undefined> {
     const base = this.blockStore.base;
-    if (base <= 0) return new Uint8Array(0);
+    if (base <= 0) return undefined;
     if (this.earliest?.height !== base) {
       const found = await this.block(base);
-      if (!found) return new Uint8Array(0);
-      this.earliest = { height: base, hash: found.hash };
+      if (!found) return undefined;
+      this.earliest = { height: base, hash: found.hash, time: found.block.header.time, appHash: found.block.header.appHash };
     }
-    return this.earliest.hash;
+    return this.earliest;
+  }
+
+  /** The node key, read (or made) once: the RPC may ask for it before the network starts. */
+  private nodeKeyLoad: Promise<NodeKey> | undefined;
+
+  private nodeKey(): Promise<NodeKey> {
+    this.nodeKeyLoad ??= loadOrCreateNodeKey(this.paths.nodeKey);
+    return this.nodeKeyLoad;
+  }
+
+  async identity(): Promise<NodeIdentity> {
+    const key = await this.nodeKey();
+    const listenAddr = this.host?.listenAddrs[0] ?? `/ip4/${this.config.p2p.host}/tcp/${this.config.p2p.port}/p2p/${key.peerId}`;
+    return { peerId: key.peerId, publicKey: key.privateKey.publicKey.raw, listenAddr };
   }
 
   status(): NodeStatus {
@@ -268,6 +287,7 @@ export class Node implements NodeApi {
       latestAppHash: s.appHash,
       latestBlockTime: s.lastBlockTime,
       earliestBlockHeight: this.blockStore.base,
+      appVersion: 0,
       validator: this.privValidator ? { address: this.privValidator.address, publicKey: this.privValidator.publicKey, power: self?.power ?? 0 } : null,
     };
   }
@@ -327,14 +347,42 @@ export class Node implements NodeApi {
     return h > this.readHeight ? undefined : this.blockStore.loadResults(h);
   }
 
-  async blockCommit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean } | undefined> {
+  async blockCommit(height?: number): Promise<{ block: StoredBlock; commit: Commit; canonical: boolean; commitTime: number } | undefined> {
     const h = height ?? this.readHeight;
     const block = await this.block(h);
     if (!block) return undefined;
     const next = await this.block(h + 1);
-    if (next) return { block, commit: next.block.lastCommit, canonical: true };
+    if (next) return { block, commit: next.block.lastCommit, canonical: true, commitTime: next.block.header.time };
     const seen = await this.blockStore.loadSeenCommit(h);
-    return seen ? { block, commit: seen, canonical: false } : undefined;
+    return seen ? { block, commit: seen, canonical: false, commitTime: block.block.header.time } : undefined;
+  }
+
+  /** How far back consensus_params looks for a governance change of the parameters (one results record per height). */
+  private static readonly PARAMS_LOOKBACK = 1000;
+
+  async consensusParams(height?: number): Promise<{ height: number; params: ConsensusParams } | undefined> {
+    const current = this.driver.chainState.consensusParams;
+    if (height === undefined || height === this.readHeight + 1) return { height: this.readHeight + 1, params: current };
+    const found = await this.block(height);
+    if (!found) return undefined;
+    const want = found.block.header.consensusParamsHash;
+    const matches = (p: ConsensusParams): boolean => bytesEqual(consensusParamsHash(p), want);
+    if (matches(current)) return { height, params: current };
+    // A change decided in block k is in force from k + 1: the newest change before `height` that matches.
+    const floor = Math.max(this.blockStore.base, height - Node.PARAMS_LOOKBACK);
+    for (let k = height - 1; k >= floor; k--) {
+      const update = (await this.blockStore.loadResults(k))?.consensusParamUpdates[0];
+      if (update && matches(update)) return { height, params: update };
+    }
+    return matches(this.genesis.consensusParams) ? { height, params: this.genesis.consensusParams } : undefined;
+  }
+
+  checkTx(tx: Uint8Array): CheckTxResponse {
+    return this.app.checkTxOnly(tx);
+  }
+
+  addEvidence(evidence: Evidence): Promise<AddEvidenceResult> {
+    return this.evidencePool.add(evidence, this.driver.chainState, { announce: true });
   }
 
   async validators(height?: number): Promise<{ height: number; set: ValidatorSet } | undefined> {

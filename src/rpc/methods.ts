@@ -2,10 +2,7 @@
  * Every RPC method, by name. The same table answers `GET /name?param=..`, JSON-RPC POSTs and
  * WebSocket requests. Unknown names and bad parameters are errors with JSON-RPC codes.
  */
-import { BlockHeader } from '../codec/block.js';
 import { to0x } from '../codec/bytes.js';
-import { encode } from '../codec/schema.js';
-import { Commit, type Vote } from '../codec/vote.js';
 import { PROPOSAL_STATUSES } from '../app/gov/index.js';
 import type { QueryResponse } from '../app/abci.js';
 import { isGatedQueryPath } from '../app/queriers.js';
@@ -13,13 +10,15 @@ import { QueryCode } from '../app/query/router.js';
 import { MAX_CONTRACT_ARGS_BYTES, MAX_METHOD_NAME_BYTES, txHash } from '../codec/tx.js';
 import { formatAddress } from '../crypto/address.js';
 import type { NodeApi } from '../node/api.js';
-import { consensusParamsToJson, genesisToJson } from '../node/genesis.js';
+import { consensusParamsToJson } from '../node/genesis.js';
 import { TimeoutError } from '../node/event-bus.js';
 import { QueryLimitError } from '../node/query-gate.js';
 import { RpcError, RPC_CONTRACT_FAILED, RPC_INTERNAL_ERROR, RPC_LIMIT, RPC_TIMEOUT, invalidParams, notFound } from './errors.js';
 import { MAX_RESULT_DEPTH, nestedDeeperThan } from './json-depth.js';
 import type { AnswerSlots } from './answer-slots.js';
 import { SEARCH_METHODS } from './search-methods.js';
+import { COMET_METHODS } from './comet-methods.js';
+import { txProofView } from './comet-tx-proof.js';
 import {
   optionalBool,
   optionalHeight,
@@ -27,6 +26,7 @@ import {
   optionalJsonArray,
   optionalString,
   requiredAddress,
+  requiredHash,
   requiredHex,
   requiredPositiveInt,
   requiredString,
@@ -35,18 +35,10 @@ import {
 } from './params.js';
 import {
   base64,
-  blockResultsView,
-  blockView,
   checkTxView,
-  commitView,
-  headerView,
   hexUpper,
-  isoTime,
-  pubKeyView,
-  roundStepView,
   txResultView,
   txView,
-  validatorsView,
 } from './views.js';
 
 export interface MethodContext {
@@ -146,87 +138,7 @@ async function view(ctx: MethodContext, path: string, data?: Uint8Array): Promis
   return JSON.parse(utf8Text(res.value)) as unknown;
 }
 
-async function blockAt(api: NodeApi, height: number | undefined) {
-  const found = await api.block(height);
-  if (!found) throw notFound(`block ${height ?? 'latest'} is not available (latest is ${api.status().latestBlockHeight})`);
-  return found;
-}
-
 export const METHODS: Record<string, Method> = {
-  async health() {
-    return {};
-  },
-
-  async status(_params, { api, rpcAddress }) {
-    const s = api.status();
-    const earliestHash = await api.earliestBlockHash();
-    return {
-      node_info: {
-        network: s.chainId,
-        version: s.version,
-        moniker: s.moniker,
-        other: { tx_index: 'on', rpc_address: rpcAddress },
-      },
-      sync_info: {
-        latest_block_hash: hexUpper(s.latestBlockHash),
-        latest_app_hash: hexUpper(s.latestAppHash),
-        latest_block_height: String(s.latestBlockHeight),
-        latest_block_time: isoTime(s.latestBlockTime),
-        earliest_block_hash: hexUpper(earliestHash),
-        earliest_block_height: String(s.earliestBlockHeight),
-        catching_up: false,
-      },
-      validator_info: s.validator
-        ? { address: formatAddress(s.validator.address), pub_key: pubKeyView(s.validator.publicKey), voting_power: String(s.validator.power) }
-        : null,
-    };
-  },
-
-  async genesis(_params, { api }) {
-    return { genesis: genesisToJson(api.genesis) };
-  },
-
-  async block(params, { api }) {
-    const found = await blockAt(api, optionalHeight(params));
-    return blockView(found.block, found.hash);
-  },
-
-  async block_by_hash(params, { api }) {
-    const hash = requiredHex(params, 'hash', 32);
-    const found = await api.blockByHash(hash);
-    if (!found) throw notFound(`no block with hash ${hexUpper(hash)}`);
-    return blockView(found.block, found.hash);
-  },
-
-  async block_results(params, { api }) {
-    const height = optionalHeight(params);
-    const results = await api.blockResults(height);
-    if (!results) throw notFound(`results of block ${height ?? 'latest'} are not available`);
-    return blockResultsView(results);
-  },
-
-  async commit(params, { api }) {
-    const height = optionalHeight(params);
-    const found = await api.blockCommit(height);
-    if (!found) throw notFound(`commit ${height ?? 'latest'} is not available`);
-    return {
-      signed_header: { header: headerView(found.block.block.header), commit: commitView(found.commit) },
-      canonical: found.canonical,
-      // The canonical encodings, so a client can hash the header and check every signature itself.
-      raw_header: to0x(encode(BlockHeader, found.block.block.header)),
-      raw_commit: to0x(encode(Commit, found.commit)),
-    };
-  },
-
-  async validators(params, { api }) {
-    const height = optionalHeight(params);
-    const found = await api.validators(height);
-    if (!found) throw notFound(`validators of height ${height} are not available`);
-    const perPage = optionalInt(params, 'per_page', 100, 100) || 100;
-    const page = Math.max(1, optionalInt(params, 'page', 1, 1_000_000));
-    return validatorsView(found.height, found.set, { offset: (page - 1) * perPage, limit: perPage });
-  },
-
   /** Staking candidates (spec/staking.md), as stored at the latest height. */
   async candidates(_params, ctx) {
     return view(ctx, METHOD_PATHS.candidates as string);
@@ -283,48 +195,19 @@ export const METHODS: Record<string, Method> = {
     return view(ctx, METHOD_PATHS.proposal as string, utf8(JSON.stringify({ id })));
   },
 
-  async net_info(_params, { api }) {
-    const n = api.netInfo();
-    return {
-      listening: n.listening,
-      listeners: n.listenAddrs,
-      node_id: n.peerId,
-      n_peers: String(n.peers.length),
-      peers: n.peers.map((p) => ({ node_id: p.peerId, remote_addr: p.addr, is_outbound: p.direction === 'outbound' })),
-    };
-  },
-
-  /** CometBFT's round state: height/round/step, the proposal, lock and valid value, and every vote seen per round. */
-  async consensus_state(_params, { api }) {
-    const p = api.consensusPosition();
-    return {
-      round_state: {
-        'height/round/step': `${p.height}/${p.round}/${roundStepView(p.step)}`,
-        height: String(p.height),
-        round: p.round,
-        step: roundStepView(p.step),
-        proposer: p.proposer ? { address: formatAddress(p.proposer.address), index: p.proposer.index } : null,
-        proposal_block_hash: p.proposalBlockHash ? hexUpper(p.proposalBlockHash) : '',
-        locked_block_hash: p.lockedBlockHash ? hexUpper(p.lockedBlockHash) : '',
-        locked_round: p.lockedRound,
-        valid_block_hash: p.validBlockHash ? hexUpper(p.validBlockHash) : '',
-        valid_round: p.validRound,
-        height_vote_set: p.votes.map((r) => ({
-          round: r.round,
-          prevotes: r.prevotes.map(voteSummary),
-          prevotes_bit_array: bitArray(r.prevotes, p.powers, p.totalPower),
-          precommits: r.precommits.map(voteSummary),
-          precommits_bit_array: bitArray(r.precommits, p.powers, p.totalPower),
-        })),
-      },
-    };
-  },
-
+  /**
+   * A committed transaction by hash (hex or base64, params.ts). prove=true adds CometBFT's
+   * TxProof: the Merkle path of the transaction's hash to the block's data_hash.
+   */
   async tx(params, { api }) {
-    const hash = requiredHex(params, 'hash', 32);
+    const hash = requiredHash(params, 'hash');
+    const prove = optionalBool(params, 'prove');
     const record = await api.tx(hash);
     if (!record) throw notFound(`transaction ${hexUpper(hash)} is not in a committed block`);
-    return txView(hash, record);
+    if (!prove) return txView(hash, record);
+    const block = await api.block(record.height);
+    if (!block) throw notFound(`block ${record.height}, which holds transaction ${hexUpper(hash)}, is no longer stored: no proof`);
+    return { ...txView(hash, record), proof: txProofView(block.block.txs, record.index) };
   },
 
   async broadcast_tx_async(params, { api }) {
@@ -405,7 +288,8 @@ export const METHODS: Record<string, Method> = {
         index: '0',
         key: base64(res.key),
         value: base64(res.value),
-        proof: res.proof ? `0x${Buffer.from(res.proof).toString('hex')}` : null,
+        // CometBFT's proof operations: cmt's state proof is one op (spec/rpc.md), verified against the header at height + 1.
+        proofOps: res.proof ? { ops: [{ type: 'cmt:state', key: base64(res.key), data: base64(res.proof) }] } : null,
         height: String(res.height),
         codespace: res.code === 0 ? '' : 'query',
       },
@@ -501,22 +385,6 @@ export const METHODS: Record<string, Method> = {
     return view(ctx, METHOD_PATHS.estimate_gas as string, requiredTx(params));
   },
 
+  ...COMET_METHODS,
   ...SEARCH_METHODS,
 };
-
-function voteSummary(vote: Vote | undefined): string {
-  if (!vote) return 'nil-Vote';
-  const kind = vote.type === 1 ? 'Prevote' : 'Precommit';
-  const block = vote.blockHash.length === 0 ? 'nil' : hexUpper(vote.blockHash).slice(0, 12);
-  return `Vote{${vote.validatorIndex}:${formatAddress(vote.validatorAddress).slice(2, 14)} ${vote.height}/${vote.round} ${kind} ${block}}`;
-}
-
-/** CometBFT's "BA{4:xx_x} 30/40 = 0.75": who voted, and the power that did. */
-function bitArray(votes: (Vote | undefined)[], powers: number[], total: number): string {
-  let voted = 0;
-  const bits = votes.map((v, i) => {
-    if (v) voted += powers[i] ?? 0;
-    return v ? 'x' : '_';
-  });
-  return `BA{${votes.length}:${bits.join('')}} ${voted}/${total} = ${total === 0 ? '0.00' : (voted / total).toFixed(2)}`;
-}

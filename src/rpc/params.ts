@@ -120,3 +120,61 @@ export function optionalJsonArray(params: Params, name: string, maxBytes: number
   if (!Array.isArray(parsed)) throw invalidParams(`${name} must be a JSON array, e.g. [1, "x", {"$bigint": "10"}]`);
   return text;
 }
+
+/**
+ * A 32-byte hash (tx, block_by_hash, header_by_hash): hex, with or without 0x (CometBFT's URI
+ * form), or base64 (its JSON-RPC `[]byte` form, how CosmJS sends it). The two never meet: 32
+ * bytes are 64 hex digits or 44 base64 characters. In a URI a base64 `+` arrives as a space.
+ */
+export function requiredHash(params: Params, name = 'hash'): Uint8Array {
+  const raw = unquote(params[name]);
+  if (typeof raw !== 'string' || raw.length === 0) throw invalidParams(`${name} is required: 32 bytes as 64 hex digits (0x optional) or 44 base64 characters`);
+  if (/^(0[xX])?[0-9a-fA-F]{64}$/.test(raw)) return fromHex(raw, name);
+  const b64 = raw.replaceAll(' ', '+');
+  if (/^[A-Za-z0-9+/]{43}=$/.test(b64)) {
+    const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+    if (bytes.length === 32) return bytes;
+  }
+  throw invalidParams(`${name} must be 32 bytes: 64 hex digits (0x optional) or 44 base64 characters`);
+}
+
+/**
+ * Bytes given as 0x-hex or base64 (the same forms as a transaction): broadcast_evidence's
+ * evidence. Hex without 0x is read as hex only when it is not also base64 of another length.
+ */
+export function requiredBytes(params: Params, name: string, maxBytes: number): Uint8Array {
+  const raw = unquote(params[name]);
+  if (typeof raw !== 'string' || raw.length === 0) throw invalidParams(`${name} is required (0x-prefixed hex or base64)`);
+  if (raw.length > 2 * maxBytes + 2) throw invalidParams(`${name} is longer than ${maxBytes} bytes`);
+  let bytes: Uint8Array;
+  if (/^0[xX][0-9a-fA-F]*$/.test(raw)) {
+    if (raw.length % 2 !== 0) throw invalidParams(`${name} is 0x-hex with an odd number of digits`);
+    bytes = fromHex(raw);
+  } else {
+    const b64 = raw.replaceAll(' ', '+');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) throw invalidParams(`${name} must be 0x-prefixed hex or base64`);
+    bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+  }
+  if (bytes.length > maxBytes) throw invalidParams(`${name} is longer than ${maxBytes} bytes`);
+  return bytes;
+}
+
+/** CometBFT's paging (rpc/core/env.go): per_page below 1 is the default, above the maximum is the maximum. */
+export const DEFAULT_PER_PAGE = 30;
+export const MAX_PER_PAGE = 100;
+
+export function perPage(params: Params): number {
+  const n = optionalInt(params, 'per_page', DEFAULT_PER_PAGE, Number.MAX_SAFE_INTEGER);
+  return n < 1 ? DEFAULT_PER_PAGE : Math.min(n, MAX_PER_PAGE);
+}
+
+/** The page asked (1 when absent): a page past the last is invalid params, as CometBFT refuses it. */
+export function pageOf(params: Params, per: number, total: number): number {
+  const pages = Math.max(1, Math.ceil(total / per));
+  const raw = unquote(params.page);
+  if (raw === undefined || raw === null || raw === '') return 1;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw invalidParams('page must be an integer');
+  if (n < 1 || n > pages) throw invalidParams(`page should be within [1, ${pages}] range, given ${n}`);
+  return n;
+}

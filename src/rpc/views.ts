@@ -1,18 +1,18 @@
 /**
  * JSON views in CometBFT's shapes (int64 as strings, hashes as upper-case hex, bytes as
- * base64), so scripts written against CometBFT's RPC read these too. Account addresses use
- * this chain's 0x form.
+ * base64), so scripts written against CometBFT's RPC read these too. Validator addresses are
+ * CometBFT's upper-case hex (comet-views.ts); cmt's own methods keep the 0x account form.
  */
 import type { Block, BlockHeader } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
 import type { AppEvent, TxResult } from '../codec/results.js';
 import type { Commit } from '../codec/vote.js';
-import { formatAddress } from '../crypto/address.js';
 import type { RoundStep } from '../consensus/types.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { BlockResults, TxRecord } from '../store/records.js';
 import type { CheckTxResponse } from '../app/abci.js';
 import { pubKeyJson } from '../app/query/json.js';
+import { blockIdView, consensusParamsView, evidenceView, validatorAddressView, ZERO_TIME } from './comet-views.js';
 
 export const hexUpper = (bytes: Uint8Array): string => toHex(bytes).toUpperCase();
 export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
@@ -30,13 +30,14 @@ export function roundStepView(step: RoundStep): string {
   return step === 'decided' ? 'commit' : step;
 }
 
-export function headerView(h: BlockHeader): Record<string, unknown> {
+/** A header in CometBFT's shape; `appVersion` is protocol_version.app (cmt's app: 0). */
+export function headerView(h: BlockHeader, appVersion = 0): Record<string, unknown> {
   return {
-    version: { block: String(h.version) },
+    version: { block: String(h.version), app: String(appVersion) },
     chain_id: h.chainId,
     height: String(h.height),
     time: isoTime(h.time),
-    last_block_id: { hash: hexUpper(h.lastBlockHash) },
+    last_block_id: blockIdView(h.lastBlockHash),
     last_commit_hash: hexUpper(h.lastCommitHash),
     data_hash: hexUpper(h.dataHash),
     validators_hash: hexUpper(h.validatorsHash),
@@ -45,18 +46,25 @@ export function headerView(h: BlockHeader): Record<string, unknown> {
     app_hash: hexUpper(h.appHash),
     last_results_hash: hexUpper(h.lastResultsHash),
     evidence_hash: hexUpper(h.evidenceHash),
-    proposer_address: formatAddress(h.proposerAddress),
+    proposer_address: validatorAddressView(h.proposerAddress),
   };
 }
 
-export function commitView(c: Commit): Record<string, unknown> {
+/**
+ * A commit in CometBFT's shape. cmt's votes carry no timestamp: a signature that is there shows
+ * `time` (ms), the time of the block that carries the commit (CometBFT's block time is the
+ * median of these), or CometBFT's zero time when no time is given; an absent one shows zero time.
+ */
+export function commitView(c: Commit, time?: number): Record<string, unknown> {
+  const present = time === undefined ? ZERO_TIME : isoTime(time);
   return {
     height: String(c.height),
     round: c.round,
-    block_id: { hash: hexUpper(c.blockHash) },
+    block_id: blockIdView(c.blockHash),
     signatures: c.signatures.map((s) => ({
       block_id_flag: s.flag,
-      validator_address: s.validatorAddress.length ? formatAddress(s.validatorAddress) : '',
+      validator_address: s.validatorAddress.length ? validatorAddressView(s.validatorAddress) : '',
+      timestamp: s.flag === 1 ? ZERO_TIME : present,
       signature: s.signature.length ? base64(s.signature) : null,
     })),
   };
@@ -64,26 +72,13 @@ export function commitView(c: Commit): Record<string, unknown> {
 
 export function blockView(block: Block, hash: Uint8Array): Record<string, unknown> {
   return {
-    block_id: { hash: hexUpper(hash) },
+    block_id: blockIdView(hash),
     block: {
       header: headerView(block.header),
       data: { txs: block.txs.map(base64) },
-      evidence: {
-        evidence: block.evidence.map((e) => ({
-          type: e.type === 'duplicateVote' ? 'tendermint/DuplicateVoteEvidence' : e.type,
-          value: {
-            validator_address: hexUpper(e.voteA.validatorAddress),
-            height: String(e.voteA.height),
-            round: e.voteA.round,
-            vote_type: e.voteA.type,
-            block_hashes: [hexUpper(e.voteA.blockHash), hexUpper(e.voteB.blockHash)],
-            total_voting_power: String(e.totalVotingPower),
-            validator_power: String(e.validatorPower),
-            timestamp: new Date(e.time).toISOString(),
-          },
-        })),
-      },
-      last_commit: commitView(block.lastCommit),
+      evidence: { evidence: block.evidence.map(evidenceView) },
+      // The commit of the block before, carried by this one: its signatures show this block's time.
+      last_commit: commitView(block.lastCommit, block.header.time),
     },
   };
 }
@@ -119,7 +114,7 @@ export function blockResultsView(r: BlockResults): Record<string, unknown> {
     txs_results: r.txResults.map(txResultView),
     finalize_block_events: eventsView(r.events),
     validator_updates: r.validatorUpdates.map((u) => ({ pub_key: pubKeyView(u.publicKey), power: String(u.power) })),
-    consensus_param_updates: r.consensusParamUpdates[0] ?? null,
+    consensus_param_updates: r.consensusParamUpdates[0] ? consensusParamsView(r.consensusParamUpdates[0]) : null,
     app_hash: hexUpper(r.appHash),
   };
 }
@@ -129,7 +124,7 @@ export function validatorsView(height: number, set: ValidatorSet, page: { offset
   return {
     block_height: String(height),
     validators: slice.map((v) => ({
-      address: formatAddress(v.address),
+      address: validatorAddressView(v.address),
       pub_key: pubKeyView(v.publicKey),
       voting_power: String(v.power),
       proposer_priority: String(v.proposerPriority),

@@ -22,6 +22,7 @@ import { P2PHost } from '../../src/p2p/host.js';
 import { generateNodeKey } from '../../src/p2p/node-key.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { tempDir } from '../support/temp-dir.js';
+import { accountForm } from '../../src/cli/validator-address.js';
 
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 const NIL = new Uint8Array(0);
@@ -54,7 +55,7 @@ describe('a Byzantine validator split-prevoting on a real network', () => {
     const [a, b, c, z] = net.nodes as [TestnetNode, TestnetNode, TestnetNode, TestnetNode];
     const key = await readValidatorKey(homePaths(z.home).privValidatorKey);
     const { validators } = await new RpcClient(rpcUrlOf(a)).call<{ validators: { address: string }[] }>('validators');
-    const index = validators.findIndex((v) => v.address.toLowerCase() === z.validatorAddress.toLowerCase());
+    const index = validators.findIndex((v) => accountForm(v.address) === z.validatorAddress.toLowerCase());
     const address = new Uint8Array(Buffer.from(z.validatorAddress.slice(2), 'hex'));
     const topics = topicsFor(net.chainId);
     const sideA = await P2PHost.start({ nodeKey: await generateNodeKey(), persistentPeers: [peerAddress(a), peerAddress(b)], logger: silentLogger() });

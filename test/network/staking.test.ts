@@ -11,6 +11,7 @@ import { freePort, launchNode, rpcUrlOf, stopNode, waitForHeights } from '../../
 import { RpcClient } from '../../src/rpc/client.js';
 import { tempDir } from '../support/temp-dir.js';
 import { cmt } from '../support/cli.js';
+import { accountForm } from '../../src/cli/validator-address.js';
 
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 150 } };
 const EPOCH = 10;
@@ -55,7 +56,7 @@ describe('staking on a testnet of real processes', () => {
   };
   const height = async (): Promise<number> => Number((await rpc.call<{ sync_info: { latest_block_height: string } }>('status')).sync_info.latest_block_height);
   const setAt = async (h?: number): Promise<string[]> =>
-    (await rpc.call<{ validators: { address: string }[] }>('validators', h === undefined ? {} : { height: h })).validators.map((v) => v.address.toLowerCase());
+    (await rpc.call<{ validators: { address: string }[] }>('validators', h === undefined ? {} : { height: h })).validators.map((v) => accountForm(v.address));
   const candidate = (owner: string): Promise<CandidateView> => rpc.call<CandidateView>('candidate', { address: owner });
   const balance = async (owner: string): Promise<bigint> => BigInt((await rpc.call<{ balance: string }>('account', { address: owner })).balance);
 
@@ -94,7 +95,7 @@ describe('staking on a testnet of real processes', () => {
       const h = await height();
       if (h < joinedAt + 2) return undefined;
       const b = await rpc.call<{ block: { last_commit: { signatures: { validator_address: string; block_id_flag: number }[] } } }>('block', { height: h });
-      return b.block.last_commit.signatures.some((s) => s.validator_address.toLowerCase() === spare.validatorAddress.toLowerCase() && s.block_id_flag === 2) ? h : undefined;
+      return b.block.last_commit.signatures.some((s) => accountForm(s.validator_address) === spare.validatorAddress.toLowerCase() && s.block_id_flag === 2) ? h : undefined;
     });
     expect(signedIn).toBeGreaterThan(joinedAt);
     const rewards = await until('rewards for the delegator', async () => {

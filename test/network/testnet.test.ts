@@ -29,6 +29,7 @@ import { addressFromPublicKey, formatAddress } from '../../src/crypto/address.js
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { cmt } from '../support/cli.js';
+import { accountForm } from '../../src/cli/validator-address.js';
 
 const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 
@@ -214,7 +215,7 @@ describe('a 4-validator testnet of real processes', () => {
         if (Date.now() > deadline) throw new Error('the attacker never joined the vote topic');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const index = Number((await new RpcClient(rpcUrlOf(culprit)).call<{ validators: { address: string }[] }>('validators')).validators.findIndex((v) => v.address.toLowerCase() === culprit.validatorAddress.toLowerCase()));
+      const index = Number((await new RpcClient(rpcUrlOf(culprit)).call<{ validators: { address: string }[] }>('validators')).validators.findIndex((v) => accountForm(v.address) === culprit.validatorAddress.toLowerCase()));
       expect(index).toBeGreaterThanOrEqual(0);
       let found: { height: number; evidence: { type: string; value: { validator_address: string } }[] } | undefined;
       for (let attempt = 0; attempt < 5 && !found; attempt++) {
@@ -244,7 +245,7 @@ describe('a 4-validator testnet of real processes', () => {
       expect(delegations.delegations.find((d) => d.candidate === owner)?.stake).toBe((950n * ONE_CMT).toString());
       await waitForHeights(net.nodes.slice(0, 3), found!.height + 3, 30_000);
       const set = await new RpcClient(rpcUrlOf(net.nodes[0] as TestnetNode)).call<{ validators: { address: string }[] }>('validators', { height: found!.height + 2 });
-      expect(set.validators.map((v) => v.address.toLowerCase())).not.toContain(culprit.validatorAddress.toLowerCase());
+      expect(set.validators.map((v) => accountForm(v.address))).not.toContain(culprit.validatorAddress.toLowerCase());
     } finally {
       await attacker.stop();
     }

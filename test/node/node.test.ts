@@ -60,10 +60,11 @@ describe('a single-validator node with its RPC', () => {
     expect(text).toMatch(/^cmt_mempool_size 0$/m);
     expect(text).toMatch(/^cmt_consensus_wal_bytes \d+$/m);
     expect(text).toContain('cmt_consensus_block_interval_seconds_bucket');
-    const net = await running.client.call<{ listening: boolean; n_peers: string; node_id: string; listeners: string[] }>('net_info');
+    const net = await running.client.call<{ listening: boolean; n_peers: string; listeners: string[] }>('net_info');
+    const status = await running.client.call<{ node_info: { other: { peer_id: string } } }>('status');
     expect(net.listening).toBe(true);
     expect(net.n_peers).toBe('0');
-    expect(net.listeners[0]).toMatch(new RegExp(`/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${net.node_id}$`));
+    expect(net.listeners[0]).toMatch(new RegExp(`/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${status.node_info.other.peer_id}$`));
   });
 
   it('commits a transfer through broadcast_tx_commit and indexes it', async () => {

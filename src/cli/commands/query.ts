@@ -10,6 +10,7 @@ import type { RpcClient } from '../../rpc/client.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 import { parseNonNegativeInt, parsePositiveInt, optionParser } from '../arguments.js';
 import { verifyAccountProof } from '../verify-account-proof.js';
+import { accountForm } from '../validator-address.js';
 import { receiptOf, receiptRows, txBodyOf } from '../receipt.js';
 
 type QueryOptions = CommonOptions & { output: OutputFormat };
@@ -156,7 +157,9 @@ async function latestProvableHeight(client: RpcClient): Promise<number> {
 export function registerQueryCommands(program: Command): void {
   common(program.command('status').description("the node's chain, height and validator")).action(async (options: QueryOptions) => {
     const client = await rpcClient(options);
-    const s = await client.call<{ node_info: { network: string; moniker: string; version: string }; sync_info: Record<string, string | boolean>; validator_info: { address: string; voting_power: string } | null }>('status');
+    const s = await client.call<{ node_info: { id: string; network: string; moniker: string; version: string }; sync_info: Record<string, string | boolean>; validator_info: { address: string; voting_power: string } }>('status');
+    // A full node shows its node key as validator_info (power 0): its address is its node id.
+    const fullNode = s.validator_info.address.toLowerCase() === s.node_info.id.toLowerCase();
     printResult(options.output, s, () =>
       table([
         ['node', `${s.node_info.moniker} (cmt ${s.node_info.version}) at ${client.url}`],
@@ -165,7 +168,7 @@ export function registerQueryCommands(program: Command): void {
         ['block time', String(s.sync_info.latest_block_time)],
         ['block hash', String(s.sync_info.latest_block_hash)],
         ['app hash', String(s.sync_info.latest_app_hash)],
-        ['validator', s.validator_info ? `${s.validator_info.address} (power ${s.validator_info.voting_power})` : 'no (full node)'],
+        ['validator', fullNode ? 'no (full node)' : `${accountForm(s.validator_info.address)} (power ${s.validator_info.voting_power})`],
       ]),
     );
   });
@@ -368,7 +371,7 @@ export function registerQueryCommands(program: Command): void {
         ['height', b.block.header.height as string],
         ['hash', b.block_id.hash],
         ['time', b.block.header.time as string],
-        ['proposer', b.block.header.proposer_address as string],
+        ['proposer', accountForm(b.block.header.proposer_address as string)],
         ['txs', String(b.block.data.txs.length)],
         ['app hash', b.block.header.app_hash as string],
         ['last commit', `${b.block.last_commit.signatures.length} signatures`],
