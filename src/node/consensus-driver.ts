@@ -19,6 +19,7 @@ import { decodeWalEvent, encodeWalEvent, type LoggedEvent } from './wal-events.j
 import { isTimely, MAX_CLOCK_DRIFT_MS, type BlockExecutor } from './block-executor.js';
 import type { ChainState } from './chain-state.js';
 import type { EventBus } from './event-bus.js';
+import { ConsensusEventObserver, type BeforeStep } from './consensus-events.js';
 import type { Logger } from './logger.js';
 import { DoubleSignError, SIGN_STEP_PRECOMMIT, SIGN_STEP_PREVOTE, SIGN_STEP_PROPOSAL, type PrivValidator } from './priv-validator.js';
 import type { BlockStore } from '../store/block-store.js';
@@ -89,6 +90,8 @@ export class ConsensusDriver {
   private readonly now: () => number;
   private broadcast: ConsensusBroadcaster;
   private adversary: DriverAdversary | null;
+  /** CometBFT's consensus events for RPC subscribers: observation only, idle while nobody listens. */
+  private readonly observer: ConsensusEventObserver;
 
   constructor(
     private readonly deps: ConsensusDriverDeps,
@@ -99,6 +102,7 @@ export class ConsensusDriver {
     this.now = deps.now ?? (() => this.clock.now());
     this.broadcast = deps.broadcast ?? NO_PEERS;
     this.adversary = deps.adversary ?? null;
+    this.observer = new ConsensusEventObserver(deps.events);
     this.core = createConsensusState({ chainId: chainState.chainId, selfAddress: deps.privValidator?.address ?? null, ...(deps.unsafeMutations ? { unsafeMutations: deps.unsafeMutations } : {}) });
   }
 
@@ -196,10 +200,22 @@ export class ConsensusDriver {
         const { event, logged } = this.queue.shift() as QueuedEvent;
         if (!logged && event.type !== 'startHeight') this.deps.wal?.append(encodeWalEvent(event));
         this.adversary?.beforeStep?.(this.core);
-        for (const effect of step(this.core, event)) this.perform(effect);
+        const seen = this.observer.before(this.core, event);
+        const effects = step(this.core, event);
+        if (seen) this.observe(seen, event, effects);
+        for (const effect of effects) this.perform(effect);
       }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  /** Tells subscribers what the step did. Nothing an observer does may reach consensus: errors are logged. */
+  private observe(seen: BeforeStep, event: ConsensusEvent, effects: readonly ConsensusEffect[]): void {
+    try {
+      this.observer.after(seen, this.core, event, effects, this.now());
+    } catch (err) {
+      this.deps.logger.error({ err }, 'a consensus event could not be published');
     }
   }
 

@@ -1,4 +1,8 @@
-/** Block and transaction events, for RPC subscribers and for callers waiting on a transaction. */
+/**
+ * Block, transaction and consensus events, for RPC subscribers and for callers waiting on a
+ * transaction. Consensus events (spec/rpc-events.md) are made by the consensus driver only
+ * while someone listens to their name: `wantsConsensus` is what it asks first.
+ */
 import { EventEmitter } from 'node:events';
 import type { Block } from '../codec/block.js';
 import { bytesKey } from '../codec/bytes.js';
@@ -6,6 +10,8 @@ import { CmtError } from '../codec/errors.js';
 import type { TxResult } from '../codec/results.js';
 import type { FinalizeBlockResponse } from '../app/abci.js';
 import type { Commit } from '../codec/vote.js';
+import type { ValidatorUpdateInfo } from '../app/abci.js';
+import type { ConsensusEventName, ObservedConsensusEvent } from './consensus-events.js';
 
 export interface NewBlockEvent {
   block: Block;
@@ -23,6 +29,14 @@ export interface TxEvent {
   result: TxResult;
 }
 
+/** A block that changed the validator set: the app's updates, in its order (power 0 removes). */
+export interface ValidatorSetUpdatesEvent {
+  height: number;
+  updates: readonly ValidatorUpdateInfo[];
+}
+
+export type ConsensusListener = (event: ObservedConsensusEvent) => void;
+
 export class TimeoutError extends CmtError {
   constructor(message: string) {
     super('TIMEOUT', message);
@@ -32,11 +46,14 @@ export class TimeoutError extends CmtError {
 interface Events {
   newBlock: [NewBlockEvent];
   tx: [TxEvent];
+  validatorSetUpdates: [ValidatorSetUpdatesEvent];
 }
 
 export class EventBus extends EventEmitter<Events> {
   /** Per transaction hash, the callers waiting for it: a Set, so a caller leaves in O(1). */
   private readonly txWaiters = new Map<string, Set<(event: TxEvent) => void>>();
+  /** Per consensus event name, its listeners; a name nobody listens to is absent. */
+  private readonly consensusListeners = new Map<ConsensusEventName, Set<ConsensusListener>>();
 
   constructor() {
     super();
@@ -57,6 +74,47 @@ export class EventBus extends EventEmitter<Events> {
         for (const w of waiters) w(txEvent);
       }
     });
+    const updates = event.response.validatorUpdates;
+    if (updates.length > 0) this.emit('validatorSetUpdates', { height: event.block.header.height, updates });
+  }
+
+  /** True while anyone listens to any consensus event: the driver observes nothing otherwise. */
+  get observingConsensus(): boolean {
+    return this.consensusListeners.size > 0;
+  }
+
+  wantsConsensus(name: ConsensusEventName): boolean {
+    return this.consensusListeners.has(name);
+  }
+
+  onConsensus(names: readonly ConsensusEventName[], listener: ConsensusListener): void {
+    for (const name of names) {
+      const set = this.consensusListeners.get(name);
+      if (set) set.add(listener);
+      else this.consensusListeners.set(name, new Set([listener]));
+    }
+  }
+
+  offConsensus(names: readonly ConsensusEventName[], listener: ConsensusListener): void {
+    for (const name of names) {
+      const set = this.consensusListeners.get(name);
+      set?.delete(listener);
+      if (set?.size === 0) this.consensusListeners.delete(name);
+    }
+  }
+
+  /** Hands `event` to the listeners of its name. A listener that throws is skipped: the caller is consensus. */
+  publishConsensus(event: ObservedConsensusEvent): void {
+    const set = this.consensusListeners.get(event.name);
+    if (!set) return;
+    // A Set tolerates a listener leaving while it is iterated: no copy per event.
+    for (const listener of set) {
+      try {
+        listener(event);
+      } catch {
+        // Observation only: a broken listener must not stop consensus or the other listeners.
+      }
+    }
   }
 
   /** Callers waiting for a transaction (what the RPC's broadcast_tx_commit holds). */

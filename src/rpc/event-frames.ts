@@ -3,11 +3,18 @@
  * queries match) and the JSON of its data and tags as bytes. Events are published on the
  * consensus thread, so per subscription the node only matches the query and queues a short
  * prefix (the subscription's id and query) before the shared bytes; a block is serialized
- * once, not once per subscriber.
+ * once, not once per subscriber, and only if a subscription matched it.
+ *
+ * Shapes are CometBFT 0.38's (types/events.go, EventData*), built from the RPC's views:
+ * spec/rpc-events.md lists them.
  */
-import type { NewBlockEvent, TxEvent } from '../node/event-bus.js';
+import type { NewBlockEvent, TxEvent, ValidatorSetUpdatesEvent } from '../node/event-bus.js';
+import type { ObservedConsensusEvent } from '../node/consensus-events.js';
+import type { AppEvent } from '../codec/results.js';
+import { addressFromPublicKey } from '../crypto/address.js';
 import { addTag, type EventTags } from './event-query.js';
-import { base64, blockView, eventsView, hexUpper, txResultView } from './views.js';
+import { blockIdView, evidenceView, validatorAddressView, voteView } from './comet-views.js';
+import { base64, blockResultsView, blockView, eventsView, headerView, hexUpper, isoTime, pubKeyView, txResultView } from './views.js';
 
 export interface SharedEvent {
   tags: EventTags;
@@ -15,47 +22,37 @@ export interface SharedEvent {
   tail(): Buffer;
 }
 
-function blockTags(e: NewBlockEvent): EventTags {
-  const tags: EventTags = new Map();
-  addTag(tags, 'tm.event', 'NewBlock');
-  addTag(tags, 'block.height', String(e.block.header.height));
+function typeTag(name: string): EventTags {
+  return new Map([['tm.event', [name]]]);
+}
+
+/** `<type>.<key>` for every attribute, as CometBFT tags them (an empty type or key is left out). */
+function addAppTags(tags: EventTags, events: readonly AppEvent[]): void {
+  for (const ev of events) {
+    if (ev.type.length === 0) continue;
+    for (const a of ev.attributes) if (a.key.length > 0) addTag(tags, `${ev.type}.${a.key}`, a.value);
+  }
+}
+
+function blockTags(name: string, height: number, events: readonly AppEvent[]): EventTags {
+  const tags = typeTag(name);
+  addTag(tags, 'block.height', String(height));
+  addAppTags(tags, events);
   return tags;
 }
 
-function txTags(e: TxEvent): EventTags {
-  const tags: EventTags = new Map();
-  addTag(tags, 'tm.event', 'Tx');
-  addTag(tags, 'tx.hash', hexUpper(e.hash));
-  addTag(tags, 'tx.height', String(e.height));
-  for (const ev of e.result.events) for (const a of ev.attributes) addTag(tags, `${ev.type}.${a.key}`, a.value);
-  return tags;
-}
-
-function blockData(e: NewBlockEvent): unknown {
-  return { type: 'tendermint/event/NewBlock', value: { ...blockView(e.block, e.hash), result_finalize_block: { app_hash: hexUpper(e.response.appHash), events: eventsView(e.response.events) } } };
-}
-
-function txData(e: TxEvent): unknown {
-  return { type: 'tendermint/event/Tx', value: { TxResult: { height: String(e.height), index: e.index, tx: base64(e.tx), hash: hexUpper(e.hash), result: txResultView(e.result) } } };
-}
-
-// Keyed by the event object, which the event bus hands to every listener: gone with the event.
-const shared = new WeakMap<object, SharedEvent>();
-
-function share<E extends object>(event: E, tagsOf: (e: E) => EventTags, dataOf: (e: E) => unknown): SharedEvent {
-  const known = shared.get(event);
-  if (known) return known;
-  const tags = tagsOf(event);
-  // Made once, failure included: a subscriber after the first must not pay for it again.
+/** Made once, failure included: a subscriber after the first must not pay for it again. */
+function shared(tags: EventTags, name: string, value: () => unknown): SharedEvent {
   let tail: Buffer | Error | undefined;
   const make = (): Buffer | Error => {
     try {
-      return Buffer.from(`,"data":${JSON.stringify(dataOf(event))},"events":${JSON.stringify(Object.fromEntries(tags))}}}`, 'utf8');
+      const data = { type: `tendermint/event/${name}`, value: value() };
+      return Buffer.from(`,"data":${JSON.stringify(data)},"events":${JSON.stringify(Object.fromEntries(tags))}}}`, 'utf8');
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
   };
-  const made: SharedEvent = {
+  return {
     tags,
     tail: () => {
       tail ??= make();
@@ -63,12 +60,99 @@ function share<E extends object>(event: E, tagsOf: (e: E) => EventTags, dataOf: 
       return tail;
     },
   };
-  shared.set(event, made);
+}
+
+/** ResponseFinalizeBlock as CometBFT's NewBlock carries it, in the same shapes as block_results. */
+function finalizeBlockView(e: NewBlockEvent): Record<string, unknown> {
+  const r = e.response;
+  const results = blockResultsView({
+    height: e.block.header.height,
+    txResults: r.txResults,
+    events: r.events,
+    validatorUpdates: r.validatorUpdates,
+    consensusParamUpdates: r.consensusParamUpdates ? [r.consensusParamUpdates] : [],
+    appHash: r.appHash,
+  });
+  return {
+    events: results.finalize_block_events,
+    tx_results: results.txs_results,
+    validator_updates: results.validator_updates,
+    consensus_param_updates: results.consensus_param_updates,
+    app_hash: results.app_hash,
+  };
+}
+
+/** The events of one committed block, in CometBFT's order: NewBlock, NewBlockHeader, NewBlockEvents, then NewEvidence for each evidence. */
+function blockEvents(e: NewBlockEvent): SharedEvent[] {
+  const { header } = e.block;
+  const height = header.height;
+  const appEvents = e.response.events;
+  const out = [
+    shared(blockTags('NewBlock', height, appEvents), 'NewBlock', () => ({ ...blockView(e.block, e.hash), result_finalize_block: finalizeBlockView(e) })),
+    shared(blockTags('NewBlockHeader', height, []), 'NewBlockHeader', () => ({ header: headerView(header) })),
+    shared(blockTags('NewBlockEvents', height, appEvents), 'NewBlockEvents', () => ({ height: String(height), events: eventsView(appEvents), num_txs: String(e.block.txs.length) })),
+  ];
+  for (const evidence of e.block.evidence) out.push(shared(typeTag('NewEvidence'), 'NewEvidence', () => ({ evidence: evidenceView(evidence), height: String(height) })));
+  return out;
+}
+
+function txEvent(e: TxEvent): SharedEvent {
+  const tags = typeTag('Tx');
+  addTag(tags, 'tx.hash', hexUpper(e.hash));
+  addTag(tags, 'tx.height', String(e.height));
+  addAppTags(tags, e.result.events);
+  return shared(tags, 'Tx', () => ({ TxResult: { height: String(e.height), index: e.index, tx: base64(e.tx), hash: hexUpper(e.hash), result: txResultView(e.result) } }));
+}
+
+function validatorSetUpdatesEvent(e: ValidatorSetUpdatesEvent): SharedEvent {
+  return shared(typeTag('ValidatorSetUpdates'), 'ValidatorSetUpdates', () => ({
+    validator_updates: e.updates.map((u) => ({
+      address: validatorAddressView(addressFromPublicKey(u.publicKey)),
+      pub_key: pubKeyView(u.publicKey),
+      voting_power: String(u.power),
+      // An update carries no priority: CometBFT's is 0 until the set is recomputed.
+      proposer_priority: '0',
+    })),
+  }));
+}
+
+/** CometBFT's JSON name of each consensus event's data (EventDataRoundState serves several). */
+function consensusDataName(e: ObservedConsensusEvent): string {
+  return e.name === 'NewRound' || e.name === 'CompleteProposal' || e.name === 'Vote' ? e.name : 'RoundState';
+}
+
+function consensusData(e: ObservedConsensusEvent): unknown {
+  switch (e.name) {
+    case 'Vote':
+      return { Vote: voteView(e.vote, isoTime(e.time)) };
+    case 'NewRound':
+      return { height: String(e.height), round: e.round, step: e.step, proposer: { address: validatorAddressView(e.proposer.address), index: e.proposer.index } };
+    case 'CompleteProposal':
+      return { height: String(e.height), round: e.round, step: e.step, block_id: blockIdView(e.blockHash) };
+    default:
+      return { height: String(e.height), round: e.round, step: e.step };
+  }
+}
+
+function consensusEvent(e: ObservedConsensusEvent): SharedEvent {
+  return shared(typeTag(e.name), consensusDataName(e), () => consensusData(e));
+}
+
+// Keyed by the event object, which the event bus hands to every listener: gone with the event.
+const cache = new WeakMap<object, SharedEvent | SharedEvent[]>();
+
+function once<E extends object, S extends SharedEvent | SharedEvent[]>(event: E, make: (e: E) => S): S {
+  const known = cache.get(event);
+  if (known) return known as S;
+  const made = make(event);
+  cache.set(event, made);
   return made;
 }
 
-export const sharedBlockEvent = (e: NewBlockEvent): SharedEvent => share(e, blockTags, blockData);
-export const sharedTxEvent = (e: TxEvent): SharedEvent => share(e, txTags, txData);
+export const sharedBlockEvents = (e: NewBlockEvent): SharedEvent[] => once(e, blockEvents);
+export const sharedTxEvent = (e: TxEvent): SharedEvent => once(e, txEvent);
+export const sharedValidatorSetUpdates = (e: ValidatorSetUpdatesEvent): SharedEvent => once(e, validatorSetUpdatesEvent);
+export const sharedConsensusEvent = (e: ObservedConsensusEvent): SharedEvent => once(e, consensusEvent);
 
 /** `{"jsonrpc":"2.0","id":…,"result":{"query":…`: the start of a message to one subscription. */
 export function messageHead(id: unknown, query: string): Buffer {

@@ -1,6 +1,9 @@
 /**
  * WebSocket sessions: JSON-RPC requests plus `subscribe` / `unsubscribe` /
- * `unsubscribe_all`. Pushed events carry the id of the subscribe request, as CometBFT's.
+ * `unsubscribe_all`. Pushed events carry the id of the subscribe request unchanged, as
+ * CometBFT 0.38's (rpc/core/events.go) and as CosmJS's WebsocketClient filters them; an error
+ * that cancels a subscription carries it too, so the client's stream for it ends with that
+ * error (spec/rpc-events.md).
  * Idle connections get pings; a client over its subscription limit, or too slow to read
  * its events, gets an explicit error instead of silence.
  *
@@ -12,10 +15,11 @@
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../node/logger.js';
-import type { NewBlockEvent, TxEvent } from '../node/event-bus.js';
+import type { ConsensusListener, NewBlockEvent, TxEvent, ValidatorSetUpdatesEvent } from '../node/event-bus.js';
+import { CONSENSUS_EVENT_NAMES, type ConsensusEventName } from '../node/consensus-events.js';
 import { RpcError, RPC_INVALID_REQUEST, RPC_LIMIT, invalidParams } from './errors.js';
 import { matches, parseEventQuery, type EventQuery } from './event-query.js';
-import { messageHead, sharedBlockEvent, sharedTxEvent, type SharedEvent } from './event-frames.js';
+import { messageHead, sharedBlockEvents, sharedConsensusEvent, sharedTxEvent, sharedValidatorSetUpdates, type SharedEvent } from './event-frames.js';
 import { answerBody, errorResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
 import type { MethodContext } from './methods.js';
 import { ConnectionWork } from './connection-limits.js';
@@ -48,6 +52,11 @@ interface Subscription {
 export class SubscriptionCount {
   held = 0;
   constructor(readonly max: number) {}
+}
+
+/** The consensus events `query` matches: their only tag is `tm.event`, so this is decided once. */
+export function consensusEventsMatching(query: EventQuery): ConsensusEventName[] {
+  return CONSENSUS_EVENT_NAMES.filter((name) => matches(query, new Map([['tm.event', [name]]])));
 }
 
 export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: WebSocketLimits, logger: Logger): void {
@@ -103,10 +112,11 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
 
   /** Queues an event as one text message in two frames: this subscription's head, then the bytes all share. */
   const push = (sub: Subscription, event: SharedEvent): void => {
-    if (socket.readyState !== socket.OPEN || !matches(sub.query, event.tags)) return;
-    const head = messageHead(sub.id, sub.query.text);
+    // A subscription cancelled while one event is being handed out gets none after its cancellation.
+    if (socket.readyState !== socket.OPEN || subscriptions.get(sub.query.text) !== sub) return;
     let tail: Buffer;
     try {
+      if (!matches(sub.query, event.tags)) return;
       tail = event.tail();
     } catch (err) {
       // Events are pushed by the code that applies a block: nothing may throw back into it.
@@ -114,6 +124,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
       cancel(sub, `this event could not be sent (${err instanceof Error ? err.message : String(err)})`);
       return;
     }
+    const head = messageHead(sub.id, sub.query.text);
     if (!fits(head.length + tail.length)) {
       cancel(sub, `client is not reading events fast enough (more than ${writeBufferBytes} bytes queued)`);
       return;
@@ -138,8 +149,15 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     if (allSubscriptions.held >= allSubscriptions.max) {
       throw new RpcError(RPC_LIMIT, 'Too many subscriptions', `the node holds ${allSubscriptions.max} subscriptions over all clients (rpc.max_subscriptions); try again later`);
     }
-    const onBlock = (e: NewBlockEvent): void => push(sub, sharedBlockEvent(e));
+    const onBlock = (e: NewBlockEvent): void => {
+      for (const event of sharedBlockEvents(e)) push(sub, event);
+    };
     const onTx = (e: TxEvent): void => push(sub, sharedTxEvent(e));
+    const onValidatorSetUpdates = (e: ValidatorSetUpdatesEvent): void => push(sub, sharedValidatorSetUpdates(e));
+    // A consensus event's only tag is its name: the names the query can match are known now,
+    // and the driver builds no consensus event while no subscription wants one.
+    const consensusNames = consensusEventsMatching(query);
+    const onConsensus: ConsensusListener = (e) => push(sub, sharedConsensusEvent(e));
     let stopped = false;
     const sub: Subscription = {
       query,
@@ -150,11 +168,15 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
         allSubscriptions.held--;
         ctx.api.events.off('newBlock', onBlock);
         ctx.api.events.off('tx', onTx);
+        ctx.api.events.off('validatorSetUpdates', onValidatorSetUpdates);
+        ctx.api.events.offConsensus(consensusNames, onConsensus);
       },
     };
     allSubscriptions.held++;
     ctx.api.events.on('newBlock', onBlock);
     ctx.api.events.on('tx', onTx);
+    ctx.api.events.on('validatorSetUpdates', onValidatorSetUpdates);
+    ctx.api.events.onConsensus(consensusNames, onConsensus);
     subscriptions.set(query.text, sub);
   };
 
