@@ -1,4 +1,85 @@
 /** tx_search and block_search, over the node's event index (spec/rpc-search.md). */
+import { SearchTooBroadError, type SearchPage } from '../store/event-search.js';
+import { RpcError, RPC_LIMIT, invalidParams } from './errors.js';
+import { parseEventQuery, type EventQuery } from './event-query.js';
 import type { Method } from './methods.js';
+import { optionalBool, optionalInt, optionalString, type Params } from './params.js';
+import { blockView, txView } from './views.js';
 
-export const SEARCH_METHODS: Record<string, Method> = {};
+/** CometBFT's paging: 30 a page unless asked, at most 100 (a per_page under 1 is the default, over 100 is 100). */
+export const DEFAULT_PER_PAGE = 30;
+export const MAX_PER_PAGE = 100;
+
+function requiredQuery(params: Params): EventQuery {
+  const text = optionalString(params, 'query');
+  if (text === undefined) throw invalidParams("query is required, e.g. tx.height=5 or transfer.recipient='0x…'");
+  return parseEventQuery(text);
+}
+
+/** page, per_page and order_by as CometBFT reads them; `defaultOrder` is the method's (tx_search: asc, block_search: desc). */
+function searchPage(params: Params, defaultOrder: SearchPage['orderBy']): SearchPage {
+  const asked = optionalInt(params, 'per_page', DEFAULT_PER_PAGE, Number.MAX_SAFE_INTEGER);
+  const perPage = asked < 1 ? DEFAULT_PER_PAGE : Math.min(asked, MAX_PER_PAGE);
+  const page = optionalInt(params, 'page', 1, Number.MAX_SAFE_INTEGER);
+  if (page < 1) throw invalidParams(`page should be 1 or more, given ${page}`);
+  const order = optionalString(params, 'order_by') ?? '';
+  if (order !== '' && order !== 'asc' && order !== 'desc') throw invalidParams('expected order_by to be either `asc` or `desc` or empty');
+  return { page, perPage, orderBy: order === '' ? defaultOrder : order };
+}
+
+/** CometBFT refuses a page past the last (an empty answer has one page, page 1). */
+function checkPageInRange(page: SearchPage, total: number): void {
+  const pages = Math.max(1, Math.ceil(total / page.perPage));
+  if (page.page > pages) throw invalidParams(`page should be within [1, ${pages}] range, given ${page.page}`);
+}
+
+async function searching<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SearchTooBroadError) throw new RpcError(RPC_LIMIT, 'Query too broad', err.message);
+    throw err;
+  }
+}
+
+/**
+ * Items of a page in order while their JSON fits half of rpc.max_response_bytes (as
+ * unconfirmed_txs): a page cut short holds fewer than per_page; total_count still counts all.
+ */
+function fitting(items: readonly Record<string, unknown>[], maxResponseBytes: number): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    bytes += Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
+    if (bytes > maxResponseBytes / 2) break;
+    out.push(item);
+  }
+  return out;
+}
+
+export const SEARCH_METHODS: Record<string, Method> = {
+  /** Committed transactions whose events match `query`, oldest first unless order_by=desc. */
+  async tx_search(params, { api, maxResponseBytes }) {
+    const query = requiredQuery(params);
+    // Accepted for CometBFT's clients; a search answers without Merkle proofs (spec/rpc-search.md).
+    optionalBool(params, 'prove');
+    const page = searchPage(params, 'asc');
+    const found = await searching(() => api.searchTxs(query, page));
+    checkPageInRange(page, found.total);
+    return { txs: fitting(found.txs.map((hit) => txView(hit.hash, hit.record)), maxResponseBytes), total_count: String(found.total) };
+  },
+
+  /** Committed blocks whose height and finalize-block events match `query`, newest first unless order_by=asc (as CometBFT). */
+  async block_search(params, { api, maxResponseBytes }) {
+    const query = requiredQuery(params);
+    const page = searchPage(params, 'desc');
+    const found = await searching(() => api.searchBlocks(query, page));
+    checkPageInRange(page, found.total);
+    const blocks: Record<string, unknown>[] = [];
+    for (const height of found.heights) {
+      const stored = await api.block(height);
+      if (stored) blocks.push(blockView(stored.block, stored.hash));
+    }
+    return { blocks: fitting(blocks, maxResponseBytes), total_count: String(found.total) };
+  },
+};

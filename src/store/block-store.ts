@@ -4,6 +4,8 @@
  *   R|height -> results    T|txhash -> TxRecord  V|height -> validator-set checkpoint
  *   S -> chain state (the node's record of where consensus and the app stand)
  *   E|evidence hash -> height of the block that carried it (committed evidence, never twice)
+ *   X…, Y… -> the event index of transactions and blocks (event-index.ts), written and pruned with results
+ *   I -> the first height whose results were saved with their event index (spec/rpc-search.md)
  * Heights are 8-byte big-endian so LevelDB orders them numerically.
  */
 import { asView, concatBytes, readU64be, u64be, utf8 } from '../codec/bytes.js';
@@ -13,6 +15,7 @@ import { decode, encode } from '../codec/schema.js';
 import { Commit, type Commit as CommitT } from '../codec/vote.js';
 import { BlockResults, TxLocation, type BlockResults as BlockResultsT, type TxRecord } from './records.js';
 import { openLevel, openMemoryLevel, type BytesLevel } from './level.js';
+import { indexKeysOf } from './event-index.js';
 
 const BLOCK = utf8('B');
 const HASH = utf8('H');
@@ -22,6 +25,8 @@ const TX = utf8('T');
 const VALIDATORS = utf8('V');
 const CHAIN_STATE = utf8('S');
 const EVIDENCE = utf8('E');
+const INDEX_START = utf8('I');
+const NO_VALUE = new Uint8Array(0);
 
 const key = (prefix: Uint8Array, height: number): Uint8Array => concatBytes(prefix, u64be(height));
 
@@ -36,6 +41,7 @@ export class BlockStore {
     private readonly db: BytesLevel,
     private latest: number,
     private first: number,
+    private indexedFrom: number,
   ) {}
 
   static async open(dir: string): Promise<BlockStore> {
@@ -52,7 +58,8 @@ export class BlockStore {
       for await (const k of db.keys({ gt: BLOCK, lt: concatBytes(BLOCK, new Uint8Array(8).fill(0xff)), reverse, limit: 1 })) return readU64be(k, 1);
       return 0;
     };
-    return new BlockStore(db, await bounds(true), await bounds(false));
+    const indexStart = await db.get(INDEX_START);
+    return new BlockStore(db, await bounds(true), await bounds(false), indexStart === undefined ? 0 : readU64be(indexStart));
   }
 
   /** Height of the newest stored block (0 when empty). */
@@ -63,6 +70,14 @@ export class BlockStore {
   /** Height of the oldest stored block (0 when empty). */
   get base(): number {
     return this.first;
+  }
+
+  /**
+   * The first height saved with its event index (0 before any): a database written before the
+   * index existed has none below it, so searches start here (spec/rpc-search.md).
+   */
+  get indexStart(): number {
+    return this.indexedFrom;
   }
 
   /** Stores a decided block with the commit that decided it; durable (fsync) before it returns. */
@@ -107,14 +122,43 @@ export class BlockStore {
     return this.loadSeenCommit(height);
   }
 
-  /** Execution results and the transaction index of one block, in one batch. */
+  /**
+   * Execution results, the transaction index and the event index of one block, in one batch, so
+   * results and index never disagree. Results saved again for a height (a replay) replace the
+   * entries of the ones before.
+   */
   async saveResults(results: BlockResultsT, txHashes: readonly Uint8Array[]): Promise<void> {
+    const previous = await this.loadResults(results.height);
     const batch = this.db.batch();
+    if (previous) for (const k of indexKeysOf(previous)) batch.del(k);
     batch.put(key(RESULTS, results.height), encode(BlockResults, results));
     results.txResults.forEach((_, index) => {
       batch.put(concatBytes(TX, txHashes[index] as Uint8Array), encode(TxLocation, { height: results.height, index }));
     });
+    for (const k of indexKeysOf(results)) batch.put(k, NO_VALUE);
+    const starts = this.indexedFrom === 0;
+    if (starts) batch.put(INDEX_START, u64be(results.height));
     await batch.write();
+    if (starts) this.indexedFrom = results.height;
+  }
+
+  /** A block's results as stored (undecoded), for readers that count what they decode. */
+  async loadResultsBytes(height: number): Promise<Uint8Array | undefined> {
+    const raw = await this.db.get(key(RESULTS, height));
+    return raw === undefined ? undefined : asView(raw);
+  }
+
+  /** Stored results at heights `from`..`to` (inclusive) that exist, in height order (`reverse`: newest first), undecoded. */
+  async *resultsBytesBetween(from: number, to: number, reverse: boolean): AsyncGenerator<{ height: number; bytes: Uint8Array }> {
+    if (from > to) return;
+    for await (const [k, v] of this.db.iterator({ gte: key(RESULTS, from), lte: key(RESULTS, to), reverse })) {
+      yield { height: readU64be(k, 1), bytes: asView(v) };
+    }
+  }
+
+  /** Event-index keys (event-index.ts) in [gte, lt), in key order or reversed. */
+  async *indexEntries(gte: Uint8Array, lt: Uint8Array, reverse: boolean): AsyncGenerator<Uint8Array> {
+    for await (const k of this.db.keys({ gte, lt, reverse })) yield asView(k);
   }
 
   async loadResults(height: number): Promise<BlockResultsT | undefined> {
@@ -142,7 +186,7 @@ export class BlockStore {
   }
 
   /**
-   * Deletes blocks, their commits, results and indexed transactions below `height`, oldest
+   * Deletes blocks, their commits, results, indexed transactions and event-index entries below `height`, oldest
    * first, in batches; validator checkpoints and committed-evidence records stay (evidence
    * checks need them). Returns how many blocks went.
    */
@@ -151,10 +195,13 @@ export class BlockStore {
     while (this.first > 0 && this.first < height && this.first < this.latest) {
       const h = this.first;
       const block = await this.loadBlock(h);
+      const results = await this.loadResults(h);
       const batch = this.db.batch();
       batch.del(key(BLOCK, h));
       batch.del(key(SEEN_COMMIT, h));
       batch.del(key(RESULTS, h));
+      // A pruned height is not searchable: its event-index entries go with its results.
+      if (results) for (const k of indexKeysOf(results)) batch.del(k);
       if (block) {
         batch.del(concatBytes(HASH, headerHash(block.header)));
         for (const tx of block.txs) batch.del(concatBytes(TX, txHash(tx)));
