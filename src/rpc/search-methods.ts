@@ -1,5 +1,6 @@
 /** tx_search and block_search, over the node's event index (spec/rpc-search.md). */
 import { SearchTooBroadError, type SearchPage } from '../store/event-search.js';
+import { txProofView } from './comet-tx-proof.js';
 import { RpcError, RPC_LIMIT, invalidParams } from './errors.js';
 import { parseEventQuery, type EventQuery } from './event-query.js';
 import type { Method } from './methods.js';
@@ -61,12 +62,18 @@ export const SEARCH_METHODS: Record<string, Method> = {
   /** Committed transactions whose events match `query`, oldest first unless order_by=desc. */
   async tx_search(params, { api, maxResponseBytes }) {
     const query = requiredQuery(params);
-    // Accepted for CometBFT's clients; a search answers without Merkle proofs (spec/rpc-search.md).
-    optionalBool(params, 'prove');
+    const prove = optionalBool(params, 'prove');
     const page = searchPage(params, 'asc');
     const found = await searching(() => api.searchTxs(query, page));
     checkPageInRange(page, found.total);
-    return { txs: fitting(found.txs.map((hit) => txView(hit.hash, hit.record)), maxResponseBytes), total_count: String(found.total) };
+    const txs: Record<string, unknown>[] = [];
+    for (const hit of found.txs) {
+      const view = txView(hit.hash, hit.record);
+      // As tx?prove=true: the Merkle path to the block's data_hash (a block pruned meanwhile has none to give).
+      const block = prove ? await api.block(hit.record.height) : undefined;
+      txs.push(block ? { ...view, proof: txProofView(block.block.txs, hit.record.index) } : view);
+    }
+    return { txs: fitting(txs, maxResponseBytes), total_count: String(found.total) };
   },
 
   /** Committed blocks whose height and finalize-block events match `query`, newest first unless order_by=asc (as CometBFT). */

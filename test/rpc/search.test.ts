@@ -129,6 +129,12 @@ describe('tx_search and block_search on a running node', () => {
       expect(txs.totalCount).toBe(2);
       expect(txs.txs.map((t) => toHex(t.hash).toUpperCase())).toEqual([sent[0]?.hash, sent[2]?.hash]);
       const h = sent[1]?.height as number;
+      // prove: each transaction with its Merkle path to the block's data_hash, as tx?prove=true.
+      const proved = await client.txSearch({ query: `tx.height=${h}`, prove: true });
+      const b = await client.block(h);
+      expect(toHex(proved.txs[0]?.proof?.rootHash ?? new Uint8Array()).toUpperCase()).toBe(toHex(b.block.header.dataHash).toUpperCase());
+      expect(proved.txs[0]?.proof?.proof.total).toBe(b.block.txs.length);
+      expect((await client.txSearch({ query: `tx.height=${h}` })).txs[0]?.proof).toBeUndefined();
       const blocks = await client.blockSearch({ query: `block.height = ${h}` });
       expect(blocks.totalCount).toBe(1);
       expect(blocks.blocks[0]?.block.header.height).toBe(h);
