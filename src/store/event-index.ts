@@ -14,7 +14,7 @@
  * Entries are made from results as the block store stores them (type, key and counts clamped
  * as the codec clamps them), so pruning can make the same keys again from the stored results.
  */
-import { concatBytes, readU64be, u64be } from '../codec/bytes.js';
+import { readU64be } from '../codec/bytes.js';
 import { RESULT_LIMITS, type AppEvent, type TxResult } from '../codec/results.js';
 import { fitUtf8 } from '../codec/utf8-fit.js';
 import { addTag, type EventTags } from '../rpc/event-query.js';
@@ -28,10 +28,9 @@ const BLOCK_EVENTS_STORED = 10_000;
 export type IndexFamily = 'tx' | 'block';
 
 const FAMILY_BYTE: Record<IndexFamily, number> = { tx: 0x58 /* X */, block: 0x59 /* Y */ };
-const KEY_END = Uint8Array.of(0, 0);
-const WHOLE_VALUE_END = Uint8Array.of(0, 0);
-const CUT_VALUE_END = Uint8Array.of(0, 2);
-const encoder = new TextEncoder();
+/** After a value: 00 00 when whole, 00 02 when cut to MAX_INDEXED_VALUE_BYTES. */
+const WHOLE_VALUE_END = 0;
+const CUT_VALUE_END = 2;
 
 /** Keys a transaction's or block's own events cannot take: the node sets them (CometBFT refuses them too). */
 export const RESERVED_KEYS: Record<IndexFamily, ReadonlySet<string>> = {
@@ -42,18 +41,82 @@ export const RESERVED_KEYS: Record<IndexFamily, ReadonlySet<string>> = {
 /** The key an index family's heights are searched by. */
 export const HEIGHT_KEY: Record<IndexFamily, string> = { tx: 'tx.height', block: 'block.height' };
 
-/** Each 00 byte as 00 01; ordering among escaped strings is kept. */
-function escaped(bytes: Uint8Array): Uint8Array {
+function zerosIn(bytes: Uint8Array): number {
   let zeros = 0;
-  for (const b of bytes) if (b === 0) zeros++;
-  if (zeros === 0) return bytes;
-  const out = new Uint8Array(bytes.length + zeros);
-  let j = 0;
+  for (let i = bytes.indexOf(0); i >= 0; i = bytes.indexOf(0, i + 1)) zeros++;
+  return zeros;
+}
+
+/** Writes `bytes` at `at` with each 00 byte as 00 01 (ordering among escaped strings is kept); returns the end. */
+function writeEscaped(out: Uint8Array, at: number, bytes: Uint8Array, zeros: number): number {
+  if (zeros === 0) {
+    out.set(bytes, at);
+    return at + bytes.length;
+  }
+  let j = at;
   for (const b of bytes) {
     out[j++] = b;
     if (b === 0) out[j++] = 1;
   }
+  return j;
+}
+
+/** A composite key escaped and ended (esc(key) · 00 00), ready to be copied into entries. */
+function keyPart(key: string): Uint8Array {
+  const bytes = Buffer.from(key, 'utf8');
+  const zeros = zerosIn(bytes);
+  const out = new Uint8Array(bytes.length + zeros + 2);
+  writeEscaped(out, 0, bytes, zeros);
   return out;
+}
+
+/**
+ * family · keyPart · esc(value or its first MAX_INDEXED_VALUE_BYTES) · END, and `tail` bytes
+ * left for the place (height, index). Built in one allocation: a block may make tens of
+ * thousands of entries, and it is made while the block is applied.
+ */
+function entry(family: IndexFamily, key: Uint8Array, value: string, tail: number): { out: Uint8Array; at: number } {
+  const start = 1 + key.length;
+  const length = Buffer.byteLength(value, 'utf8');
+  if (length <= MAX_INDEXED_VALUE_BYTES) {
+    // The common case, a short value without 00 bytes: UTF-8 written in place, from Node's pool.
+    const out = Buffer.allocUnsafe(start + length + 2 + tail);
+    out.write(value, start, 'utf8');
+    let clean = true;
+    for (let i = start; i < start + length; i++) if (out[i] === 0) clean = false;
+    if (clean) {
+      out[0] = FAMILY_BYTE[family];
+      out.set(key, 1);
+      out[start + length] = 0;
+      out[start + length + 1] = WHOLE_VALUE_END;
+      return { out, at: start + length + 2 };
+    }
+  }
+  const raw = Buffer.from(value, 'utf8');
+  const whole = raw.length <= MAX_INDEXED_VALUE_BYTES;
+  const bytes = whole ? raw : raw.subarray(0, MAX_INDEXED_VALUE_BYTES);
+  const zeros = zerosIn(bytes);
+  const out = new Uint8Array(start + bytes.length + zeros + 2 + tail);
+  out[0] = FAMILY_BYTE[family];
+  out.set(key, 1);
+  let at = writeEscaped(out, start, bytes, zeros);
+  out[at++] = 0;
+  out[at++] = whole ? WHOLE_VALUE_END : CUT_VALUE_END;
+  return { out, at };
+}
+
+/** Writes a height as 8 bytes big-endian (a safe integer). */
+function writeHeight(out: Uint8Array, at: number, height: number): void {
+  const high = Math.floor(height / 2 ** 32);
+  const low = height >>> 0;
+  out[at] = high >>> 24;
+  out[at + 1] = (high >>> 16) & 0xff;
+  out[at + 2] = (high >>> 8) & 0xff;
+  out[at + 3] = high & 0xff;
+  out[at + 4] = low >>> 24;
+  out[at + 5] = (low >>> 16) & 0xff;
+  out[at + 6] = (low >>> 8) & 0xff;
+  out[at + 7] = low & 0xff;
 }
 
 /** Whether a value is indexed whole (so an entry found for it is a match, not only a candidate). */
@@ -63,29 +126,23 @@ export function indexedWhole(value: string): boolean {
 
 /** The prefix of every entry of `key = value` in a family, ordered by height (then index). */
 export function termPrefix(family: IndexFamily, key: string, value: string): Uint8Array {
-  const valueBytes = encoder.encode(value);
-  const whole = valueBytes.length <= MAX_INDEXED_VALUE_BYTES;
-  return concatBytes(
-    Uint8Array.of(FAMILY_BYTE[family]),
-    escaped(encoder.encode(key)),
-    KEY_END,
-    escaped(whole ? valueBytes : valueBytes.subarray(0, MAX_INDEXED_VALUE_BYTES)),
-    whole ? WHOLE_VALUE_END : CUT_VALUE_END,
-  );
+  return entry(family, keyPart(key), value, 0).out;
 }
 
-function u32be(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value);
+function txEntryKey(key: Uint8Array, value: string, height: number, index: number): Uint8Array {
+  const { out, at } = entry('tx', key, value, 12);
+  writeHeight(out, at, height);
+  out[at + 8] = index >>> 24;
+  out[at + 9] = (index >>> 16) & 0xff;
+  out[at + 10] = (index >>> 8) & 0xff;
+  out[at + 11] = index & 0xff;
   return out;
 }
 
-export function txEntryKey(key: string, value: string, height: number, index: number): Uint8Array {
-  return concatBytes(termPrefix('tx', key, value), u64be(height), u32be(index));
-}
-
-export function blockEntryKey(key: string, value: string, height: number): Uint8Array {
-  return concatBytes(termPrefix('block', key, value), u64be(height));
+function blockEntryKey(key: Uint8Array, value: string, height: number): Uint8Array {
+  const { out, at } = entry('block', key, value, 8);
+  writeHeight(out, at, height);
+  return out;
 }
 
 /** Where an entry of a family points: its height, and for a transaction its index in the block. */
@@ -95,9 +152,12 @@ export function entryPlace(family: IndexFamily, entry: Uint8Array): { height: nu
   return { height: readU64be(entry, entry.length - 12), index: view.getUint32(entry.length - 4) };
 }
 
-/** The first key after every entry of a family at heights up to `height` under `prefix`. */
+/** The first key of entries under `prefix` at `height` or above (an upper bound for those below it). */
 export function heightBound(prefix: Uint8Array, height: number): Uint8Array {
-  return concatBytes(prefix, u64be(height));
+  const out = new Uint8Array(prefix.length + 8);
+  out.set(prefix);
+  writeHeight(out, prefix.length, height);
+  return out;
 }
 
 /** Text as the codec stores it in at most `maxBytes` (clampedText). */
@@ -109,7 +169,7 @@ function stored(text: string, maxBytes: number): string {
  * The (composite key, value) pairs of events that are indexed and that searches see: events
  * with a type, attributes with a key, none of the family's reserved keys; clamped as stored.
  */
-export function* indexedAttributes(family: IndexFamily, events: readonly AppEvent[], maxEvents: number): Generator<[string, string]> {
+export function forEachIndexed(family: IndexFamily, events: readonly AppEvent[], maxEvents: number, visit: (composite: string, value: string) => void): void {
   const reserved = RESERVED_KEYS[family];
   const count = Math.min(events.length, maxEvents);
   for (let e = 0; e < count; e++) {
@@ -122,29 +182,27 @@ export function* indexedAttributes(family: IndexFamily, events: readonly AppEven
       const attrKey = stored(attr.key, RESULT_LIMITS.attributeKeyBytes);
       if (attrKey === '') continue;
       const composite = `${type}.${attrKey}`;
-      if (!reserved.has(composite)) yield [composite, attr.value];
+      if (!reserved.has(composite)) visit(composite, attr.value);
     }
   }
 }
 
-/** Every index key of one block's results: its transactions' attributes and its own. */
+/**
+ * Every index key of one block's results: its transactions' attributes and its own. The same
+ * attribute twice in one transaction (or block) makes the same key twice: one entry.
+ */
 export function indexKeysOf(results: BlockResults): Uint8Array[] {
   const keys: Uint8Array[] = [];
-  // The same attribute twice in one transaction (or block) is one entry.
-  const seen = new Map<string, Set<string>>();
-  const add = (composite: string, value: string, make: () => Uint8Array): void => {
-    const values = seen.get(composite) ?? new Set<string>();
-    if (values.has(value)) return;
-    values.add(value);
-    seen.set(composite, values);
-    keys.push(make());
+  // A block repeats a few composite keys (transfer.recipient, …) across its transactions.
+  const parts = new Map<string, Uint8Array>();
+  const part = (composite: string): Uint8Array => {
+    let p = parts.get(composite);
+    if (p === undefined) parts.set(composite, (p = keyPart(composite)));
+    return p;
   };
-  results.txResults.forEach((r, index) => {
-    seen.clear();
-    for (const [k, v] of indexedAttributes('tx', r.events, RESULT_LIMITS.eventsPerTx)) add(k, v, () => txEntryKey(k, v, results.height, index));
-  });
-  seen.clear();
-  for (const [k, v] of indexedAttributes('block', results.events, BLOCK_EVENTS_STORED)) add(k, v, () => blockEntryKey(k, v, results.height));
+  const height = results.height;
+  results.txResults.forEach((r, index) => forEachIndexed('tx', r.events, RESULT_LIMITS.eventsPerTx, (k, v) => keys.push(txEntryKey(part(k), v, height, index))));
+  forEachIndexed('block', results.events, BLOCK_EVENTS_STORED, (k, v) => keys.push(blockEntryKey(part(k), v, height)));
   return keys;
 }
 
@@ -154,7 +212,7 @@ export function txSearchTags(hashHex: string | undefined, height: number, result
   addTag(tags, 'tm.event', 'Tx');
   if (hashHex !== undefined) addTag(tags, 'tx.hash', hashHex);
   addTag(tags, 'tx.height', String(height));
-  for (const [k, v] of indexedAttributes('tx', result.events, RESULT_LIMITS.eventsPerTx)) addTag(tags, k, v);
+  forEachIndexed('tx', result.events, RESULT_LIMITS.eventsPerTx, (k, v) => addTag(tags, k, v));
   return tags;
 }
 
@@ -162,6 +220,6 @@ export function txSearchTags(hashHex: string | undefined, height: number, result
 export function blockSearchTags(height: number, events: readonly AppEvent[]): EventTags {
   const tags: EventTags = new Map();
   addTag(tags, 'block.height', String(height));
-  for (const [k, v] of indexedAttributes('block', events, BLOCK_EVENTS_STORED)) addTag(tags, k, v);
+  forEachIndexed('block', events, BLOCK_EVENTS_STORED, (k, v) => addTag(tags, k, v));
   return tags;
 }
