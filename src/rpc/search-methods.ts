@@ -10,6 +10,11 @@ import { blockView, txView } from './views.js';
 /** CometBFT's paging: 30 a page unless asked, at most 100 (a per_page under 1 is the default, over 100 is 100). */
 export const DEFAULT_PER_PAGE = 30;
 export const MAX_PER_PAGE = 100;
+/**
+ * Transactions hashed for one answer's proofs: a proof hashes every transaction of its block, so
+ * a page of 100 from one large block would hash it 100 times (spec/rpc-search.md, "Bounds").
+ */
+export const MAX_PROOF_TXS = 200_000;
 
 function requiredQuery(params: Params): EventQuery {
   const text = optionalString(params, 'query');
@@ -67,10 +72,14 @@ export const SEARCH_METHODS: Record<string, Method> = {
     const found = await searching(() => api.searchTxs(query, page));
     checkPageInRange(page, found.total);
     const txs: Record<string, unknown>[] = [];
+    let hashed = 0;
     for (const hit of found.txs) {
       const view = txView(hit.hash, hit.record);
       // As tx?prove=true: the Merkle path to the block's data_hash (a block pruned meanwhile has none to give).
       const block = prove ? await api.block(hit.record.height) : undefined;
+      if (block && (hashed += block.block.txs.length) > MAX_PROOF_TXS) {
+        throw new RpcError(RPC_LIMIT, 'Query too broad', `proofs for this page would hash more than ${MAX_PROOF_TXS} transactions; ask for fewer per page (per_page) or without prove`);
+      }
       txs.push(block ? { ...view, proof: txProofView(block.block.txs, hit.record.index) } : view);
     }
     return { txs: fitting(txs, maxResponseBytes), total_count: String(found.total) };

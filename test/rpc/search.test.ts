@@ -166,4 +166,19 @@ describe('tx_search and block_search answers within rpc.max_response_bytes', () 
     expect(cut.txs.map((t) => t.index)).toEqual(Array.from({ length: cut.txs.length }, (_, i) => i));
     expect(cut.total_count).toBe('50');
   });
+
+  it('refuses proofs that would hash more than MAX_PROOF_TXS transactions; fewer per page are answered', async () => {
+    const tx_search = SEARCH_METHODS.tx_search as NonNullable<(typeof SEARCH_METHODS)['tx_search']>;
+    const txs = Array.from({ length: 3000 }, (_, i) => Uint8Array.of(i & 0xff, i >> 8));
+    const big: MethodContext = {
+      ...ctx(1 << 30),
+      api: {
+        searchTxs: async (_q: unknown, page: { perPage: number }) => ({ total: 100, txs: Array.from({ length: page.perPage }, (_, i) => hit(i)) }),
+        block: async () => ({ block: { txs }, hash: new Uint8Array(32), size: 0 }),
+      } as unknown as NodeApi,
+    };
+    await expect(tx_search({ query: 'a.b=1', prove: true, per_page: 100 }, big)).rejects.toMatchObject({ rpcCode: -32003, data: expect.stringMatching(/more than 200000 transactions/) });
+    const fewer = (await tx_search({ query: 'a.b=1', prove: true, per_page: 10 }, big)) as { txs: { proof?: { proof: { total: string } } }[] };
+    expect(fewer.txs.map((t) => t.proof?.proof.total)).toEqual(Array.from({ length: 10 }, () => '3000'));
+  });
 });
