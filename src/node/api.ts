@@ -101,6 +101,8 @@ export interface NodeApi {
   status(): NodeStatus;
   /** The block at `earliestBlockHeight`: its hash, header time and app hash; undefined when the store holds no block. */
   earliestBlock(): Promise<{ hash: Uint8Array; time: number; appHash: Uint8Array } | undefined>;
+  /** A stored block's hash, header time and header app hash (the state root before it), cached: status asks per call. */
+  blockSummary(height: number): Promise<{ hash: Uint8Array; time: number; appHash: Uint8Array } | undefined>;
   consensusPosition(): ConsensusPosition;
   /** The newest block when height is undefined. */
   block(height?: number): Promise<StoredBlock | undefined>;

@@ -247,18 +247,24 @@ export class Node implements NodeApi {
     this.logger.info('node stopped');
   }
 
-  /** The earliest stored block, remembered per base height: `status` must not decode a block per call. */
-  private earliest: { height: number; hash: Uint8Array; time: number; appHash: Uint8Array } | undefined;
+  /** Hash, time and app hash of the last blocks asked (earliest, latest): `status` must not decode a block per call. */
+  private readonly summaries = new Map<number, { hash: Uint8Array; time: number; appHash: Uint8Array }>();
 
-  async earliestBlock(): Promise<{ hash: Uint8Array; time: number; appHash: Uint8Array } | undefined> {
+  async blockSummary(height: number): Promise<{ hash: Uint8Array; time: number; appHash: Uint8Array } | undefined> {
+    const known = this.summaries.get(height);
+    if (known) return known;
+    const found = await this.block(height);
+    if (!found) return undefined;
+    const summary = { hash: found.hash, time: found.block.header.time, appHash: found.block.header.appHash };
+    // Two entries are enough for status (the earliest and the latest block); keep the newest asked.
+    if (this.summaries.size >= 4) this.summaries.delete(this.summaries.keys().next().value as number);
+    this.summaries.set(height, summary);
+    return summary;
+  }
+
+  earliestBlock(): Promise<{ hash: Uint8Array; time: number; appHash: Uint8Array } | undefined> {
     const base = this.blockStore.base;
-    if (base <= 0) return undefined;
-    if (this.earliest?.height !== base) {
-      const found = await this.block(base);
-      if (!found) return undefined;
-      this.earliest = { height: base, hash: found.hash, time: found.block.header.time, appHash: found.block.header.appHash };
-    }
-    return this.earliest;
+    return base <= 0 ? Promise.resolve(undefined) : this.blockSummary(base);
   }
 
   /** The node key, read (or made) once: the RPC may ask for it before the network starts. */

@@ -91,7 +91,7 @@ export const COMET_METHODS: Record<string, Method> = {
    */
   async status(_params, { api, rpcAddress }) {
     const s = api.status();
-    const [earliest, identity] = await Promise.all([api.earliestBlock(), api.identity()]);
+    const [earliest, latest, identity] = await Promise.all([api.earliestBlock(), s.latestBlockHeight > 0 ? api.blockSummary(s.latestBlockHeight) : undefined, api.identity()]);
     const nodeId = nodeIdOfPublicKey(identity.publicKey);
     return {
       node_info: nodeInfoView({
@@ -104,7 +104,8 @@ export const COMET_METHODS: Record<string, Method> = {
       }),
       sync_info: {
         latest_block_hash: hexUpper(s.latestBlockHash),
-        latest_app_hash: hexUpper(s.latestAppHash),
+        // As CometBFT: the latest header's app hash (the state before the latest block); abci_info has the state after it.
+        latest_app_hash: latest ? hexUpper(latest.appHash) : '',
         latest_block_height: String(s.latestBlockHeight),
         latest_block_time: isoTime(s.latestBlockTime),
         earliest_block_hash: earliest ? hexUpper(earliest.hash) : '',

@@ -91,7 +91,7 @@ describe('junk parameters of every method', () => {
       const params = fc.dictionary(fc.constantFrom(...names), junk, { maxKeys: names.length });
       await fc.assert(
         fc.asyncProperty(params, async (p) => {
-          const query = new URLSearchParams(Object.entries(p).map(([k, v]) => [k, asText(v)]));
+          const query = new URLSearchParams(Object.entries(p).map(([k, v]): [string, string] => [k, asText(v)]));
           const viaUri = await fetch(`${url}/${method}?${query.toString()}`);
           const uriBody = (await viaUri.json()) as { error?: { code: number; data?: string } };
           expect(viaUri.status, `${method} ${query.toString()}: ${JSON.stringify(uriBody.error)}`).toBeLessThan(500);

@@ -84,6 +84,8 @@ describe("CometBFT 0.38's methods, read by CosmJS", () => {
     expect(upper(addressFromPublicKey(s.validatorInfo.pubkey!.data))).toBe(upper(s.validatorInfo.address));
     const latest = await comet.block(s.syncInfo.latestBlockHeight);
     expect(upper(latest.blockId.hash)).toBe(upper(s.syncInfo.latestBlockHash));
+    // As CometBFT: the latest header's app hash (abci_info has the state root after that block).
+    expect(upper(latest.block.header.appHash)).toBe(upper(s.syncInfo.latestAppHash));
     const first = await comet.block(s.syncInfo.earliestBlockHeight);
     expect(upper(s.syncInfo.earliestBlockHash!)).toBe(upper(first.blockId.hash));
     expect(upper(s.syncInfo.earliestAppHash!)).toBe(upper(first.block.header.appHash));
