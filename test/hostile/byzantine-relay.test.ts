@@ -23,7 +23,10 @@ import { RpcClient } from '../../src/rpc/client.js';
 import { waitFor } from '../p2p/helpers.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
+// Long round timeouts: a round lost here must be the rewritten body's doing (a validator that
+// took it for the proposal prevotes nil at once, whatever the timeouts), not a loaded machine
+// that took over a second to pass a proposal through the 250 ms links.
+const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200, propose: 5_000, prevote: 2_000, precommit: 2_000 } };
 /** Every message between two honest validators waits this long; the relay's do not. */
 const HONEST_LINK_DELAY_MS = 250;
 const HEIGHTS = 6;
