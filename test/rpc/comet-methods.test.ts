@@ -5,6 +5,7 @@
  * upper-case hex in CometBFT's methods, and the same 20 bytes as cmt's 0x form.
  */
 import { Comet38Client, HttpClient } from '@cosmjs/tendermint-rpc';
+import { copyFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAccount } from '../../src/app/bank/accounts.js';
 import { ONE_CMT } from '../../src/codec/amount.js';
@@ -18,6 +19,7 @@ import { readValidatorKey } from '../../src/node/priv-validator.js';
 import { nodeIdOfPeer } from '../../src/rpc/comet-views.js';
 import { METHODS } from '../../src/rpc/methods.js';
 import { RpcClient } from '../../src/rpc/client.js';
+import { cmt } from '../support/cli.js';
 import { addressOf, makeTestHome, startTestNode, testKey, transfer, waitForHeight, TEST_CHAIN_ID, type RunningTestNode, type TestHome } from '../support/nodes.js';
 
 const upper = (b: Uint8Array): string => Buffer.from(b).toString('hex').toUpperCase();
@@ -90,6 +92,15 @@ describe("CometBFT 0.38's methods, read by CosmJS", () => {
     expect(upper(s.syncInfo.earliestBlockHash!)).toBe(upper(first.blockId.hash));
     expect(upper(s.syncInfo.earliestAppHash!)).toBe(upper(first.block.header.appHash));
     expect(s.syncInfo.earliestBlockTime?.getTime()).toBe(first.block.header.time.getTime());
+  });
+
+  it("the CLI shows validator addresses in cmt's 0x form: the same bytes CometBFT's methods show in upper case", async () => {
+    const vals = await comet.validators({ height: sentHeight });
+    const account = `0x${upper(vals.validators[0]!.address).toLowerCase()}`;
+    const status = await cmt(['status', '--node', url]);
+    expect(status.stdout).toMatch(new RegExp(`validator:\\s+${account} \\(power ${vals.validators[0]!.votingPower}\\)`));
+    const block = await cmt(['query', 'block', String(sentHeight), '--node', url]);
+    expect(block.stdout).toMatch(new RegExp(`proposer:\\s+${account}`));
   });
 
   it('abciInfo: the last height, and the app hash the next header carries', async () => {
@@ -287,6 +298,36 @@ describe("CometBFT 0.38's methods, read by CosmJS", () => {
     expect(commit.checkTx.code).toBe(0);
     expect(commit.txResult?.code).toBe(0);
     expect((await comet.tx({ hash: sha256(txs[2]!) })).height).toBe(commit.height);
+  });
+
+  it('a full node peered with the validator: its node key with power 0 as validator_info; net_info and dump_consensus_state name each other by node id', async () => {
+    const validatorStatus = await rpc.call<{ node_info: { id: string; listen_addr: string } }>('status');
+    const fullHome = await makeTestHome(1, {
+      config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0, persistentPeers: [validatorStatus.node_info.listen_addr] }, verifierThreads: 1 }),
+    });
+    const paths = homePaths(fullHome.home);
+    await copyFile(homePaths(home.home).genesis, paths.genesis);
+    await rm(paths.privValidatorKey);
+    await rm(paths.privValidatorState, { force: true });
+    const full = await startTestNode(fullHome.home);
+    try {
+      await waitForHeight(full.node, 2);
+      const s = await Comet38Client.create(new HttpClient(full.rpc.url)).status();
+      expect(s.validatorInfo.votingPower).toBe(0n);
+      expect(upper(s.validatorInfo.address)).toBe(upper(s.nodeInfo.id));
+      expect(upper(addressFromPublicKey(s.validatorInfo.pubkey!.data))).toBe(upper(s.nodeInfo.id));
+      const cli = await cmt(['status', '--node', full.rpc.url]);
+      expect(cli.stdout).toMatch(/validator:\s+no \(full node\)/);
+      const net = await full.client.call<{ n_peers: string; peers: { node_info: { id: string }; is_outbound: boolean; remote_ip: string }[] }>('net_info');
+      expect(net.peers.map((p) => p.node_info.id)).toContain(validatorStatus.node_info.id);
+      const seen = await rpc.call<{ peers: { node_info: { id: string } }[] }>('net_info');
+      expect(seen.peers.map((p) => p.node_info.id)).toContain(Buffer.from(s.nodeInfo.id).toString('hex'));
+      const dump = await full.client.call<{ peers: { node_address: string }[] }>('dump_consensus_state');
+      expect(dump.peers.map((p) => p.node_address.split('@')[0])).toContain(validatorStatus.node_info.id);
+    } finally {
+      await full.stop();
+      await fullHome.cleanup();
+    }
   });
 
   it('broadcast_evidence: junk is invalid params; a real double sign is verified by the pool and answered with its hash', async () => {
