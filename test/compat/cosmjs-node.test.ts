@@ -5,12 +5,12 @@
  * `cmt` CLI (heights, hashes, balances, validator addresses and powers). The transfer the
  * searches look for is sent by `cmt tx send`, as a user would.
  */
-import { Comet38Client, HttpClient, WebsocketClient } from '@cosmjs/tendermint-rpc';
+import { Comet38Client, HttpClient } from '@cosmjs/tendermint-rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAccount } from '../../src/app/bank/accounts.js';
 import { ONE_CMT } from '../../src/codec/amount.js';
 import { sha256 } from '../../src/codec/hash.js';
-import { addressBytes, cmtJson, COMPAT_CHAIN_ID, firstEvent, lowerHex, startCompatNode, upperHex, type CliSent, type CompatNode } from '../support/compat.js';
+import { addressBytes, cmtJson, cosmjsOverWebSocket, COMPAT_CHAIN_ID, firstEvent, lowerHex, startCompatNode, upperHex, type CliSent, type CompatNode } from '../support/compat.js';
 import { addressOf, testKey, transfer } from '../support/nodes.js';
 
 interface CliValidators {
@@ -50,7 +50,7 @@ describe('CosmJS Comet38Client against a node', () => {
     expect(set.validators).toHaveLength(1);
     validator = { address: set.validators[0]!.address, power: BigInt(set.validators[0]!.voting_power) };
     http = Comet38Client.create(new HttpClient(n.rpcUrl));
-    ws = Comet38Client.create(new WebsocketClient(n.wsUrl, (err) => console.error('websocket client error', err)));
+    ws = await cosmjsOverWebSocket(n.wsUrl);
   }, 60_000);
 
   afterAll(async () => {
@@ -241,6 +241,7 @@ describe('CosmJS Comet38Client against a node', () => {
     const tx = transfer(key, { nonce: 0, to, amount: ONE_CMT, chainId: COMPAT_CHAIN_ID });
     const hash = upperHex(sha256(tx));
     const event = firstEvent(ws.subscribeTx(`tx.hash='${hash}'`), () => true, 20_000, `Tx event for ${hash}`);
+    event.catch(() => undefined); // awaited below, after the broadcast
     const sync = await ws.broadcastTxSync({ tx });
     expect(sync.code).toBe(0);
     const got = await event;

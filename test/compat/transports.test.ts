@@ -168,6 +168,7 @@ describe('every method over URI, JSON-RPC and WebSocket', () => {
     const query = `tm.event='Tx' AND transfer.recipient='${to}'`;
     expect((await socket.call('subscribe', { query }, 'tx')).error).toBeUndefined();
     const txEvent = socket.next((m) => m.id === 'tx' && (m.result as { data?: unknown }).data !== undefined, 20_000, 'Tx event');
+    txEvent.catch(() => undefined); // awaited below, after the CLI has sent the transfer
     const cli = await cmtJson<CliSent>(['tx', 'send', '--from', 'dev', '--to', to, '--amount', '1cmt'], n.env);
     const result = (await txEvent).result as { data: { type: string; value: { TxResult: { height: string; tx: string } } }; events: Record<string, string[]> };
     expect(result.data.type).toBe('tendermint/event/Tx');

@@ -5,6 +5,7 @@
  * write them, so one request can be asked three ways and the answers compared.
  */
 import { join } from 'node:path';
+import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc';
 import WebSocket from 'ws';
 import { ONE_CMT } from '../../src/codec/amount.js';
 import { spawnNode, type NodeProcess } from '../../src/cli/node-process.js';
@@ -58,6 +59,18 @@ export async function startCompatNode(label: string, funded = 2): Promise<Compat
       await dir.cleanup();
     },
   };
+}
+
+/**
+ * CosmJS's Comet38Client over a WebSocket. A request is queued at once, before the socket
+ * opens: @cosmjs/socket 0.39's queue, when the socket opens with nothing queued, marks itself
+ * busy and never sends a later request (QueueingStreamingSocket.processQueue), so a client
+ * created and first used later hangs on every call; applications meet this too, not the node.
+ */
+export async function cosmjsOverWebSocket(wsBase: string): Promise<Comet38Client> {
+  const client = Comet38Client.create(new WebsocketClient(wsBase, (err) => console.error('CosmJS websocket error', err)));
+  await client.health();
+  return client;
 }
 
 /** `cmt … -o json`, failing with the command's stderr when it fails. */
