@@ -19,8 +19,20 @@ const socketErrors: unknown[] = [];
 beforeAll(async () => {
   home = await makeTestHome(2);
   running = await startTestNode(home.home);
-  client = Comet38Client.create(new WebsocketClient(running.rpc.url.replace('http', 'ws'), (err) => socketErrors.push(err)));
+  client = await connected(running.rpc.url.replace('http', 'ws'));
 }, 60_000);
+
+/**
+ * A client that works: CosmJS 0.39's QueueingStreamingSocket marks its queue "processing" when
+ * the connection opens and never clears the mark if the queue was empty then, so a
+ * WebsocketClient whose first request comes after the socket opened never sends anything
+ * (against any server). A request queued in the same turn as the client is made avoids it.
+ */
+async function connected(url: string): Promise<Comet38Client> {
+  const made = Comet38Client.create(new WebsocketClient(url, (err) => socketErrors.push(err)));
+  await made.health();
+  return made;
+}
 
 afterAll(async () => {
   client?.disconnect();
@@ -75,7 +87,7 @@ describe('CosmJS Comet38Client subscriptions', () => {
   });
 
   it("a subscription the node cancels ends the client's stream with the node's error", async () => {
-    const own = Comet38Client.create(new WebsocketClient(running.rpc.url.replace('http', 'ws'), (err) => socketErrors.push(err)));
+    const own = await connected(running.rpc.url.replace('http', 'ws'));
     try {
       const stream = own.subscribeNewBlock();
       const ended = new Promise<unknown>((resolve, reject) => {
