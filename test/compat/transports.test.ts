@@ -4,6 +4,7 @@
  * JSON-RPC POST (bytes base64, `HexBytes` hex) and a WebSocket request, with the same result;
  * and subscriptions as CometBFT sends them (event messages carry the subscribe request's id).
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONE_CMT } from '../../src/codec/amount.js';
 import { sha256 } from '../../src/codec/hash.js';
@@ -183,5 +184,15 @@ describe('every method over URI, JSON-RPC and WebSocket', () => {
   it('subscribe over HTTP is refused: subscriptions need the WebSocket', async () => {
     const viaPost = await postCall(n.rpcUrl, 'subscribe', { query: "tm.event='NewBlock'" });
     expect(viaPost.error).toBeDefined();
+  });
+
+  it("the README's RPC section lists every method the node serves, each with an example, and no other", async () => {
+    const served = ((await uriCall(n.rpcUrl, '')).body.result as { methods: string[] }).methods.map((m) => m.replace(/ \(websocket\)$/, ''));
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## RPC\n'), readme.indexOf('\n## Layout\n'));
+    const rows = section.split('\n').filter((line) => /^\| `/.test(line));
+    const listed = rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!));
+    expect([...listed].sort()).toEqual([...served].sort());
+    for (const row of rows) expect(row.split('|')[3], row).toMatch(/curl|see below/);
   });
 });
