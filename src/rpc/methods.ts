@@ -22,9 +22,9 @@ import { txProofView } from './comet-tx-proof.js';
 import {
   optionalBool,
   optionalHeight,
-  optionalInt,
   optionalJsonArray,
   optionalString,
+  perPage,
   requiredAddress,
   requiredHash,
   requiredHex,
@@ -256,9 +256,12 @@ export const METHODS: Record<string, Method> = {
     return { n_txs: String(info.count), total: String(info.count), total_bytes: String(info.bytes), txs: null };
   },
 
-  /** Up to `limit` pending transactions, fewer when more would not fit in one answer (n_txs says how many). */
+  /**
+   * Up to `limit` pending transactions (CometBFT's paging: 30 by default, at most 100), fewer
+   * when more would not fit in one answer (n_txs says how many).
+   */
   async unconfirmed_txs(params, { api, maxResponseBytes }) {
-    const info = api.mempoolInfo(optionalInt(params, 'limit', 30, 1000));
+    const info = api.mempoolInfo(perPage(params, 'limit'));
     const txs: string[] = [];
     let bytes = 0;
     for (const tx of info.txs) {

@@ -163,8 +163,8 @@ export function requiredBytes(params: Params, name: string, maxBytes: number): U
 export const DEFAULT_PER_PAGE = 30;
 export const MAX_PER_PAGE = 100;
 
-export function perPage(params: Params): number {
-  const n = optionalInt(params, 'per_page', DEFAULT_PER_PAGE, Number.MAX_SAFE_INTEGER);
+export function perPage(params: Params, name = 'per_page'): number {
+  const n = optionalInt(params, name, DEFAULT_PER_PAGE, Number.MAX_SAFE_INTEGER);
   return n < 1 ? DEFAULT_PER_PAGE : Math.min(n, MAX_PER_PAGE);
 }
 

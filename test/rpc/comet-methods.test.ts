@@ -199,6 +199,8 @@ describe("CometBFT 0.38's methods, read by CosmJS", () => {
     expect(await comet.health()).toBeNull();
     const u = await comet.numUnconfirmedTxs();
     expect(u.total).toBeGreaterThanOrEqual(0);
+    // CometBFT's paging of limit: above 100 is 100, below 1 the default, never an error.
+    for (const limit of ['1000', '0', '5']) expect((await post(url, 'unconfirmed_txs', { limit })).result, limit).toMatchObject({ total: String(u.total) });
     const params = (await post(url, 'consensus_params', { height: String(sentHeight) })).result as { block_height: string; consensus_params: { block: { max_gas: string }; validator: { pub_key_types: string[] } } };
     expect(params.block_height).toBe(String(sentHeight));
     expect(params.consensus_params.validator.pub_key_types).toEqual(['ed25519']);
