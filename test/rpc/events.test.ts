@@ -202,6 +202,31 @@ describe('block events', () => {
   });
 });
 
+describe('evidence', () => {
+  it('NewEvidence tells each evidence a committed block carries: {evidence, height}', async () => {
+    const s = await Session.open(url);
+    try {
+      await s.subscribe('ev', "tm.event='NewEvidence'");
+      const stored = await running.node.block(1);
+      if (!stored) throw new Error('no block 1');
+      const vote = (blockHash: Uint8Array) => ({ type: 1 as const, height: 1, round: 0, blockHash, validatorAddress: validator, validatorIndex: 0, signature: new Uint8Array(64).fill(9) });
+      const evidence = { type: 'duplicateVote' as const, voteA: vote(new Uint8Array(32).fill(1)), voteB: vote(new Uint8Array(32).fill(2)), totalVotingPower: 10, validatorPower: 10, time: stored.block.header.time };
+      const block = { ...stored.block, evidence: [evidence] };
+      const response: NewBlockEvent['response'] = { txResults: [], events: [], validatorUpdates: [], consensusParamUpdates: null, appHash: new Uint8Array(32) };
+      running.node.events.publishBlock({ block, hash: stored.hash, response, commit: stored.block.lastCommit }, []);
+      const event = await s.event('ev', 0);
+      expect(event.result?.data?.type).toBe('tendermint/event/NewEvidence');
+      const value = event.result?.data?.value as { height: string; evidence: { type: string; value: { vote_a: { validator_address: string }; vote_b: unknown } } };
+      expect(value.height).toBe(String(block.header.height));
+      expect(value.evidence.type).toBe('tendermint/DuplicateVoteEvidence');
+      expect(value.evidence.value.vote_a.validator_address).toBe(toHex(validator).toUpperCase());
+      expect(event.result?.events).toEqual({ 'tm.event': ['NewEvidence'] });
+    } finally {
+      s.close();
+    }
+  });
+});
+
 describe('consensus events on a running single-validator chain', () => {
   it('NewRound names the proposer; Vote carries the vote with an upper-case hex validator address; NewRoundStep walks the steps', async () => {
     const s = await Session.open(url);
