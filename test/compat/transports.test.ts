@@ -101,6 +101,28 @@ describe('every method over URI, JSON-RPC and WebSocket', () => {
     expect(failures).toEqual([]);
   });
 
+  it('the methods CosmJS does not call agree with those it does: by-hash lookups, header, genesis_chunked, consensus_params', async () => {
+    const get = async (method: string, params: Record<string, unknown>): Promise<unknown> => {
+      const answer = await postCall(n.rpcUrl, method, params);
+      expect(answer.error, method).toBeUndefined();
+      return answer.result;
+    };
+    const block = (await get('block', { height: String(h) })) as { block: { header: unknown } };
+    expect(await get('block_by_hash', { hash: b64(blockHash) })).toEqual(block);
+    expect(await get('block_by_hash', { hash: upperHex(blockHash) })).toEqual(block);
+    expect(await get('header', { height: String(h) })).toEqual({ header: block.block.header });
+    expect(await get('header_by_hash', { hash: b64(blockHash) })).toEqual({ header: block.block.header });
+    const genesis = (await get('genesis', {})) as { genesis: { consensus_params: unknown } };
+    const chunk = (await get('genesis_chunked', { chunk: '0' })) as { chunk: string; total: string; data: string };
+    expect([chunk.chunk, chunk.total]).toEqual(['0', '1']);
+    expect(JSON.parse(Buffer.from(chunk.data, 'base64').toString('utf8'))).toEqual(genesis.genesis);
+    // No governance change on this chain: the parameters at h are the genesis ones.
+    expect(await get('consensus_params', { height: String(h) })).toEqual({ block_height: String(h), consensus_params: genesis.genesis.consensus_params });
+    const tx = (await get('tx', { hash: b64(txHash()) })) as { hash: string; height: string };
+    expect(await get('tx', { hash: sent.hash })).toEqual(tx);
+    expect([tx.hash, tx.height]).toEqual([sent.hash, sent.height]);
+  });
+
   it('broadcast_tx_sync, _async, _commit and check_tx: the same shape three ways, each tx accepted', async () => {
     const to = addressOf(testKey(13));
     const ways: [string, (method: string, tx: Uint8Array) => Promise<RpcEnvelope>][] = [
