@@ -139,8 +139,9 @@ export function requiredHash(params: Params, name = 'hash'): Uint8Array {
 }
 
 /**
- * Bytes given as 0x-hex or base64 (the same forms as a transaction): broadcast_evidence's
- * evidence. Hex without 0x is read as hex only when it is not also base64 of another length.
+ * Bytes given as 0x-hex (CometBFT's URI form) or base64 (its JSON-RPC form), as a transaction:
+ * broadcast_evidence's evidence. Without 0x the text is base64, never hex: the digits of hex
+ * are also base64 characters, so only the prefix tells them apart.
  */
 export function requiredBytes(params: Params, name: string, maxBytes: number): Uint8Array {
   const raw = unquote(params[name]);
