@@ -84,6 +84,12 @@ function lastCommitSlotEmpty(core: ConsensusState, vote: Vote): boolean {
   return last !== null && vote.type === PRECOMMIT && vote.height === last.height && vote.round === last.round && last.signatures[vote.validatorIndex]?.flag === COMMIT_FLAG_ABSENT;
 }
 
+/** +2/3 prevotes for one value in `round`. Reads only: `prevotes(round)` would add an empty round to the core's vote set. */
+function hasPolka(core: ConsensusState, round: number): boolean {
+  const votes = core.votes;
+  return votes !== null && votes.roundsWithVotes().includes(round) && votes.prevotes(round).twoThirdsMajority() !== null;
+}
+
 function holdsVote(core: ConsensusState, vote: Vote): boolean {
   return vote.height === core.height && core.votes?.holds(vote) === true;
 }
@@ -129,7 +135,7 @@ export class ConsensusEventObserver {
     let roundEvents = sameHeight ? this.lockChanges(b, core) : [];
     /** `entering`: the core enters precommit in `round` (a Polka, if +2/3 prevoted anything); else only lock changes are told. */
     const flushRoundEvents = (precommitRound: number, entering: boolean): void => {
-      const polka = entering && sameHeight && core.votes !== null && core.votes.prevotes(precommitRound).twoThirdsMajority() !== null;
+      const polka = entering && sameHeight && this.bus.wantsConsensus('Polka') && hasPolka(core, precommitRound);
       const step = this.last?.height === core.height && this.last.round === precommitRound ? this.last.step : 'RoundStepPrevote';
       if (polka) this.publish('Polka', () => ({ name: 'Polka', height: core.height, round: precommitRound, step }));
       for (const name of roundEvents) this.publish(name, () => ({ name, height: core.height, round: name === 'ValidBlock' ? core.validRound : precommitRound, step }));
