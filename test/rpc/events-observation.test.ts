@@ -4,6 +4,7 @@
  * does. On the simulator, with lost messages and a crashed proposer (so rounds fail, time out
  * and skip), every node's events keep CometBFT's order.
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -40,7 +41,7 @@ async function run(listen: boolean, seed: number): Promise<{ traceHash: string; 
     });
   }
   const r = await new Simulator({ scenario: FAULTY, seed }).execute();
-  vi.restoreAllMocks();
+  if (listen) vi.mocked(NodeParts.prototype.start).mockRestore();
   return { traceHash: r.traceHash, heights: r.decisions.map((d) => d.length), events };
 }
 
@@ -57,8 +58,19 @@ describe('consensus events are observation only', () => {
     expect(after).not.toHaveBeenCalled();
   }, 60_000);
 
-  it('every consensus event CometBFT names (Unlock aside) is told on a run whose rounds fail, time out and skip', async () => {
+  it('every consensus event CometBFT names (Unlock aside) is told on a run whose rounds fail, time out and skip; deriving them reads the core and changes nothing in it', async () => {
+    const derive = ConsensusEventObserver.prototype.after;
+    let changed = 0;
+    let observed = 0;
+    vi.spyOn(ConsensusEventObserver.prototype, 'after').mockImplementation(function (this: ConsensusEventObserver, b, core, event, effects, now) {
+      const before = structuredClone(core);
+      derive.call(this, b, core, event, effects, now);
+      observed++;
+      if (!isDeepStrictEqual(structuredClone(core), before)) changed++;
+    });
     const heard = await run(true, 7);
+    expect(observed).toBeGreaterThan(100);
+    expect(changed).toBe(0);
     expect(heard.events.length).toBeGreaterThanOrEqual(4);
     const all = heard.events.flat();
     for (const name of ['NewRound', 'NewRoundStep', 'CompleteProposal', 'Vote', 'Polka', 'Lock', 'ValidBlock', 'TimeoutPropose', 'TimeoutWait'] as const) {
