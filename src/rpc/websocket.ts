@@ -120,7 +120,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
       tail = event.tail();
     } catch (err) {
       // Events are pushed by the code that applies a block: nothing may throw back into it.
-      logger.error({ err }, 'an event could not be serialized for a subscription');
+      logger.error({ err }, 'an event could not be matched or serialized for a subscription');
       cancel(sub, `this event could not be sent (${err instanceof Error ? err.message : String(err)})`);
       return;
     }
