@@ -13,6 +13,7 @@ import type { ObservedConsensusEvent } from '../node/consensus-events.js';
 import type { AppEvent } from '../codec/results.js';
 import { addressFromPublicKey } from '../crypto/address.js';
 import { addTag, type EventTags } from './event-query.js';
+import { blockSearchTags, txSearchTags } from '../store/event-index.js';
 import { blockIdView, evidenceView, validatorAddressView, voteView } from './comet-views.js';
 import { base64, blockResultsView, blockView, eventsView, headerView, hexUpper, isoTime, pubKeyView, txResultView } from './views.js';
 
@@ -26,18 +27,10 @@ function typeTag(name: string): EventTags {
   return new Map([['tm.event', [name]]]);
 }
 
-/** `<type>.<key>` for every attribute, as CometBFT tags them (an empty type or key is left out). */
-function addAppTags(tags: EventTags, events: readonly AppEvent[]): void {
-  for (const ev of events) {
-    if (ev.type.length === 0) continue;
-    for (const a of ev.attributes) if (a.key.length > 0) addTag(tags, `${ev.type}.${a.key}`, a.value);
-  }
-}
-
+/** Tags of a block event: its name, then what a block search sees (spec/rpc-search.md), so a subscription and a search match the same blocks. */
 function blockTags(name: string, height: number, events: readonly AppEvent[]): EventTags {
   const tags = typeTag(name);
-  addTag(tags, 'block.height', String(height));
-  addAppTags(tags, events);
+  for (const [key, values] of blockSearchTags(height, events)) for (const v of values) addTag(tags, key, v);
   return tags;
 }
 
@@ -97,10 +90,8 @@ function blockEvents(e: NewBlockEvent): SharedEvent[] {
 }
 
 function txEvent(e: TxEvent): SharedEvent {
-  const tags = typeTag('Tx');
-  addTag(tags, 'tx.hash', hexUpper(e.hash));
-  addTag(tags, 'tx.height', String(e.height));
-  addAppTags(tags, e.result.events);
+  // What tx_search sees of it, so a subscription and a search match the same transactions (and an app event cannot pose as tm.event or tx.hash).
+  const tags = txSearchTags(hexUpper(e.hash), e.height, e.result);
   return shared(tags, 'Tx', () => ({ TxResult: { height: String(e.height), index: e.index, tx: base64(e.tx), hash: hexUpper(e.hash), result: txResultView(e.result) } }));
 }
 
