@@ -115,7 +115,7 @@ export function blockResultsView(r: BlockResults): Record<string, unknown> {
     finalize_block_events: eventsView(r.events),
     validator_updates: r.validatorUpdates.map((u) => ({ pub_key: pubKeyView(u.publicKey), power: String(u.power) })),
     consensus_param_updates: r.consensusParamUpdates[0] ? consensusParamsView(r.consensusParamUpdates[0]) : null,
-    app_hash: hexUpper(r.appHash),
+    app_hash: base64(r.appHash),
   };
 }
 
