@@ -1,0 +1,44 @@
+/**
+ * review16: CometBFT's paging takes a per_page below 1 as the default (rpc/core/env.go,
+ * validatePerPage: `if perPage < 1 { return defaultPerPage }`), and spec/rpc.md says the same
+ * ("less than 1 as 30"). A negative per_page (-1, as JSON or in a URI) is below 1, yet cmt
+ * answers it with invalid params on validators, tx_search and block_search.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestHome, startTestNode, waitForHeight, type RunningTestNode, type TestHome } from '../support/nodes.js';
+
+describe('per_page below 1 is the default, negative included', () => {
+  let home: TestHome;
+  let running: RunningTestNode;
+
+  beforeAll(async () => {
+    home = await makeTestHome(1);
+    running = await startTestNode(home.home);
+    await waitForHeight(running.node, 2);
+  }, 60_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    await home?.cleanup();
+  });
+
+  const post = async (method: string, params: Record<string, unknown>): Promise<{ result?: unknown; error?: { code: number; data?: string } }> => {
+    const r = await fetch(running.rpc.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    return (await r.json()) as { result?: unknown; error?: { code: number; data?: string } };
+  };
+
+  for (const [method, extra] of [
+    ['validators', {}],
+    ['tx_search', { query: 'tx.height>=1' }],
+    ['block_search', { query: 'block.height>=1' }],
+  ] as const) {
+    it(`${method} with per_page -1 (JSON number and text) answers with the default page size`, async () => {
+      for (const perPage of [-1, '-1']) {
+        const answer = await post(method, { ...extra, per_page: perPage });
+        expect(answer.error, `${method} per_page=${JSON.stringify(perPage)}`).toBeUndefined();
+      }
+      const uri = await fetch(`${running.rpc.url}/${method}?per_page=-1${'query' in extra ? `&query=%22${encodeURIComponent(extra.query)}%22` : ''}`);
+      expect(uri.status).toBe(200);
+    });
+  }
+});
