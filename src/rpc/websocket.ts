@@ -15,11 +15,12 @@
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../node/logger.js';
-import type { ConsensusListener, NewBlockEvent, TxEvent, ValidatorSetUpdatesEvent } from '../node/event-bus.js';
+import type { ConsensusListener, NewBlockEvent, ValidatorSetUpdatesEvent } from '../node/event-bus.js';
 import { CONSENSUS_EVENT_NAMES, type ConsensusEventName } from '../node/consensus-events.js';
 import { RpcError, RPC_INVALID_REQUEST, RPC_LIMIT, invalidParams } from './errors.js';
 import { matches, parseEventQuery, type EventQuery } from './event-query.js';
-import { messageHead, sharedBlockEvents, sharedConsensusEvent, sharedTxEvent, sharedValidatorSetUpdates, type SharedEvent } from './event-frames.js';
+import { messageHead, sharedBlockEvents, sharedConsensusEvent, sharedValidatorSetUpdates, type SharedEvent } from './event-frames.js';
+import { BLOCK_EVENT_NAMES, eventNamesMatching, txRoutesOf, type TxSubscriber } from './event-routes.js';
 import { answerBody, errorResponse, parseRequestText, responseText, type AnswerLimits, type JsonRpcId, type JsonRpcRequest } from './json-rpc.js';
 import type { MethodContext } from './methods.js';
 import { ConnectionWork } from './connection-limits.js';
@@ -43,6 +44,7 @@ export interface WebSocketLimits {
 }
 
 interface Subscription {
+  /** Echoed as written in every event; the subscription is known by `query.normalized`. */
   query: EventQuery;
   id: JsonRpcId;
   stop(): void;
@@ -72,8 +74,14 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     holds.add(done);
     return done;
   };
+  /** By the query's normalized form (CometBFT keys by query.String()): two writings of one query are one subscription. */
   const subscriptions = new Map<string, Subscription>();
   let alive = true;
+  /**
+   * Set on 'close', which stops what the connection holds: a subscribe still queued behind slower
+   * requests (a batch) runs after it and must register nothing, since nothing would stop it.
+   */
+  let closed = false;
   // Pausing the socket stops further reads, not the frames of a read already made: those wait here.
   const work = new ConnectionWork((busy) => {
     if (busy && !socket.isPaused) socket.pause();
@@ -106,14 +114,14 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
 
   const cancel = (sub: Subscription, reason: string): void => {
     sub.stop();
-    subscriptions.delete(sub.query.text);
+    subscriptions.delete(sub.query.normalized);
     send(responseText(errorResponse(sub.id, new RpcError(RPC_LIMIT, 'Subscription cancelled', reason))));
   };
 
   /** Queues an event as one text message in two frames: this subscription's head, then the bytes all share. */
   const push = (sub: Subscription, event: SharedEvent): void => {
     // A subscription cancelled while one event is being handed out gets none after its cancellation.
-    if (socket.readyState !== socket.OPEN || subscriptions.get(sub.query.text) !== sub) return;
+    if (socket.readyState !== socket.OPEN || subscriptions.get(sub.query.normalized) !== sub) return;
     let tail: Buffer;
     try {
       if (!matches(sub.query, event.tags)) return;
@@ -142,18 +150,26 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
     // The node keeps the id for as long as the subscription lives and repeats it in every event.
     if (JSON.stringify(id).length > MAX_SUBSCRIPTION_ID_CHARS) throw invalidParams(`the id of a subscribe request may have at most ${MAX_SUBSCRIPTION_ID_CHARS} characters as JSON: every event repeats it`);
     const query = parseEventQuery(text);
-    if (subscriptions.has(query.text)) throw invalidParams(`already subscribed to "${query.text}"`);
+    // The client is gone: its answer will not be sent, and what this registered would never be stopped.
+    if (closed || socket.readyState !== socket.OPEN) throw new RpcError(RPC_INVALID_REQUEST, 'Connection closed', 'the connection closed before this subscribe ran');
+    if (subscriptions.has(query.normalized)) throw invalidParams(`already subscribed to "${query.normalized}"`);
     if (subscriptions.size >= maxSubscriptions) {
       throw new RpcError(RPC_LIMIT, 'Too many subscriptions', `at most ${maxSubscriptions} subscriptions per client; unsubscribe first`);
     }
     if (allSubscriptions.held >= allSubscriptions.max) {
       throw new RpcError(RPC_LIMIT, 'Too many subscriptions', `the node holds ${allSubscriptions.max} subscriptions over all clients (rpc.max_subscriptions); try again later`);
     }
+    const bus = ctx.api.events;
+    // The subscription registers only for the events its query can match (event-routes.ts):
+    // the others cost it nothing as they are published.
+    const names = eventNamesMatching(query);
+    const wantsBlock = BLOCK_EVENT_NAMES.some((name) => names.has(name));
     const onBlock = (e: NewBlockEvent): void => {
-      for (const event of sharedBlockEvents(e)) push(sub, event);
+      for (const event of sharedBlockEvents(e)) if (names.has(event.tags.get('tm.event')?.[0] ?? '')) push(sub, event);
     };
-    const onTx = (e: TxEvent): void => push(sub, sharedTxEvent(e));
     const onValidatorSetUpdates = (e: ValidatorSetUpdatesEvent): void => push(sub, sharedValidatorSetUpdates(e));
+    const txRoutes = names.has('Tx') ? txRoutesOf(bus) : undefined;
+    const txSubscriber: TxSubscriber = { query, deliver: (event) => push(sub, event) };
     // A consensus event's only tag is its name: the names the query can match are known now,
     // and the driver builds no consensus event while no subscription wants one.
     const consensusNames = consensusEventsMatching(query);
@@ -166,18 +182,18 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
         if (stopped) return;
         stopped = true;
         allSubscriptions.held--;
-        ctx.api.events.off('newBlock', onBlock);
-        ctx.api.events.off('tx', onTx);
-        ctx.api.events.off('validatorSetUpdates', onValidatorSetUpdates);
-        ctx.api.events.offConsensus(consensusNames, onConsensus);
+        if (wantsBlock) bus.off('newBlock', onBlock);
+        txRoutes?.remove(txSubscriber);
+        if (names.has('ValidatorSetUpdates')) bus.off('validatorSetUpdates', onValidatorSetUpdates);
+        bus.offConsensus(consensusNames, onConsensus);
       },
     };
     allSubscriptions.held++;
-    ctx.api.events.on('newBlock', onBlock);
-    ctx.api.events.on('tx', onTx);
-    ctx.api.events.on('validatorSetUpdates', onValidatorSetUpdates);
-    ctx.api.events.onConsensus(consensusNames, onConsensus);
-    subscriptions.set(query.text, sub);
+    if (wantsBlock) bus.on('newBlock', onBlock);
+    txRoutes?.add(txSubscriber);
+    if (names.has('ValidatorSetUpdates')) bus.on('validatorSetUpdates', onValidatorSetUpdates);
+    bus.onConsensus(consensusNames, onConsensus);
+    subscriptions.set(query.normalized, sub);
   };
 
   const handle = async (request: JsonRpcRequest): Promise<unknown> => {
@@ -188,11 +204,11 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
         subscribe(request.id ?? null, params.query);
         return {};
       case 'unsubscribe': {
-        const text = typeof params.query === 'string' ? parseEventQuery(params.query).text : '';
-        const sub = subscriptions.get(text);
-        if (!sub) throw invalidParams(`not subscribed to "${text}"`);
+        const key = typeof params.query === 'string' ? parseEventQuery(params.query).normalized : '';
+        const sub = subscriptions.get(key);
+        if (!sub) throw invalidParams(`not subscribed to "${key}"`);
         sub.stop();
-        subscriptions.delete(text);
+        subscriptions.delete(key);
         return {};
       }
       case 'unsubscribe_all':
@@ -244,6 +260,7 @@ export function serveWebSocket(socket: WebSocket, ctx: MethodContext, options: W
   }, PING_INTERVAL_MS);
 
   socket.on('close', () => {
+    closed = true;
     clearInterval(ping);
     work.clear();
     stopAll();

@@ -44,8 +44,11 @@ function request(ws: WebSocket, id: number, method: string, params: unknown): Pr
   });
 }
 
-/** The n-th way of writing a query every NewBlock event matches: each text is a different subscription. */
-const newBlockQuery = (n: number): string => `tm.event${' '.repeat(Math.floor(n / 16))}='NewBlock'${" AND tm.event='NewBlock'".repeat(n % 16)}`;
+/**
+ * The n-th of many different queries every NewBlock event matches (a subscription is known by its
+ * query, not its spelling, so each must be a different query): a height bound no chain reaches.
+ */
+const newBlockQuery = (n: number): string => `tm.event='NewBlock' AND block.height<${1_000_000_000 + n}`;
 
 async function bigBlockEvent(): Promise<{ event: NewBlockEvent; hashes: Uint8Array[] }> {
   const node = target.running.node;
