@@ -200,13 +200,23 @@ export class ConsensusDriver {
         const { event, logged } = this.queue.shift() as QueuedEvent;
         if (!logged && event.type !== 'startHeight') this.deps.wal?.append(encodeWalEvent(event));
         this.adversary?.beforeStep?.(this.core);
-        const seen = this.observer.before(this.core, event);
+        const seen = this.observeBefore(event);
         const effects = step(this.core, event);
         if (seen) this.observe(seen, event, effects);
         for (const effect of effects) this.perform(effect);
       }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  /** What an observer needs from before the step, or null (nobody listens, or it failed: logged, never thrown into consensus). */
+  private observeBefore(event: ConsensusEvent): BeforeStep | null {
+    try {
+      return this.observer.before(this.core, event);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'a consensus event could not be observed');
+      return null;
     }
   }
 
