@@ -52,6 +52,19 @@ export interface EventQuery {
 /** Each event key with every value it takes, e.g. "tm.event" -> ["Tx"]. */
 export type EventTags = Map<string, string[]>;
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` with each lone UTF-16 surrogate replaced by U+FFFD, as UTF-8 writes it (and as
+ * CometBFT's JSON decoding reads "\ud800"). The index compares UTF-8 bytes, so a query's
+ * strings and the tags they are matched against are made well-formed for a subscription to
+ * match what a search finds.
+ */
+export function wellFormed(text: string): string {
+  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
+}
+
 export function addTag(tags: EventTags, key: string, value: string): void {
   const list = tags.get(key);
   if (list) list.push(value);
@@ -181,7 +194,7 @@ function expect(scanner: Scanner, wanted: readonly TokenType[]): Token {
 function valueOf(tok: Token): QueryValue {
   switch (tok.type) {
     case 'string':
-      return { kind: 'string', text: tok.text };
+      return { kind: 'string', text: wellFormed(tok.text) };
     case 'number':
       return { kind: 'number', text: tok.text, number: decimalOf(tok.text) };
     case 'date':

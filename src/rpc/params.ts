@@ -164,9 +164,21 @@ export function requiredBytes(params: Params, name: string, maxBytes: number): U
 export const DEFAULT_PER_PAGE = 30;
 export const MAX_PER_PAGE = 100;
 
+/**
+ * A page size (per_page; unconfirmed_txs' limit): any integer, a JSON number or decimal digits
+ * with an optional minus. Below 1 (0, -1, …) is the default and above MAX_PER_PAGE is the
+ * maximum, as CometBFT's validatePerPage; only what is not an integer is invalid params.
+ */
 export function perPage(params: Params, name = 'per_page'): number {
-  const n = optionalInt(params, name, DEFAULT_PER_PAGE, Number.MAX_SAFE_INTEGER);
-  return n < 1 ? DEFAULT_PER_PAGE : Math.min(n, MAX_PER_PAGE);
+  const raw = unquote(params[name]);
+  if (raw === undefined || raw === null || raw === '') return DEFAULT_PER_PAGE;
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '';
+  // Digits only (any length): a number past the safe range is still below 1 or above the maximum.
+  const m = /^(-?)0*([0-9]+)$/.exec(typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw).toString() : text);
+  if (!m) throw invalidParams(`${name} must be an integer (below 1 means ${DEFAULT_PER_PAGE}, above ${MAX_PER_PAGE} means ${MAX_PER_PAGE})`);
+  const digits = m[2] as string;
+  if (m[1] === '-' || digits === '0') return DEFAULT_PER_PAGE;
+  return digits.length > 3 ? MAX_PER_PAGE : Math.min(Number(digits), MAX_PER_PAGE);
 }
 
 /** The page asked (1 when absent): a page past the last is invalid params, as CometBFT refuses it. */

@@ -1,15 +1,12 @@
 /** tx_search and block_search, over the node's event index (spec/rpc-search.md). */
 import { SearchTooBroadError, type SearchPage } from '../store/event-search.js';
 import { txProofView } from './comet-tx-proof.js';
-import { RpcError, RPC_LIMIT, invalidParams } from './errors.js';
+import { RpcError, RPC_LIMIT, RPC_RESPONSE_TOO_LARGE, invalidParams } from './errors.js';
 import { parseEventQuery, type EventQuery } from './event-query.js';
 import type { Method } from './methods.js';
-import { optionalBool, optionalInt, optionalString, type Params } from './params.js';
+import { optionalBool, optionalInt, optionalString, perPage, type Params } from './params.js';
 import { blockView, txView } from './views.js';
 
-/** CometBFT's paging: 30 a page unless asked, at most 100 (a per_page under 1 is the default, over 100 is 100). */
-export const DEFAULT_PER_PAGE = 30;
-export const MAX_PER_PAGE = 100;
 /**
  * Transactions hashed for one answer's proofs: a proof hashes every transaction of its block, so
  * a page of 100 from one large block would hash it 100 times (spec/rpc-search.md, "Bounds").
@@ -24,13 +21,13 @@ function requiredQuery(params: Params): EventQuery {
 
 /** page, per_page and order_by as CometBFT reads them; `defaultOrder` is the method's (tx_search: asc, block_search: desc). */
 function searchPage(params: Params, defaultOrder: SearchPage['orderBy']): SearchPage {
-  const asked = optionalInt(params, 'per_page', DEFAULT_PER_PAGE, Number.MAX_SAFE_INTEGER);
-  const perPage = asked < 1 ? DEFAULT_PER_PAGE : Math.min(asked, MAX_PER_PAGE);
+  // CometBFT's paging (params.ts): 30 a page unless asked, at most 100, below 1 is 30.
+  const per = perPage(params);
   const page = optionalInt(params, 'page', 1, Number.MAX_SAFE_INTEGER);
   if (page < 1) throw invalidParams(`page should be 1 or more, given ${page}`);
   const order = optionalString(params, 'order_by') ?? '';
   if (order !== '' && order !== 'asc' && order !== 'desc') throw invalidParams('expected order_by to be either `asc` or `desc` or empty');
-  return { page, perPage, orderBy: order === '' ? defaultOrder : order };
+  return { page, perPage: per, orderBy: order === '' ? defaultOrder : order };
 }
 
 /** CometBFT refuses a page past the last (an empty answer has one page, page 1). */
@@ -49,18 +46,30 @@ async function searching<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Items of a page in order while their JSON fits half of rpc.max_response_bytes (as
- * unconfirmed_txs): a page cut short holds fewer than per_page; total_count still counts all.
+ * Bytes of an answer besides its items: `{"jsonrpc":"2.0","id":…,"result":{"txs":[…],"total_count":"…"}}`
+ * with a short id. A longer id can still push the answer over; the server then refuses it whole.
  */
-function fitting(items: readonly Record<string, unknown>[], maxResponseBytes: number): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    bytes += Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
-    if (bytes > maxResponseBytes / 2) break;
-    out.push(item);
+const ANSWER_ENVELOPE_BYTES = 128;
+
+/**
+ * A page is whole or refused, never cut: pages are fixed-size offsets (page p holds matches
+ * (p-1)·per_page … p·per_page-1), so a page cut short would make a client paging by
+ * total_count (CosmJS's txSearchAll, blockSearchAll) skip the matches cut off. A page whose
+ * JSON does not fit rpc.max_response_bytes is refused with -32005, naming the limit and how
+ * many items did fit, so the client asks again with a smaller per_page (one item always fits
+ * when the node can answer it at all, e.g. by `tx` or `block`). Items are measured as they are
+ * added: the work stops at the limit.
+ */
+function wholePage(items: readonly Record<string, unknown>[], what: string, page: SearchPage, maxResponseBytes: number): Record<string, unknown>[] {
+  let bytes = ANSWER_ENVELOPE_BYTES;
+  for (let i = 0; i < items.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(items[i]), 'utf8') + 1;
+    if (bytes > maxResponseBytes) {
+      const advice = i === 0 ? `even one ${what} does not fit` : `ask again with per_page=${i} or less`;
+      throw new RpcError(RPC_RESPONSE_TOO_LARGE, 'Response too large', `this page of ${items.length} ${what}s (per_page ${page.perPage}) is longer than rpc.max_response_bytes (${maxResponseBytes} bytes); ${advice}`);
+    }
   }
-  return out;
+  return [...items];
 }
 
 export const SEARCH_METHODS: Record<string, Method> = {
@@ -82,7 +91,7 @@ export const SEARCH_METHODS: Record<string, Method> = {
       }
       txs.push(block ? { ...view, proof: txProofView(block.block.txs, hit.record.index) } : view);
     }
-    return { txs: fitting(txs, maxResponseBytes), total_count: String(found.total) };
+    return { txs: wholePage(txs, 'transaction', page, maxResponseBytes), total_count: String(found.total) };
   },
 
   /** Committed blocks whose height and finalize-block events match `query`, newest first unless order_by=asc (as CometBFT). */
@@ -96,6 +105,6 @@ export const SEARCH_METHODS: Record<string, Method> = {
       const stored = await api.block(height);
       if (stored) blocks.push(blockView(stored.block, stored.hash));
     }
-    return { blocks: fitting(blocks, maxResponseBytes), total_count: String(found.total) };
+    return { blocks: wholePage(blocks, 'block', page, maxResponseBytes), total_count: String(found.total) };
   },
 };

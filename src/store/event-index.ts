@@ -17,7 +17,7 @@
 import { readU64be } from '../codec/bytes.js';
 import { RESULT_LIMITS, type AppEvent, type TxResult } from '../codec/results.js';
 import { fitUtf8 } from '../codec/utf8-fit.js';
-import { addTag, type EventTags } from '../rpc/event-query.js';
+import { addTag, wellFormed, type EventTags } from '../rpc/event-query.js';
 import type { BlockResults } from './records.js';
 
 /** Bytes of a value that go into its key; a longer value is indexed under this prefix and checked whole when found. */
@@ -167,7 +167,8 @@ function stored(text: string, maxBytes: number): string {
 
 /**
  * The (composite key, value) pairs of events that are indexed and that searches see: events
- * with a type, attributes with a key, none of the family's reserved keys; clamped as stored.
+ * with a type, attributes with a key, none of the family's reserved keys; clamped as stored,
+ * values well-formed (a lone surrogate is U+FFFD, as its UTF-8 in the index and the store).
  */
 export function forEachIndexed(family: IndexFamily, events: readonly AppEvent[], maxEvents: number, visit: (composite: string, value: string) => void): void {
   const reserved = RESERVED_KEYS[family];
@@ -182,7 +183,7 @@ export function forEachIndexed(family: IndexFamily, events: readonly AppEvent[],
       const attrKey = stored(attr.key, RESULT_LIMITS.attributeKeyBytes);
       if (attrKey === '') continue;
       const composite = `${type}.${attrKey}`;
-      if (!reserved.has(composite)) visit(composite, attr.value);
+      if (!reserved.has(composite)) visit(composite, wellFormed(attr.value));
     }
   }
 }

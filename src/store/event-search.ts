@@ -71,7 +71,8 @@ interface Plan {
   open: QueryCondition[];
 }
 
-const HASH_HEX = /^[0-9A-F]{64}$/;
+/** A transaction hash in hex, either case: CometBFT hex-decodes tx.hash's value (kv lookForHash). */
+const HASH_HEX = /^[0-9A-Fa-f]{64}$/;
 const MAX_HEIGHT = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -136,13 +137,24 @@ async function countEntries(store: BlockStore, prefix: Uint8Array, range: Height
   return n;
 }
 
+/**
+ * `tx.hash = '<hex>'` with its hex in upper case, the case tx.hash is tagged with: a search
+ * finds a hash written in either case (as CometBFT's, which decodes the hex). Subscriptions
+ * compare strings, as CometBFT's pubsub does (spec/rpc-search.md).
+ */
+function hashUpperCase(c: QueryCondition): QueryCondition {
+  if (c.key !== 'tx.hash' || c.op !== '=' || c.value?.kind !== 'string' || !HASH_HEX.test(c.value.text)) return c;
+  return { ...c, value: { kind: 'string', text: c.value.text.toUpperCase() } };
+}
+
 async function planSearch(store: BlockStore, readHeight: number, query: Pick<EventQuery, 'conditions'>, family: IndexFamily, limits: SearchLimits): Promise<Plan> {
   let range: HeightRange = { lo: Math.max(1, store.base, store.indexStart), hi: store.indexStart === 0 ? 0 : readHeight };
   const none: Plan = { family, range, source: { kind: 'none' }, open: [] };
   const open: QueryCondition[] = [];
   const terms: QueryCondition[] = [];
   let hash: Uint8Array | undefined;
-  for (const c of query.conditions) {
+  for (const asked of query.conditions) {
+    const c = family === 'tx' ? hashUpperCase(asked) : asked;
     const verdict = staticVerdict(c, family);
     if (verdict === true) continue;
     if (verdict === false) return none;
@@ -154,7 +166,7 @@ async function planSearch(store: BlockStore, readHeight: number, query: Pick<Eve
       }
     }
     if (family === 'tx' && c.key === 'tx.hash' && c.op === '=' && c.value?.kind === 'string' && hash === undefined) {
-      if (!HASH_HEX.test(c.value.text)) return none; // tx.hash is upper-case hex: nothing else equals it
+      if (!HASH_HEX.test(c.value.text)) return none; // tx.hash is hex: nothing else equals it
       hash = Uint8Array.from(Buffer.from(c.value.text, 'hex'));
       continue;
     }

@@ -115,7 +115,7 @@ describe('tx_search and block_search on a running node', () => {
   });
 
   it('refuses bad parameters with invalid params and keeps answering', async () => {
-    for (const params of [{}, { query: '' }, { query: "tm.event='Tx' OR tx.height=1" }, { query: 'tx.height=1', order_by: 'sideways' }, { query: 'tx.height=1', page: 0 }, { query: 'tx.height=1', per_page: -1 }, { query: 5 }]) {
+    for (const params of [{}, { query: '' }, { query: "tm.event='Tx' OR tx.height=1" }, { query: 'tx.height=1', order_by: 'sideways' }, { query: 'tx.height=1', page: 0 }, { query: 'tx.height=1', per_page: 1.5 }, { query: 'tx.height=1', per_page: 'ten' }, { query: 5 }]) {
       await expect(txSearch(params), JSON.stringify(params)).rejects.toMatchObject({ rpcCode: -32602 });
       await expect(running.client.call('block_search', params), JSON.stringify(params)).rejects.toMatchObject({ rpcCode: -32602 });
     }
@@ -156,15 +156,17 @@ describe('tx_search and block_search answers within rpc.max_response_bytes', () 
     maxResponseBytes,
   });
 
-  it('stops adding transactions that would not fit; total_count still counts every match', async () => {
+  it('answers a page whole or refuses it naming the limit and a per_page that fits; never cuts it', async () => {
     const tx_search = SEARCH_METHODS.tx_search as NonNullable<(typeof SEARCH_METHODS)['tx_search']>;
     const whole = (await tx_search({ query: 'a.b=1', per_page: 10 }, ctx(1 << 20))) as TxSearchAnswer;
     expect(whole.txs).toHaveLength(10);
-    const cut = (await tx_search({ query: 'a.b=1', per_page: 10 }, ctx(2 * 1500 * 3))) as TxSearchAnswer;
-    expect(cut.txs.length).toBeGreaterThan(0);
-    expect(cut.txs.length).toBeLessThan(10);
-    expect(cut.txs.map((t) => t.index)).toEqual(Array.from({ length: cut.txs.length }, (_, i) => i));
-    expect(cut.total_count).toBe('50');
+    expect(whole.total_count).toBe('50');
+    // Each transaction's JSON is about 1.5 kB: 3 fit in 5 kB, 10 do not.
+    await expect(tx_search({ query: 'a.b=1', per_page: 10 }, ctx(5000))).rejects.toMatchObject({
+      rpcCode: -32005,
+      data: expect.stringMatching(/rpc\.max_response_bytes \(5000 bytes\); ask again with per_page=3 or less/),
+    });
+    await expect(tx_search({ query: 'a.b=1', per_page: 10 }, ctx(1000))).rejects.toMatchObject({ rpcCode: -32005, data: expect.stringMatching(/even one transaction does not fit/) });
   });
 
   it('refuses proofs that would hash more than MAX_PROOF_TXS transactions; fewer per page are answered', async () => {
