@@ -46,30 +46,27 @@ async function searching<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Bytes of an answer besides its items: `{"jsonrpc":"2.0","id":…,"result":{"txs":[…],"total_count":"…"}}`
- * with a short id. A longer id can still push the answer over; the server then refuses it whole.
- */
-const ANSWER_ENVELOPE_BYTES = 128;
-
-/**
  * A page is whole or refused, never cut: pages are fixed-size offsets (page p holds matches
  * (p-1)·per_page … p·per_page-1), so a page cut short would make a client paging by
  * total_count (CosmJS's txSearchAll, blockSearchAll) skip the matches cut off. A page whose
- * JSON does not fit rpc.max_response_bytes is refused with -32005, naming the limit and how
- * many items did fit, so the client asks again with a smaller per_page (one item always fits
- * when the node can answer it at all, e.g. by `tx` or `block`). Items are measured as they are
- * added: the work stops at the limit.
+ * answer would be longer than rpc.max_response_bytes is refused with -32005, naming the limit
+ * and how many items did fit, so the client asks again with a smaller per_page. Items are
+ * measured as they are added: the work stops at the limit. The envelope is counted exactly
+ * but for the request's id (the server still refuses an answer a long id pushes over).
  */
-function wholePage(items: readonly Record<string, unknown>[], what: string, page: SearchPage, maxResponseBytes: number): Record<string, unknown>[] {
-  let bytes = ANSWER_ENVELOPE_BYTES;
+function wholePage(key: 'txs' | 'blocks', items: readonly Record<string, unknown>[], total: number, page: SearchPage, maxResponseBytes: number): { [k: string]: unknown } {
+  const answer = { [key]: items, total_count: String(total) };
+  const envelope = { jsonrpc: '2.0', id: null, result: { [key]: [], total_count: answer.total_count } };
+  let bytes = Buffer.byteLength(JSON.stringify(envelope), 'utf8') - 'null'.length;
   for (let i = 0; i < items.length; i++) {
-    bytes += Buffer.byteLength(JSON.stringify(items[i]), 'utf8') + 1;
+    bytes += Buffer.byteLength(JSON.stringify(items[i]), 'utf8') + (i > 0 ? 1 : 0);
     if (bytes > maxResponseBytes) {
+      const what = key === 'txs' ? 'transaction' : 'block';
       const advice = i === 0 ? `even one ${what} does not fit` : `ask again with per_page=${i} or less`;
       throw new RpcError(RPC_RESPONSE_TOO_LARGE, 'Response too large', `this page of ${items.length} ${what}s (per_page ${page.perPage}) is longer than rpc.max_response_bytes (${maxResponseBytes} bytes); ${advice}`);
     }
   }
-  return [...items];
+  return answer;
 }
 
 export const SEARCH_METHODS: Record<string, Method> = {
@@ -91,7 +88,7 @@ export const SEARCH_METHODS: Record<string, Method> = {
       }
       txs.push(block ? { ...view, proof: txProofView(block.block.txs, hit.record.index) } : view);
     }
-    return { txs: wholePage(txs, 'transaction', page, maxResponseBytes), total_count: String(found.total) };
+    return wholePage('txs', txs, found.total, page, maxResponseBytes);
   },
 
   /** Committed blocks whose height and finalize-block events match `query`, newest first unless order_by=asc (as CometBFT). */
@@ -105,6 +102,6 @@ export const SEARCH_METHODS: Record<string, Method> = {
       const stored = await api.block(height);
       if (stored) blocks.push(blockView(stored.block, stored.hash));
     }
-    return { blocks: wholePage(blocks, 'block', page, maxResponseBytes), total_count: String(found.total) };
+    return wholePage('blocks', blocks, found.total, page, maxResponseBytes);
   },
 };

@@ -169,6 +169,14 @@ describe('tx_search and block_search answers within rpc.max_response_bytes', () 
     await expect(tx_search({ query: 'a.b=1', per_page: 10 }, ctx(1000))).rejects.toMatchObject({ rpcCode: -32005, data: expect.stringMatching(/even one transaction does not fit/) });
   });
 
+  it('counts the answer exactly: a page whose answer (id null) is rpc.max_response_bytes long is answered, one byte less refuses it', async () => {
+    const tx_search = SEARCH_METHODS.tx_search as NonNullable<(typeof SEARCH_METHODS)['tx_search']>;
+    const whole = await tx_search({ query: 'a.b=1', per_page: 10 }, ctx(1 << 20));
+    const exact = Buffer.byteLength(JSON.stringify({ jsonrpc: '2.0', id: null, result: whole }), 'utf8') - 'null'.length;
+    expect(await tx_search({ query: 'a.b=1', per_page: 10 }, ctx(exact))).toEqual(whole);
+    await expect(tx_search({ query: 'a.b=1', per_page: 10 }, ctx(exact - 1))).rejects.toMatchObject({ rpcCode: -32005, data: expect.stringMatching(/per_page=9 or less/) });
+  });
+
   it('refuses proofs that would hash more than MAX_PROOF_TXS transactions; fewer per page are answered', async () => {
     const tx_search = SEARCH_METHODS.tx_search as NonNullable<(typeof SEARCH_METHODS)['tx_search']>;
     const txs = Array.from({ length: 3000 }, (_, i) => Uint8Array.of(i & 0xff, i >> 8));
