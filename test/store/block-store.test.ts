@@ -1,26 +1,12 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BLOCK_VERSION, EMPTY_COMMIT, encodeBlock, headerHash, type Block } from '../../src/codec/block.js';
-import { EMPTY_HASH } from '../../src/codec/hash.js';
-import { COMMIT_FLAG_COMMIT } from '../../src/codec/vote.js';
+import { EMPTY_COMMIT, encodeBlock, headerHash, type Block } from '../../src/codec/block.js';
 import { txHash } from '../../src/codec/tx.js';
 import { BlockStore } from '../../src/store/block-store.js';
+import { storeTestBlock as block } from '../support/store-blocks.js';
 import { tempDir } from '../support/temp-dir.js';
 
-function block(height: number, txs: Uint8Array[] = []): Block {
-  const zero = new Uint8Array(32);
-  return {
-    header: {
-      version: BLOCK_VERSION, chainId: 't', height, time: 1000 + height, lastBlockHash: height === 1 ? new Uint8Array(0) : zero,
-      lastCommitHash: zero, dataHash: zero, validatorsHash: zero, nextValidatorsHash: zero, consensusParamsHash: zero,
-      appHash: zero, lastResultsHash: EMPTY_HASH, evidenceHash: zero, proposerAddress: new Uint8Array(20),
-    },
-    txs,
-    evidence: [],
-    lastCommit: height === 1 ? EMPTY_COMMIT : { height: height - 1, round: 0, blockHash: zero, signatures: [{ flag: COMMIT_FLAG_COMMIT, validatorAddress: new Uint8Array(20), signature: new Uint8Array(64) }] },
-  };
-}
 
 describe('block store', () => {
   let dir: { path: string; cleanup: () => Promise<void> };

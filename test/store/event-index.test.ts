@@ -6,16 +6,15 @@
 import { ClassicLevel } from 'classic-level';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BLOCK_VERSION, EMPTY_COMMIT, encodeBlock, headerHash, type Block } from '../../src/codec/block.js';
+import { EMPTY_COMMIT, encodeBlock, headerHash } from '../../src/codec/block.js';
 import { toHex } from '../../src/codec/bytes.js';
-import { EMPTY_HASH } from '../../src/codec/hash.js';
 import type { AppEvent, TxResult } from '../../src/codec/results.js';
 import { txHash } from '../../src/codec/tx.js';
-import { COMMIT_FLAG_COMMIT } from '../../src/codec/vote.js';
 import { addTag, matches, parseEventQuery, type EventQuery, type EventTags } from '../../src/rpc/event-query.js';
 import { BlockStore } from '../../src/store/block-store.js';
 import { MAX_INDEXED_VALUE_BYTES, termPrefix } from '../../src/store/event-index.js';
 import { SearchTooBroadError, searchBlocks, searchTxs, type SearchPage } from '../../src/store/event-search.js';
+import { storeTestBlock as block } from '../support/store-blocks.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,20 +23,6 @@ import { tempDir } from '../support/temp-dir.js';
 interface ChainBlock {
   txs: { bytes: Uint8Array; events: AppEvent[] }[];
   events: AppEvent[];
-}
-
-function block(height: number, txs: Uint8Array[]): Block {
-  const zero = new Uint8Array(32);
-  return {
-    header: {
-      version: BLOCK_VERSION, chainId: 't', height, time: 1000 + height, lastBlockHash: height === 1 ? new Uint8Array(0) : zero,
-      lastCommitHash: zero, dataHash: zero, validatorsHash: zero, nextValidatorsHash: zero, consensusParamsHash: zero,
-      appHash: zero, lastResultsHash: EMPTY_HASH, evidenceHash: zero, proposerAddress: new Uint8Array(20),
-    },
-    txs,
-    evidence: [],
-    lastCommit: height === 1 ? EMPTY_COMMIT : { height: height - 1, round: 0, blockHash: zero, signatures: [{ flag: COMMIT_FLAG_COMMIT, validatorAddress: new Uint8Array(20), signature: new Uint8Array(64) }] },
-  };
 }
 
 const result = (events: AppEvent[]): TxResult => ({ code: 0, codespace: '', log: '', gasWanted: 5, gasUsed: 4, events });
