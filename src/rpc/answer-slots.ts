@@ -6,14 +6,21 @@
  * gate, the mempool) take no slot: they hold little while they wait, and must not keep reads out.
  */
 
+/** The methods that run in a search slot. */
+export const SEARCH_METHOD_NAMES = ['tx_search', 'block_search'] as const;
+
 /** Reads building their answers at once on the node. */
 export const MAX_READS_AT_ONCE = 16;
 
+/** tx_search and block_search running at once on the node: each may decode megabytes (spec/rpc-search.md, "Bounds"). */
+export const MAX_SEARCHES_AT_ONCE = 2;
+
 /**
- * Methods that take no slot besides those of the query gate (methods.ts, QUERY_METHODS): their
- * waits are bounded elsewhere (the mempool, rpc.timeout_broadcast_tx_commit_ms).
+ * Methods that take no read slot besides those of the query gate (methods.ts, QUERY_METHODS): their
+ * waits are bounded elsewhere (the mempool, rpc.timeout_broadcast_tx_commit_ms), and searches take
+ * a search slot instead (MAX_SEARCHES_AT_ONCE).
  */
-export const UNSLOTTED_METHODS: ReadonlySet<string> = new Set(['broadcast_tx_async', 'broadcast_tx_sync', 'broadcast_tx_commit', 'health']);
+export const UNSLOTTED_METHODS: ReadonlySet<string> = new Set(['broadcast_tx_async', 'broadcast_tx_sync', 'broadcast_tx_commit', 'health', ...SEARCH_METHOD_NAMES]);
 
 /** The client closed its connection while its read waited: nobody would get the answer. */
 export class ClientGoneError extends Error {

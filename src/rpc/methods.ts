@@ -51,6 +51,8 @@ export interface MethodContext {
   client?: string;
   /** Reads running at once over the whole server (answer-slots.ts); none in direct calls. */
   slots?: AnswerSlots;
+  /** tx_search/block_search running at once over the whole server (answer-slots.ts); none in direct calls. */
+  searches?: AnswerSlots;
   /** True once the asking client's connection is closed: its waiting reads are not run. */
   gone?: () => boolean;
 }

@@ -3,7 +3,7 @@ import { SearchTooBroadError, type SearchPage } from '../store/event-search.js';
 import { txProofView } from './comet-tx-proof.js';
 import { RpcError, RPC_LIMIT, RPC_RESPONSE_TOO_LARGE, invalidParams } from './errors.js';
 import { parseEventQuery, type EventQuery } from './event-query.js';
-import type { Method } from './methods.js';
+import type { Method, MethodContext } from './methods.js';
 import { optionalBool, optionalInt, optionalString, perPage, type Params } from './params.js';
 import { blockView, txView } from './views.js';
 
@@ -46,6 +46,16 @@ async function searching<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Runs a whole search (finding, counting, building the page) in one of the server's search
+ * slots (answer-slots.ts, MAX_SEARCHES_AT_ONCE): a search may decode megabytes on the thread
+ * that also runs consensus, so however many clients search, only that many do at once, and
+ * the rest wait their turn without holding a read slot.
+ */
+function inSearchSlot<T>(ctx: MethodContext, work: () => Promise<T>): Promise<T> {
+  return ctx.searches ? ctx.searches.run(work, ctx.gone) : work();
+}
+
+/**
  * A page is whole or refused, never cut: pages are fixed-size offsets (page p holds matches
  * (p-1)·per_page … p·per_page-1), so a page cut short would make a client paging by
  * total_count (CosmJS's txSearchAll, blockSearchAll) skip the matches cut off. A page whose
@@ -71,37 +81,45 @@ function wholePage(key: 'txs' | 'blocks', items: readonly Record<string, unknown
 
 export const SEARCH_METHODS: Record<string, Method> = {
   /** Committed transactions whose events match `query`, oldest first unless order_by=desc. */
-  async tx_search(params, { api, maxResponseBytes }) {
-    const query = requiredQuery(params);
-    const prove = optionalBool(params, 'prove');
-    const page = searchPage(params, 'asc');
-    const found = await searching(() => api.searchTxs(query, page));
-    checkPageInRange(page, found.total);
-    const txs: Record<string, unknown>[] = [];
-    let hashed = 0;
-    for (const hit of found.txs) {
-      const view = txView(hit.hash, hit.record);
-      // As tx?prove=true: the Merkle path to the block's data_hash (a block pruned meanwhile has none to give).
-      const block = prove ? await api.block(hit.record.height) : undefined;
-      if (block && (hashed += block.block.txs.length) > MAX_PROOF_TXS) {
-        throw new RpcError(RPC_LIMIT, 'Query too broad', `proofs for this page would hash more than ${MAX_PROOF_TXS} transactions; ask for fewer per page (per_page) or without prove`);
-      }
-      txs.push(block ? { ...view, proof: txProofView(block.block.txs, hit.record.index) } : view);
-    }
-    return wholePage('txs', txs, found.total, page, maxResponseBytes);
+  async tx_search(params, ctx) {
+    return inSearchSlot(ctx, () => txSearch(params, ctx));
   },
 
   /** Committed blocks whose height and finalize-block events match `query`, newest first unless order_by=asc (as CometBFT). */
-  async block_search(params, { api, maxResponseBytes }) {
-    const query = requiredQuery(params);
-    const page = searchPage(params, 'desc');
-    const found = await searching(() => api.searchBlocks(query, page));
-    checkPageInRange(page, found.total);
-    const blocks: Record<string, unknown>[] = [];
-    for (const height of found.heights) {
-      const stored = await api.block(height);
-      if (stored) blocks.push(blockView(stored.block, stored.hash));
-    }
-    return wholePage('blocks', blocks, found.total, page, maxResponseBytes);
+  async block_search(params, ctx) {
+    return inSearchSlot(ctx, () => blockSearch(params, ctx));
   },
 };
+
+async function txSearch(params: Params, { api, maxResponseBytes }: MethodContext): Promise<unknown> {
+  const query = requiredQuery(params);
+  const prove = optionalBool(params, 'prove');
+  const page = searchPage(params, 'asc');
+  const found = await searching(() => api.searchTxs(query, page));
+  checkPageInRange(page, found.total);
+  const txs: Record<string, unknown>[] = [];
+  let hashed = 0;
+  for (const hit of found.txs) {
+    const view = txView(hit.hash, hit.record);
+    // As tx?prove=true: the Merkle path to the block's data_hash (a block pruned meanwhile has none to give).
+    const block = prove ? await api.block(hit.record.height) : undefined;
+    if (block && (hashed += block.block.txs.length) > MAX_PROOF_TXS) {
+      throw new RpcError(RPC_LIMIT, 'Query too broad', `proofs for this page would hash more than ${MAX_PROOF_TXS} transactions; ask for fewer per page (per_page) or without prove`);
+    }
+    txs.push(block ? { ...view, proof: txProofView(block.block.txs, hit.record.index) } : view);
+  }
+  return wholePage('txs', txs, found.total, page, maxResponseBytes);
+}
+
+async function blockSearch(params: Params, { api, maxResponseBytes }: MethodContext): Promise<unknown> {
+  const query = requiredQuery(params);
+  const page = searchPage(params, 'desc');
+  const found = await searching(() => api.searchBlocks(query, page));
+  checkPageInRange(page, found.total);
+  const blocks: Record<string, unknown>[] = [];
+  for (const height of found.heights) {
+    const stored = await api.block(height);
+    if (stored) blocks.push(blockView(stored.block, stored.hash));
+  }
+  return wholePage('blocks', blocks, found.total, page, maxResponseBytes);
+}

@@ -14,7 +14,7 @@ import { METHODS, type MethodContext } from './methods.js';
 import { serveWebSocket, SubscriptionCount } from './websocket.js';
 import { admitHttpRequest, MAX_IN_FLIGHT_PER_CONNECTION } from './connection-limits.js';
 import { QueuedBytes } from './queued-bytes.js';
-import { AnswerSlots } from './answer-slots.js';
+import { AnswerSlots, MAX_SEARCHES_AT_ONCE } from './answer-slots.js';
 import type { NodeConfig } from '../node/config.js';
 
 export type RpcServerOptions = NodeConfig['rpc'];
@@ -135,7 +135,7 @@ function refuseBusyConnection(res: ServerResponse): void {
 }
 
 export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger): Promise<RpcServer> {
-  const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots() };
+  const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots(), searches: new AnswerSlots(MAX_SEARCHES_AT_ONCE) };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
   const queued = new QueuedBytes(options.maxQueuedBytes, options.maxResponseBytes);
   const out: HttpOut = { queued, writeTimeoutMs: options.writeTimeoutMs };
