@@ -4,26 +4,14 @@
  * ("less than 1 as 30"). A negative per_page (-1, as JSON or in a URI) is below 1, yet cmt
  * answers it with invalid params on validators, tx_search, block_search and unconfirmed_txs (limit).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestHome, startTestNode, waitForHeight, type RunningTestNode, type TestHome } from '../support/nodes.js';
+import { describe, expect, it } from 'vitest';
+import { suiteNode } from '../support/suite-node.js';
 
 describe('per_page below 1 is the default, negative included', () => {
-  let home: TestHome;
-  let running: RunningTestNode;
-
-  beforeAll(async () => {
-    home = await makeTestHome(1);
-    running = await startTestNode(home.home);
-    await waitForHeight(running.node, 2);
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.stop();
-    await home?.cleanup();
-  });
+  const suite = suiteNode(1);
 
   const post = async (method: string, params: Record<string, unknown>): Promise<{ result?: unknown; error?: { code: number; data?: string } }> => {
-    const r = await fetch(running.rpc.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const r = await fetch(suite.running.rpc.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
     return (await r.json()) as { result?: unknown; error?: { code: number; data?: string } };
   };
 
@@ -39,7 +27,7 @@ describe('per_page below 1 is the default, negative included', () => {
         const answer = await post(method, { ...extra, [name]: perPage });
         expect(answer.error, `${method} ${name}=${JSON.stringify(perPage)}`).toBeUndefined();
       }
-      const uri = await fetch(`${running.rpc.url}/${method}?${name}=-1${'query' in extra ? `&query=%22${encodeURIComponent(extra.query)}%22` : ''}`);
+      const uri = await fetch(`${suite.running.rpc.url}/${method}?${name}=-1${'query' in extra ? `&query=%22${encodeURIComponent(extra.query)}%22` : ''}`);
       expect(uri.status).toBe(200);
     });
   }

@@ -15,10 +15,10 @@
  * query cannot match its transactions' Tx events (here: within 5x the cost without
  * subscriptions, plus 250 ms).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { NewBlockEvent } from '../../src/node/event-bus.js';
-import { makeTestHome, startTestNode, waitForHeight, type RunningTestNode, type TestHome } from '../support/nodes.js';
+import { suiteNode } from '../support/suite-node.js';
 import { openWebSocket } from '../support/rpc-target.js';
 
 const TXS = 20_000;
@@ -26,24 +26,13 @@ const CONNECTIONS = 10;
 const PER_CONNECTION = 100;
 
 describe('subscriptions that cannot match Tx events', () => {
-  let home: TestHome;
-  let running: RunningTestNode;
   const sockets: WebSocket[] = [];
-
-  beforeAll(async () => {
-    home = await makeTestHome(1);
-    running = await startTestNode(home.home);
-    await waitForHeight(running.node, 2);
-  }, 60_000);
-
-  afterAll(async () => {
+  const suite = suiteNode(1, () => {
     for (const ws of sockets) ws.terminate();
-    await running?.stop();
-    await home?.cleanup();
   });
 
   it('do not make a block of 20,000 transactions cost the committing thread a match per transaction each', async () => {
-    const node = running.node;
+    const node = suite.running.node;
     const stored = await node.block(1);
     if (!stored) throw new Error('no block 1');
     // A block as publishBlock sees it: 20,000 transfers with their events.
@@ -63,7 +52,7 @@ describe('subscriptions that cannot match Tx events', () => {
     const alone = publish();
 
     for (let c = 0; c < CONNECTIONS; c++) {
-      const ws = await openWebSocket(`${running.rpc.url.replace('http', 'ws')}/websocket`);
+      const ws = await openWebSocket(`${suite.running.rpc.url.replace('http', 'ws')}/websocket`);
       sockets.push(ws);
       let answered = 0;
       await new Promise<void>((resolve, reject) => {

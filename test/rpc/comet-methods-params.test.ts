@@ -4,10 +4,10 @@
  * keeps answering. The hash parameters read hex and base64 without ambiguity.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { METHODS } from '../../src/rpc/methods.js';
 import { requiredHash } from '../../src/rpc/params.js';
-import { makeTestHome, startTestNode, waitForHeight, type RunningTestNode, type TestHome } from '../support/nodes.js';
+import { suiteNode } from '../support/suite-node.js';
 
 /** The parameters each method reads (CometBFT's names, and cmt's for its own methods). */
 const PARAMS: Record<string, string[]> = {
@@ -63,19 +63,7 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
 const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 describe('junk parameters of every method', () => {
-  let home: TestHome;
-  let running: RunningTestNode;
-
-  beforeAll(async () => {
-    home = await makeTestHome(2);
-    running = await startTestNode(home.home);
-    await waitForHeight(running.node, 2);
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.stop();
-    await home?.cleanup();
-  });
+  const suite = suiteNode(2);
 
   const methods = (): string[] => Object.keys(METHODS).sort();
 
@@ -85,7 +73,7 @@ describe('junk parameters of every method', () => {
   });
 
   it('answers a result or a client error, over URI and JSON-RPC, and keeps answering', async () => {
-    const url = running.rpc.url;
+    const url = suite.running.rpc.url;
     for (const method of methods()) {
       const names = PARAMS[method] ?? ['height', 'hash'];
       const params = fc.dictionary(fc.constantFrom(...names), junk, { maxKeys: names.length });
@@ -104,7 +92,7 @@ describe('junk parameters of every method', () => {
         { numRuns: 25 },
       );
     }
-    const status = await running.client.call<{ sync_info: { latest_block_height: string } }>('status');
+    const status = await suite.running.client.call<{ sync_info: { latest_block_height: string } }>('status');
     expect(Number(status.sync_info.latest_block_height)).toBeGreaterThanOrEqual(2);
   }, 240_000);
 
