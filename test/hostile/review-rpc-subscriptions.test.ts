@@ -12,6 +12,7 @@ import type WebSocket from 'ws';
 import { DEFAULT_CONFIG } from '../../src/node/config.js';
 import type { NewBlockEvent } from '../../src/node/event-bus.js';
 import { openWebSocket, startRpcTarget, wsUrl, type RpcTarget } from '../support/rpc-target.js';
+import { wsRequest } from '../support/ws-request.js';
 
 const LIMIT = -32003;
 
@@ -29,20 +30,7 @@ interface Answer {
   error?: { code: number; message: string };
 }
 
-/** Sends one request and waits for the answer with its id (events may arrive in between). */
-function request(ws: WebSocket, id: number, method: string, params: unknown): Promise<Answer> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData): void => {
-      const answer = JSON.parse(data.toString()) as Answer;
-      if (answer.id === id && (answer.error !== undefined || answer.result?.query === undefined)) {
-        ws.off('message', onMessage);
-        resolve(answer);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-  });
-}
+const request = (ws: WebSocket, id: number, method: string, params: unknown): Promise<Answer> => wsRequest<Answer>(ws, id, method, params);
 
 /**
  * The n-th of many different queries every NewBlock event matches (a subscription is known by its

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { makeTestHome, startTestNode, type RunningTestNode, type TestHome } from '../support/nodes.js';
 import { openWebSocket } from '../support/rpc-target.js';
+import { wsRequest } from '../support/ws-request.js';
 
 interface Answer {
   id: unknown;
@@ -18,20 +19,7 @@ interface Answer {
   error?: { code: number; message: string; data?: string };
 }
 
-/** Sends one request and waits for the answer with its id (pushed events carry the subscribe id and a query). */
-function request(ws: WebSocket, id: number, method: string, params: unknown): Promise<Answer> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData): void => {
-      const answer = JSON.parse(data.toString()) as Answer;
-      if (answer.id === id && (answer.error !== undefined || answer.result?.query === undefined)) {
-        ws.off('message', onMessage);
-        resolve(answer);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-  });
-}
+const request = (ws: WebSocket, id: number, method: string, params: unknown): Promise<Answer> => wsRequest<Answer>(ws, id, method, params);
 
 describe('subscriptions are keyed by the query, not its spelling', () => {
   let home: TestHome;
