@@ -4,15 +4,13 @@
  * raw transports (URI GET, JSON-RPC POST, WebSocket) written the way CometBFT 0.38's clients
  * write them, so one request can be asked three ways and the answers compared.
  */
-import { join } from 'node:path';
 import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc';
 import WebSocket from 'ws';
 import { ONE_CMT } from '../../src/codec/amount.js';
-import { spawnNode, type NodeProcess } from '../../src/cli/node-process.js';
-import { initHome } from '../../src/node/init-home.js';
+import type { NodeProcess } from '../../src/cli/node-process.js';
 import { cmt, type CliResult } from './cli.js';
+import { spawnDevKeyNode } from './devnet-node.js';
 import { addressOf, testKey } from './nodes.js';
-import { tempDir } from './temp-dir.js';
 
 export const COMPAT_CHAIN_ID = 'cmt-compat';
 
@@ -30,35 +28,14 @@ export interface CompatNode {
 
 /** A one-validator chain (staking on, so `cmt query validators` has a record) in a process of its own. */
 export async function startCompatNode(label: string, funded = 2): Promise<CompatNode> {
-  const dir = await tempDir(label);
-  const home = join(dir.path, 'node');
-  await initHome({
-    home,
+  const started = await spawnDevKeyNode(label, 'node', {
     chainId: COMPAT_CHAIN_ID,
     moniker: 'compat',
     devKey: { name: 'dev', balance: 1_000_000n * ONE_CMT, selfStake: 100_000n * ONE_CMT },
     accounts: Array.from({ length: funded }, (_, i) => ({ address: addressOf(testKey(i)), balance: 1_000n * ONE_CMT })),
     consensusParams: { timeouts: { nextBlockDelay: 100 } },
-    config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }),
   });
-  const node = await spawnNode({ home }).catch(async (err: unknown) => {
-    await dir.cleanup();
-    throw err;
-  });
-  const env = { CMT_HOME: home, CMT_NODE: node.rpcUrl };
-  const dev = (await cmt(['keys', 'show', 'dev', '-a'], env)).stdout.trim();
-  return {
-    node,
-    rpcUrl: node.rpcUrl,
-    wsUrl: node.rpcUrl.replace(/^http/, 'ws'),
-    home,
-    env,
-    dev,
-    async stop() {
-      await node.stop();
-      await dir.cleanup();
-    },
-  };
+  return { ...started, rpcUrl: started.node.rpcUrl, wsUrl: started.node.rpcUrl.replace(/^http/, 'ws') };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ONE_CMT } from '../../src/codec/amount.js';
 import { spawnNode, type NodeProcess } from '../../src/cli/node-process.js';
-import { initHome } from '../../src/node/init-home.js';
+import { initHome, type InitHomeOptions } from '../../src/node/init-home.js';
 import { cmt } from './cli.js';
 import { tempDir } from './temp-dir.js';
 
@@ -21,14 +21,24 @@ export interface DevnetNode {
 }
 
 export async function startDevnetNode(label: string, options: { balance?: bigint; selfStake?: bigint; commitMs?: number } = {}): Promise<DevnetNode> {
-  const dir = await tempDir(label);
-  const home = join(dir.path, 'devnet');
   const selfStake = options.selfStake;
-  await initHome({
-    home,
+  return spawnDevKeyNode(label, 'devnet', {
     chainId: 'cmt-devnet',
     devKey: { name: 'dev', balance: options.balance ?? 1_000n * ONE_CMT, ...(selfStake === undefined ? {} : { selfStake }) },
     consensusParams: { timeouts: { nextBlockDelay: options.commitMs ?? 100 } },
+  });
+}
+
+/**
+ * A node process in a new temp home (`homeName` inside it) made by `init`, with a key named
+ * `dev`, RPC and p2p on free ports; the temp home is removed if the node fails to start.
+ */
+export async function spawnDevKeyNode(label: string, homeName: string, init: Omit<InitHomeOptions, 'home' | 'config'>): Promise<DevnetNode> {
+  const dir = await tempDir(label);
+  const home = join(dir.path, homeName);
+  await initHome({
+    ...init,
+    home,
     config: (c) => ({ ...c, rpc: { ...c.rpc, port: 0 }, p2p: { ...c.p2p, port: 0 } }),
   });
   const node = await spawnNode({ home }).catch(async (err: unknown) => {
