@@ -238,6 +238,22 @@ class Reader {
     return this.block;
   }
 
+  /** The places named by the index entries under `prefix` at heights lo..hi, in height order (`desc`: highest first), each entry counted. */
+  async *termPlaces(prefix: Uint8Array, range: HeightRange, desc: boolean): AsyncGenerator<{ height: number; index: number }> {
+    for await (const entry of this.store.indexEntries(heightBound(prefix, range.lo), heightBound(prefix, range.hi + 1), desc)) {
+      this.entry();
+      yield entryPlace(this.family, entry);
+    }
+  }
+
+  /** Every stored height's results at heights lo..hi, in height order (`desc`: highest first), each counted and decoded. */
+  async *resultsBetween(range: HeightRange, desc: boolean): AsyncGenerator<{ height: number; results: BlockResultsT }> {
+    for await (const { height, bytes } of this.store.resultsBytesBetween(range.lo, range.hi, desc)) {
+      this.entry();
+      yield { height, results: this.decodeResults(height, bytes) };
+    }
+  }
+
   async txTags(height: number, index: number, results: BlockResultsT, withHash: boolean): Promise<EventTags | undefined> {
     const result = results.txResults[index];
     if (!result) return undefined;
@@ -300,9 +316,7 @@ export async function searchTxs(
       break;
     }
     case 'term':
-      for await (const entry of store.indexEntries(heightBound(source.prefix, lo), heightBound(source.prefix, hi + 1), desc)) {
-        reader.entry();
-        const place = entryPlace('tx', entry);
+      for await (const place of reader.termPlaces(source.prefix, plan.range, desc)) {
         if (plan.open.length > 0) {
           const results = await reader.resultsAt(place.height);
           const tags = results && (await reader.txTags(place.height, place.index, results, withHash));
@@ -312,9 +326,7 @@ export async function searchTxs(
       }
       break;
     case 'heights':
-      for await (const { height, bytes } of store.resultsBytesBetween(lo, hi, desc)) {
-        reader.entry();
-        const results = reader.decodeResults(height, bytes);
+      for await (const { height, results } of reader.resultsBetween(plan.range, desc)) {
         for (const index of indexes(results.txResults.length, desc)) {
           if (plan.open.length > 0) {
             const tags = await reader.txTags(height, index, results, withHash);
@@ -363,9 +375,7 @@ export async function searchBlocks(
   const window = new PageWindow<number>(page);
   switch (source.kind) {
     case 'term':
-      for await (const entry of store.indexEntries(heightBound(source.prefix, lo), heightBound(source.prefix, hi + 1), desc)) {
-        reader.entry();
-        const { height } = entryPlace('block', entry);
+      for await (const { height } of reader.termPlaces(source.prefix, plan.range, desc)) {
         if (plan.open.length > 0) {
           const results = await reader.resultsAt(height);
           if (!results || !matches(check, blockSearchTags(height, results.events))) continue;
@@ -374,9 +384,7 @@ export async function searchBlocks(
       }
       break;
     case 'heights':
-      for await (const { height, bytes } of store.resultsBytesBetween(lo, hi, desc)) {
-        reader.entry();
-        const results = reader.decodeResults(height, bytes);
+      for await (const { height, results } of reader.resultsBetween(plan.range, desc)) {
         if (matches(check, blockSearchTags(height, results.events))) window.offer(height);
       }
       break;
