@@ -46,16 +46,9 @@ export function requiredHex(params: Params, name: string, length?: number): Uint
   return bytes;
 }
 
-/** Transaction bytes: 0x-hex (as CometBFT's URI form) or base64 (as its JSON-RPC form). */
+/** Transaction bytes: 0x-hex (as CometBFT's URI form) or base64 (as its JSON-RPC form); the request body bounds their size. */
 export function requiredTx(params: Params): Uint8Array {
-  const raw = unquote(params.tx);
-  if (typeof raw !== 'string' || raw.length === 0) throw invalidParams('tx is required (0x-prefixed hex or base64)');
-  if (/^0x[0-9a-fA-F]*$/.test(raw)) {
-    if (raw.length % 2 !== 0) throw invalidParams('tx is 0x-hex with an odd number of digits; each byte is two hex digits');
-    return fromHex(raw);
-  }
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(raw) && raw.length % 4 === 0) return new Uint8Array(Buffer.from(raw, 'base64'));
-  throw invalidParams('tx must be 0x-prefixed hex or base64');
+  return requiredBytes(params, 'tx', Number.MAX_SAFE_INTEGER);
 }
 
 export function requiredAddress(params: Params, name = 'address'): Uint8Array {
@@ -139,7 +132,7 @@ export function requiredHash(params: Params, name = 'hash'): Uint8Array {
 }
 
 /**
- * Bytes given as 0x-hex (CometBFT's URI form) or base64 (its JSON-RPC form), as a transaction:
+ * Bytes given as 0x-hex (CometBFT's URI form) or base64 (its JSON-RPC form): a transaction,
  * broadcast_evidence's evidence. Without 0x the text is base64, never hex: the digits of hex
  * are also base64 characters, so only the prefix tells them apart.
  */
@@ -149,7 +142,7 @@ export function requiredBytes(params: Params, name: string, maxBytes: number): U
   if (raw.length > 2 * maxBytes + 2) throw invalidParams(`${name} is longer than ${maxBytes} bytes`);
   let bytes: Uint8Array;
   if (/^0[xX][0-9a-fA-F]*$/.test(raw)) {
-    if (raw.length % 2 !== 0) throw invalidParams(`${name} is 0x-hex with an odd number of digits`);
+    if (raw.length % 2 !== 0) throw invalidParams(`${name} is 0x-hex with an odd number of digits; each byte is two hex digits`);
     bytes = fromHex(raw);
   } else {
     const b64 = raw.replaceAll(' ', '+');
