@@ -42,24 +42,30 @@ export class BlockStore {
     private latest: number,
     private first: number,
     private indexedFrom: number,
+    /** Whether results are written with their event index (the simulator's stores serve no searches). */
+    private readonly indexing: boolean,
   ) {}
 
   static async open(dir: string): Promise<BlockStore> {
-    return BlockStore.over(await openLevel(dir));
+    return BlockStore.over(await openLevel(dir), true);
   }
 
-  /** A block store in this process's memory only (the simulator's validators): nothing on disk. `db` reopens one an earlier store wrote. */
+  /**
+   * A block store in this process's memory only (the simulator's validators): nothing on disk.
+   * `db` reopens one an earlier store wrote. No event index: a simulated node answers no
+   * searches, and thousands of runs would pay for it.
+   */
   static async openInMemory(db?: BytesLevel): Promise<BlockStore> {
-    return BlockStore.over(db ?? (await openMemoryLevel()));
+    return BlockStore.over(db ?? (await openMemoryLevel()), false);
   }
 
-  private static async over(db: BytesLevel): Promise<BlockStore> {
+  private static async over(db: BytesLevel, indexing: boolean): Promise<BlockStore> {
     const bounds = async (reverse: boolean): Promise<number> => {
       for await (const k of db.keys({ gt: BLOCK, lt: concatBytes(BLOCK, new Uint8Array(8).fill(0xff)), reverse, limit: 1 })) return readU64be(k, 1);
       return 0;
     };
     const indexStart = await db.get(INDEX_START);
-    return new BlockStore(db, await bounds(true), await bounds(false), indexStart === undefined ? 0 : readU64be(indexStart));
+    return new BlockStore(db, await bounds(true), await bounds(false), indexStart === undefined ? 0 : readU64be(indexStart), indexing);
   }
 
   /** Height of the newest stored block (0 when empty). */
@@ -128,15 +134,15 @@ export class BlockStore {
    * entries of the ones before.
    */
   async saveResults(results: BlockResultsT, txHashes: readonly Uint8Array[]): Promise<void> {
-    const previous = await this.loadResults(results.height);
+    const previous = this.indexing ? await this.loadResults(results.height) : undefined;
     const batch = this.db.batch();
     if (previous) for (const k of indexKeysOf(previous)) batch.del(k);
     batch.put(key(RESULTS, results.height), encode(BlockResults, results));
     results.txResults.forEach((_, index) => {
       batch.put(concatBytes(TX, txHashes[index] as Uint8Array), encode(TxLocation, { height: results.height, index }));
     });
-    for (const k of indexKeysOf(results)) batch.put(k, NO_VALUE);
-    const starts = this.indexedFrom === 0;
+    if (this.indexing) for (const k of indexKeysOf(results)) batch.put(k, NO_VALUE);
+    const starts = this.indexing && this.indexedFrom === 0;
     if (starts) batch.put(INDEX_START, u64be(results.height));
     await batch.write();
     if (starts) this.indexedFrom = results.height;
@@ -195,7 +201,7 @@ export class BlockStore {
     while (this.first > 0 && this.first < height && this.first < this.latest) {
       const h = this.first;
       const block = await this.loadBlock(h);
-      const results = await this.loadResults(h);
+      const results = this.indexing ? await this.loadResults(h) : undefined;
       const batch = this.db.batch();
       batch.del(key(BLOCK, h));
       batch.del(key(SEEN_COMMIT, h));
