@@ -210,7 +210,13 @@ export class BlockStore {
       if (results) for (const k of indexKeysOf(results)) batch.del(k);
       if (block) {
         batch.del(concatBytes(HASH, headerHash(block.header)));
-        for (const tx of block.txs) batch.del(concatBytes(TX, txHash(tx)));
+        // A transaction's hash names its last place (a replayed copy in a later block takes it
+        // over): only an entry that still points here goes with this height.
+        for (const tx of block.txs) {
+          const entry = concatBytes(TX, txHash(tx));
+          const place = await this.db.get(entry);
+          if (place !== undefined && decode(TxLocation, asView(place), 'tx location').height === h) batch.del(entry);
+        }
       }
       await batch.write();
       this.first = h + 1;

@@ -57,15 +57,26 @@ interface Stored {
   tags: EventTags;
 }
 
+/**
+ * Every stored transaction at heights from..to with its tags. A hash names one place, the last
+ * stored transaction with those bytes (as `tx` answers and CometBFT's indexer keeps): a copy
+ * of a transaction (a proposer may replay one; it fails) is found by tx.hash only at its last
+ * place, and by every other condition at each.
+ */
 async function everyTx(store: BlockStore, from: number, to: number): Promise<Stored[]> {
   const out: Stored[] = [];
+  const lastPlace = new Map<string, string>();
+  for (let h = Math.max(1, store.base); h <= store.height; h++) {
+    (await store.loadBlock(h))?.txs.forEach((tx, index) => lastPlace.set(toHex(txHash(tx)).toUpperCase(), `${h}/${index}`));
+  }
   for (let h = from; h <= to; h++) {
     const blk = await store.loadBlock(h);
     const res = await store.loadResults(h);
     if (!blk || !res) continue;
     blk.txs.forEach((tx, index) => {
       const hash = toHex(txHash(tx)).toUpperCase();
-      const tags: EventTags = new Map([['tm.event', ['Tx']], ['tx.hash', [hash]], ['tx.height', [String(h)]]]);
+      const tags: EventTags = new Map([['tm.event', ['Tx']], ['tx.height', [String(h)]]]);
+      if (lastPlace.get(hash) === `${h}/${index}`) tags.set('tx.hash', [hash]);
       attributeTags(tags, res.txResults[index]?.events ?? [], RESERVED_TX);
       out.push({ height: h, index, hash, tags });
     });
@@ -216,6 +227,22 @@ describe('event index and search over LevelDB', () => {
       const found = await searchTxs(store, 1, parseEventQuery(`transfer.recipient='${value}'`), page);
       expect(found.txs.map((t) => t.record.index), JSON.stringify(value.slice(-3))).toEqual([i]);
     }
+    await store.close();
+  });
+
+  it('a replayed transaction is found by its hash at its last place, also once an earlier copy is pruned', async () => {
+    const store = await BlockStore.open(dir.path);
+    const same = Uint8Array.of(9);
+    await writeBlock(store, 1, { txs: [{ bytes: same, events: [] }, { bytes: same, events: [] }], events: [] });
+    await writeBlock(store, 2, { txs: [{ bytes: Uint8Array.of(1), events: [] }, { bytes: same, events: [] }], events: [] });
+    await writeBlock(store, 3, { txs: [], events: [] });
+    const page: SearchPage = { page: 1, perPage: 30, orderBy: 'asc' };
+    const byHash = parseEventQuery(`tx.hash='${toHex(txHash(same)).toUpperCase()}'`);
+    const places = async (read: number): Promise<number[][]> => (await searchTxs(store, read, byHash, page)).txs.map((t) => [t.record.height, t.record.index]);
+    expect(await places(3)).toEqual([[2, 1]]);
+    await store.pruneBelow(2);
+    expect(await places(3)).toEqual([[2, 1]]);
+    expect((await store.loadTx(txHash(same)))?.height).toBe(2);
     await store.close();
   });
 
