@@ -3,6 +3,7 @@ import { SearchTooBroadError, type SearchPage } from '../store/event-search.js';
 import { txProofView } from './comet-tx-proof.js';
 import { RpcError, RPC_LIMIT, RPC_RESPONSE_TOO_LARGE, invalidParams } from './errors.js';
 import { parseEventQuery, type EventQuery } from './event-query.js';
+import type { StoredBlock } from '../node/api.js';
 import type { Method, MethodContext } from './methods.js';
 import { optionalBool, optionalInt, optionalString, perPage, type Params } from './params.js';
 import { blockView, txView } from './views.js';
@@ -99,10 +100,16 @@ async function txSearch(params: Params, { api, maxResponseBytes }: MethodContext
   checkPageInRange(page, found.total);
   const txs: Record<string, unknown>[] = [];
   let hashed = 0;
+  // Hits of one block share its decoding: a page may hold many of a large block's transactions.
+  const blocks = new Map<number, StoredBlock | undefined>();
+  const blockAt = async (height: number): Promise<StoredBlock | undefined> => {
+    if (!blocks.has(height)) blocks.set(height, await api.block(height));
+    return blocks.get(height);
+  };
   for (const hit of found.txs) {
     const view = txView(hit.hash, hit.record);
     // As tx?prove=true: the Merkle path to the block's data_hash (a block pruned meanwhile has none to give).
-    const block = prove ? await api.block(hit.record.height) : undefined;
+    const block = prove ? await blockAt(hit.record.height) : undefined;
     if (block && (hashed += block.block.txs.length) > MAX_PROOF_TXS) {
       throw new RpcError(RPC_LIMIT, 'Query too broad', `proofs for this page would hash more than ${MAX_PROOF_TXS} transactions; ask for fewer per page (per_page) or without prove`);
     }

@@ -195,7 +195,7 @@ class Reader {
   private entries = 0;
   private bytes = 0;
   private results?: { height: number; value: BlockResultsT | undefined };
-  private block?: { height: number; value: Block | undefined; hashes: string[] };
+  private block?: { height: number; value: Block | undefined; hashes: (string | undefined)[] };
 
   constructor(
     private readonly store: BlockStore,
@@ -229,13 +229,13 @@ class Reader {
     return this.decodeResults(height, bytes, counted);
   }
 
-  /** The block at `height` and its transactions' hashes in upper-case hex. */
-  async blockAt(height: number, counted = true): Promise<{ value: Block | undefined; hashes: string[] }> {
+  /** The block at `height`, with room for its transactions' hashes (hashed as asked: a page needs few of a large block's). */
+  async blockAt(height: number, counted = true): Promise<{ value: Block | undefined; hashes: (string | undefined)[] }> {
     if (this.block?.height === height) return this.block;
     const bytes = await this.store.loadBlockBytes(height);
     if (bytes !== undefined && counted) this.decoded(bytes.length);
     const value = bytes === undefined ? undefined : decodeBlock(bytes);
-    this.block = { height, value, hashes: value ? value.txs.map((tx) => toHex(txHash(tx)).toUpperCase()) : [] };
+    this.block = { height, value, hashes: [] };
     return this.block;
   }
 
@@ -255,10 +255,18 @@ class Reader {
     }
   }
 
+  /** The upper-case hex hash of transaction `index` of block `height`, hashed once. */
+  private async txHashAt(height: number, index: number): Promise<string | undefined> {
+    const block = await this.blockAt(height);
+    const tx = block.value?.txs[index];
+    if (tx === undefined) return undefined;
+    return (block.hashes[index] ??= toHex(txHash(tx)).toUpperCase());
+  }
+
   async txTags(height: number, index: number, results: BlockResultsT, withHash: boolean): Promise<EventTags | undefined> {
     const result = results.txResults[index];
     if (!result) return undefined;
-    const hash = withHash ? (await this.blockAt(height)).hashes[index] : undefined;
+    const hash = withHash ? await this.txHashAt(height, index) : undefined;
     if (withHash && hash === undefined) return undefined;
     return txSearchTags(hash, height, result);
   }
