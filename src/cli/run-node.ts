@@ -60,7 +60,7 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
     },
   });
   try {
-    rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }));
+    rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }), { ...node.config.dashboard, moniker: node.config.moniker });
     if (linkFaults && chaosAdminPort !== undefined) {
       admin = await startChaosAdmin(linkFaults, chaosAdminPort, logger.child({ module: 'chaos' }), { chainId: node.genesis.chainId });
       logger.warn({ port: admin.port }, 'chaos admin endpoint open on 127.0.0.1: link faults can be injected');

@@ -35,7 +35,14 @@ export interface NodeConfig {
     /** Subscriptions over all WebSocket clients: every event is matched against each on the consensus thread. */
     maxSubscriptions: number;
     timeoutBroadcastTxCommitMs: number;
+    /**
+     * Origins whose pages may call this RPC from a browser (CometBFT's cors_allowed_origins):
+     * exact origins like http://127.0.0.1:26657, or "*". Empty: no cross-origin access.
+     */
+    corsAllowedOrigins: string[];
   };
+  /** The web dashboard served at /ui on the RPC port (spec/dashboard.md). */
+  dashboard: DashboardConfig;
   mempool: {
     maxTxs: number;
     maxBytes: number;
@@ -79,6 +86,21 @@ export interface NodeConfig {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 }
 
+/** One node the dashboard's network view watches. */
+export interface DashboardNode {
+  name: string;
+  /** Its RPC URL, e.g. http://127.0.0.1:26657. */
+  rpc: string;
+}
+
+export interface DashboardConfig {
+  enabled: boolean;
+  /** Other nodes of the network to show beside this one (a testnet writes its nodes here). */
+  nodes: DashboardNode[];
+  /** Trace files of `cmt sim` the dashboard may open by name (/ui/traces/NAME); '' for none. */
+  tracesDir: string;
+}
+
 export const DEFAULT_CONFIG: NodeConfig = {
   moniker: 'cmt-node',
   rpc: {
@@ -95,7 +117,9 @@ export const DEFAULT_CONFIG: NodeConfig = {
     maxSubscriptionsPerClient: 100,
     maxSubscriptions: 1000,
     timeoutBroadcastTxCommitMs: 10_000,
+    corsAllowedOrigins: [],
   },
+  dashboard: { enabled: true, nodes: [], tracesDir: '' },
   mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
   state: { keepRecent: 100 },
   storage: { retainBlocks: 0 },
@@ -126,11 +150,36 @@ function int(obj: Json, key: string, fallback: number, source: string, min = 0, 
   return v;
 }
 
+/** An origin as a browser sends it: scheme://host[:port], nothing after. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/;
+
+function corsOrigins(value: unknown, source: string): string[] {
+  if (!Array.isArray(value) || value.length > 100 || value.some((o) => typeof o !== 'string' || (o !== '*' && !ORIGIN.test(o)))) {
+    throw new InvalidConfigError(source, 'rpc.cors_allowed_origins must be a list of at most 100 origins like "http://127.0.0.1:26657", or ["*"]');
+  }
+  return value as string[];
+}
+
+function parseDashboard(json: Json, source: string): DashboardConfig {
+  const d = DEFAULT_CONFIG.dashboard;
+  const enabled = json.enabled ?? d.enabled;
+  if (typeof enabled !== 'boolean') throw new InvalidConfigError(source, 'dashboard.enabled must be true or false');
+  const nodes = json.nodes ?? d.nodes;
+  const isNode = (n: unknown): n is DashboardNode =>
+    n !== null && typeof n === 'object' && typeof (n as DashboardNode).name === 'string' && (n as DashboardNode).name.length <= 64 && typeof (n as DashboardNode).rpc === 'string' && ORIGIN.test((n as DashboardNode).rpc);
+  if (!Array.isArray(nodes) || nodes.length > 100 || !nodes.every(isNode)) {
+    throw new InvalidConfigError(source, 'dashboard.nodes must be a list of at most 100 { "name": ..., "rpc": "http://host:port" }');
+  }
+  const tracesDir = json.traces_dir ?? d.tracesDir;
+  if (typeof tracesDir !== 'string') throw new InvalidConfigError(source, 'dashboard.traces_dir must be a string (a directory, or "" for none)');
+  return { enabled, nodes: nodes.map((n) => ({ name: n.name, rpc: n.rpc })), tracesDir };
+}
+
 /** Parses the JSON form (snake_case keys); missing keys take defaults, unknown keys are rejected. */
 export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
   const root = json as Json;
-  const known = new Set(['moniker', 'rpc', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'query', 'verifier_threads', 'execution_workers', 'log_level']);
+  const known = new Set(['moniker', 'rpc', 'dashboard', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'query', 'verifier_threads', 'execution_workers', 'log_level']);
   for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
   const rpc = section(root, 'rpc', source);
   const mempool = section(root, 'mempool', source);
@@ -139,6 +188,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   const storage = section(root, 'storage', source);
   const consensus = section(root, 'consensus', source);
   const query = section(root, 'query', source);
+  const dashboard = section(root, 'dashboard', source);
   const timeoutsJson = section(consensus, 'timeouts', source);
   const timeouts: Partial<TimeoutParams> = {};
   for (const [json, field] of TIMEOUT_JSON_NAMES) {
@@ -179,7 +229,9 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       maxSubscriptionsPerClient: int(rpc, 'max_subscriptions_per_client', d.rpc.maxSubscriptionsPerClient, source, 1),
       maxSubscriptions: int(rpc, 'max_subscriptions', d.rpc.maxSubscriptions, source, 1),
       timeoutBroadcastTxCommitMs: int(rpc, 'timeout_broadcast_tx_commit_ms', d.rpc.timeoutBroadcastTxCommitMs, source, 1),
+      corsAllowedOrigins: corsOrigins(rpc.cors_allowed_origins ?? d.rpc.corsAllowedOrigins, source),
     },
+    dashboard: parseDashboard(dashboard, source),
     mempool: {
       maxTxs: int(mempool, 'max_txs', d.mempool.maxTxs, source, 1),
       maxBytes: int(mempool, 'max_bytes', d.mempool.maxBytes, source, 1),
@@ -212,7 +264,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
 /** A misspelt setting would silently take its default: every key of a section must be one the node writes back. */
 function rejectUnknownSettings(root: Json, config: NodeConfig, source: string): void {
   const written = configToJson(config);
-  for (const name of ['rpc', 'mempool', 'state', 'storage', 'p2p', 'consensus', 'query'] as const) {
+  for (const name of ['rpc', 'dashboard', 'mempool', 'state', 'storage', 'p2p', 'consensus', 'query'] as const) {
     const known = written[name] as Json;
     for (const k of Object.keys(section(root, name, source))) {
       if (!(k in known)) throw new InvalidConfigError(source, `unknown setting "${name}.${k}"`);
@@ -236,7 +288,9 @@ export function configToJson(config: NodeConfig): Json {
       max_subscriptions_per_client: config.rpc.maxSubscriptionsPerClient,
       max_subscriptions: config.rpc.maxSubscriptions,
       timeout_broadcast_tx_commit_ms: config.rpc.timeoutBroadcastTxCommitMs,
+      cors_allowed_origins: config.rpc.corsAllowedOrigins,
     },
+    dashboard: { enabled: config.dashboard.enabled, nodes: config.dashboard.nodes, traces_dir: config.dashboard.tracesDir },
     mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
     state: { keep_recent: config.state.keepRecent },
     storage: { retain_blocks: config.storage.retainBlocks },

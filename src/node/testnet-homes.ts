@@ -124,6 +124,8 @@ export async function createTestnet(options: CreateTestnetOptions): Promise<Test
     appState: appGenesisToJson({ params: DEFAULT_APP_PARAMS, accounts: accounts.map((a) => ({ address: addressFromPublicKey(a.pair.publicKey), balance })), staking }),
   };
   const genesisJson = JSON.stringify(genesisToJson(genesis), null, 2) + '\n';
+  // Every node's dashboard shows the whole testnet, and may call every other node's RPC from the page.
+  const dashboardNodes = nodes.map((n) => ({ name: n.name, rpc: `http://127.0.0.1:${n.rpcPort}` }));
   for (const node of nodes) {
     const paths = homePaths(node.home);
     await writeFile(paths.genesis, genesisJson);
@@ -132,7 +134,8 @@ export async function createTestnet(options: CreateTestnetOptions): Promise<Test
     await writeConfigFile(paths.config, {
       ...DEFAULT_CONFIG,
       moniker: node.name,
-      rpc: { ...DEFAULT_CONFIG.rpc, port: node.rpcPort },
+      rpc: { ...DEFAULT_CONFIG.rpc, port: node.rpcPort, corsAllowedOrigins: dashboardNodes.map((n) => n.rpc) },
+      dashboard: { ...DEFAULT_CONFIG.dashboard, nodes: dashboardNodes },
       p2p: { ...DEFAULT_CONFIG.p2p, port: node.p2pPort, persistentPeers: nodes.filter((n) => n !== node).map(peerAddress) },
     });
   }

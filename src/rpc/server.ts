@@ -16,6 +16,7 @@ import { admitHttpRequest, MAX_IN_FLIGHT_PER_CONNECTION } from './connection-lim
 import { QueuedBytes } from './queued-bytes.js';
 import { AnswerSlots, MAX_SEARCHES_AT_ONCE } from './answer-slots.js';
 import type { NodeConfig } from '../node/config.js';
+import { loadDashboard, type DashboardOptions } from './dashboard.js';
 
 export type RpcServerOptions = NodeConfig['rpc'];
 
@@ -134,13 +135,27 @@ function refuseBusyConnection(res: ServerResponse): void {
   res.end(text);
 }
 
-export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger): Promise<RpcServer> {
+/**
+ * CometBFT's cors_allowed_origins: a page from an allowed origin may read the answers. A
+ * preflight (OPTIONS) is answered here; nothing else changes for a cross-origin request.
+ */
+function allowOrigin(req: IncomingMessage, res: ServerResponse, allowed: readonly string[]): void {
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string' || allowed.length === 0) return;
+  if (!allowed.includes('*') && !allowed.includes(origin)) return;
+  res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
+  res.setHeader('vary', 'Origin');
+}
+
+export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger, dashboardOptions?: DashboardOptions): Promise<RpcServer> {
+  const dashboard = dashboardOptions ? await loadDashboard(dashboardOptions) : undefined;
   const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots(), searches: new AnswerSlots(MAX_SEARCHES_AT_ONCE) };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
   const queued = new QueuedBytes(options.maxQueuedBytes, options.maxResponseBytes);
   const out: HttpOut = { queued, writeTimeoutMs: options.writeTimeoutMs };
 
   const server = createServer((req, res) => {
+    allowOrigin(req, res, options.corsAllowedOrigins ?? []);
     if (!admitHttpRequest(req, res)) {
       refuseBusyConnection(res);
       return;
@@ -183,8 +198,17 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       else sendText(res, 200, answer, out, 200);
       return;
     }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { allow: 'GET, POST, OPTIONS', 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' }).end();
+      return;
+    }
     if (req.method !== 'GET') {
-      res.writeHead(405, { allow: 'GET, POST' }).end();
+      res.writeHead(405, { allow: 'GET, POST, OPTIONS' }).end();
+      return;
+    }
+    if (url.pathname === '/ui' || url.pathname.startsWith('/ui/')) {
+      if (dashboard) await dashboard.serve(req, res, url.pathname);
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('no dashboard on this server');
       return;
     }
     const method = url.pathname.replace(/^\/+/, '');

@@ -115,6 +115,7 @@ export function registerNodeCommands(program: Command): void {
           ['home', `${paths.root}${created ? ' (created)' : ''}`],
           ['chain id', 'cmt-devnet'],
           ['RPC', rpcUrl],
+          ['dashboard', `${rpcUrl}/ui/`],
           ['dev key', dev ? `dev ${dev.address} (no passphrase: for development only)` : '(none)'],
           ['dev funds', created ? `${formatCmt(DEV_BALANCE - DEV_SELF_STAKE)} (and ${formatCmt(DEV_SELF_STAKE)} staked on the validator)` : 'see: cmt query account ' + (dev?.address ?? '<address>')],
         ]),

@@ -1,0 +1,171 @@
+/**
+ * The web dashboard at /ui on the RPC port (spec/dashboard.md): the page's files, built by
+ * `npm run build` into dist/ui and held in memory from start (a request names a file of that
+ * fixed list, never a path on disk), the network the page should watch, and the simulator
+ * traces of one configured directory.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import type { DashboardConfig } from '../node/config.js';
+
+/** The page's own files: a build writes a handful; more, or larger, is not a dashboard build. */
+const MAX_FILES = 200;
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** A trace larger than this is refused (a long run's trace is a few MiB). */
+export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
+/** Names listed under /ui/traces/. */
+const MAX_TRACES_LISTED = 1000;
+/** A trace's name: a plain file name, so it can never leave the traces directory. */
+const TRACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.json$/;
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+// The page calls other nodes' RPC (the network view), so connect-src is open; nothing else is.
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; connect-src *; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+interface PageFile {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+export interface DashboardOptions extends DashboardConfig {
+  /** This node's name, shown as the page's title. */
+  moniker: string;
+}
+
+export interface Dashboard {
+  /** True when the build was found: /ui serves the page. */
+  readonly built: boolean;
+  /** Answers a GET under /ui. */
+  serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+}
+
+/** Where `npm run build` puts the page, seen from this module in dist/src/rpc or in src/rpc. */
+function buildDirs(): string[] {
+  return [fileURLToPath(new URL('../../ui/', import.meta.url)), fileURLToPath(new URL('../../dist/ui/', import.meta.url))];
+}
+
+async function readPageFiles(dir: string): Promise<Map<string, PageFile> | undefined> {
+  const files = new Map<string, PageFile>();
+  let names: string[];
+  try {
+    names = (await readdir(dir, { recursive: true })).map(String);
+  } catch {
+    return undefined;
+  }
+  if (!names.includes('index.html')) return undefined;
+  for (const name of names.slice(0, MAX_FILES)) {
+    const type = CONTENT_TYPES[extname(name)];
+    if (!type) continue;
+    const path = join(dir, name);
+    const info = await stat(path);
+    if (!info.isFile() || info.size > MAX_FILE_BYTES) continue;
+    const body = await readFile(path);
+    files.set(name.split('\\').join('/'), { body, type, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"` });
+  }
+  return files;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...SECURITY_HEADERS });
+  res.end(body);
+}
+
+function sendPlain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...SECURITY_HEADERS });
+  res.end(text);
+}
+
+async function listTraces(dir: string): Promise<{ name: string; bytes: number; modified: string }[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const traces: { name: string; bytes: number; modified: string }[] = [];
+  for (const name of names.filter((n) => TRACE_NAME.test(n)).sort().slice(0, MAX_TRACES_LISTED)) {
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile()) traces.push({ name, bytes: info.size, modified: info.mtime.toISOString() });
+  }
+  return traces;
+}
+
+async function sendTrace(res: ServerResponse, dir: string, name: string): Promise<void> {
+  if (!TRACE_NAME.test(name)) return sendPlain(res, 400, 'a trace name is a plain file name ending in .json (letters, digits, dot, dash, underscore)');
+  const path = join(dir, name);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return sendPlain(res, 404, `no trace "${name}" in the node's traces directory`);
+  if (info.size > MAX_TRACE_BYTES) return sendPlain(res, 413, `the trace is ${info.size} bytes; the dashboard serves at most ${MAX_TRACE_BYTES}`);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': info.size, 'cache-control': 'no-store', ...SECURITY_HEADERS });
+  const stream = createReadStream(path, { end: info.size - 1 });
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
+}
+
+export async function loadDashboard(options: DashboardOptions): Promise<Dashboard> {
+  let files: Map<string, PageFile> | undefined;
+  if (options.enabled) {
+    for (const dir of buildDirs()) {
+      files = await readPageFiles(dir);
+      if (files) break;
+    }
+  }
+  const config = { moniker: options.moniker, nodes: options.nodes, traces: options.tracesDir !== '' };
+  return {
+    built: files !== undefined,
+    async serve(req, res, path) {
+      if (!options.enabled) return sendPlain(res, 404, 'the dashboard is off on this node (dashboard.enabled in config.json)');
+      if (path === '/ui') {
+        const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
+        res.writeHead(301, { location: `/ui/${query}`, 'content-length': 0 });
+        res.end();
+        return;
+      }
+      const name = path.slice('/ui/'.length);
+      if (name === 'config.json') return sendJson(res, 200, config);
+      if (name === 'traces/' || name === 'traces') return sendJson(res, 200, { traces: options.tracesDir === '' ? [] : await listTraces(options.tracesDir) });
+      if (name.startsWith('traces/')) {
+        if (options.tracesDir === '') return sendPlain(res, 404, 'this node has no traces directory (dashboard.traces_dir in config.json); open the trace file from your disk instead');
+        let trace: string;
+        try {
+          trace = decodeURIComponent(name.slice('traces/'.length));
+        } catch {
+          return sendPlain(res, 400, 'the trace name is not valid percent-encoding');
+        }
+        return sendTrace(res, options.tracesDir, trace);
+      }
+      if (!files) return sendPlain(res, 404, 'the dashboard is not built: run "npm run build" in the cmt folder, then restart the node');
+      const file = files.get(name === '' ? 'index.html' : name);
+      if (!file) return sendPlain(res, 404, `no file "${name}" in the dashboard`);
+      if (req.headers['if-none-match'] === file.etag) {
+        res.writeHead(304, { etag: file.etag });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, etag: file.etag, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+      res.end(file.body);
+    },
+  };
+}
