@@ -166,12 +166,15 @@ function parseDashboard(json: Json, source: string): DashboardConfig {
   if (typeof enabled !== 'boolean') throw new InvalidConfigError(source, 'dashboard.enabled must be true or false');
   const nodes = json.nodes ?? d.nodes;
   const isNode = (n: unknown): n is DashboardNode =>
-    n !== null && typeof n === 'object' && typeof (n as DashboardNode).name === 'string' && (n as DashboardNode).name.length <= 64 && typeof (n as DashboardNode).rpc === 'string' && ORIGIN.test((n as DashboardNode).rpc);
+    n !== null && typeof n === 'object' && typeof (n as DashboardNode).name === 'string' && /^[^\u0000-\u001f]{1,64}$/.test((n as DashboardNode).name) && typeof (n as DashboardNode).rpc === 'string' && ORIGIN.test((n as DashboardNode).rpc);
   if (!Array.isArray(nodes) || nodes.length > 100 || !nodes.every(isNode)) {
-    throw new InvalidConfigError(source, 'dashboard.nodes must be a list of at most 100 { "name": ..., "rpc": "http://host:port" }');
+    throw new InvalidConfigError(source, 'dashboard.nodes must be a list of at most 100 { "name": "1 to 64 printable characters", "rpc": "http://host:port" }');
   }
   const tracesDir = json.traces_dir ?? d.tracesDir;
-  if (typeof tracesDir !== 'string') throw new InvalidConfigError(source, 'dashboard.traces_dir must be a string (a directory, or "" for none)');
+  // A NUL would make every file call on the directory throw; no real directory has one.
+  if (typeof tracesDir !== 'string' || tracesDir.length > 4096 || tracesDir.includes('\0')) {
+    throw new InvalidConfigError(source, 'dashboard.traces_dir must be a directory path (at most 4096 characters, no NUL), or "" for none');
+  }
   return { enabled, nodes: nodes.map((n) => ({ name: n.name, rpc: n.rpc })), tracesDir };
 }
 

@@ -59,9 +59,13 @@ export interface Dashboard {
   serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
 }
 
-/** Where `npm run build` puts the page, seen from this module in dist/src/rpc or in src/rpc. */
+/**
+ * Where `npm run build` puts the page, seen from this module in src/rpc (tests) or in
+ * dist/src/rpc. From src/rpc, '../../ui/' is the page's source, which has an index.html too:
+ * it is tried last, and readPageFiles takes only a folder holding the bundle.
+ */
 function buildDirs(): string[] {
-  return [fileURLToPath(new URL('../../ui/', import.meta.url)), fileURLToPath(new URL('../../dist/ui/', import.meta.url))];
+  return [fileURLToPath(new URL('../../dist/ui/', import.meta.url)), fileURLToPath(new URL('../../ui/', import.meta.url))];
 }
 
 async function readPageFiles(dir: string): Promise<Map<string, PageFile> | undefined> {
@@ -72,7 +76,7 @@ async function readPageFiles(dir: string): Promise<Map<string, PageFile> | undef
   } catch {
     return undefined;
   }
-  if (!names.includes('index.html')) return undefined;
+  if (!names.includes('index.html') || !names.includes('app.js')) return undefined;
   for (const name of names.slice(0, MAX_FILES)) {
     const type = CONTENT_TYPES[extname(name)];
     if (!type) continue;
