@@ -37,10 +37,23 @@ export interface MempoolLimits {
   cacheSize: number;
 }
 
+/** Where a transaction came from: this node's RPC or a peer (for the latency summary, tx-latency.ts). */
+export type TxOrigin = 'rpc' | 'peer';
+
+/** Of a block's transactions, those that were in this pool: how long each waited since it arrived, on the pool's clock. */
+export interface SeenTxs {
+  /** The pool's clock when they left (ms). */
+  at: number;
+  /** Per transaction: `at` minus its arrival. */
+  ages: number[];
+  /** How many arrived by this node's RPC. */
+  viaRpc: number;
+}
+
 /** What the block executor may do to the pool while it holds it (see `Mempool.lockForBlock`). */
 export interface BlockUpdate {
   /** The app has committed the block: drop its transactions, re-check the rest in the background. Once per block. */
-  update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number };
+  update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number; seen: SeenTxs };
 }
 
 export interface AddResult extends CheckTxResponse {
@@ -56,11 +69,16 @@ interface Entry {
   gasPrice: bigint;
   gasWanted: number;
   seq: number;
+  /** When it arrived (the pool's clock, before pre-check and CheckTx) and by which way. */
+  arrivedAt: number;
+  viaRpc: boolean;
 }
 
 interface Waiting {
   tx: Uint8Array;
   hash: Uint8Array;
+  arrivedAt: number;
+  viaRpc: boolean;
   resolve: (result: AddResult) => void;
   reject: (err: unknown) => void;
 }
@@ -100,6 +118,8 @@ export class Mempool {
      * simulator, so that a paused or crashed validator's pool does nothing.
      */
     private readonly soon: (fn: () => void) => void = setImmediate,
+    /** Only for how long transactions wait here (never consensus): the node's clock. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get size(): number {
@@ -119,12 +139,13 @@ export class Mempool {
     return this.reap(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, limit);
   }
 
-  add(tx: Uint8Array): Promise<AddResult> {
+  add(tx: Uint8Array, origin: TxOrigin = 'peer'): Promise<AddResult> {
     const hash = txHash(tx);
     const early = this.quickReject(tx, hash);
     if (early) return Promise.resolve(early);
+    const arrivedAt = this.now();
     return new Promise((resolve, reject) => {
-      this.waiting.push({ tx, hash, resolve, reject });
+      this.waiting.push({ tx, hash, arrivedAt, viaRpc: origin === 'rpc', resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         this.soon(() => void this.flush());
@@ -162,7 +183,7 @@ export class Mempool {
       try {
         await prechecked;
         await this.lock.runExclusive(() => {
-          for (const w of batch) w.resolve(this.admit(w.tx, w.hash));
+          for (const w of batch) w.resolve(this.admit(w));
         });
       } catch (err) {
         for (const w of batch) w.reject(err);
@@ -172,7 +193,7 @@ export class Mempool {
     await admitted;
   }
 
-  private admit(tx: Uint8Array, hash: Uint8Array): AddResult {
+  private admit({ tx, hash, arrivedAt, viaRpc }: Waiting): AddResult {
     const early = this.quickReject(tx, hash);
     if (early) return early;
     if (this.stale.size > 0) {
@@ -181,11 +202,11 @@ export class Mempool {
     }
     const res = this.app.checkTx(tx, 'new');
     if (res.code !== TxCode.OK) return { ...res, hash };
-    this.insert(tx, hash, res);
+    this.insert(tx, hash, res, arrivedAt, viaRpc);
     return { ...res, hash };
   }
 
-  private insert(tx: Uint8Array, hash: Uint8Array, res: CheckTxResponse): void {
+  private insert(tx: Uint8Array, hash: Uint8Array, res: CheckTxResponse, arrivedAt: number, viaRpc: boolean): void {
     const sender = bytesKey(res.sender as Uint8Array);
     const entry: Entry = {
       hash,
@@ -196,6 +217,8 @@ export class Mempool {
       gasPrice: res.gasPrice as bigint,
       gasWanted: res.gasWanted,
       seq: this.seq++,
+      arrivedAt,
+      viaRpc,
     };
     this.byHash.set(entry.key, entry);
     const queue = this.bySender.get(sender);
@@ -280,19 +303,21 @@ export class Mempool {
   }
 
   /** After a commit reset the app's check state: drop committed transactions, mark the rest for re-check. */
-  private update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number } {
-    let removed = 0;
+  private update(committedHashes: readonly Uint8Array[]): { removed: number; stale: number; seen: SeenTxs } {
+    const seen: SeenTxs = { at: this.now(), ages: [], viaRpc: 0 };
     for (const hash of committedHashes) {
       const key = bytesKey(hash);
       this.remember(key);
-      if (this.byHash.has(key)) {
+      const entry = this.byHash.get(key);
+      if (entry) {
+        seen.ages.push(seen.at - entry.arrivedAt);
+        if (entry.viaRpc) seen.viaRpc++;
         this.removeEntry(key);
-        removed++;
       }
     }
     for (const sender of this.bySender.keys()) this.stale.add(sender);
     this.scheduleRecheck();
-    return { removed, stale: this.stale.size };
+    return { removed: seen.ages.length, stale: this.stale.size, seen };
   }
 
   /** Re-checks one sender now if it is stale (its pending nonce is about to be read). */

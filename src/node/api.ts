@@ -16,6 +16,7 @@ import type { SearchPage, TxHit } from '../store/event-search.js';
 import type { CheckTxResponse } from '../app/abci.js';
 import type { Evidence } from '../codec/vote.js';
 import type { AddEvidenceResult } from './evidence-pool.js';
+import type { BlockLatency } from './tx-latency.js';
 
 export interface NodeStatus {
   moniker: string;
@@ -145,6 +146,8 @@ export interface NodeApi {
   account(address: Uint8Array, height: number, prove: boolean): AccountView;
   params(): ChainParams;
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] };
+  /** How long the newest `limit` blocks' transactions waited in this node's mempool, newest first (tx-latency.ts). */
+  txLatency(limit: number): BlockLatency[];
   netInfo(): NetInfo;
   /** Limits of the free work above (spec/node.md, "Queries"). */
   readonly queryLimits: QueryLimits;

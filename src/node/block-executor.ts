@@ -21,6 +21,7 @@ import type { BlockStore } from '../store/block-store.js';
 import type { Mempool } from '../mempool/mempool.js';
 import { isMempoolCode } from '../mempool/errors.js';
 import { encodeChainState, nextChainState, type ChainState } from './chain-state.js';
+import type { TxLatency } from './tx-latency.js';
 
 /**
  * How far ahead of our clock a proposed block's time may be for us to prevote it. Only
@@ -50,6 +51,8 @@ export interface AppliedBlock {
 export class BlockExecutor {
   /** Where proposals take evidence from and blocks' evidence is checked; null accepts none. */
   evidence: EvidencePool | null = null;
+  /** Where each applied block's submit-to-commit waits are summed up; null keeps none. */
+  latency: TxLatency | null = null;
 
   constructor(
     private readonly app: Application,
@@ -112,15 +115,16 @@ export class BlockExecutor {
    */
   async applyBlock(state: ChainState, block: Block, hash: Uint8Array): Promise<AppliedBlock> {
     const txHashes = block.txs.map((tx) => txHash(tx));
-    const applied = await this.mempool.lockForBlock(async (pool) => {
+    const { seen, ...applied } = await this.mempool.lockForBlock(async (pool) => {
       const response = await this.finalize(state, block, hash);
       await this.saveResults(block, response, txHashes);
       await this.app.persist();
       const next = this.advance(state, block, hash, response);
       await this.saveState(state, next);
-      pool.update(txHashes);
-      return { state: next, response };
+      return { state: next, response, seen: pool.update(txHashes).seen };
     });
+    // After the pool is released: summing up the waits must not hold admissions.
+    this.latency?.record(block.header.height, block.txs.length, seen);
     await this.evidence?.blockCommitted(block, applied.state);
     return applied;
   }

@@ -37,6 +37,7 @@ import { Maj23Gossip, MAJ23_INTERVAL_MS } from './maj23-gossip.js';
 import { topicsFor, type GossipNetwork } from './network.js';
 import type { PrivValidator } from './priv-validator.js';
 import { TxGossip } from './tx-gossip.js';
+import { TxLatency } from './tx-latency.js';
 import type { Wal } from './wal.js';
 
 /** What a host provides before the node is built. */
@@ -143,8 +144,9 @@ export class NodeParts {
     const app = new CmtApp(ports.stateStore, ports.verifier, ports.signatures, ports.txExecutor);
     await loadContractRuntime();
     // The structural cap only: CheckTx applies the chain's current max_tx_bytes, which governance may change.
-    const mempool = new Mempool(app, { ...settings.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL }, (txs) => app.verifySignatures(txs), ports.soon);
+    const mempool = new Mempool(app, { ...settings.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL }, (txs) => app.verifySignatures(txs), ports.soon, () => ports.clock.now());
     const executor = new BlockExecutor(app, ports.blockStore, mempool);
+    executor.latency = new TxLatency();
     const chainState = await handshake({
       app,
       blockStore: ports.blockStore,
@@ -204,7 +206,7 @@ export class NodeParts {
 
   /** A client's transaction: into the mempool, and to peers if it was admitted. */
   async broadcastTx(tx: Uint8Array): Promise<AddResult> {
-    const result = await this.mempool.add(tx);
+    const result = await this.mempool.add(tx, 'rpc');
     if (result.code === 0) this.txGossip?.announce(tx);
     return result;
   }

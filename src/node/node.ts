@@ -53,6 +53,7 @@ import { homePaths, type HomePaths } from './home.js';
 import { silentLogger, type Logger } from './logger.js';
 import { PrivValidator, readValidatorKey } from './priv-validator.js';
 import { QueryGate, type QueryLimits } from './query-gate.js';
+import type { BlockLatency } from './tx-latency.js';
 import { validatorsAt } from './validator-history.js';
 import { Wal } from './wal.js';
 import type { Commit } from '../codec/vote.js';
@@ -459,6 +460,10 @@ export class Node implements NodeApi {
 
   mempoolInfo(limit: number): { count: number; bytes: number; txs: Uint8Array[] } {
     return { count: this.mempool.size, bytes: this.mempool.sizeBytes, txs: this.mempool.list(limit) };
+  }
+
+  txLatency(limit: number): BlockLatency[] {
+    return this.parts.executor.latency?.recent(limit) ?? [];
   }
 }
 

@@ -19,6 +19,7 @@ import type { AnswerSlots } from './answer-slots.js';
 import { SEARCH_METHODS } from './search-methods.js';
 import { COMET_METHODS } from './comet-methods.js';
 import { txProofView } from './comet-tx-proof.js';
+import { latencyLimit, txLatencyView } from './tx-latency-view.js';
 import {
   optionalBool,
   optionalHeight,
@@ -272,6 +273,15 @@ export const METHODS: Record<string, Method> = {
       txs.push(base64(tx));
     }
     return { n_txs: String(txs.length), total: String(info.count), total_bytes: String(info.bytes), txs };
+  },
+
+  /**
+   * How long the newest `limit` blocks' transactions (1..1000, default 100) waited in this
+   * node's mempool before their block was committed, newest first: this node's clock, not
+   * consensus (spec/rpc.md, "tx_latency").
+   */
+  async tx_latency(params, { api }) {
+    return txLatencyView(api.txLatency(latencyLimit(params)));
   },
 
   /**
