@@ -1,10 +1,49 @@
+/** The start page: every node of the network, live, with the ones that stopped answering in red. */
 import type { JSX } from 'preact';
-import { Section } from '../components/ui';
+import { useEffect, useState } from 'preact/hooks';
+import { NodeTable } from '../components/node-table';
+import { ErrorNote, Loading, Section } from '../components/ui';
+import { summarize, BEHIND_AFTER } from '../network/summary';
+import { useLiveness, useRoster } from '../network/use-roster';
 
-export function NetworkPage({ arg }: { arg: string; query: URLSearchParams }): JSX.Element {
+/** Re-renders every `ms` so ages ("3.1 s ago") move between answers. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+function Stat({ label, value, tone, testid }: { label: string; value: string | number; tone?: 'ok' | 'bad' | 'warn'; testid?: string }): JSX.Element {
   return (
-    <Section title="Network">
-      <p>{arg}</p>
+    <div class={`stat${tone ? ` ${tone}` : ''}`} data-testid={testid}>
+      <small class="muted">{label}</small>
+      <b>{value}</b>
+    </div>
+  );
+}
+
+export function NetworkPage(_props: { arg: string; query: URLSearchParams }): JSX.Element {
+  const roster = useRoster();
+  const states = useLiveness(roster.nodes);
+  const now = useNow(500);
+  if (!roster.nodes) return <Loading what="the network" />;
+  const nodes = roster.nodes;
+  const summary = summarize(nodes.map((n) => states.get(n.rpc)).filter((s) => s !== undefined));
+  return (
+    <Section title="Network" testid="network">
+      {roster.error ? <ErrorNote error={new Error(`no dashboard settings (${roster.error.message}): watching this node only`)} /> : null}
+      <div class="net-summary" data-testid="network-summary">
+        <Stat label="Chain" value={summary.chainIds.join(', ') || '–'} testid="chain-id" tone={summary.chainIds.length > 1 ? 'bad' : undefined} />
+        <Stat label="Tip" value={summary.maxHeight || '–'} testid="max-height" />
+        <Stat label="Nodes up" value={`${summary.up} / ${nodes.length}`} tone={summary.up === nodes.length ? 'ok' : undefined} testid="nodes-up" />
+        <Stat label="Down" value={summary.down} tone={summary.down > 0 ? 'bad' : undefined} testid="nodes-down" />
+        <Stat label={`Behind (> ${BEHIND_AFTER} heights)`} value={summary.behind} tone={summary.behind > 0 ? 'warn' : undefined} testid="nodes-behind" />
+      </div>
+      <NodeTable nodes={nodes} states={states} maxHeight={summary.maxHeight} now={now} />
+      <small class="muted">Each node is asked every second (status, consensus_state, net_info); one that fails twice or stays silent 2.5 s is down. Click a node for its consensus rounds.</small>
     </Section>
   );
 }
