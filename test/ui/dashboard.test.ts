@@ -1,0 +1,206 @@
+/**
+ * The dashboard driven as a person would, in real Chromium, on a real 4-validator testnet
+ * started by `cmt testnet start`: every main view shows the live network, a block is followed
+ * from the list to its page, a transaction and an account are found by the search box, and a
+ * killed validator turns red (its votes missing) and comes back. Each main view is saved as a
+ * screenshot in .test-results/screenshots for a reviewer.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.js';
+import { startUiTestnet, type UiTestnet } from './support/testnet.js';
+
+const VALIDATORS = ['node0', 'node1', 'node2', 'node3'];
+/** How long a view may take to show what the chain has: a few polls of the page. */
+const SHOWN_MS = 15_000;
+
+interface Sent {
+  hash: string;
+  height: string;
+  tx_result: { code: number; events: { type: string; attributes: { key: string; value: string }[] }[] };
+}
+
+async function view(page: Page, nav: string): Promise<void> {
+  await page.click(`a[data-nav=${nav}]`);
+  await page.waitForSelector(`main[data-page=${nav}]`);
+}
+
+async function search(page: Page, text: string): Promise<void> {
+  await page.fill('input[data-testid=search-input]', text);
+  await page.press('input[data-testid=search-input]', 'Enter');
+}
+
+async function texts(page: Page, selector: string): Promise<string[]> {
+  return page.locator(selector).allInnerTexts();
+}
+
+describe('the dashboard on a 4-validator testnet, in Chromium', () => {
+  let net: UiTestnet | undefined;
+  let browser: Browser | undefined;
+  let watched: WatchedPage;
+  let page: Page;
+  let sent: Sent;
+  let proposal: string;
+  const recipient = '0x' + '5a'.repeat(20);
+
+  const testnet = (): UiTestnet => {
+    if (!net) throw new Error('the testnet did not start');
+    return net;
+  };
+
+  beforeAll(async () => {
+    [net, browser] = await Promise.all([startUiTestnet(300), launchBrowser()]);
+    // Sent before the page opens so the chain view has them; two accounts, so no nonce race.
+    const [transfer, submitted] = await Promise.all([
+      net.cliJson<Sent>(['tx', 'send', '--from', 'account0', '--to', recipient, '--amount', '1cmt']),
+      net.cliJson<Sent>(['tx', 'gov', 'submit-proposal', '--from', 'account1', '--title', 'dashboard test: longer epochs', '--param', 'staking.epochBlocks=12']),
+    ]);
+    sent = transfer;
+    const event = submitted.tx_result.events.find((e) => e.type === 'proposal_submitted');
+    proposal = event?.attributes.find((a) => a.key === 'proposal')?.value ?? '';
+    watched = await openPage(browser, `${net.rpc('node0')}/ui/`);
+    page = watched.page;
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await net?.stop();
+  }, 60_000);
+
+  it('network: every node of the testnet is up, with its height', async () => {
+    await page.waitForSelector('[data-testid=node-row][data-status=up] >> nth=3', { timeout: SHOWN_MS });
+    const rows = page.locator('[data-testid=node-row]');
+    expect(await rows.count()).toBe(4);
+    for (const name of VALIDATORS) {
+      const row = page.locator(`[data-testid=node-row][data-node=${name}]`);
+      expect(await row.getAttribute('data-status'), name).toBe('up');
+      expect(Number(await row.locator('[data-testid=node-height]').innerText()), name).toBeGreaterThan(0);
+    }
+    await screenshot(page, 'network');
+  });
+
+  it('consensus: the vote grid has the cells of all 4 validators, the height and the proposer', async () => {
+    await view(page, 'consensus');
+    await page.waitForSelector('[data-testid=vote-grid] [data-testid=vote-cell]', { timeout: SHOWN_MS });
+    const validators = await page.locator('[data-testid=vote-cell]').evaluateAll((cells) => [...new Set(cells.map((c) => c.getAttribute('data-validator')))]);
+    expect(validators.sort()).toEqual(VALIDATORS.map((n) => testnet().validatorHex(n)).sort());
+    expect(Number(await page.locator('[data-testid=consensus-height]').innerText())).toBeGreaterThan(0);
+    await expect(page.locator('[data-testid=proposer]').count()).resolves.toBe(1);
+    await expect(page.locator('[data-testid=lock]').count()).resolves.toBe(1);
+    await screenshot(page, 'consensus');
+  });
+
+  it('chain: a block row leads to the block page with its 4 commit signatures', async () => {
+    await view(page, 'chain');
+    await page.waitForSelector('[data-testid=block-row]', { timeout: SHOWN_MS });
+    await page.waitForSelector(`[data-testid=tx-row][data-hash="${sent.hash}"]`, { timeout: SHOWN_MS });
+    await screenshot(page, 'chain');
+    // An older row: the newest block's commit may still be forming.
+    const row = page.locator('[data-testid=block-row]').nth(2);
+    const height = await row.getAttribute('data-height');
+    expect(Number(height)).toBeGreaterThan(0);
+    await row.locator(`a[href="#/block/${height}"]`).first().click();
+    await page.waitForSelector(`[data-testid=block-page][data-height="${height}"]`, { timeout: SHOWN_MS });
+    await page.waitForSelector('[data-testid=commit-sig] >> nth=3', { timeout: SHOWN_MS });
+    const sigs = page.locator('[data-testid=commit-sig]');
+    expect(await sigs.count()).toBe(4);
+    const signers = await sigs.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-validator')));
+    expect([...signers].sort()).toEqual(VALIDATORS.map((n) => testnet().validatorHex(n)).sort());
+    for (const flag of await sigs.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-flag')))) expect(['commit', 'absent', 'nil']).toContain(flag);
+    await screenshot(page, 'block');
+  });
+
+  it('search: a transaction hash opens its page with the receipt and events', async () => {
+    expect(sent.tx_result.code).toBe(0);
+    await search(page, sent.hash);
+    await page.waitForSelector(`[data-testid=tx-page][data-hash="${sent.hash}"]`, { timeout: SHOWN_MS });
+    const result = (await texts(page, '[data-testid=tx-result]')).join(' ');
+    expect(result).toMatch(/\b0\b/);
+    expect(await page.locator('[data-testid=tx-event]').count()).toBeGreaterThan(0);
+    expect((await texts(page, '[data-testid=tx-event]')).join(' ')).toContain(recipient);
+    await screenshot(page, 'tx');
+  });
+
+  it('search: an address opens its account page with balance and nonce', async () => {
+    const address = testnet().account('account0');
+    await search(page, address);
+    await page.waitForSelector(`[data-testid=account-page][data-address="${address}"]`, { timeout: SHOWN_MS });
+    await page.waitForSelector('[data-testid=balance]', { timeout: SHOWN_MS });
+    expect(await page.locator('[data-testid=balance]').innerText()).toMatch(/\d.*CMT/i);
+    expect(Number((await page.locator('[data-testid=nonce]').innerText()).trim())).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'account');
+  });
+
+  it('search: something that is nothing says so', async () => {
+    await search(page, 'not a height or a hash');
+    await page.waitForSelector('[data-testid=search-error]', { timeout: SHOWN_MS });
+    expect((await page.locator('[data-testid=search-error]').innerText()).length).toBeGreaterThan(5);
+  });
+
+  it('stake: 4 validators, none jailed', async () => {
+    await view(page, 'stake');
+    await page.waitForSelector('[data-testid=validator-row] >> nth=3', { timeout: SHOWN_MS });
+    expect(await page.locator('[data-testid=validator-row]').count()).toBe(4);
+    const rows = await page.locator('[data-testid=validator-row]').evaluateAll((rs) => rs.map((r) => [r.getAttribute('data-address'), r.getAttribute('data-jailed')]));
+    for (const [address, jailed] of rows) {
+      expect(address).toMatch(/^0x[0-9a-f]{40}$/);
+      expect(jailed).toBe('false');
+    }
+    await screenshot(page, 'stake');
+  });
+
+  it('governance: the proposal submitted by the CLI, with its tally', async () => {
+    expect(proposal).not.toBe('');
+    await view(page, 'governance');
+    await page.waitForSelector(`[data-testid=proposal-row][data-id="${proposal}"]`, { timeout: SHOWN_MS });
+    expect(await page.locator(`[data-testid=proposal-row][data-id="${proposal}"]`).innerText()).toContain('longer epochs');
+    await page.waitForSelector('[data-testid=tally]', { timeout: SHOWN_MS });
+    await screenshot(page, 'governance');
+  });
+
+  it('plots: block interval, transactions per block and per second, mempool and latency, with points drawn', async () => {
+    await view(page, 'plots');
+    for (const plot of ['block-interval', 'txs-per-block', 'tps', 'mempool']) {
+      await page.waitForSelector(`[data-testid=plot][data-plot=${plot}]:not([data-points="0"])`, { timeout: SHOWN_MS });
+      expect(Number(await page.locator(`[data-testid=plot][data-plot=${plot}]`).getAttribute('data-points')), plot).toBeGreaterThan(0);
+    }
+    // Latency only where the node saw the transaction submitted: the plot is there, perhaps empty.
+    expect(await page.locator('[data-testid=plot][data-plot=latency]').count()).toBe(1);
+    await screenshot(page, 'plots');
+  });
+
+  it('a killed validator turns red and its votes go missing; restarted, it is back up', async () => {
+    const down = testnet().validatorHex('node3');
+    await testnet().testnet(['kill', 'node3']);
+    await view(page, 'network');
+    await page.waitForSelector('[data-testid=node-row][data-node=node3][data-status=down]', { timeout: SHOWN_MS });
+    for (const name of VALIDATORS.slice(0, 3)) expect(await page.locator(`[data-testid=node-row][data-node=${name}]`).getAttribute('data-status'), name).toBe('up');
+    await screenshot(page, 'network-down');
+
+    await view(page, 'consensus');
+    // The chain goes on without node3: the others' precommits for a block are shown, node3's none.
+    await page.waitForFunction(
+      (validator) => {
+        // Runs in the page; the tests' TypeScript has no DOM types, so the little it uses is spelt out.
+        const win = globalThis as unknown as { document: { querySelectorAll(selector: string): ArrayLike<{ dataset: Record<string, string | undefined> }> } };
+        const cells = Array.from(win.document.querySelectorAll('[data-testid=vote-cell]'));
+        const mine = cells.filter((c) => c.dataset.validator === validator);
+        const others = cells.filter((c) => c.dataset.validator !== validator && c.dataset.type === 'precommit' && c.dataset.vote === 'block');
+        return mine.length > 0 && mine.every((c) => c.dataset.vote === 'none') && others.length >= 2;
+      },
+      down,
+      { timeout: SHOWN_MS },
+    );
+    await screenshot(page, 'consensus-down');
+
+    await testnet().testnet(['restart', 'node3']);
+    await view(page, 'network');
+    await page.waitForSelector('[data-testid=node-row][data-node=node3][data-status=up]', { timeout: SHOWN_MS });
+  }, 90_000);
+
+  it('showed no page errors (other than failed calls to the killed node)', () => {
+    const node3 = testnet().rpc('node3').replace('http://', '');
+    const errors = watched.errors.filter((e) => !e.includes(node3) && !e.includes('ERR_CONNECTION_REFUSED'));
+    expect(errors).toEqual([]);
+  });
+});
