@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { txHash } from '../../ui/src/chain/tx-hash.js';
-import { eventRows, summarizeTx, type TxEvent } from '../../ui/src/chain/events.js';
+import { eventRows, summarizeTx, withDecoded, type TxEvent } from '../../ui/src/chain/events.js';
 import { commitRows } from '../../ui/src/chain/commit-sigs.js';
 import { mergeNewest, newestRange } from '../../ui/src/chain/recent.js';
 import { errorCode, errorText, isNotFound } from '../../ui/src/chain/rpc-errors.js';
@@ -139,5 +139,19 @@ describe('errors from a node', () => {
       }),
     );
     expect(errorText(new Error('{not json'))).toBe('{not json');
+  });
+});
+
+describe('withDecoded', () => {
+  const decoded = { chainId: 'c', nonce: '6', gasLimit: '1', gasPrice: '1', memo: '', sender: ALICE, kind: 'unbond', fields: [{ name: 'candidate', kind: 'address' as const, value: BOB }, { name: 'amount', kind: 'amount' as const, value: '7' }] };
+
+  it('names a failed message from the bytes when the events only tell the fee', () => {
+    expect(withDecoded({ kind: '', sender: ALICE }, decoded)).toEqual({ kind: 'unbond', sender: ALICE, recipient: BOB, amount: '7' });
+  });
+
+  it('keeps what the events say when the message ran, and copes with bytes that did not decode', () => {
+    const ran = { kind: 'transfer', sender: ALICE, recipient: BOB, amount: '1' };
+    expect(withDecoded(ran, decoded)).toBe(ran);
+    expect(withDecoded({ kind: '' }, undefined)).toEqual({ kind: '' });
   });
 });

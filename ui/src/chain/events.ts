@@ -4,6 +4,7 @@
  * sender/recipient/amount, staking messages named by their type, contract events). Values are
  * plain strings (CometBFT 0.38); amounts are base-unit integers kept as strings.
  */
+import type { DecodedTx } from './tx-decode.js';
 
 export interface EventAttribute {
   readonly key: string;
@@ -84,4 +85,19 @@ export function eventRows(events: readonly TxEvent[]): EventRow[] {
     }
   });
   return rows;
+}
+
+/**
+ * A summary completed from the transaction's own bytes where its events are silent: a failed
+ * message leaves only the fee event, but the bytes still say what was asked.
+ */
+export function withDecoded(summary: TxSummary, decoded: DecodedTx | undefined): TxSummary {
+  if (!decoded || summary.kind !== '') return summary;
+  const out: TxSummary = { kind: decoded.kind, sender: summary.sender ?? decoded.sender };
+  const value = (name: string): string | undefined => decoded.fields.find((f) => f.name === name)?.value;
+  const recipient = value('to') ?? value('candidate') ?? value('contract');
+  if (recipient !== undefined) out.recipient = recipient;
+  const amount = value('amount') ?? value('value') ?? value('selfStake') ?? value('deposit');
+  if (amount !== undefined) out.amount = amount;
+  return out;
 }

@@ -9,11 +9,10 @@ import { href } from '../router';
 import { selfBase } from '../rpc/cmt';
 import { comet } from '../rpc/comet';
 import { commitRows, type CommitFlag, type CommitTally } from '../chain/commit-sigs';
-import { summarizeTx } from '../chain/events';
 import { errorText, isNotFound } from '../chain/rpc-errors';
 import { classifySearch } from '../chain/search';
 import { txHash } from '../chain/tx-hash';
-import { CodeBadge, TxSummaryCells, useCandidateNames, ValidatorName, type Named } from './chain';
+import { CodeBadge, TxSummaryCells, txSummary, useCandidateNames, ValidatorName, type Named } from './chain';
 import { EventsTable } from './tx';
 
 /** A block not made yet is waited for at this pace (a "next" link followed at the tip). */
@@ -68,8 +67,17 @@ export function BlockPage({ arg }: { arg: string; query: URLSearchParams }): JSX
         if (!stopped) setView(v);
       } catch (err) {
         if (stopped) return;
-        setError(errorText(err));
-        if (isNotFound(err)) timer = setTimeout(() => void load(), WAIT_MS);
+        if (!isNotFound(err)) return setError(errorText(err));
+        // Not found: a block still to come is waited for; one the node has pruned is not.
+        const latest = await comet(selfBase())
+          .status()
+          .then((s) => s.syncInfo.latestBlockHeight)
+          .catch(() => undefined);
+        if (stopped) return;
+        if (latest !== undefined && height > latest) {
+          setError(`Block ${height} is not made yet (the latest is ${latest}): waiting for it.`);
+          timer = setTimeout(() => void load(), WAIT_MS);
+        } else setError(errorText(err));
       }
     };
     void load();
@@ -164,7 +172,7 @@ function BlockTxs({ height, txs, results }: { height: number; txs: readonly Uint
                 <td>
                   <Hash value={hash} href={href('tx', hash)} />
                 </td>
-                <TxSummaryCells summary={summarizeTx(result?.events ?? [])} />
+                <TxSummaryCells summary={txSummary(tx, result?.events ?? [])} />
                 <td>{result ? <CodeBadge code={result.code} /> : <span class="muted">no result</span>}</td>
                 <td class="num">{result ? `${result.gasUsed} / ${result.gasWanted}` : ''}</td>
                 <td class="num">{tx.length}</td>

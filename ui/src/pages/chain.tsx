@@ -12,7 +12,8 @@ import { ago, cmtAmount, isoTime } from '../format';
 import { href } from '../router';
 import { rpcCall, selfBase } from '../rpc/cmt';
 import { comet, watchNewBlocks } from '../rpc/comet';
-import { summarizeTx, type TxSummary } from '../chain/events';
+import { summarizeTx, withDecoded, type TxEvent, type TxSummary } from '../chain/events';
+import { decodeTx } from '../chain/tx-decode';
 import { mergeNewest, newestRange } from '../chain/recent';
 import { errorText } from '../chain/rpc-errors';
 import { txHash } from '../chain/tx-hash';
@@ -142,9 +143,14 @@ export function TxTable({ txs, testid = 'tx-row' }: { txs: TxItem[]; testid?: st
   );
 }
 
+/** What a transaction did by its events, and what it asked by its bytes when its message failed. */
+export function txSummary(tx: Uint8Array, events: readonly TxEvent[]): TxSummary {
+  return withDecoded(summarizeTx(events), decodeTx(tx));
+}
+
 /** Transactions as tx and tx_search answer them (CosmJS's shape). */
 export function txItems(txs: readonly comet38.TxResponse[]): TxItem[] {
-  return txs.map((t) => ({ height: t.height, index: t.index, hash: toHex(t.hash).toUpperCase(), code: t.result.code, summary: summarizeTx(t.result.events) }));
+  return txs.map((t) => ({ height: t.height, index: t.index, hash: toHex(t.hash).toUpperCase(), code: t.result.code, summary: txSummary(t.tx, t.result.events) }));
 }
 
 function blockItems(metas: readonly comet38.BlockMeta[]): BlockItem[] {
@@ -181,7 +187,7 @@ async function readNewBlock(event: comet38.NewBlockEvent): Promise<Recent> {
   const [chain, results] = await Promise.all([client.blockchain(height, height), event.txs.length > 0 ? client.blockResults(height) : Promise.resolve(undefined)]);
   const txs = event.txs.map((tx, index): TxItem => {
     const result = results?.results[index];
-    return { height, index, hash: txHash(tx), code: result?.code ?? 0, summary: summarizeTx(result?.events ?? []) };
+    return { height, index, hash: txHash(tx), code: result?.code ?? 0, summary: txSummary(tx, result?.events ?? []) };
   });
   return { blocks: blockItems(chain.blockMetas), txs };
 }

@@ -8,9 +8,10 @@ import { cmtAmount, isoTime } from '../format';
 import { href } from '../router';
 import { selfBase } from '../rpc/cmt';
 import { comet } from '../rpc/comet';
-import { eventRows, summarizeTx, type TxEvent } from '../chain/events';
+import { eventRows, type TxEvent } from '../chain/events';
+import { decodeTx, type DecodedTx } from '../chain/tx-decode';
 import { errorText, isNotFound } from '../chain/rpc-errors';
-import { AccountLink, CodeBadge } from './chain';
+import { AccountLink, CodeBadge, txSummary } from './chain';
 
 /** A transaction not yet committed is looked for again at this pace (a hash searched right after sending). */
 const WAIT_MS = 2000;
@@ -104,7 +105,8 @@ export function TxPage({ arg }: { arg: string; query: URLSearchParams }): JSX.El
 function TxBody({ view }: { view: TxView }): JSX.Element {
   const { tx } = view;
   const r = tx.result;
-  const summary = summarizeTx(r.events);
+  const summary = txSummary(tx.tx, r.events);
+  const decoded = decodeTx(tx.tx);
   const fee = r.events.find((e) => e.type === 'tx')?.attributes.find((a) => a.key === 'fee')?.value;
   return (
     <>
@@ -117,10 +119,15 @@ function TxBody({ view }: { view: TxView }): JSX.Element {
             ['Block', <a href={href('block', tx.height)} data-testid="tx-height">{tx.height}</a>],
             ['Index in block', String(tx.index)],
             ['Time', view.time ? isoTime(view.time) : ''],
-            ['Kind', summary.kind || 'none (the message did not run)'],
-            ['From', summary.sender ? <AccountLink address={summary.sender} keep={40} /> : ''],
-            ['To', summary.recipient ? <AccountLink address={summary.recipient} keep={40} /> : ''],
-            ['Amount', summary.amount !== undefined ? <span title={summary.amount}>{cmtAmount(summary.amount)}</span> : ''],
+            ['Kind', summary.kind ? `${summary.kind}${r.code === 0 ? '' : ' (did not run)'}` : 'unknown'],
+            // The message section shows the parties when the bytes decode; otherwise the events tell them.
+            ...(decoded
+              ? []
+              : ([
+                  ['From', summary.sender ? <AccountLink address={summary.sender} keep={40} /> : ''],
+                  ['To', summary.recipient ? <AccountLink address={summary.recipient} keep={40} /> : ''],
+                  ['Amount', summary.amount !== undefined ? <span title={summary.amount}>{cmtAmount(summary.amount)}</span> : ''],
+                ] as [string, JSX.Element | string][])),
             ['Fee', fee !== undefined && /^[0-9]+$/.test(fee) ? <span title={fee}>{cmtAmount(fee)}</span> : ''],
             ['Gas used / wanted', <span data-testid="tx-gas">{`${r.gasUsed} / ${r.gasWanted}`}</span>],
             ['Log', <span data-testid="tx-log" class="wrap">{r.log || '—'}</span>],
@@ -132,9 +139,33 @@ function TxBody({ view }: { view: TxView }): JSX.Element {
           <code class="raw">{toHex(tx.tx)}</code>
         </details>
       </Section>
+      <Section title="Message" testid="tx-message">
+        {decoded ? <MessageView decoded={decoded} /> : <p class="muted">The page cannot read this transaction's bytes.</p>}
+      </Section>
       <Section title={`Events (${r.events.length})`} testid="tx-events">
         {r.events.length === 0 ? <p>No events.</p> : <EventsTable events={r.events} testid="tx-event" />}
       </Section>
     </>
+  );
+}
+
+/** The transaction as signed: its body and its message's fields. */
+function MessageView({ decoded }: { decoded: DecodedTx }): JSX.Element {
+  const value = (f: DecodedTx['fields'][number]): JSX.Element | string =>
+    f.kind === 'address' ? <AccountLink address={f.value} keep={40} /> : f.kind === 'amount' ? <span title={f.value}>{cmtAmount(f.value)}</span> : <span class="wrap">{f.value}</span>;
+  return (
+    <KeyValues
+      testid="tx-decoded"
+      rows={[
+        ['Message', <strong data-testid="tx-kind">{decoded.kind}</strong>],
+        ...decoded.fields.map((f): [string, JSX.Element | string] => [f.name, value(f)]),
+        ['Signer', <AccountLink address={decoded.sender} keep={40} />],
+        ['Nonce', decoded.nonce],
+        ['Gas limit', decoded.gasLimit],
+        ['Gas price', `${decoded.gasPrice} base units per gas`],
+        ['Memo', decoded.memo || '—'],
+        ['Chain', decoded.chainId],
+      ]}
+    />
   );
 }
