@@ -17,6 +17,10 @@ export type Property = (typeof PROPERTIES)[number];
 export interface Violation {
   property: Property;
   message: string;
+  /** When the run showed it (virtual ms), where the checker knows: for a person reading a trace, never judged. */
+  at?: number;
+  /** The height it is about, where there is one. */
+  height?: number;
 }
 
 /** The most serious property among these violations (PROPERTIES' order), or null for none. */
@@ -71,12 +75,16 @@ export function checkRun(run: SimRun, livenessBoundMs: number, scenario?: Scenar
   const violations: Violation[] = [];
 
   const byHeight = new Map<number, Map<string, number[]>>();
+  // Per height and block, when a correct validator first decided it: a fork shows when its second block is decided.
+  const firstDecided = new Map<string, number>();
   for (const i of correct) {
     for (const d of run.decisions[i] ?? []) {
       const hashes = byHeight.get(d.height) ?? new Map<string, number[]>();
       hashes.set(d.blockHash, [...(hashes.get(d.blockHash) ?? []), i]);
       byHeight.set(d.height, hashes);
-      if (!d.valid) violations.push({ property: 'validity', message: `${run.validators[i]?.name} decided an invalid block at height ${d.height}` });
+      const key = `${d.height}/${d.blockHash}`;
+      firstDecided.set(key, Math.min(firstDecided.get(key) ?? d.at, d.at));
+      if (!d.valid) violations.push({ property: 'validity', message: `${run.validators[i]?.name} decided an invalid block at height ${d.height}`, at: d.at, height: d.height });
     }
   }
   // The same block must leave every correct validator's application in the same state.
@@ -87,20 +95,23 @@ export function checkRun(run: SimRun, livenessBoundMs: number, scenario?: Scenar
       const seen = roots.get(`${d.height}/${d.blockHash}`);
       if (!seen) roots.set(`${d.height}/${d.blockHash}`, { root: d.appHash, node: i });
       else if (seen.root !== d.appHash) {
-        violations.push({ property: 'agreement', message: `height ${d.height}: the same block left ${run.validators[seen.node]?.name} at state ${seen.root.slice(0, 12)} and ${run.validators[i]?.name} at ${d.appHash.slice(0, 12)}` });
+        violations.push({ property: 'agreement', message: `height ${d.height}: the same block left ${run.validators[seen.node]?.name} at state ${seen.root.slice(0, 12)} and ${run.validators[i]?.name} at ${d.appHash.slice(0, 12)}`, at: d.at, height: d.height });
       }
     }
   }
   const forkHeights: number[] = [];
+  const forkAt = new Map<number, number>();
   for (const [height, hashes] of [...byHeight].sort((a, b) => a[0] - b[0])) {
     if (hashes.size < 2) continue;
     forkHeights.push(height);
     const sides = [...hashes].map(([hash, nodes]) => `${nodes.map((i) => run.validators[i]?.name).join(',')} decided ${hash.slice(0, 12)}`);
-    violations.push({ property: 'agreement', message: `height ${height}: ${sides.join('; ')}` });
+    const at = [...hashes.keys()].map((hash) => firstDecided.get(`${height}/${hash}`) ?? 0).sort((a, b) => a - b)[1] as number;
+    forkAt.set(height, at);
+    violations.push({ property: 'agreement', message: `height ${height}: ${sides.join('; ')}`, at, height });
   }
 
   for (const d of run.doubleSigns) {
-    violations.push({ property: 'doubleSign', message: `${run.validators[d.node]?.name} signed two different type-${d.type} votes at ${d.height}/${d.round}` });
+    violations.push({ property: 'doubleSign', message: `${run.validators[d.node]?.name} signed two different type-${d.type} votes at ${d.height}/${d.round}`, height: d.height });
   }
 
   const lockingJudged = run.votesComplete === true;
@@ -111,11 +122,12 @@ export function checkRun(run: SimRun, livenessBoundMs: number, scenario?: Scenar
   let accountability: Accountability | null = null;
   if (forkHeights.length > 0) {
     accountability = accountabilityAt(run, forkHeights[0] as number, correct);
+    const where = { at: forkAt.get(accountability.height) as number, height: accountability.height };
     if (!accountability.exceedsOneThird) {
-      violations.push({ property: 'accountability', message: `fork at height ${accountability.height}: the evidence names ${accountability.named.join(', ') || 'nobody'}, ${accountability.namedPower}/${accountability.totalPower} of the power, not more than 1/3` });
+      violations.push({ property: 'accountability', message: `fork at height ${accountability.height}: the evidence names ${accountability.named.join(', ') || 'nobody'}, ${accountability.namedPower}/${accountability.totalPower} of the power, not more than 1/3`, ...where });
     }
     if (accountability.namedCorrect.length > 0) {
-      violations.push({ property: 'accountability', message: `fork at height ${accountability.height}: the evidence names correct validator(s) ${accountability.namedCorrect.join(', ')}` });
+      violations.push({ property: 'accountability', message: `fork at height ${accountability.height}: the evidence names correct validator(s) ${accountability.namedCorrect.join(', ')}`, ...where });
     }
   }
   const judged = PROPERTIES.filter((p) => (p === 'liveness' ? liveness.basis !== 'not-judged' : p === 'accountability' ? accountability !== null : p === 'locking' ? lockingJudged : true));
@@ -181,6 +193,8 @@ function lockingViolations(run: SimRun, correct: readonly number[]): Violation[]
       violations.push({
         property: 'locking',
         message: `${who} precommitted ${proof.precommit.blockHash.slice(0, 12)} in round ${proof.precommit.round} of height ${height}, then prevoted ${proof.prevote.blockHash.slice(0, 12)} in round ${proof.prevote.round} with no proof-of-lock for it from round ${proof.precommit.round} on`,
+        at: votes.find((v) => v.validator === proof.validator && v.type === 1 && v.round === proof.prevote.round && v.blockHash === proof.prevote.blockHash)?.at,
+        height,
       });
     }
   }
@@ -206,7 +220,7 @@ function judgeLiveness(run: SimRun, boundMs: number, correct: readonly number[],
   const stalled = asked.filter((i) => !(run.decisions[i] ?? []).some((d) => d.at > from && d.at <= deadline));
   const what = basis === 'healed' ? `GST ${from} ms` : `the last fault change at ${from} ms`;
   if (run.endMs < deadline && stalled.length > 0) return { basis: 'not-judged', reason: `the run ended at ${run.endMs} ms, before ${what} + the bound (${deadline} ms)`, nodes: asked.map(name) };
-  for (const i of stalled) violations.push({ property: 'liveness', message: `${name(i)} committed nothing between ${what} and ${deadline} ms` });
+  for (const i of stalled) violations.push({ property: 'liveness', message: `${name(i)} committed nothing between ${what} and ${deadline} ms`, at: deadline });
   const reason = basis === 'healed' ? `every fault healed by GST ${from} ms` : `faults never heal; ${asked.map(name).join(', ')} hold more than 2/3 of the power and reach each other after ${from} ms`;
   return { basis, reason, nodes: asked.map(name) };
 }

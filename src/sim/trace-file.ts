@@ -3,11 +3,12 @@
  * text, parsed and checked again on replay, the seed, the test-only switch) and what it
  * found, with the trace hash replay must match.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CmtError } from '../codec/errors.js';
 import type { Violation } from './checkers.js';
 import type { RunSummary } from './run-summary.js';
+import type { TraceTimeline } from './run-timeline.js';
 import { isMutation, MUTATION_NAMES, type MutationName } from '../consensus/mutations.js';
 
 export const TRACE_FORMAT = 'cmt-sim-trace/1';
@@ -21,6 +22,12 @@ export interface TraceFile {
   /** The deliberate bug correct validators ran with (src/consensus/mutations.ts); absent: none. */
   mutation?: MutationName;
   summary: RunSummary;
+  /**
+   * The run for a person to look at (the dashboard's fault-run viewer): heights, steps,
+   * proposals, votes, locks, faults as applied, the verdict with each violation's time. Not
+   * read back by replay or shrink; older traces have none (`cmt sim replay` adds it).
+   */
+  timeline?: TraceTimeline;
 }
 
 export class InvalidTraceError extends CmtError {
@@ -32,8 +39,21 @@ export class InvalidTraceError extends CmtError {
 export async function writeTrace(dir: string, name: string, trace: Omit<TraceFile, 'format'>): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${name}-seed${trace.seed}.trace.json`);
-  await writeFile(path, JSON.stringify({ format: TRACE_FORMAT, ...trace }, null, 2) + '\n');
+  await writeTraceAt(path, trace);
   return path;
+}
+
+/**
+ * Writes a trace to `path` through a temporary file (replay rewrites one in place). The
+ * fields a person reads come first, indented; the timeline last on one line, a tenth the size.
+ */
+export async function writeTraceAt(path: string, trace: Omit<TraceFile, 'format'>): Promise<void> {
+  const { timeline, ...head } = trace;
+  let text = JSON.stringify({ format: TRACE_FORMAT, ...head }, null, 2);
+  if (timeline) text = `${text.slice(0, -2)},\n  "timeline": ${JSON.stringify(timeline)}\n}`;
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text + '\n');
+  await rename(temp, path);
 }
 
 export async function readTrace(path: string): Promise<TraceFile> {
@@ -58,6 +78,11 @@ export async function readTrace(path: string): Promise<TraceFile> {
   const mutation = t.mutation ?? (old === true ? 'ignore-lock' : undefined);
   if (mutation !== undefined && (typeof mutation !== 'string' || !isMutation(mutation))) {
     throw new InvalidTraceError(path, `unknown mutation ${JSON.stringify(mutation)} (known: ${MUTATION_NAMES.join(', ')})`);
+  }
+  // The viewer's part: replay and shrink ignore it, but a hand-edited one must not pass for a run's.
+  const timeline: unknown = (parsed as { timeline?: unknown }).timeline;
+  if (timeline !== undefined && (typeof timeline !== 'object' || timeline === null || (timeline as Partial<TraceTimeline>).traceHash !== t.summary.traceHash)) {
+    throw new InvalidTraceError(path, 'the timeline is not an object of the same run (its traceHash differs from the summary\'s)');
   }
   const { brokenLocking: _old, mutation: _m, ...rest } = parsed as TraceFile & { brokenLocking?: unknown };
   return { ...rest, ...(mutation ? { mutation } : {}) };

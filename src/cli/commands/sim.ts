@@ -6,16 +6,16 @@ import type { MutationName } from '../../consensus/mutations.js';
 import { PROPERTIES, type Property } from '../../sim/checkers.js';
 import { explore, type ExploreResult } from '../../sim/explore.js';
 import { exploreReportHtml } from '../../sim/explore-report.js';
-import { runTimeline } from '../../sim/run-timeline.js';
+import { runTimeline, traceTimeline } from '../../sim/run-timeline.js';
 import { runScenario } from '../../sim/run-scenario.js';
-import { summarize, summaryOf, violatedProperties, type RunSummary } from '../../sim/run-summary.js';
+import { summaryOf, violatedProperties, type RunSummary } from '../../sim/run-summary.js';
 import { timelineSvg } from '../../sim/timeline-svg.js';
 import { scenarioToYaml } from '../../sim/scenario-yaml.js';
 import { shrink, targetProperty } from '../../sim/shrink.js';
 import { parseScenario, readScenarioFile } from '../../sim/scenario.js';
 import type { Scenario } from '../../sim/scenario-types.js';
 import type { SimRun } from '../../sim/run-types.js';
-import { readTrace, writeTrace } from '../../sim/trace-file.js';
+import { readTrace, writeTrace, writeTraceAt } from '../../sim/trace-file.js';
 import { registerSimMutationsCommand } from './sim-mutations.js';
 import { registerSimTwinsCommand } from './sim-twins.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
@@ -64,7 +64,8 @@ export function registerSimCommands(program: Command): void {
       if (o.timeline) await writeFile(o.timeline, JSON.stringify(runTimeline(result.run, result.check, scenario.name, mutation ?? null), null, 1) + '\n');
       if (o.svg) await writeFile(o.svg, timelineSvg(result.run, scenario.faults, pictureTitle(scenario.name, seed, summary, mutation)));
       const violated = violatedProperties(summary);
-      const traces = violated.length > 0 ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, ...(mutation ? { mutation } : {}), summary })] : [];
+      const timeline = violated.length > 0 ? traceTimeline(result.run, result.check, scenario, mutation ?? null) : undefined;
+      const traces = timeline ? [await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed, ...(mutation ? { mutation } : {}), summary, timeline })] : [];
       const violations = Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0]));
       const staking = stakingOf(result.run);
       const refused = result.run.refusedToStart ?? [];
@@ -106,8 +107,15 @@ export function registerSimCommands(program: Command): void {
       const banner = announce(mutation, o.output);
       const result = await explore(scenario, { runs: o.runs, firstSeed: o.firstSeed, ...(o.workers ? { workers: o.workers } : {}), ...(mutation ? { mutation } : {}), onProgress: progressBar });
       const traces: string[] = [];
-      for (const summary of result.failing) traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, ...(mutation ? { mutation } : {}), summary }));
-      const report = o.report ? await writeReport(o.report, { path, scenario, result, traces, firstSeed: o.firstSeed, ...(mutation ? { mutation } : {}) }) : undefined;
+      const svgs: (string | null)[] = [];
+      for (const [i, summary] of result.failing.entries()) {
+        // The report's failing runs are run again for their pictures (a run is a function of its seed); their traces get the timeline too.
+        const again = o.report && i < MAX_REPORT_PICTURES ? await runScenario(scenario, summary.seed, mutation ? { mutation } : {}) : undefined;
+        svgs.push(again ? timelineSvg(again.run, scenario.faults, pictureTitle(scenario.name, summary.seed, summary, mutation)) : null);
+        const timeline = again ? { timeline: traceTimeline(again.run, again.check, scenario, mutation ?? null) } : {};
+        traces.push(await writeTrace(o.traceDir, scenario.name, { scenarioSource: path, scenarioText: text, seed: summary.seed, ...(mutation ? { mutation } : {}), summary, ...timeline }));
+      }
+      const report = o.report ? await writeReport(o.report, { path, scenario, result, traces, svgs, firstSeed: o.firstSeed, ...(mutation ? { mutation } : {}) }) : undefined;
       const perSecond = result.heights / (result.wallMs / 1000);
       printResult(o.output, { runs: result.runs, mutation: mutation ?? null, violations: result.violations, judged: result.judged, traces, ...(report ? { report } : {}), heights: result.heights, wallMs: Math.round(result.wallMs) }, () =>
         [
@@ -180,12 +188,16 @@ export function registerSimCommands(program: Command): void {
       const mutation = traceMutation(file, trace.mutation, o.unsafeMutation);
       const banner = announce(mutation, o.output);
       const scenario = parseScenario(trace.scenarioText, trace.scenarioSource);
-      const summary = await summarize({ scenario, seed: trace.seed, ...(mutation ? { mutation } : {}) });
+      const result = await runScenario(scenario, trace.seed, mutation ? { mutation } : {});
+      const summary = summaryOf(result);
       const matched = summary.traceHash === trace.summary.traceHash;
       const violated = violatedProperties(summary);
+      // An older trace gets the run's timeline for the dashboard's viewer: only from a run that reproduced it.
+      const timelineAdded = matched && trace.timeline === undefined;
+      if (timelineAdded) await writeTraceAt(file, { ...trace, timeline: traceTimeline(result.run, result.check, scenario, mutation ?? null) });
       printResult(
         o.output,
-        { runs: 1, mutation: mutation ?? null, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [file], traceHash: summary.traceHash, expectedTraceHash: trace.summary.traceHash, matched, details: summary.violations },
+        { runs: 1, mutation: mutation ?? null, violations: Object.fromEntries(PROPERTIES.map((p) => [p, violated.includes(p) ? 1 : 0])), traces: [file], traceHash: summary.traceHash, expectedTraceHash: trace.summary.traceHash, matched, timelineAdded, details: summary.violations },
         () =>
           [
             ...banner,
@@ -195,6 +207,7 @@ export function registerSimCommands(program: Command): void {
               ['trace hash', summary.traceHash],
               ['recorded', trace.summary.traceHash],
               ['replay', matched ? 'identical, event for event' : 'DIFFERENT: the run did not reproduce'],
+              ...(timelineAdded ? [['timeline', 'added to the trace (for the dashboard)'] as [string, string]] : []),
             ]),
             ...violationLines(summary),
           ].join('\n'),
@@ -208,20 +221,16 @@ function pictureTitle(name: string, seed: number, summary: RunSummary, mutation:
   return `${name}, seed ${seed}${mutation ? ` (UNSAFE MUTATION ${mutation})` : ''}: ${verdict}`;
 }
 
-/** The explore report: the failing runs are run again (a run is a function of its seed) for their pictures. */
+/** The explore report: per failing run its violations, trace and picture (`svgs[i]`, null past MAX_REPORT_PICTURES). */
 async function writeReport(
   dir: string,
-  r: { path: string; scenario: Scenario; result: ExploreResult; traces: string[]; firstSeed: number; mutation?: MutationName },
+  r: { path: string; scenario: Scenario; result: ExploreResult; traces: string[]; svgs: (string | null)[]; firstSeed: number; mutation?: MutationName },
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const failing = [];
   for (const [i, summary] of r.result.failing.entries()) {
     const trace = r.traces[i] as string;
-    let svg: string | null = null;
-    if (i < MAX_REPORT_PICTURES) {
-      const again = await runScenario(r.scenario, summary.seed, r.mutation ? { mutation: r.mutation } : {});
-      svg = timelineSvg(again.run, r.scenario.faults, pictureTitle(r.scenario.name, summary.seed, summary, r.mutation));
-    }
+    const svg = r.svgs[i] ?? null;
     failing.push({ seed: summary.seed, violations: summary.violations, traceHref: relative(dir, trace).split('\\').join('/'), tracePath: trace, svg });
   }
   const properties = PROPERTIES.map((p) => ({ name: p, judged: r.result.judged[p], violated: r.result.violations[p] }));
