@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { missing, overTwoThirds, shownRounds, tally, voteGrid } from '../../ui/src/consensus/grid.js';
 import { parseDumpConsensusState, stepName, type RoundState } from '../../ui/src/consensus/round-state.js';
 import { readSlot, type VoteSlot } from '../../ui/src/consensus/votes.js';
+import { genesisNames } from '../../ui/src/consensus/names.js';
 
 const A = '50A8FF34A301DAD32E08752606B0D84373A83447';
 const B = '7B3A4D2E1F0011223344556677889900AABBCCDD';
@@ -122,5 +123,20 @@ describe('the vote grid', () => {
     expect(overTwoThirds(2, 3)).toBe(false);
     expect(overTwoThirds(3, 4)).toBe(true);
     expect(overTwoThirds(0, 0)).toBe(false);
+  });
+});
+
+describe('validator names', () => {
+  it("come from the genesis's validators; junk entries are skipped, never thrown on", () => {
+    const names = genesisNames({ genesis: { validators: [{ address: A.toLowerCase(), name: 'node0' }, { address: 'nope', name: 'x' }, { address: B }, null, { address: C, name: 'node2' }] } });
+    expect([...names]).toEqual([
+      [A, 'node0'],
+      [C, 'node2'],
+    ]);
+    fc.assert(
+      fc.property(fc.anything(), (junk) => {
+        expect(genesisNames(junk)).toBeInstanceOf(Map);
+      }),
+    );
   });
 });

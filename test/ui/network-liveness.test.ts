@@ -79,7 +79,8 @@ describe('the summary', () => {
     const up = (h: number): Liveness<NodeSnapshot> => answered(initialLiveness(), snap(h), 1);
     const down = failed(failed(up(3), 'x', 2), 'x', 3);
     const s = summarize([up(10), up(9), up(7), down]);
-    expect(s).toEqual({ chainIds: ['cmt-testnet'], maxHeight: 10, up: 3, down: 1, unknown: 0, behind: 1 });
+    expect(s).toEqual({ chainIds: ['cmt-testnet'], maxHeight: 10, up: 3, down: 1, unknown: 0, behind: 1, tipTime: 0 });
+    expect(summarize([]).tipTime).toBeNaN();
     expect(isBehind(8, 10)).toBe(false);
     expect(isBehind(7, 10)).toBe(true);
   });

@@ -50,7 +50,7 @@ function Row({ node, live, maxHeight, now }: { node: RosterNode; live: Liveness<
         )}
       </td>
       <td>{s ? (s.catchingUp ? 'yes' : 'no') : '–'}</td>
-      <td>{s && s.votingPower > 0 ? <code title={s.validatorAddress}>{shortHash(s.validatorAddress, 6)}</code> : <small class="muted">{s ? 'full node' : '–'}</small>}</td>
+      <td>{s && s.votingPower > 0 ? <code title={s.validatorAddress}>{shortHash(s.validatorAddress, 6)}</code> : <small class="muted" title="no voting power: a full node, or a validator out of the set">{s ? 'none' : '–'}</small>}</td>
       <td class="num">{s && s.votingPower > 0 ? s.votingPower.toLocaleString('en-US') : '–'}</td>
       <td class="status-cell">
         <StatusBadge live={live} behind={behind} />
@@ -73,7 +73,7 @@ export function NodeTable({ nodes, states, maxHeight, now }: { nodes: RosterNode
           <tr>
             <th>Node</th>
             <th>RPC</th>
-            <th class="num">Height</th>
+            <th class="num" title="latest block">Height</th>
             <th class="num">Round</th>
             <th>Step</th>
             <th class="num">Peers</th>

@@ -39,7 +39,7 @@ function TallyCell({ column }: { column: GridColumn }): JSX.Element {
   );
 }
 
-export function VoteGridTable({ grid, currentRound, names }: { grid: VoteGrid; currentRound: number; names: Map<string, string> }): JSX.Element {
+export function VoteGridTable({ grid, currentRound, names, proposer }: { grid: VoteGrid; currentRound: number; names: Map<string, string>; proposer: string | undefined }): JSX.Element {
   const rounds = grid.columns.filter((c) => c.kind === 'prevote').map((c) => c.round);
   return (
     <div class="overflow-auto">
@@ -68,6 +68,11 @@ export function VoteGridTable({ grid, currentRound, names }: { grid: VoteGrid; c
             <tr data-testid="vote-row" data-validator={row.validator.address}>
               <th scope="row" class="who">
                 <code title={row.validator.address}>{shortHash(row.validator.address, 6)}</code> {names.get(row.validator.address) ?? ''}
+                {row.validator.address === proposer ? (
+                  <span class="proposer-tag" title={`proposer of round ${currentRound}`}>
+                    proposer
+                  </span>
+                ) : null}
               </th>
               <td class="num">{row.validator.power.toLocaleString('en-US')}</td>
               {row.cells.map((slot, i) => {

@@ -6,6 +6,7 @@ import type { JSX } from 'preact';
 import { VoteGridTable } from '../components/vote-grid';
 import { ErrorNote, Hash, KeyValues, Loading, Section } from '../components/ui';
 import { missing, voteGrid } from '../consensus/grid';
+import { genesisNames } from '../consensus/names';
 import { parseDumpConsensusState, type RoundState } from '../consensus/round-state';
 import { readStatus } from '../network/node-info';
 import { selfNode, useRoster, type RosterNode } from '../network/use-roster';
@@ -16,17 +17,30 @@ import { usePoll } from '../rpc/poll';
 const POLL_MS = 600;
 const TIMEOUT_MS = 1500;
 
-/** Validator address → node name, from each roster node's status.validator_info. */
-async function validatorNames(nodes: RosterNode[]): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
+/**
+ * Validator address → name: the genesis's names, overlaid by each roster node's
+ * status.validator_info. Kept for the page's life, so a node that went down keeps its name.
+ */
+const learned = new Map<string, string>();
+let genesisRead = false;
+
+async function validatorNames(rpc: string, nodes: RosterNode[]): Promise<Map<string, string>> {
+  if (!genesisRead) {
+    try {
+      for (const [address, name] of genesisNames(await rpcCall<unknown>(rpc, 'genesis', {}, TIMEOUT_MS))) if (!learned.has(address)) learned.set(address, name);
+      genesisRead = true;
+    } catch {
+      // No genesis from this node now: the roster's names still come, and the next poll retries.
+    }
+  }
   const answers = await Promise.allSettled(nodes.map((n) => rpcCall<unknown>(n.rpc, 'status', {}, TIMEOUT_MS)));
   answers.forEach((a, i) => {
     const node = nodes[i];
     if (a.status !== 'fulfilled' || !node) return;
     const s = readStatus(a.value);
-    if (!(s instanceof Error) && s.validatorAddress && s.votingPower > 0) names.set(s.validatorAddress, node.name);
+    if (!(s instanceof Error) && s.validatorAddress && s.votingPower > 0) learned.set(s.validatorAddress, node.name);
   });
-  return names;
+  return new Map(learned);
 }
 
 async function loadRoundState(rpc: string): Promise<RoundState> {
@@ -143,7 +157,7 @@ function RoundView({ state, names }: { state: RoundState; names: Map<string, str
           <Lock state={state} />
         </div>
       </div>
-      <VoteGridTable grid={grid} currentRound={state.round} names={names} />
+      <VoteGridTable grid={grid} currentRound={state.round} names={names} proposer={state.proposer} />
       <p class="legend">
         <span class="vote-block">block</span>
         <span class="vote-nil">nil</span>
@@ -174,7 +188,7 @@ export function ConsensusPage({ query }: { arg: string; query: URLSearchParams }
 
 function NodeRounds({ rpc, nodes }: { rpc: string; nodes: RosterNode[] }): JSX.Element {
   const polled = usePoll(() => loadRoundState(rpc), POLL_MS, [rpc]);
-  const names = usePoll(() => validatorNames(nodes), 5000, [nodes.map((n) => n.rpc).join(' ')]);
+  const names = usePoll(() => validatorNames(rpc, nodes), 5000, [rpc, nodes.map((n) => n.rpc).join(' ')]);
   return (
     <>
       {polled.error ? <ErrorNote error={new Error(`${rpc}: ${polled.error.message}${polled.data ? ' (showing the last answer)' : ''}`)} /> : null}

@@ -3,7 +3,8 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { NodeTable } from '../components/node-table';
 import { ErrorNote, Loading, Section } from '../components/ui';
-import { summarize, BEHIND_AFTER } from '../network/summary';
+import { ago } from '../format';
+import { summarize, BEHIND_AFTER, STALLED_AFTER_MS } from '../network/summary';
 import { useLiveness, useRoster } from '../network/use-roster';
 
 /** Re-renders every `ms` so ages ("3.1 s ago") move between answers. */
@@ -38,6 +39,12 @@ export function NetworkPage(_props: { arg: string; query: URLSearchParams }): JS
       <div class="net-summary" data-testid="network-summary">
         <Stat label="Chain" value={summary.chainIds.join(', ') || '–'} testid="chain-id" tone={summary.chainIds.length > 1 ? 'bad' : undefined} />
         <Stat label="Tip" value={summary.maxHeight || '–'} testid="max-height" />
+        <Stat
+          label="Newest block"
+          value={Number.isNaN(summary.tipTime) ? '–' : ago(now - summary.tipTime)}
+          tone={now - summary.tipTime > STALLED_AFTER_MS ? 'bad' : undefined}
+          testid="tip-age"
+        />
         <Stat label="Nodes up" value={`${summary.up} / ${nodes.length}`} tone={summary.up === nodes.length ? 'ok' : undefined} testid="nodes-up" />
         <Stat label="Down" value={summary.down} tone={summary.down > 0 ? 'bad' : undefined} testid="nodes-down" />
         <Stat label={`Behind (> ${BEHIND_AFTER} heights)`} value={summary.behind} tone={summary.behind > 0 ? 'warn' : undefined} testid="nodes-behind" />
