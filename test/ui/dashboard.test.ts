@@ -74,7 +74,8 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     for (const name of VALIDATORS) {
       const row = page.locator(`[data-testid=node-row][data-node=${name}]`);
       expect(await row.getAttribute('data-status'), name).toBe('up');
-      expect(Number(await row.locator('[data-testid=node-height]').innerText()), name).toBeGreaterThan(0);
+      // The cell may add how far the node is behind (" −1") after its height.
+      expect(parseInt(await row.locator('[data-testid=node-height]').innerText(), 10), name).toBeGreaterThan(0);
     }
     await screenshot(page, 'network');
   });
@@ -114,6 +115,7 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     expect(sent.tx_result.code).toBe(0);
     await search(page, sent.hash);
     await page.waitForSelector(`[data-testid=tx-page][data-hash="${sent.hash}"]`, { timeout: SHOWN_MS });
+    await page.waitForSelector('[data-testid=tx-result]', { timeout: SHOWN_MS });
     const result = (await texts(page, '[data-testid=tx-result]')).join(' ');
     expect(result).toMatch(/\b0\b/);
     expect(await page.locator('[data-testid=tx-event]').count()).toBeGreaterThan(0);
@@ -129,12 +131,6 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     expect(await page.locator('[data-testid=balance]').innerText()).toMatch(/\d.*CMT/i);
     expect(Number((await page.locator('[data-testid=nonce]').innerText()).trim())).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'account');
-  });
-
-  it('search: something that is nothing says so', async () => {
-    await search(page, 'not a height or a hash');
-    await page.waitForSelector('[data-testid=search-error]', { timeout: SHOWN_MS });
-    expect((await page.locator('[data-testid=search-error]').innerText()).length).toBeGreaterThan(5);
   });
 
   it('stake: 4 validators, none jailed', async () => {
@@ -164,8 +160,8 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
       await page.waitForSelector(`[data-testid=plot][data-plot=${plot}]:not([data-points="0"])`, { timeout: SHOWN_MS });
       expect(Number(await page.locator(`[data-testid=plot][data-plot=${plot}]`).getAttribute('data-points')), plot).toBeGreaterThan(0);
     }
-    // Latency only where the node saw the transaction submitted: the plot is there, perhaps empty.
-    expect(await page.locator('[data-testid=plot][data-plot=latency]').count()).toBe(1);
+    // Both transactions were submitted to node0, whose page this is: it knows their latency.
+    await page.waitForSelector('[data-testid=plot][data-plot=latency]:not([data-points="0"])', { timeout: SHOWN_MS });
     await screenshot(page, 'plots');
   });
 
@@ -197,6 +193,15 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     await view(page, 'network');
     await page.waitForSelector('[data-testid=node-row][data-node=node3][data-status=up]', { timeout: SHOWN_MS });
   }, 90_000);
+
+  // Last: the message stays beside the search box (it would cover the other views' screenshots).
+  it('search: a hash of nothing, or text that is no height, hash or address, says so', async () => {
+    await search(page, 'ab'.repeat(32));
+    await page.waitForSelector('[data-testid=search-error]', { timeout: SHOWN_MS });
+    expect(await page.locator('[data-testid=search-error]').innerText()).toMatch(/no block or transaction|not found|nothing/i);
+    await search(page, 'not a height or a hash');
+    await page.waitForSelector('[data-testid=search-error]:has-text("not a height or a hash")', { timeout: SHOWN_MS });
+  });
 
   it('showed no page errors (other than failed calls to the killed node)', () => {
     const node3 = testnet().rpc('node3').replace('http://', '');
