@@ -39,11 +39,11 @@ function TallyCell({ column }: { column: GridColumn }): JSX.Element {
   );
 }
 
-export function VoteGridTable({ grid, currentRound, names, proposer }: { grid: VoteGrid; currentRound: number; names: Map<string, string>; proposer: string | undefined }): JSX.Element {
+export function VoteGridTable({ grid, height, currentRound, names, proposer }: { grid: VoteGrid; height: number; currentRound: number; names: Map<string, string>; proposer: string | undefined }): JSX.Element {
   const rounds = grid.columns.filter((c) => c.kind === 'prevote').map((c) => c.round);
   return (
     <div class="overflow-auto">
-      <table class="vote-grid" data-testid="vote-grid">
+      <table class="vote-grid" data-testid="vote-grid" data-height={height} data-round={currentRound}>
         <thead>
           <tr>
             <th rowSpan={2}>Validator</th>

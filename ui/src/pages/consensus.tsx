@@ -54,6 +54,11 @@ function NodePicker({ nodes, current }: { nodes: RosterNode[]; current: string }
     <label class="node-picker">
       <small>Node</small>
       <select data-testid="consensus-node" value={current} onChange={(e) => navigate('consensus', undefined, { node: (e.target as HTMLSelectElement).value })}>
+        {nodes.some((n) => n.rpc === current) ? null : (
+          <option value={current} disabled>
+            choose a node
+          </option>
+        )}
         {nodes.map((n) => (
           <option value={n.rpc}>
             {n.name} ({n.rpc})
@@ -157,7 +162,7 @@ function RoundView({ state, names }: { state: RoundState; names: Map<string, str
           <Lock state={state} />
         </div>
       </div>
-      <VoteGridTable grid={grid} currentRound={state.round} names={names} proposer={state.proposer} />
+      <VoteGridTable grid={grid} height={state.height} currentRound={state.round} names={names} proposer={state.proposer} />
       <p class="legend">
         <span class="vote-block">block</span>
         <span class="vote-nil">nil</span>
