@@ -123,6 +123,12 @@ describe('the fault-run viewer, in Chromium', () => {
     expect(Number(await page.getAttribute('[data-testid=step-current]', 'data-at'))).toBeGreaterThanOrEqual(fork.at);
     await page.locator('[data-testid=step-through]').scrollIntoViewIfNeeded();
     await screenshot(page, 'trace-step');
+    // A click on the chart early in the run centres the step-through there.
+    const chart = page.locator('[data-testid=trace-chart]');
+    const box = await chart.boundingBox();
+    await chart.click({ position: { x: 56 + ((box?.width ?? 0) - 88) * 0.1, y: 200 } });
+    await page.waitForFunction(`Number(document.querySelector('[data-testid=trace-chart]')?.getAttribute('data-cursor')) < ${fork.at - 500}`);
+    expect(await page.getAttribute('[data-testid=step-current]', 'data-kind')).not.toBe('violation');
   });
 
   it('opens the same file through the file picker', async () => {

@@ -208,12 +208,19 @@ function RunView({ trace }: { trace: Trace }): JSX.Element {
     if (row && list.current) list.current.scrollTop = row.offsetTop - list.current.offsetTop - list.current.clientHeight / 2;
   }, [index, win]);
 
-  // A click on the chart centres the step-through on that moment.
+  // A click on the chart centres the step-through on that moment (read from the DOM event: the chart's own
+  // click event fires only on its marks).
+  const chartRef = useRef<ECharts | null>(null);
   const onReady = (chart: ECharts): void => {
-    chart.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
-      const at = chart.convertFromPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY]) as number[] | undefined;
-      if (at && Number.isFinite(at[0])) setMoment(Math.round(at[0] as number));
-    });
+    chartRef.current = chart;
+  };
+  const onChartClick = (e: MouseEvent): void => {
+    const chart = chartRef.current;
+    const box = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    const point = [e.clientX - box.left, e.clientY - box.top];
+    if (!chart || !chart.containPixel({ gridIndex: 0 }, point)) return;
+    const at = chart.convertFromPixel({ gridIndex: 0 }, point) as number[] | undefined;
+    if (at && Number.isFinite(at[0])) setMoment(Math.round(at[0] as number));
   };
 
   if (!t) return <></>;
@@ -221,6 +228,7 @@ function RunView({ trace }: { trace: Trace }): JSX.Element {
   return (
     <>
       <Section title="Heights over virtual time">
+        <div onClick={onChartClick} data-testid="trace-chart-box">
         <Chart
           option={option}
           height={380}
@@ -228,6 +236,7 @@ function RunView({ trace }: { trace: Trace }): JSX.Element {
           onReady={onReady}
           attrs={{ 'data-validators': t.validators.length, 'data-bands': t.faultSpans.length, 'data-violations': violations.length, 'data-cursor': current?.at ?? '' }}
         />
+        </div>
         <p>
           <small>
             Solid: correct validators; dashed: Byzantine. Shaded: faults where the run applied them; red: violations; blue: the current message. Click the chart to step through the messages around that moment; drag or scroll to zoom.
