@@ -7,6 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TESTNET_STAKE } from '../../src/node/testnet-homes.js';
 import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.js';
 import { startUiTestnet, type UiTestnet } from './support/testnet.js';
 
@@ -17,7 +18,7 @@ const SHOWN_MS = 15_000;
 interface Sent {
   hash: string;
   height: string;
-  tx_result: { code: number; events: { type: string; attributes: { key: string; value: string }[] }[] };
+  tx_result: { code: number; gas_used: string; events: { type: string; attributes: { key: string; value: string }[] }[] };
 }
 
 async function view(page: Page, nav: string): Promise<void> {
@@ -58,6 +59,8 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     sent = transfer;
     const event = submitted.tx_result.events.find((e) => e.type === 'proposal_submitted');
     proposal = event?.attributes.find((a) => a.key === 'proposal')?.value ?? '';
+    // account1 owns node1's candidacy: its self-stake votes yes.
+    await net.cliJson<Sent>(['tx', 'gov', 'vote', '--from', 'account1', '--proposal', proposal, '--option', 'yes']);
     watched = await openPage(browser, `${net.rpc('node0')}/ui/`);
     page = watched.page;
   }, 120_000);
@@ -117,7 +120,8 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     await page.waitForSelector(`[data-testid=tx-page][data-hash="${sent.hash}"]`, { timeout: SHOWN_MS });
     await page.waitForSelector('[data-testid=tx-result]', { timeout: SHOWN_MS });
     const result = (await texts(page, '[data-testid=tx-result]')).join(' ');
-    expect(result).toMatch(/\b0\b/);
+    expect(result).toContain(sent.tx_result.gas_used);
+    expect(result).toContain(sent.height);
     expect(await page.locator('[data-testid=tx-event]').count()).toBeGreaterThan(0);
     expect((await texts(page, '[data-testid=tx-event]')).join(' ')).toContain(recipient);
     await screenshot(page, 'tx');
@@ -145,12 +149,14 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     await screenshot(page, 'stake');
   });
 
-  it('governance: the proposal submitted by the CLI, with its tally', async () => {
+  it('governance: the proposal submitted by the CLI, with the yes vote in its tally', async () => {
     expect(proposal).not.toBe('');
     await view(page, 'governance');
     await page.waitForSelector(`[data-testid=proposal-row][data-id="${proposal}"]`, { timeout: SHOWN_MS });
     expect(await page.locator(`[data-testid=proposal-row][data-id="${proposal}"]`).innerText()).toContain('longer epochs');
     await page.waitForSelector('[data-testid=tally]', { timeout: SHOWN_MS });
+    const yes = await page.locator(`[data-testid=proposal-row][data-id="${proposal}"] [data-testid=tally]`).getAttribute('data-yes');
+    expect(yes).toBe(DEFAULT_TESTNET_STAKE.toString());
     await screenshot(page, 'governance');
   });
 
