@@ -1,6 +1,6 @@
 /** The narrow interface through which the RPC server sees a node. */
 import type { Block } from '../codec/block.js';
-import type { Commit, Vote } from '../codec/vote.js';
+import type { Commit, CommitSig, Vote } from '../codec/vote.js';
 import type { ConsensusParams } from '../codec/params.js';
 import type { QueryRequest, QueryResponse } from '../app/abci.js';
 import type { AppParams } from '../app/params.js';
@@ -53,6 +53,11 @@ export interface ConsensusPosition {
   powers: number[];
   totalPower: number;
   votes: RoundVotes[];
+  /**
+   * The previous height's precommits as this node holds them (CometBFT's LastCommit): one
+   * signature per validator of that height's set, absent where none arrived.
+   */
+  lastCommit: { height: number; round: number; blockHash: Uint8Array; validators: ValidatorSet; signatures: CommitSig[] } | null;
 }
 
 /** The node's network identity: its libp2p peer id and the Ed25519 public key it names. */

@@ -323,6 +323,7 @@ export class Node implements NodeApi {
             precommits: (set?.validators ?? []).map((_, i) => votes.precommits(round).get(i)),
           }))
         : [],
+      lastCommit: c.lastCommit,
     };
   }
 

@@ -3,7 +3,7 @@
  * the node's consensus core exposes (ConsensusPosition). Validator addresses are CometBFT's
  * upper-case hex; vote summaries and bit arrays use CometBFT's text forms.
  */
-import type { Vote } from '../codec/vote.js';
+import { COMMIT_FLAG_ABSENT, COMMIT_FLAG_NIL, type CommitSig, type Vote } from '../codec/vote.js';
 import type { RoundStep } from '../consensus/types.js';
 import type { ValidatorSet } from '../consensus/validator-set.js';
 import type { ConsensusPosition, NetInfo } from '../node/api.js';
@@ -26,13 +26,44 @@ export function voteSummary(vote: Vote | undefined): string {
 }
 
 /** CometBFT's "BA{4:xx_x} 30/40 = 0.75": who voted, and the power that did. */
-export function bitArray(votes: (Vote | undefined)[], powers: number[], total: number): string {
+export function bitArray(votes: readonly unknown[], powers: number[], total: number): string {
   let voted = 0;
   const bits = votes.map((v, i) => {
     if (v) voted += powers[i] ?? 0;
     return v ? 'x' : '_';
   });
   return `BA{${votes.length}:${bits.join('')}} ${voted}/${total} = ${total === 0 ? '0.00' : (voted / total).toFixed(2)}`;
+}
+
+/** A commit's signature in the vote summary's form: a precommit for the block, for nil, or none. */
+function commitSigSummary(sig: CommitSig, index: number, height: number, round: number, blockHash: Uint8Array): string {
+  if (sig.flag === COMMIT_FLAG_ABSENT) return 'nil-Vote';
+  const block = sig.flag === COMMIT_FLAG_NIL ? 'nil' : hexUpper(blockHash).slice(0, 12);
+  return `Vote{${index}:${validatorAddressView(sig.validatorAddress).slice(0, 12)} ${height}/${round} Precommit ${block}}`;
+}
+
+function setView(set: ValidatorSet | undefined, proposerIndex: number | undefined): Record<string, unknown> {
+  const validators = (set?.validators ?? []).map((v) => ({
+    address: validatorAddressView(v.address),
+    pub_key: pubKeyView(v.publicKey),
+    voting_power: String(v.power),
+    proposer_priority: String(v.proposerPriority),
+  }));
+  return { validators, proposer: proposerIndex === undefined ? null : (validators[proposerIndex] ?? null) };
+}
+
+/** CometBFT's last_commit vote set: the previous height's precommits, with who signed by power. */
+function lastCommitView(p: ConsensusPosition): Record<string, unknown> | null {
+  const c = p.lastCommit;
+  if (!c) return null;
+  const signed = c.signatures.map((sig) => (sig.flag === COMMIT_FLAG_ABSENT ? undefined : sig));
+  return {
+    height: String(c.height),
+    round: c.round,
+    votes: c.signatures.map((sig, i) => commitSigSummary(sig, i, c.height, c.round, c.blockHash)),
+    votes_bit_array: bitArray(signed, c.validators.validators.map((v) => v.power), c.validators.totalPower),
+    peer_maj_23s: {},
+  };
 }
 
 function heightVoteSet(p: ConsensusPosition): Record<string, unknown>[] {
@@ -71,24 +102,20 @@ export function consensusStateView(p: ConsensusPosition): Record<string, unknown
  * empty peer_state (spec/rpc.md).
  */
 export function dumpConsensusStateView(p: ConsensusPosition, set: ValidatorSet | undefined, net: NetInfo): Record<string, unknown> {
-  const validators = (set?.validators ?? []).map((v) => ({
-    address: validatorAddressView(v.address),
-    pub_key: pubKeyView(v.publicKey),
-    voting_power: String(v.power),
-    proposer_priority: String(v.proposerPriority),
-  }));
   return {
     round_state: {
       height: String(p.height),
       round: p.round,
       step: stepNumber(p.step),
-      validators: { validators, proposer: p.proposer ? (validators[p.proposer.index] ?? null) : null },
+      validators: setView(set, p.proposer?.index),
       proposal_block_hash: p.proposalBlockHash ? hexUpper(p.proposalBlockHash) : '',
       locked_round: p.lockedRound,
       locked_block_hash: p.lockedBlockHash ? hexUpper(p.lockedBlockHash) : '',
       valid_round: p.validRound,
       valid_block_hash: p.validBlockHash ? hexUpper(p.validBlockHash) : '',
       votes: heightVoteSet(p),
+      last_commit: lastCommitView(p),
+      last_validators: p.lastCommit ? setView(p.lastCommit.validators, undefined) : null,
     },
     peers: net.peers.map((peer) => ({ node_address: `${nodeIdOfPeer(peer.peerId)}@${peer.addr}`, peer_state: { round_state: null, stats: null } })),
   };

@@ -41,6 +41,7 @@ const PARAMS: Record<string, string[]> = {
   estimate_gas: ['tx'],
   tx_search: ['query', 'page', 'per_page', 'order_by', 'prove'],
   block_search: ['query', 'page', 'per_page', 'order_by'],
+  tx_latency: ['limit'],
 };
 
 const hexUnit = fc.constantFrom(...'0123456789abcdefABCDEFxg');

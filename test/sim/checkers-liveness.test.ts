@@ -44,7 +44,7 @@ describe('liveness when a fault never heals', () => {
 
   it('flags a member of the quorum that stalls', () => {
     const check = checkRun(run({ ...live, c: [1_000] }), BOUND, shape([isolateA]));
-    expect(check.violations).toEqual([{ property: 'liveness', message: 'c committed nothing between the last fault change at 2000 ms and 7000 ms' }]);
+    expect(check.violations).toEqual([{ property: 'liveness', message: 'c committed nothing between the last fault change at 2000 ms and 7000 ms', at: 7_000 }]);
   });
 
   it('does not judge when no connected group holds more than 2/3', () => {

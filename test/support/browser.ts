@@ -33,7 +33,8 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    // A failed load's text does not name what failed; its location does (e.g. a node that is down).
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}${msg.location().url ? ` (${msg.location().url})` : ''}`);
   });
   await page.goto(url);
   return { page, errors };

@@ -180,15 +180,15 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
     await screenshot(page, 'network-down');
 
     await view(page, 'consensus');
-    // The chain goes on without node3: the others' precommits for a block are shown, node3's none.
+    // The chain goes on without node3: the last commit names it absent while the others signed,
+    // and the current height's grid has no vote of it (the grid itself changes every block).
+    await page.waitForSelector(`[data-testid=last-commit]:not([data-signed="0"]):not([data-signed="1"]) [data-testid=last-commit-absent][data-validator="${down}"]`, { timeout: SHOWN_MS });
     await page.waitForFunction(
       (validator) => {
         // Runs in the page; the tests' TypeScript has no DOM types, so the little it uses is spelt out.
         const win = globalThis as unknown as { document: { querySelectorAll(selector: string): ArrayLike<{ dataset: Record<string, string | undefined> }> } };
-        const cells = Array.from(win.document.querySelectorAll('[data-testid=vote-cell]'));
-        const mine = cells.filter((c) => c.dataset.validator === validator);
-        const others = cells.filter((c) => c.dataset.validator !== validator && c.dataset.type === 'precommit' && c.dataset.vote === 'block');
-        return mine.length > 0 && mine.every((c) => c.dataset.vote === 'none') && others.length >= 2;
+        const mine = Array.from(win.document.querySelectorAll('[data-testid=vote-cell]')).filter((c) => c.dataset.validator === validator);
+        return mine.length > 0 && mine.every((c) => c.dataset.vote === 'none');
       },
       down,
       { timeout: SHOWN_MS },
@@ -197,7 +197,8 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
 
     await testnet().testnet(['restart', 'node3']);
     await view(page, 'network');
-    await page.waitForSelector('[data-testid=node-row][data-node=node3][data-status=up]', { timeout: SHOWN_MS });
+    // A restarted node replays its blocks before its RPC answers: give it longer on a busy machine.
+    await page.waitForSelector('[data-testid=node-row][data-node=node3][data-status=up]', { timeout: 2 * SHOWN_MS });
   }, 90_000);
 
   // Last: the message stays beside the search box (it would cover the other views' screenshots).
@@ -211,7 +212,7 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
 
   it('showed no page errors (other than failed calls to the killed node)', () => {
     const node3 = testnet().rpc('node3').replace('http://', '');
-    const errors = watched.errors.filter((e) => !e.includes(node3) && !e.includes('ERR_CONNECTION_REFUSED'));
+    const errors = watched.errors.filter((e) => !e.includes(node3));
     expect(errors).toEqual([]);
   });
 });

@@ -19,6 +19,15 @@ export interface RoundVotes {
   precommitsBits: BitArray | undefined;
 }
 
+/** The previous height's precommits (CometBFT's last_commit), against that height's validators. */
+export interface LastCommit {
+  height: number;
+  round: number;
+  validators: ValidatorView[];
+  /** One per validator of `validators`: a precommit for the block, for nil, or none. */
+  slots: VoteSlot[];
+}
+
 export interface RoundState {
   height: number;
   round: number;
@@ -31,6 +40,7 @@ export interface RoundState {
   validBlockHash: string;
   validators: ValidatorView[];
   rounds: RoundVotes[];
+  lastCommit: LastCommit | undefined;
 }
 
 /** CometBFT's RoundStepType names by number. */
@@ -116,6 +126,23 @@ function readRounds(v: unknown, size: number): RoundVotes[] | Error {
   return out;
 }
 
+/**
+ * last_commit with last_validators (CometBFT has both; without last_validators the height's
+ * own set is assumed). Absent or malformed: undefined, the rest of the answer still drawn.
+ */
+function readLastCommit(rs: Obj, current: ValidatorView[]): LastCommit | undefined {
+  const lc = rs.last_commit;
+  if (!isObj(lc) || !Array.isArray(lc.votes)) return undefined;
+  const set = isObj(rs.last_validators) ? readValidators(rs.last_validators.validators) : current;
+  const validators = set instanceof Error ? current : set;
+  const slots = readSlots(lc.votes, validators.length);
+  const first = slots.flatMap((s) => (s.vote === 'none' ? [] : [s.summary]))[0];
+  const height = readCount(lc.height) ?? first?.height;
+  const round = readCount(lc.round) ?? first?.round;
+  if (height === undefined || round === undefined) return undefined;
+  return { height, round, validators, slots };
+}
+
 /** The result of dump_consensus_state (or its round_state alone). */
 export function parseDumpConsensusState(raw: unknown): RoundState | Error {
   const rs = isObj(raw) && isObj(raw.round_state) ? raw.round_state : raw;
@@ -141,5 +168,6 @@ export function parseDumpConsensusState(raw: unknown): RoundState | Error {
     validBlockHash: readHash(rs.valid_block_hash),
     validators,
     rounds,
+    lastCommit: readLastCommit(rs, validators),
   };
 }

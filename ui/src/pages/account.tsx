@@ -4,6 +4,7 @@
  * `transfer.recipient` attributes every transaction and transfer carry).
  */
 import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { Badge, ErrorNote, KeyValues, Loading, Section } from '../components/ui';
 import { cmtAmount } from '../format';
 import { href } from '../router';
@@ -71,7 +72,9 @@ export function AccountPage({ arg }: { arg: string; query: URLSearchParams }): J
   const target = classifySearch(arg);
   const address = target.kind === 'address' ? target.address : '';
   const state = usePoll(() => (address ? readAccount(address) : Promise.resolve(undefined)), REFRESH_MS, [address]);
-  const txs = usePoll(() => (address ? readAccountTxs(address) : Promise.resolve([])), REFRESH_MS, [address]);
+  // A search costs the node more than a read: the list is searched again only when the account changed.
+  const version = state.data ? `${state.data.account.nonce}/${state.data.account.balance}` : '';
+  const txs = useAccountTxs(address, version);
   const names = useCandidateNames();
 
   if (!address) return <ErrorNote error={`"${arg}" is not an address (0x and 40 hex digits).`} />;
@@ -84,11 +87,27 @@ export function AccountPage({ arg }: { arg: string; query: URLSearchParams }): J
       {state.error && <ErrorNote error={errorText(state.error)} />}
       {!state.data ? !state.error && <Loading what="the account" /> : <AccountBody view={state.data} names={names} />}
       <Section title="Recent transactions" testid="account-txs">
-        {txs.error && <ErrorNote error={`Transactions could not be searched: ${errorText(txs.error)}`} />}
-        {!txs.data ? !txs.error && <Loading what="transactions" /> : txs.data.length === 0 ? <p>No transactions sent or received by this account.</p> : <TxTable txs={txs.data} testid="account-tx" />}
+        {txs.error !== undefined && <ErrorNote error={`Transactions could not be searched: ${errorText(txs.error)}`} />}
+        {!txs.data ? txs.error === undefined && <Loading what="transactions" /> : txs.data.length === 0 ? <p>No transactions sent or received by this account.</p> : <TxTable txs={txs.data} testid="account-tx" />}
       </Section>
     </div>
   );
+}
+
+function useAccountTxs(address: string, version: string): { data?: TxItem[]; error?: unknown } {
+  const [txs, setTxs] = useState<{ data?: TxItem[]; error?: unknown }>({});
+  useEffect(() => {
+    if (!address || !version) return;
+    let stopped = false;
+    readAccountTxs(address).then(
+      (data) => !stopped && setTxs({ data }),
+      (error: unknown) => !stopped && setTxs((cur) => ({ ...cur, error })),
+    );
+    return () => {
+      stopped = true;
+    };
+  }, [address, version]);
+  return txs;
 }
 
 function CandidateCell({ address, names }: { address: string; names: Map<string, Named> }): JSX.Element {

@@ -169,15 +169,75 @@ interface Recent {
   txs: TxItem[];
 }
 
-/** The newest blocks and transactions from scratch: on open and whenever the live feed skipped. */
-async function readRecent(): Promise<Recent> {
+/** How far back the first read looks for transactions: a quiet chain shows fewer than SHOWN. */
+const TX_LOOKBACK_BLOCKS = 200;
+/** Past the lookback, how many heights one tx_search may cover. */
+const TX_SEARCH_BLOCKS = 10_000;
+/** Blocks whose transactions are read at once (each is two calls). */
+const READ_BATCH = 4;
+
+/** The transactions of the blocks at `heights` with their results, newest first. */
+async function blockTxs(heights: readonly number[]): Promise<TxItem[]> {
+  const client = comet(selfBase());
+  const out: TxItem[] = [];
+  for (let i = 0; i < heights.length; i += READ_BATCH) {
+    const batch = await Promise.all(
+      heights.slice(i, i + READ_BATCH).map(async (height) => {
+        const [block, results] = await Promise.all([client.block(height), client.blockResults(height)]);
+        return block.block.txs.map((tx, index): TxItem => {
+          const result = results.results[index];
+          return { height, index, hash: txHash(tx), code: result?.code ?? 0, summary: txSummary(tx, result?.events ?? []) };
+        });
+      }),
+    );
+    for (const txs of batch) out.push(...txs);
+  }
+  return out;
+}
+
+/**
+ * The newest blocks, and the transactions of the blocks with any: from block metas, not a
+ * tx_search (a search over every height would have the node decode each block's results).
+ * From scratch it looks back up to TX_LOOKBACK_BLOCKS for SHOWN transactions; after that only
+ * the heights above `known` are read.
+ */
+async function readRecent(known: number): Promise<Recent> {
   const client = comet(selfBase());
   const status = await client.status();
   const latest = status.syncInfo.latestBlockHeight;
-  if (latest < 1) return { blocks: [], txs: [] };
+  if (latest < 1 || latest <= known) return { blocks: [], txs: [] };
   const { minHeight, maxHeight } = newestRange(latest, SHOWN);
-  const [chain, found] = await Promise.all([client.blockchain(minHeight, maxHeight), client.txSearch({ query: 'tx.height>0', order_by: 'desc', per_page: SHOWN })]);
-  return { blocks: blockItems(chain.blockMetas), txs: txItems(found.txs) };
+  const first = await client.blockchain(Math.max(minHeight, known + 1), maxHeight);
+  const blocks = blockItems(first.blockMetas);
+  const withTxs: number[] = [];
+  let txCount = 0;
+  const note = (metas: readonly comet38.BlockMeta[]): void => {
+    for (const m of metas) {
+      if (m.numTxs > 0 && txCount < SHOWN) {
+        withTxs.push(m.header.height);
+        txCount += m.numTxs;
+      }
+    }
+  };
+  note(first.blockMetas);
+  const txs: TxItem[] = [];
+  if (known === 0) {
+    let below = Math.max(minHeight, 1) - 1;
+    while (txCount < SHOWN && below >= 1 && below > latest - TX_LOOKBACK_BLOCKS) {
+      const page = await client.blockchain(Math.max(1, below - SHOWN + 1), below);
+      note(page.blockMetas);
+      below -= SHOWN;
+    }
+    // A quiet chain: one search over a bounded range further back, newest first (the node reads
+    // each height's results in the range, so the range stays a small part of its search bounds).
+    if (txCount < SHOWN && below >= 1) {
+      const from = Math.max(1, below - TX_SEARCH_BLOCKS + 1);
+      const found = await client.txSearch({ query: `tx.height>=${from} AND tx.height<=${below}`, order_by: 'desc', per_page: SHOWN - txCount }).catch(() => undefined);
+      if (found) txs.push(...txItems(found.txs));
+    }
+  }
+  txs.unshift(...(await blockTxs(withTxs)));
+  return { blocks, txs };
 }
 
 /** One new block from the feed: its hash from its meta, its transactions' results from block_results. */
@@ -222,14 +282,14 @@ export function ChainPage(_: { arg: string; query: URLSearchParams }): JSX.Eleme
         }
       });
     };
-    run(readRecent, true);
+    run(() => readRecent(0), true);
     let socketLive = false;
     const stop = watchNewBlocks(
       selfBase(),
       (event) => {
         // A skipped height (the socket was down, the node was busy, the first read failed) means reading afresh.
         const skipped = latest.current === 0 || event.header.height > latest.current + 1;
-        run(skipped ? readRecent : () => readNewBlock(event), false);
+        run(skipped ? () => readRecent(latest.current) : () => readNewBlock(event), false);
       },
       (isLive) => {
         socketLive = isLive;
@@ -237,7 +297,7 @@ export function ChainPage(_: { arg: string; query: URLSearchParams }): JSX.Eleme
       },
     );
     const poll = setInterval(() => {
-      if (!socketLive) run(readRecent, false);
+      if (!socketLive) run(() => readRecent(latest.current), false);
     }, POLL_MS);
     const clock = setInterval(() => setNow(Date.now()), 1000);
     return () => {

@@ -120,6 +120,32 @@ function Missing({ state, names }: { state: RoundState; names: Map<string, strin
   );
 }
 
+/** Who signed the previous height's block and who did not: readable between the heights' rounds. */
+function LastCommitLine({ state, names }: { state: RoundState; names: Map<string, string> }): JSX.Element | null {
+  const c = state.lastCommit;
+  if (!c || c.validators.length === 0) return null;
+  const total = c.validators.reduce((sum, v) => sum + v.power, 0);
+  const signed = c.validators.filter((_, i) => c.slots[i]?.vote === 'block');
+  const power = signed.reduce((sum, v) => sum + v.power, 0);
+  const absent = c.validators.filter((_, i) => c.slots[i]?.vote !== 'block');
+  return (
+    <div class="consensus-missing" data-testid="last-commit" data-height={c.height} data-round={c.round} data-signed={signed.length}>
+      <small>
+        Last commit (height {c.height}, round {c.round}): {signed.length} of {c.validators.length} validators signed the block ({total === 0 ? 0 : Math.floor((power * 100) / total)}% of the power)
+        {absent.length > 0 ? '; without: ' : '.'}
+      </small>
+      {absent.map((v, i) => (
+        <>
+          {i > 0 ? ', ' : ''}
+          <span class="who-missing" data-testid="last-commit-absent" data-validator={v.address} title={c.slots[c.validators.indexOf(v)]?.vote === 'nil' ? 'precommitted nil' : 'no precommit'}>
+            {names.get(v.address) ?? v.address.slice(0, 12)}
+          </span>
+        </>
+      ))}
+    </div>
+  );
+}
+
 function RoundView({ state, names }: { state: RoundState; names: Map<string, string> }): JSX.Element {
   const grid = voteGrid(state);
   const proposerName = state.proposer ? names.get(state.proposer) : undefined;
@@ -170,6 +196,7 @@ function RoundView({ state, names }: { state: RoundState; names: Map<string, str
         <small>polka / commit: more than 2/3 of the power voted for one block.</small>
       </p>
       <Missing state={state} names={names} />
+      <LastCommitLine state={state} names={names} />
     </>
   );
 }

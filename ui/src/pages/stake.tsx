@@ -24,6 +24,8 @@ interface StakeData {
 const POLL_MS = 3000;
 
 const scroll = { overflowX: 'auto' } as const;
+/** A jailed row in red: Pico colours cells through this variable, so setting it on the row reaches them. */
+const jailedRow = { '--pico-color': 'var(--cmt-bad)' } as const;
 const right = { textAlign: 'right' } as const;
 
 function statusBadge(status: string, tombstoned = false): JSX.Element {
@@ -81,7 +83,7 @@ function ValidatorTable({ rows, minSignedBps }: { rows: ValidatorRow[]; minSigne
             const allowed = v.window === null ? null : Math.floor((v.window * (10_000 - minSignedBps)) / 10_000);
             const tone = v.missed === null || allowed === null || v.missed === 0 ? undefined : v.missed * 2 > allowed ? 'var(--cmt-bad)' : 'var(--cmt-warn)';
             return (
-              <tr key={v.address} data-testid="validator-row" data-address={v.address} data-jailed={String(v.jailed)} style={v.jailed ? { color: 'var(--cmt-bad)' } : undefined}>
+              <tr key={v.address} data-testid="validator-row" data-address={v.address} data-jailed={String(v.jailed)} style={v.jailed ? jailedRow : undefined}>
                 <td>{i + 1}</td>
                 <td>{v.name || <small style={{ color: 'var(--pico-muted-color)' }}>(no name)</small>}</td>
                 <td>
@@ -131,8 +133,7 @@ function CandidateTable({ candidates }: { candidates: Candidate[] }): JSX.Elemen
             <th>Role</th>
             <th>Owner</th>
             <th>Consensus address</th>
-            <th style={right}>Stake</th>
-            <th style={right}>Self stake</th>
+            <th style={right}>Stake (self)</th>
             <th style={right}>Delegators</th>
             <th style={right}>Power</th>
             <th style={right}>Commission</th>
@@ -143,7 +144,7 @@ function CandidateTable({ candidates }: { candidates: Candidate[] }): JSX.Elemen
           {candidates.map((c) => {
             const jailed = isJailed(c.status, c.tombstoned);
             return (
-              <tr key={c.owner} data-testid="candidate-row" data-address={c.owner} data-role={c.role} data-jailed={String(jailed)} style={jailed ? { color: 'var(--cmt-bad)' } : undefined}>
+              <tr key={c.owner} data-testid="candidate-row" data-address={c.owner} data-role={c.role} data-jailed={String(jailed)} style={jailed ? jailedRow : undefined}>
                 <td>{c.name || <small style={{ color: 'var(--pico-muted-color)' }}>(no name)</small>}</td>
                 <td>{roleBadge(c.role)}</td>
                 <td>
@@ -152,14 +153,23 @@ function CandidateTable({ candidates }: { candidates: Candidate[] }): JSX.Elemen
                 <td>
                   <Hash value={c.consensus_address} keep={8} />
                 </td>
-                <td style={right}>{cmtAmount(c.total_stake)}</td>
-                <td style={right}>{cmtAmount(c.self_stake)}</td>
+                <td style={right}>
+                  {cmtAmount(c.total_stake)}
+                  <div>
+                    <small style={{ color: 'var(--pico-muted-color)' }}>self {cmtAmount(c.self_stake)}</small>
+                  </div>
+                </td>
                 <td style={right}>{c.delegators}</td>
                 <td style={right}>{Number(c.voting_power).toLocaleString('en-US')}</td>
                 <td style={right}>{bpsText(c.commission_bps)}</td>
                 <td title={c.status === 'jailed' ? `jailed until height ${c.jailed_until}` : undefined}>
                   {statusBadge(c.status, c.tombstoned)}
-                  {c.status === 'jailed' ? <small> until {c.jailed_until}</small> : null}
+                  {c.status === 'jailed' ? (
+                    <>
+                      <br />
+                      <small>until height {c.jailed_until}</small>
+                    </>
+                  ) : null}
                 </td>
               </tr>
             );

@@ -110,6 +110,7 @@ function TxBody({ view }: { view: TxView }): JSX.Element {
   const fee = r.events.find((e) => e.type === 'tx')?.attributes.find((a) => a.key === 'fee')?.value;
   return (
     <>
+      <div class="two-col">
       <Section title="Receipt" testid="tx-result">
         <KeyValues
           rows={[
@@ -142,6 +143,7 @@ function TxBody({ view }: { view: TxView }): JSX.Element {
       <Section title="Message" testid="tx-message">
         {decoded ? <MessageView decoded={decoded} /> : <p class="muted">The page cannot read this transaction's bytes.</p>}
       </Section>
+      </div>
       <Section title={`Events (${r.events.length})`} testid="tx-events">
         {r.events.length === 0 ? <p>No events.</p> : <EventsTable events={r.events} testid="tx-event" />}
       </Section>

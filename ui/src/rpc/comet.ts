@@ -16,8 +16,9 @@ export function comet(base: string): Comet38Client {
   return client;
 }
 
-export function webSocketUrl(base: string): string {
-  return base.replace(/^http/, 'ws') + '/websocket';
+/** The node's ws:// base: CosmJS's WebsocketClient adds the /websocket path itself. */
+export function webSocketBase(base: string): string {
+  return base.replace(/^http/, 'ws');
 }
 
 /**
@@ -30,7 +31,7 @@ export function watchNewBlocks(base: string, onBlock: (event: NewBlockEvent) => 
   let retry: ReturnType<typeof setTimeout> | undefined;
   const open = async (): Promise<void> => {
     try {
-      client = Comet38Client.create(new WebsocketClient(webSocketUrl(base), () => reopen()));
+      client = Comet38Client.create(new WebsocketClient(webSocketBase(base), () => reopen()));
       // CosmJS queues subscriptions until the socket has carried a request: send one at once.
       await client.health();
       if (stopped) return client.disconnect();
