@@ -33,18 +33,26 @@ faults:
   - { type: partition, at: 1000, until: 2500, groups: [[v0, v1], [v2, v3]] }
 `;
 
+/** Functions run in the page (a string would be eval, which the page's CSP forbids); the tests have no DOM types. */
+interface PageElement {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+}
+/** The page's global, as the page's functions see it (only types: a function sent to the page carries no closure). */
+type PageGlobal = { document: { querySelector(selector: string): PageElement | null } };
+
 async function currentIndex(page: Page): Promise<number> {
   return Number(await page.getAttribute('[data-testid=step-current]', 'data-index'));
 }
 
 /** Waits until the current message is `index` and the chart's cursor stands at its time. */
 async function currentIs(page: Page, index: number): Promise<void> {
-  // A string: the test is compiled without the DOM's types, the page runs it.
-  await page.waitForFunction(`(() => {
-    const row = document.querySelector('[data-testid=step-current]');
-    const chart = document.querySelector('[data-testid=trace-chart]');
-    return row?.getAttribute('data-index') === '${index}' && chart?.getAttribute('data-cursor') === row.getAttribute('data-at');
-  })()`);
+  await page.waitForFunction((want) => {
+    const doc = (globalThis as unknown as PageGlobal).document;
+    const row = doc.querySelector('[data-testid=step-current]');
+    const chart = doc.querySelector('[data-testid=trace-chart]');
+    return row?.getAttribute('data-index') === String(want) && chart?.getAttribute('data-cursor') === row.getAttribute('data-at');
+  }, index);
 }
 
 describe('the fault-run viewer, in Chromium', () => {
@@ -127,7 +135,7 @@ describe('the fault-run viewer, in Chromium', () => {
     const chart = page.locator('[data-testid=trace-chart]');
     const box = await chart.boundingBox();
     await chart.click({ position: { x: 56 + ((box?.width ?? 0) - 88) * 0.1, y: 200 } });
-    await page.waitForFunction(`Number(document.querySelector('[data-testid=trace-chart]')?.getAttribute('data-cursor')) < ${fork.at - 500}`);
+    await page.waitForFunction((before) => Number((globalThis as unknown as PageGlobal).document.querySelector('[data-testid=trace-chart]')?.getAttribute('data-cursor')) < before, fork.at - 500);
     expect(await page.getAttribute('[data-testid=step-current]', 'data-kind')).not.toBe('violation');
   });
 
@@ -161,7 +169,7 @@ describe('the fault-run viewer, in Chromium', () => {
     const notTrace = join(dir.path, 'picked', 'other.json');
     await writeFile(notTrace, JSON.stringify({ format: 'cmt-sim-trace/1', seed: 'one' }));
     await page.setInputFiles('input[data-testid=trace-file]', notTrace);
-    await page.waitForFunction(`document.querySelector('[data-testid=trace-error]')?.textContent?.includes('other.json') === true`);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.querySelector('[data-testid=trace-error]')?.textContent?.includes('other.json') === true);
     expect(await page.innerText('[data-testid=trace-error]')).toMatch(/trace\.summary: expected an object/);
     expect(watched.errors).toEqual([]);
   });

@@ -111,38 +111,38 @@ function TxBody({ view }: { view: TxView }): JSX.Element {
   return (
     <>
       <div class="two-col">
-      <Section title="Receipt" testid="tx-result">
-        <KeyValues
-          rows={[
-            ['Result', <span data-testid="tx-code" data-code={r.code}>
-              <CodeBadge code={r.code} /> {r.code === 0 ? '' : `code ${r.code}${r.codespace ? ` (${r.codespace})` : ''}`}
-            </span>],
-            ['Block', <a href={href('block', tx.height)} data-testid="tx-height">{tx.height}</a>],
-            ['Index in block', String(tx.index)],
-            ['Time', view.time ? isoTime(view.time) : ''],
-            ['Kind', summary.kind ? `${summary.kind}${r.code === 0 ? '' : ' (did not run)'}` : 'unknown'],
-            // The message section shows the parties when the bytes decode; otherwise the events tell them.
-            ...(decoded
-              ? []
-              : ([
-                  ['From', summary.sender ? <AccountLink address={summary.sender} keep={40} /> : ''],
-                  ['To', summary.recipient ? <AccountLink address={summary.recipient} keep={40} /> : ''],
-                  ['Amount', summary.amount !== undefined ? <span title={summary.amount}>{cmtAmount(summary.amount)}</span> : ''],
-                ] as [string, JSX.Element | string][])),
-            ['Fee', fee !== undefined && /^[0-9]+$/.test(fee) ? <span title={fee}>{cmtAmount(fee)}</span> : ''],
-            ['Gas used / wanted', <span data-testid="tx-gas">{`${r.gasUsed} / ${r.gasWanted}`}</span>],
-            ['Log', <span data-testid="tx-log" class="wrap">{r.log || '—'}</span>],
-            ['Size', `${tx.tx.length} bytes`],
-          ]}
-        />
-        <details>
-          <summary>Raw transaction (hex)</summary>
-          <code class="raw">{toHex(tx.tx)}</code>
-        </details>
-      </Section>
-      <Section title="Message" testid="tx-message">
-        {decoded ? <MessageView decoded={decoded} /> : <p class="muted">The page cannot read this transaction's bytes.</p>}
-      </Section>
+        <Section title="Receipt" testid="tx-result">
+          <KeyValues
+            rows={[
+              ['Result', <span data-testid="tx-code" data-code={r.code}>
+                <CodeBadge code={r.code} /> {r.code === 0 ? '' : `code ${r.code}${r.codespace ? ` (${r.codespace})` : ''}`}
+              </span>],
+              ['Block', <a href={href('block', tx.height)} data-testid="tx-height">{tx.height}</a>],
+              ['Index in block', String(tx.index)],
+              ['Time', view.time ? isoTime(view.time) : ''],
+              ['Kind', summary.kind ? `${summary.kind}${r.code === 0 ? '' : ' (did not run)'}` : 'unknown'],
+              // The message section shows the parties when the bytes decode; otherwise the events tell them.
+              ...(decoded
+                ? []
+                : ([
+                    ['From', summary.sender ? <AccountLink address={summary.sender} keep={40} /> : ''],
+                    ['To', summary.recipient ? <AccountLink address={summary.recipient} keep={40} /> : ''],
+                    ['Amount', summary.amount !== undefined ? <span title={summary.amount}>{cmtAmount(summary.amount)}</span> : ''],
+                  ] as [string, JSX.Element | string][])),
+              ['Fee', fee !== undefined && /^[0-9]+$/.test(fee) ? <span title={fee}>{cmtAmount(fee)}</span> : ''],
+              ['Gas used / wanted', <span data-testid="tx-gas">{`${r.gasUsed} / ${r.gasWanted}`}</span>],
+              ['Log', <span data-testid="tx-log" class="wrap">{r.log || '—'}</span>],
+              ['Size', `${tx.tx.length} bytes`],
+            ]}
+          />
+          <details>
+            <summary>Raw transaction (hex)</summary>
+            <code class="raw">{toHex(tx.tx)}</code>
+          </details>
+        </Section>
+        <Section title="Message" testid="tx-message">
+          {decoded ? <MessageView decoded={decoded} /> : <p class="muted">The page cannot read this transaction's bytes.</p>}
+        </Section>
       </div>
       <Section title={`Events (${r.events.length})`} testid="tx-events">
         {r.events.length === 0 ? <p>No events.</p> : <EventsTable events={r.events} testid="tx-event" />}
