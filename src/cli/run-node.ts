@@ -4,6 +4,7 @@
  */
 import type { ByzantineStrategyName } from '../node/byzantine.js';
 import { readGenesisFile } from '../node/genesis.js';
+import { resolve } from 'node:path';
 import { homePaths } from '../node/home.js';
 import { assertLocalChain } from '../node/local-chain.js';
 import { Node } from '../node/node.js';
@@ -60,7 +61,9 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
     },
   });
   try {
-    rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }), { ...node.config.dashboard, moniker: node.config.moniker });
+    // A relative traces directory is the home's, as CometBFT reads every path of its config.
+    const dashboard = { ...node.config.dashboard, tracesDir: node.config.dashboard.tracesDir === '' ? '' : resolve(home, node.config.dashboard.tracesDir) };
+    rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }), { ...dashboard, moniker: node.config.moniker });
     if (linkFaults && chaosAdminPort !== undefined) {
       admin = await startChaosAdmin(linkFaults, chaosAdminPort, logger.child({ module: 'chaos' }), { chainId: node.genesis.chainId });
       logger.warn({ port: admin.port }, 'chaos admin endpoint open on 127.0.0.1: link faults can be injected');

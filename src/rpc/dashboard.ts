@@ -4,8 +4,8 @@
  * fixed list, never a path on disk), the network the page should watch, and the simulator
  * traces of one configured directory.
  */
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,10 @@ const MAX_FILE_BYTES = 16 * 1024 * 1024;
 export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
 /** Names listed under /ui/traces/. */
 const MAX_TRACES_LISTED = 1000;
+/** Trace files sent at once, node-wide: each holds a file open until its client has read it. */
+export const MAX_TRACE_DOWNLOADS = 4;
+/** The listing is read from disk at most once in this long, however many ask. */
+const LISTING_TTL_MS = 1000;
 /** A trace's name: a plain file name, so it can never leave the traces directory. */
 const TRACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.json$/;
 
@@ -36,7 +40,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 // The page calls other nodes' RPC (the network view), so connect-src is open; nothing else is.
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; connect-src *; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'self'; connect-src *; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -50,6 +54,8 @@ interface PageFile {
 export interface DashboardOptions extends DashboardConfig {
   /** This node's name, shown as the page's title. */
   moniker: string;
+  /** An answer its client has not taken by then closes the connection (rpc.write_timeout_ms). */
+  writeTimeoutMs?: number;
 }
 
 export interface Dashboard {
@@ -90,7 +96,10 @@ async function readPageFiles(dir: string): Promise<Map<string, PageFile> | undef
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
+  sendBody(res, status, JSON.stringify(value));
+}
+
+function sendBody(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...SECURITY_HEADERS });
   res.end(body);
 }
@@ -100,32 +109,81 @@ function sendPlain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-async function listTraces(dir: string): Promise<{ name: string; bytes: number; modified: string }[]> {
+interface TraceEntry {
+  name: string;
+  bytes: number;
+  modified: string;
+}
+
+/** The directory's trace files (regular files only: a link could point anywhere), sorted, at most MAX_TRACES_LISTED. */
+async function listTraces(dir: string): Promise<TraceEntry[]> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
     return [];
   }
-  const traces: { name: string; bytes: number; modified: string }[] = [];
+  const traces: TraceEntry[] = [];
   for (const name of names.filter((n) => TRACE_NAME.test(n)).sort().slice(0, MAX_TRACES_LISTED)) {
-    const info = await stat(join(dir, name)).catch(() => undefined);
-    if (info?.isFile()) traces.push({ name, bytes: info.size, modified: info.mtime.toISOString() });
+    const info = await lstat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile()) traces.push({ name, bytes: info.size, modified: Number.isFinite(info.mtimeMs) && Math.abs(info.mtimeMs) < 8.64e15 ? info.mtime.toISOString() : '' });
   }
   return traces;
 }
 
-async function sendTrace(res: ServerResponse, dir: string, name: string): Promise<void> {
+/** One listing shared by every request within LISTING_TTL_MS, and one read of the directory at a time. */
+function cachedListing(dir: string): () => Promise<string> {
+  let current: { at: number; body: Promise<string> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!current || now - current.at > LISTING_TTL_MS) current = { at: now, body: listTraces(dir).then((traces) => JSON.stringify({ traces })) };
+    return current.body;
+  };
+}
+
+/** An answer not taken by its client within `ms` closes the connection (and so frees what it holds). */
+function closeIfUnread(res: ServerResponse, ms: number): void {
+  const connection = res.req.socket;
+  const timer = setTimeout(() => connection.destroy(), ms);
+  const done = (): void => clearTimeout(timer);
+  res.once('finish', done);
+  res.once('close', done);
+  connection.once('close', done);
+}
+
+async function sendTrace(res: ServerResponse, dir: string, name: string, downloads: { active: number }): Promise<void> {
   if (!TRACE_NAME.test(name)) return sendPlain(res, 400, 'a trace name is a plain file name ending in .json (letters, digits, dot, dash, underscore)');
-  const path = join(dir, name);
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) return sendPlain(res, 404, `no trace "${name}" in the node's traces directory`);
-  if (info.size > MAX_TRACE_BYTES) return sendPlain(res, 413, `the trace is ${info.size} bytes; the dashboard serves at most ${MAX_TRACE_BYTES}`);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': info.size, 'cache-control': 'no-store', ...SECURITY_HEADERS });
-  const stream = createReadStream(path, { end: info.size - 1 });
-  stream.on('error', () => res.destroy());
-  res.on('close', () => stream.destroy());
-  stream.pipe(res);
+  if (downloads.active >= MAX_TRACE_DOWNLOADS) return sendPlain(res, 429, `the node is sending ${MAX_TRACE_DOWNLOADS} traces already; try again when one is done`);
+  // O_NOFOLLOW: a link in the directory is not followed (it could name any file of the host).
+  const file = await open(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+  if (!file) return sendPlain(res, 404, `no trace "${name}" in the node's traces directory`);
+  let sending = false;
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) return sendPlain(res, 404, `no trace "${name}" in the node's traces directory`);
+    if (info.size > MAX_TRACE_BYTES) return sendPlain(res, 413, `the trace is ${info.size} bytes; the dashboard serves at most ${MAX_TRACE_BYTES}`);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': info.size, 'cache-control': 'no-store', ...SECURITY_HEADERS });
+    if (info.size === 0) return void res.end();
+    sending = true;
+    downloads.active += 1;
+    const stream = file.createReadStream({ start: 0, end: info.size - 1, autoClose: true });
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      downloads.active -= 1;
+      stream.destroy();
+    };
+    stream.on('error', () => {
+      finish();
+      res.destroy();
+    });
+    res.once('close', finish);
+    res.once('finish', finish);
+    stream.pipe(res);
+  } finally {
+    if (!sending) await file.close().catch(() => undefined);
+  }
 }
 
 export async function loadDashboard(options: DashboardOptions): Promise<Dashboard> {
@@ -137,9 +195,13 @@ export async function loadDashboard(options: DashboardOptions): Promise<Dashboar
     }
   }
   const config = { moniker: options.moniker, nodes: options.nodes, traces: options.tracesDir !== '' };
+  const listing = options.tracesDir === '' ? async () => JSON.stringify({ traces: [] }) : cachedListing(options.tracesDir);
+  const downloads = { active: 0 };
+  const writeTimeoutMs = options.writeTimeoutMs ?? 60_000;
   return {
     built: files !== undefined,
     async serve(req, res, path) {
+      closeIfUnread(res, writeTimeoutMs);
       if (!options.enabled) return sendPlain(res, 404, 'the dashboard is off on this node (dashboard.enabled in config.json)');
       if (path === '/ui') {
         const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
@@ -149,7 +211,7 @@ export async function loadDashboard(options: DashboardOptions): Promise<Dashboar
       }
       const name = path.slice('/ui/'.length);
       if (name === 'config.json') return sendJson(res, 200, config);
-      if (name === 'traces/' || name === 'traces') return sendJson(res, 200, { traces: options.tracesDir === '' ? [] : await listTraces(options.tracesDir) });
+      if (name === 'traces/' || name === 'traces') return sendBody(res, 200, await listing());
       if (name.startsWith('traces/')) {
         if (options.tracesDir === '') return sendPlain(res, 404, 'this node has no traces directory (dashboard.traces_dir in config.json); open the trace file from your disk instead');
         let trace: string;
@@ -158,7 +220,7 @@ export async function loadDashboard(options: DashboardOptions): Promise<Dashboar
         } catch {
           return sendPlain(res, 400, 'the trace name is not valid percent-encoding');
         }
-        return sendTrace(res, options.tracesDir, trace);
+        return sendTrace(res, options.tracesDir, trace, downloads);
       }
       if (!files) return sendPlain(res, 404, 'the dashboard is not built: run "npm run build" in the cmt folder, then restart the node');
       const file = files.get(name === '' ? 'index.html' : name);

@@ -140,15 +140,17 @@ function refuseBusyConnection(res: ServerResponse): void {
  * preflight (OPTIONS) is answered here; nothing else changes for a cross-origin request.
  */
 function allowOrigin(req: IncomingMessage, res: ServerResponse, allowed: readonly string[]): void {
+  if (allowed.length === 0) return;
+  const any = allowed.includes('*');
+  // The answer depends on the origin whenever one is named: a shared cache must not hand one origin's answer to another.
+  if (!any) res.setHeader('vary', 'Origin');
   const origin = req.headers.origin;
-  if (typeof origin !== 'string' || allowed.length === 0) return;
-  if (!allowed.includes('*') && !allowed.includes(origin)) return;
-  res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
-  res.setHeader('vary', 'Origin');
+  if (typeof origin !== 'string' || (!any && !allowed.includes(origin))) return;
+  res.setHeader('access-control-allow-origin', any ? '*' : origin);
 }
 
 export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger, dashboardOptions?: DashboardOptions): Promise<RpcServer> {
-  const dashboard = dashboardOptions ? await loadDashboard(dashboardOptions) : undefined;
+  const dashboard = dashboardOptions ? await loadDashboard({ writeTimeoutMs: options.writeTimeoutMs, ...dashboardOptions }) : undefined;
   const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots(), searches: new AnswerSlots(MAX_SEARCHES_AT_ONCE) };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
   const queued = new QueuedBytes(options.maxQueuedBytes, options.maxResponseBytes);

@@ -5,13 +5,14 @@
  * the server fail (4xx, never 5xx).
  */
 import fc from 'fast-check';
-import { mkdir, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeApi } from '../../src/node/api.js';
 import { DEFAULT_CONFIG } from '../../src/node/config.js';
 import { silentLogger } from '../../src/node/logger.js';
-import { MAX_TRACE_BYTES, type DashboardOptions } from '../../src/rpc/dashboard.js';
+import { MAX_TRACE_BYTES, MAX_TRACE_DOWNLOADS, type DashboardOptions } from '../../src/rpc/dashboard.js';
 import { startRpcServer, type RpcServer } from '../../src/rpc/server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { rawRequest } from '../ui/support/http-get.js';
@@ -48,6 +49,11 @@ describe('the dashboard at /ui', () => {
     // Sparse: its size is past the limit without writing 64 MiB.
     await writeFile(join(traces, 'huge.json'), '');
     await truncate(join(traces, 'huge.json'), MAX_TRACE_BYTES + 1);
+    // A link in the traces directory to a file outside it, and an empty trace (a writer that crashed).
+    await symlink(join(dir.path, 'secret.json'), join(traces, 'link.json'));
+    await writeFile(join(traces, 'empty.json'), '');
+    // Large enough that a client that does not read holds its download open (socket buffers fill).
+    await writeFile(join(traces, 'big.json'), Buffer.alloc(32 * 1024 * 1024, 0x20));
     server = await serve({ tracesDir: traces }, [ALLOWED]);
   });
 
@@ -112,7 +118,7 @@ describe('the dashboard at /ui', () => {
     const answer = await rawRequest(server.url, '/ui/traces/');
     expect(answer.status).toBe(200);
     const list = JSON.parse(answer.body.toString()) as { traces: { name: string; bytes: number }[] };
-    expect(list.traces.map((t) => t.name)).toEqual(['huge.json', 'run-1.json']);
+    expect(list.traces.map((t) => t.name)).toEqual(['big.json', 'empty.json', 'huge.json', 'run-1.json']);
     expect(list.traces.find((t) => t.name === 'run-1.json')?.bytes).toBe(TRACE.length);
   });
 
@@ -159,6 +165,45 @@ describe('the dashboard at /ui', () => {
     expect((await rawRequest(server.url, '/ui/traces/missing.json')).status).toBe(404);
     expect((await rawRequest(server.url, '/ui/traces/%E0%A4%A.json')).status).toBe(400);
     expect((await rawRequest(server.url, '/ui/traces/%ZZ.json')).status).toBe(400);
+  });
+
+  it('never follows a link out of the traces directory, and sends an empty trace as empty', async () => {
+    const link = await rawRequest(server.url, '/ui/traces/link.json');
+    expect(link.status).toBe(404);
+    expect(link.body.toString()).not.toContain(SECRET);
+    const empty = await rawRequest(server.url, '/ui/traces/empty.json');
+    expect(empty.status).toBe(200);
+    expect(empty.body.length).toBe(0);
+  });
+
+  it(`sends at most ${MAX_TRACE_DOWNLOADS} traces at once to clients that do not read, refusing the next with 429, and frees a slot when one leaves`, async () => {
+    const port = Number(new URL(server.url).port);
+    const stalled: Socket[] = [];
+    const firstBytes = (socket: Socket): Promise<string> => new Promise((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1', 0, 12))));
+    try {
+      for (let i = 0; i < MAX_TRACE_DOWNLOADS; i++) {
+        const socket = connect(port, '127.0.0.1');
+        stalled.push(socket);
+        const head = firstBytes(socket);
+        socket.write('GET /ui/traces/big.json HTTP/1.1\r\nHost: x\r\n\r\n');
+        expect(await head).toBe('HTTP/1.1 200');
+        // Read no further: the download stays open, holding its slot.
+        socket.pause();
+      }
+      const refused = await rawRequest(server.url, '/ui/traces/run-1.json');
+      expect(refused.status).toBe(429);
+      stalled.pop()?.destroy();
+      // The slot comes back once the server sees the connection gone.
+      let again = await rawRequest(server.url, '/ui/traces/run-1.json');
+      for (let i = 0; again.status === 429 && i < 50; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        again = await rawRequest(server.url, '/ui/traces/run-1.json');
+      }
+      expect(again.status).toBe(200);
+      expect(again.body.toString()).toBe(TRACE);
+    } finally {
+      for (const socket of stalled) socket.destroy();
+    }
   });
 
   it('refuses a trace past MAX_TRACE_BYTES with 413, unread', async () => {
@@ -209,6 +254,9 @@ describe('CORS on the RPC port', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     const none = await rawRequest(server.url, '/ui/config.json');
     expect(none.headers['access-control-allow-origin']).toBeUndefined();
+    // Every answer says it depends on the origin, so no shared cache serves one origin another's.
+    expect(other.headers.vary).toBe('Origin');
+    expect(none.headers.vary).toBe('Origin');
   });
 
   it('lets any origin read with "*"', async () => {

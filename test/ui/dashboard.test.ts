@@ -80,6 +80,12 @@ describe('the dashboard on a 4-validator testnet, in Chromium', () => {
       // The cell may add how far the node is behind (" −1") after its height.
       expect(parseInt(await row.locator('[data-testid=node-height]').innerText(), 10), name).toBeGreaterThan(0);
     }
+    // node0's peers (net_info), each matched by its node id to a node of the testnet.
+    await page.waitForSelector('[data-testid=peers] [data-testid=peer-row]', { state: 'attached', timeout: SHOWN_MS });
+    await page.waitForSelector('[data-testid=peer-row]:not([data-node=""])', { state: 'attached', timeout: SHOWN_MS });
+    const peers = await page.locator('[data-testid=peer-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-node')));
+    expect(peers.length).toBeGreaterThan(0);
+    for (const name of peers) expect(VALIDATORS.slice(1)).toContain(name);
     await screenshot(page, 'network');
   });
 

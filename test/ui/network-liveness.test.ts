@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { answered, DOWN_AFTER_MS, failed, initialLiveness, type Liveness } from '../../ui/src/network/liveness.js';
-import { readConsensusState, readPeerCount, readStatus, type NodeSnapshot } from '../../ui/src/network/node-info.js';
+import { MAX_PEERS_SHOWN, readConsensusState, readPeerCount, readPeers, readStatus, type NodeSnapshot } from '../../ui/src/network/node-info.js';
 import { isBehind, summarize } from '../../ui/src/network/summary.js';
 
 const snap = (height: number, chainId = 'cmt-testnet'): NodeSnapshot => ({
   chainId,
+  nodeId: '',
   moniker: 'node0',
   height,
   blockTime: 0,
@@ -71,6 +72,22 @@ describe('node answers', () => {
     );
     expect(readStatus({ sync_info: { latest_block_height: 'tall' } })).toBeInstanceOf(Error);
     expect(readStatus({ ...status, validator_info: { address: '<script>' } })).toMatchObject({ validatorAddress: '', votingPower: 0 });
+  });
+
+  it("read net_info's peers: a node id only when it is one, bounded, junk entries skipped", () => {
+    const id = 'AB'.repeat(20);
+    const peer = (over: Record<string, unknown>): unknown => ({ node_info: { id, listen_addr: '/ip4/127.0.0.1/tcp/26656', moniker: 'node2', ...over }, is_outbound: true, remote_ip: '127.0.0.1' });
+    expect(readPeers({ peers: [peer({}), peer({ id: '<img src=x>', listen_addr: '' }), 7, null, { node_info: {} }] })).toEqual([
+      { nodeId: id.toLowerCase(), address: '/ip4/127.0.0.1/tcp/26656', outbound: true, moniker: 'node2' },
+      { nodeId: '', address: '127.0.0.1', outbound: true, moniker: 'node2' },
+    ]);
+    expect(readPeers({ peers: Array.from({ length: MAX_PEERS_SHOWN + 50 }, () => peer({})) })).toHaveLength(MAX_PEERS_SHOWN);
+    fc.assert(
+      fc.property(fc.anything(), (junk) => {
+        const peers = readPeers({ peers: [junk, { node_info: junk }] });
+        for (const p of peers) expect(p.nodeId).toMatch(/^([0-9a-f]{40})?$/);
+      }),
+    );
   });
 });
 

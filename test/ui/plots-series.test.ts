@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockIntervals, latencySeries, mergeBlocks, pushBounded, slidingTps, tpsPerBlock, txsPerBlock, type BlockPoint, type LatencyBlock } from '../../ui/src/plots/series.js';
+import { blockIntervals, latencySeries, mergeBlocks, pushBounded, readLatencyBlocks, slidingTps, tpsPerBlock, txsPerBlock, type BlockPoint, type LatencyBlock } from '../../ui/src/plots/series.js';
+import { txLatencyView } from '../../src/rpc/tx-latency-view.js';
 
 const block = (height: number, time: number, txs = 0): BlockPoint => ({ height, time, txs });
 
@@ -127,5 +128,36 @@ describe('latencySeries', () => {
     const s = latencySeries(many, 300);
     expect(s.p50).toHaveLength(300);
     expect(s.p50[0]).toEqual([201, 200]);
+  });
+});
+
+describe('readLatencyBlocks', () => {
+  it("reads the node's own tx_latency answer unchanged (the RPC view against the page's reader)", () => {
+    const block = fc.record({
+      height: fc.integer({ min: 1, max: 1e9 }),
+      committedAt: fc.integer({ min: 0, max: 4e12 }),
+      txs: fc.nat(10_000),
+      seen: fc.nat(10_000),
+      viaRpc: fc.nat(10_000),
+      p50Ms: fc.option(fc.nat(1e6), { nil: null }),
+      p90Ms: fc.option(fc.nat(1e6), { nil: null }),
+      maxMs: fc.option(fc.nat(1e6), { nil: null }),
+    });
+    fc.assert(
+      fc.property(fc.array(block, { maxLength: 50 }), (blocks) => {
+        const view = JSON.parse(JSON.stringify(txLatencyView(blocks))) as unknown;
+        expect(readLatencyBlocks(view)).toEqual((view as { blocks: LatencyBlock[] }).blocks);
+      }),
+    );
+  });
+
+  it('skips junk and never throws, so a hostile answer cannot stop the plots', () => {
+    fc.assert(
+      fc.property(fc.anything(), fc.array(fc.anything(), { maxLength: 5 }), (junk, list) => {
+        expect(() => readLatencyBlocks(junk)).not.toThrow();
+        for (const b of readLatencyBlocks({ blocks: list })) expect(b.height).toMatch(/^\d+$/);
+      }),
+    );
+    expect(readLatencyBlocks({ blocks: Array.from({ length: 5000 }, () => ({ height: '1', txs: 1, seen: 1, via_rpc: 0 })) })).toHaveLength(1000);
   });
 });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allMessages, focusOf, step, windowAround, type StepMessage } from '../../ui/src/trace/steps.js';
-import { traceChartOption } from '../../ui/src/trace/chart-option.js';
+import { escapeHtml, traceChartOption } from '../../ui/src/trace/chart-option.js';
 import type { Trace } from '../../ui/src/trace/types.js';
 
 const trace: Trace = {
@@ -103,5 +103,29 @@ describe('the chart', () => {
     expect(byName.get('violations')?.data).toHaveLength(2);
     expect(byName.get('violations')?.markLine?.data).toEqual([{ name: 'agreement, accountability', xAxis: 150 }]);
     expect(byName.get('cursor')?.markLine?.data).toEqual([{ name: '150 ms', xAxis: 150 }]);
+  });
+
+  it("shows a violation's hostile text as text in the tooltip (ECharts reads a formatter's answer as HTML)", () => {
+    const message = '<img src=x onerror=alert(1)><a href="javascript:x">&</a>';
+    const hostile: Trace = { ...trace, timeline: { ...(trace.timeline as NonNullable<Trace['timeline']>), violations: [{ property: 'agreement', message, at: 150, height: 1 }] } };
+    const series = (traceChartOption(hostile, null).series as { name: string; tooltip?: { formatter?: (p: { name: string }) => string }; data?: { name?: string }[] }[]).find((x) => x.name === 'violations');
+    const shown = series?.tooltip?.formatter?.({ name: series.data?.[0]?.name ?? '' }) ?? '';
+    expect(shown).not.toMatch(/[<>"]/);
+    expect(shown).toBe(escapeHtml(`agreement: ${message}`));
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        expect(escapeHtml(text)).not.toMatch(/[<>"']|&(?!#\d+;)/);
+      }),
+    );
+  });
+
+  it('draws many decisions and many violations of one instant without a stack overflow or a quadratic grouping', () => {
+    const base = trace.timeline as NonNullable<Trace['timeline']>;
+    const decisions = Array.from({ length: 200_000 }, (_, i) => ({ at: i, height: i + 1, round: 0, blockHash: 'b' }));
+    const violations = Array.from({ length: 10_000 }, (_, i) => ({ property: `p${i}`, message: 'm', at: 5, height: 1 }));
+    const big: Trace = { ...trace, timeline: { ...base, validators: [base.validators[0] as NonNullable<Trace['timeline']>['validators'][number]], decisions: [decisions], violations } };
+    const option = traceChartOption(big, 5) as { yAxis: { max: number }; series: { name: string; markLine?: { data: { name: string }[] } }[] };
+    expect(option.yAxis.max).toBe(200_001);
+    expect(option.series.find((x) => x.name === 'violations')?.markLine?.data).toHaveLength(1);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkTrace, checkTraceSize, MAX_LIST, MAX_TRACE_BYTES, MAX_VALIDATORS, parseTrace } from '../../ui/src/trace/validate.js';
+import { checkTrace, checkTraceSize, MAX_FAULT_SPANS, MAX_LIST, MAX_RECORDS, MAX_TRACE_BYTES, MAX_VALIDATORS, parseTrace } from '../../ui/src/trace/validate.js';
+import { TRACE_TIMELINE_LIMITS } from '../../src/sim/run-timeline.js';
 
 const HASH = 'ab'.repeat(32);
 
@@ -90,9 +91,16 @@ describe('checking a trace in the browser', () => {
     expect(r.ok || r.error).toMatch(/validators: 1001 entries, more than 1000/);
     const u = sampleTrace();
     (u.timeline as { timeline: unknown[] }).timeline = new Array(MAX_LIST + 1).fill(0);
-    expect(checkTrace(u)).toMatchObject({ ok: false, error: expect.stringMatching(/more than 200000/) });
+    expect(checkTrace(u)).toMatchObject({ ok: false, error: expect.stringMatching(new RegExp(`more than ${MAX_LIST}$`)) });
     expect(checkTraceSize(MAX_TRACE_BYTES + 1)).toMatch(/at most/);
     expect(checkTraceSize(1000)).toBeNull();
+  });
+
+  it("reads whatever the writer keeps: the viewer's bounds are the writer's, no tighter", () => {
+    const { faults, ...lists } = TRACE_TIMELINE_LIMITS;
+    expect(MAX_LIST).toBeGreaterThanOrEqual(Math.max(...Object.values(lists)));
+    expect(MAX_FAULT_SPANS).toBeGreaterThanOrEqual(faults);
+    expect(MAX_RECORDS).toBeGreaterThanOrEqual(Object.values(TRACE_TIMELINE_LIMITS).reduce((a, b) => a + b, 0));
   });
 
   it('keeps a hostile key out of the objects it builds', () => {

@@ -2,6 +2,7 @@
 import type { FunctionComponent, JSX } from 'preact';
 import { href, useRoute } from './router';
 import { SearchBox } from './components/search-box';
+import { PageGuard } from './components/page-guard';
 import { NetworkPage } from './pages/network';
 import { ConsensusPage } from './pages/consensus';
 import { ChainPage } from './pages/chain';
@@ -64,7 +65,9 @@ export function App(): JSX.Element {
       </header>
       <main class="container-fluid" data-page={route.page || 'network'}>
         {Shown ? (
-          <Shown key={`${route.page}/${route.arg}`} arg={route.arg} query={route.query} />
+          <PageGuard key={`${route.page}/${route.arg}`}>
+            <Shown arg={route.arg} query={route.query} />
+          </PageGuard>
         ) : (
           <p data-testid="unknown-page">
             No page "{route.page}". <a href={href('network')}>Back to the network</a>

@@ -6,6 +6,8 @@ import { readCount, stepName } from '../consensus/round-state.js';
 
 export interface NodeSnapshot {
   chainId: string;
+  /** CometBFT's node id (40 lower-case hex); '' when the answer has none. */
+  nodeId: string;
   moniker: string;
   height: number;
   /** Date.getTime() of the latest block; NaN when unknown. */
@@ -42,6 +44,7 @@ export function readStatus(raw: unknown): Omit<NodeSnapshot, 'round' | 'step' | 
   const blockTime = height === 0 ? NaN : new Date(text(sync.latest_block_time)).getTime();
   return {
     chainId: text(node.network, 100),
+    nodeId: /^[0-9a-fA-F]{40}$/.test(text(node.id)) ? text(node.id).toLowerCase() : '',
     moniker: text(node.moniker, 100),
     height,
     blockTime,
@@ -65,4 +68,36 @@ export function readConsensusState(raw: unknown): { round: number; step: string 
 export function readPeerCount(raw: unknown): number | undefined {
   const result = obj(raw);
   return readCount(result.n_peers) ?? (Array.isArray(result.peers) ? result.peers.length : undefined);
+}
+
+export interface PeerView {
+  /** 40 lower-case hex, or '' when the answer gave none. */
+  nodeId: string;
+  /** The peer's address as the node knows it (a multiaddr or host:port), shortened. */
+  address: string;
+  outbound: boolean;
+  moniker: string;
+}
+
+/** More peers than any node keeps: the rest of a longer list is not drawn. */
+export const MAX_PEERS_SHOWN = 200;
+
+/** net_info → its peers (at most MAX_PEERS_SHOWN); junk entries are skipped, never thrown on. */
+export function readPeers(raw: unknown): PeerView[] {
+  const peers = obj(raw).peers;
+  if (!Array.isArray(peers)) return [];
+  const out: PeerView[] = [];
+  for (const item of peers.slice(0, MAX_PEERS_SHOWN)) {
+    const info = obj(obj(item).node_info);
+    const id = text(info.id);
+    const address = text(info.listen_addr) || text(obj(item).remote_ip);
+    if (!id && !address) continue;
+    out.push({
+      nodeId: /^[0-9a-fA-F]{40}$/.test(id) ? id.toLowerCase() : '',
+      address: address.slice(0, 120),
+      outbound: obj(item).is_outbound === true,
+      moniker: text(info.moniker, 100),
+    });
+  }
+  return out;
 }

@@ -117,6 +117,35 @@ export interface LatencyBlock {
   max_ms: number | null;
 }
 
+/** tx_latency's blocks read into checked values: at most 1,000, junk entries skipped, never a throw. */
+export function readLatencyBlocks(raw: unknown): LatencyBlock[] {
+  const blocks = typeof raw === 'object' && raw !== null ? (raw as { blocks?: unknown }).blocks : undefined;
+  if (!Array.isArray(blocks)) return [];
+  const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined);
+  const ms = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
+  const out: LatencyBlock[] = [];
+  for (const b of blocks.slice(0, 1000)) {
+    if (typeof b !== 'object' || b === null) continue;
+    const o = b as Record<string, unknown>;
+    const txs = count(o.txs);
+    const seen = count(o.seen);
+    const viaRpc = count(o.via_rpc);
+    if (typeof o.height !== 'string' || !/^\d{1,16}$/.test(o.height) || txs === undefined || seen === undefined || viaRpc === undefined) continue;
+    out.push({
+      height: o.height,
+      committed_at: typeof o.committed_at === 'string' ? o.committed_at.slice(0, 40) : '',
+      txs,
+      seen,
+      via_rpc: viaRpc,
+      rpc_fraction: ms(o.rpc_fraction),
+      p50_ms: ms(o.p50_ms),
+      p90_ms: ms(o.p90_ms),
+      max_ms: ms(o.max_ms),
+    });
+  }
+  return out;
+}
+
 export interface LatencySeries {
   p50: Point[];
   p90: Point[];

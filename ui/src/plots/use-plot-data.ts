@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { comet, watchNewBlocks } from '../rpc/comet';
 import { rpcCall } from '../rpc/cmt';
-import { mergeBlocks, pushBounded, type BlockPoint, type LatencyBlock, type MempoolSample } from './series';
+import { mergeBlocks, pushBounded, readLatencyBlocks, type BlockPoint, type LatencyBlock, type MempoolSample } from './series';
 
 const HISTORY_BLOCKS = 100;
 const MEMPOOL_MS = 1000;
@@ -108,8 +108,8 @@ export function usePlotData(base: string): PlotData {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = async (): Promise<void> => {
       try {
-        const r = await rpcCall<{ blocks: LatencyBlock[] }>(base, 'tx_latency', { limit: 300 });
-        if (!stopped) setLatency(r.blocks);
+        const r = await rpcCall<unknown>(base, 'tx_latency', { limit: 300 });
+        if (!stopped) setLatency(readLatencyBlocks(r));
       } catch (err) {
         if (!stopped) setError(asError(err));
       }

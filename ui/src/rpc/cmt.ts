@@ -19,6 +19,36 @@ let nextId = 1;
 /** How long a call may take before the page treats the node as not answering. */
 export const CALL_TIMEOUT_MS = 4000;
 
+/** The most of one answer the page reads: a node (or anything in the roster) streaming more is cut off. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** The response's text, refused past `max` bytes (its declared length, or as it streams). */
+export async function boundedText(res: Response, max = MAX_ANSWER_BYTES): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) throw new RpcCallError(-32603, `the answer is ${declared} bytes, more than the ${max} the page reads`);
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw new RpcCallError(-32603, `the answer is more than the ${max} bytes the page reads`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 export async function rpcCall<T>(base: string, method: string, params: Record<string, unknown> = {}, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
   const res = await fetch(base, {
     method: 'POST',
@@ -26,10 +56,15 @@ export async function rpcCall<T>(base: string, method: string, params: Record<st
     body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: string } };
-  if (body.error) throw new RpcCallError(body.error.code, body.error.message, body.error.data);
-  if (body.result === undefined) throw new RpcCallError(-32603, 'no result in the answer');
-  return body.result;
+  const body = JSON.parse(await boundedText(res)) as unknown;
+  if (typeof body !== 'object' || body === null) throw new RpcCallError(-32603, 'the answer is not a JSON-RPC response');
+  const { result, error } = body as { result?: T; error?: { code?: unknown; message?: unknown; data?: unknown } };
+  if (error !== undefined && error !== null) {
+    const text = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 500) : '');
+    throw new RpcCallError(typeof error.code === 'number' ? error.code : -32603, text(error.message) || 'error', text(error.data) || undefined);
+  }
+  if (result === undefined) throw new RpcCallError(-32603, 'no result in the answer');
+  return result;
 }
 
 /** The node that served this page. */
@@ -47,5 +82,5 @@ export interface DashboardSettings {
 
 export async function dashboardSettings(): Promise<DashboardSettings> {
   const res = await fetch(new URL('config.json', location.href.split('#')[0]).toString(), { signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
-  return (await res.json()) as DashboardSettings;
+  return JSON.parse(await boundedText(res)) as DashboardSettings;
 }

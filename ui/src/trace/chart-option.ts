@@ -34,11 +34,18 @@ export function traceChartOption(trace: Trace, cursor: number | null): Record<st
   const t = trace.timeline;
   const endMs = t?.endMs ?? trace.endMs;
   const lines = heightLines(trace);
-  const top = Math.max(1, ...lines.flatMap((l) => l.points.map((p) => p[1])));
+  // A loop, not Math.max(...points): a spread of many thousand arguments overflows the stack.
+  let top = 1;
+  for (const l of lines) for (const p of l.points) if (p[1] > top) top = p[1];
   const violations = violationsOf(trace).filter((v) => v.at !== null);
   // Violations of one instant (a fork and its accountability) share one line and one label.
-  const instants = new Map<number, string[]>();
-  for (const v of violations) instants.set(v.at as number, [...new Set([...(instants.get(v.at as number) ?? []), v.property])]);
+  const instants = new Map<number, Set<string>>();
+  for (const v of violations) {
+    const at = v.at as number;
+    const properties = instants.get(at) ?? new Set<string>();
+    properties.add(v.property);
+    instants.set(at, properties);
+  }
   const hidden = { type: 'line', data: [[0, 0]], symbol: 'none', lineStyle: { opacity: 0 }, tooltip: { show: false } };
   return {
     animation: false,
@@ -80,13 +87,14 @@ export function traceChartOption(trace: Trace, cursor: number | null): Record<st
         symbolSize: 28,
         itemStyle: { color: VIOLATION_COLOUR },
         data: violations.map((v) => ({ value: [v.at, v.height ?? top], name: `${v.property}: ${v.message}` })),
-        tooltip: { formatter: (p: { name: string }) => p.name },
+        // ECharts puts a formatter's text in as HTML: the trace's words are escaped first.
+        tooltip: { formatter: (p: { name: string }) => escapeHtml(p.name) },
         markLine: {
           symbol: 'none',
           silent: true,
           lineStyle: { color: VIOLATION_COLOUR, type: 'solid', width: 1.5 },
           label: { formatter: '{b}', color: VIOLATION_COLOUR, position: 'end', fontWeight: 'bold' },
-          data: [...instants].map(([at, properties]) => ({ name: properties.join(', '), xAxis: at })),
+          data: [...instants].map(([at, properties]) => ({ name: [...properties].join(', '), xAxis: at })),
         },
       },
       {
@@ -104,4 +112,9 @@ export function traceChartOption(trace: Trace, cursor: number | null): Record<st
       },
     ],
   };
+}
+
+/** Text as HTML that shows it literally. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

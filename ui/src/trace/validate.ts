@@ -10,10 +10,12 @@ export const TRACE_FORMAT = 'cmt-sim-trace/1';
 /** Larger files are refused unread (the node serves at most this much too). */
 export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
 export const MAX_VALIDATORS = 1000;
-/** Entries of any one list: a writer bounds each (spec/faults.md, "Trace files"). */
-export const MAX_LIST = 200_000;
-/** Records of every list of a timeline together. */
-export const MAX_RECORDS = 1_000_000;
+/** Entries of any one list: the writer keeps at most 20,000 of a kind (TRACE_TIMELINE_LIMITS, spec/faults.md). */
+export const MAX_LIST = 20_000;
+/** Records of every list of a timeline together (the writer's limits add up to 82,000). */
+export const MAX_RECORDS = 100_000;
+/** Fault spans: the writer keeps at most 2,000. */
+export const MAX_FAULT_SPANS = 2_000;
 const MAX_TEXT = 4 * 1024 * 1024;
 const MAX_SHORT_TEXT = 16 * 1024;
 
@@ -171,7 +173,7 @@ function timeline(v: unknown, path: string, traceHash: string): TraceTimeline {
     validators,
     decisions,
     points: list(own(o, 'timeline'), `${path}.timeline`, point(validators.length), budget),
-    faultSpans: own(o, 'appliedFaults') === undefined ? [] : list(own(o, 'appliedFaults'), `${path}.appliedFaults`, faultSpan, budget),
+    faultSpans: own(o, 'appliedFaults') === undefined ? [] : list(own(o, 'appliedFaults'), `${path}.appliedFaults`, faultSpan, budget, MAX_FAULT_SPANS),
     perValidator: per,
     violations: check === undefined ? null : list(own(obj(check, `${path}.check`), 'violations'), `${path}.check.violations`, violation, budget, 10_000),
     omitted: omittedCount(own(o, 'omitted'), `${path}.omitted`),
