@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeApi } from '../../src/node/api.js';
 import { DEFAULT_CONFIG } from '../../src/node/config.js';
@@ -87,6 +88,24 @@ describe('the dashboard at /ui', () => {
     const css = await rawRequest(server.url, '/ui/app.css');
     expect(css.status).toBe(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+  });
+
+  it('sends the bundle gzipped to a client that takes gzip, the same bytes once unzipped, each encoding with its own ETag', async () => {
+    const plain = await rawRequest(server.url, '/ui/app.js');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    for (const accept of ['gzip', 'gzip, deflate, br', 'br;q=1.0, gzip;q=0.8']) {
+      const zipped = await rawRequest(server.url, '/ui/app.js', { headers: { 'accept-encoding': accept } });
+      expect(zipped.headers['content-encoding'], accept).toBe('gzip');
+      expect(zipped.headers.vary, accept).toBe('Accept-Encoding');
+      expect(zipped.body.length, accept).toBeLessThan(plain.body.length / 2);
+      expect(gunzipSync(zipped.body).equals(plain.body), accept).toBe(true);
+      expect(zipped.headers.etag, accept).not.toBe(plain.headers.etag);
+      const cached = await rawRequest(server.url, '/ui/app.js', { headers: { 'accept-encoding': accept, 'if-none-match': zipped.headers.etag as string } });
+      expect(cached.status, accept).toBe(304);
+    }
+    for (const refused of ['gzip;q=0', 'identity', 'br', 'x'.repeat(5000)]) {
+      expect((await rawRequest(server.url, '/ui/app.js', { headers: { 'accept-encoding': refused } })).headers['content-encoding'], refused).toBeUndefined();
+    }
   });
 
   it('answers 304 to a matching If-None-Match and the full file to a stale one', async () => {
