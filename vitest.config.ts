@@ -1,13 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests whose real network must keep its timing (a fault injected between live processes,
+ * a lock awaited within a few rounds): they run after the rest, one file at a time, with the
+ * machine to themselves. Every other file runs two at a time (the machine has 2 cores; files
+ * that start nodes mostly wait on block times).
+ */
+const ALONE = ['test/hostile/byzantine-split-vote-node.test.ts', 'test/network/chaos.test.ts', 'test/network/byzantine-chaos.test.ts'];
+
+const shared = {
+  pool: 'forks' as const,
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     // Every run writes a JSON report next to the console output; .ci/run counts tests from it.
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/report.json' },
+    projects: [
+      { test: { ...shared, name: 'shared-machine', include: ['test/**/*.test.ts'], exclude: ALONE, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

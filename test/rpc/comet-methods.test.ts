@@ -266,7 +266,12 @@ describe("CometBFT 0.38's methods, read by CosmJS", () => {
       const a = await uri(url, method, viaUri);
       const b = await post(url, method, viaPost);
       expect(a.status, method).toBe(200);
-      expect(a.body.result, method).toEqual(b.result);
+      if (method === 'blockchain') {
+        // last_height is the tip, which may move between the two calls: the metas asked for may not.
+        const [ra, rb] = [a.body.result, b.result] as { last_height: string; block_metas: unknown[] }[];
+        expect(ra?.block_metas, method).toEqual(rb?.block_metas);
+        expect(Number(rb?.last_height), method).toBeGreaterThanOrEqual(Number(ra?.last_height));
+      } else expect(a.body.result, method).toEqual(b.result);
     }
     const listed = (await uri(url, '')).body.result as { methods: string[] };
     for (const m of Object.keys(METHODS)) expect(listed.methods).toContain(m);

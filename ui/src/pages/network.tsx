@@ -67,7 +67,7 @@ function Peers({ nodes, ids }: { nodes: RosterNode[]; ids: Map<string, RosterNod
   const peers = usePoll(async () => readPeers(await rpcCall<unknown>(self, 'net_info', {})), PEERS_MS, [self]);
   const list: PeerView[] = peers.data ?? [];
   return (
-    <details open={nodes.length <= 1} data-testid="peers" data-count={peers.data ? list.length : ''}>
+    <details open={nodes.length <= 1} style={{ marginTop: '1rem' }} data-testid="peers" data-count={peers.data ? list.length : ''}>
       <summary>
         Peers of this node {peers.data ? `(${list.length})` : ''}
       </summary>
