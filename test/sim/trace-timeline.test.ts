@@ -11,23 +11,8 @@ import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 import { readTrace, InvalidTraceError } from '../../src/sim/trace-file.js';
 import type { TraceTimeline } from '../../src/sim/run-timeline.js';
+import { SPLIT_SCENARIO_YAML } from '../support/sim-scenarios.js';
 
-/** Two halves of four validators, each counting one unit too many: each half decides its own block within 2 s. */
-const SPLIT_SCENARIO = `name: split
-seed: 1
-duration_ms: 4000
-liveness_bound_ms: 20000
-timeouts: { propose_ms: 300, prevote_ms: 100, precommit_ms: 100, commit_ms: 100 }
-validators:
-  - { name: v0, power: 1 }
-  - { name: v1, power: 1 }
-  - { name: v2, power: 1 }
-  - { name: v3, power: 1 }
-network:
-  delay: { uniform: [5, 40] }
-faults:
-  - { type: partition, at: 1000, until: 2500, groups: [[v0, v1], [v2, v3]] }
-`;
 
 interface TraceJson {
   summary: { traceHash: string; violations: { property: string; message: string; at?: number; height?: number }[] };
@@ -43,7 +28,7 @@ describe('trace files with the run timeline', () => {
   beforeAll(async () => {
     dir = await tempDir('trace-timeline');
     scenario = join(dir.path, 'split.yaml');
-    await writeFile(scenario, SPLIT_SCENARIO);
+    await writeFile(scenario, SPLIT_SCENARIO_YAML);
     const r = await cmt(['sim', 'run', scenario, '--unsafe-mutation', 'quorum-off-by-one', '--trace-dir', join(dir.path, 'traces'), '-o', 'json']);
     expect(r.code, r.stderr).toBe(1);
     tracePath = (JSON.parse(r.stdout) as { traces: string[] }).traces[0] as string;

@@ -33,3 +33,23 @@ faults:
   - { type: crash, at: 1500, node: v1, restart_at: 2500 }
 `;
 }
+
+/**
+ * Two halves of four validators cut apart from 1 s to 2.5 s: with the quorum-off-by-one
+ * mutation each half decides its own block (a fork with a timeline worth drawing).
+ */
+export const SPLIT_SCENARIO_YAML = `name: split
+seed: 1
+duration_ms: 4000
+liveness_bound_ms: 20000
+timeouts: { propose_ms: 300, prevote_ms: 100, precommit_ms: 100, commit_ms: 100 }
+validators:
+  - { name: v0, power: 1 }
+  - { name: v1, power: 1 }
+  - { name: v2, power: 1 }
+  - { name: v3, power: 1 }
+network:
+  delay: { uniform: [5, 40] }
+faults:
+  - { type: partition, at: 1000, until: 2500, groups: [[v0, v1], [v2, v3]] }
+`;

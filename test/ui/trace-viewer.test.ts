@@ -16,22 +16,8 @@ import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 import { initHome } from '../../src/node/init-home.js';
 import { spawnNode, type NodeProcess } from '../../src/cli/node-process.js';
+import { SPLIT_SCENARIO_YAML } from '../support/sim-scenarios.js';
 
-const SCENARIO = `name: split
-seed: 1
-duration_ms: 4000
-liveness_bound_ms: 20000
-timeouts: { propose_ms: 300, prevote_ms: 100, precommit_ms: 100, commit_ms: 100 }
-validators:
-  - { name: v0, power: 1 }
-  - { name: v1, power: 1 }
-  - { name: v2, power: 1 }
-  - { name: v3, power: 1 }
-network:
-  delay: { uniform: [5, 40] }
-faults:
-  - { type: partition, at: 1000, until: 2500, groups: [[v0, v1], [v2, v3]] }
-`;
 
 /** Functions run in the page (a string would be eval, which the page's CSP forbids); the tests have no DOM types. */
 interface PageElement {
@@ -68,7 +54,7 @@ describe('the fault-run viewer, in Chromium', () => {
     dir = await tempDir('trace-viewer');
     const traces = join(dir.path, 'traces');
     const scenario = join(dir.path, 'split.yaml');
-    await writeFile(scenario, SCENARIO);
+    await writeFile(scenario, SPLIT_SCENARIO_YAML);
     const home = join(dir.path, 'home');
     const [run] = await Promise.all([
       cmt(['sim', 'run', scenario, '--unsafe-mutation', 'quorum-off-by-one', '--trace-dir', traces, '-o', 'json']),

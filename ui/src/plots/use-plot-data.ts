@@ -48,6 +48,29 @@ async function recentBlocks(base: string, count: number): Promise<BlockPoint[]> 
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
+/**
+ * Runs `tick` now and `ms` after each run ends (never two at once) until the returned stop;
+ * a failure goes to `onError` while running. `alive()` says the caller still wants answers.
+ */
+function repeat(ms: number, tick: (alive: () => boolean) => Promise<void>, onError: (err: Error) => void): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const alive = (): boolean => !stopped;
+  const run = async (): Promise<void> => {
+    try {
+      await tick(alive);
+    } catch (err) {
+      if (!stopped) onError(asError(err));
+    }
+    if (!stopped) timer = setTimeout(() => void run(), ms);
+  };
+  void run();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
+}
+
 export function usePlotData(base: string): PlotData {
   const [blocks, setBlocks] = useState<readonly BlockPoint[]>([]);
   const [mempool, setMempool] = useState<readonly MempoolSample[]>([]);
@@ -81,46 +104,25 @@ export function usePlotData(base: string): PlotData {
     };
   }, [base]);
 
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async (): Promise<void> => {
-      try {
+  useEffect(
+    () =>
+      repeat(MEMPOOL_MS, async (alive) => {
         const r = await rpcCall<{ total: string; total_bytes: string }>(base, 'num_unconfirmed_txs');
-        if (!stopped) {
-          setMempool((list) => pushBounded(list, { at: Date.now(), count: Number(r.total), bytes: Number(r.total_bytes) }));
-          setError(undefined);
-        }
-      } catch (err) {
-        if (!stopped) setError(asError(err));
-      }
-      if (!stopped) timer = setTimeout(() => void tick(), MEMPOOL_MS);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [base]);
+        if (!alive()) return;
+        setMempool((list) => pushBounded(list, { at: Date.now(), count: Number(r.total), bytes: Number(r.total_bytes) }));
+        setError(undefined);
+      }, setError),
+    [base],
+  );
 
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async (): Promise<void> => {
-      try {
+  useEffect(
+    () =>
+      repeat(LATENCY_MS, async (alive) => {
         const r = await rpcCall<unknown>(base, 'tx_latency', { limit: 300 });
-        if (!stopped) setLatency(readLatencyBlocks(r));
-      } catch (err) {
-        if (!stopped) setError(asError(err));
-      }
-      if (!stopped) timer = setTimeout(() => void tick(), LATENCY_MS);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [base]);
+        if (alive()) setLatency(readLatencyBlocks(r));
+      }, setError),
+    [base],
+  );
 
   return { blocks, mempool, latency, live, error };
 }
