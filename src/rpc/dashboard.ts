@@ -182,8 +182,13 @@ async function sendTrace(res: ServerResponse, dir: string, name: string, downloa
       finish();
       res.destroy();
     });
+    // The connection, not only the response: a pipelined response has no socket yet, and
+    // neither it nor its 'close' would come if the client left first.
+    const connection = res.req.socket;
     res.once('close', finish);
     res.once('finish', finish);
+    connection.once('close', finish);
+    if (connection.destroyed) return finish();
     stream.pipe(res);
   } finally {
     if (!sending) await file.close().catch(() => undefined);

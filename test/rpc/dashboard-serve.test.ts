@@ -225,6 +225,26 @@ describe('the dashboard at /ui', () => {
     }
   });
 
+  it('frees every slot of a connection that pipelined downloads and left without reading them', async () => {
+    const port = Number(new URL(server.url).port);
+    for (let round = 0; round < 3; round++) {
+      const socket = connect(port, '127.0.0.1');
+      const first = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.write('GET /ui/traces/big.json HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(2 * MAX_TRACE_DOWNLOADS));
+      await first;
+      socket.pause();
+      const gone = new Promise((resolve) => socket.once('close', resolve));
+      socket.destroy();
+      await gone;
+    }
+    let answer = await rawRequest(server.url, '/ui/traces/run-1.json');
+    for (let i = 0; answer.status === 429 && i < 50; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      answer = await rawRequest(server.url, '/ui/traces/run-1.json');
+    }
+    expect(answer.status).toBe(200);
+  });
+
   it('refuses a trace past MAX_TRACE_BYTES with 413, unread', async () => {
     const answer = await rawRequest(server.url, '/ui/traces/huge.json');
     expect(answer.status).toBe(413);
