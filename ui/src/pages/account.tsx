@@ -110,6 +110,38 @@ function useAccountTxs(address: string, version: string): { data?: TxItem[]; err
   return txs;
 }
 
+/** A table of amounts per candidate (delegations, rewards): the candidate, then one column per head. */
+function CandidateAmounts({ heads, rows, names, testid }: { heads: string[]; rows: { candidate: string; amounts: string[] }[]; names: Map<string, Named>; testid: string }): JSX.Element {
+  return (
+    <div class="table-scroll">
+      <table class="striped">
+        <thead>
+          <tr>
+            <th>Candidate</th>
+            {heads.map((h) => (
+              <th class="num">{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr data-testid={testid} data-candidate={r.candidate} key={r.candidate}>
+              <td>
+                <CandidateCell address={r.candidate} names={names} />
+              </td>
+              {r.amounts.map((amount) => (
+                <td class="num">
+                  <Amount value={amount} />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function CandidateCell({ address, names }: { address: string; names: Map<string, Named> }): JSX.Element {
   const named = names.get(address);
   return (
@@ -151,62 +183,12 @@ function AccountBody({ view, names }: { view: AccountView; names: Map<string, Na
         {delegations.delegations.length === 0 ? (
           <p>No delegations.</p>
         ) : (
-          <div class="table-scroll">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th>Candidate</th>
-                  <th class="num">Stake</th>
-                  <th class="num">Pending rewards</th>
-                </tr>
-              </thead>
-              <tbody>
-                {delegations.delegations.map((d) => (
-                  <tr data-testid="delegation-row" data-candidate={d.candidate} key={d.candidate}>
-                    <td>
-                      <CandidateCell address={d.candidate} names={names} />
-                    </td>
-                    <td class="num">
-                      <Amount value={d.stake} />
-                    </td>
-                    <td class="num">
-                      <Amount value={d.rewards} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CandidateAmounts heads={['Stake', 'Pending rewards']} rows={delegations.delegations.map((d) => ({ candidate: d.candidate, amounts: [d.stake, d.rewards] }))} names={names} testid="delegation-row" />
         )}
       </Section>
       {rewards.rewards.some((r) => r.commission !== '0') && (
         <Section title="Rewards and commission" testid="reward-rows">
-          <div class="table-scroll">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th>Candidate</th>
-                  <th class="num">Rewards</th>
-                  <th class="num">Commission</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rewards.rewards.map((r) => (
-                  <tr data-testid="reward-row" key={r.candidate}>
-                    <td>
-                      <CandidateCell address={r.candidate} names={names} />
-                    </td>
-                    <td class="num">
-                      <Amount value={r.rewards} />
-                    </td>
-                    <td class="num">
-                      <Amount value={r.commission} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CandidateAmounts heads={['Rewards', 'Commission']} rows={rewards.rewards.map((r) => ({ candidate: r.candidate, amounts: [r.rewards, r.commission] }))} names={names} testid="reward-row" />
         </Section>
       )}
       {(unbonding.unbonding.length > 0 || unbonding.redelegations.length > 0) && (
