@@ -90,6 +90,12 @@ export class Decimal {
     return Decimal.of(roundHalfEven(numerator, denominator), DIVISION_SCALE);
   }
 
+  /** This number to `places` digits after the point, half to even. */
+  round(places: number): Decimal {
+    if (this.scale <= places) return this;
+    return Decimal.of(roundHalfEven(this.units, 10n ** BigInt(this.scale - places)), places);
+  }
+
   /** The remainder of truncated division (the sign of the dividend), exact. */
   mod(other: Decimal): Decimal {
     if (other.units === 0n) throw new DecimalError('division by zero');

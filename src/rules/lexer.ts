@@ -11,7 +11,8 @@ export const MAX_TOKENS = 100_000;
 export const MAX_STRING = 4096;
 const MAX_NAME = 128;
 
-export class RuleSyntaxError extends Error {
+/** A rule file refused at deploy: FILE:LINE:COLUMN: why. */
+export class RuleFileError extends Error {
   constructor(
     readonly file: string,
     readonly pos: Position,
@@ -20,6 +21,12 @@ export class RuleSyntaxError extends Error {
     super(`${file}:${pos.line}:${pos.col}: ${reason}`);
   }
 }
+
+/** The text is not the language. */
+export class RuleSyntaxError extends RuleFileError {}
+
+/** The text parses, but names or kinds do not fit (an unknown name, a number compared with a string). */
+export class RuleTypeError extends RuleFileError {}
 
 export type TokenKind = 'name' | 'number' | 'string' | 'punct' | 'eof';
 

@@ -1,0 +1,471 @@
+/**
+ * A working memory over a Rete network (spec/rules.md, "Sessions"): facts inserted, modified
+ * and retracted update the network's memories incrementally (a fact is matched against the
+ * nodes it reaches, never the whole memory again), and `fire` runs the agenda's activations in
+ * the order spec/rules.md writes down: salience, then recency, then rule order. What the
+ * engine does is charged to a meter, so a contract's gas bounds a rule set that never ends.
+ */
+import type { CompiledAction, CompiledRule, Entry, Scope } from './compile.js';
+import { Decimal } from './decimal.js';
+import type { AlphaNode, BetaNode, Network } from './network.js';
+import { RuleRuntimeError, valueFrom, valueKey, valuesEqual, type Fact, type Value } from './values.js';
+
+/** Work the engine charges for (spec/rules.md, "Gas"). */
+export type Work = 'alphaTest' | 'joinTest' | 'token' | 'fire' | 'action';
+
+export interface SessionOptions {
+  /** Called before each unit of work; throwing stops the engine (a contract's out of gas). */
+  charge?: (work: Work) => void;
+  /** Facts a session may hold at once. */
+  maxFacts?: number;
+}
+
+export const DEFAULT_MAX_FACTS = 100_000;
+const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const MAX_FIELDS = 256;
+
+interface Token {
+  entries: Entry[];
+  node: BetaNode;
+  parent: Token | null;
+  children: Set<Token>;
+  alive: boolean;
+}
+
+/** A not, exists or accumulate node's view of one parent token: the facts that match it, and its child. */
+interface Partial {
+  matched: Set<Fact>;
+  child: Token | null;
+}
+
+interface Activation {
+  rule: CompiledRule;
+  token: Token;
+  seq: number;
+  /** The recencies of the token's facts, newest first. */
+  recency: number[];
+  alive: boolean;
+}
+
+/** What `fire` did, in order: which rule fired on which facts. */
+export interface Firing {
+  rule: string;
+  facts: number[];
+}
+
+export interface EmittedEvent {
+  rule: string;
+  name: string;
+  value: Value;
+}
+
+function before(a: Activation, b: Activation): boolean {
+  if (a.rule.salience !== b.rule.salience) return a.rule.salience > b.rule.salience;
+  const n = Math.min(a.recency.length, b.recency.length);
+  for (let i = 0; i < n; i++) if (a.recency[i] !== b.recency[i]) return (a.recency[i] as number) > (b.recency[i] as number);
+  if (a.recency.length !== b.recency.length) return a.recency.length > b.recency.length;
+  if (a.rule.order !== b.rule.order) return a.rule.order < b.rule.order;
+  return a.seq < b.seq;
+}
+
+/** The agenda: a binary heap ordered by `before`; removed activations are skipped when they surface. */
+class Agenda {
+  private readonly heap: Activation[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(a: Activation): void {
+    const h = this.heap;
+    h.push(a);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i] as Activation, h[p] as Activation)) break;
+      [h[i], h[p]] = [h[p] as Activation, h[i] as Activation];
+      i = p;
+    }
+  }
+
+  pop(): Activation | undefined {
+    const h = this.heap;
+    while (h.length > 0) {
+      const top = h[0] as Activation;
+      const last = h.pop() as Activation;
+      if (h.length > 0) {
+        h[0] = last;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < h.length && before(h[l] as Activation, h[m] as Activation)) m = l;
+          if (r < h.length && before(h[r] as Activation, h[m] as Activation)) m = r;
+          if (m === i) break;
+          [h[i], h[m]] = [h[m] as Activation, h[i] as Activation];
+          i = m;
+        }
+      }
+      if (top.alive) return top;
+    }
+    return undefined;
+  }
+}
+
+export class RuleSession {
+  private readonly facts = new Map<number, Fact>();
+  private nextId = 1;
+  private clock = 0;
+  private seq = 0;
+  private readonly alphaMemory: Set<Fact>[];
+  private readonly tokens: Set<Token>[];
+  /** Per beta node with an index: its alpha memory's facts by the indexed field's value. */
+  private readonly rightIndex: (Map<string, Set<Fact>> | null)[];
+  /** Per beta node with an index: its parent's tokens by the value the index compares with. */
+  private readonly leftIndex: (Map<string, Set<Token>> | null)[];
+  private readonly partials: Map<Token, Partial>[];
+  /** Tokens whose last entry is the fact (made by a join), by fact id. */
+  private readonly factTokens = new Map<number, Set<Token>>();
+  private readonly activations = new Map<Token, Activation>();
+  private readonly agenda = new Agenda();
+  private readonly charge: (work: Work) => void;
+  private readonly maxFacts: number;
+  readonly fired: Firing[] = [];
+  readonly emitted: EmittedEvent[] = [];
+
+  constructor(
+    readonly network: Network,
+    options: SessionOptions = {},
+  ) {
+    this.charge = options.charge ?? (() => undefined);
+    this.maxFacts = options.maxFacts ?? DEFAULT_MAX_FACTS;
+    this.alphaMemory = network.alphas.map(() => new Set());
+    this.tokens = network.betas.map(() => new Set());
+    const indexed = (n: BetaNode): boolean => n.kind !== 'root' && n.kind !== 'terminal' && n.step.pattern.index !== null;
+    this.rightIndex = network.betas.map((n) => (indexed(n) ? new Map() : null));
+    this.leftIndex = network.betas.map((n) => (indexed(n) ? new Map() : null));
+    this.partials = network.betas.map(() => new Map());
+    const top: Token = { entries: [], node: network.root, parent: null, children: new Set(), alive: true };
+    this.tokens[network.root.id]?.add(top);
+    for (const child of network.root.children) this.leftActivate(child, top);
+  }
+
+  /** A new fact of `type` with `fields` (numbers exact: integers, or `{ $decimal: "0.8" }`); its id. */
+  insert(type: string, fields: Readonly<Record<string, unknown>>): number {
+    if (!TYPE_NAME.test(type)) throw new RuleRuntimeError(`"${String(type).slice(0, 40)}" is not a fact type name`);
+    if (this.facts.size >= this.maxFacts) throw new RuleRuntimeError(`a session holds at most ${this.maxFacts} facts`);
+    const fact: Fact = { id: this.nextId++, type, fields: this.checkedFields(type, fields, new Map()), recency: ++this.clock };
+    this.add(fact);
+    return fact.id;
+  }
+
+  /** Sets the given fields of fact `id` (the others kept); the fact is matched again as new. */
+  modify(id: number, fields: Readonly<Record<string, unknown>>): void {
+    const old = this.live(id);
+    const merged = this.checkedFields(old.type, fields, new Map(old.fields));
+    // A modify that changes nothing is no change: the fact is not matched again (so a rule that
+    // sets a field to what it computes fires again at most once, not for ever).
+    if (merged.size === old.fields.size && [...merged].every(([k, v]) => old.fields.has(k) && valuesEqual(old.fields.get(k) ?? null, v))) return;
+    this.remove(old);
+    this.add({ id, type: old.type, fields: merged, recency: ++this.clock });
+  }
+
+  retract(id: number): void {
+    this.remove(this.live(id));
+  }
+
+  get(id: number): Fact | undefined {
+    return this.facts.get(id);
+  }
+
+  /** The facts of `type`, oldest first. */
+  query(type: string): Fact[] {
+    return [...this.facts.values()].filter((f) => f.type === type).sort((a, b) => a.id - b.id);
+  }
+
+  get factCount(): number {
+    return this.facts.size;
+  }
+
+  /** Runs activations, best first, until none is left or `limit` have fired; how many fired. */
+  fire(limit = Number.POSITIVE_INFINITY): number {
+    let count = 0;
+    while (count < limit) {
+      const next = this.agenda.pop();
+      if (!next) break;
+      next.alive = false;
+      this.activations.delete(next.token);
+      this.charge('fire');
+      count += 1;
+      this.fired.push({ rule: next.rule.name, facts: next.token.entries.flatMap((e) => (isFact(e) ? [e.id] : [])) });
+      this.run(next.rule, next.token.entries);
+    }
+    return count;
+  }
+
+  /** Activations waiting. */
+  get pending(): number {
+    return this.activations.size;
+  }
+
+  private live(id: number): Fact {
+    const fact = Number.isSafeInteger(id) ? this.facts.get(id) : undefined;
+    if (!fact) throw new RuleRuntimeError(`no fact ${String(id).slice(0, 20)} in this session`);
+    return fact;
+  }
+
+  private checkedFields(type: string, fields: Readonly<Record<string, unknown>>, into: Map<string, Value>): Map<string, Value> {
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw new RuleRuntimeError(`${type}: the fields are an object`);
+    const declared = this.network.file.declarations.get(type);
+    const names = Object.keys(fields);
+    if (names.length > MAX_FIELDS) throw new RuleRuntimeError(`${type}: more than ${MAX_FIELDS} fields`);
+    for (const name of names) {
+      if (!TYPE_NAME.test(name)) throw new RuleRuntimeError(`${type}: "${name.slice(0, 40)}" is not a field name`);
+      const kind = declared?.get(name);
+      const value = valueFrom(fields[name], `${type}.${name}`, kind);
+      if (declared && !kind) throw new RuleRuntimeError(`${type} has no field "${name}"`);
+      if (kind && value !== null && (kind === 'number' ? !(value instanceof Decimal) : kind === 'string' ? typeof value !== 'string' : typeof value !== 'boolean')) throw new RuleRuntimeError(`${type}.${name} holds a ${kind}`);
+      into.set(name, value);
+    }
+    return into;
+  }
+
+  private add(fact: Fact): void {
+    this.facts.set(fact.id, fact);
+    for (const alpha of this.network.alphasByType.get(fact.type) ?? []) {
+      if (!this.passesAlpha(alpha, fact)) continue;
+      this.alphaMemory[alpha.id]?.add(fact);
+      // Deepest first: a node's descendants must not see the fact twice (once from here, once through it).
+      for (let i = alpha.successors.length - 1; i >= 0; i--) this.rightActivate(alpha.successors[i] as BetaNode, fact);
+    }
+  }
+
+  private remove(fact: Fact): void {
+    this.facts.delete(fact.id);
+    for (const alpha of this.network.alphasByType.get(fact.type) ?? []) {
+      if (!this.alphaMemory[alpha.id]?.delete(fact)) continue;
+      for (const node of alpha.successors) this.rightRetract(node, fact);
+    }
+    for (const token of this.factTokens.get(fact.id) ?? []) this.removeToken(token);
+    this.factTokens.delete(fact.id);
+  }
+
+  private passesAlpha(alpha: AlphaNode, fact: Fact): boolean {
+    for (const test of alpha.tests) {
+      this.charge('alphaTest');
+      if (!test(fact)) return false;
+    }
+    return true;
+  }
+
+  private joins(node: BetaNode, token: Token, fact: Fact): boolean {
+    if (node.kind === 'root' || node.kind === 'terminal') return false;
+    const scope: Scope = { token: token.entries, fact };
+    for (const test of node.step.pattern.joins) {
+      this.charge('joinTest');
+      if (!test(scope)) return false;
+    }
+    return true;
+  }
+
+  /** The facts of the node's alpha memory that may join `token` (its index bucket, or all). */
+  private candidates(node: Extract<BetaNode, { alpha: AlphaNode }>, token: Token): Iterable<Fact> {
+    const index = node.step.pattern.index;
+    if (!index) return this.alphaMemory[node.alpha.id] ?? [];
+    return this.rightIndex[node.id]?.get(valueKey(safeValue(() => index.value(token.entries)))) ?? [];
+  }
+
+  /** The parent tokens that may join `fact`. */
+  private parents(node: Extract<BetaNode, { alpha: AlphaNode }>, fact: Fact): Iterable<Token> {
+    const index = node.step.pattern.index;
+    if (!index) return this.tokens[node.parent.id] ?? [];
+    return this.leftIndex[node.id]?.get(valueKey(fact.fields.get(index.field) ?? null)) ?? [];
+  }
+
+  private leftActivate(node: BetaNode, token: Token): void {
+    if (node.kind === 'root') return;
+    if (node.kind === 'terminal') return this.activate(node.rule, token);
+    const index = node.step.pattern.index;
+    if (index) {
+      const key = valueKey(safeValue(() => index.value(token.entries)));
+      const bucket = this.leftIndex[node.id] as Map<string, Set<Token>>;
+      bucket.set(key, (bucket.get(key) ?? new Set()).add(token));
+    }
+    if (node.kind === 'join') {
+      for (const fact of [...this.candidates(node, token)]) if (this.joins(node, token, fact)) this.makeToken(node, token, fact);
+      return;
+    }
+    const partial: Partial = { matched: new Set(), child: null };
+    for (const fact of this.candidates(node, token)) if (this.joins(node, token, fact)) partial.matched.add(fact);
+    this.partials[node.id]?.set(token, partial);
+    if (node.kind === 'accumulate') this.refreshAccumulate(node, token, partial);
+    else if ((node.kind === 'not') === (partial.matched.size === 0)) partial.child = this.makeToken(node, token, null);
+  }
+
+  private rightActivate(node: BetaNode, fact: Fact): void {
+    if (node.kind === 'root' || node.kind === 'terminal') return;
+    const index = node.step.pattern.index;
+    if (index) {
+      const key = valueKey(fact.fields.get(index.field) ?? null);
+      const bucket = this.rightIndex[node.id] as Map<string, Set<Fact>>;
+      bucket.set(key, (bucket.get(key) ?? new Set()).add(fact));
+    }
+    for (const token of [...this.parents(node, fact)]) {
+      if (!token.alive || !this.joins(node, token, fact)) continue;
+      if (node.kind === 'join') {
+        this.makeToken(node, token, fact);
+        continue;
+      }
+      const partial = this.partials[node.id]?.get(token);
+      if (!partial) continue;
+      partial.matched.add(fact);
+      if (node.kind === 'accumulate') this.refreshAccumulate(node, token, partial);
+      else if (partial.matched.size === 1) {
+        if (node.kind === 'not' && partial.child) {
+          this.removeToken(partial.child);
+          partial.child = null;
+        } else if (node.kind === 'exists') partial.child = this.makeToken(node, token, null);
+      }
+    }
+  }
+
+  private rightRetract(node: BetaNode, fact: Fact): void {
+    if (node.kind === 'root' || node.kind === 'terminal') return;
+    const index = node.step.pattern.index;
+    if (index) this.rightIndex[node.id]?.get(valueKey(fact.fields.get(index.field) ?? null))?.delete(fact);
+    if (node.kind === 'join') return; // its tokens with the fact go with factTokens
+    for (const [token, partial] of [...(this.partials[node.id] ?? new Map<Token, Partial>())]) {
+      if (!partial.matched.delete(fact)) continue;
+      if (node.kind === 'accumulate') this.refreshAccumulate(node, token, partial);
+      else if (partial.matched.size === 0) {
+        if (node.kind === 'not') partial.child = this.makeToken(node, token, null);
+        else if (partial.child) {
+          this.removeToken(partial.child);
+          partial.child = null;
+        }
+      }
+    }
+  }
+
+  private refreshAccumulate(node: Extract<BetaNode, { kind: 'accumulate' }>, token: Token, partial: Partial): void {
+    if (partial.child) {
+      this.removeToken(partial.child);
+      partial.child = null;
+    }
+    const results = new Map<string, Value>();
+    for (const r of node.step.results) {
+      if (r.fn === 'count') {
+        results.set(r.name, Decimal.int(partial.matched.size));
+        continue;
+      }
+      let acc: Decimal | null = r.fn === 'sum' ? Decimal.int(0) : null;
+      for (const fact of [...partial.matched].sort((a, b) => a.id - b.id)) {
+        const v = safeValue(() => r.arg?.({ token: token.entries, fact }) ?? null);
+        if (!(v instanceof Decimal)) continue;
+        acc = acc === null ? v : r.fn === 'sum' ? acc.add(v) : r.fn === 'min' ? (v.compare(acc) < 0 ? v : acc) : v.compare(acc) > 0 ? v : acc;
+      }
+      results.set(r.name, acc);
+    }
+    const entries = [...token.entries, results];
+    for (const test of node.step.tests) {
+      this.charge('joinTest');
+      if (!test({ token: entries, fact: null })) return;
+    }
+    partial.child = this.makeToken(node, token, results);
+  }
+
+  private makeToken(node: BetaNode, parent: Token, entry: Entry): Token {
+    this.charge('token');
+    const token: Token = { entries: [...parent.entries, entry], node, parent, children: new Set(), alive: true };
+    parent.children.add(token);
+    this.tokens[node.id]?.add(token);
+    if (node.kind === 'join' && isFact(entry)) {
+      const list = this.factTokens.get(entry.id) ?? new Set<Token>();
+      list.add(token);
+      this.factTokens.set(entry.id, list);
+    }
+    for (const child of node.children) this.leftActivate(child, token);
+    return token;
+  }
+
+  private removeToken(token: Token): void {
+    if (!token.alive) return;
+    token.alive = false;
+    for (const child of [...token.children]) this.removeToken(child);
+    this.tokens[token.node.id]?.delete(token);
+    token.parent?.children.delete(token);
+    const last = token.entries[token.entries.length - 1];
+    if (token.node.kind === 'join' && isFact(last)) this.factTokens.get(last.id)?.delete(token);
+    for (const child of token.node.children) {
+      if (child.kind === 'terminal') {
+        const activation = this.activations.get(token);
+        if (activation) {
+          activation.alive = false;
+          this.activations.delete(token);
+        }
+        continue;
+      }
+      if (child.kind === 'root') continue;
+      this.partials[child.id]?.delete(token);
+      const index = child.step.pattern.index;
+      if (index) this.leftIndex[child.id]?.get(valueKey(safeValue(() => index.value(token.entries))))?.delete(token);
+    }
+  }
+
+  private activate(rule: CompiledRule, token: Token): void {
+    const recency = token.entries.flatMap((e) => (isFact(e) ? [e.recency] : [])).sort((a, b) => b - a);
+    const activation: Activation = { rule, token, seq: this.seq++, recency, alive: true };
+    this.activations.set(token, activation);
+    this.agenda.push(activation);
+  }
+
+  private run(rule: CompiledRule, entries: readonly Entry[]): void {
+    const scope: Scope = { token: entries, fact: null };
+    for (const action of rule.actions) {
+      this.charge('action');
+      try {
+        this.perform(action, scope, rule);
+      } catch (err) {
+        if (err instanceof RuleRuntimeError) throw new RuleRuntimeError(`${this.network.file.name}:${action.pos.line}:${action.pos.col}: rule "${rule.name}": ${err.message}`);
+        throw err;
+      }
+    }
+  }
+
+  private perform(action: CompiledAction, scope: Scope, rule: CompiledRule): void {
+    const values = (list: { field: string; value: (s: Scope) => Value }[]): Record<string, Value> => Object.fromEntries(list.map((a) => [a.field, a.value(scope)]));
+    switch (action.kind) {
+      case 'modify': {
+        const fact = scope.token[action.slot] as Fact;
+        if (this.facts.get(fact.id) !== fact) throw new RuleRuntimeError(`fact ${fact.id} changed or left before this action`);
+        this.modify(fact.id, values(action.assignments));
+        return;
+      }
+      case 'insert':
+        this.insert(action.type, values(action.assignments));
+        return;
+      case 'retract': {
+        const fact = scope.token[action.slot] as Fact;
+        if (this.facts.get(fact.id) === fact) this.retract(fact.id);
+        return;
+      }
+      case 'emit':
+        this.emitted.push({ rule: rule.name, name: action.name, value: action.value(scope) });
+    }
+  }
+}
+
+function isFact(e: Entry | undefined): e is Fact {
+  return typeof e === 'object' && e !== null && 'recency' in e;
+}
+
+/** A value an index compares with: null when it cannot be worked out (the join then finds what null finds). */
+function safeValue(run: () => Value): Value {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof RuleRuntimeError) return null;
+    throw err;
+  }
+}
