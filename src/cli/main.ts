@@ -8,6 +8,7 @@ import { registerContractCommands } from './commands/contract.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerQueryCommands } from './commands/query.js';
+import { registerRulesCommands } from './commands/rules.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerTestnetCommands } from './commands/testnet.js';
 import { registerTxCommands } from './commands/tx.js';
@@ -25,6 +26,7 @@ registerQueryCommands(program);
 registerContractCommands(program);
 registerTestnetCommands(program);
 registerSimCommands(program);
+registerRulesCommands(program);
 
 try {
   await program.parseAsync(process.argv);

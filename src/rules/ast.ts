@@ -68,6 +68,8 @@ export type Action =
 export interface Rule {
   name: string;
   salience: number;
+  /** `no-loop`: the rule's own actions do not activate it again. */
+  noLoop: boolean;
   /** Conditions that must all hold (the `when` part, joined by AND). */
   when: Condition[];
   then: Action[];

@@ -67,6 +67,7 @@ export interface CompiledRule {
   /** Position in the file (then variant): the agenda's last tie-break. */
   order: number;
   salience: number;
+  noLoop: boolean;
   steps: Step[];
   actions: CompiledAction[];
   pos: Position;
@@ -466,7 +467,7 @@ export function compileRuleFile(parsed: RuleFile): CompiledFile {
     variants(parsed.name, rule.when).forEach((flat, variant) => {
       const compiler = new RuleCompiler(parsed.name, declarations);
       const steps = flat.map((c) => compiler.step(c));
-      rules.push({ name: rule.name, variant, order: rules.length, salience: rule.salience, steps, actions: rule.then.map((a) => compiler.action(a)), pos: rule.pos });
+      rules.push({ name: rule.name, variant, order: rules.length, salience: rule.salience, noLoop: rule.noLoop, steps, actions: rule.then.map((a) => compiler.action(a)), pos: rule.pos });
     });
   });
   return { name: parsed.name, declarations, rules };

@@ -115,13 +115,19 @@ class Parser {
     if (nameToken.kind !== 'string') this.fail('the rule\'s name in quotes');
     this.take();
     let salience = 0;
-    if (this.isWord('salience')) {
-      this.take();
-      const negative = this.isPunct('-') ? (this.take(), true) : false;
-      const value = this.next;
-      if (value.kind !== 'number' || !/^\d+$/.test(value.text) || Number(value.text) > MAX_SALIENCE) this.fail(`an integer salience from -${MAX_SALIENCE} to ${MAX_SALIENCE}`);
-      this.take();
-      salience = negative ? -Number(value.text) : Number(value.text);
+    let noLoop = false;
+    for (;;) {
+      if (this.isWord('salience')) {
+        this.take();
+        const negative = this.isPunct('-') ? (this.take(), true) : false;
+        const value = this.next;
+        if (value.kind !== 'number' || !/^\d+$/.test(value.text) || Number(value.text) > MAX_SALIENCE) this.fail(`an integer salience from -${MAX_SALIENCE} to ${MAX_SALIENCE}`);
+        this.take();
+        salience = negative ? -Number(value.text) : Number(value.text);
+      } else if (this.isWord('no') && this.isPunct('-', this.peek(1)) && this.isWord('loop', this.peek(2))) {
+        this.at += 3;
+        noLoop = true;
+      } else break;
     }
     this.word('when');
     const when: Condition[] = [];
@@ -133,7 +139,7 @@ class Parser {
     const then: Action[] = [];
     while (!this.isWord('end')) then.push(this.action());
     this.word('end');
-    return { name: nameToken.text, salience, when, then, pos };
+    return { name: nameToken.text, salience, noLoop, when, then, pos };
   }
 
   /** condition := and { "or" and } */

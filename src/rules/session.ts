@@ -130,6 +130,8 @@ export class RuleSession {
   private readonly activations = new Map<Token, Activation>();
   private readonly agenda = new Agenda();
   private readonly charge: (work: Work) => void;
+  /** The rule whose actions are running: with no-loop, they do not activate it again. */
+  private firing: CompiledRule | null = null;
   private readonly maxFacts: number;
   readonly fired: Firing[] = [];
   readonly emitted: EmittedEvent[] = [];
@@ -184,6 +186,11 @@ export class RuleSession {
     return [...this.facts.values()].filter((f) => f.type === type).sort((a, b) => a.id - b.id);
   }
 
+  /** Every fact, oldest first. */
+  allFacts(): Fact[] {
+    return [...this.facts.values()].sort((a, b) => a.id - b.id);
+  }
+
   get factCount(): number {
     return this.facts.size;
   }
@@ -199,7 +206,12 @@ export class RuleSession {
       this.charge('fire');
       count += 1;
       this.fired.push({ rule: next.rule.name, facts: next.token.entries.flatMap((e) => (isFact(e) ? [e.id] : [])) });
-      this.run(next.rule, next.token.entries);
+      this.firing = next.rule;
+      try {
+        this.run(next.rule, next.token.entries);
+      } finally {
+        this.firing = null;
+      }
     }
     return count;
   }
@@ -414,6 +426,7 @@ export class RuleSession {
   }
 
   private activate(rule: CompiledRule, token: Token): void {
+    if (rule.noLoop && this.firing?.name === rule.name) return;
     const recency = token.entries.flatMap((e) => (isFact(e) ? [e.recency] : [])).sort((a, b) => b - a);
     const activation: Activation = { rule, token, seq: this.seq++, recency, alive: true };
     this.activations.set(token, activation);

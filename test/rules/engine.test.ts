@@ -249,4 +249,17 @@ rule "c" when x : X(k > 1) then emit("c", 1) end`;
     again.insert('M', { a: 0 });
     expect(() => again.fire()).toThrow(/^t\.drl:4:30: rule "div": division by zero$/);
   });
+
+  it('no-loop keeps a rule from activating itself through its own modify; without it, fire(limit) stops the loop', () => {
+    const source = (attribute: string): string => `rule "raise" ${attribute} when a : Account(balance < 1000) then modify(a) { balance = a.balance + 1 } end`;
+    const once = session(source('no-loop'));
+    const id = once.insert('Account', { balance: 10 });
+    expect(once.fire()).toBe(1);
+    expect(field(once, id, 'balance')).toBe('11');
+    const looping = session(source(''));
+    const other = looping.insert('Account', { balance: 10 });
+    expect(looping.fire(50)).toBe(50);
+    expect(looping.pending).toBe(1);
+    expect(field(looping, other, 'balance')).toBe('60');
+  });
 });
