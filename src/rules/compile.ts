@@ -9,7 +9,7 @@ import type { AccumulateFunction, Action, Condition, Declaration, Expr, FieldKin
 import { Decimal, DecimalError } from './decimal.js';
 import { HELPERS } from './helpers.js';
 import { RuleTypeError } from './lexer.js';
-import { compareValues, RuleRuntimeError, valuesEqual, type Fact, type Value } from './values.js';
+import { compareValues, RuleRuntimeError, valueKey, valuesEqual, type Fact, type Value } from './values.js';
 
 /** Variants one rule may expand into through `or`. */
 export const MAX_VARIANTS = 64;
@@ -38,8 +38,12 @@ export interface CompiledPattern {
   alphaKey: string;
   /** Tests between the fact and the token. */
   joins: ((scope: Scope) => boolean)[];
-  /** A `field == value-from-the-token` test the join can look up instead of scanning. */
-  index: { field: string; value: (token: readonly Entry[]) => Value } | null;
+  /**
+   * The pattern's `field == value-from-the-token` tests as one lookup key instead of a scan:
+   * a fact files under the key of its fields' values, a token under the key of the values it
+   * compares them with. The join still runs every test: the key only narrows the candidates.
+   */
+  index: { fields: string[]; factKey: (fact: Fact) => string; tokenKey: (token: readonly Entry[]) => string } | null;
   /** The step's whole text with names as places: equal keys under one parent share one node. */
   key: string;
 }
@@ -286,6 +290,7 @@ class RuleCompiler {
     const joins: ((scope: Scope) => boolean)[] = [];
     const joinKeys: string[] = [];
     let index: CompiledPattern['index'] = null;
+    const keyed: { field: string; value: Eval }[] = [];
     const local: string[] = [];
     for (const c of p.constraints) {
       if (c.kind === 'bind') {
@@ -306,8 +311,8 @@ class RuleCompiler {
       }
       joins.push((scope) => holds(run, scope, pos));
       joinKeys.push(test.key);
-      // `field == <from the token>` (either way round): the first becomes the join's index.
-      if (!index && c.expr.kind === 'binary' && c.expr.op === '==') {
+      // `field == <from the token>` (either way round): every such test is part of the index.
+      if (c.expr.kind === 'binary' && c.expr.op === '==') {
         const sides = [c.expr.left, c.expr.right];
         for (const [i, side] of sides.entries()) {
           const other = sides[1 - i] as Expr;
@@ -315,10 +320,22 @@ class RuleCompiler {
           if (field === undefined) continue;
           const value = this.expr(other, null);
           if (value.usesFact || !value.usesToken) continue;
-          index = { field, value: (token) => value.run({ token, fact: null }) };
+          keyed.push({ field, value: value.run });
           break;
         }
       }
+    }
+    if (keyed.length > 0) {
+      const fields = keyed.map((k) => k.field);
+      const values = keyed.map((k) => k.value);
+      index = {
+        fields,
+        factKey: (fact) => indexKey(fields.map((f) => fact.fields.get(f) ?? null)),
+        tokenKey: (token) => {
+          const scope: Scope = { token, fact: null };
+          return indexKey(values.map((v) => valueOr(v, scope)));
+        },
+      };
     }
     const slot = this.slots;
     // The fields this pattern bound now live in its slot of the token (when it joins one).
@@ -415,6 +432,26 @@ class RuleCompiler {
       case 'emit':
         return { kind: 'emit', name: a.name, value: this.expr(a.value, null).run, pos: a.pos };
     }
+  }
+}
+
+/** One key for a list of values: each part's canonical key, length-prefixed so no two lists share one. */
+function indexKey(values: readonly Value[]): string {
+  let key = '';
+  for (const v of values) {
+    const part = valueKey(v);
+    key += `${part.length}:${part}`;
+  }
+  return key;
+}
+
+/** A value to file under: null's key when it cannot be worked out (the join's tests then decide). */
+function valueOr(run: Eval, scope: Scope): Value {
+  try {
+    return run(scope);
+  } catch (err) {
+    if (err instanceof RuleRuntimeError) return null;
+    throw err;
   }
 }
 

@@ -5,10 +5,10 @@
  * the order spec/rules.md writes down: salience, then recency, then rule order. What the
  * engine does is charged to a meter, so a contract's gas bounds a rule set that never ends.
  */
-import type { CompiledAction, CompiledRule, Entry, Scope } from './compile.js';
+import type { CompiledAction, CompiledPattern, CompiledRule, Entry, Scope } from './compile.js';
 import { Decimal } from './decimal.js';
 import type { AlphaNode, BetaNode, Network } from './network.js';
-import { RuleRuntimeError, valueFrom, valueKey, valuesEqual, type Fact, type Value } from './values.js';
+import { RuleRuntimeError, valueFrom, valuesEqual, type Fact, type Value } from './values.js';
 
 /** Work the engine charges for (spec/rules.md, "Gas"). */
 export type Work = 'alphaTest' | 'joinTest' | 'token' | 'fire' | 'action';
@@ -28,7 +28,8 @@ interface Token {
   entries: Entry[];
   node: BetaNode;
   parent: Token | null;
-  children: Set<Token>;
+  /** Tokens made from this one (dead ones are skipped, not spliced out: removal is by flag). */
+  children: Token[] | null;
   alive: boolean;
 }
 
@@ -42,9 +43,18 @@ interface Activation {
   rule: CompiledRule;
   token: Token;
   seq: number;
-  /** The recencies of the token's facts, newest first. */
-  recency: number[];
+  /** The recencies of the token's facts, newest first (worked out when first compared). */
+  recency: number[] | null;
   alive: boolean;
+}
+
+function recencyOf(a: Activation): number[] {
+  if (a.recency === null) {
+    const out: number[] = [];
+    for (const e of a.token.entries) if (isFact(e)) out.push(e.recency);
+    a.recency = out.sort((x, y) => y - x);
+  }
+  return a.recency;
 }
 
 /** What `fire` did, in order: which rule fired on which facts. */
@@ -61,19 +71,33 @@ export interface EmittedEvent {
 
 function before(a: Activation, b: Activation): boolean {
   if (a.rule.salience !== b.rule.salience) return a.rule.salience > b.rule.salience;
-  const n = Math.min(a.recency.length, b.recency.length);
-  for (let i = 0; i < n; i++) if (a.recency[i] !== b.recency[i]) return (a.recency[i] as number) > (b.recency[i] as number);
-  if (a.recency.length !== b.recency.length) return a.recency.length > b.recency.length;
+  const ra = recencyOf(a);
+  const rb = recencyOf(b);
+  const n = Math.min(ra.length, rb.length);
+  for (let i = 0; i < n; i++) if (ra[i] !== rb[i]) return (ra[i] as number) > (rb[i] as number);
+  if (ra.length !== rb.length) return ra.length > rb.length;
   if (a.rule.order !== b.rule.order) return a.rule.order < b.rule.order;
   return a.seq < b.seq;
 }
 
 /** The agenda: a binary heap ordered by `before`; removed activations are skipped when they surface. */
 class Agenda {
-  private readonly heap: Activation[] = [];
+  private heap: Activation[] = [];
+  private dead = 0;
 
   get size(): number {
     return this.heap.length;
+  }
+
+  /** One activation left the agenda without firing: once most are such, the heap is rebuilt without them. */
+  dropped(): void {
+    this.dead += 1;
+    if (this.dead > 1024 && this.dead * 2 > this.heap.length) {
+      const live = this.heap.filter((a) => a.alive);
+      this.heap = [];
+      this.dead = 0;
+      for (const a of live) this.push(a);
+    }
   }
 
   push(a: Activation): void {
@@ -108,6 +132,7 @@ class Agenda {
         }
       }
       if (top.alive) return top;
+      this.dead = Math.max(0, this.dead - 1);
     }
     return undefined;
   }
@@ -130,6 +155,7 @@ export class RuleSession {
   private readonly activations = new Map<Token, Activation>();
   private readonly agenda = new Agenda();
   private readonly charge: (work: Work) => void;
+  private readonly scope: { token: readonly Entry[]; fact: Fact | null } = { token: [], fact: null };
   /** The rule whose actions are running: with no-loop, they do not activate it again. */
   private firing: CompiledRule | null = null;
   private readonly maxFacts: number;
@@ -148,7 +174,7 @@ export class RuleSession {
     this.rightIndex = network.betas.map((n) => (indexed(n) ? new Map() : null));
     this.leftIndex = network.betas.map((n) => (indexed(n) ? new Map() : null));
     this.partials = network.betas.map(() => new Map());
-    const top: Token = { entries: [], node: network.root, parent: null, children: new Set(), alive: true };
+    const top: Token = { entries: [], node: network.root, parent: null, children: null, alive: true };
     this.tokens[network.root.id]?.add(top);
     for (const child of network.root.children) this.leftActivate(child, top);
   }
@@ -273,7 +299,10 @@ export class RuleSession {
 
   private joins(node: BetaNode, token: Token, fact: Fact): boolean {
     if (node.kind === 'root' || node.kind === 'terminal') return false;
-    const scope: Scope = { token: token.entries, fact };
+    // One scope for every test: tests run synchronously and keep no reference to it.
+    const scope = this.scope;
+    scope.token = token.entries;
+    scope.fact = fact;
     for (const test of node.step.pattern.joins) {
       this.charge('joinTest');
       if (!test(scope)) return false;
@@ -285,14 +314,18 @@ export class RuleSession {
   private candidates(node: Extract<BetaNode, { alpha: AlphaNode }>, token: Token): Iterable<Fact> {
     const index = node.step.pattern.index;
     if (!index) return this.alphaMemory[node.alpha.id] ?? [];
-    return this.rightIndex[node.id]?.get(valueKey(safeValue(() => index.value(token.entries)))) ?? [];
+    return this.rightIndex[node.id]?.get(this.indexKey(index, token)) ?? [];
   }
 
   /** The parent tokens that may join `fact`. */
   private parents(node: Extract<BetaNode, { alpha: AlphaNode }>, fact: Fact): Iterable<Token> {
     const index = node.step.pattern.index;
     if (!index) return this.tokens[node.parent.id] ?? [];
-    return this.leftIndex[node.id]?.get(valueKey(fact.fields.get(index.field) ?? null)) ?? [];
+    return this.leftIndex[node.id]?.get(index.factKey(fact)) ?? [];
+  }
+
+  private indexKey(index: NonNullable<CompiledPattern['index']>, token: Token): string {
+    return index.tokenKey(token.entries);
   }
 
   private leftActivate(node: BetaNode, token: Token): void {
@@ -300,12 +333,13 @@ export class RuleSession {
     if (node.kind === 'terminal') return this.activate(node.rule, token);
     const index = node.step.pattern.index;
     if (index) {
-      const key = valueKey(safeValue(() => index.value(token.entries)));
+      const key = this.indexKey(index, token);
       const bucket = this.leftIndex[node.id] as Map<string, Set<Token>>;
       bucket.set(key, (bucket.get(key) ?? new Set()).add(token));
     }
     if (node.kind === 'join') {
-      for (const fact of [...this.candidates(node, token)]) if (this.joins(node, token, fact)) this.makeToken(node, token, fact);
+      // Matching never changes an alpha memory (only actions do, and none runs here): no copy needed.
+      for (const fact of this.candidates(node, token)) if (this.joins(node, token, fact)) this.makeToken(node, token, fact);
       return;
     }
     const partial: Partial = { matched: new Set(), child: null };
@@ -319,7 +353,7 @@ export class RuleSession {
     if (node.kind === 'root' || node.kind === 'terminal') return;
     const index = node.step.pattern.index;
     if (index) {
-      const key = valueKey(fact.fields.get(index.field) ?? null);
+      const key = index.factKey(fact);
       const bucket = this.rightIndex[node.id] as Map<string, Set<Fact>>;
       bucket.set(key, (bucket.get(key) ?? new Set()).add(fact));
     }
@@ -345,7 +379,7 @@ export class RuleSession {
   private rightRetract(node: BetaNode, fact: Fact): void {
     if (node.kind === 'root' || node.kind === 'terminal') return;
     const index = node.step.pattern.index;
-    if (index) this.rightIndex[node.id]?.get(valueKey(fact.fields.get(index.field) ?? null))?.delete(fact);
+    if (index) this.rightIndex[node.id]?.get(index.factKey(fact))?.delete(fact);
     if (node.kind === 'join') return; // its tokens with the fact go with factTokens
     for (const [token, partial] of [...(this.partials[node.id] ?? new Map<Token, Partial>())]) {
       if (!partial.matched.delete(fact)) continue;
@@ -389,8 +423,10 @@ export class RuleSession {
 
   private makeToken(node: BetaNode, parent: Token, entry: Entry): Token {
     this.charge('token');
-    const token: Token = { entries: [...parent.entries, entry], node, parent, children: new Set(), alive: true };
-    parent.children.add(token);
+    const entries = parent.entries.slice();
+    entries.push(entry);
+    const token: Token = { entries, node, parent, children: null, alive: true };
+    (parent.children ??= []).push(token);
     this.tokens[node.id]?.add(token);
     if (node.kind === 'join' && isFact(entry)) {
       const list = this.factTokens.get(entry.id) ?? new Set<Token>();
@@ -404,9 +440,17 @@ export class RuleSession {
   private removeToken(token: Token): void {
     if (!token.alive) return;
     token.alive = false;
-    for (const child of [...token.children]) this.removeToken(child);
+    const children = token.children;
+    token.children = null;
+    if (children) for (const child of children) this.removeToken(child);
     this.tokens[token.node.id]?.delete(token);
-    token.parent?.children.delete(token);
+    const siblings = token.parent?.children;
+    // Keep a parent's list short: drop the dead once they are the majority.
+    if (siblings && siblings.length > 8) {
+      let dead = 0;
+      for (const t of siblings) if (!t.alive) dead += 1;
+      if (dead * 2 > siblings.length && token.parent) token.parent.children = siblings.filter((t) => t.alive);
+    }
     const last = token.entries[token.entries.length - 1];
     if (token.node.kind === 'join' && isFact(last)) this.factTokens.get(last.id)?.delete(token);
     for (const child of token.node.children) {
@@ -415,20 +459,20 @@ export class RuleSession {
         if (activation) {
           activation.alive = false;
           this.activations.delete(token);
+          this.agenda.dropped();
         }
         continue;
       }
       if (child.kind === 'root') continue;
       this.partials[child.id]?.delete(token);
       const index = child.step.pattern.index;
-      if (index) this.leftIndex[child.id]?.get(valueKey(safeValue(() => index.value(token.entries))))?.delete(token);
+      if (index) this.leftIndex[child.id]?.get(this.indexKey(index, token))?.delete(token);
     }
   }
 
   private activate(rule: CompiledRule, token: Token): void {
     if (rule.noLoop && this.firing?.name === rule.name) return;
-    const recency = token.entries.flatMap((e) => (isFact(e) ? [e.recency] : [])).sort((a, b) => b - a);
-    const activation: Activation = { rule, token, seq: this.seq++, recency, alive: true };
+    const activation: Activation = { rule, token, seq: this.seq++, recency: null, alive: true };
     this.activations.set(token, activation);
     this.agenda.push(activation);
   }
