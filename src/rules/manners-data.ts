@@ -37,3 +37,22 @@ export function mannersFacts(guests: readonly MannersGuest[]): { type: string; f
     { type: 'Context', fields: { state: 'start' } },
   ];
 }
+
+/**
+ * What is wrong with a seating (seats 1..n in order): an empty list when every guest sits once
+ * and every two neighbours are of opposite sex with a hobby in common.
+ */
+export function seatingProblems(guests: readonly MannersGuest[], seats: readonly string[]): string[] {
+  const problems: string[] = [];
+  const byName = new Map(guests.map((g) => [g.name, g]));
+  if (seats.length !== guests.length) problems.push(`${seats.length} seats for ${guests.length} guests`);
+  if (new Set(seats).size !== seats.length) problems.push('a guest sits twice');
+  for (let i = 1; i < seats.length; i++) {
+    const a = byName.get(seats[i - 1] as string);
+    const b = byName.get(seats[i] as string);
+    if (!a || !b) problems.push(`seat ${i + 1}: an unknown guest`);
+    else if (a.sex === b.sex) problems.push(`seats ${i} and ${i + 1}: the same sex`);
+    else if (!a.hobbies.some((h) => b.hobbies.includes(h))) problems.push(`seats ${i} and ${i + 1}: no hobby in common`);
+  }
+  return problems;
+}
