@@ -13,6 +13,14 @@ import { compareValues, RuleRuntimeError, valueKey, valuesEqual, type Fact, type
 
 /** Variants one rule may expand into through `or`. */
 export const MAX_VARIANTS = 64;
+/**
+ * Steps one rule variant may have: the network's matching recurses once per step, so this
+ * bounds the stack a rule can take (the same on every node, far below any thread's stack).
+ */
+export const MAX_STEPS = 64;
+/** Rules (variants included) one file may hold, and actions one rule may take. */
+export const MAX_RULES = 2_000;
+export const MAX_ACTIONS = 256;
 
 /** One entry of a token per step: the fact joined, null for not/exists, or an accumulate's results. */
 export type Entry = Fact | ReadonlyMap<string, Value> | null;
@@ -501,7 +509,10 @@ export function compileRuleFile(parsed: RuleFile): CompiledFile {
   parsed.rules.forEach((rule) => {
     if (names.has(rule.name)) fail(parsed.name, rule.pos, `a second rule named "${rule.name}"`);
     names.add(rule.name);
+    if (rule.then.length > MAX_ACTIONS) fail(parsed.name, rule.pos, `rule "${rule.name}" has ${rule.then.length} actions; at most ${MAX_ACTIONS}`);
     variants(parsed.name, rule.when).forEach((flat, variant) => {
+      if (flat.length > MAX_STEPS) fail(parsed.name, rule.pos, `rule "${rule.name}" has ${flat.length} conditions; at most ${MAX_STEPS}`);
+      if (rules.length >= MAX_RULES) fail(parsed.name, rule.pos, `more than ${MAX_RULES} rules (counting the variants "or" makes)`);
       const compiler = new RuleCompiler(parsed.name, declarations);
       const steps = flat.map((c) => compiler.step(c));
       rules.push({ name: rule.name, variant, order: rules.length, salience: rule.salience, noLoop: rule.noLoop, steps, actions: rule.then.map((a) => compiler.action(a)), pos: rule.pos });

@@ -11,7 +11,7 @@ import type { AlphaNode, BetaNode, Network } from './network.js';
 import { RuleRuntimeError, valueFrom, valuesEqual, type Fact, type Value } from './values.js';
 
 /** Work the engine charges for (spec/rules.md, "Gas"). */
-export type Work = 'alphaTest' | 'joinTest' | 'token' | 'fire' | 'action';
+export type Work = 'alphaTest' | 'joinTest' | 'token' | 'fold' | 'fire' | 'action';
 
 export interface SessionOptions {
   /** Called before each unit of work; throwing stops the engine (a contract's out of gas). */
@@ -407,6 +407,7 @@ export class RuleSession {
       }
       let acc: Decimal | null = r.fn === 'sum' ? Decimal.int(0) : null;
       for (const fact of [...partial.matched].sort((a, b) => a.id - b.id)) {
+        this.charge('fold');
         const v = safeValue(() => r.arg?.({ token: token.entries, fact }) ?? null);
         if (!(v instanceof Decimal)) continue;
         acc = acc === null ? v : r.fn === 'sum' ? acc.add(v) : r.fn === 'min' ? (v.compare(acc) < 0 ? v : acc) : v.compare(acc) > 0 ? v : acc;

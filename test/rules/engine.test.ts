@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_ACTIONS, MAX_RULES, MAX_STEPS } from '../../src/rules/compile.js';
 import { compileRules, openSession } from '../../src/rules/engine.js';
 import { RuleTypeError } from '../../src/rules/lexer.js';
 import { RuleRuntimeError, type Value } from '../../src/rules/values.js';
@@ -261,5 +262,22 @@ rule "c" when x : X(k > 1) then emit("c", 1) end`;
     expect(looping.fire(50)).toBe(50);
     expect(looping.pending).toBe(1);
     expect(field(looping, other, 'balance')).toBe('60');
+  });
+
+  it('refuses rules too big to run in bounded stack and time: conditions, actions, rules, variants', () => {
+    const refusal = (source: string): string => {
+      try {
+        compileRules('big.drl', source);
+      } catch (err) {
+        expect(err).toBeInstanceOf(RuleTypeError);
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal(`rule "r" when ${'A() '.repeat(MAX_STEPS + 1)}then end`)).toMatch(new RegExp(`has ${MAX_STEPS + 1} conditions; at most ${MAX_STEPS}`));
+    expect(refusal(`rule "r" when ${'A() '.repeat(MAX_STEPS)}then end`)).toBe('accepted');
+    expect(refusal(`rule "r" when a : A() then ${'emit("e", 1) '.repeat(MAX_ACTIONS + 1)}end`)).toMatch(/actions; at most/);
+    expect(refusal(`rule "r" when ${'(A() or B()) '.repeat(7)}then end`)).toMatch(/more than 64 variants/);
+    expect(refusal(Array.from({ length: MAX_RULES + 1 }, (_, i) => `rule "r${i}" when A() then end`).join('\n'))).toMatch(/more than 2000 rules/);
   });
 });
