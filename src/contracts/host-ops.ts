@@ -4,6 +4,7 @@
  * as strings; a refusal is a ContractAbort, which fails the call whatever the contract catches.
  */
 import { fitUtf8, utf8Length } from '../codec/utf8-fit.js';
+import { CallRules } from './rules-ops.js';
 import { ContractAbort, MAX_RANGE_LIMIT, type CallOutcome, type HostCalls } from './sandbox-types.js';
 
 /** How host operations charge gas and report an abort. */
@@ -20,6 +21,8 @@ export interface HostMeter {
 export interface HostState {
   host: HostCalls;
   meter: HostMeter;
+  /** The call's rules sessions, made on the first `rules.` operation. */
+  rules?: CallRules;
 }
 
 const BIGINT_TEXT = /^-?[0-9]+$/;
@@ -35,7 +38,9 @@ const QUOTED_NAME_BYTES = 80;
 const bytes = utf8Length;
 
 /** Runs operation `op` with its string arguments; the string handed back to the VM, if any. */
-export function hostOperation({ host, meter }: HostState, op: string, a = '', b = '', c = ''): string | undefined {
+export function hostOperation(state: HostState, op: string, a = '', b = '', c = ''): string | undefined {
+  const { host, meter } = state;
+  if (op.startsWith('rules.')) return (state.rules ??= new CallRules(host, meter)).operation(op, a, b, c);
   switch (op) {
     case 'abort':
       throw new ContractAbort(a);

@@ -15,7 +15,7 @@
  *   JSON otherwise — made here, on the call's fuel and frame budget, so that a deep or strange
  *   thrown value never makes the host recurse.
  *
- * The host API (db, emit, revert, transfer, call) is JavaScript here: it checks and converts
+ * The host API (db, emit, revert, transfer, call, rules) is JavaScript here: it checks and converts
  * its arguments to strings (JSON text with BigInt tagged {"$bigint": "..."}) in the VM, paid for
  * in fuel, and makes one native call per operation. A refusal goes through the native too
  * (`abort`), so the host records it and the call fails with it whatever the contract catches.
@@ -26,7 +26,7 @@ export const PRELUDE = `(host) => {
 'use strict';
 const O = Object, A = Reflect.apply, G = globalThis, J = JSON, jp = J.parse, js = J.stringify, ks = O.keys, B = BigInt,
   bs = B.prototype.toString, AP = Array.prototype, filter = AP.filter, sort = AP.sort, isArray = Array.isArray,
-  starts = String.prototype.startsWith, S = String;
+  starts = String.prototype.startsWith, S = String, isInt = Number.isSafeInteger;
 delete Math.random;
 const tag = (k, v) => (typeof v === 'bigint' ? { $bigint: A(bs, v, []) } : v);
 const untag = (k, v) => {
@@ -61,6 +61,7 @@ G.db = {
     return decode(host('range', t, p, limit === undefined ? '100' : typeof limit === 'number' ? S(limit) : 'NaN'));
   },
 };
+const DB = G.db;
 G.emit = (name, data) => { host('emit', text(name, 'event name'), stored(data)); };
 G.revert = (message) => host('revert', typeof message === 'string' ? 'y' : 'n', typeof message === 'string' ? message : '');
 G.transfer = (to, amount) => {
@@ -71,6 +72,29 @@ G.transfer = (to, amount) => {
 G.call = (address, method, args) => {
   const a = text(address, 'call address'), m = text(method, 'method name');
   return decode(host('call', a, m, args === undefined ? '[]' : stored(args)));
+};
+const factId = (id) => (typeof id === 'number' && isInt(id) && id > 0 ? S(id) : abort('a fact id is a positive integer'));
+const openRules = (file) => {
+  const h = host('rules.open', text(file, 'rule file'));
+  return {
+    insert(type, fields) { return +host('rules.insert', h, text(type, 'fact type'), stored(fields)); },
+    modify(id, fields) { host('rules.modify', h, factId(id), stored(fields)); },
+    retract(id) { host('rules.retract', h, factId(id)); },
+    fire(limit) { return +host('rules.fire', h, limit === undefined ? '' : typeof limit === 'number' ? S(limit) : 'NaN'); },
+    get(id) { const f = host('rules.get', h, factId(id)); return f === undefined ? undefined : decode(f); },
+    query(type) { return decode(host('rules.query', h, text(type, 'fact type'))); },
+    save(table, key) { DB.put(table, key, decode(host('rules.facts', h))); },
+    restore(saved) { host('rules.restore', h, stored(saved)); },
+  };
+};
+G.rules = {
+  session: openRules,
+  resume(file, table, key) {
+    const s = openRules(file);
+    const saved = DB.get(table, key);
+    if (saved !== undefined) s.restore(saved);
+    return s;
+  },
 };
 return [
   (ctxJson) => { G.ctx = decode(ctxJson); },

@@ -29,6 +29,8 @@ export interface HostCalls {
   transfer(to: string, amount: bigint): void;
   /** Runs another contract's method with at most `gasLimit` gas; its outcome, failures included. */
   call(address: string, method: string, argsJson: string, gasLimit: number): CallOutcome;
+  /** The text of rule file `name` (a `.drl` of the contract's bundle), or undefined; a host without rule files leaves it out. */
+  ruleFile?(name: string): string | undefined;
 }
 
 /** As a method name: evaluate the module and answer its callable exports, sorted (a JSON array). */

@@ -81,6 +81,8 @@ export interface CompiledRule {
   salience: number;
   noLoop: boolean;
   steps: Step[];
+  /** Per token slot, the fields of its fact the conditions read, sorted (empty for a slot without a fact). */
+  watched: string[][];
   actions: CompiledAction[];
   pos: Position;
 }
@@ -138,6 +140,18 @@ function alternativesOf(file: string, c: Condition): Flat[][] {
 class RuleCompiler {
   private readonly names = new Map<string, Place>();
   private slots = 0;
+  /** Per token slot, the fields of its fact the conditions read (what a modify must change to match anew). */
+  readonly watched = new Map<number, Set<string>>();
+  /** Compiling conditions (reads are watched), not actions. */
+  private inConditions = true;
+
+  private watch(slot: number | 'current', field: string): void {
+    if (!this.inConditions) return;
+    const at = slot === 'current' ? this.slots : slot;
+    const fields = this.watched.get(at) ?? new Set<string>();
+    fields.add(field);
+    this.watched.set(at, fields);
+  }
 
   constructor(
     private readonly file: string,
@@ -172,6 +186,7 @@ class RuleCompiler {
         const { slot } = place;
         const field = e.field;
         const kind = this.fieldKind(place.type, field, e.pos);
+        this.watch(slot, field);
         return { run: (s) => readField(s.token[slot] as Fact, field), kind, key: `#${slot}.${field}`, usesToken: true, usesFact: false };
       }
       case 'unary': {
@@ -210,6 +225,7 @@ class RuleCompiler {
     const place = this.names.get(name);
     if (place?.at === 'field') {
       const { slot, field } = place;
+      this.watch(slot, field);
       if (slot === 'current') return { run: (s: Scope) => readField(s.fact as Fact, field), kind: place.kind, key: `@.${field}`, usesToken: false, usesFact: true };
       return { run: (s: Scope) => readField(s.token[slot] as Fact, field), kind: place.kind, key: `#${slot}.${field}`, usesToken: true, usesFact: false };
     }
@@ -221,6 +237,7 @@ class RuleCompiler {
     const declared = current ? this.declarations.get(current.type) : undefined;
     if (current && (declared ? declared.has(name) || !SYMBOL.test(name) : !SYMBOL.test(name))) {
       const kind = this.fieldKind(current.type, name, pos);
+      this.watch('current', name);
       return { run: (s: Scope) => readField(s.fact as Fact, name), kind, key: `@.${name}`, usesToken: false, usesFact: true };
     }
     if (SYMBOL.test(name)) return { run: () => name, kind: 'string' as Kind, key: JSON.stringify(name), usesToken: false, usesFact: false };
@@ -305,6 +322,7 @@ class RuleCompiler {
         if (this.names.has(c.name)) fail(this.file, c.pos, `"${c.name}" is bound twice in this rule`);
         const kind = this.fieldKind(p.type, c.field, c.pos);
         this.names.set(c.name, { at: 'field', slot: 'current', field: c.field, kind });
+        this.watch('current', c.field);
         local.push(c.name);
         continue;
       }
@@ -412,6 +430,7 @@ class RuleCompiler {
   }
 
   action(a: Action): CompiledAction {
+    this.inConditions = false;
     const assignments = (type: string, list: { field: string; value: Expr; pos: Position }[]) => {
       const seen = new Set<string>();
       return list.map((x) => {
@@ -515,7 +534,8 @@ export function compileRuleFile(parsed: RuleFile): CompiledFile {
       if (rules.length >= MAX_RULES) fail(parsed.name, rule.pos, `more than ${MAX_RULES} rules (counting the variants "or" makes)`);
       const compiler = new RuleCompiler(parsed.name, declarations);
       const steps = flat.map((c) => compiler.step(c));
-      rules.push({ name: rule.name, variant, order: rules.length, salience: rule.salience, noLoop: rule.noLoop, steps, actions: rule.then.map((a) => compiler.action(a)), pos: rule.pos });
+      const watched = steps.map((_, slot) => [...(compiler.watched.get(slot) ?? [])].sort());
+      rules.push({ name: rule.name, variant, order: rules.length, salience: rule.salience, noLoop: rule.noLoop, steps, watched, actions: rule.then.map((a) => compiler.action(a)), pos: rule.pos });
     });
   });
   return { name: parsed.name, declarations, rules };

@@ -18,9 +18,12 @@ export interface SessionOptions {
   charge?: (work: Work) => void;
   /** Facts a session may hold at once. */
   maxFacts?: number;
+  /** Partial matches (tokens) it may hold at once: rules that join everything with everything stop here. */
+  maxTokens?: number;
 }
 
 export const DEFAULT_MAX_FACTS = 100_000;
+export const DEFAULT_MAX_TOKENS = 5_000_000;
 const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_FIELDS = 256;
 
@@ -153,12 +156,21 @@ export class RuleSession {
   /** Tokens whose last entry is the fact (made by a join), by fact id. */
   private readonly factTokens = new Map<number, Set<Token>>();
   private readonly activations = new Map<Token, Activation>();
+  /**
+   * What each firing saw: rule and fact ids → the versions of the fields its conditions read.
+   * The same facts with none of those fields changed do not activate that rule again (the
+   * refraction Drools' property reactivity gives), so a rule that sets a field it does not
+   * test fires once.
+   */
+  private readonly firedOn = new Map<string, string>();
   private readonly agenda = new Agenda();
   private readonly charge: (work: Work) => void;
   private readonly scope: { token: readonly Entry[]; fact: Fact | null } = { token: [], fact: null };
   /** The rule whose actions are running: with no-loop, they do not activate it again. */
   private firing: CompiledRule | null = null;
   private readonly maxFacts: number;
+  private readonly maxTokens: number;
+  private tokenCount = 0;
   readonly fired: Firing[] = [];
   readonly emitted: EmittedEvent[] = [];
 
@@ -168,6 +180,7 @@ export class RuleSession {
   ) {
     this.charge = options.charge ?? (() => undefined);
     this.maxFacts = options.maxFacts ?? DEFAULT_MAX_FACTS;
+    this.maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
     this.alphaMemory = network.alphas.map(() => new Set());
     this.tokens = network.betas.map(() => new Set());
     const indexed = (n: BetaNode): boolean => n.kind !== 'root' && n.kind !== 'terminal' && n.step.pattern.index !== null;
@@ -183,9 +196,25 @@ export class RuleSession {
   insert(type: string, fields: Readonly<Record<string, unknown>>): number {
     if (!TYPE_NAME.test(type)) throw new RuleRuntimeError(`"${String(type).slice(0, 40)}" is not a fact type name`);
     if (this.facts.size >= this.maxFacts) throw new RuleRuntimeError(`a session holds at most ${this.maxFacts} facts`);
-    const fact: Fact = { id: this.nextId++, type, fields: this.checkedFields(type, fields, new Map()), recency: ++this.clock };
+    const fact: Fact = { id: this.nextId++, type, fields: this.checkedFields(type, fields, new Map()), recency: ++this.clock, changed: new Map() };
     this.add(fact);
     return fact.id;
+  }
+
+  /**
+   * Puts back facts a session held before (saved by a contract): into an empty session, ids
+   * ascending as they were, so ids a contract kept still name the same facts.
+   */
+  restore(facts: readonly { id: number; type: string; fields: Readonly<Record<string, unknown>> }[]): void {
+    if (this.facts.size > 0 || this.nextId !== 1) throw new RuleRuntimeError('facts are restored into a new session only');
+    let last = 0;
+    for (const f of facts) {
+      if (!Number.isSafeInteger(f.id) || f.id <= last) throw new RuleRuntimeError('saved facts have ascending positive ids');
+      last = f.id;
+      this.nextId = f.id;
+      this.insert(f.type, f.fields);
+    }
+    this.nextId = last + 1;
   }
 
   /** Sets the given fields of fact `id` (the others kept); the fact is matched again as new. */
@@ -195,8 +224,11 @@ export class RuleSession {
     // A modify that changes nothing is no change: the fact is not matched again (so a rule that
     // sets a field to what it computes fires again at most once, not for ever).
     if (merged.size === old.fields.size && [...merged].every(([k, v]) => old.fields.has(k) && valuesEqual(old.fields.get(k) ?? null, v))) return;
+    const recency = ++this.clock;
+    const changed = new Map(old.changed);
+    for (const [k, v] of merged) if (!old.fields.has(k) || !valuesEqual(old.fields.get(k) ?? null, v)) changed.set(k, recency);
     this.remove(old);
-    this.add({ id, type: old.type, fields: merged, recency: ++this.clock });
+    this.add({ id, type: old.type, fields: merged, recency, changed });
   }
 
   retract(id: number): void {
@@ -232,6 +264,8 @@ export class RuleSession {
       this.charge('fire');
       count += 1;
       this.fired.push({ rule: next.rule.name, facts: next.token.entries.flatMap((e) => (isFact(e) ? [e.id] : [])) });
+      const [ids, versions] = this.firingKey(next.rule, next.token.entries);
+      this.firedOn.set(ids, versions);
       this.firing = next.rule;
       try {
         this.run(next.rule, next.token.entries);
@@ -424,6 +458,7 @@ export class RuleSession {
 
   private makeToken(node: BetaNode, parent: Token, entry: Entry): Token {
     this.charge('token');
+    if (++this.tokenCount > this.maxTokens) throw new RuleRuntimeError(`the rules made more than ${this.maxTokens} partial matches at once`);
     const entries = parent.entries.slice();
     entries.push(entry);
     const token: Token = { entries, node, parent, children: null, alive: true };
@@ -441,6 +476,7 @@ export class RuleSession {
   private removeToken(token: Token): void {
     if (!token.alive) return;
     token.alive = false;
+    this.tokenCount -= 1;
     const children = token.children;
     token.children = null;
     if (children) for (const child of children) this.removeToken(child);
@@ -471,8 +507,22 @@ export class RuleSession {
     }
   }
 
+  /** The rule and the token's facts, and the versions of the fields the rule's conditions read of them. */
+  private firingKey(rule: CompiledRule, entries: readonly Entry[]): [string, string] {
+    let ids = `${rule.order}`;
+    let versions = '';
+    entries.forEach((e, slot) => {
+      if (!isFact(e)) return;
+      ids += `:${e.id}`;
+      for (const field of rule.watched[slot] ?? []) versions += `${e.changed.get(field) ?? 0},`;
+    });
+    return [ids, versions];
+  }
+
   private activate(rule: CompiledRule, token: Token): void {
     if (rule.noLoop && this.firing?.name === rule.name) return;
+    const [ids, versions] = this.firingKey(rule, token.entries);
+    if (this.firedOn.get(ids) === versions) return;
     const activation: Activation = { rule, token, seq: this.seq++, recency: null, alive: true };
     this.activations.set(token, activation);
     this.agenda.push(activation);

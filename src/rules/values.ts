@@ -18,6 +18,8 @@ export interface Fact {
   readonly fields: ReadonlyMap<string, Value>;
   /** Raised on each insert and modify: the agenda prefers activations of newer facts. */
   readonly recency: number;
+  /** Per field, the recency of its last change (absent: never changed since the insert). */
+  readonly changed: ReadonlyMap<string, number>;
 }
 
 export function kindOf(v: Value): ValueKind {
@@ -47,13 +49,18 @@ export function compareValues(a: Value, b: Value): -1 | 0 | 1 | undefined {
 
 /**
  * A field's value as a fact is given from outside (JSON-like): numbers must be exact, so a
- * decimal comes as `{ $decimal: "0.8" }` (or as a string into a field declared a number).
+ * decimal comes as `{ $decimal: "0.8" }` (or as a string into a field declared a number), and
+ * a contract's BigInt as `{ $bigint: "12" }`.
  */
 export function valueFrom(raw: unknown, where: string, declared?: ValueKind | 'bool'): Value {
   if (raw === null || raw === undefined) return null;
   if (typeof raw === 'string' && declared === 'number') return decimalFrom(raw, where);
   if (raw instanceof Decimal || typeof raw === 'string' || typeof raw === 'boolean') return raw;
-  if (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 1 && typeof (raw as { $decimal?: unknown }).$decimal === 'string') return decimalFrom((raw as { $decimal: string }).$decimal, where);
+  if (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 1) {
+    // A decimal, or a contract's BigInt as its JSON carries it ({ $bigint: "12" }).
+    const tagged = (raw as { $decimal?: unknown }).$decimal ?? (raw as { $bigint?: unknown }).$bigint;
+    if (typeof tagged === 'string' && ('$decimal' in raw || /^-?\d+$/.test(tagged))) return decimalFrom(tagged, where);
+  }
   if (typeof raw === 'bigint') return Decimal.of(raw);
   if (typeof raw === 'number') {
     if (!Number.isSafeInteger(raw)) throw new RuleRuntimeError(`${where}: ${raw} is not an exact number (give a decimal as a string, such as "0.8")`);
@@ -68,4 +75,11 @@ function decimalFrom(text: string, where: string): Decimal {
   } catch (err) {
     throw new RuleRuntimeError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** A value as JSON: integers that a double holds exactly as numbers, other numbers as { $decimal }. */
+export function valueJson(v: Value): unknown {
+  if (!(v instanceof Decimal)) return v;
+  const n = Number(v.toString());
+  return v.isInteger && Number.isSafeInteger(n) ? n : { $decimal: v.toString() };
 }

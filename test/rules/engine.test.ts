@@ -33,11 +33,15 @@ describe('the rules engine', () => {
     const m = s.insert('Message', { status: 'GET_PRICE', fico_score: 741, listed_price: 100 });
     const low = s.insert('Message', { status: 'GET_PRICE', fico_score: 740, listed_price: 100 });
     const other = s.insert('Message', { status: 'OTHER', fico_score: 800, listed_price: 100 });
-    expect(s.fire()).toBe(2); // the second firing sets the same price: no change, so no third
+    expect(s.fire()).toBe(1); // the rule sets price, which its conditions do not read: it does not match anew
     expect(field(s, m, 'price')).toBe('80');
     expect(field(s, low, 'price')).toBe('null');
     expect(field(s, other, 'price')).toBe('null');
-    expect(s.fired.map((f) => f.rule)).toEqual(['Pricing', 'Pricing']);
+    expect(s.fired.map((f) => f.rule)).toEqual(['Pricing']);
+    // A change to a field it reads does: a new score re-prices.
+    s.modify(m, { fico_score: 900, listed_price: 200 });
+    expect(s.fire()).toBe(1);
+    expect(field(s, m, 'price')).toBe('160');
   });
 
   it('joins facts through bound variables, with and without an index', () => {

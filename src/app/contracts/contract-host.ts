@@ -12,7 +12,7 @@ import { credit, debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
 import { hostCallGas } from './gas-schedule.js';
 import { MAX_KEY_BYTES, tableNameError, tablePrefix } from './layout.js';
-import { contractCode } from './records.js';
+import { contractCode, contractRuleFile } from './records.js';
 import { contractRuntime } from './runtime.js';
 
 export const MAX_VALUE_BYTES = 64 * 1024;
@@ -128,6 +128,10 @@ export class ContractHost implements HostCalls {
     const code = contractCode(this.env.state, target);
     if (code === undefined) return { ok: false, error: `no contract at ${name}`, gasUsed: 0 };
     return runContract(this.env, target, { sender: this.self, value: 0n, method, argsJson, gasLimit, code });
+  }
+
+  ruleFile(name: string): string | undefined {
+    return contractRuleFile(this.env.state, this.contract, name);
   }
 
   private tableKey(table: string): Uint8Array {

@@ -32,6 +32,25 @@ export const CONTRACT_GAS = {
   receiptByte: 20,
   transfer: 10_000,
   callByte: 2,
+  /** The rules engine (spec/rules.md, "Gas"): opening a session, per byte of its rule file (compiled once per process, charged every time). */
+  rulesOpen: 20_000,
+  rulesOpenByte: 10,
+  /** Compiling a rule file at deploy, per byte. */
+  rulesCompileByte: 10,
+  /** Inserting or modifying a fact, and per byte of its type and fields; retracting one. */
+  rulesInsert: 1_000,
+  rulesInsertByte: 5,
+  rulesRetract: 1_000,
+  /** The engine's units of work: a test of one fact, a test of a fact against a partial match, a partial match made, a fact folded into an accumulate, a firing, an action. */
+  rulesAlphaTest: 20,
+  rulesJoinTest: 20,
+  rulesToken: 50,
+  rulesFold: 20,
+  rulesFire: 500,
+  rulesAction: 200,
+  /** Reading facts back (get, query, saving), per byte of the answer. */
+  rulesRead: 500,
+  rulesReadByte: 2,
 } as const;
 
 /** What a host call costs for `bytes` (UTF-8) of its input and output (the sandbox's hostGas callback). */
@@ -58,6 +77,26 @@ export function hostCallGas(what: string, bytes: number): number {
       return g.transfer;
     case 'call':
       return g.call + g.callByte * bytes;
+    case 'rules.open':
+      return g.rulesOpen + g.rulesOpenByte * bytes;
+    case 'rules.insert':
+      return g.rulesInsert + g.rulesInsertByte * bytes;
+    case 'rules.retract':
+      return g.rulesRetract;
+    case 'rules.alphaTest':
+      return g.rulesAlphaTest;
+    case 'rules.joinTest':
+      return g.rulesJoinTest;
+    case 'rules.token':
+      return g.rulesToken;
+    case 'rules.fold':
+      return g.rulesFold;
+    case 'rules.fire':
+      return g.rulesFire;
+    case 'rules.action':
+      return g.rulesAction;
+    case 'rules.read':
+      return g.rulesRead + g.rulesReadByte * bytes;
     default:
       return g.call;
   }

@@ -19,6 +19,8 @@ import { runContract, type CallEnv } from './contract-host.js';
 import { CONTRACT_GAS } from './gas-schedule.js';
 import { bundleKey, contractAddress, encodeRecord, recordKey } from './layout.js';
 import { contractCode } from './records.js';
+import { compileRules } from '../../rules/engine.js';
+import { RuleFileError } from '../../rules/lexer.js';
 
 export type ContractMsg = Extract<Msg, { type: 'deployContract' | 'callContract' }>;
 
@@ -84,6 +86,17 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
     } catch (err) {
       if (err instanceof DecodeError) throw new TxError('CONTRACT_INVALID', `the bundle is not valid: ${err.message}`);
       throw err;
+    }
+    // Rule files are compiled now: one that does not compile fails the deploy, not a later call.
+    for (const file of files.filter((f) => f.name.endsWith('.drl'))) {
+      gas.consume(CONTRACT_GAS.rulesCompileByte * file.content.length, `compiling ${file.name}`);
+      try {
+        compileRules(file.name, new TextDecoder('utf-8', { fatal: true }).decode(file.content));
+      } catch (err) {
+        if (err instanceof RuleFileError) throw new TxError('CONTRACT_INVALID', err.message);
+        if (err instanceof TypeError) throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
+        throw err;
+      }
     }
     const code = new TextDecoder().decode(files.find((f) => f.name === BUNDLE_ENTRY)?.content);
     const address = contractAddress(tx.sender, tx.nonce);

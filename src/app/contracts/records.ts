@@ -31,3 +31,22 @@ export function contractCode(state: StateReader, contract: Uint8Array): string |
   sources.set(id, source);
   return source;
 }
+
+/** Rule files (`*.drl`) by bundle hash, then name: decoded once per process, as entry modules are. */
+const ruleFiles = new Map<string, Map<string, string>>();
+
+export function contractRuleFile(state: StateReader, contract: Uint8Array, name: string): string | undefined {
+  if (!name.endsWith('.drl')) return undefined;
+  const record = readContract(state, contract);
+  if (!record) return undefined;
+  const id = toHex(record.bundleHash);
+  let files = ruleFiles.get(id);
+  if (!files) {
+    const archive = state.get(bundleKey(contract));
+    if (archive === undefined) return undefined;
+    files = new Map(decodeBundle(archive).filter((f) => f.name.endsWith('.drl')).map((f) => [f.name, new TextDecoder().decode(f.content)]));
+    if (ruleFiles.size >= MAX_CACHED_SOURCES) ruleFiles.delete(ruleFiles.keys().next().value as string);
+    ruleFiles.set(id, files);
+  }
+  return files.get(name);
+}

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { Decimal } from '../../rules/decimal.js';
 import { compileRules, openSession } from '../../rules/engine.js';
 import { RuleFileError } from '../../rules/lexer.js';
-import { RuleRuntimeError, type Fact, type Value } from '../../rules/values.js';
+import { RuleRuntimeError, valueJson, type Fact, type Value } from '../../rules/values.js';
 import { optionParser, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, type OutputFormat } from '../output.js';
 
@@ -47,15 +47,8 @@ function parseFacts(path: string, text: string): { type: string; fields: Record<
   });
 }
 
-/** A value as the facts file writes it: integers as JSON numbers when exact, other numbers as { $decimal }. */
-export function jsonValue(v: Value): unknown {
-  if (!(v instanceof Decimal)) return v;
-  const n = Number(v.toString());
-  return v.isInteger && Number.isSafeInteger(n) ? n : { $decimal: v.toString() };
-}
-
 function factJson(f: Fact): { id: number; type: string; fields: Record<string, unknown> } {
-  return { id: f.id, type: f.type, fields: Object.fromEntries([...f.fields].map(([k, v]) => [k, jsonValue(v)])) };
+  return { id: f.id, type: f.type, fields: Object.fromEntries([...f.fields].map(([k, v]) => [k, valueJson(v)])) };
 }
 
 function showValue(v: Value): string {
@@ -86,7 +79,7 @@ export function registerRulesCommands(program: Command): void {
       const factsOut = session.allFacts();
       const result = {
         fired: session.fired.map((f) => ({ rule: f.rule, facts: f.facts })),
-        events: session.emitted.map((e) => ({ rule: e.rule, name: e.name, value: jsonValue(e.value) })),
+        events: session.emitted.map((e) => ({ rule: e.rule, name: e.name, value: valueJson(e.value) })),
         facts: factsOut.map(factJson),
         stopped,
         pending: session.pending,
