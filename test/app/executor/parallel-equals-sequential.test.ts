@@ -1,6 +1,6 @@
 /**
  * The parallel executor against the sequential reference: random blocks of transfers and
- * contract calls over a few hot keys, from no conflicts to all conflicting, executed by both;
+ * contract calls (some running business rules, some rules that never stop) over a few hot keys, from no conflicts to all conflicting, executed by both;
  * every block's app hash and every result (code, log, gas, events) must be the same bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,24 @@ export function list(prefix) { return db.range('t', prefix, 5); }
 export function pay(to) { transfer(to, 1n); }
 export function fail() { throw new Error('no'); }
 export function drop(key) { db.del('t', key); }
+export function rate(key, score) {
+  const s = rules.session('rate.drl');
+  const id = s.insert('Loan', { score, base: 100 });
+  s.fire();
+  const r = s.get(id).rate ?? null;
+  db.put('t', key, r);
+  return r;
+}
+export function spin() { const s = rules.session('spin.drl'); s.insert('C', { n: 0 }); return s.fire(); }
 `;
+
+/** Rules run by the contract in the workers as on the main thread: their results and gas must agree too. */
+const RULE_FILES = {
+  'rate.drl': `rule "good" salience 5 when l : Loan(score > 700) then modify(l) { rate = l.base * 0.9 } end
+rule "bad" when l : Loan(score <= 700) then modify(l) { rate = l.base * 1.25 } end
+rule "count" when accumulate(Loan(); n : count()) then emit("loans", n) end`,
+  'spin.drl': 'rule "up" when c : C(n >= 0) then modify(c) { n = c.n + 1 } end',
+};
 
 interface Chain {
   h: AppHarness;
@@ -58,7 +75,7 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
       const h = await appHarness(SENDERS, 1_000_000n * ONE_CMT, undefined, { executor: (dir) => new ParallelExecutor(dir, { threads, minParallelCalls: 2, warmUpOnFirstContract: warm }) });
       chains.push({ h, label: `${threads} workers` });
     }
-    const deploy = deployTx(keys[0] as KeyPair, 0, CONTRACT, { value: 1000n * ONE_CMT });
+    const deploy = deployTx(keys[0] as KeyPair, 0, CONTRACT, { value: 1000n * ONE_CMT, files: RULE_FILES });
     nonces[0] = 1;
     contract = contractAddress(addressOf(keys[0] as KeyPair), 0);
     const executors = chains.slice(1).map((c) => (c.h.app as unknown as { executor: ParallelExecutor }).executor);
@@ -99,8 +116,13 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
       if (kind < 0.3) {
         const to = hot ? addressOf(keys[Math.floor(rand() * 3)] as KeyPair) : new Uint8Array(20).fill(0).map((_, i) => (i === 0 ? 0xaa : (unique + t * 7 + i) & 0xff));
         txs.push(transfer(key, { nonce, to, amount: 1n + BigInt(Math.floor(rand() * 1000)) }));
-      } else if (kind < 0.85) {
+      } else if (kind < 0.75) {
         txs.push(callTx(key, nonce, contract, 'bump', [hot ? hotKey : `k${s}-${t}-${unique++}`, { $bigint: String(1 + Math.floor(rand() * 9)) }], { gasLimit: 3_000_000 }));
+      } else if (kind < 0.83) {
+        txs.push(callTx(key, nonce, contract, 'rate', [hot ? hotKey : `r${s}-${t}-${unique++}`, 600 + Math.floor(rand() * 200)], { gasLimit: 3_000_000 }));
+      } else if (kind < 0.85) {
+        // A rule set that never stops: out of gas, the same gas everywhere.
+        txs.push(callTx(key, nonce, contract, 'spin', [], { gasLimit: 400_000 }));
       } else if (kind < 0.9) {
         txs.push(callTx(key, nonce, contract, 'list', [hot ? 'h' : 'k'], { gasLimit: 3_000_000 }));
       } else if (kind < 0.94) {
@@ -120,6 +142,9 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
     for (let b = 0; b < 2; b++) {
       const results = await runEverywhere(randomBlock(rand, 300, 0.5));
       expect(results.filter((r) => r.code === 0).length).toBeGreaterThan(150);
+      // The rules ran (their event is in receipts) and the never-ending ones ran out of gas.
+      expect(results.some((r) => r.events.some((e) => e.attributes.some((a) => a.key === 'event' && a.value === 'loans')))).toBe(true);
+      expect(results.some((r) => r.code !== 0 && /out of gas in .*\.spin/.test(r.log))).toBe(true);
     }
     const stats = ((chains[2]?.h.app as unknown as { executor: ParallelExecutor }).executor).lastStats;
     expect(stats.batches).toBeGreaterThan(2);
