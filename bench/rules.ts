@@ -5,10 +5,14 @@
  * only) running the same rules in its own API. json-rules-engine is named and skipped: it
  * evaluates one fact set against independent conditions and has no joins between facts, which
  * Manners is made of. Each run's seating is checked (everyone once, neighbours of opposite sex
- * sharing a hobby) before its time is printed. The in-contract cost comes with the host API.
+ * sharing a hobby) before its time is printed. Then the in-contract cost of the same run: the
+ * engine's work charged by the contract gas schedule (opening the session, each insert, each
+ * unit of matching and firing), with the time it takes metered.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostCallGas } from '../src/app/contracts/gas-schedule.js';
+import { DEFAULT_CONSENSUS_PARAMS } from '../src/codec/params.js';
 import { compileRules, openSession } from '../src/rules/engine.js';
 import { mannersFacts, mannersGuests, seatingProblems, type MannersGuest } from '../src/rules/manners-data.js';
 
@@ -20,10 +24,15 @@ interface Outcome {
   seats: string[];
 }
 
-function runCmt(guests: readonly MannersGuest[]): Outcome {
+function runCmt(guests: readonly MannersGuest[], gas?: { used: number }): Outcome {
   const start = performance.now();
-  const session = openSession(compileRules('manners.drl', MANNERS));
-  for (const f of mannersFacts(guests)) session.insert(f.type, f.fields);
+  const charge = gas ? (what: string, bytes: number): void => void (gas.used += hostCallGas(what, bytes)) : undefined;
+  charge?.('rules.open', Buffer.byteLength(MANNERS));
+  const session = openSession(compileRules('manners.drl', MANNERS), charge ? { charge: (work) => charge(`rules.${work}`, 0) } : {});
+  for (const f of mannersFacts(guests)) {
+    charge?.('rules.insert', Buffer.byteLength(f.type) + Buffer.byteLength(JSON.stringify(f.fields)));
+    session.insert(f.type, f.fields);
+  }
   const firings = session.fire(50_000_000);
   const ms = performance.now() - start;
   const last = session.query('Seating').find((s) => s.fields.get('seat2')?.toString() === String(guests.length));
@@ -212,5 +221,11 @@ export async function run(args: string[]): Promise<void> {
     console.log(line('nools', n, await runNools(nools, guests, `manners-${n}`), guests));
   }
   console.log('json-rules-engine: not run; it has no joins between facts, and Manners is made of them');
-  console.log('in a contract: not measured yet; the contract host API for rules comes next (spec/rules.md)');
+  const blockGas = DEFAULT_CONSENSUS_PARAMS.blockMaxGas;
+  for (const n of sizes) {
+    const gas = { used: 0 };
+    const o = runCmt(mannersGuests(n), gas);
+    const fits = gas.used <= blockGas ? `fits a block (${blockGas.toLocaleString('en-US')} gas)` : `more than a block holds (${blockGas.toLocaleString('en-US')} gas)`;
+    console.log(`in a contract, manners ${String(n).padStart(3)}: ${gas.used.toLocaleString('en-US')} gas for the engine's work (the contract's own instructions come on top), ${o.ms.toFixed(0)} ms metered; ${fits}`);
+  }
 }
