@@ -42,12 +42,12 @@ export const CONTRACT_GAS = {
   rulesInsertByte: 5,
   rulesRetract: 1_000,
   /** The engine's units of work: a test of one fact, a test of a fact against a partial match, a partial match made, a fact folded into an accumulate, a firing, an action. */
-  rulesAlphaTest: 20,
-  rulesJoinTest: 20,
-  rulesToken: 50,
-  rulesFold: 20,
-  rulesFire: 500,
-  rulesAction: 200,
+  rulesAlphaTest: 40,
+  rulesJoinTest: 60,
+  rulesToken: 400,
+  rulesFold: 60,
+  rulesFire: 2_000,
+  rulesAction: 700,
   /** Reading facts back (get, query, saving), per byte of the answer. */
   rulesRead: 500,
   rulesReadByte: 2,
