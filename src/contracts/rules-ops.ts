@@ -114,10 +114,17 @@ export class CallRules {
         const fact = this.session(a).get(this.id(b));
         return fact ? this.answer(JSON.stringify(factFields(fact))) : undefined;
       }
-      case 'rules.query':
-        return this.answer(JSON.stringify(this.session(a).query(b).map((f) => ({ id: f.id, ...factFields(f) }))));
-      case 'rules.facts':
-        return this.answer(JSON.stringify(this.session(a).allFacts().map((f) => ({ id: f.id, type: f.type, fields: factFields(f) }))));
+      case 'rules.query': {
+        const facts = this.session(a).query(b);
+        // Each fact read is paid before it is written out; the answer's bytes after.
+        for (const _ of facts) this.meter.charge('rules.fold', 0);
+        return this.answer(JSON.stringify(facts.map((f) => ({ id: f.id, ...factFields(f) }))));
+      }
+      case 'rules.facts': {
+        const facts = this.session(a).allFacts();
+        for (const _ of facts) this.meter.charge('rules.fold', 0);
+        return this.answer(JSON.stringify(facts.map((f) => ({ id: f.id, type: f.type, fields: factFields(f) }))));
+      }
       case 'rules.restore': {
         const session = this.session(a);
         this.meter.charge('rules.insert', utf8Length(b));
