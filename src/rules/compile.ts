@@ -21,6 +21,13 @@ export const MAX_STEPS = 64;
 /** Rules (variants included) one file may hold, and actions one rule may take. */
 export const MAX_RULES = 2_000;
 export const MAX_ACTIONS = 256;
+/**
+ * Expression nodes one file compiles to, variants counted (each variant compiles its own): the
+ * bound on the compiler's time and on the memory a cached network holds.
+ */
+export const MAX_COMPILED_NODES = 20_000;
+/** Fields of its facts one rule's conditions may read (what refraction compares on each firing). */
+export const MAX_WATCHED_FIELDS = 64;
 
 /** One entry of a token per step: the fact joined, null for not/exists, or an accumulate's results. */
 export type Entry = Fact | ReadonlyMap<string, Value> | null;
@@ -42,10 +49,13 @@ export interface CompiledPattern {
   type: string;
   /** Tests on the fact alone (shared by every rule that has the same ones). */
   alpha: ((fact: Fact) => boolean)[];
+  /** Each alpha test's size (its expression's parts beyond a plain comparison): what running it is charged. */
+  alphaWeights: number[];
   /** The alpha tests' text: patterns of one type with the same key share one memory. */
   alphaKey: string;
   /** Tests between the fact and the token. */
   joins: ((scope: Scope) => boolean)[];
+  joinWeights: number[];
   /**
    * The pattern's `field == value-from-the-token` tests as one lookup key instead of a scan:
    * a fact files under the key of its fields' values, a token under the key of the values it
@@ -64,6 +74,7 @@ export type Step =
       pattern: CompiledPattern;
       results: { name: string; fn: AccumulateFunction; arg: Eval | null }[];
       tests: ((scope: Scope) => boolean)[];
+      testWeights: number[];
     };
 
 export type CompiledAction =
@@ -106,7 +117,13 @@ function variants(file: string, conditions: readonly Condition[]): Flat[][] {
   let out: Flat[][] = [[]];
   const product = (alternatives: Flat[][]): void => {
     const next: Flat[][] = [];
-    for (const prefix of out) for (const alt of alternatives) next.push([...prefix, ...alt]);
+    for (const prefix of out) {
+      for (const alt of alternatives) {
+        // Refused as soon as a variant is too long, before the expansion costs more.
+        if (prefix.length + alt.length > MAX_STEPS) fail(file, conditions[0]?.pos ?? { line: 1, col: 1 }, `a rule has more than ${MAX_STEPS} conditions (after "or" is expanded); at most ${MAX_STEPS}`);
+        next.push([...prefix, ...alt]);
+      }
+    }
     if (next.length > MAX_VARIANTS) fail(file, conditions[0]?.pos ?? { line: 1, col: 1 }, `"or" makes more than ${MAX_VARIANTS} variants of this rule`);
     out = next;
   };
@@ -156,6 +173,7 @@ class RuleCompiler {
   constructor(
     private readonly file: string,
     private readonly declarations: ReadonlyMap<string, ReadonlyMap<string, FieldKind>>,
+    private readonly budget: { nodes: number },
   ) {}
 
   private fieldKind(type: string, field: string, pos: Position): Kind {
@@ -168,6 +186,7 @@ class RuleCompiler {
 
   /** The expression as a closure with its kind, and its text with names as places (for sharing). */
   private expr(e: Expr, current: { type: string } | null): { run: Eval; kind: Kind; key: string; usesToken: boolean; usesFact: boolean } {
+    if (++this.budget.nodes > MAX_COMPILED_NODES) fail(this.file, e.pos, `the file compiles to more than ${MAX_COMPILED_NODES} expression parts (each variant "or" makes counts): make it smaller`);
     switch (e.kind) {
       case 'number':
         return { run: () => e.value, kind: 'number', key: e.value.toString(), usesToken: false, usesFact: false };
@@ -311,8 +330,10 @@ class RuleCompiler {
   /** A pattern's tests split into the fact's own (alpha) and those against the token (joins). */
   private pattern(p: Pattern, bindFields: boolean): CompiledPattern {
     const alpha: ((fact: Fact) => boolean)[] = [];
+    const alphaWeights: number[] = [];
     const alphaKeys: string[] = [];
     const joins: ((scope: Scope) => boolean)[] = [];
+    const joinWeights: number[] = [];
     const joinKeys: string[] = [];
     let index: CompiledPattern['index'] = null;
     const keyed: { field: string; value: Eval }[] = [];
@@ -326,16 +347,20 @@ class RuleCompiler {
         local.push(c.name);
         continue;
       }
+      const before = this.budget.nodes;
       const test = this.expr(c.expr, { type: p.type });
+      const weight = Math.max(1, this.budget.nodes - before - 2);
       this.expect(test.kind, 'bool', c.pos, 'a constraint');
       const run = test.run;
       const pos = c.pos;
       if (!test.usesToken) {
         alpha.push((fact) => holds(run, { token: [], fact }, pos));
+        alphaWeights.push(weight);
         alphaKeys.push(test.key);
         continue;
       }
       joins.push((scope) => holds(run, scope, pos));
+      joinWeights.push(weight);
       joinKeys.push(test.key);
       // `field == <from the token>` (either way round): every such test is part of the index.
       if (c.expr.kind === 'binary' && c.expr.op === '==') {
@@ -373,7 +398,7 @@ class RuleCompiler {
       }
     }
     const alphaKey = `${p.type}(${[...alphaKeys].sort().join(',')})`;
-    return { type: p.type, alpha, alphaKey, joins, index, key: `${alphaKey}[${joinKeys.join(',')}]` };
+    return { type: p.type, alpha, alphaWeights, alphaKey, joins, joinWeights, index, key: `${alphaKey}[${joinKeys.join(',')}]` };
   }
 
   private currentField(name: string): string | undefined {
@@ -416,16 +441,19 @@ class RuleCompiler {
     }
     this.slots += 1;
     const tests = c.tests.map((t) => {
+      const before = this.budget.nodes;
       const test = this.expr(t, null);
+      const weight = Math.max(1, this.budget.nodes - before - 2);
       this.expect(test.kind, 'bool', t.pos, 'an accumulate\'s test');
       const run = test.run;
-      return { run: (scope: Scope) => holds(run, scope, t.pos), key: test.key };
+      return { run: (scope: Scope) => holds(run, scope, t.pos), key: test.key, weight };
     });
     return {
       kind: 'accumulate',
       pattern: { ...pattern, key: `acc:${pattern.key};${results.map((r) => r.key).join(',')};${tests.map((t) => t.key).join(',')}` },
       results: results.map(({ name, fn, arg }) => ({ name, fn, arg })),
       tests: tests.map((t) => t.run),
+      testWeights: tests.map((t) => t.weight),
     };
   }
 
@@ -525,6 +553,7 @@ export function compileRuleFile(parsed: RuleFile): CompiledFile {
   const declarations = declarationMap(parsed.name, parsed.declarations);
   const names = new Set<string>();
   const rules: CompiledRule[] = [];
+  const budget = { nodes: 0 };
   parsed.rules.forEach((rule) => {
     if (names.has(rule.name)) fail(parsed.name, rule.pos, `a second rule named "${rule.name}"`);
     names.add(rule.name);
@@ -532,9 +561,10 @@ export function compileRuleFile(parsed: RuleFile): CompiledFile {
     variants(parsed.name, rule.when).forEach((flat, variant) => {
       if (flat.length > MAX_STEPS) fail(parsed.name, rule.pos, `rule "${rule.name}" has ${flat.length} conditions; at most ${MAX_STEPS}`);
       if (rules.length >= MAX_RULES) fail(parsed.name, rule.pos, `more than ${MAX_RULES} rules (counting the variants "or" makes)`);
-      const compiler = new RuleCompiler(parsed.name, declarations);
+      const compiler = new RuleCompiler(parsed.name, declarations, budget);
       const steps = flat.map((c) => compiler.step(c));
       const watched = steps.map((_, slot) => [...(compiler.watched.get(slot) ?? [])].sort());
+      if (watched.reduce((n, w) => n + w.length, 0) > MAX_WATCHED_FIELDS) fail(parsed.name, rule.pos, `rule "${rule.name}" reads more than ${MAX_WATCHED_FIELDS} fields of its facts`);
       rules.push({ name: rule.name, variant, order: rules.length, salience: rule.salience, noLoop: rule.noLoop, steps, watched, actions: rule.then.map((a) => compiler.action(a)), pos: rule.pos });
     });
   });

@@ -4,7 +4,7 @@
  * every node.
  */
 import { Decimal } from './decimal.js';
-import { RuleRuntimeError, type Value, type ValueKind } from './values.js';
+import { MAX_STRING_VALUE, RuleRuntimeError, type Value, type ValueKind } from './values.js';
 
 export interface Helper {
   /** The kinds of the arguments; a rest kind repeats ('any': a value of any kind). */
@@ -38,17 +38,19 @@ export const HELPERS: Readonly<Record<string, Helper>> = {
     },
   },
   len: { params: ['string'], returns: 'number', run: ([s]) => Decimal.int(text(s ?? null, 'len').length) },
-  lower: { params: ['string'], returns: 'string', run: ([s]) => text(s ?? null, 'lower').toLowerCase() },
-  upper: { params: ['string'], returns: 'string', run: ([s]) => text(s ?? null, 'upper').toUpperCase() },
+  // ASCII letters only: the host's Unicode case tables may change with its version, a rule's result may not.
+  lower: { params: ['string'], returns: 'string', run: ([s]) => text(s ?? null, 'lower').replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) },
+  upper: { params: ['string'], returns: 'string', run: ([s]) => text(s ?? null, 'upper').replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 32)) },
   contains: { params: ['string', 'string'], returns: 'bool', run: ([s, part]) => text(s ?? null, 'contains').includes(text(part ?? null, 'contains')) },
   concat: {
     params: [],
     rest: 'any',
     returns: 'string',
     run: (args) => {
-      const out = args.map((a) => (a instanceof Decimal ? a.toString() : a === null ? '' : String(a))).join('');
-      if (out.length > 4096) throw new RuleRuntimeError('concat would make a string longer than 4096 characters');
-      return out;
+      const parts = args.map((a) => (a instanceof Decimal ? a.toString() : a === null ? '' : String(a)));
+      // Measured before it is built: a long result is refused without being made.
+      if (parts.reduce((n, p) => n + p.length, 0) > MAX_STRING_VALUE) throw new RuleRuntimeError(`concat would make a string longer than ${MAX_STRING_VALUE} characters`);
+      return parts.join('');
     },
   },
 };

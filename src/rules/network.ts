@@ -11,6 +11,7 @@ export interface AlphaNode {
   id: number;
   type: string;
   tests: CompiledPattern['alpha'];
+  weights: number[];
   /** Beta nodes told of every fact that enters or leaves this memory. */
   successors: BetaNode[];
 }
@@ -44,10 +45,12 @@ export function buildNetwork(file: CompiledFile): Network {
   const alphaFor = (p: CompiledPattern): AlphaNode => {
     let node = alphaByKey.get(p.alphaKey);
     if (!node) {
-      node = { id: alphas.length, type: p.type, tests: p.alpha, successors: [] };
+      node = { id: alphas.length, type: p.type, tests: p.alpha, weights: p.alphaWeights, successors: [] };
       alphas.push(node);
       alphaByKey.set(p.alphaKey, node);
-      alphasByType.set(p.type, [...(alphasByType.get(p.type) ?? []), node]);
+      const ofType = alphasByType.get(p.type);
+      if (ofType) ofType.push(node);
+      else alphasByType.set(p.type, [node]);
     }
     return node;
   };

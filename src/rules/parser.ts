@@ -10,6 +10,12 @@ import { RuleSyntaxError, tokenize, type Token } from './lexer.js';
 
 /** Parentheses, conditions and expressions nested inside each other. */
 export const MAX_DEPTH = 64;
+/**
+ * One expression's tree: at most this deep (a chain a + b + c + … is as deep as it is long,
+ * and compiling and running it recurse once per level) and this many nodes.
+ */
+export const MAX_EXPR_DEPTH = 64;
+export const MAX_EXPR_NODES = 512;
 /** The salience a rule may give itself, either way. */
 export const MAX_SALIENCE = 1_000_000;
 
@@ -303,14 +309,24 @@ class Parser {
     return out;
   }
 
+  /** An expression, refused when its tree is deeper or larger than the bounds. */
+  private expr(): Expr {
+    const pos = this.next.pos;
+    const e = this.level(0);
+    const { depth, nodes } = measure(e);
+    if (depth > MAX_EXPR_DEPTH) throw new RuleSyntaxError(this.file, pos, `an expression nested deeper than ${MAX_EXPR_DEPTH} levels (a long chain of operators counts a level each): split it`);
+    if (nodes > MAX_EXPR_NODES) throw new RuleSyntaxError(this.file, pos, `an expression of more than ${MAX_EXPR_NODES} parts: split it`);
+    return e;
+  }
+
   /** One precedence level (LEVELS); below the last, a unary. Depth is counted where brackets and prefixes nest. */
-  private expr(level = 0): Expr {
+  private level(level: number): Expr {
     const ops = LEVELS[level];
     if (!ops) return this.unary();
-    let left = this.expr(level + 1);
+    let left = this.level(level + 1);
     while (this.next.kind === 'punct' && (ops as string[]).includes(this.next.text)) {
       const op = this.take();
-      const right = this.expr(level + 1);
+      const right = this.level(level + 1);
       left = { kind: 'binary', op: op.text as BinaryOperator, left, right, pos: op.pos };
       // Comparisons do not chain: a < b < c is refused rather than read as (a < b) < c.
       if (level === 2 && this.next.kind === 'punct' && (ops as string[]).includes(this.next.text)) this.fail('"&&", "||", "," or ")" (comparisons do not chain)');
@@ -378,6 +394,24 @@ class Parser {
     }
     return { kind: 'name', name: name.text, pos };
   }
+}
+
+/** An expression tree's depth and size, walked without recursion (the tree is not yet known to be shallow). */
+function measure(root: Expr): { depth: number; nodes: number } {
+  let depth = 0;
+  let nodes = 0;
+  const stack: [Expr, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [e, d] = stack.pop() as [Expr, number];
+    nodes += 1;
+    if (d > depth) depth = d;
+    if (nodes > MAX_EXPR_NODES || depth > MAX_EXPR_DEPTH) break;
+    if (e.kind === 'binary') stack.push([e.left, d + 1], [e.right, d + 1]);
+    else if (e.kind === 'unary') stack.push([e.operand, d + 1]);
+    else if (e.kind === 'member') stack.push([e.object, d + 1]);
+    else if (e.kind === 'call') for (const a of e.args) stack.push([a, d + 1]);
+  }
+  return { depth, nodes };
 }
 
 /** One rule file's syntax tree; a RuleSyntaxError (file:line:col: what was expected) otherwise. */

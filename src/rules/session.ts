@@ -6,16 +6,19 @@
  * engine does is charged to a meter, so a contract's gas bounds a rule set that never ends.
  */
 import type { CompiledAction, CompiledPattern, CompiledRule, Entry, Scope } from './compile.js';
-import { Decimal } from './decimal.js';
+import { Decimal, DecimalError } from './decimal.js';
 import type { AlphaNode, BetaNode, Network } from './network.js';
-import { RuleRuntimeError, valueFrom, valuesEqual, type Fact, type Value } from './values.js';
+import { RuleRuntimeError, valueFrom, valueSize, valuesEqual, type Fact, type Value } from './values.js';
 
 /** Work the engine charges for (spec/rules.md, "Gas"). */
-export type Work = 'alphaTest' | 'joinTest' | 'token' | 'fold' | 'fire' | 'action';
+export type Work = 'alphaTest' | 'joinTest' | 'token' | 'fold' | 'fire' | 'action' | 'valueBytes';
 
 export interface SessionOptions {
-  /** Called before each unit of work; throwing stops the engine (a contract's out of gas). */
-  charge?: (work: Work) => void;
+  /**
+   * Called before each piece of work; throwing stops the engine (a contract's out of gas).
+   * `units`: a test's size (its expression's parts), or the bytes' worth of values an action makes.
+   */
+  charge?: (work: Work, units: number) => void;
   /** Facts a session may hold at once. */
   maxFacts?: number;
   /** Partial matches (tokens) it may hold at once: rules that join everything with everything stop here. */
@@ -33,6 +36,8 @@ interface Token {
   parent: Token | null;
   /** Tokens made from this one (dead ones are skipped, not spliced out: removal is by flag). */
   children: Token[] | null;
+  /** Children of this token that were removed (still in `children` until it is compacted). */
+  dead: number;
   alive: boolean;
 }
 
@@ -164,7 +169,7 @@ export class RuleSession {
    */
   private readonly firedOn = new Map<string, string>();
   private readonly agenda = new Agenda();
-  private readonly charge: (work: Work) => void;
+  private readonly charge: (work: Work, units?: number) => void;
   private readonly scope: { token: readonly Entry[]; fact: Fact | null } = { token: [], fact: null };
   /** The rule whose actions are running: with no-loop, they do not activate it again. */
   private firing: CompiledRule | null = null;
@@ -178,7 +183,8 @@ export class RuleSession {
     readonly network: Network,
     options: SessionOptions = {},
   ) {
-    this.charge = options.charge ?? (() => undefined);
+    const charge = options.charge;
+    this.charge = charge ? (work, units = 1) => charge(work, units) : () => undefined;
     this.maxFacts = options.maxFacts ?? DEFAULT_MAX_FACTS;
     this.maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
     this.alphaMemory = network.alphas.map(() => new Set());
@@ -187,7 +193,7 @@ export class RuleSession {
     this.rightIndex = network.betas.map((n) => (indexed(n) ? new Map() : null));
     this.leftIndex = network.betas.map((n) => (indexed(n) ? new Map() : null));
     this.partials = network.betas.map(() => new Map());
-    const top: Token = { entries: [], node: network.root, parent: null, children: null, alive: true };
+    const top: Token = { entries: [], node: network.root, parent: null, children: null, dead: 0, alive: true };
     this.tokens[network.root.id]?.add(top);
     for (const child of network.root.children) this.leftActivate(child, top);
   }
@@ -324,9 +330,9 @@ export class RuleSession {
   }
 
   private passesAlpha(alpha: AlphaNode, fact: Fact): boolean {
-    for (const test of alpha.tests) {
-      this.charge('alphaTest');
-      if (!test(fact)) return false;
+    for (let i = 0; i < alpha.tests.length; i++) {
+      this.charge('alphaTest', alpha.weights[i]);
+      if (!(alpha.tests[i] as (f: Fact) => boolean)(fact)) return false;
     }
     return true;
   }
@@ -337,9 +343,12 @@ export class RuleSession {
     const scope = this.scope;
     scope.token = token.entries;
     scope.fact = fact;
-    for (const test of node.step.pattern.joins) {
-      this.charge('joinTest');
-      if (!test(scope)) return false;
+    const { joins, joinWeights } = node.step.pattern;
+    // Meeting a candidate is work even with no test to run (a not or exists over every fact).
+    if (joins.length === 0) this.charge('joinTest', 1);
+    for (let i = 0; i < joins.length; i++) {
+      this.charge('joinTest', joinWeights[i]);
+      if (!(joins[i] as (s: Scope) => boolean)(scope)) return false;
     }
     return true;
   }
@@ -377,7 +386,7 @@ export class RuleSession {
       return;
     }
     const partial: Partial = { matched: new Set(), child: null };
-    for (const fact of this.candidates(node, token)) if (this.joins(node, token, fact)) partial.matched.add(fact);
+    for (const fact of this.candidates(node, token)) if (this.joins(node, token, fact)) this.match(partial, fact);
     this.partials[node.id]?.set(token, partial);
     if (node.kind === 'accumulate') this.refreshAccumulate(node, token, partial);
     else if ((node.kind === 'not') === (partial.matched.size === 0)) partial.child = this.makeToken(node, token, null);
@@ -399,7 +408,7 @@ export class RuleSession {
       }
       const partial = this.partials[node.id]?.get(token);
       if (!partial) continue;
-      partial.matched.add(fact);
+      this.match(partial, fact);
       if (node.kind === 'accumulate') this.refreshAccumulate(node, token, partial);
       else if (partial.matched.size === 1) {
         if (node.kind === 'not' && partial.child) {
@@ -415,8 +424,12 @@ export class RuleSession {
     const index = node.step.pattern.index;
     if (index) this.rightIndex[node.id]?.get(index.factKey(fact))?.delete(fact);
     if (node.kind === 'join') return; // its tokens with the fact go with factTokens
-    for (const [token, partial] of [...(this.partials[node.id] ?? new Map<Token, Partial>())]) {
-      if (!partial.matched.delete(fact)) continue;
+    // Only the parent tokens the fact could have matched (its index bucket), each visit paid.
+    for (const token of [...this.parents(node, fact)]) {
+      this.charge('joinTest', 1);
+      const partial = this.partials[node.id]?.get(token);
+      if (!partial || !partial.matched.delete(fact)) continue;
+      this.tokenCount -= 1;
       if (node.kind === 'accumulate') this.refreshAccumulate(node, token, partial);
       else if (partial.matched.size === 0) {
         if (node.kind === 'not') partial.child = this.makeToken(node, token, null);
@@ -426,6 +439,13 @@ export class RuleSession {
         }
       }
     }
+  }
+
+  /** A fact matched by a not, exists or accumulate node's partial: held like a token, and counted as one. */
+  private match(partial: Partial, fact: Fact): void {
+    if (partial.matched.has(fact)) return;
+    if (++this.tokenCount > this.maxTokens) throw new RuleRuntimeError(`the rules made more than ${this.maxTokens} partial matches at once`);
+    partial.matched.add(fact);
   }
 
   private refreshAccumulate(node: Extract<BetaNode, { kind: 'accumulate' }>, token: Token, partial: Partial): void {
@@ -444,14 +464,19 @@ export class RuleSession {
         this.charge('fold');
         const v = safeValue(() => r.arg?.({ token: token.entries, fact }) ?? null);
         if (!(v instanceof Decimal)) continue;
-        acc = acc === null ? v : r.fn === 'sum' ? acc.add(v) : r.fn === 'min' ? (v.compare(acc) < 0 ? v : acc) : v.compare(acc) > 0 ? v : acc;
+        try {
+          acc = acc === null ? v : r.fn === 'sum' ? acc.add(v) : r.fn === 'min' ? (v.compare(acc) < 0 ? v : acc) : v.compare(acc) > 0 ? v : acc;
+        } catch (err) {
+          if (err instanceof DecimalError) throw new RuleRuntimeError(`${r.fn}: ${err.message}`);
+          throw err;
+        }
       }
       results.set(r.name, acc);
     }
     const entries = [...token.entries, results];
-    for (const test of node.step.tests) {
-      this.charge('joinTest');
-      if (!test({ token: entries, fact: null })) return;
+    for (let i = 0; i < node.step.tests.length; i++) {
+      this.charge('joinTest', node.step.testWeights[i]);
+      if (!(node.step.tests[i] as (s: Scope) => boolean)({ token: entries, fact: null })) return;
     }
     partial.child = this.makeToken(node, token, results);
   }
@@ -461,7 +486,7 @@ export class RuleSession {
     if (++this.tokenCount > this.maxTokens) throw new RuleRuntimeError(`the rules made more than ${this.maxTokens} partial matches at once`);
     const entries = parent.entries.slice();
     entries.push(entry);
-    const token: Token = { entries, node, parent, children: null, alive: true };
+    const token: Token = { entries, node, parent, children: null, dead: 0, alive: true };
     (parent.children ??= []).push(token);
     this.tokens[node.id]?.add(token);
     if (node.kind === 'join' && isFact(entry)) {
@@ -481,12 +506,15 @@ export class RuleSession {
     token.children = null;
     if (children) for (const child of children) this.removeToken(child);
     this.tokens[token.node.id]?.delete(token);
-    const siblings = token.parent?.children;
-    // Keep a parent's list short: drop the dead once they are the majority.
-    if (siblings && siblings.length > 8) {
-      let dead = 0;
-      for (const t of siblings) if (!t.alive) dead += 1;
-      if (dead * 2 > siblings.length && token.parent) token.parent.children = siblings.filter((t) => t.alive);
+    const parent = token.parent;
+    // Keep a parent's list short: drop the dead once they are the majority (amortised: each
+    // compaction removes at least as many entries as it visits).
+    if (parent?.children) {
+      parent.dead += 1;
+      if (parent.children.length > 8 && parent.dead * 2 > parent.children.length) {
+        parent.children = parent.children.filter((t) => t.alive);
+        parent.dead = 0;
+      }
     }
     const last = token.entries[token.entries.length - 1];
     if (token.node.kind === 'join' && isFact(last)) this.factTokens.get(last.id)?.delete(token);
@@ -501,7 +529,11 @@ export class RuleSession {
         continue;
       }
       if (child.kind === 'root') continue;
-      this.partials[child.id]?.delete(token);
+      const partial = this.partials[child.id]?.get(token);
+      if (partial) {
+        this.tokenCount -= partial.matched.size;
+        this.partials[child.id]?.delete(token);
+      }
       const index = child.step.pattern.index;
       if (index) this.leftIndex[child.id]?.get(this.indexKey(index, token))?.delete(token);
     }
@@ -509,14 +541,16 @@ export class RuleSession {
 
   /** The rule and the token's facts, and the versions of the fields the rule's conditions read of them. */
   private firingKey(rule: CompiledRule, entries: readonly Entry[]): [string, string] {
-    let ids = `${rule.order}`;
-    let versions = '';
+    // Two fixed-size digests (FNV-1a, two 32-bit lanes): what is kept per firing stays small
+    // however many facts and fields a rule has; equal inputs give equal keys on every node.
+    const ids = new Digest().add(rule.order);
+    const versions = new Digest();
     entries.forEach((e, slot) => {
       if (!isFact(e)) return;
-      ids += `:${e.id}`;
-      for (const field of rule.watched[slot] ?? []) versions += `${e.changed.get(field) ?? 0},`;
+      ids.add(e.id);
+      for (const field of rule.watched[slot] ?? []) versions.add(e.changed.get(field) ?? 0);
     });
-    return [ids, versions];
+    return [ids.text(), versions.text()];
   }
 
   private activate(rule: CompiledRule, token: Token): void {
@@ -542,7 +576,12 @@ export class RuleSession {
   }
 
   private perform(action: CompiledAction, scope: Scope, rule: CompiledRule): void {
-    const values = (list: { field: string; value: (s: Scope) => Value }[]): Record<string, Value> => Object.fromEntries(list.map((a) => [a.field, a.value(scope)]));
+    const values = (list: { field: string; value: (s: Scope) => Value }[]): Record<string, Value> => {
+      const out = list.map((a): [string, Value] => [a.field, a.value(scope)]);
+      // What the action makes is paid by its size, as a contract's insert is.
+      this.charge('valueBytes', out.reduce((n, [field, v]) => n + field.length + valueSize(v), 0));
+      return Object.fromEntries(out);
+    };
     switch (action.kind) {
       case 'modify': {
         const fact = scope.token[action.slot] as Fact;
@@ -575,5 +614,26 @@ function safeValue(run: () => Value): Value {
   } catch (err) {
     if (err instanceof RuleRuntimeError) return null;
     throw err;
+  }
+}
+
+/** FNV-1a over numbers, in two 32-bit lanes with different offsets. */
+class Digest {
+  private a = 0x811c9dc5;
+  private b = 0x01000193 ^ 0x5bd1e995;
+
+  add(n: number): this {
+    // A number as its decimal text's characters, then a separator.
+    const text = `${n};`;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      this.a = Math.imul(this.a ^ c, 0x01000193) >>> 0;
+      this.b = Math.imul(this.b ^ c, 0x01000193) >>> 0;
+    }
+    return this;
+  }
+
+  text(): string {
+    return `${this.a.toString(16)}.${this.b.toString(16)}`;
   }
 }

@@ -7,6 +7,9 @@ import { Decimal } from './decimal.js';
 
 export type Value = Decimal | string | boolean | null;
 
+/** The longest string a fact's field may hold (characters). */
+export const MAX_STRING_VALUE = 4096;
+
 export type ValueKind = 'number' | 'string' | 'bool' | 'null';
 
 export class RuleRuntimeError extends Error {}
@@ -55,6 +58,7 @@ export function compareValues(a: Value, b: Value): -1 | 0 | 1 | undefined {
 export function valueFrom(raw: unknown, where: string, declared?: ValueKind | 'bool'): Value {
   if (raw === null || raw === undefined) return null;
   if (typeof raw === 'string' && declared === 'number') return decimalFrom(raw, where);
+  if (typeof raw === 'string' && raw.length > MAX_STRING_VALUE) throw new RuleRuntimeError(`${where}: a string longer than ${MAX_STRING_VALUE} characters`);
   if (raw instanceof Decimal || typeof raw === 'string' || typeof raw === 'boolean') return raw;
   if (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 1) {
     // A decimal, or a contract's BigInt as its JSON carries it ({ $bigint: "12" }).
@@ -82,4 +86,10 @@ export function valueJson(v: Value): unknown {
   if (!(v instanceof Decimal)) return v;
   const n = Number(v.toString());
   return v.isInteger && Number.isSafeInteger(n) ? n : { $decimal: v.toString() };
+}
+
+/** What a value costs to keep, in bytes' worth: a string's characters, a number's digits. */
+export function valueSize(v: Value): number {
+  if (v instanceof Decimal) return v.digits;
+  return typeof v === 'string' ? v.length : 1;
 }

@@ -278,10 +278,48 @@ rule "c" when x : X(k > 1) then emit("c", 1) end`;
       }
       return 'accepted';
     };
-    expect(refusal(`rule "r" when ${'A() '.repeat(MAX_STEPS + 1)}then end`)).toMatch(new RegExp(`has ${MAX_STEPS + 1} conditions; at most ${MAX_STEPS}`));
+    expect(refusal(`rule "r" when ${'A() '.repeat(MAX_STEPS + 1)}then end`)).toMatch(new RegExp(`more than ${MAX_STEPS} conditions`));
     expect(refusal(`rule "r" when ${'A() '.repeat(MAX_STEPS)}then end`)).toBe('accepted');
     expect(refusal(`rule "r" when a : A() then ${'emit("e", 1) '.repeat(MAX_ACTIONS + 1)}end`)).toMatch(/actions; at most/);
     expect(refusal(`rule "r" when ${'(A() or B()) '.repeat(7)}then end`)).toMatch(/more than 64 variants/);
     expect(refusal(Array.from({ length: MAX_RULES + 1 }, (_, i) => `rule "r${i}" when A() then end`).join('\n'))).toMatch(/more than 2000 rules/);
+  });
+
+  it('refuses what an attacker would use to take the node\'s stack, memory or unpaid time', () => {
+    const compileError = (source: string): string => {
+      try {
+        compileRules('attack.drl', source);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    // A long chain of operators is as deep as it is long: refused where it is written.
+    expect(compileError(`rule "r" when M(x == ${Array.from({ length: 5000 }, () => '1').join(' + ')}) then end`)).toMatch(/nested deeper than 64 levels/);
+    expect(compileError(`rule "r" when M() then emit("e", ${Array.from({ length: 300 }, () => '(1 + 1)').join(' * ')}) end`)).toMatch(/nested deeper|more than 512 parts/);
+    // Variants that each compile big expressions: the file's compile budget stops them.
+    const big = Array.from({ length: 60 }, () => '1').join(' + ');
+    expect(compileError(`rule "r" when ${'(A(v > 1) or B(v > 1)) '.repeat(6)} M(z == ${big}, y == ${big}, w == ${big}, q == ${big}) then end`)).toMatch(/more than 20000 expression parts/);
+    // And a rule whose conditions read too many fields (what each firing's refraction compares).
+    expect(compileError(`rule "r" when M(${Array.from({ length: 65 }, (_, i) => `f${i} > 0`).join(', ')}) then end`)).toMatch(/reads more than 64 fields/);
+    // A string field longer than 4096 characters, made or given.
+    const s = session('rule "grow" when t : T() then insert U { v = concat(t.s, t.s) } end');
+    expect(() => s.insert('T', { s: 'x'.repeat(4097) })).toThrow(/longer than 4096/);
+    s.insert('T', { s: 'x'.repeat(3000) });
+    expect(() => s.fire()).toThrow(/concat would make a string longer than 4096/);
+  });
+
+  it('charges every candidate a not meets, even with no test, and counts its matches as partial matches', () => {
+    const units: Record<string, number> = {};
+    const network = compileRules('not.drl', 'rule "n" when a : A() not B() then emit("e", 1) end');
+    const counted = openSession(network, { charge: (work, n) => void (units[work] = (units[work] ?? 0) + n) });
+    for (let i = 0; i < 40; i++) counted.insert('A', { i });
+    for (let i = 0; i < 40; i++) counted.insert('B', { i });
+    expect(units.joinTest).toBeGreaterThanOrEqual(40 * 40);
+    const bounded = openSession(network, { maxTokens: 1000 });
+    for (let i = 0; i < 40; i++) bounded.insert('A', { i });
+    expect(() => {
+      for (let i = 0; i < 40; i++) bounded.insert('B', { i });
+    }).toThrow(/more than 1000 partial matches/);
   });
 });

@@ -41,7 +41,12 @@ export const CONTRACT_GAS = {
   rulesInsert: 1_000,
   rulesInsertByte: 5,
   rulesRetract: 1_000,
-  /** The engine's units of work: a test of one fact, a test of a fact against a partial match, a partial match made, a fact folded into an accumulate, a firing, an action. */
+  /**
+   * The engine's units of work: a test of one fact and a test of a fact against a partial
+   * match (each times its size: the parts of its expression beyond a plain comparison), a
+   * partial match made, a fact folded into an accumulate, a firing, an action (and per byte of
+   * the values it makes, at rulesInsertByte).
+   */
   rulesAlphaTest: 40,
   rulesJoinTest: 60,
   rulesToken: 400,
@@ -84,9 +89,11 @@ export function hostCallGas(what: string, bytes: number): number {
     case 'rules.retract':
       return g.rulesRetract;
     case 'rules.alphaTest':
-      return g.rulesAlphaTest;
+      return g.rulesAlphaTest * Math.max(1, bytes);
     case 'rules.joinTest':
-      return g.rulesJoinTest;
+      return g.rulesJoinTest * Math.max(1, bytes);
+    case 'rules.valueBytes':
+      return g.rulesInsertByte * bytes;
     case 'rules.token':
       return g.rulesToken;
     case 'rules.fold':

@@ -90,11 +90,16 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
     // Rule files are compiled now: one that does not compile fails the deploy, not a later call.
     for (const file of files.filter((f) => f.name.endsWith('.drl'))) {
       gas.consume(CONTRACT_GAS.rulesCompileByte * file.content.length, `compiling ${file.name}`);
+      let source: string;
       try {
-        compileRules(file.name, new TextDecoder('utf-8', { fatal: true }).decode(file.content));
+        source = new TextDecoder('utf-8', { fatal: true }).decode(file.content);
+      } catch {
+        throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
+      }
+      try {
+        compileRules(file.name, source);
       } catch (err) {
         if (err instanceof RuleFileError) throw new TxError('CONTRACT_INVALID', err.message);
-        if (err instanceof TypeError) throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
         throw err;
       }
     }
