@@ -110,9 +110,10 @@ faults:
       expect(Math.max(...all.filter(([, at]) => at <= from).map(([h]) => h))).toBeLessThanOrEqual(9);
       expect(all.some(([h, at]) => h === 9 && at <= from + 500)).toBe(true);
       // Gossip carries no precommit while it lasts: only vote catch-up requests (not filtered) let a
-      // node decide, a few heights in 3 s (two or three, as the catch-up ticks fall), where a
-      // healthy chain decides about ten...
-      for (const list of Object.values(out.commits)) expect(list.filter(([, at]) => at > from && at < to).length).toBeLessThanOrEqual(4);
+      // node decide, at most a height per catch-up tick (500 ms: 7 in 3 s at the very most, two to
+      // four as the ticks usually fall, CI once saw 7), where a healthy chain decides ten or more...
+      const CATCH_UP_TICK_MS = 500;
+      for (const list of Object.values(out.commits)) expect(list.filter(([, at]) => at > from && at < to).length).toBeLessThanOrEqual(Math.ceil((to - from) / CATCH_UP_TICK_MS) + 1);
       // ...and the chain goes on once they flow again.
       expect(Object.values(out.commits).every((list) => list.filter(([, at]) => at > to).length >= 3)).toBe(true);
     } finally {
