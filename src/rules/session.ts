@@ -8,6 +8,7 @@
 import type { CompiledAction, CompiledPattern, CompiledRule, Entry, Scope } from './compile.js';
 import { Decimal, DecimalError } from './decimal.js';
 import type { AlphaNode, BetaNode, Network } from './network.js';
+import { BinaryHeap } from '../runtime/binary-heap.js';
 import { RuleRuntimeError, valueFrom, valueSize, valuesEqual, type Fact, type Value } from './values.js';
 
 /** Work the engine charges for (spec/rules.md, "Gas"). */
@@ -90,55 +91,24 @@ function before(a: Activation, b: Activation): boolean {
 
 /** The agenda: a binary heap ordered by `before`; removed activations are skipped when they surface. */
 class Agenda {
-  private heap: Activation[] = [];
+  private readonly heap = new BinaryHeap<Activation>(before);
   private dead = 0;
-
-  get size(): number {
-    return this.heap.length;
-  }
 
   /** One activation left the agenda without firing: once most are such, the heap is rebuilt without them. */
   dropped(): void {
     this.dead += 1;
-    if (this.dead > 1024 && this.dead * 2 > this.heap.length) {
-      const live = this.heap.filter((a) => a.alive);
-      this.heap = [];
+    if (this.dead > 1024 && this.dead * 2 > this.heap.size) {
+      this.heap.retain((a) => a.alive);
       this.dead = 0;
-      for (const a of live) this.push(a);
     }
   }
 
   push(a: Activation): void {
-    const h = this.heap;
-    h.push(a);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i] as Activation, h[p] as Activation)) break;
-      [h[i], h[p]] = [h[p] as Activation, h[i] as Activation];
-      i = p;
-    }
+    this.heap.push(a);
   }
 
   pop(): Activation | undefined {
-    const h = this.heap;
-    while (h.length > 0) {
-      const top = h[0] as Activation;
-      const last = h.pop() as Activation;
-      if (h.length > 0) {
-        h[0] = last;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < h.length && before(h[l] as Activation, h[m] as Activation)) m = l;
-          if (r < h.length && before(h[r] as Activation, h[m] as Activation)) m = r;
-          if (m === i) break;
-          [h[i], h[m]] = [h[m] as Activation, h[i] as Activation];
-          i = m;
-        }
-      }
+    for (let top = this.heap.pop(); top; top = this.heap.pop()) {
       if (top.alive) return top;
       this.dead = Math.max(0, this.dead - 1);
     }
