@@ -5,7 +5,7 @@
  * the order spec/rules.md writes down: salience, then recency, then rule order. What the
  * engine does is charged to a meter, so a contract's gas bounds a rule set that never ends.
  */
-import type { CompiledAction, CompiledPattern, CompiledRule, Entry, Scope } from './compile.js';
+import type { CompiledAction, CompiledRule, Entry, Scope } from './compile.js';
 import { Decimal, DecimalError } from './decimal.js';
 import type { AlphaNode, BetaNode, Network } from './network.js';
 import { BinaryHeap } from '../runtime/binary-heap.js';
@@ -327,7 +327,7 @@ export class RuleSession {
   private candidates(node: Extract<BetaNode, { alpha: AlphaNode }>, token: Token): Iterable<Fact> {
     const index = node.step.pattern.index;
     if (!index) return this.alphaMemory[node.alpha.id] ?? [];
-    return this.rightIndex[node.id]?.get(this.indexKey(index, token)) ?? [];
+    return this.rightIndex[node.id]?.get(index.tokenKey(token.entries)) ?? [];
   }
 
   /** The parent tokens that may join `fact`. */
@@ -337,16 +337,12 @@ export class RuleSession {
     return this.leftIndex[node.id]?.get(index.factKey(fact)) ?? [];
   }
 
-  private indexKey(index: NonNullable<CompiledPattern['index']>, token: Token): string {
-    return index.tokenKey(token.entries);
-  }
-
   private leftActivate(node: BetaNode, token: Token): void {
     if (node.kind === 'root') return;
     if (node.kind === 'terminal') return this.activate(node.rule, token);
     const index = node.step.pattern.index;
     if (index) {
-      const key = this.indexKey(index, token);
+      const key = index.tokenKey(token.entries);
       const bucket = this.leftIndex[node.id] as Map<string, Set<Token>>;
       bucket.set(key, (bucket.get(key) ?? new Set()).add(token));
     }
@@ -505,7 +501,7 @@ export class RuleSession {
         this.partials[child.id]?.delete(token);
       }
       const index = child.step.pattern.index;
-      if (index) this.leftIndex[child.id]?.get(this.indexKey(index, token))?.delete(token);
+      if (index) this.leftIndex[child.id]?.get(index.tokenKey(token.entries))?.delete(token);
     }
   }
 

@@ -9,15 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
-
-const PRICING = `rule "Pricing"
-  when
-    m : Message(status == GET_PRICE, fico_score > 740)
-  then
-    modify(m) { price = m.listed_price * 0.8 }
-    emit("priced", m.listed_price * 0.8)
-end
-`;
+import { PRICING_WITH_EVENT } from '../support/rule-files.js';
 
 describe('cmt rules test', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
@@ -25,7 +17,7 @@ describe('cmt rules test', () => {
 
   beforeAll(async () => {
     dir = await tempDir('rules-cli');
-    await writeFile(at('pricing.drl'), PRICING);
+    await writeFile(at('pricing.drl'), PRICING_WITH_EVENT);
     await writeFile(at('facts.json'), JSON.stringify([{ type: 'Message', fields: { status: 'GET_PRICE', fico_score: 741, listed_price: { $decimal: '99.99' } } }, { type: 'Message', fields: { status: 'GET_PRICE', fico_score: 700, listed_price: 100 } }]));
     await writeFile(at('broken.drl'), 'rule "r"\n  when\n    m : Message(status ==)\n  then\nend\n');
     await writeFile(at('loop.drl'), 'rule "up" when c : C(n >= 0) then modify(c) { n = c.n + 1 } end');

@@ -6,41 +6,17 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostCallGas } from '../../src/app/contracts/gas-schedule.js';
-import { ContractSandbox, type CallOutcome, type HostCalls } from '../../src/contracts/sandbox.js';
+import { ContractSandbox, type CallOutcome } from '../../src/contracts/sandbox.js';
+import { memoryHost } from '../support/memory-host.js';
+import { PRICING_WITH_EVENT } from '../support/rule-files.js';
 
 const CTX = { sender: '0x' + '11'.repeat(20), value: 0n, height: 7, time: 1_700_000_000_000, contract: '0x' + '22'.repeat(20) };
 
 const FILES: Record<string, string> = {
-  'pricing.drl': `rule "Pricing"
-  when
-    m : Message(status == GET_PRICE, fico_score > 740)
-  then
-    modify(m) { price = m.listed_price * 0.8 }
-    emit("priced", m.listed_price * 0.8)
-end
-`,
+  'pricing.drl': PRICING_WITH_EVENT,
   'loop.drl': 'rule "up" when c : C(n >= 0) then modify(c) { n = c.n + 1 } end',
   'div.drl': 'rule "div" when c : C() then emit("x", 1 / c.n) end',
 };
-
-function memoryHost(): HostCalls & { tables: Map<string, string>; events: [string, string][] } {
-  const tables = new Map<string, string>();
-  const events: [string, string][] = [];
-  return {
-    tables,
-    events,
-    dbGet: (t, k) => tables.get(`${t}/${k}`),
-    dbPut: (t, k, v) => void tables.set(`${t}/${k}`, v),
-    dbDel: (t, k) => void tables.delete(`${t}/${k}`),
-    emit: (name, data) => void events.push([name, data]),
-    dbRange: () => [],
-    transfer: () => {
-      throw new Error('no balances in this host');
-    },
-    call: () => ({ ok: false, error: 'no other contracts', gasUsed: 0 }),
-    ruleFile: (name) => FILES[name],
-  };
-}
 
 const CONTRACT = `
 export function price(score, listed) {
@@ -86,11 +62,11 @@ describe('rules in a contract call', () => {
   beforeAll(async () => {
     sandbox = await ContractSandbox.load();
   });
-  const call = (method: string, args: unknown[] = [], host = memoryHost(), gasLimit = 5_000_000): CallOutcome =>
+  const call = (method: string, args: unknown[] = [], host = memoryHost(FILES), gasLimit = 5_000_000): CallOutcome =>
     sandbox.call({ code: CONTRACT, method, argsJson: JSON.stringify(args), ctx: CTX, gasLimit }, host, hostCallGas);
 
   it("runs the design's pricing example: 741 gets 80, and the rule's event becomes the contract's", () => {
-    const host = memoryHost();
+    const host = memoryHost(FILES);
     const out = call('price', [741, 100], host);
     expect(out).toMatchObject({ ok: true, resultJson: '80' });
     expect(host.events).toEqual([['priced', '80']]);
@@ -100,7 +76,7 @@ describe('rules in a contract call', () => {
   });
 
   it('saves a session in a table and resumes it in a later call, ids kept', () => {
-    const host = memoryHost();
+    const host = memoryHost(FILES);
     const started = call('start', [], host);
     expect(started).toMatchObject({ ok: true, resultJson: '1' });
     expect(JSON.parse(host.tables.get('sessions/one') ?? 'null')).toEqual([{ id: 1, type: 'Message', fields: { status: 'GET_PRICE', fico_score: 800, listed_price: 50 } }]);
@@ -108,7 +84,7 @@ describe('rules in a contract call', () => {
   });
 
   it('ends a rule set that never stops as out of gas, with the same gas every time (cold and warm)', () => {
-    const runs = [call('loop', [], memoryHost(), 2_000_000), call('loop', [], memoryHost(), 2_000_000), call('loop', [], memoryHost(), 2_000_000)];
+    const runs = [call('loop', [], memoryHost(FILES), 2_000_000), call('loop', [], memoryHost(FILES), 2_000_000), call('loop', [], memoryHost(FILES), 2_000_000)];
     for (const r of runs) expect(r).toMatchObject({ ok: false, error: 'out of gas', gasUsed: 2_000_000 });
     expect(call('bounded', [25])).toMatchObject({ ok: true, resultJson: '[25,25]' });
     const gas = [call('bounded', [25]).gasUsed, call('bounded', [25]).gasUsed];

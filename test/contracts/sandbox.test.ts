@@ -1,34 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContractSandbox, type CallOutcome, type HostCalls } from '../../src/contracts/sandbox.js';
+import { ContractSandbox, type CallOutcome } from '../../src/contracts/sandbox.js';
+import { memoryHost } from '../support/memory-host.js';
 
 const CTX = { sender: '0x' + '11'.repeat(20), value: 5n, height: 7, time: 1_700_000_000_000, contract: '0x' + '22'.repeat(20) };
 const HOST_GAS = (_what: string, bytes: number): number => 100 + bytes;
-
-function memoryHost(): HostCalls & { tables: Map<string, string>; events: [string, string][] } {
-  const tables = new Map<string, string>();
-  const events: [string, string][] = [];
-  return {
-    tables,
-    events,
-    dbGet: (t, k) => tables.get(`${t}/${k}`),
-    dbPut: (t, k, v) => void tables.set(`${t}/${k}`, v),
-    dbDel: (t, k) => void tables.delete(`${t}/${k}`),
-    emit: (name, data) => {
-      if (data.length > 4096) throw new Error('event data above 4096 bytes');
-      events.push([name, data]);
-    },
-    dbRange: (t, prefix, limit) =>
-      [...tables.entries()]
-        .filter(([k]) => k.startsWith(`${t}/${prefix}`))
-        .map(([k, v]): [string, string] => [k.slice(t.length + 1), v])
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .slice(0, limit),
-    transfer: () => {
-      throw new Error('no balances in this host');
-    },
-    call: () => ({ ok: false, error: 'no other contracts in this host', gasUsed: 0 }),
-  };
-}
 
 describe('the contract sandbox', () => {
   let sandbox: ContractSandbox;

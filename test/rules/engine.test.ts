@@ -11,14 +11,7 @@ import { compileRules, openSession } from '../../src/rules/engine.js';
 import { RuleTypeError } from '../../src/rules/lexer.js';
 import { RuleRuntimeError, type Value } from '../../src/rules/values.js';
 import type { RuleSession } from '../../src/rules/session.js';
-
-const PRICING = `rule "Pricing"
-  when
-    m : Message(status == GET_PRICE, fico_score > 740)
-  then
-    modify(m) { price = m.listed_price * 0.8 }
-end
-`;
+import { PRICING } from '../support/rule-files.js';
 
 const text = (v: Value | undefined): string => (v === null || v === undefined ? 'null' : v.toString());
 const field = (s: RuleSession, id: number, name: string): string => text(s.get(id)?.fields.get(name));

@@ -9,14 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Condition, Expr } from '../../src/rules/ast.js';
 import { MAX_RULE_FILE_BYTES, RuleSyntaxError } from '../../src/rules/lexer.js';
 import { MAX_DEPTH, parseRuleFile } from '../../src/rules/parser.js';
-
-const PRICING = `rule "Pricing"
-  when
-    m : Message(status == GET_PRICE, fico_score > 740)
-  then
-    modify(m) { price = m.listed_price * 0.8 }
-end
-`;
+import { PRICING } from '../support/rule-files.js';
 
 /** An expression as compact text, to compare trees without their positions. */
 function show(e: Expr): string {
