@@ -2,11 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Tests whose real network must keep its timing (a fault injected between live processes,
- * a lock awaited within a few rounds): they run after the rest, one file at a time, with the
+ * a lock awaited within a few rounds, a node's pace measured under a hostile peer): they run after the rest, one file at a time, with the
  * machine to themselves. Every other file runs two at a time (the machine has 2 cores; files
  * that start nodes mostly wait on block times).
  */
-const ALONE = ['test/hostile/byzantine-split-vote-node.test.ts', 'test/network/chaos.test.ts', 'test/network/byzantine-chaos.test.ts'];
+const ALONE = ['test/hostile/byzantine-split-vote-node.test.ts', 'test/hostile/peer-messages.test.ts', 'test/network/chaos.test.ts', 'test/network/byzantine-chaos.test.ts'];
 
 const shared = {
   pool: 'forks' as const,
