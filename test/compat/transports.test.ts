@@ -48,7 +48,24 @@ describe('every method over URI, JSON-RPC and WebSocket', () => {
     const block = await postCall(n.rpcUrl, 'block', { height: String(h) });
     blockHash = Uint8Array.from(Buffer.from((block.result as { block_id: { hash: string } }).block_id.hash, 'hex'));
     socket = await RawSocket.open(n.wsUrl);
+    await blockAbove(h);
   }, 60_000);
+
+  /**
+   * Until block h+1 is committed, `commit` at h is the node's seen commit (`canonical: false`)
+   * and then the one block h+1 carries, which may hold other signatures: CometBFT answers so too.
+   * The three transports are compared once that answer no longer moves.
+   */
+  async function blockAbove(height: number): Promise<void> {
+    const query = "tm.event='NewBlock'";
+    expect((await socket.call('subscribe', { query }, 'settle')).error).toBeUndefined();
+    const above = (m: RpcEnvelope): boolean => m.id === 'settle' && Number((m.result as { data?: { value: { block: { header: { height: string } } } } } | undefined)?.data?.value.block.header.height ?? 0) > height;
+    const event = socket.next(above, 20_000, `a block above ${height}`);
+    event.catch(() => undefined); // awaited below unless the chain is already past it
+    const status = (await postCall(n.rpcUrl, 'status')).result as { sync_info: { latest_block_height: string } };
+    if (Number(status.sync_info.latest_block_height) <= height) await event;
+    expect((await socket.call('unsubscribe', { query })).error).toBeUndefined();
+  }
 
   afterAll(async () => {
     socket?.close();
