@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- rules [--sizes 64,128]`: Miss Manners, the classic Rete benchmark, with
+ * `npm run bench -- rules [--sizes 64,128] [--waltz 12,25,50]`: Miss Manners, the classic Rete benchmark, with
  * cmt's rules engine (bench/rules/manners.drl) and, side by side in the same process on the
  * same guests, with nools 0.4.4 (a JavaScript Rete engine; a dev dependency of this benchmark
  * only) running the same rules in its own API. json-rules-engine is named and skipped: it
@@ -7,16 +7,20 @@
  * Manners is made of. Each run's seating is checked (everyone once, neighbours of opposite sex
  * sharing a hobby) before its time is printed. Then the in-contract cost of the same run: the
  * engine's work charged by the contract gas schedule (opening the session, each insert, each
- * unit of matching and firing), with the time it takes metered.
+ * unit of matching and firing), with the time it takes metered. Last Waltz (line labelling) on
+ * prisms of 2k sides, with this engine only, each labelling checked against the solid's.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostCallGas } from '../src/app/contracts/gas-schedule.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../src/codec/params.js';
 import { compileRules, openSession } from '../src/rules/engine.js';
+import type { RuleSession } from '../src/rules/session.js';
 import { mannersFacts, mannersGuests, seatingProblems, type MannersGuest } from '../src/rules/manners-data.js';
+import { labellingProblems, waltzFacts, waltzPrism } from '../src/rules/waltz-data.js';
 
 const MANNERS = readFileSync(new URL('../../bench/rules/manners.drl', import.meta.url), 'utf8');
+const WALTZ = readFileSync(new URL('../../bench/rules/waltz.drl', import.meta.url), 'utf8');
 
 interface Outcome {
   ms: number;
@@ -24,17 +28,28 @@ interface Outcome {
   seats: string[];
 }
 
-function runCmt(guests: readonly MannersGuest[], gas?: { used: number }): Outcome {
+interface SessionRun {
+  ms: number;
+  firings: number;
+  session: RuleSession;
+}
+
+/** A rule file's run from an empty session to its last firing, its work charged as a contract's would be when `gas` is given. */
+function runSession(name: string, text: string, facts: readonly { type: string; fields: Record<string, unknown> }[], gas?: { used: number }): SessionRun {
   const start = performance.now();
   const charge = gas ? (what: string, bytes: number): void => void (gas.used += hostCallGas(what, bytes)) : undefined;
-  charge?.('rules.open', Buffer.byteLength(MANNERS));
-  const session = openSession(compileRules('manners.drl', MANNERS), charge ? { charge: (work) => charge(`rules.${work}`, 0) } : {});
-  for (const f of mannersFacts(guests)) {
+  charge?.('rules.open', Buffer.byteLength(text));
+  const session = openSession(compileRules(name, text), charge ? { charge: (work) => charge(`rules.${work}`, 0) } : {});
+  for (const f of facts) {
     charge?.('rules.insert', Buffer.byteLength(f.type) + Buffer.byteLength(JSON.stringify(f.fields)));
     session.insert(f.type, f.fields);
   }
   const firings = session.fire(50_000_000);
-  const ms = performance.now() - start;
+  return { ms: performance.now() - start, firings, session };
+}
+
+function runCmt(guests: readonly MannersGuest[], gas?: { used: number }): Outcome {
+  const { ms, firings, session } = runSession('manners.drl', MANNERS, mannersFacts(guests), gas);
   const last = session.query('Seating').find((s) => s.fields.get('seat2')?.toString() === String(guests.length));
   const id = last?.fields.get('id')?.toString();
   const seats = session
@@ -43,6 +58,23 @@ function runCmt(guests: readonly MannersGuest[], gas?: { used: number }): Outcom
     .sort((a, b) => Number(a.fields.get('seat')?.toString()) - Number(b.fields.get('seat')?.toString()))
     .map((p) => String(p.fields.get('name')));
   return { ms, firings, seats };
+}
+
+/** Waltz on a prism of 2k sides, its labelling checked against the solid's; then the same run metered. */
+function waltzLine(k: number): string {
+  const lines = waltzPrism(k);
+  const { ms, firings, session } = runSession('waltz.drl', WALTZ, waltzFacts(lines));
+  const edges = session.query('Edge').map((e) => ({
+    p1: Number(e.fields.get('p1')?.toString()),
+    p2: Number(e.fields.get('p2')?.toString()),
+    label: (e.fields.get('label') ?? null) as string | null,
+    plotted: e.fields.get('plotted') === true,
+  }));
+  const problems = labellingProblems(lines, edges);
+  const verdict = problems.length === 0 ? 'labelling as the solid' : `WRONG: ${problems.slice(0, 3).join('; ')}`;
+  const gas = { used: 0 };
+  const metered = runSession('waltz.drl', WALTZ, waltzFacts(lines), gas);
+  return `cmt    waltz ${String(k).padStart(2)} (${String(lines.length).padStart(3)} lines): ${ms.toFixed(0).padStart(7)} ms, ${firings} firings, ${verdict}; in a contract ${gas.used.toLocaleString('en-US')} gas, ${metered.ms.toFixed(0)} ms metered`;
 }
 
 /* The same rules in nools' programmatic API (facts are plain objects of these classes). */
@@ -211,8 +243,15 @@ function line(engine: string, n: number, o: Outcome, guests: readonly MannersGue
 }
 
 export async function run(args: string[]): Promise<void> {
-  const at = args.indexOf('--sizes');
-  const sizes = (at >= 0 ? (args[at + 1] ?? '') : '64,128').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 4);
+  const option = (name: string, fallback: string, min: number, max: number): number[] => {
+    const at = args.indexOf(name);
+    return (at >= 0 ? (args[at + 1] ?? '') : fallback)
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n >= min && n <= max);
+  };
+  const sizes = option('--sizes', '64,128', 4, 1024);
+  const prisms = option('--waltz', '12,25,50', 2, 60);
   const nools = createRequire(import.meta.url)('nools') as Nools;
   console.log('Miss Manners: the same guests (seeded), the same rules, cmt first then nools 0.4.4, each timed from an empty session to the last firing');
   for (const n of sizes) {
@@ -228,4 +267,6 @@ export async function run(args: string[]): Promise<void> {
     const fits = gas.used <= blockGas ? `fits a block (${blockGas.toLocaleString('en-US')} gas)` : `more than a block holds (${blockGas.toLocaleString('en-US')} gas)`;
     console.log(`in a contract, manners ${String(n).padStart(3)}: ${gas.used.toLocaleString('en-US')} gas for the engine's work (the contract's own instructions come on top), ${o.ms.toFixed(0)} ms metered; ${fits}`);
   }
+  console.log('Waltz: line labelling of a prism of 2k sides (bench/rules/waltz.drl), cmt alone, with its in-contract gas');
+  for (const k of prisms) console.log(waltzLine(k));
 }

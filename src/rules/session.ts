@@ -130,7 +130,9 @@ export class RuleSession {
   private readonly partials: Map<Token, Partial>[];
   /** Tokens whose last entry is the fact (made by a join), by fact id. */
   private readonly factTokens = new Map<number, Set<Token>>();
-  private readonly activations = new Map<Token, Activation>();
+  /** A token's activations, one per rule whose terminal it reached (rules with the same conditions share the token). */
+  private readonly activations = new Map<Token, Activation[]>();
+  private waiting = 0;
   /**
    * What each firing saw: rule and fact ids → the versions of the fields its conditions read.
    * The same facts with none of those fields changed do not activate that rule again (the
@@ -236,7 +238,10 @@ export class RuleSession {
       const next = this.agenda.pop();
       if (!next) break;
       next.alive = false;
-      this.activations.delete(next.token);
+      this.waiting -= 1;
+      const others = this.activations.get(next.token)?.filter((a) => a !== next);
+      if (others?.length) this.activations.set(next.token, others);
+      else this.activations.delete(next.token);
       this.charge('fire');
       count += 1;
       this.fired.push({ rule: next.rule.name, facts: next.token.entries.flatMap((e) => (isFact(e) ? [e.id] : [])) });
@@ -254,7 +259,7 @@ export class RuleSession {
 
   /** Activations waiting. */
   get pending(): number {
-    return this.activations.size;
+    return this.waiting;
   }
 
   private live(id: number): Fact {
@@ -484,17 +489,17 @@ export class RuleSession {
     }
     const last = token.entries[token.entries.length - 1];
     if (token.node.kind === 'join' && isFact(last)) this.factTokens.get(last.id)?.delete(token);
-    for (const child of token.node.children) {
-      if (child.kind === 'terminal') {
-        const activation = this.activations.get(token);
-        if (activation) {
-          activation.alive = false;
-          this.activations.delete(token);
-          this.agenda.dropped();
-        }
-        continue;
+    const activations = this.activations.get(token);
+    if (activations) {
+      this.activations.delete(token);
+      this.waiting -= activations.length;
+      for (const activation of activations) {
+        activation.alive = false;
+        this.agenda.dropped();
       }
-      if (child.kind === 'root') continue;
+    }
+    for (const child of token.node.children) {
+      if (child.kind === 'root' || child.kind === 'terminal') continue;
       const partial = this.partials[child.id]?.get(token);
       if (partial) {
         this.tokenCount -= partial.matched.size;
@@ -524,7 +529,10 @@ export class RuleSession {
     const [ids, versions] = this.firingKey(rule, token.entries);
     if (this.firedOn.get(ids) === versions) return;
     const activation: Activation = { rule, token, seq: this.seq++, recency: null, alive: true };
-    this.activations.set(token, activation);
+    const list = this.activations.get(token);
+    if (list) list.push(activation);
+    else this.activations.set(token, [activation]);
+    this.waiting += 1;
     this.agenda.push(activation);
   }
 

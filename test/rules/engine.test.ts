@@ -138,6 +138,7 @@ rule "done" when c : Counter(n == 0) then retract(c) emit("done", 0) end`);
   it('matches incrementally what matching from scratch and a brute-force match find (generated facts, inserts, modifies, retracts)', () => {
     const network = compileRules('t.drl', `
 rule "pair" when a : A($k : k, v > 2) b : B(k == $k, w != a.v) then emit("pair", concat(a.id, "-", b.id)) end
+rule "pair again" when a : A($k : k, v > 2) b : B(k == $k, w != a.v) then emit("again", concat(a.id, "-", b.id)) end
 rule "alone" when a : A($k : k) not B(k == $k) then emit("alone", a.id) end
 rule "some" when a : A($k : k) exists B(k == $k, w > 5) then emit("some", a.id) end
 rule "two" when a : A($k : k) a2 : A(k == $k) then emit("two", concat(a.id, "-", a2.id)) end
@@ -178,7 +179,7 @@ rule "sum" when a : A($k : k) accumulate(B(k == $k, $w : w); n : count(), s : su
         const want: string[] = [];
         for (const a of as) {
           const same = bs.filter((b) => num(b, 'k') === num(a, 'k'));
-          if (num(a, 'v') > 2) for (const b of same) if (num(b, 'w') !== num(a, 'v')) want.push(`pair:${num(a, 'id')}-${num(b, 'id')}`);
+          if (num(a, 'v') > 2) for (const b of same) if (num(b, 'w') !== num(a, 'v')) want.push(`pair:${num(a, 'id')}-${num(b, 'id')}`, `again:${num(a, 'id')}-${num(b, 'id')}`);
           if (same.length === 0) want.push(`alone:${num(a, 'id')}`);
           if (same.some((b) => num(b, 'w') > 5)) want.push(`some:${num(a, 'id')}`);
           for (const a2 of as) if (num(a2, 'k') === num(a, 'k')) want.push(`two:${num(a, 'id')}-${num(a2, 'id')}`);
@@ -189,6 +190,25 @@ rule "sum" when a : A($k : k) accumulate(B(k == $k, $w : w); n : count(), s : su
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('rules with the same conditions share a token and each fire on it; a change that ends the match takes every one of their activations', () => {
+    const s = session(`
+rule "first" when x : X(done == false) then modify(x) { done = true } emit("first", x.n) end
+rule "second" when x : X(done == false) then modify(x) { done = true } emit("second", x.n) end
+rule "watch" when x : X() then emit("watch", x.n) end
+rule "also" when x : X() then emit("also", x.n) end`);
+    s.insert('X', { n: 1, done: false });
+    s.insert('X', { n: 2, done: false });
+    expect(s.pending).toBe(8);
+    const fired = s.fire();
+    // "first" ends each X's match with "second"; "watch" and "also" read no field that changed, so they fire once an X.
+    expect(s.fired.filter((f) => f.rule === 'second')).toEqual([]);
+    expect(s.emitted.filter((e) => e.name === 'first').map((e) => text(e.value)).sort()).toEqual(['1', '2']);
+    expect(s.emitted.filter((e) => e.name === 'watch')).toHaveLength(2);
+    expect(s.emitted.filter((e) => e.name === 'also')).toHaveLength(2);
+    expect(s.pending).toBe(0);
+    expect(fired).toBe(6);
   });
 
   it('shares nodes between rules that begin alike, and compiles a file once', () => {
