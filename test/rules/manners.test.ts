@@ -1,5 +1,5 @@
 /**
- * Miss Manners, the classic Rete benchmark, as a conformance test: for 16 and 32 guests the
+ * Miss Manners, the classic Rete benchmark, as a conformance test: for 16, 32 and 64 guests the
  * rules seat everyone once, neighbours of opposite sex sharing a hobby, and the run ends by
  * itself (the context retracted).
  */
@@ -11,7 +11,7 @@ import { mannersFacts, mannersGuests } from '../../src/rules/manners-data.js';
 const MANNERS = readFileSync(new URL('../../bench/rules/manners.drl', import.meta.url), 'utf8');
 
 describe('Miss Manners', () => {
-  for (const n of [16, 32]) {
+  for (const n of [16, 32, 64]) {
     it(`seats ${n} guests: everyone once, neighbours of opposite sex with a hobby in common`, () => {
       const guests = mannersGuests(n);
       const session = openSession(compileRules('manners.drl', MANNERS));
