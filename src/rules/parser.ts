@@ -98,6 +98,13 @@ class Parser {
     return { name: this.file, declarations, rules };
   }
 
+  /** The whole text as one expression (a guard). */
+  parseExpression(): Expr {
+    const e = this.expr();
+    if (this.next.kind !== 'eof') this.fail('the end of the expression');
+    return e;
+  }
+
   private declaration(): Declaration {
     const pos = this.word('declare').pos;
     const type = this.name('a type name').text;
@@ -417,4 +424,9 @@ function measure(root: Expr): { depth: number; nodes: number } {
 /** One rule file's syntax tree; a RuleSyntaxError (file:line:col: what was expected) otherwise. */
 export function parseRuleFile(file: string, source: string): RuleFile {
   return new Parser(file, tokenize(file, source)).parseFile();
+}
+
+/** One expression alone (a process guard, spec/processes.md), under the same bounds as in a rule file. */
+export function parseExpression(file: string, source: string): Expr {
+  return new Parser(file, tokenize(file, source)).parseExpression();
 }
