@@ -37,6 +37,7 @@ import { readStakingParams } from './staking/records.js';
 import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
 import { initStaking } from './staking/init-chain.js';
 import { endBlockGovernance, writeConsensusParams } from './gov/index.js';
+import { fireProcessTimers } from './process/timers.js';
 import { loadContractRuntime } from './contracts/runtime.js';
 import { DEFAULT_QUERY_GAS_LIMIT, estimateTx, runQuery, type EstimateOutcome, type QueryOutcome } from './query/dry-run.js';
 import { nextBaseFee, readBaseFee, writeBaseFee } from './fees/base-fee.js';
@@ -235,9 +236,11 @@ export class CmtApp implements Application {
     const block = new Overlay(this.store);
     const votes = request.decidedLastCommit.votes;
     const start = beginStakingBlock(block, { height: request.height, votes, misbehavior: request.misbehavior }, limits.staking);
+    // Process timers due by this block fire before its transactions (spec/processes.md, "Timers").
+    const timers = fireProcessTimers(block, request.height, request.time, limits.baseFee);
     const delivered = await this.executor.execute(block, request.txs, limits, this.signatures, this.decoder.decode);
     const txResults = delivered.map((d) => d.result);
-    const fees = delivered.reduce((sum, d) => sum + d.fee, 0n);
+    const fees = delivered.reduce((sum, d) => sum + d.fee, timers.fees);
     const gasUsed = txResults.reduce((sum, r) => sum + r.gasUsed, 0);
     const baseFee = nextBaseFee(limits.baseFee, gasUsed, limits.blockMaxGas, limits.params.minGasPrice);
     // Written only when it moves, so a quiet chain's blocks leave the state root alone.
@@ -246,7 +249,7 @@ export class CmtApp implements Application {
     // Governance runs last: a parameter it changes applies from the next block on.
     const gov = endBlockGovernance(block, request.height, limits.staking);
     const appHash = this.store.stage(request.height, block.writeSet());
-    return { txResults, events: [...start.events, ...gov.events], validatorUpdates, consensusParamUpdates: gov.consensusParams, appHash };
+    return { txResults, events: [...start.events, ...timers.events, ...gov.events], validatorUpdates, consensusParamUpdates: gov.consensusParams, appHash };
   }
 
   /** ABCI's Commit: writes the version finalizeBlock staged, so it becomes the state reads and CheckTx see. */

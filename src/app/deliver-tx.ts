@@ -15,6 +15,7 @@ import { checkSender, checkStateless, intrinsicGas, type DecodedTx, type Signatu
 import { decodeFresh, type DecodeTx } from './tx-decoder.js';
 import { executeStakingMessage, isStakingMessage, STAKING_MESSAGE_GAS } from './staking/messages.js';
 import { executeGovMessage, isGovMsg } from './gov/index.js';
+import { toHex } from '../codec/bytes.js';
 import { executeContractMessage, isContractMessage } from './contracts/messages.js';
 
 export interface DeliveredTx {
@@ -83,7 +84,7 @@ function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: T
       return executeTransfer(state, decoded.sender, msg, decoded.maxFee, gas, limits.params);
     default:
       if (isContractMessage(msg)) {
-        const context = { sender: decoded.sender, nonce: decoded.tx.body.nonce, reserved: decoded.maxFee, height: limits.height, time: limits.time };
+        const context = { sender: decoded.sender, nonce: decoded.tx.body.nonce, reserved: decoded.maxFee, height: limits.height, time: limits.time, hash: toHex(decoded.hash).toUpperCase() };
         return executeContractMessage(state, msg, context, gas);
       }
       if (isStakingMessage(msg)) return executeStakingMessage(state, decoded.sender, msg, decoded.maxFee, gas, limits);

@@ -41,6 +41,10 @@ const bytes = utf8Length;
 export function hostOperation(state: HostState, op: string, a = '', b = '', c = ''): string | undefined {
   const { host, meter } = state;
   if (op.startsWith('rules.')) return (state.rules ??= new CallRules(host, meter)).operation(op, a, b, c);
+  if (op.startsWith('process.')) {
+    if (!host.process) throw new ContractAbort('process: this host runs no processes');
+    return host.process(op, a, b, c, (what, units) => meter.charge(what, units));
+  }
   switch (op) {
     case 'abort':
       throw new ContractAbort(a);

@@ -15,7 +15,7 @@
  *   JSON otherwise — made here, on the call's fuel and frame budget, so that a deep or strange
  *   thrown value never makes the host recurse.
  *
- * The host API (db, emit, revert, transfer, call, rules) is JavaScript here: it checks and converts
+ * The host API (db, emit, revert, transfer, call, rules, process) is JavaScript here: it checks and converts
  * its arguments to strings (JSON text with BigInt tagged {"$bigint": "..."}) in the VM, paid for
  * in fuel, and makes one native call per operation. A refusal goes through the native too
  * (`abort`), so the host records it and the call fails with it whatever the contract catches.
@@ -94,6 +94,20 @@ G.rules = {
     const saved = DB.get(table, key);
     if (saved !== undefined) s.restore(saved);
     return s;
+  },
+};
+const instanceId = (id) => (typeof id === 'string' ? id : typeof id === 'number' && isInt(id) ? S(id) : abort('an instance id is a string of digits'));
+G.process = {
+  start(name, vars) { return host('process.start', text(name, 'process name'), vars === undefined ? '{}' : stored(vars)); },
+  signal(id, target, data) { return decode(host('process.signal', instanceId(id), text(target, 'transition'), data === undefined ? '{}' : stored(data))); },
+  state(id) { return decode(host('process.state', instanceId(id))); },
+  history(id, from, limit) {
+    const n = (v, what) => (v === undefined ? '' : typeof v === 'number' && isInt(v) ? S(v) : abort(what + ' must be a whole number'));
+    return decode(host('process.history', instanceId(id), n(from, 'from'), n(limit, 'limit')));
+  },
+  deposit(id, amount) {
+    if (typeof amount !== 'bigint') abort('a deposit must be a BigInt (for example 10n)');
+    return decode(host('process.deposit', instanceId(id), A(bs, amount, [])));
   },
 };
 return [

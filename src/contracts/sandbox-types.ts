@@ -31,6 +31,12 @@ export interface HostCalls {
   call(address: string, method: string, argsJson: string, gasLimit: number): CallOutcome;
   /** The text of rule file `name` (a `.drl` of the contract's bundle), or undefined; a host without rule files leaves it out. */
   ruleFile?(name: string): string | undefined;
+  /**
+   * A process operation (`process.start`, `signal`, `state`, `history`, `deposit`) for the calling
+   * contract, its work paid through `charge` before it is done; the answer for the VM, if any.
+   * A host without processes leaves it out.
+   */
+  process?(op: string, a: string, b: string, c: string, charge: (what: string, units: number) => void): string | undefined;
 }
 
 /** As a method name: evaluate the module and answer its callable exports, sorted (a JSON array). */

@@ -58,6 +58,8 @@ export interface ProcessInstance {
   steps: number;
   startedAt: number;
   endedAt: number | null;
+  /** CMT (base units, decimal text) held to pay for this instance's timers; the host keeps it. */
+  deposit: string;
 }
 
 /** A request the instance cannot take: the reason says what it can take instead. Nothing changes. */
@@ -81,7 +83,7 @@ export interface StepContext {
 export const INSTANCE_LIMITS = { tokens: 256, stepsPerRequest: 2_000, varBytes: 16 * 1024 } as const;
 
 export function startInstance(def: ProcessDefinition, id: string, vars: Record<string, JsonValue>, ctx: StepContext): { instance: ProcessInstance; steps: ProcessStep[] } {
-  const instance: ProcessInstance = { id, process: def.name, file: def.file, status: 'active', tokens: [], groups: [], vars: setVars({}, vars), nextToken: 1, nextGroup: 1, steps: 0, startedAt: ctx.height, endedAt: null };
+  const instance: ProcessInstance = { id, process: def.name, file: def.file, status: 'active', tokens: [], groups: [], vars: setVars({}, vars), nextToken: 1, nextGroup: 1, steps: 0, startedAt: ctx.height, endedAt: null, deposit: '0' };
   const run = new Run(def, instance, ctx);
   const token: ProcessToken = { id: instance.nextToken++, node: def.start, group: 0, height: ctx.height, time: ctx.time };
   instance.tokens.push(token);

@@ -43,14 +43,15 @@ describe('the contract sandbox', () => {
       date: `export function f() { return typeof Date; }`,
       random: `export function f() { return typeof Math.random; }`,
       weak: `export function f() { return [typeof WeakRef, typeof FinalizationRegistry]; }`,
-      process: `export function f() { return [typeof process, typeof require, typeof globalThis.process]; }`,
+      // `process` is the contracts' process API (spec/processes.md), not Node's: no env, no exit, nothing else.
+      process: `export function f() { return [typeof process.env, typeof require, typeof globalThis.process.exit, Object.keys(process).join()]; }`,
     };
     expect(call(probes.date, 'f')).toMatchObject({ ok: true, resultJson: '"undefined"' });
     expect(call(probes.random, 'f')).toMatchObject({ ok: true, resultJson: '"undefined"' });
     expect(call(probes.weak, 'f')).toMatchObject({ ok: true, resultJson: '["undefined","undefined"]' });
-    expect(call(probes.process, 'f')).toMatchObject({ ok: true, resultJson: '["undefined","undefined","undefined"]' });
+    expect(call(probes.process, 'f')).toMatchObject({ ok: true, resultJson: '["undefined","undefined","undefined","start,signal,state,history,deposit"]' });
     // The constructor chain reaches QuickJS's own Function, which still sees no host.
-    const chain = call(`export function f() { return (function(){}).constructor('return typeof process')(); }`, 'f');
+    const chain = call(`export function f() { return (function(){}).constructor('return typeof process.exit')(); }`, 'f');
     expect(chain).toMatchObject({ ok: true, resultJson: '"undefined"' });
     // Polluting a prototype inside one call does not reach the next call.
     call(`export function f() { Object.prototype.polluted = 1; return 1; }`, 'f');

@@ -39,7 +39,7 @@ describe('host gas', () => {
   beforeEach(async () => {
     store = await StateStore.openInMemory();
     state = new Overlay(store);
-    host = new ContractHost({ state, height: 1, time: 0, events: [], stack: [] }, CONTRACT);
+    host = new ContractHost({ state, height: 1, time: 0, tx: '', events: [], stack: [] }, CONTRACT);
   });
   afterEach(async () => {
     await store.close();
@@ -74,11 +74,11 @@ describe('host gas', () => {
         const [a, b, c] = args[op] as [string, string, string];
         // The rows a read charges for are stored with the same byte lengths in both worlds.
         state = new Overlay(store);
-        host = new ContractHost({ state, height: 1, time: 0, events: [], stack: [] }, CONTRACT);
+        host = new ContractHost({ state, height: 1, time: 0, tx: '', events: [], stack: [] }, CONTRACT);
         gasOf('put', 't', key, value);
         const gas = gasOf(op, a, b, c);
         state = new Overlay(store);
-        host = new ContractHost({ state, height: 1, time: 0, events: [], stack: [] }, CONTRACT);
+        host = new ContractHost({ state, height: 1, time: 0, tx: '', events: [], stack: [] }, CONTRACT);
         gasOf('put', 't', ascii(key), ascii(value));
         expect(gasOf(op, ascii(a), op === 'transfer' ? b : ascii(b), op === 'range' || op === 'call' ? c : ascii(c))).toBe(gas);
       }),

@@ -1,6 +1,6 @@
 /**
  * BPMN 2.0 through bpmn-moddle: the purchase process as a modeler saves it
- * (examples/purchase/purchase.bpmn) imports and runs, with its diagram's positions; each element
+ * (examples/purchase-bpmn/purchase.bpmn) imports and runs, with its diagram's positions; each element
  * of the subset does what BPMN says; what the subset leaves out is refused by its id.
  */
 import fc from 'fast-check';
@@ -11,7 +11,7 @@ import { armedTimers, fireTimer, signalInstance, startInstance, type ProcessInst
 import { ProcessDefinitionError, type ProcessDefinition } from '../../src/process/model.js';
 import { stepContext } from '../support/process-context.js';
 
-const PURCHASE = readFileSync(new URL('../../examples/purchase/purchase.bpmn', import.meta.url), 'utf8');
+const PURCHASE = readFileSync(new URL('../../examples/purchase-bpmn/purchase.bpmn', import.meta.url), 'utf8');
 const at = (i: ProcessInstance): string[] => i.tokens.map((t) => t.node).sort();
 
 const NS = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:cmt="https://cmt.example/bpmn"';

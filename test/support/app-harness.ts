@@ -19,6 +19,7 @@ import { genesisValidatorSet } from '../../src/app/staking/init-chain.js';
 import { DEFAULT_STAKING_PARAMS } from '../../src/app/staking/params.js';
 import { readPool, type Pool } from '../../src/app/staking/records.js';
 import { readDeposits } from '../../src/app/gov/index.js';
+import { readProcessDeposits } from '../../src/app/process/records.js';
 import { tempDir } from './temp-dir.js';
 import { addressOf, testKey, TEST_CHAIN_ID } from './nodes.js';
 
@@ -45,7 +46,7 @@ export interface AppHarness {
   balance(address: Uint8Array): bigint;
   nonce(address: Uint8Array): number;
   totalBalances(): bigint;
-  /** Balances plus every staking pool and governance deposits: what the supply must equal. */
+  /** Balances plus every staking pool, governance deposits and process deposits: what the supply must equal. */
   totalHeld(): bigint;
   supply(): bigint;
   close(): Promise<void>;
@@ -93,7 +94,7 @@ export async function appHarness(funded = 4, balance = 1_000n * ONE_CMT, staking
     balance: (address) => readAccount(store, address).balance,
     nonce: (address) => readAccount(store, address).nonce,
     totalBalances: () => [...addresses.values()].reduce((sum, a) => sum + readAccount(store, a).balance, 0n),
-    totalHeld: () => h.totalBalances() + POOLS.reduce((sum, pool) => sum + readPool(store, pool), 0n) + readDeposits(store),
+    totalHeld: () => h.totalBalances() + POOLS.reduce((sum, pool) => sum + readPool(store, pool), 0n) + readDeposits(store) + readProcessDeposits(store),
     supply: () => readSupply(store),
     async close() {
       await executor.close();

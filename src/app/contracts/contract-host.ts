@@ -12,6 +12,7 @@ import { credit, debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
 import { hostCallGas } from './gas-schedule.js';
 import { MAX_KEY_BYTES, tableNameError, tablePrefix } from './layout.js';
+import { ContractProcesses } from '../process/operations.js';
 import { contractCode, contractRuleFile } from './records.js';
 import { contractRuntime } from './runtime.js';
 
@@ -27,6 +28,8 @@ export interface CallEnv {
   state: Overlay;
   height: number;
   time: number;
+  /** The transaction's hash (upper-case hex), or '' for a query. */
+  tx: string;
   events: AppEvent[];
   /** Contracts on the call stack (formatted addresses), outermost first. */
   stack: string[];
@@ -132,6 +135,11 @@ export class ContractHost implements HostCalls {
 
   ruleFile(name: string): string | undefined {
     return contractRuleFile(this.env.state, this.contract, name);
+  }
+
+  process(op: string, a: string, b: string, c: string, charge: (what: string, units: number) => void): string | undefined {
+    const { state, height, time, tx } = this.env;
+    return new ContractProcesses({ state, contract: this.contract, height, time, tx, charge }).operation(op, a, b, c);
   }
 
   private tableKey(table: string): Uint8Array {

@@ -56,6 +56,22 @@ export const CONTRACT_GAS = {
   /** Reading facts back (get, query, saving), per byte of the answer. */
   rulesRead: 500,
   rulesReadByte: 2,
+  /**
+   * Processes (spec/processes.md, "Gas"): loading the bundle's definitions, per byte of its
+   * process files (compiled once per process, charged on a call's first process operation);
+   * starting an instance and signalling one, per byte of their variables; each step a token
+   * takes; writing the instance and each step (per byte, as a table write); reading them back;
+   * a deposit (a transfer).
+   */
+  processOpen: 10_000,
+  /** Compiling a process file at deploy, per byte. */
+  processCompileByte: 10,
+  processOpenByte: 2,
+  processStart: 20_000,
+  processSignal: 10_000,
+  processArgByte: 5,
+  processStep: 2_000,
+  processRead: 500,
 } as const;
 
 /** What a host call costs for `bytes` (UTF-8) of its input and output (the sandbox's hostGas callback). */
@@ -104,6 +120,20 @@ export function hostCallGas(what: string, bytes: number): number {
       return g.rulesAction;
     case 'rules.read':
       return g.rulesRead + g.rulesReadByte * bytes;
+    case 'process.open':
+      return g.processOpen + g.processOpenByte * bytes;
+    case 'process.start':
+      return g.processStart + g.processArgByte * bytes;
+    case 'process.signal':
+      return g.processSignal + g.processArgByte * bytes;
+    case 'process.step':
+      return g.processStep;
+    case 'process.write':
+      return g.write + g.writeByte * bytes;
+    case 'process.read':
+      return g.processRead + g.readByte * bytes;
+    case 'process.deposit':
+      return g.transfer;
     default:
       return g.call;
   }

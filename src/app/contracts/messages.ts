@@ -19,6 +19,8 @@ import { runContract, type CallEnv } from './contract-host.js';
 import { CONTRACT_GAS } from './gas-schedule.js';
 import { bundleKey, contractAddress, encodeRecord, recordKey } from './layout.js';
 import { contractCode } from './records.js';
+import { compileProcessFile, isProcessFile } from '../../process/definition.js';
+import { ProcessDefinitionError } from '../../process/model.js';
 import { compileRules } from '../../rules/engine.js';
 import { RuleFileError } from '../../rules/lexer.js';
 
@@ -36,6 +38,8 @@ export interface ContractTxContext {
   reserved: bigint;
   height: number;
   time: number;
+  /** The transaction's hash, upper-case hex (what process steps record). */
+  hash: string;
 }
 
 /** Runs a contract with the meter's remaining gas and charges what it used; a failure becomes a TxError. */
@@ -76,8 +80,35 @@ function receiptResult(contract: Uint8Array, method: string, resultJson: string,
   return resultJson;
 }
 
+/**
+ * Process files are compiled at deploy too: a definition that does not check out, or a
+ * decision naming a rule file the bundle lacks, fails the deploy naming the element.
+ */
+function compileProcessFiles(files: readonly BundleFile[], gas: GasMeter): void {
+  const names = new Set(files.map((f) => f.name));
+  for (const file of files.filter((f) => isProcessFile(f.name))) {
+    gas.consume(CONTRACT_GAS.processCompileByte * file.content.length, `compiling ${file.name}`);
+    let source: string;
+    try {
+      source = new TextDecoder('utf-8', { fatal: true }).decode(file.content);
+    } catch {
+      throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
+    }
+    try {
+      for (const def of compileProcessFile(file.name, source)) {
+        for (const node of def.nodes.values()) {
+          if (node.rules !== null && !names.has(node.rules)) throw new ProcessDefinitionError(file.name, node.name, `its rule file ${node.rules} is not in the bundle`);
+        }
+      }
+    } catch (err) {
+      if (err instanceof ProcessDefinitionError) throw new TxError('CONTRACT_INVALID', err.message);
+      throw err;
+    }
+  }
+}
+
 export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: ContractTxContext, gas: GasMeter): AppEvent[] {
-  const env: CallEnv = { state, height: tx.height, time: tx.time, events: [], stack: [] };
+  const env: CallEnv = { state, height: tx.height, time: tx.time, tx: tx.hash, events: [], stack: [] };
   if (msg.type === 'deployContract') {
     gas.consume(CONTRACT_GAS.deploy + CONTRACT_GAS.deployByte * msg.bundle.length, 'deploy');
     let files: BundleFile[];
@@ -103,6 +134,7 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
         throw err;
       }
     }
+    compileProcessFiles(files, gas);
     const code = new TextDecoder().decode(files.find((f) => f.name === BUNDLE_ENTRY)?.content);
     const address = contractAddress(tx.sender, tx.nonce);
     const listed = runContract(env, address, { sender: formatAddress(tx.sender), value: 0n, method: LIST_EXPORTS, argsJson: '[]', gasLimit: gas.limit - gas.consumed, code });

@@ -1,6 +1,7 @@
 /** Deployed contracts: their record, their bundle and the entry module's source. */
 import { toHex } from '../../codec/bytes.js';
 import { BUNDLE_ENTRY, decodeBundle } from '../../codec/bundle.js';
+import { isProcessFile } from '../../process/definition.js';
 import type { StateReader } from '../../state/overlay.js';
 import { bundleKey, decodeRecord, recordKey, type ContractRecord } from './layout.js';
 
@@ -32,21 +33,34 @@ export function contractCode(state: StateReader, contract: Uint8Array): string |
   return source;
 }
 
-/** Rule files (`*.drl`) by bundle hash, then name: decoded once per process, as entry modules are. */
-const ruleFiles = new Map<string, Map<string, string>>();
+/** Files a bundle holds beside its entry module: rule files and process definitions, read by the host. */
+function isHostFile(name: string): boolean {
+  return name.endsWith('.drl') || isProcessFile(name);
+}
 
-export function contractRuleFile(state: StateReader, contract: Uint8Array, name: string): string | undefined {
-  if (!name.endsWith('.drl')) return undefined;
+/** Rule and process files by bundle hash, then name: decoded once per process, as entry modules are. */
+const hostFiles = new Map<string, Map<string, string>>();
+
+function contractHostFiles(state: StateReader, contract: Uint8Array): ReadonlyMap<string, string> | undefined {
   const record = readContract(state, contract);
   if (!record) return undefined;
   const id = toHex(record.bundleHash);
-  let files = ruleFiles.get(id);
+  let files = hostFiles.get(id);
   if (!files) {
     const archive = state.get(bundleKey(contract));
     if (archive === undefined) return undefined;
-    files = new Map(decodeBundle(archive).filter((f) => f.name.endsWith('.drl')).map((f) => [f.name, new TextDecoder().decode(f.content)]));
-    if (ruleFiles.size >= MAX_CACHED_SOURCES) ruleFiles.delete(ruleFiles.keys().next().value as string);
-    ruleFiles.set(id, files);
+    files = new Map(decodeBundle(archive).filter((f) => isHostFile(f.name)).map((f) => [f.name, new TextDecoder().decode(f.content)]));
+    if (hostFiles.size >= MAX_CACHED_SOURCES) hostFiles.delete(hostFiles.keys().next().value as string);
+    hostFiles.set(id, files);
   }
-  return files.get(name);
+  return files;
+}
+
+export function contractRuleFile(state: StateReader, contract: Uint8Array, name: string): string | undefined {
+  return name.endsWith('.drl') ? contractHostFiles(state, contract)?.get(name) : undefined;
+}
+
+/** The contract's process files (`*.jpdl.xml`, `*.bpmn`), name to text, in bundle order. */
+export function contractProcessFiles(state: StateReader, contract: Uint8Array): [string, string][] {
+  return [...(contractHostFiles(state, contract) ?? [])].filter(([name]) => isProcessFile(name));
 }

@@ -45,7 +45,7 @@ export interface EstimateOutcome {
 export function runQuery(state: Overlay, query: ContractQuery, gasLimit: number): QueryOutcome {
   const code = contractCode(state, query.contract);
   if (code === undefined) return { ok: false, error: `no contract at ${formatAddress(query.contract)}`, gasUsed: 0 };
-  const env: CallEnv = { state, height: query.height, time: query.time, events: [], stack: [] };
+  const env: CallEnv = { state, height: query.height, time: query.time, tx: '', events: [], stack: [] };
   return runContract(env, query.contract, { sender: formatAddress(query.from), value: 0n, method: query.method, argsJson: query.argsJson, gasLimit, code });
 }
 

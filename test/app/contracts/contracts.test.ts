@@ -104,7 +104,7 @@ export function memory() { db.put('m', 'y', 1); const a = []; for (;;) a.push(ne
 export function recurse() { db.put('m', 'y', 1); const f = (n) => f(n + 1) + 1; return f(0); }
 export function hugeEvent() { db.put('m', 'y', 1); emit('big', 'x'.repeat(5000)); }
 export function hugeWrite() { db.put('m', 'y', 'x'.repeat(70000)); }
-export function escape() { db.put('m', 'y', 1); return [typeof process, typeof require, typeof globalThis.Date, (function () {}).constructor('return typeof process')()]; }
+export function escape() { db.put('m', 'y', 1); return [typeof process.env, typeof require, typeof globalThis.Date, (function () {}).constructor('return typeof process.exit')()]; }
 export function pollute() { Object.prototype.polluted = 1; db.put('m', 'y', 1); }
 export function y() { return [db.get('m', 'y') ?? null, ({}).polluted ?? null]; }`;
     const n = next();

@@ -1,6 +1,7 @@
 /**
  * The parallel executor against the sequential reference: random blocks of transfers and
- * contract calls (some running business rules, some rules that never stop) over a few hot keys, from no conflicts to all conflicting, executed by both;
+ * contract calls (some running business rules, some rules that never stop, some starting and
+ * signalling processes whose timers the blocks fire) over a few hot keys, from no conflicts to all conflicting, executed by both;
  * every block's app hash and every result (code, log, gas, events) must be the same bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,12 @@ export function rate(key, score) {
   return r;
 }
 export function spin() { const s = rules.session('spin.drl'); s.insert('C', { n: 0 }); return s.fire(); }
+export function begin(amount) {
+  const id = process.start('deal', { amount });
+  process.deposit(id, 1000000000000000n);
+  return id;
+}
+export function step(id, target) { return process.signal(id, target, { at: ctx.height }).status; }
 `;
 
 /** Rules run by the contract in the workers as on the main thread: their results and gas must agree too. */
@@ -49,6 +56,17 @@ const RULE_FILES = {
 rule "bad" when l : Loan(score <= 700) then modify(l) { rate = l.base * 1.25 } end
 rule "count" when accumulate(Loan(); n : count()) then emit("loans", n) end`,
   'spin.drl': 'rule "up" when c : C(n >= 0) then modify(c) { n = c.n + 1 } end',
+  // A process with a guard, a fork and its join, and a timer the blocks fire (both executors' state must agree on it too).
+  'deal.jpdl.xml': `<process-definition name="deal">
+  <start-state name="s"><transition to="size"/></start-state>
+  <decision name="size"><transition name="big" to="review"><condition>amount > 700</condition></transition><transition name="small" to="split"/></decision>
+  <state name="review"><timer duedate="2 blocks" transition="lapse"/><transition name="ok" to="split"/><transition name="lapse" to="end"/></state>
+  <fork name="split"><transition to="a"/><transition to="b"/></fork>
+  <state name="a"><transition name="ka" to="j"/></state>
+  <state name="b"><transition name="kb" to="j"/></state>
+  <join name="j"><transition to="end"/></join>
+  <end-state name="end"/>
+</process-definition>`,
 };
 
 interface Chain {
@@ -100,6 +118,8 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
     return reference?.txResults ?? [];
   }
 
+  let processCalls = 0;
+
   function randomBlock(rand: () => number, size: number, conflictRate: number): Uint8Array[] {
     const txs: Uint8Array[] = [];
     let unique = 0;
@@ -118,8 +138,13 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
         txs.push(transfer(key, { nonce, to, amount: 1n + BigInt(Math.floor(rand() * 1000)) }));
       } else if (kind < 0.75) {
         txs.push(callTx(key, nonce, contract, 'bump', [hot ? hotKey : `k${s}-${t}-${unique++}`, { $bigint: String(1 + Math.floor(rand() * 9)) }], { gasLimit: 3_000_000 }));
-      } else if (kind < 0.83) {
+      } else if (kind < 0.79) {
         txs.push(callTx(key, nonce, contract, 'rate', [hot ? hotKey : `r${s}-${t}-${unique++}`, 600 + Math.floor(rand() * 200)], { gasLimit: 3_000_000 }));
+      } else if (kind < 0.83) {
+        // Processes: new instances, and signals to the first few (many refused: the same refusals everywhere).
+        const signal = processCalls++ % 3 !== 0;
+        const args = signal ? [String(1 + Math.floor(rand() * 6)), ['ok', 'ka', 'kb'][Math.floor(rand() * 3)] as string] : [500 + Math.floor(rand() * 400)];
+        txs.push(callTx(key, nonce, contract, signal ? 'step' : 'begin', args, { gasLimit: 3_000_000 }));
       } else if (kind < 0.85) {
         // A rule set that never stops: out of gas, the same gas everywhere.
         txs.push(callTx(key, nonce, contract, 'spin', [], { gasLimit: 400_000 }));
@@ -139,13 +164,20 @@ describe('the parallel executor gives the sequential executor\'s bytes', () => {
 
   it('agrees on large blocks, whose first tenth probes for hot rows before the rest is batched', async () => {
     const rand = prng(4242);
+    const all: TxResult[] = [];
     for (let b = 0; b < 2; b++) {
       const results = await runEverywhere(randomBlock(rand, 300, 0.5));
       expect(results.filter((r) => r.code === 0).length).toBeGreaterThan(150);
       // The rules ran (their event is in receipts) and the never-ending ones ran out of gas.
       expect(results.some((r) => r.events.some((e) => e.attributes.some((a) => a.key === 'event' && a.value === 'loans')))).toBe(true);
       expect(results.some((r) => r.code !== 0 && /out of gas in .*\.spin/.test(r.log))).toBe(true);
+      all.push(...results);
     }
+    // Processes started and moved, and some signals were refused (the same everywhere).
+    const called = (method: string) => all.filter((r) => r.events.some((e) => e.type === 'contract_call' && e.attributes.some((a) => a.key === 'method' && a.value === method)));
+    expect(called('begin').length).toBeGreaterThan(0);
+    expect(called('step').length).toBeGreaterThan(0);
+    expect(all.some((r) => r.code !== 0 && r.log.includes('process: no waiting token'))).toBe(true);
     const stats = ((chains[2]?.h.app as unknown as { executor: ParallelExecutor }).executor).lastStats;
     expect(stats.batches).toBeGreaterThan(2);
   }, 120_000);

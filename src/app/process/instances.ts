@@ -1,0 +1,85 @@
+/**
+ * Loading and keeping process instances on the chain's side: a contract's definitions from its
+ * bundle, the engine's surroundings for a request (block, transaction, meter, rule files), and
+ * storing what a request did: the instance, its new steps, and its timers in the queue. Shared
+ * by the contract API (operations.ts) and the timers fired at the start of a block (timers.ts).
+ */
+import { utf8 } from '../../codec/bytes.js';
+import { compileProcessFile } from '../../process/definition.js';
+import { armedTimers, type ProcessInstance, type ProcessStep, type ProcessWork, type StepContext } from '../../process/instance.js';
+import type { ProcessDefinition } from '../../process/model.js';
+import { dueAt } from '../../process/timers.js';
+import { compileRules } from '../../rules/engine.js';
+import type { Overlay } from '../../state/overlay.js';
+import { contractProcessFiles, contractRuleFile } from '../contracts/records.js';
+import { timerKey, writeInstance, writeStep, type TimerEntry } from './records.js';
+
+/** A contract's definitions, and the bytes of the files they came from (what loading them is charged by). */
+export function contractDefinitions(state: Overlay, contract: Uint8Array): { definitions: ProcessDefinition[]; bytes: number } {
+  const files = contractProcessFiles(state, contract);
+  // The files compiled at deploy: compiling again (cached) cannot fail.
+  return { definitions: files.flatMap(([name, text]) => compileProcessFile(name, text)), bytes: files.reduce((n, [, text]) => n + utf8(text).length, 0) };
+}
+
+export interface RequestEnv {
+  state: Overlay;
+  contract: Uint8Array;
+  height: number;
+  time: number;
+  /** The transaction's hash (hex), or '' for a timer the block fired. */
+  tx: string;
+  charge(what: string, units: number): void;
+}
+
+export function stepContext(env: RequestEnv): StepContext {
+  return {
+    height: env.height,
+    time: env.time,
+    tx: env.tx,
+    charge: (work: ProcessWork, units: number) => env.charge(work === 'step' ? 'process.step' : work, units),
+    rules: (file) => {
+      const source = contractRuleFile(env.state, env.contract, file);
+      if (source === undefined) return undefined;
+      env.charge('rules.open', utf8(source).length);
+      return compileRules(file, source);
+    },
+  };
+}
+
+/** The queue entries of an instance's armed timers. */
+export function timerEntries(def: ProcessDefinition, contract: Uint8Array, instance: ProcessInstance): TimerEntry[] {
+  return armedTimers(def, instance).map(({ token, node }) => {
+    const due = dueAt((node.timer as NonNullable<typeof node.timer>).due, token.height, token.time);
+    return 'height' in due
+      ? { by: 'height', due: due.height, contract, instance: Number(instance.id), token: token.id }
+      : { by: 'time', due: Math.max(0, due.time), contract, instance: Number(instance.id), token: token.id };
+  });
+}
+
+/**
+ * Stores what a request did: the instance, each new step (each paid by its bytes), and the
+ * timer queue moved from the timers armed before (`before`, none for a new instance) to those
+ * armed now.
+ */
+export function keep(env: RequestEnv, def: ProcessDefinition, before: ProcessInstance | undefined, instance: ProcessInstance, steps: readonly ProcessStep[]): void {
+  const id = Number(instance.id);
+  const bytes = utf8(JSON.stringify(instance));
+  env.charge('process.write', bytes.length);
+  writeInstance(env.state, env.contract, instance, bytes);
+  for (const step of steps) {
+    const stepBytes = utf8(JSON.stringify(step));
+    env.charge('process.write', stepBytes.length);
+    writeStep(env.state, env.contract, id, step, stepBytes);
+  }
+  const old = before ? timerEntries(def, env.contract, before) : [];
+  const now = instance.status === 'active' ? timerEntries(def, env.contract, instance) : [];
+  const key = (t: TimerEntry): string => Buffer.from(timerKey(t)).toString('latin1');
+  const kept = new Set(now.map(key));
+  for (const t of old) if (!kept.has(key(t))) env.state.delete(timerKey(t));
+  const had = new Set(old.map(key));
+  for (const t of now) {
+    if (had.has(key(t))) continue;
+    env.charge('process.write', 0);
+    env.state.set(timerKey(t), Uint8Array.of(1));
+  }
+}
