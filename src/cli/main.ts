@@ -8,6 +8,7 @@ import { registerContractCommands } from './commands/contract.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerQueryCommands } from './commands/query.js';
+import { registerProcessCommands } from './commands/process.js';
 import { registerRulesCommands } from './commands/rules.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerTestnetCommands } from './commands/testnet.js';
@@ -27,6 +28,7 @@ registerContractCommands(program);
 registerTestnetCommands(program);
 registerSimCommands(program);
 registerRulesCommands(program);
+registerProcessCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -54,13 +54,13 @@ export function readBpmn(file: string, source: string): RawDefinition[] {
   if (warning) throw new ProcessDefinitionError(file, null, `not BPMN 2.0 this node reads: ${warning.message.replace(/\s+/g, ' ').slice(0, 300)}`);
   const definitions = handler.element;
   if (!definitions) throw new ProcessDefinitionError(file, null, 'no <bpmn:definitions>');
-  const bounds = diagramBounds(definitions);
+  const { bounds, lines } = diagram(definitions);
   const processes = list(definitions, 'rootElements').filter((e) => e.$type === 'bpmn:Process');
   if (processes.length === 0) throw new ProcessDefinitionError(file, null, 'no <bpmn:process>');
-  return processes.map((p) => readProcess(file, p, bounds));
+  return processes.map((p) => readProcess(file, p, bounds, lines));
 }
 
-function readProcess(file: string, process: ModdleElement, bounds: ReadonlyMap<string, Bounds>): RawDefinition {
+function readProcess(file: string, process: ModdleElement, bounds: ReadonlyMap<string, Bounds>, lines: ReadonlyMap<string, { x: number; y: number }[]>): RawDefinition {
   const name = str(process, 'name') ?? idOf(process);
   const elements = list(process, 'flowElements');
   if (elements.length > PROCESS_LIMITS.nodes * 2) throw new ProcessDefinitionError(file, name, `more than ${PROCESS_LIMITS.nodes * 2} elements`);
@@ -81,6 +81,7 @@ function readProcess(file: string, process: ModdleElement, bounds: ReadonlyMap<s
     nodes.push(...readNode(file, e, outgoing.get(idOf(e)) ?? [], incoming.get(idOf(e)) ?? 0, bounds));
   }
   for (const b of boundaries) attachBoundary(file, b, outgoing.get(idOf(b)) ?? [], nodes);
+  for (const n of nodes) for (const t of n.transitions) if (lines.has(t.id)) t.points = lines.get(t.id);
   return { name, file, notation: 'bpmn', nodes };
 }
 
@@ -210,17 +211,20 @@ function attachBoundary(file: string, boundary: ModdleElement, out: ModdleElemen
   node.timer = timerOf(file, id, definition, name);
 }
 
-function diagramBounds(definitions: ModdleElement): Map<string, Bounds> {
-  const found = new Map<string, Bounds>();
-  for (const diagram of list(definitions, 'diagrams')) {
-    const plane = ref(diagram, 'plane');
+/** What a modeler drew: each shape's bounds and each flow's line, by element id. */
+function diagram(definitions: ModdleElement): { bounds: Map<string, Bounds>; lines: Map<string, { x: number; y: number }[]> } {
+  const bounds = new Map<string, Bounds>();
+  const lines = new Map<string, { x: number; y: number }[]>();
+  const n = (e: ModdleElement, k: string): number => (typeof e[k] === 'number' && Number.isFinite(e[k]) ? (e[k] as number) : 0);
+  for (const d of list(definitions, 'diagrams')) {
+    const plane = ref(d, 'plane');
     for (const shape of plane ? list(plane, 'planeElement') : []) {
       const element = ref(shape, 'bpmnElement');
+      if (!element) continue;
       const b = ref(shape, 'bounds');
-      if (shape.$type !== 'bpmndi:BPMNShape' || !element || !b) continue;
-      const n = (k: string): number => (typeof b[k] === 'number' && Number.isFinite(b[k]) ? (b[k] as number) : 0);
-      found.set(idOf(element), { x: n('x'), y: n('y'), width: n('width'), height: n('height') });
+      if (shape.$type === 'bpmndi:BPMNShape' && b) bounds.set(idOf(element), { x: n(b, 'x'), y: n(b, 'y'), width: n(b, 'width'), height: n(b, 'height') });
+      if (shape.$type === 'bpmndi:BPMNEdge') lines.set(idOf(element), list(shape, 'waypoint').slice(0, 64).map((p) => ({ x: n(p, 'x'), y: n(p, 'y') })));
     }
   }
-  return found;
+  return { bounds, lines };
 }

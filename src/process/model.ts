@@ -45,6 +45,8 @@ export interface Transition {
   to: string;
   /** The guard's text in the rules' expression language, or null (always true). */
   guard: string | null;
+  /** The line a modeler drew for it (BPMN diagram interchange), if any: for drawing only. */
+  points?: { x: number; y: number }[];
 }
 
 /** What a signal, a timer and a default name a transition by: its name, else its flow's id (BPMN), else its target. */

@@ -23,6 +23,7 @@ import { latencyLimit, txLatencyView } from './tx-latency-view.js';
 import {
   optionalBool,
   optionalHeight,
+  optionalInt,
   optionalJsonArray,
   optionalString,
   perPage,
@@ -71,6 +72,7 @@ const METHOD_PATHS: Readonly<Record<string, string>> = {
   proposal: '/gov/proposal',
   contract: '/contracts/info',
   contract_query: '/contracts/query',
+  process_instance: '/process/instance',
   estimate_gas: '/app/simulate',
 };
 
@@ -190,6 +192,18 @@ export const METHODS: Record<string, Method> = {
       throw invalidParams(`status must be one of ${PROPOSAL_STATUSES.join(', ')}`);
     }
     return view(ctx, METHOD_PATHS.proposals as string, status ? utf8(JSON.stringify({ status })) : undefined);
+  },
+
+  /**
+   * A contract's process instance (spec/processes.md): status, tokens, variables, deposit, and a
+   * page of its history (`from`, `limit` up to 1,000; `more` when steps are left).
+   */
+  async process_instance(params, ctx) {
+    const contract = formatAddress(requiredAddress(params, 'contract'));
+    const id = requiredPositiveInt(params, 'id');
+    const from = optionalInt(params, 'from', 0, Number.MAX_SAFE_INTEGER);
+    const limit = optionalInt(params, 'limit', 100, 1_000);
+    return view(ctx, METHOD_PATHS.process_instance as string, utf8(JSON.stringify({ contract, id, from, limit: Math.max(1, limit) })));
   },
 
   /** One proposal with its live (while voting) or final tally, and every vote in the order first cast. */

@@ -84,7 +84,7 @@ describe('processes in contracts', () => {
     expect(h.totalHeld()).toBe(h.supply());
   });
 
-  it('refuses at deploy a definition that does not check, or a decision whose rule file is not in the bundle, naming the element', async () => {
+  it('refuses at deploy a definition that does not check, a decision whose rule file is not in the bundle, or two processes of one name, naming the element', async () => {
     h = await appHarness(1);
     const broken = PURCHASE.files['purchase.jpdl.xml'].replace('<transition to="evaluate"/>', '<transition to="evaluat"/>');
     const res = await h.runBlock([
@@ -93,6 +93,8 @@ describe('processes in contracts', () => {
     ]);
     expect(res.txResults[0]?.log).toContain('purchase.jpdl.xml: request a purchase: a transition to "evaluat", which is not in the process');
     expect(res.txResults[1]?.log).toContain('p.jpdl.xml: d: its rule file gone.drl is not in the bundle');
+    const twice = await h.runBlock([deployTx(buyer, 2, PURCHASE.code, { files: { ...PURCHASE.files, 'again.jpdl.xml': PURCHASE.files['purchase.jpdl.xml'] } })]);
+    expect(twice.txResults[0]?.log).toMatch(/purchase process: a process of this name is in (again|purchase).jpdl.xml too/);
   });
 
   const TIMED = {

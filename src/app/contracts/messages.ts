@@ -86,6 +86,7 @@ function receiptResult(contract: Uint8Array, method: string, resultJson: string,
  */
 function compileProcessFiles(files: readonly BundleFile[], gas: GasMeter): void {
   const names = new Set(files.map((f) => f.name));
+  const processes = new Map<string, string>();
   for (const file of files.filter((f) => isProcessFile(f.name))) {
     gas.consume(CONTRACT_GAS.processCompileByte * file.content.length, `compiling ${file.name}`);
     let source: string;
@@ -96,6 +97,10 @@ function compileProcessFiles(files: readonly BundleFile[], gas: GasMeter): void 
     }
     try {
       for (const def of compileProcessFile(file.name, source)) {
+        // process.start names a process: two of one name would leave it to the file order.
+        const first = processes.get(def.name);
+        if (first !== undefined) throw new ProcessDefinitionError(file.name, def.name, `a process of this name is in ${first} too`);
+        processes.set(def.name, file.name);
         for (const node of def.nodes.values()) {
           if (node.rules !== null && !names.has(node.rules)) throw new ProcessDefinitionError(file.name, node.name, `its rule file ${node.rules} is not in the bundle`);
         }

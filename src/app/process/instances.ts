@@ -10,12 +10,12 @@ import { armedTimers, type ProcessInstance, type ProcessStep, type ProcessWork, 
 import type { ProcessDefinition } from '../../process/model.js';
 import { dueAt } from '../../process/timers.js';
 import { compileRules } from '../../rules/engine.js';
-import type { Overlay } from '../../state/overlay.js';
+import type { Overlay, StateReader } from '../../state/overlay.js';
 import { contractProcessFiles, contractRuleFile } from '../contracts/records.js';
 import { timerKey, writeInstance, writeStep, type TimerEntry } from './records.js';
 
 /** A contract's definitions, and the bytes of the files they came from (what loading them is charged by). */
-export function contractDefinitions(state: Overlay, contract: Uint8Array): { definitions: ProcessDefinition[]; bytes: number } {
+export function contractDefinitions(state: StateReader, contract: Uint8Array): { definitions: ProcessDefinition[]; bytes: number } {
   const files = contractProcessFiles(state, contract);
   // The files compiled at deploy: compiling again (cached) cannot fail.
   return { definitions: files.flatMap(([name, text]) => compileProcessFile(name, text)), bytes: files.reduce((n, [, text]) => n + utf8(text).length, 0) };
@@ -43,6 +43,22 @@ export function stepContext(env: RequestEnv): StepContext {
       env.charge('rules.open', utf8(source).length);
       return compileRules(file, source);
     },
+  };
+}
+
+/** An instance as contracts, queries and `cmt process show` see it: each token with its node's name. */
+export function instanceView(def: ProcessDefinition | undefined, instance: ProcessInstance): Record<string, unknown> {
+  return {
+    id: instance.id,
+    process: instance.process,
+    file: instance.file,
+    status: instance.status,
+    tokens: instance.tokens.map((t) => ({ id: t.id, node: t.node, name: def?.nodes.get(t.node)?.name ?? t.node, since: t.height })),
+    vars: instance.vars,
+    steps: instance.steps,
+    deposit: instance.deposit,
+    startedAt: instance.startedAt,
+    endedAt: instance.endedAt,
   };
 }
 

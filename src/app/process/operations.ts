@@ -11,7 +11,7 @@ import type { ProcessDefinition } from '../../process/model.js';
 import type { Overlay } from '../../state/overlay.js';
 import { debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
-import { contractDefinitions, keep, stepContext, type RequestEnv } from './instances.js';
+import { contractDefinitions, instanceView, keep, stepContext, type RequestEnv } from './instances.js';
 import { addToProcessDeposits, MAX_INSTANCE_ID, readInstance, stepKey, takeInstanceId } from './records.js';
 
 /** Steps one `history` call returns at most. */
@@ -113,18 +113,7 @@ export class ContractProcesses {
 
   /** The instance as the contract and `cmt process show` see it: tokens with their node's name. */
   private view(instance: ProcessInstance): string {
-    const def = this.definitions().find((d) => d.name === instance.process);
-    const json = JSON.stringify({
-      id: instance.id,
-      process: instance.process,
-      status: instance.status,
-      tokens: instance.tokens.map((t) => ({ id: t.id, node: t.node, name: def?.nodes.get(t.node)?.name ?? t.node, since: t.height })),
-      vars: instance.vars,
-      steps: instance.steps,
-      deposit: instance.deposit,
-      startedAt: instance.startedAt,
-      endedAt: instance.endedAt,
-    });
+    const json = JSON.stringify(instanceView(this.definitions().find((d) => d.name === instance.process), instance));
     this.env.charge('process.read', utf8(json).length);
     return json;
   }
