@@ -19,7 +19,7 @@ function step(id, transition) {
   const role = ROLES[transition];
   const { vars } = process.state(id);
   if (vars[role] !== ctx.sender) revert(`only the ${role} (${vars[role]}) may take "${transition}"`);
-  const state = process.signal(id, transition, { [`${role} at`]: ctx.height });
+  const state = process.signal(id, transition, { [`${role} at`]: ctx.block.height });
   emit('step', { id, transition, by: ctx.sender, status: state.status });
   return state;
 }

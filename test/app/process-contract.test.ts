@@ -47,10 +47,10 @@ describe('processes in contracts', () => {
     const contract = contractAddress(addressOf(buyer), 0);
     const deployed = await h.runBlock([deployTx(buyer, next(buyer), PURCHASE.code, { files: PURCHASE.files })]);
     expect(deployed.txResults[0]?.code, deployed.txResults[0]?.log).toBe(0);
-    const call = async (k: typeof buyer, method: string, args: unknown[]): Promise<{ result: TxResult; hash: string }> => {
+    const call = async (k: typeof buyer, method: string, args: unknown[]): Promise<{ result: TxResult; hash: string; height: number }> => {
       const tx = callTx(k, next(k), contract, method, args);
       const res = await h.runBlock([tx]);
-      return { result: res.txResults[0] as TxResult, hash: Buffer.from(sha256(tx)).toString('hex').toUpperCase() };
+      return { result: res.txResults[0] as TxResult, hash: Buffer.from(sha256(tx)).toString('hex').toUpperCase(), height: h.height };
     };
     const requested = await call(buyer, 'request', [hex(seller), hex(warehouse), 'bike', 300]);
     expect(resultOf(requested.result)).toBe('1');
@@ -63,9 +63,9 @@ describe('processes in contracts', () => {
     const approved = await call(seller, 'approve', ['1']);
     expect((resultOf(approved.result) as { tokens: { name: string }[] }).tokens.map((t) => t.name).sort()).toEqual(['credit seller', 'decrement inventory', 'deduct from buyer']);
     const last = await call(buyer, 'deductFromBuyer', ['1']);
-    await call(seller, 'creditSeller', ['1']);
+    const credited = await call(seller, 'creditSeller', ['1']);
     const done = await call(warehouse, 'decrementInventory', ['1']);
-    expect(resultOf(done.result)).toMatchObject({ status: 'ended', tokens: [], steps: 8 });
+    expect(resultOf(done.result)).toMatchObject({ status: 'ended', tokens: [], steps: 8, vars: { buyer: hex(buyer), item: 'bike', 'seller at': credited.height, 'warehouse at': done.height } });
     const history = resultOf((await call(buyer, 'history', ['1'])).result) as { seq: number; height: number; tx: string; from: string; to: string; by: string }[];
     expect(history.map((s) => `${s.from}>${s.to}:${s.by}`)).toEqual([
       'request a purchase>evaluate:start',
@@ -95,6 +95,33 @@ describe('processes in contracts', () => {
     expect(res.txResults[1]?.log).toContain('p.jpdl.xml: d: its rule file gone.drl is not in the bundle');
     const twice = await h.runBlock([deployTx(buyer, 2, PURCHASE.code, { files: { ...PURCHASE.files, 'again.jpdl.xml': PURCHASE.files['purchase.jpdl.xml'] } })]);
     expect(twice.txResults[0]?.log).toMatch(/purchase process: a process of this name is in (again|purchase).jpdl.xml too/);
+  });
+
+  it('runs the BPMN purchase (examples/purchase-bpmn): the seller completes "evaluate" with its decision, the gateway routes on it, the join ends it', async () => {
+    h = await appHarness(3);
+    const bundle = {
+      code: readFileSync(new URL('../../examples/purchase-bpmn/contract.js', import.meta.url), 'utf8'),
+      files: { 'purchase.bpmn': readFileSync(new URL('../../examples/purchase-bpmn/purchase.bpmn', import.meta.url), 'utf8') },
+    };
+    const nonces = new Map<string, number>();
+    const next = (k: typeof buyer): number => {
+      const n = nonces.get(hex(k)) ?? 0;
+      nonces.set(hex(k), n + 1);
+      return n;
+    };
+    const contract = contractAddress(addressOf(buyer), 0);
+    await h.runBlock([deployTx(buyer, next(buyer), bundle.code, { files: bundle.files })]);
+    const call = async (k: typeof buyer, method: string, args: unknown[]): Promise<TxResult> => (await h.runBlock([callTx(k, next(k), contract, method, args)])).txResults[0] as TxResult;
+    expect(resultOf(await call(buyer, 'request', [hex(seller), hex(warehouse), 'bike', 300]))).toBe('1');
+    expect(resultOf(await call(buyer, 'request', [hex(seller), hex(warehouse), 'car', 9000]))).toBe('2');
+    expect((await call(buyer, 'evaluate', ['1', true])).log).toContain('only the seller may complete "evaluate"');
+    const approved = resultOf(await call(seller, 'evaluate', ['1', true])) as { tokens: { name: string }[] };
+    expect(approved.tokens.map((t) => t.name).sort()).toEqual(['credit seller', 'decrement inventory', 'deduct from buyer']);
+    expect(resultOf(await call(seller, 'evaluate', ['2', false]))).toMatchObject({ status: 'ended', tokens: [] });
+    await call(seller, 'creditSeller', ['1']);
+    await call(buyer, 'deductFromBuyer', ['1']);
+    expect(resultOf(await call(warehouse, 'decrementInventory', ['1']))).toMatchObject({ status: 'ended', steps: 10 });
+    expect(h.totalHeld()).toBe(h.supply());
   });
 
   const TIMED = {

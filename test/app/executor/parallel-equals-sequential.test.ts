@@ -47,7 +47,7 @@ export function begin(amount) {
   process.deposit(id, 1000000000000000n);
   return id;
 }
-export function step(id, target) { return process.signal(id, target, { at: ctx.height }).status; }
+export function step(id, target) { return process.signal(id, target, { at: ctx.block.height }).status; }
 `;
 
 /** Rules run by the contract in the workers as on the main thread: their results and gas must agree too. */
