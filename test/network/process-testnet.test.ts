@@ -4,8 +4,9 @@
  * through its own node; the warehouse, the seller and the buyer then complete the three
  * branches at once, each signing its own step and sending it to its own node, so they land in
  * whatever order the chain gives them; the last ends the purchase, and every node holds the
- * same instance and history. Then a process timer: it fires at the start of the same block on
- * every node, and every node moves the instance the same way.
+ * same instance and history. The BPMN purchase the same way, its parallel gateway joining the
+ * three tasks. Then a process timer: it fires at the start of the same block on every node, and
+ * every node moves the instance the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
@@ -73,6 +74,21 @@ describe('processes on a 4-validator testnet', () => {
     const ends = history.slice(5).map((s) => s.from);
     expect([...ends].sort()).toEqual(['credit seller', 'decrement inventory', 'deduct from buyer']);
     for (const b of branches) expect(history.some((s) => s.tx === b.hash && s.height === Number(b.height))).toBe(true);
+  }, 120_000);
+
+  it('runs the BPMN purchase too: the parties complete their tasks at once on their own nodes, the join ends it', async () => {
+    const [, seller, warehouse] = net.accounts.map((a) => a.address.toLowerCase());
+    const deployed = await as(0, ['contract', 'deploy', new URL('../../examples/purchase-bpmn', import.meta.url).pathname]);
+    const contract = deployed.address as string;
+    expect((await as(0, ['contract', 'call', contract, 'request', '--args', JSON.stringify([seller, warehouse, 'car', 9000])])).result).toBe('1');
+    expect((await as(1, ['contract', 'call', contract, 'evaluate', '--args', '["1", true]'])).status).toBe('success');
+    const tasks = await Promise.all([as(2, ['contract', 'call', contract, 'decrementInventory', '--args', '["1"]']), as(1, ['contract', 'call', contract, 'creditSeller', '--args', '["1"]']), as(0, ['contract', 'call', contract, 'deductFromBuyer', '--args', '["1"]'])]);
+    await waitForHeights(net.nodes, Math.max(...tasks.map((t) => Number(t.height))) + 1, 60_000);
+    const views = await Promise.all(net.nodes.map((_, i) => instanceOn(i, contract, '1')));
+    expect(views[0]).toMatchObject({ status: 'ended', tokens: [], steps: 10 });
+    for (const v of views.slice(1)) expect(v).toEqual(views[0]);
+    const history = (views[0] as { history: { from: string; to: string; by: string }[] }).history;
+    expect(history.slice(-1)).toMatchObject([{ from: 'Gateway_join', to: 'Event_done', by: 'flow' }]);
   }, 120_000);
 
   it('fires a process timer at the start of the same block on every node', async () => {
