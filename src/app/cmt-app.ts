@@ -237,11 +237,11 @@ export class CmtApp implements Application {
     const votes = request.decidedLastCommit.votes;
     const start = beginStakingBlock(block, { height: request.height, votes, misbehavior: request.misbehavior }, limits.staking);
     // Process timers due by this block fire before its transactions (spec/processes.md, "Timers").
-    const timers = fireProcessTimers(block, request.height, request.time, limits.baseFee);
+    const timers = fireProcessTimers(block, request.height, request.time, limits.baseFee, Math.floor(limits.blockMaxGas / 4));
     const delivered = await this.executor.execute(block, request.txs, limits, this.signatures, this.decoder.decode);
     const txResults = delivered.map((d) => d.result);
     const fees = delivered.reduce((sum, d) => sum + d.fee, timers.fees);
-    const gasUsed = txResults.reduce((sum, r) => sum + r.gasUsed, 0);
+    const gasUsed = txResults.reduce((sum, r) => sum + r.gasUsed, timers.gasUsed);
     const baseFee = nextBaseFee(limits.baseFee, gasUsed, limits.blockMaxGas, limits.params.minGasPrice);
     // Written only when it moves, so a quiet chain's blocks leave the state root alone.
     if (baseFee !== limits.baseFee) writeBaseFee(block, baseFee);

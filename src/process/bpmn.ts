@@ -13,13 +13,14 @@
  * reads it there (pinned versions; a test checks it).
  */
 import { BpmnModdle } from 'bpmn-moddle';
-import { Reader, type ModdleElement } from 'moddle-xml';
+import { Reader, type ModdleElement, type RootHandler } from 'moddle-xml';
 import { guardText } from './guards.js';
 import type { RawDefinition } from './jpdl.js';
 import { PROCESS_LIMITS, ProcessDefinitionError, transitionKey, type NodeKind, type ProcessNode, type Timer, type Transition } from './model.js';
 import { parseDate, parseDuration } from './timers.js';
+import { readXml } from './xml-tree.js';
 
-const TASKS: Readonly<Record<string, NodeKind>> = {
+const TASKS: ReadonlyMap<string, NodeKind> = new Map(Object.entries({
   'bpmn:Task': 'task',
   'bpmn:ServiceTask': 'task',
   'bpmn:ScriptTask': 'task',
@@ -29,7 +30,7 @@ const TASKS: Readonly<Record<string, NodeKind>> = {
   'bpmn:UserTask': 'wait',
   'bpmn:ReceiveTask': 'wait',
   'bpmn:ManualTask': 'wait',
-};
+} satisfies Record<string, NodeKind>));
 
 /** In a process but not in its flow: documentation and data. */
 const INERT = new Set(['bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference', 'bpmn:TextAnnotation', 'bpmn:Association', 'bpmn:Group']);
@@ -40,18 +41,31 @@ export const RULES_ATTRIBUTE = 'cmt:rules';
 type Bounds = NonNullable<ProcessNode['bounds']>;
 
 const str = (e: ModdleElement, key: string): string | undefined => (typeof e[key] === 'string' ? (e[key] as string) : undefined);
+
+/** Ids and names are kept in every instance and step: as long as jPDL's names at most. */
+function checkNames(file: string, e: ModdleElement): void {
+  for (const key of ['id', 'name']) {
+    const v = str(e, key);
+    if (v !== undefined && v.length > PROCESS_LIMITS.nameLength) throw new ProcessDefinitionError(file, `${v.slice(0, 40)}…`, `a ${key} longer than ${PROCESS_LIMITS.nameLength} characters`);
+  }
+}
 const list = (e: ModdleElement, key: string): ModdleElement[] => (Array.isArray(e[key]) ? (e[key] as ModdleElement[]) : []);
 const ref = (e: ModdleElement, key: string): ModdleElement | undefined => (typeof e[key] === 'object' && e[key] !== null ? (e[key] as ModdleElement) : undefined);
 const idOf = (e: ModdleElement): string => str(e, 'id') ?? '(an element without id)';
 
 export function readBpmn(file: string, source: string): RawDefinition[] {
   if (Buffer.byteLength(source) > PROCESS_LIMITS.fileBytes) throw new ProcessDefinitionError(file, null, `more than ${PROCESS_LIMITS.fileBytes} bytes`);
-  if (/<!DOCTYPE/i.test(source)) throw new ProcessDefinitionError(file, null, 'a document type declaration (<!DOCTYPE>) is not accepted');
+  // First the bounds every XML file of a bundle keeps (size, depth, elements, no DOCTYPE,
+  // well-formed), read in one linear pass.
+  readXml(file, source);
   const reader = new Reader({ model: new BpmnModdle(), lax: true });
   const handler = reader.handler('bpmn:Definitions');
-  reader.fromXML(source, handler).catch(() => undefined); // what failed is in the warnings, read below
-  const warning = handler.context.warnings[0];
-  if (warning) throw new ProcessDefinitionError(file, null, `not BPMN 2.0 this node reads: ${warning.message.replace(/\s+/g, ' ').slice(0, 300)}`);
+  const warning = stopAtFirstWarning(handler);
+  // moddle-xml asks saxen where each problem is, and saxen counts the lines from the start every
+  // time: with the line breaks made spaces (whitespace either way, in XML's attribute values
+  // too) the one ask is cheap.
+  reader.fromXML(source.replace(/\r\n|\r|\n/g, ' '), handler).catch(() => undefined); // what failed is in the warning, read below
+  if (warning.first !== undefined) throw new ProcessDefinitionError(file, null, `not BPMN 2.0 this node reads: ${warning.first.replace(/\s+/g, ' ').replace(/ line: \d+ column: \d+/, '').slice(0, 300)}`);
   const definitions = handler.element;
   if (!definitions) throw new ProcessDefinitionError(file, null, 'no <bpmn:definitions>');
   const { bounds, lines } = diagram(definitions);
@@ -60,9 +74,36 @@ export function readBpmn(file: string, source: string): RawDefinition[] {
   return processes.map((p) => readProcess(file, p, bounds, lines));
 }
 
+/**
+ * The reader's first warning, and the parse stopped there: a file with a problem is refused
+ * anyway, and moddle-xml in its lax mode would otherwise go on (at some cost per problem: an
+ * error object and a position each) through every other one. The reader sets its context on
+ * the handler before it parses; its warnings go through the context's addWarning.
+ */
+function stopAtFirstWarning(handler: RootHandler): { first?: string } {
+  const found: { first?: string } = {};
+  let context: RootHandler['context'] | undefined;
+  Object.defineProperty(handler, 'context', {
+    configurable: true,
+    enumerable: true,
+    get: () => context,
+    set: (c: RootHandler['context'] & { addWarning(w: { message: string }): void }) => {
+      context = c;
+      c.addWarning = (w: { message: string }) => {
+        found.first ??= w.message;
+        c.warnings.push(w);
+        throw new Error('stopped at the first problem');
+      };
+    },
+  });
+  return found;
+}
+
 function readProcess(file: string, process: ModdleElement, bounds: ReadonlyMap<string, Bounds>, lines: ReadonlyMap<string, { x: number; y: number }[]>): RawDefinition {
+  checkNames(file, process);
   const name = str(process, 'name') ?? idOf(process);
   const elements = list(process, 'flowElements');
+  for (const e of elements) checkNames(file, e);
   if (elements.length > PROCESS_LIMITS.nodes * 2) throw new ProcessDefinitionError(file, name, `more than ${PROCESS_LIMITS.nodes * 2} elements`);
   const flows = elements.filter((e) => e.$type === 'bpmn:SequenceFlow');
   const outgoing = new Map<string, ModdleElement[]>();
@@ -115,6 +156,7 @@ function readNode(file: string, e: ModdleElement, out: ModdleElement[], incoming
     case 'bpmn:ExclusiveGateway': {
       const node = base('decision', flowsOut());
       const fallback = ref(e, 'default');
+      if (fallback && !out.includes(fallback)) throw new ProcessDefinitionError(file, id, `default="${idOf(fallback).slice(0, 80)}" is not one of the gateway's own sequence flows out`);
       const rules = e.$attrs?.[RULES_ATTRIBUTE] ?? null;
       if (rules !== null && !rules.endsWith('.drl')) throw new ProcessDefinitionError(file, id, `${RULES_ATTRIBUTE}="${rules.slice(0, 80)}" is not a rule file (*.drl)`);
       // A gateway that only merges (one way out) passes the token on.
@@ -141,12 +183,12 @@ function readNode(file: string, e: ModdleElement, out: ModdleElement[], incoming
       throw new ProcessDefinitionError(file, id, 'an intermediate catch event with neither a timer nor a message');
     }
     default: {
-      const kind = TASKS[e.$type];
+      const kind = TASKS.get(e.$type);
       if (kind === undefined) throw new ProcessDefinitionError(file, id, `<${e.$type}> is not part of the BPMN this node runs (spec/processes.md)`);
       if (definition) throw new ProcessDefinitionError(file, id, `an event with a ${definition.$type.slice(5)} is not supported here`);
       const node = base(kind, unconditional(file, id, flowsOut()));
       const message = e.$type === 'bpmn:ReceiveTask' ? ref(e, 'messageRef') : undefined;
-      return split(message ? { ...node, message: str(message, 'name') ?? idOf(message) } : node);
+      return split(message ? { ...node, message: (str(message, 'name') ?? idOf(message)).slice(0, PROCESS_LIMITS.nameLength) } : node);
     }
   }
 }
@@ -191,7 +233,8 @@ function timerOf(file: string, id: string, definition: ModdleElement, transition
 
 function messageName(definition: ModdleElement): string {
   const message = ref(definition, 'messageRef');
-  return message ? (str(message, 'name') ?? idOf(message)) : idOf(definition);
+  const name = message ? (str(message, 'name') ?? idOf(message)) : idOf(definition);
+  return name.slice(0, PROCESS_LIMITS.nameLength);
 }
 
 /** An interrupting timer on a wait task: the task gets the boundary's way out as a transition its timer takes. */

@@ -16,28 +16,53 @@ export function isProcessFile(name: string): boolean {
 }
 
 const CACHED = 64;
-const cache = new Map<string, ProcessDefinition[]>();
+const cache = new Map<string, { definitions: ProcessDefinition[]; guardBytes: number }>();
+
+/**
+ * The work of compiling a file, told to `pay` before it is done: its bytes (`xml`), then the
+ * bytes of its guards (`guards`, compiled by the rules engine, the dearer part). A file found
+ * compiled is paid the same, so what a caller is charged never depends on the cache.
+ */
+export type CompilePay = (work: 'xml' | 'guards', bytes: number) => void;
 
 /** The definitions of `source` (the file `file` of a bundle); a ProcessDefinitionError naming the element when one is wrong. */
-export function compileProcessFile(file: string, source: string): ProcessDefinition[] {
+export function compileProcessFile(file: string, source: string, pay: CompilePay = () => undefined): ProcessDefinition[] {
   const key = createHash('sha256').update(file).update('\0').update(source).digest('hex');
+  pay('xml', Buffer.byteLength(source));
   const cached = cache.get(key);
   if (cached) {
     cache.delete(key);
     cache.set(key, cached);
-    return cached;
+    pay('guards', cached.guardBytes);
+    return cached.definitions;
   }
   if (!isProcessFile(file)) throw new ProcessDefinitionError(file, null, 'not a process file: *.jpdl.xml (jPDL) or *.bpmn (BPMN 2.0)');
-  const raw = file.endsWith('.bpmn') ? readBpmn(file, source) : [readJpdl(file, source)];
-  const names = new Set<string>();
-  const definitions = raw.map((r) => {
-    if (names.has(r.name)) throw new ProcessDefinitionError(file, r.name, 'a second process of this name in the file');
-    names.add(r.name);
-    return check(r);
+  // A file is the deployer's input: whatever a reader or the compiler trips on in it is a
+  // refusal of the file, never an error that would fail the block. What `pay` throws (out of
+  // gas) is the caller's and passes untouched: it is called outside these.
+  const raw = refusing(file, () => (file.endsWith('.bpmn') ? readBpmn(file, source) : [readJpdl(file, source)]));
+  const guardBytes = raw.reduce((n, r) => n + r.nodes.reduce((m, node) => m + node.transitions.reduce((k, t) => k + (t.guard === null ? 0 : Buffer.byteLength(t.guard)), 0), 0), 0);
+  pay('guards', guardBytes);
+  const definitions = refusing(file, () => {
+    const names = new Set<string>();
+    return raw.map((r) => {
+      if (names.has(r.name)) throw new ProcessDefinitionError(file, r.name, 'a second process of this name in the file');
+      names.add(r.name);
+      return check(r);
+    });
   });
-  cache.set(key, definitions);
+  cache.set(key, { definitions, guardBytes });
   if (cache.size > CACHED) cache.delete(cache.keys().next().value as string);
   return definitions;
+}
+
+function refusing<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof ProcessDefinitionError) throw err;
+    throw new ProcessDefinitionError(file, null, `cannot be read: ${err instanceof Error ? err.message.slice(0, 200) : 'an unknown failure'}`);
+  }
 }
 
 function check(raw: RawDefinition): ProcessDefinition {
@@ -72,16 +97,30 @@ function check(raw: RawDefinition): ProcessDefinition {
   const start = starts[0] as ProcessNode;
   const reached = reach(nodes, start.id, () => true);
   for (const n of raw.nodes) if (!reached.has(n.id)) fail(n.name, `unreachable: no path from "${start.name}" leads here`);
-  // A join closes a fork: reaching it from the start without passing a fork means it has none.
-  const unforked = reach(nodes, start.id, (n) => n.kind !== 'fork');
-  for (const n of raw.nodes) if (n.kind === 'join' && unforked.has(n.id)) fail(n.name, `a join without a matching fork: a path from "${start.name}" reaches it through no fork`);
+  // A join closes the nearest fork that every path to it passes (its nearest dominating fork);
+  // a join that no fork dominates has none to close.
+  const dominators = dominatorsOf(nodes, start.id);
+  const joins = new Map<string, string>();
+  for (const n of raw.nodes) {
+    if (n.kind !== 'join') continue;
+    let fork: string | undefined;
+    for (let d = dominators.get(n.id); d !== undefined && d !== n.id; d = dominators.get(d)) {
+      if (nodes.get(d)?.kind === 'fork') {
+        fork = d;
+        break;
+      }
+      if (d === start.id) break;
+    }
+    if (fork === undefined) fail(n.name, `a join without a matching fork: a path from "${start.name}" reaches it through no fork`);
+    joins.set(n.id, fork as string);
+  }
   const guards = new Map<string, Network>();
   for (const n of raw.nodes) {
     if (n.kind !== 'decision' || n.rules !== null) continue;
     const network = compileGuards(file, n);
     if (network) guards.set(n.id, network);
   }
-  return { name: raw.name, file, notation: raw.notation, start: start.id, nodes, guards };
+  return { name: raw.name, file, notation: raw.notation, start: start.id, nodes, guards, joins };
 }
 
 function checkKind(n: ProcessNode, fail: (element: string, message: string) => never): void {
@@ -112,6 +151,58 @@ function checkKind(n: ProcessNode, fail: (element: string, message: string) => n
       return;
     }
   }
+}
+
+/**
+ * Each node's immediate dominator (the start's is itself): the iterative algorithm of Cooper,
+ * Harvey and Kennedy over a reverse post-order; every node is reachable (checked before).
+ */
+function dominatorsOf(nodes: ReadonlyMap<string, ProcessNode>, start: string): Map<string, string> {
+  const order: string[] = [];
+  const seen = new Set<string>([start]);
+  // An iterative depth-first post-order: a definition may be a long chain.
+  const stack: { id: string; next: number }[] = [{ id: start, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { id: string; next: number };
+    const out = nodes.get(top.id)?.transitions ?? [];
+    if (top.next < out.length) {
+      const to = (out[top.next++] as { to: string }).to;
+      if (!seen.has(to)) {
+        seen.add(to);
+        stack.push({ id: to, next: 0 });
+      }
+    } else {
+      order.push(top.id);
+      stack.pop();
+    }
+  }
+  order.reverse();
+  const rank = new Map(order.map((id, i) => [id, i]));
+  const preds = new Map<string, string[]>(order.map((id) => [id, []]));
+  for (const id of order) for (const t of nodes.get(id)?.transitions ?? []) preds.get(t.to)?.push(id);
+  const idom = new Map<string, string>([[start, start]]);
+  const intersect = (a: string, b: string): string => {
+    let x = a;
+    let y = b;
+    while (x !== y) {
+      while ((rank.get(x) as number) > (rank.get(y) as number)) x = idom.get(x) as string;
+      while ((rank.get(y) as number) > (rank.get(x) as number)) y = idom.get(y) as string;
+    }
+    return x;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of order) {
+      if (id === start) continue;
+      let best: string | undefined;
+      for (const p of preds.get(id) ?? []) if (idom.has(p)) best = best === undefined ? p : intersect(p, best);
+      if (best !== undefined && idom.get(id) !== best) {
+        idom.set(id, best);
+        changed = true;
+      }
+    }
+  }
+  return idom;
 }
 
 /** The nodes reachable from `from`, entering only nodes `through` accepts (besides `from`). */

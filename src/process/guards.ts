@@ -24,31 +24,47 @@ export function guardText(raw: string): string {
 
 /** The network of `node`'s guards, or null when none of its transitions has one. */
 export function compileGuards(file: string, node: ProcessNode): Network | null {
-  const rules: Rule[] = [];
+  const pos = { line: 1, col: 1 };
+  const rules: { rule: Rule; to: string }[] = [];
   node.transitions.forEach((t, i) => {
     if (t.guard === null) return;
-    const refuse = (err: unknown): never => {
-      if (err instanceof RuleFileError) throw new ProcessDefinitionError(file, node.name, `the guard of the transition to "${t.to}", column ${err.pos.col}: ${err.reason}`);
-      throw err;
-    };
-    const pos = { line: 1, col: 1 };
-    let rule: Rule;
+    let expr;
     try {
-      const expr = parseExpression(file, t.guard);
-      rule = {
+      expr = parseExpression(file, t.guard);
+    } catch (err) {
+      return refuse(file, node, t.to, err);
+    }
+    rules.push({
+      to: t.to,
+      rule: {
         name: String(i),
         salience: 0,
         noLoop: false,
         when: [{ kind: 'pattern', binding: null, type: GUARD_FACT, constraints: [{ kind: 'test', expr, pos }], pos }],
         then: [{ kind: 'emit', name: 'take', value: { kind: 'number', value: Decimal.int(i), pos }, pos }],
         pos,
-      };
-      // Alone first, so a name or kind error names its transition.
-      compileRuleFile({ name: file, declarations: [], rules: [rule] });
-    } catch (err) {
-      return refuse(err);
-    }
-    rules.push(rule);
+      },
+    });
   });
-  return rules.length === 0 ? null : buildNetwork(compileRuleFile({ name: file, declarations: [], rules }));
+  if (rules.length === 0) return null;
+  try {
+    return buildNetwork(compileRuleFile({ name: file, declarations: [], rules: rules.map((r) => r.rule) }));
+  } catch (err) {
+    if (!(err instanceof RuleFileError)) throw err;
+    // Which guard: each alone (only on this path, so a good file is compiled once).
+    for (const { rule, to } of rules) {
+      try {
+        compileRuleFile({ name: file, declarations: [], rules: [rule] });
+      } catch (alone) {
+        refuse(file, node, to, alone);
+      }
+    }
+    // Each passes alone; together they pass a file's bounds.
+    throw new ProcessDefinitionError(file, node.name, `its guards together: ${err.reason}`);
+  }
+}
+
+function refuse(file: string, node: ProcessNode, to: string, err: unknown): never {
+  if (err instanceof RuleFileError) throw new ProcessDefinitionError(file, node.name, `the guard of the transition to "${to}", column ${err.pos.col}: ${err.reason}`);
+  throw err;
 }

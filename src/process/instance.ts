@@ -79,6 +79,11 @@ export interface StepContext {
   rules(file: string): Network | undefined;
 }
 
+/** A refusal names at most this many nodes (and transitions a node), each name cut to REFUSAL_NAME characters. */
+const REFUSAL_NODES = 8;
+const REFUSAL_NAME = 60;
+const short = (text: string): string => (text.length > REFUSAL_NAME ? `${text.slice(0, REFUSAL_NAME)}…` : text);
+
 /** Live tokens an instance may hold, and steps one request may take: a loop of automatic nodes ends here, not in the node. */
 export const INSTANCE_LIMITS = { tokens: 256, stepsPerRequest: 2_000, varBytes: 16 * 1024 } as const;
 
@@ -88,6 +93,7 @@ export function startInstance(def: ProcessDefinition, id: string, vars: Record<s
   const token: ProcessToken = { id: instance.nextToken++, node: def.start, group: 0, height: ctx.height, time: ctx.time };
   instance.tokens.push(token);
   run.arrive(token, 'start');
+  run.prune();
   return { instance, steps: run.steps };
 }
 
@@ -117,15 +123,21 @@ export function signalInstance(def: ProcessDefinition, current: ProcessInstance,
     return [];
   });
   if (matches.length === 0) {
-    const waiting = choices.map(({ node }) => `"${node.name}" (${node.transitions.map((t) => transitionKey(t)).join(', ')})`);
-    throw new ProcessRefusal(`no waiting token of instance ${current.id} can take "${target}"; ${waiting.length === 0 ? 'none waits' : `tokens wait at ${waiting.join('; ')}`}`);
+    // What waits, said briefly: each node once, a few of them, names cut (a refusal is built before anything pays for it).
+    const nodes = [...new Set(choices.map(({ node }) => node))];
+    const waiting = nodes.slice(0, REFUSAL_NODES).map((node) => `"${short(node.name)}" (${node.transitions.slice(0, REFUSAL_NODES).map((t) => short(transitionKey(t))).join(', ')}${node.transitions.length > REFUSAL_NODES ? ', …' : ''})`);
+    throw new ProcessRefusal(`no waiting token of instance ${current.id} can take "${short(target)}"; ${waiting.length === 0 ? 'none waits' : `tokens wait at ${waiting.join('; ')}${nodes.length > REFUSAL_NODES ? '; …' : ''}`}`);
   }
-  if (matches.length > 1) throw new ProcessRefusal(`"${target}" is ambiguous: tokens at ${matches.map((m) => `"${m.node.name}"`).join(', ')} can take it; name the node: "NODE/${target}"`);
+  if (matches.length > 1) {
+    const at = [...new Set(matches.map((m) => m.node))].slice(0, REFUSAL_NODES).map((n) => `"${short(n.name)}"`);
+    throw new ProcessRefusal(`"${short(target)}" is ambiguous: tokens at ${at.join(', ')} can take it; name the node: "NODE/${short(target)}"`);
+  }
   const instance = structuredClone(current);
   setVars(instance.vars, data);
   const run = new Run(def, instance, ctx);
   const match = matches[0] as (typeof matches)[number];
   run.leave(instance.tokens.find((t) => t.id === match.token.id) as ProcessToken, match.node, match.transition, 'signal');
+  run.prune();
   return { instance, steps: run.steps };
 }
 
@@ -138,6 +150,7 @@ export function fireTimer(def: ProcessDefinition, current: ProcessInstance, toke
   const instance = structuredClone(current);
   const run = new Run(def, instance, ctx);
   run.leave(instance.tokens.find((t) => t.id === tokenId) as ProcessToken, node, transition, 'timer');
+  run.prune();
   return { instance, steps: run.steps };
 }
 
@@ -195,14 +208,18 @@ class Run {
           break;
         }
         case 'join': {
-          // The fork's tokens, and those of forks inside its branches, must all have arrived.
-          const within = this.within(t.group);
-          const family = this.instance.tokens.filter((x) => within.has(x.group));
+          // The join closes the group of its own fork (found up the token's groups); that
+          // group's tokens, and those of forks inside its branches, must all have arrived. A
+          // token whose fork's group is gone (its other branches ended) passes alone.
+          const closes = this.def.joins.get(node.id);
+          let group = this.instance.groups.find((g) => g.id === t.group);
+          while (group && group.fork !== closes) group = this.instance.groups.find((g) => g.id === group?.parent);
+          const within = group ? this.within(group.id) : new Set<number>();
+          const family = group ? this.instance.tokens.filter((x) => within.has(x.group)) : [t];
           if (family.some((x) => x.node !== node.id)) break;
-          const group = this.instance.groups.find((g) => g.id === t.group);
           for (const x of family) this.remove(x);
           this.instance.groups = this.instance.groups.filter((g) => !within.has(g.id));
-          const merged = this.token(node.id, group?.parent ?? 0);
+          const merged = this.token(node.id, group ? group.parent : t.group);
           this.move(merged, node, node.transitions[0] as Transition, 'flow', false);
           pending.push({ token: merged, by: 'flow' });
           break;
@@ -218,6 +235,27 @@ class Run {
           break;
         case 'wait':
           break;
+      }
+    }
+  }
+
+  /**
+   * Drops the fork groups no longer needed: one with no live token in it (or in the groups of
+   * forks inside it) goes, and one with a single such token hands it to its parent group. So
+   * the groups stay fewer than the tokens, however often a loop passes a fork.
+   */
+  prune(): void {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const g of this.instance.groups) {
+        const within = this.within(g.id);
+        const members = this.instance.tokens.filter((x) => within.has(x.group));
+        if (members.length > 1) continue;
+        for (const x of members) x.group = g.parent;
+        for (const other of this.instance.groups) if (other.parent === g.id) other.parent = g.parent;
+        this.instance.groups = this.instance.groups.filter((x) => x !== g);
+        changed = true;
+        break;
       }
     }
   }

@@ -10,7 +10,7 @@ import { PROCESS_LIMITS, ProcessDefinitionError, transitionKey, type NodeKind, t
 import { parseDuration } from './timers.js';
 import { readXml, type XmlElement } from './xml-tree.js';
 
-const KINDS: Readonly<Record<string, NodeKind>> = {
+const KINDS: ReadonlyMap<string, NodeKind> = new Map(Object.entries({
   'start-state': 'start',
   state: 'wait',
   'task-node': 'wait',
@@ -19,7 +19,7 @@ const KINDS: Readonly<Record<string, NodeKind>> = {
   fork: 'fork',
   join: 'join',
   'end-state': 'end',
-};
+} satisfies Record<string, NodeKind>));
 
 /** Elements that carry documentation or a human task's description only. */
 const INERT = new Set(['description', 'task', 'swimlane']);
@@ -41,7 +41,7 @@ export function readJpdl(file: string, source: string): RawDefinition {
   const nodes: ProcessNode[] = [];
   for (const child of root.children) {
     if (INERT.has(child.name)) continue;
-    const kind = KINDS[child.name];
+    const kind = KINDS.get(child.name);
     if (kind === undefined) throw refusal(file, child, `<process-definition>`);
     nodes.push(readNode(file, child, kind));
   }

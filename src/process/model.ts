@@ -87,6 +87,8 @@ export interface ProcessDefinition {
   nodes: ReadonlyMap<string, ProcessNode>;
   /** Per decision with guards: its guards compiled as one rule file, a rule a guard. */
   guards: ReadonlyMap<string, Network>;
+  /** Per join, the fork it closes: the nearest fork every path from the start to the join passes. */
+  joins: ReadonlyMap<string, string>;
 }
 
 /** A definition that cannot be used: the message names the file and the element. */

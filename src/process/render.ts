@@ -47,15 +47,18 @@ function layout(def: ProcessDefinition): { boxes: Map<string, Box>; edges: { fro
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 70, marginx: MARGIN, marginy: MARGIN });
   g.setDefaultEdgeLabel(() => ({}));
+  // dagre keys its nodes in plain objects: a node named "constructor" would meet Object's own; numbered keys cannot.
+  const key = new Map(nodes.map((n, i) => [n.id, `n${i}`]));
+  const k = (id: string): string => key.get(id) as string;
   // A start's or end's name is written under it: its column is as wide as the name.
-  for (const n of nodes) g.setNode(n.id, n.kind === 'start' || n.kind === 'end' ? { width: Math.max(SIZE[n.kind].width, Math.min(n.name.length, 24) * 7), height: SIZE[n.kind].height } : { ...SIZE[n.kind] });
-  edgeList.forEach((e, i) => g.setEdge(e.from, e.to, { label: e.label, width: Math.min(e.label.length, 30) * 6, height: e.label ? 14 : 0 }, String(i)));
+  for (const n of nodes) g.setNode(k(n.id), n.kind === 'start' || n.kind === 'end' ? { width: Math.max(SIZE[n.kind].width, Math.min(n.name.length, 24) * 7), height: SIZE[n.kind].height } : { ...SIZE[n.kind] });
+  edgeList.forEach((e, i) => g.setEdge(k(e.from), k(e.to), { label: e.label, width: Math.min(e.label.length, 30) * 6, height: e.label ? 14 : 0 }, `e${i}`));
   dagre.layout(g);
   const boxes = new Map(nodes.map((n) => {
-    const placed = g.node(n.id) as { x: number; y: number; width: number; height: number };
+    const placed = g.node(k(n.id)) as { x: number; y: number; width: number; height: number };
     return [n.id, { x: placed.x, y: placed.y, width: placed.width, height: placed.height }];
   }));
-  return { boxes, edges: edgeList.map((e, i) => ({ ...e, points: ((g.edge({ v: e.from, w: e.to, name: String(i) }) as { points?: { x: number; y: number }[] }).points ?? []) })) };
+  return { boxes, edges: edgeList.map((e, i) => ({ ...e, points: ((g.edge({ v: k(e.from), w: k(e.to), name: `e${i}` }) as { points?: { x: number; y: number }[] }).points ?? []) })) };
 }
 
 /** A straight line from one box's edge to the other's, toward their centres. */

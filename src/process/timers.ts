@@ -37,10 +37,15 @@ export function parseDuration(text: string): TimerDue | null {
 
 /** An ISO 8601 date-time with a zone (`Z` or `±hh:mm`), as block time; null otherwise. */
 export function parseDate(text: string): TimerDue | null {
-  const t = text.trim();
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/.test(t)) return null;
-  const ms = Date.parse(t);
-  return Number.isFinite(ms) && ms >= 0 ? { kind: 'at', ms } : null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(text.trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  // Every field in its range, checked here rather than left to the engine's Date.parse (V8 rolls 02-30 over to March).
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59 || Math.abs(offset) > 14 * 60 || Number(m[10] ?? 0) > 59) return null;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, Number((m[7] ?? '').padEnd(3, '0'))) - offset * 60_000;
+  return ms >= 0 ? { kind: 'at', ms } : null;
 }
 
 /** When a timer armed at (height, time) fires, as the height or block time it waits for. */

@@ -26,6 +26,17 @@ export function readXml(file: string, source: string): XmlElement {
   if (/<!DOCTYPE/i.test(source)) throw new ProcessDefinitionError(file, null, 'a document type declaration (<!DOCTYPE>) is not accepted');
   const parser = new Parser();
   const stack: XmlElement[] = [];
+  // Line numbers are counted here as the parse moves on: saxen's context getter scans the
+  // document from its start on every call, so asking it per element would cost elements × lines.
+  let cursor = 0;
+  let line = 1;
+  const lineOf = (name: string): number => {
+    const at = source.indexOf(`<${name}`, cursor);
+    if (at < 0) return line;
+    for (let i = cursor; i < at; i++) if (source.charCodeAt(i) === 10) line += 1;
+    cursor = at + 1;
+    return line;
+  };
   let root: XmlElement | null = null;
   let count = 0;
   let failure: string | null = null;
@@ -41,7 +52,7 @@ export function readXml(file: string, source: string): XmlElement {
     if (raw === false) return fail(`<${name}> has attributes that do not parse`, at);
     const decoded: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of Object.entries(raw)) decoded[local(k)] = decode(v);
-    const element: XmlElement = { name: local(name), attrs: decoded, children: [], text: '', line: at().line + 1 };
+    const element: XmlElement = { name: local(name), attrs: decoded, children: [], text: '', line: lineOf(name) };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(element);
     else if (root) return fail('more than one root element', at);

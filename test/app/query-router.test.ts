@@ -34,10 +34,10 @@ const ask = (path: string, data: Uint8Array = new Uint8Array(0), more: Partial<Q
 describe('routes', () => {
   it('every module answers under its own prefix, and the costly paths are the gated ones', () => {
     expect(QUERY_ROUTER.paths).toEqual(
-      expect.arrayContaining(['/account', '/supply', '/store', '/params', '/staking/candidates', '/staking/candidate', '/staking/delegations', '/staking/validators', '/staking/rewards', '/staking/unbonding', '/staking/params', '/gov/proposals', '/gov/proposal', '/contracts/info', '/contracts/query', '/app/simulate']),
+      expect.arrayContaining(['/account', '/supply', '/store', '/params', '/staking/candidates', '/staking/candidate', '/staking/delegations', '/staking/validators', '/staking/rewards', '/staking/unbonding', '/staking/params', '/gov/proposals', '/gov/proposal', '/contracts/info', '/contracts/query', '/process/instance', '/app/simulate']),
     );
     const gated = QUERY_ROUTER.paths.filter(isGatedQueryPath).sort();
-    expect(gated).toEqual(['/app/simulate', '/contracts/info', '/contracts/query', '/gov/proposal', '/gov/proposals']);
+    expect(gated).toEqual(['/app/simulate', '/contracts/info', '/contracts/query', '/gov/proposal', '/gov/proposals', '/process/instance']);
   });
 
   it('refuses a module that registers a path outside its prefix, or a path twice', () => {

@@ -137,9 +137,13 @@ export class ContractHost implements HostCalls {
     return contractRuleFile(this.env.state, this.contract, name);
   }
 
+  /** One per call: the bundle's definitions are loaded and paid for once a call. */
+  private processes?: ContractProcesses;
+
   process(op: string, a: string, b: string, c: string, charge: (what: string, units: number) => void): string | undefined {
     const { state, height, time, tx } = this.env;
-    return new ContractProcesses({ state, contract: this.contract, height, time, tx, charge }).operation(op, a, b, c);
+    this.processes ??= new ContractProcesses({ state, contract: this.contract, height, time, tx, charge });
+    return this.processes.operation(op, a, b, c);
   }
 
   private tableKey(table: string): Uint8Array {

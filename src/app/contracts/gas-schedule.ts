@@ -57,16 +57,18 @@ export const CONTRACT_GAS = {
   rulesRead: 500,
   rulesReadByte: 2,
   /**
-   * Processes (spec/processes.md, "Gas"): loading the bundle's definitions, per byte of its
-   * process files (compiled once per process, charged on a call's first process operation);
-   * starting an instance and signalling one, per byte of their variables; each step a token
-   * takes; writing the instance and each step (per byte, as a table write); reading them back;
-   * a deposit (a transfer).
+   * Processes (spec/processes.md, "Gas"): loading the bundle's definitions (a call's first
+   * process operation, a timer's firing), and compiling them, per byte of the files' XML and,
+   * dearer, of their guards (compiled by the rules engine) — charged before the work and the
+   * same whether this node had them compiled already, and at deploy too; starting an instance
+   * and signalling one, per byte of their variables; each step a token takes; writing the
+   * instance and each step (per byte, as a table write); reading them back (per byte); a
+   * deposit (a transfer). The per-byte prices cover the slowest files measured
+   * (test/process/attack-cold-compile.test.ts): about 0.25 µs a byte of XML, 1.1 µs a byte of guards.
    */
   processOpen: 10_000,
-  /** Compiling a process file at deploy, per byte. */
-  processCompileByte: 10,
-  processOpenByte: 2,
+  processXmlByte: 40,
+  processGuardByte: 300,
   processStart: 20_000,
   processSignal: 10_000,
   processArgByte: 5,
@@ -121,7 +123,11 @@ export function hostCallGas(what: string, bytes: number): number {
     case 'rules.read':
       return g.rulesRead + g.rulesReadByte * bytes;
     case 'process.open':
-      return g.processOpen + g.processOpenByte * bytes;
+      return g.processOpen;
+    case 'process.xml':
+      return g.processXmlByte * bytes;
+    case 'process.guards':
+      return g.processGuardByte * bytes;
     case 'process.start':
       return g.processStart + g.processArgByte * bytes;
     case 'process.signal':

@@ -20,6 +20,7 @@ import { CONTRACT_GAS } from './gas-schedule.js';
 import { bundleKey, contractAddress, encodeRecord, recordKey } from './layout.js';
 import { contractCode } from './records.js';
 import { compileProcessFile, isProcessFile } from '../../process/definition.js';
+import { hostCallGas } from './gas-schedule.js';
 import { ProcessDefinitionError } from '../../process/model.js';
 import { compileRules } from '../../rules/engine.js';
 import { RuleFileError } from '../../rules/lexer.js';
@@ -88,7 +89,6 @@ function compileProcessFiles(files: readonly BundleFile[], gas: GasMeter): void 
   const names = new Set(files.map((f) => f.name));
   const processes = new Map<string, string>();
   for (const file of files.filter((f) => isProcessFile(f.name))) {
-    gas.consume(CONTRACT_GAS.processCompileByte * file.content.length, `compiling ${file.name}`);
     let source: string;
     try {
       source = new TextDecoder('utf-8', { fatal: true }).decode(file.content);
@@ -96,7 +96,8 @@ function compileProcessFiles(files: readonly BundleFile[], gas: GasMeter): void 
       throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
     }
     try {
-      for (const def of compileProcessFile(file.name, source)) {
+      // Compiling is paid as loading is (XML and guard bytes, before the work).
+      for (const def of compileProcessFile(file.name, source, (work, bytes) => gas.consume(hostCallGas(`process.${work}`, bytes), `compiling ${file.name}`))) {
         // process.start names a process: two of one name would leave it to the file order.
         const first = processes.get(def.name);
         if (first !== undefined) throw new ProcessDefinitionError(file.name, def.name, `a process of this name is in ${first} too`);

@@ -6,19 +6,39 @@
  */
 import { utf8 } from '../../codec/bytes.js';
 import { compileProcessFile } from '../../process/definition.js';
-import { armedTimers, type ProcessInstance, type ProcessStep, type ProcessWork, type StepContext } from '../../process/instance.js';
+import { armedTimers, ProcessRefusal, type ProcessInstance, type ProcessStep, type ProcessWork, type StepContext } from '../../process/instance.js';
+import { credit } from '../bank/accounts.js';
 import type { ProcessDefinition } from '../../process/model.js';
 import { dueAt } from '../../process/timers.js';
 import { compileRules } from '../../rules/engine.js';
 import type { Overlay, StateReader } from '../../state/overlay.js';
 import { contractProcessFiles, contractRuleFile } from '../contracts/records.js';
-import { timerKey, writeInstance, writeStep, type TimerEntry } from './records.js';
+import { addToProcessDeposits, timerKey, writeInstance, writeStep, type TimerEntry } from './records.js';
 
-/** A contract's definitions, and the bytes of the files they came from (what loading them is charged by). */
-export function contractDefinitions(state: StateReader, contract: Uint8Array): { definitions: ProcessDefinition[]; bytes: number } {
-  const files = contractProcessFiles(state, contract);
-  // The files compiled at deploy: compiling again (cached) cannot fail.
-  return { definitions: files.flatMap(([name, text]) => compileProcessFile(name, text)), bytes: files.reduce((n, [, text]) => n + utf8(text).length, 0) };
+/**
+ * A contract's definitions, their loading and compiling charged through `charge` before the
+ * work (`process.open`, then each file's `process.xml` and `process.guards` bytes): the same
+ * charge whether this node had them compiled already, so gas does not depend on a cache.
+ */
+export function contractDefinitions(state: StateReader, contract: Uint8Array, charge: (what: string, bytes: number) => void = () => undefined): ProcessDefinition[] {
+  charge('process.open', 0);
+  // The files compiled at deploy: compiling again cannot fail.
+  return contractProcessFiles(state, contract).flatMap(([name, text]) => compileProcessFile(name, text, (work, bytes) => charge(`process.${work}`, bytes)));
+}
+
+/** The most bytes an instance's row may take: a request that would write more is refused. */
+export const MAX_INSTANCE_BYTES = 64 * 1024;
+
+/**
+ * An ended instance keeps no deposit: what is left goes back to the contract's balance (and
+ * leaves the pool the supply counts).
+ */
+export function refundEnded(state: Overlay, contract: Uint8Array, instance: ProcessInstance): ProcessInstance {
+  const left = BigInt(instance.deposit);
+  if (instance.status !== 'ended' || left === 0n) return instance;
+  addToProcessDeposits(state, -left);
+  credit(state, contract, left);
+  return { ...instance, deposit: '0' };
 }
 
 export interface RequestEnv {
@@ -80,6 +100,7 @@ export function timerEntries(def: ProcessDefinition, contract: Uint8Array, insta
 export function keep(env: RequestEnv, def: ProcessDefinition, before: ProcessInstance | undefined, instance: ProcessInstance, steps: readonly ProcessStep[]): void {
   const id = Number(instance.id);
   const bytes = utf8(JSON.stringify(instance));
+  if (bytes.length > MAX_INSTANCE_BYTES) throw new ProcessRefusal(`instance ${instance.id} would take ${bytes.length} bytes; at most ${MAX_INSTANCE_BYTES} (fewer variables, or fewer tokens at once)`);
   env.charge('process.write', bytes.length);
   writeInstance(env.state, env.contract, instance, bytes);
   for (const step of steps) {

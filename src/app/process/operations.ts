@@ -11,7 +11,7 @@ import type { ProcessDefinition } from '../../process/model.js';
 import type { Overlay } from '../../state/overlay.js';
 import { debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
-import { contractDefinitions, instanceView, keep, stepContext, type RequestEnv } from './instances.js';
+import { contractDefinitions, instanceView, keep, refundEnded, stepContext, type RequestEnv } from './instances.js';
 import { addToProcessDeposits, MAX_INSTANCE_ID, readInstance, stepKey, takeInstanceId } from './records.js';
 
 /** Steps one `history` call returns at most. */
@@ -65,12 +65,9 @@ export class ContractProcesses {
     }
   }
 
+  /** The bundle's definitions, loaded (and paid for) once a call. */
   private definitions(): ProcessDefinition[] {
-    if (!this.loaded) {
-      const { definitions, bytes } = contractDefinitions(this.env.state, this.env.contract);
-      this.env.charge('process.open', bytes);
-      this.loaded = definitions;
-    }
+    this.loaded ??= contractDefinitions(this.env.state, this.env.contract, this.env.charge);
     return this.loaded;
   }
 
@@ -84,7 +81,7 @@ export class ContractProcesses {
   private instance(id: string): ProcessInstance {
     if (!ID.test(id)) throw new ContractAbort('process: an instance id is a whole number from 1');
     this.env.charge('process.read', 0);
-    const instance = readInstance(this.env.state, this.env.contract, Number(id));
+    const instance = readInstance(this.env.state, this.env.contract, Number(id), (bytes) => this.env.charge('process.read', bytes));
     if (!instance) throw new ContractAbort(`process: no instance ${id}`);
     return instance;
   }
@@ -96,7 +93,7 @@ export class ContractProcesses {
     const id = takeInstanceId(this.env.state, this.env.contract);
     if (id === undefined) throw new ContractAbort(`process: the contract has used every instance id (${MAX_INSTANCE_ID})`);
     const { instance, steps } = abortOn(() => startInstance(def, String(id), vars, stepContext(this.env)));
-    keep(this.env, def, undefined, instance, steps);
+    abortOn(() => keep(this.env, def, undefined, instance, steps));
     return String(id);
   }
 
@@ -105,9 +102,10 @@ export class ContractProcesses {
     const before = this.instance(id);
     const def = this.definition(before.process);
     const data = objectArg(dataJson, 'the data');
-    const { instance, steps } = abortOn(() => signalInstance(def, before, target, data, stepContext(this.env)));
-    if (utf8(JSON.stringify(instance.vars)).length > INSTANCE_LIMITS.varBytes) throw new ContractAbort(`process: the variables would be more than ${INSTANCE_LIMITS.varBytes} bytes of JSON`);
-    keep(this.env, def, before, instance, steps);
+    const signalled = abortOn(() => signalInstance(def, before, target, data, stepContext(this.env)));
+    if (utf8(JSON.stringify(signalled.instance.vars)).length > INSTANCE_LIMITS.varBytes) throw new ContractAbort(`process: the variables would be more than ${INSTANCE_LIMITS.varBytes} bytes of JSON`);
+    const instance = refundEnded(this.env.state, this.env.contract, signalled.instance);
+    abortOn(() => keep(this.env, def, before, instance, signalled.steps));
     return this.view(instance);
   }
 
@@ -150,7 +148,7 @@ export class ContractProcesses {
     }
     addToProcessDeposits(this.env.state, amount);
     const instance: ProcessInstance = { ...structuredClone(before), deposit: String(BigInt(before.deposit) + amount), status: 'active' };
-    keep(this.env, def, before, instance, []);
+    abortOn(() => keep(this.env, def, before, instance, []));
     return this.view(instance);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The process module's query (spec/queries.md, spec/processes.md): one instance of a contract's
- * process with a page of its history, as stored at the asked height. It reads rows, runs no
- * contract code, and a page is at most MAX_QUERY_STEPS steps, so it is not gated.
+ * process with a page of its history, as stored at the asked height. It runs no contract code,
+ * but it may compile the contract's definitions (to name the tokens' nodes), which nobody pays
+ * for: it is gated, as contract queries are. A page is at most MAX_QUERY_STEPS steps.
  */
 import { formatAddress, parseAddress } from '../../crypto/address.js';
 import { field, jsonData, QueryCode, QueryError, type ModuleQuerier } from '../query/router.js';
@@ -30,6 +31,7 @@ export const processQuerier: ModuleQuerier = {
      * at most `limit` (up to 1,000), with `more` when steps are left.
      */
     [PATH]: {
+      gated: true,
       answer: (data, { state }) => {
         const request = jsonData(PATH, data);
         const contractText = field(request, 'contract');
@@ -45,7 +47,7 @@ export const processQuerier: ModuleQuerier = {
         const limit = whole(request, 'limit', 100, 1, MAX_QUERY_STEPS);
         const instance = readInstance(state, contract, id);
         if (!instance) throw new QueryError(QueryCode.NOT_FOUND, `${formatAddress(contract)} has no process instance ${id}`);
-        const def = contractDefinitions(state, contract).definitions.find((d) => d.name === instance.process);
+        const def = contractDefinitions(state, contract).find((d) => d.name === instance.process);
         const history: unknown[] = [];
         const end = Math.min(instance.steps, from + limit);
         for (let seq = from; seq < end; seq++) {

@@ -52,9 +52,15 @@ export function takeInstanceId(state: Overlay, contract: Uint8Array): number | u
   return id;
 }
 
-export function readInstance(state: StateReader, contract: Uint8Array, id: number): ProcessInstance | undefined {
+/**
+ * An instance; `pay` is told the stored row's size before it is decoded (and throws to stop
+ * the read: out of gas), as a contract's `db.get` is.
+ */
+export function readInstance(state: StateReader, contract: Uint8Array, id: number, pay: (bytes: number) => void = () => undefined): ProcessInstance | undefined {
   const raw = state.get(instanceKey(contract, id));
-  return raw === undefined ? undefined : (JSON.parse(decoder.decode(raw)) as ProcessInstance);
+  if (raw === undefined) return undefined;
+  pay(raw.length);
+  return JSON.parse(decoder.decode(raw)) as ProcessInstance;
 }
 
 export function writeInstance(state: Overlay, contract: Uint8Array, instance: ProcessInstance, bytes: Uint8Array): void {
