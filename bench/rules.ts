@@ -39,7 +39,7 @@ function runSession(name: string, text: string, facts: readonly { type: string; 
   const start = performance.now();
   const charge = gas ? (what: string, bytes: number): void => void (gas.used += hostCallGas(what, bytes)) : undefined;
   charge?.('rules.open', Buffer.byteLength(text));
-  const session = openSession(compileRules(name, text), charge ? { charge: (work) => charge(`rules.${work}`, 0) } : {});
+  const session = openSession(compileRules(name, text, (parts) => charge?.('rules.compile', parts)), charge ? { charge: (work) => charge(`rules.${work}`, 0) } : {});
   for (const f of facts) {
     charge?.('rules.insert', Buffer.byteLength(f.type) + Buffer.byteLength(JSON.stringify(f.fields)));
     session.insert(f.type, f.fields);

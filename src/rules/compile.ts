@@ -102,6 +102,8 @@ export interface CompiledFile {
   name: string;
   declarations: ReadonlyMap<string, ReadonlyMap<string, FieldKind>>;
   rules: CompiledRule[];
+  /** Expression parts compiled, variants counted: what compiling the file was paid by. */
+  parts: number;
 }
 
 const SYMBOL = /^[A-Z][A-Z0-9_]*$/;
@@ -549,11 +551,16 @@ function declarationMap(file: string, declarations: readonly Declaration[]): Map
 }
 
 /** The rule file compiled; a RuleTypeError (file:line:col: why) when a name or a kind does not fit. */
-export function compileRuleFile(parsed: RuleFile): CompiledFile {
+/**
+ * `pay` is told the expression parts of each rule variant as it is compiled: the compile's work
+ * grows with them (an `or` multiplies a rule), not with the file's bytes, so gas counts them.
+ */
+export function compileRuleFile(parsed: RuleFile, pay: (parts: number) => void = () => undefined): CompiledFile {
   const declarations = declarationMap(parsed.name, parsed.declarations);
   const names = new Set<string>();
   const rules: CompiledRule[] = [];
   const budget = { nodes: 0 };
+  let paid = 0;
   parsed.rules.forEach((rule) => {
     if (names.has(rule.name)) fail(parsed.name, rule.pos, `a second rule named "${rule.name}"`);
     names.add(rule.name);
@@ -566,8 +573,10 @@ export function compileRuleFile(parsed: RuleFile): CompiledFile {
       const watched = steps.map((_, slot) => [...(compiler.watched.get(slot) ?? [])].sort());
       if (watched.reduce((n, w) => n + w.length, 0) > MAX_WATCHED_FIELDS) fail(parsed.name, rule.pos, `rule "${rule.name}" reads more than ${MAX_WATCHED_FIELDS} fields of its facts`);
       rules.push({ name: rule.name, variant, order: rules.length, salience: rule.salience, noLoop: rule.noLoop, steps, watched, actions: rule.then.map((a) => compiler.action(a)), pos: rule.pos });
+      pay(budget.nodes - paid);
+      paid = budget.nodes;
     });
   });
-  return { name: parsed.name, declarations, rules };
+  return { name: parsed.name, declarations, rules, parts: budget.nodes };
 }
 

@@ -37,6 +37,12 @@ export const CONTRACT_GAS = {
   rulesOpenByte: 10,
   /** Compiling a rule file at deploy, per byte. */
   rulesCompileByte: 10,
+  /**
+   * Per expression part a rule file compiles to, variants counted (an `or` multiplies a rule's
+   * work, not its bytes): at deploy, and at each session opened (the same warm and cold).
+   * About 3-8 µs a part measured here (`npm run bench -- process-hostile`).
+   */
+  rulesCompilePart: 1_250,
   /** Inserting or modifying a fact, and per byte of its type and fields; retracting one. */
   rulesInsert: 1_000,
   rulesInsertByte: 5,
@@ -102,6 +108,8 @@ export function hostCallGas(what: string, bytes: number): number {
       return g.call + g.callByte * bytes;
     case 'rules.open':
       return g.rulesOpen + g.rulesOpenByte * bytes;
+    case 'rules.compile':
+      return g.rulesCompilePart * bytes;
     case 'rules.insert':
       return g.rulesInsert + g.rulesInsertByte * bytes;
     case 'rules.retract':

@@ -134,7 +134,7 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
         throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
       }
       try {
-        compileRules(file.name, source);
+        compileRules(file.name, source, (parts) => gas.consume(hostCallGas('rules.compile', parts), `compiling ${file.name}`));
       } catch (err) {
         if (err instanceof RuleFileError) throw new TxError('CONTRACT_INVALID', err.message);
         throw err;

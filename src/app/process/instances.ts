@@ -61,7 +61,7 @@ export function stepContext(env: RequestEnv): StepContext {
       const source = contractRuleFile(env.state, env.contract, file);
       if (source === undefined) return undefined;
       env.charge('rules.open', utf8(source).length);
-      return compileRules(file, source);
+      return compileRules(file, source, (parts) => env.charge('rules.compile', parts));
     },
   };
 }

@@ -1,12 +1,15 @@
 /**
- * `npm run bench -- process-hostile`: what the worst process files and requests found so far
- * (spec/hostile-input.md, "Business processes") cost a node, against the gas they pay. Each
+ * `npm run bench -- hostile-files`: what the worst rule and process files and process requests
+ * found so far (spec/hostile-input.md, "Business rules", "Business processes") cost a node,
+ * against the gas they pay. Each
  * line prints the work's time (the median of 3 runs, every compile cold: a file name never
  * compiled before), the gas charged for it, that gas's time at the chain's 7 ns a gas, and their
  * ratio: above 1, the work is paid less than it costs.
  */
 import { hostCallGas } from '../src/app/contracts/gas-schedule.js';
 import { compileProcessFile } from '../src/process/definition.js';
+import { compileRules } from '../src/rules/engine.js';
+import { RuleFileError } from '../src/rules/lexer.js';
 import { ProcessDefinitionError } from '../src/process/model.js';
 
 const NS_PER_GAS = 7;
@@ -50,7 +53,33 @@ function compiled(what: string, file: string, source: string): void {
 
 const balanced = (k: number): string => (k === 1 ? 'a==1' : `(${balanced(Math.floor(k / 2))}&&${balanced(k - Math.floor(k / 2))})`);
 
+/** A rule file compiled cold, against what a deploy pays for it (bytes and parts) and what opening a session on it pays. */
+function ruleFile(what: string, text: string): void {
+  let parts = 0;
+  const ms = medianMs(() => {
+    parts = 0;
+    try {
+      compileRules(`cold-${unique++}.drl`, text, (p) => void (parts += p));
+    } catch (err) {
+      if (!(err instanceof RuleFileError)) throw err;
+    }
+  });
+  const bytes = Buffer.byteLength(text);
+  line(`${what} (${Math.round(bytes / 1024)} KiB, ${parts.toLocaleString('en-US')} parts)`, ms, hostCallGas('rules.open', bytes) + hostCallGas('rules.compile', parts));
+}
+
 export async function run(): Promise<void> {
+  console.log('Compiling a rule file (a deploy, or a session opened on a cold cache):');
+  let joins = '';
+  for (let i = 0; i < 2000; i++) joins += `rule "r${i}" when x : X(k == ${i}) y : Y(k == x.k) not Z(k == x.k) then modify(x) { n = x.n + 1 } end\n`;
+  ruleFile('2,000 rules joining three patterns (refused at 20,000 parts)', joins);
+  let ors = '';
+  for (let i = 0; i < 60; i++) ors += `rule "o${i}" when ${Array.from({ length: 6 }, (_, j) => `(A${j}(v == ${i}) or B${j}(w == ${i}))`).join(' ')} then emit("e", 1) end\n`;
+  ruleFile('rules of six "or"s each: 64 variants a rule (refused at 20,000 parts)', ors);
+  let tests = '';
+  for (let i = 0; i < 200; i++) tests += `rule "t${i}" when x : X(${balanced(60).replace(/==/g, ' == ')}) then emit("e", 1) end\n`;
+  ruleFile('200 rules with tests of 60 comparisons', tests);
+
   console.log('Compiling a process file (a deploy, or a cold load by a call or a timer):');
   compiled(
     'BPMN, 40,000 extension elements',
