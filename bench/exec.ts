@@ -13,27 +13,20 @@
  * stage and the version's write) with the speed-up that share allows.
  * Goal on 2 cores: contract calls at least 1.7x at 0%, and never below 0.9x.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ONE_CMT } from '../src/codec/amount.js';
+import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { encodeBundle } from '../src/codec/bundle.js';
 import { utf8 } from '../src/codec/bytes.js';
 import { sha256 } from '../src/codec/hash.js';
-import { DEFAULT_CONSENSUS_PARAMS } from '../src/codec/params.js';
 import type { Msg } from '../src/codec/tx.js';
-import { CmtApp } from '../src/app/cmt-app.js';
 import { contractAddress } from '../src/app/contracts/layout.js';
 import { DEFAULT_MIN_PARALLEL_CALLS, ParallelExecutor } from '../src/app/executor/parallel-executor.js';
-import { InlineVerifier } from '../src/app/executor/signature-verifier.js';
 import { SequentialExecutor, type TxExecutor } from '../src/app/executor/tx-executor.js';
-import { appGenesisToJson } from '../src/app/genesis-state.js';
 import { DEFAULT_APP_PARAMS } from '../src/app/params.js';
-import { DEFAULT_STAKING_PARAMS } from '../src/app/staking/params.js';
 import { addressFromPublicKey } from '../src/crypto/address.js';
 import { keyPairFromSeed, type KeyPair } from '../src/crypto/ed25519.js';
 import { signTx } from '../src/crypto/sign-tx.js';
-import { StateStore } from '../src/state/store.js';
+import { openBenchChain, type BenchChain } from './support-chain.js';
 import { BENCH_CONTRACT } from './support-contract.js';
 import { parseNumericOptions } from './support-options.js';
 
@@ -61,25 +54,7 @@ interface Workload {
   blocks: Uint8Array[][];
 }
 
-async function openChain(keys: KeyPair[], makeExecutor: (dir: string) => TxExecutor): Promise<{ app: CmtApp; store: StateStore; executor: TxExecutor; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'cmt-bench-exec-'));
-  const store = await StateStore.open(dir, { sync: false });
-  const executor = makeExecutor(dir);
-  const app = new CmtApp(store, new InlineVerifier(), undefined, executor);
-  await app.initChain({
-    chainId: CHAIN_ID,
-    time: 1_700_000_000_000,
-    initialHeight: 1,
-    consensusParams: { ...DEFAULT_CONSENSUS_PARAMS, blockMaxGas: 10_000_000_000 },
-    validators: [],
-    appState: appGenesisToJson({
-      params: DEFAULT_APP_PARAMS,
-      accounts: keys.map((k) => ({ address: addressFromPublicKey(k.publicKey), balance: 1_000_000n * ONE_CMT })),
-      staking: { params: { ...DEFAULT_STAKING_PARAMS, inflationBps: 0 }, candidates: [] },
-    }),
-  });
-  return { app, store, executor, dir };
-}
+const openChain = (keys: KeyPair[], makeExecutor: (dir: string) => TxExecutor): Promise<BenchChain> => openBenchChain(CHAIN_ID, keys, makeExecutor);
 
 function signed(k: KeyPair, nonce: number, msg: Msg, gasLimit: number): Uint8Array {
   return signTx({ chainId: CHAIN_ID, nonce, gasLimit, gasPrice: GAS_PRICE, memo: '', msg }, k).bytes;

@@ -11,30 +11,22 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { BpmnModdle } from 'bpmn-moddle';
-import { ONE_CMT } from '../src/codec/amount.js';
 import { encodeBundle } from '../src/codec/bundle.js';
 import { utf8 } from '../src/codec/bytes.js';
 import { sha256 } from '../src/codec/hash.js';
-import { DEFAULT_CONSENSUS_PARAMS } from '../src/codec/params.js';
 import type { Msg } from '../src/codec/tx.js';
-import { CmtApp } from '../src/app/cmt-app.js';
 import { contractAddress } from '../src/app/contracts/layout.js';
-import { InlineVerifier } from '../src/app/executor/signature-verifier.js';
 import { SequentialExecutor } from '../src/app/executor/tx-executor.js';
-import { appGenesisToJson } from '../src/app/genesis-state.js';
 import { DEFAULT_APP_PARAMS } from '../src/app/params.js';
-import { DEFAULT_STAKING_PARAMS } from '../src/app/staking/params.js';
 import { addressFromPublicKey, formatAddress } from '../src/crypto/address.js';
 import { keyPairFromSeed, type KeyPair } from '../src/crypto/ed25519.js';
 import { signTx } from '../src/crypto/sign-tx.js';
 import { compileProcessFile } from '../src/process/definition.js';
 import { signalInstance, startInstance, type StepContext } from '../src/process/instance.js';
 import type { ProcessDefinition } from '../src/process/model.js';
-import { StateStore } from '../src/state/store.js';
+import { openBenchChain } from './support-chain.js';
 import { parseNumericOptions } from './support-options.js';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
@@ -94,22 +86,8 @@ const key = (i: number): KeyPair => keyPairFromSeed(sha256(utf8(`process bench $
 /** The purchase contract on a real application: M senders each buy from themselves (every party one key). */
 async function runInContracts(m: number): Promise<{ ms: number; steps: number; txs: number; gas: number; failed: number }> {
   const keys = Array.from({ length: m }, (_, i) => key(i));
-  const dir = await mkdtemp(join(tmpdir(), 'cmt-bench-process-'));
-  const store = await StateStore.open(dir, { sync: false });
-  const app = new CmtApp(store, new InlineVerifier(), undefined, new SequentialExecutor());
+  const { app, store, dir } = await openBenchChain(CHAIN_ID, keys, () => new SequentialExecutor());
   try {
-    await app.initChain({
-      chainId: CHAIN_ID,
-      time: 1_700_000_000_000,
-      initialHeight: 1,
-      consensusParams: { ...DEFAULT_CONSENSUS_PARAMS, blockMaxGas: 10_000_000_000 },
-      validators: [],
-      appState: appGenesisToJson({
-        params: DEFAULT_APP_PARAMS,
-        accounts: keys.map((k) => ({ address: addressFromPublicKey(k.publicKey), balance: 1_000_000n * ONE_CMT })),
-        staking: { params: { ...DEFAULT_STAKING_PARAMS, inflationBps: 0 }, candidates: [] },
-      }),
-    });
     const nonces = keys.map(() => 0);
     const signed = (i: number, msg: Msg): Uint8Array => signTx({ chainId: CHAIN_ID, nonce: (nonces[i] = (nonces[i] ?? 0) + 1) - 1, gasLimit: 5_000_000, gasPrice: DEFAULT_APP_PARAMS.minGasPrice, memo: '', msg }, keys[i] as KeyPair).bytes;
     const files = [

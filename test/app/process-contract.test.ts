@@ -26,6 +26,16 @@ const seller = testKey(1);
 const warehouse = testKey(2);
 const hex = (k: typeof buyer): string => formatAddress(addressOf(k));
 
+/** Each key's next nonce, counted from 0. */
+function nonceCounter(): (k: typeof buyer) => number {
+  const nonces = new Map<string, number>();
+  return (k) => {
+    const n = nonces.get(hex(k)) ?? 0;
+    nonces.set(hex(k), n + 1);
+    return n;
+  };
+}
+
 function resultOf(r: TxResult): unknown {
   expect(r.code, r.log).toBe(0);
   const value = r.events.find((e) => e.type === 'contract_call')?.attributes.find((a) => a.key === 'result')?.value;
@@ -38,12 +48,7 @@ describe('processes in contracts', () => {
 
   it('runs the purchase process: each party signs its own steps, the branches in any order, every step in the history', async () => {
     h = await appHarness(3);
-    const nonces = new Map<string, number>();
-    const next = (k: typeof buyer): number => {
-      const n = nonces.get(hex(k)) ?? 0;
-      nonces.set(hex(k), n + 1);
-      return n;
-    };
+    const next = nonceCounter();
     const contract = contractAddress(addressOf(buyer), 0);
     const deployed = await h.runBlock([deployTx(buyer, next(buyer), PURCHASE.code, { files: PURCHASE.files })]);
     expect(deployed.txResults[0]?.code, deployed.txResults[0]?.log).toBe(0);
@@ -103,12 +108,7 @@ describe('processes in contracts', () => {
       code: readFileSync(new URL('../../examples/purchase-bpmn/contract.js', import.meta.url), 'utf8'),
       files: { 'purchase.bpmn': readFileSync(new URL('../../examples/purchase-bpmn/purchase.bpmn', import.meta.url), 'utf8') },
     };
-    const nonces = new Map<string, number>();
-    const next = (k: typeof buyer): number => {
-      const n = nonces.get(hex(k)) ?? 0;
-      nonces.set(hex(k), n + 1);
-      return n;
-    };
+    const next = nonceCounter();
     const contract = contractAddress(addressOf(buyer), 0);
     await h.runBlock([deployTx(buyer, next(buyer), bundle.code, { files: bundle.files })]);
     const call = async (k: typeof buyer, method: string, args: unknown[]): Promise<TxResult> => (await h.runBlock([callTx(k, next(k), contract, method, args)])).txResults[0] as TxResult;

@@ -81,6 +81,15 @@ function receiptResult(contract: Uint8Array, method: string, resultJson: string,
   return resultJson;
 }
 
+/** A bundle file the host reads as text (a rule or process file); one that is not UTF-8 fails the deploy. */
+function fileText(file: BundleFile): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(file.content);
+  } catch {
+    throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
+  }
+}
+
 /**
  * Process files are compiled at deploy too: a definition that does not check out, or a
  * decision naming a rule file the bundle lacks, fails the deploy naming the element.
@@ -89,12 +98,7 @@ function compileProcessFiles(files: readonly BundleFile[], gas: GasMeter): void 
   const names = new Set(files.map((f) => f.name));
   const processes = new Map<string, string>();
   for (const file of files.filter((f) => isProcessFile(f.name))) {
-    let source: string;
-    try {
-      source = new TextDecoder('utf-8', { fatal: true }).decode(file.content);
-    } catch {
-      throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
-    }
+    const source = fileText(file);
     try {
       // Compiling is paid as loading is (XML and guard bytes, before the work).
       for (const def of compileProcessFile(file.name, source, (work, bytes) => gas.consume(hostCallGas(`process.${work}`, bytes), `compiling ${file.name}`))) {
@@ -127,12 +131,7 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
     // Rule files are compiled now: one that does not compile fails the deploy, not a later call.
     for (const file of files.filter((f) => f.name.endsWith('.drl'))) {
       gas.consume(CONTRACT_GAS.rulesCompileByte * file.content.length, `compiling ${file.name}`);
-      let source: string;
-      try {
-        source = new TextDecoder('utf-8', { fatal: true }).decode(file.content);
-      } catch {
-        throw new TxError('CONTRACT_INVALID', `${file.name} is not UTF-8 text`);
-      }
+      const source = fileText(file);
       try {
         compileRules(file.name, source, (parts) => gas.consume(hostCallGas('rules.compile', parts), `compiling ${file.name}`));
       } catch (err) {
