@@ -38,6 +38,7 @@ const PARAMS: Record<string, string[]> = {
   proposal: ['id'],
   contract: ['address'],
   contract_query: ['address', 'method', 'args', 'from'],
+  process_instance: ['contract', 'id', 'from', 'limit'],
   estimate_gas: ['tx'],
   tx_search: ['query', 'page', 'per_page', 'order_by', 'prove'],
   block_search: ['query', 'page', 'per_page', 'order_by'],
