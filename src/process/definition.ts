@@ -3,7 +3,7 @@
  * notation by the file's name (`*.jpdl.xml` jPDL, `*.bpmn` BPMN), read into the model, then
  * checked as a whole. Every refusal names the element. Compiled once per distinct text.
  */
-import { createHash } from 'node:crypto';
+import { ContentCache } from '../runtime/content-cache.js';
 import type { Network } from '../rules/network.js';
 import { readBpmn } from './bpmn.js';
 import { compileGuards } from './guards.js';
@@ -15,8 +15,8 @@ export function isProcessFile(name: string): boolean {
   return name.endsWith('.jpdl.xml') || name.endsWith('.bpmn');
 }
 
-const CACHED = 64;
-const cache = new Map<string, { definitions: ProcessDefinition[]; guardBytes: number }>();
+/** Compiled files kept for reuse, with what their guards were paid: the least recently used leaves past 64. */
+const cache = new ContentCache<{ definitions: ProcessDefinition[]; guardBytes: number }>(64);
 
 /**
  * The work of compiling a file, told to `pay` before it is done: its bytes (`xml`), then the
@@ -27,15 +27,11 @@ export type CompilePay = (work: 'xml' | 'guards', bytes: number) => void;
 
 /** The definitions of `source` (the file `file` of a bundle); a ProcessDefinitionError naming the element when one is wrong. */
 export function compileProcessFile(file: string, source: string, pay: CompilePay = () => undefined): ProcessDefinition[] {
-  const key = createHash('sha256').update(file).update('\0').update(source).digest('hex');
   pay('xml', Buffer.byteLength(source));
-  const cached = cache.get(key);
-  if (cached) {
-    cache.delete(key);
-    cache.set(key, cached);
-    pay('guards', cached.guardBytes);
-    return cached.definitions;
-  }
+  return cache.get(file, source, () => compile(file, source, pay), (hit) => pay('guards', hit.guardBytes)).definitions;
+}
+
+function compile(file: string, source: string, pay: CompilePay): { definitions: ProcessDefinition[]; guardBytes: number } {
   if (!isProcessFile(file)) throw new ProcessDefinitionError(file, null, 'not a process file: *.jpdl.xml (jPDL) or *.bpmn (BPMN 2.0)');
   // A file is the deployer's input: whatever a reader or the compiler trips on in it is a
   // refusal of the file, never an error that would fail the block. What `pay` throws (out of
@@ -51,9 +47,7 @@ export function compileProcessFile(file: string, source: string, pay: CompilePay
       return check(r);
     });
   });
-  cache.set(key, { definitions, guardBytes });
-  if (cache.size > CACHED) cache.delete(cache.keys().next().value as string);
-  return definitions;
+  return { definitions, guardBytes };
 }
 
 function refusing<T>(file: string, run: () => T): T {

@@ -245,18 +245,18 @@ class Run {
    * the groups stay fewer than the tokens, however often a loop passes a fork.
    */
   prune(): void {
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const g of this.instance.groups) {
-        const within = this.within(g.id);
-        const members = this.instance.tokens.filter((x) => within.has(x.group));
-        if (members.length > 1) continue;
-        for (const x of members) x.group = g.parent;
-        for (const other of this.instance.groups) if (other.parent === g.id) other.parent = g.parent;
-        this.instance.groups = this.instance.groups.filter((x) => x !== g);
-        changed = true;
-        break;
-      }
+    // Live tokens under each group, its inner forks' included: a group is always made after
+    // its parent, so counting from the newest up adds each child's total to its parent's.
+    const newestFirst = [...this.instance.groups].sort((a, b) => b.id - a.id);
+    const under = new Map(newestFirst.map((g) => [g.id, 0]));
+    for (const t of this.instance.tokens) if (under.has(t.group)) under.set(t.group, (under.get(t.group) as number) + 1);
+    for (const g of newestFirst) if (under.has(g.parent)) under.set(g.parent, (under.get(g.parent) as number) + (under.get(g.id) as number));
+    // Dissolving a group leaves the totals of the groups above it as they are: one pass, inner first.
+    for (const g of newestFirst) {
+      if ((under.get(g.id) as number) > 1) continue;
+      for (const x of this.instance.tokens) if (x.group === g.id) x.group = g.parent;
+      for (const other of this.instance.groups) if (other.parent === g.id) other.parent = g.parent;
+      this.instance.groups = this.instance.groups.filter((x) => x !== g);
     }
   }
 
