@@ -371,7 +371,11 @@ class RuleCompiler {
           const other = sides[1 - i] as Expr;
           const field = side.kind === 'name' ? this.currentField(side.name) : undefined;
           if (field === undefined) continue;
-          const value = this.expr(other, null);
+          // The side was compiled and counted with the whole test; compiled again here as the
+          // index's value, in the same pattern (its fields resolve as they did), not counted twice.
+          const counted = this.budget.nodes;
+          const value = this.expr(other, { type: p.type });
+          this.budget.nodes = counted;
           if (value.usesFact || !value.usesToken) continue;
           keyed.push({ field, value: value.run });
           break;

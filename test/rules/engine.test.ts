@@ -67,6 +67,17 @@ end`);
     expect(s.emitted.map((e) => e.value).sort()).toEqual(['b<a', 'b<c', 'c<a']);
   });
 
+  it('an equality whose other side reads a field of its own pattern is a test, not an index, and compiles', () => {
+    // The index builder once compiled that side outside the pattern and refused the file.
+    const s = session(`
+rule "Due" when o : Order($x : extra) i : Item(price == limit + $x) then emit("due", i.name) end`);
+    s.insert('Order', { extra: 2 });
+    s.insert('Item', { name: 'yes', price: 5, limit: 3 });
+    s.insert('Item', { name: 'no', price: 5, limit: 4 });
+    s.fire();
+    expect(s.emitted.map((e) => e.value)).toEqual(['yes']);
+  });
+
   it('not, exists and or, kept right as facts come and go', () => {
     const s = session(`
 rule "Lonely" when p : Person(n : name) not Friend(of == n) then emit("lonely", n) end
