@@ -124,6 +124,17 @@ describe('processes in contracts', () => {
     expect(h.totalHeld()).toBe(h.supply());
   });
 
+  it('refuses variables nested deeper than 32 levels, on every thread alike (the host copies them recursively)', async () => {
+    h = await appHarness(1);
+    const code = `
+export function open(depth) { let v = 1; for (let i = 0; i < depth; i++) v = { v }; return process.start('offer', { v }); }`;
+    await h.runBlock([deployTx(buyer, 0, code, { files: TIMED.files })]);
+    const contract = contractAddress(addressOf(buyer), 0);
+    const res = await h.runBlock([callTx(buyer, 1, contract, 'open', [30]), callTx(buyer, 2, contract, 'open', [100])]);
+    expect(res.txResults[0]?.code, res.txResults[0]?.log).toBe(0);
+    expect(res.txResults[1]?.log).toContain('process: the variables is nested more than 32 levels deep');
+  });
+
   const TIMED = {
     code: `
 export function open() { return process.start('offer', {}); }

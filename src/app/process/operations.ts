@@ -5,6 +5,7 @@
  * is a ContractAbort with the engine's reason and changes nothing.
  */
 import { utf8 } from '../../codec/bytes.js';
+import { nestedDeeperThan } from '../../codec/json-depth.js';
 import { ContractAbort } from '../../contracts/sandbox-types.js';
 import { signalInstance, startInstance, INSTANCE_LIMITS, ProcessRefusal, type JsonValue, type ProcessInstance } from '../../process/instance.js';
 import type { ProcessDefinition } from '../../process/model.js';
@@ -30,8 +31,15 @@ function abortOn<T>(run: () => T): T {
   }
 }
 
+/**
+ * How deep variables may nest: the host copies and encodes them recursively, and its stack is
+ * not the same on every thread, so a value deep enough to overflow on one must be refused on all.
+ */
+export const MAX_VAR_DEPTH = 32;
+
 function objectArg(json: string, what: string): Record<string, JsonValue> {
   if (utf8(json).length > INSTANCE_LIMITS.varBytes) throw new ContractAbort(`process: ${what} is more than ${INSTANCE_LIMITS.varBytes} bytes of JSON`);
+  if (nestedDeeperThan(json, MAX_VAR_DEPTH)) throw new ContractAbort(`process: ${what} is nested more than ${MAX_VAR_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = JSON.parse(json) as unknown;
