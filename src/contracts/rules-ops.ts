@@ -83,7 +83,7 @@ export class CallRules {
         // The same charge whether this process compiled the file before or not.
         this.meter.charge('rules.open', utf8Length(source));
         const meter = this.meter;
-        this.sessions.push(new RuleSession(compileRules(a, source, (parts) => meter.charge('rules.compile', parts)), { charge: (work, units) => meter.charge(`rules.${work}`, units), maxFacts: MAX_CONTRACT_FACTS, maxTokens: MAX_CONTRACT_TOKENS }));
+        this.sessions.push(new RuleSession(compileRules(a, source, (parts) => meter.charge('rules.compile', parts)), { charge: (work, units) => meter.charge(`rules.${work}`, units), maxFacts: MAX_CONTRACT_FACTS, maxTokens: MAX_CONTRACT_TOKENS, record: false }));
         this.flushed.push(0);
         return String(this.sessions.length - 1);
       }

@@ -318,7 +318,7 @@ class Run {
 
   /** A rules session over the instance's variables as one `Process` fact, fired to the end. */
   private session(network: Network, node: ProcessNode): RuleSession {
-    const session = new RuleSession(network, { charge: (work, units) => this.ctx.charge(`rules.${work}`, units), maxFacts: 1_000, maxTokens: 20_000 });
+    const session = new RuleSession(network, { charge: (work, units) => this.ctx.charge(`rules.${work}`, units), maxFacts: 1_000, maxTokens: 20_000, record: false });
     try {
       session.insert(GUARD_FACT, scalarVars(this.instance.vars));
       session.fire(10_000);

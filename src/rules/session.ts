@@ -24,6 +24,8 @@ export interface SessionOptions {
   maxFacts?: number;
   /** Partial matches (tokens) it may hold at once: rules that join everything with everything stop here. */
   maxTokens?: number;
+  /** Keep `fired`, the trace of firings (default true; a contract reads none of it, so its sessions keep none). */
+  record?: boolean;
 }
 
 export const DEFAULT_MAX_FACTS = 100_000;
@@ -55,6 +57,8 @@ interface Activation {
   /** The recencies of the token's facts, newest first (worked out when first compared). */
   recency: number[] | null;
   alive: boolean;
+  /** Its firing key (firingKey), worked out when it was made: the token's facts cannot change while it lives. */
+  key: [string, string];
 }
 
 function recencyOf(a: Activation): number[] {
@@ -149,6 +153,7 @@ export class RuleSession {
   private readonly maxTokens: number;
   private tokenCount = 0;
   readonly fired: Firing[] = [];
+  private readonly record: boolean;
   readonly emitted: EmittedEvent[] = [];
 
   constructor(
@@ -159,6 +164,7 @@ export class RuleSession {
     this.charge = charge ? (work, units = 1) => charge(work, units) : () => undefined;
     this.maxFacts = options.maxFacts ?? DEFAULT_MAX_FACTS;
     this.maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+    this.record = options.record ?? true;
     this.alphaMemory = network.alphas.map(() => new Set());
     this.tokens = network.betas.map(() => new Set());
     const indexed = (n: BetaNode): boolean => n.kind !== 'root' && n.kind !== 'terminal' && n.step.pattern.index !== null;
@@ -239,14 +245,13 @@ export class RuleSession {
       if (!next) break;
       next.alive = false;
       this.waiting -= 1;
-      const others = this.activations.get(next.token)?.filter((a) => a !== next);
-      if (others?.length) this.activations.set(next.token, others);
-      else this.activations.delete(next.token);
+      const list = this.activations.get(next.token) as Activation[];
+      if (list.length === 1) this.activations.delete(next.token);
+      else list.splice(list.indexOf(next), 1);
       this.charge('fire');
       count += 1;
-      this.fired.push({ rule: next.rule.name, facts: next.token.entries.flatMap((e) => (isFact(e) ? [e.id] : [])) });
-      const [ids, versions] = this.firingKey(next.rule, next.token.entries);
-      this.firedOn.set(ids, versions);
+      if (this.record) this.fired.push({ rule: next.rule.name, facts: next.token.entries.flatMap((e) => (isFact(e) ? [e.id] : [])) });
+      this.firedOn.set(next.key[0], next.key[1]);
       this.firing = next.rule;
       try {
         this.run(next.rule, next.token.entries);
@@ -526,9 +531,9 @@ export class RuleSession {
 
   private activate(rule: CompiledRule, token: Token): void {
     if (rule.noLoop && this.firing?.name === rule.name) return;
-    const [ids, versions] = this.firingKey(rule, token.entries);
-    if (this.firedOn.get(ids) === versions) return;
-    const activation: Activation = { rule, token, seq: this.seq++, recency: null, alive: true };
+    const key = this.firingKey(rule, token.entries);
+    if (this.firedOn.get(key[0]) === key[1]) return;
+    const activation: Activation = { rule, token, seq: this.seq++, recency: null, alive: true, key };
     const list = this.activations.get(token);
     if (list) list.push(activation);
     else this.activations.set(token, [activation]);
