@@ -53,6 +53,11 @@ export const TxCode = {
   CONTRACT_NOT_FOUND: 37,
   CONTRACT_FAILED: 38,
   CONTRACT_RESULT_TOO_LARGE: 39,
+  // Webhooks (spec/webhooks.md).
+  HOOK_UNKNOWN: 40,
+  HOOK_NOT_ATTESTER: 41,
+  HOOK_BAD_SIGNATURE: 42,
+  HOOK_BAD_BODY: 43,
 } as const;
 
 export type TxCodeName = keyof typeof TxCode;

@@ -9,6 +9,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerQueryCommands } from './commands/query.js';
 import { registerProcessCommands } from './commands/process.js';
+import { registerHooksCommands } from './commands/hooks.js';
 import { registerRulesCommands } from './commands/rules.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerTestnetCommands } from './commands/testnet.js';
@@ -29,6 +30,7 @@ registerTestnetCommands(program);
 registerSimCommands(program);
 registerRulesCommands(program);
 registerProcessCommands(program);
+registerHooksCommands(program);
 
 try {
   await program.parseAsync(process.argv);

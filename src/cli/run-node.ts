@@ -13,10 +13,14 @@ import type { Logger } from '../node/logger.js';
 import { startRpcServer, type RpcServer } from '../rpc/server.js';
 import { startChaosAdmin, type ChaosAdmin } from '../node/chaos-admin.js';
 import { LinkFaults } from '../p2p/link-faults.js';
+import { startWebhooks } from '../hooks/start.js';
+import type { WebhookServer } from '../hooks/server.js';
 
 export interface RunningNode {
   node: Node;
   rpc: RpcServer;
+  /** The webhook endpoint, when webhooks.enabled. */
+  webhooks: WebhookServer | undefined;
   /** Resolves when the node has stopped, for whatever reason. */
   stopped: Promise<void>;
   stop(): Promise<void>;
@@ -41,6 +45,7 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await admin?.close();
+      await webhooks?.close();
       await rpc?.close();
       await node.stop();
       markStopped();
@@ -48,6 +53,7 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
     return stopping;
   };
   let rpc: RpcServer | undefined;
+  let webhooks: WebhookServer | undefined;
   // NodeOptions.byzantine: Node.open checks the chain id again and Node.start installs the strategy.
   const byzantineOption = byzantine ? { byzantine: { strategy: byzantine } } : {};
   const node = await Node.open(home, {
@@ -64,18 +70,20 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
     // A relative traces directory is the home's, as CometBFT reads every path of its config.
     const dashboard = { ...node.config.dashboard, tracesDir: node.config.dashboard.tracesDir === '' ? '' : resolve(home, node.config.dashboard.tracesDir) };
     rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }), { ...dashboard, moniker: node.config.moniker });
+    webhooks = await startWebhooks(node, node.paths.keys, node.config.webhooks, logger.child({ module: 'webhooks' }));
     if (linkFaults && chaosAdminPort !== undefined) {
       admin = await startChaosAdmin(linkFaults, chaosAdminPort, logger.child({ module: 'chaos' }), { chainId: node.genesis.chainId });
       logger.warn({ port: admin.port }, 'chaos admin endpoint open on 127.0.0.1: link faults can be injected');
     }
   } catch (err) {
+    await webhooks?.close();
     await rpc?.close();
     await node.stop();
     throw err;
   }
   await node.start();
   if (byzantine) logger.warn({ strategy: byzantine, chainId: node.genesis.chainId }, 'this validator is Byzantine: it runs a misbehaviour strategy (local test chains only)');
-  return { node, rpc, stopped, stop };
+  return { node, rpc, webhooks, stopped, stop };
 }
 
 /** Stops on the first SIGINT/SIGTERM; a second one exits at once. */

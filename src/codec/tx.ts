@@ -140,6 +140,19 @@ export const CallContractMsg = struct('CallContract', {
   value: uint(256),
 });
 
+/** Webhooks (spec/webhooks.md): an attester's report of a call to one of a contract's hooks. */
+export const MAX_HOOK_BODY_BYTES = 16 * 1024;
+export const MAX_HOOK_NAME_BYTES = 64;
+
+export const AttestHookMsg = struct('AttestHook', {
+  contract: fixedBytes(20),
+  hook: text(MAX_HOOK_NAME_BYTES),
+  /** The body the caller posted, byte for byte: every attester of one event carries the same bytes. */
+  body: bytes(MAX_HOOK_BODY_BYTES),
+  /** The caller's Ed25519 signature over hookSignBytes (codec/hook.ts); empty for an HMAC hook, checked off chain. */
+  signature: bytes(64),
+});
+
 /** Every message kind with its wire tag. Tags are never reused. */
 export const Msg = union('Msg', {
   transfer: [1, TransferMsg],
@@ -156,6 +169,7 @@ export const Msg = union('Msg', {
   vote: [12, VoteMsg],
   deployContract: [13, DeployContractMsg],
   callContract: [14, CallContractMsg],
+  attestHook: [15, AttestHookMsg],
 });
 export type Msg = Infer<typeof Msg>;
 

@@ -51,6 +51,16 @@ export interface CallContext {
   height: number;
   time: number;
   contract: string;
+  /** Set when a webhook's event calls the method (spec/webhooks.md): `ctx.hook` in the contract. */
+  hook?: HookContext;
+}
+
+/** The event a webhook delivers: its hook, its id, the payload's hash and who attested to it. */
+export interface HookContext {
+  name: string;
+  id: string;
+  payloadHash: string;
+  attesters: string[];
 }
 
 export interface CallRequest {

@@ -337,7 +337,7 @@ export class ContractSandbox {
   /** Sets the call's context, loads the module and runs the method (or lists the exports). */
   private run({ vm, bridge }: PreparedVm, request: CallRequest, fail: (error: string) => CallOutcome, gasUsed: () => number, aborted: () => Error | undefined): CallOutcome {
     const { ctx } = request;
-    const begun = callBridge(vm, bridge.begin, undefined, JSON.stringify({ sender: ctx.sender, value: { $bigint: ctx.value.toString() }, block: { height: ctx.height, time: ctx.time }, contract: ctx.contract }));
+    const begun = callBridge(vm, bridge.begin, undefined, JSON.stringify({ sender: ctx.sender, value: { $bigint: ctx.value.toString() }, block: { height: ctx.height, time: ctx.time }, contract: ctx.contract, ...(ctx.hook ? { hook: ctx.hook } : {}) }));
     if ('error' in begun) {
       begun.error.dispose();
       return fail('the call context cannot be set');

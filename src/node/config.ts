@@ -43,6 +43,8 @@ export interface NodeConfig {
   };
   /** The web dashboard served at /ui on the RPC port (spec/dashboard.md). */
   dashboard: DashboardConfig;
+  /** The webhook endpoint, POST /hooks/<contract>/<hook> on its own port (spec/webhooks.md). */
+  webhooks: WebhooksConfig;
   mempool: {
     maxTxs: number;
     maxBytes: number;
@@ -101,6 +103,21 @@ export interface DashboardConfig {
   tracesDir: string;
 }
 
+export interface WebhooksConfig {
+  /** Off by default: a node attests only when its operator turns this on. */
+  enabled: boolean;
+  host: string;
+  port: number;
+  /** The key (in the home's keys directory) that signs this node's attestations: its operator's account. */
+  attesterKey: string;
+  /** HMAC secrets of HMAC hooks, by "0x<contract>/<hook>"; only operators hold them. */
+  secrets: Record<string, string>;
+  /** Largest body accepted; the chain takes at most 16 KiB. */
+  maxBodyBytes: number;
+  /** Calls handled at once; more are answered 503 at once. */
+  maxInFlight: number;
+}
+
 export const DEFAULT_CONFIG: NodeConfig = {
   moniker: 'cmt-node',
   rpc: {
@@ -120,6 +137,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     corsAllowedOrigins: [],
   },
   dashboard: { enabled: true, nodes: [], tracesDir: '' },
+  webhooks: { enabled: false, host: '127.0.0.1', port: 26659, attesterKey: '', secrets: {}, maxBodyBytes: 16 * 1024, maxInFlight: 64 },
   mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
   state: { keepRecent: 100 },
   storage: { retainBlocks: 0 },
@@ -178,11 +196,38 @@ function parseDashboard(json: Json, source: string): DashboardConfig {
   return { enabled, nodes: nodes.map((n) => ({ name: n.name, rpc: n.rpc })), tracesDir };
 }
 
+const SECRET_NAME = /^0x[0-9a-fA-F]{40}\/[A-Za-z0-9_-]{1,64}$/;
+
+function parseWebhooks(json: Json, source: string): WebhooksConfig {
+  const d = DEFAULT_CONFIG.webhooks;
+  const enabled = json.enabled ?? d.enabled;
+  if (typeof enabled !== 'boolean') throw new InvalidConfigError(source, 'webhooks.enabled must be true or false');
+  const host = json.host ?? d.host;
+  if (typeof host !== 'string' || isIP(host) === 0) throw new InvalidConfigError(source, 'webhooks.host must be an IP address, e.g. 127.0.0.1 or 0.0.0.0');
+  const attesterKey = json.attester_key ?? d.attesterKey;
+  if (typeof attesterKey !== 'string' || attesterKey.length > 64) throw new InvalidConfigError(source, 'webhooks.attester_key must be the name of a key in the home\'s keys directory');
+  if (enabled && attesterKey === '') throw new InvalidConfigError(source, 'webhooks.attester_key must name the key that signs attestations (cmt keys add NAME --home HOME) when webhooks are enabled');
+  const secrets = json.secrets ?? d.secrets;
+  const validSecrets =
+    secrets !== null && typeof secrets === 'object' && !Array.isArray(secrets) && Object.keys(secrets).length <= 1000 &&
+    Object.entries(secrets).every(([k, v]) => SECRET_NAME.test(k) && typeof v === 'string' && v.length >= 16 && v.length <= 1024);
+  if (!validSecrets) throw new InvalidConfigError(source, 'webhooks.secrets must map "0x<contract>/<hook>" to a secret of 16 to 1024 characters');
+  return {
+    enabled,
+    host,
+    port: int(json, 'port', d.port, source, 0, 65535),
+    attesterKey,
+    secrets: Object.fromEntries(Object.entries(secrets as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v])),
+    maxBodyBytes: int(json, 'max_body_bytes', d.maxBodyBytes, source, 256, 16 * 1024),
+    maxInFlight: int(json, 'max_in_flight', d.maxInFlight, source, 1, 10_000),
+  };
+}
+
 /** Parses the JSON form (snake_case keys); missing keys take defaults, unknown keys are rejected. */
 export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InvalidConfigError(source, 'not a JSON object');
   const root = json as Json;
-  const known = new Set(['moniker', 'rpc', 'dashboard', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'query', 'verifier_threads', 'execution_workers', 'log_level']);
+  const known = new Set(['moniker', 'rpc', 'dashboard', 'webhooks', 'mempool', 'state', 'storage', 'consensus', 'p2p', 'query', 'verifier_threads', 'execution_workers', 'log_level']);
   for (const k of Object.keys(root)) if (!known.has(k)) throw new InvalidConfigError(source, `unknown setting "${k}"`);
   const rpc = section(root, 'rpc', source);
   const mempool = section(root, 'mempool', source);
@@ -192,6 +237,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
   const consensus = section(root, 'consensus', source);
   const query = section(root, 'query', source);
   const dashboard = section(root, 'dashboard', source);
+  const webhooks = section(root, 'webhooks', source);
   const timeoutsJson = section(consensus, 'timeouts', source);
   const timeouts: Partial<TimeoutParams> = {};
   for (const [json, field] of TIMEOUT_JSON_NAMES) {
@@ -235,6 +281,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       corsAllowedOrigins: corsOrigins(rpc.cors_allowed_origins ?? d.rpc.corsAllowedOrigins, source),
     },
     dashboard: parseDashboard(dashboard, source),
+    webhooks: parseWebhooks(webhooks, source),
     mempool: {
       maxTxs: int(mempool, 'max_txs', d.mempool.maxTxs, source, 1),
       maxBytes: int(mempool, 'max_bytes', d.mempool.maxBytes, source, 1),
@@ -267,7 +314,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
 /** A misspelt setting would silently take its default: every key of a section must be one the node writes back. */
 function rejectUnknownSettings(root: Json, config: NodeConfig, source: string): void {
   const written = configToJson(config);
-  for (const name of ['rpc', 'dashboard', 'mempool', 'state', 'storage', 'p2p', 'consensus', 'query'] as const) {
+  for (const name of ['rpc', 'dashboard', 'webhooks', 'mempool', 'state', 'storage', 'p2p', 'consensus', 'query'] as const) {
     const known = written[name] as Json;
     for (const k of Object.keys(section(root, name, source))) {
       if (!(k in known)) throw new InvalidConfigError(source, `unknown setting "${name}.${k}"`);
@@ -294,6 +341,15 @@ export function configToJson(config: NodeConfig): Json {
       cors_allowed_origins: config.rpc.corsAllowedOrigins,
     },
     dashboard: { enabled: config.dashboard.enabled, nodes: config.dashboard.nodes, traces_dir: config.dashboard.tracesDir },
+    webhooks: {
+      enabled: config.webhooks.enabled,
+      host: config.webhooks.host,
+      port: config.webhooks.port,
+      attester_key: config.webhooks.attesterKey,
+      secrets: config.webhooks.secrets,
+      max_body_bytes: config.webhooks.maxBodyBytes,
+      max_in_flight: config.webhooks.maxInFlight,
+    },
     mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
     state: { keep_recent: config.state.keepRecent },
     storage: { retain_blocks: config.storage.retainBlocks },

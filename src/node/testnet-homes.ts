@@ -33,6 +33,10 @@ export interface TestnetNode {
   peerId: string;
   /** 0x address of its consensus key (validators only are in genesis). */
   validatorAddress: string;
+  /** Its webhook endpoint's port (spec/webhooks.md); validators attest with their operator account (account<i>). */
+  webhookPort?: number;
+  /** The account that signs its attestations. */
+  attester?: string;
 }
 
 export interface TestnetManifest {
@@ -95,6 +99,7 @@ export async function createTestnet(options: CreateTestnetOptions): Promise<Test
       p2pPort: await options.freePort(),
       peerId: nodeKey.peerId,
       validatorAddress: formatAddress(addressFromPublicKey(key.publicKey)),
+      ...(role === 'validator' ? { webhookPort: await options.freePort() } : {}),
     });
   }
 
@@ -126,6 +131,10 @@ export async function createTestnet(options: CreateTestnetOptions): Promise<Test
   const genesisJson = JSON.stringify(genesisToJson(genesis), null, 2) + '\n';
   // Every node's dashboard shows the whole testnet, and may call every other node's RPC from the page.
   const dashboardNodes = nodes.map((n) => ({ name: n.name, rpc: `http://127.0.0.1:${n.rpcPort}` }));
+  // Validator i's operator account attests its webhook calls: a local testnet serves webhooks on every validator.
+  nodes.forEach((node, i) => {
+    if (node.webhookPort !== undefined) node.attester = `account${i}`;
+  });
   for (const node of nodes) {
     const paths = homePaths(node.home);
     await writeFile(paths.genesis, genesisJson);
@@ -136,6 +145,7 @@ export async function createTestnet(options: CreateTestnetOptions): Promise<Test
       moniker: node.name,
       rpc: { ...DEFAULT_CONFIG.rpc, port: node.rpcPort, corsAllowedOrigins: dashboardNodes.map((n) => n.rpc) },
       dashboard: { ...DEFAULT_CONFIG.dashboard, nodes: dashboardNodes },
+      webhooks: node.webhookPort === undefined ? DEFAULT_CONFIG.webhooks : { ...DEFAULT_CONFIG.webhooks, enabled: true, port: node.webhookPort, attesterKey: node.attester as string },
       p2p: { ...DEFAULT_CONFIG.p2p, port: node.p2pPort, persistentPeers: nodes.filter((n) => n !== node).map(peerAddress) },
     });
   }

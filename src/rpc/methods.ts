@@ -73,6 +73,8 @@ const METHOD_PATHS: Readonly<Record<string, string>> = {
   contract: '/contracts/info',
   contract_query: '/contracts/query',
   process_instance: '/process/instance',
+  contract_hooks: '/hooks/contract',
+  hook_event: '/hooks/event',
   estimate_gas: '/app/simulate',
 };
 
@@ -204,6 +206,20 @@ export const METHODS: Record<string, Method> = {
     const from = optionalInt(params, 'from', 0, Number.MAX_SAFE_INTEGER);
     const limit = optionalInt(params, 'limit', 100, 1_000);
     return view(ctx, METHOD_PATHS.process_instance as string, utf8(JSON.stringify({ contract, id, from, limit: Math.max(1, limit) })));
+  },
+
+  /** A contract's webhooks (spec/webhooks.md): declarations, hook account and balance, conflicting attestations per attester. */
+  async contract_hooks(params, ctx) {
+    const contract = formatAddress(requiredAddress(params, 'contract'));
+    return view(ctx, METHOD_PATHS.contract_hooks as string, utf8(JSON.stringify({ contract })));
+  },
+
+  /** One webhook event: who attested to which payload, conflicts, and what became of it. */
+  async hook_event(params, ctx) {
+    const contract = formatAddress(requiredAddress(params, 'contract'));
+    const hook = requiredString(params, 'hook', 64);
+    const id = requiredString(params, 'id', 128);
+    return view(ctx, METHOD_PATHS.hook_event as string, utf8(JSON.stringify({ contract, hook, id })));
   },
 
   /** One proposal with its live (while voting) or final tally, and every vote in the order first cast. */

@@ -7,6 +7,7 @@ import { RESULT_LIMITS, type AppEvent } from '../../codec/results.js';
 import { fitUtf8, utf8Length, wellFormed } from '../../codec/utf8-fit.js';
 import { formatAddress, parseAddress } from '../../crypto/address.js';
 import { ContractAbort, type CallOutcome, type HostCalls } from '../../contracts/sandbox.js';
+import type { HookContext } from '../../contracts/sandbox-types.js';
 import type { Overlay } from '../../state/overlay.js';
 import { credit, debit } from '../bank/accounts.js';
 import { TxError } from '../errors.js';
@@ -170,6 +171,8 @@ export interface ContractInvocation {
   argsJson: string;
   gasLimit: number;
   code: string;
+  /** The webhook event that calls the method, if one does. */
+  hook?: HookContext;
 }
 
 /** Runs one method of `contract` with the contract on the call stack for its duration. */
@@ -182,7 +185,7 @@ export function runContract(env: CallEnv, contract: Uint8Array, call: ContractIn
         code: call.code,
         method: call.method,
         argsJson: call.argsJson,
-        ctx: { sender: call.sender, value: call.value, height: env.height, time: env.time, contract: self },
+        ctx: { sender: call.sender, value: call.value, height: env.height, time: env.time, contract: self, ...(call.hook ? { hook: call.hook } : {}) },
         gasLimit: call.gasLimit,
       },
       new ContractHost(env, contract),

@@ -24,6 +24,8 @@ import { hostCallGas } from './gas-schedule.js';
 import { ProcessDefinitionError } from '../../process/model.js';
 import { compileRules } from '../../rules/engine.js';
 import { RuleFileError } from '../../rules/lexer.js';
+import { HookDeclarationError, HOOKS_FILE, parseHooks, type HookDeclaration } from '../hooks/declaration.js';
+import { HOOK_GAS } from '../hooks/events.js';
 
 export type ContractMsg = Extract<Msg, { type: 'deployContract' | 'callContract' }>;
 
@@ -140,6 +142,17 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
       }
     }
     compileProcessFiles(files, gas);
+    const hooksFile = files.find((f) => f.name === HOOKS_FILE);
+    let hooks: HookDeclaration[] = [];
+    if (hooksFile) {
+      gas.consume(HOOK_GAS.declarationByte * hooksFile.content.length, `checking ${HOOKS_FILE}`);
+      try {
+        hooks = parseHooks(hooksFile.content);
+      } catch (err) {
+        if (err instanceof HookDeclarationError) throw new TxError('CONTRACT_INVALID', err.message);
+        throw err;
+      }
+    }
     const code = new TextDecoder().decode(files.find((f) => f.name === BUNDLE_ENTRY)?.content);
     const address = contractAddress(tx.sender, tx.nonce);
     const listed = runContract(env, address, { sender: formatAddress(tx.sender), value: 0n, method: LIST_EXPORTS, argsJson: '[]', gasLimit: gas.limit - gas.consumed, code });
@@ -147,6 +160,9 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
     if (!listed.ok) throw new TxError('CONTRACT_INVALID', listed.error);
     const exported = JSON.parse(listed.resultJson) as string[];
     if (exported.length === 0) throw new TxError('CONTRACT_INVALID', `${BUNDLE_ENTRY} exports no functions`);
+    for (const hook of hooks) {
+      if (hook.trigger.kind === 'method' && !exported.includes(hook.trigger.method)) throw new TxError('CONTRACT_INVALID', `${HOOKS_FILE}: hook "${hook.name}" calls ${hook.trigger.method}, which ${BUNDLE_ENTRY} does not export`);
+    }
     const hash = bundleHash(msg.bundle);
     state.set(recordKey(address), encodeRecord({ bundleHash: hash, deployer: tx.sender, deployedAt: tx.height }));
     state.set(bundleKey(address), msg.bundle);

@@ -2,6 +2,7 @@
 import { toHex } from '../../codec/bytes.js';
 import { BUNDLE_ENTRY, decodeBundle } from '../../codec/bundle.js';
 import { isProcessFile } from '../../process/definition.js';
+import { HOOKS_FILE } from '../hooks/declaration.js';
 import type { StateReader } from '../../state/overlay.js';
 import { bundleKey, decodeRecord, recordKey, type ContractRecord } from './layout.js';
 
@@ -33,9 +34,9 @@ export function contractCode(state: StateReader, contract: Uint8Array): string |
   return source;
 }
 
-/** Files a bundle holds beside its entry module: rule files and process definitions, read by the host. */
+/** Files a bundle holds beside its entry module: rule files, process definitions and hooks, read by the host. */
 function isHostFile(name: string): boolean {
-  return name.endsWith('.drl') || isProcessFile(name);
+  return name.endsWith('.drl') || isProcessFile(name) || name === HOOKS_FILE;
 }
 
 /** Rule and process files by bundle hash, then name: decoded once per process, as entry modules are. */
@@ -63,4 +64,9 @@ export function contractRuleFile(state: StateReader, contract: Uint8Array, name:
 /** The contract's process files (`*.jpdl.xml`, `*.bpmn`), name to text, in bundle order. */
 export function contractProcessFiles(state: StateReader, contract: Uint8Array): [string, string][] {
   return [...(contractHostFiles(state, contract) ?? [])].filter(([name]) => isProcessFile(name));
+}
+
+/** The text of the contract's `hooks.json` (checked at deploy), or undefined when it has none or there is no contract. */
+export function contractHooksFile(state: StateReader, contract: Uint8Array): string | undefined {
+  return contractHostFiles(state, contract)?.get(HOOKS_FILE);
 }

@@ -28,6 +28,8 @@ function hintsOf(tx: Uint8Array, decode: DecodeTx, hot: HotArguments | undefined
       return { hints: [...hints, `c${contract}${msg.method}\0${msg.args}`, ...(hot?.hintsOf(contract, msg.args) ?? [])], weight: CONTRACT_WEIGHT };
     }
     if (msg.type === 'deployContract') return { hints, weight: CONTRACT_WEIGHT };
+    // Attestations of one contract's hooks share its event records and deposit, and may run it.
+    if (msg.type === 'attestHook') return { hints: [...hints, `h${bytesKey(msg.contract)}`], weight: CONTRACT_WEIGHT };
     return { hints: [...hints, 'staking'], weight: 1 };
   } catch {
     return { hints: [], weight: 1 };

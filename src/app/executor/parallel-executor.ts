@@ -64,7 +64,7 @@ function contractCalls(txs: readonly Uint8Array[], decode: DecodeTx): number {
   for (const tx of txs) {
     try {
       const type = decode(tx).tx.body.msg.type;
-      if (type === 'callContract' || type === 'deployContract') calls++;
+      if (type === 'callContract' || type === 'deployContract' || type === 'attestHook') calls++;
     } catch {
       // Malformed: execution reports it.
     }

@@ -180,6 +180,7 @@ export function registerTestnetCommands(program: Command): void {
             `funded accounts (no passphrase, in every node's keys): ${manifest.accounts.map((a) => `${a.name} ${a.address}`).join(', ')}`,
             `try: cmt tx send --home ${join(options.dir, 'node0')} --node ${rpcUrlOf(manifest.nodes[0] as TestnetNode)} --from account0 --to <address> --amount 5cmt`,
             `dashboard: ${rpcUrlOf(manifest.nodes[0] as TestnetNode)}/ui/ (every node serves one at /ui/ on its RPC port)`,
+            `webhooks: ${manifest.nodes.filter((n) => n.webhookPort !== undefined).map((n) => `${n.name} http://127.0.0.1:${n.webhookPort}/hooks/<contract>/<hook> (attester ${manifest.accounts.find((a) => a.name === n.attester)?.address ?? n.attester})`).join(', ')}`,
             `logs: ${join(options.dir, '<name>', 'node.log')}`,
             options.detach ? `stop with: cmt testnet stop --dir ${options.dir}` : 'stop with Ctrl-C',
           ].join('\n') + '\n',
