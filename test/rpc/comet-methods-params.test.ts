@@ -39,6 +39,8 @@ const PARAMS: Record<string, string[]> = {
   contract: ['address'],
   contract_query: ['address', 'method', 'args', 'from'],
   process_instance: ['contract', 'id', 'from', 'limit'],
+  contract_hooks: ['contract'],
+  hook_event: ['contract', 'hook', 'id'],
   estimate_gas: ['tx'],
   tx_search: ['query', 'page', 'per_page', 'order_by', 'prove'],
   block_search: ['query', 'page', 'per_page', 'order_by'],
