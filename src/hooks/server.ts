@@ -125,7 +125,7 @@ export class HookEndpoint {
     if (record && Object.values(record.votes).some((who) => who.includes(this.attester.address))) throw new Refusal(409, 'ALREADY_ATTESTED', `this node already attested to event "${event.id}"`);
     const { gasPrice } = this.attester.price(hook.gas);
     if (BigInt(declared.balance) < MIN_DEPOSIT_GAS * gasPrice) {
-      throw new Refusal(402, 'DEPOSIT_TOO_LOW', `the contract's hook account ${declared.account} holds ${declared.balance}, less than an attestation may cost (${MIN_DEPOSIT_GAS * gasPrice}); send it CMT`);
+      throw new Refusal(402, 'DEPOSIT_TOO_LOW', `the contract's hook account ${declared.account} holds ${declared.balance} base units, less than an attestation may cost (${MIN_DEPOSIT_GAS * gasPrice}); send it CMT`);
     }
     if (this.attested.size >= MAX_REMEMBERED) this.attested.delete(this.attested.values().next().value as string);
     this.attested.add(key);

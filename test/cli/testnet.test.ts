@@ -35,7 +35,7 @@ describe('cmt testnet', () => {
     let rows = await status();
     expect(rows.map((r) => r.name)).toEqual(['node0', 'node1', 'node2', 'node3']);
     for (const r of rows) {
-      expect(Object.keys(r).sort()).toEqual(['height', 'name', 'peers', 'pid', 'round', 'rpc']);
+      expect(Object.keys(r).sort()).toEqual(['height', 'name', 'peers', 'pid', 'round', 'rpc', 'webhooks']);
       expect(r.pid).toBeGreaterThan(0);
       expect(r.height).toBeGreaterThanOrEqual(2);
     }

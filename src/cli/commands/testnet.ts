@@ -180,7 +180,8 @@ export function registerTestnetCommands(program: Command): void {
             `funded accounts (no passphrase, in every node's keys): ${manifest.accounts.map((a) => `${a.name} ${a.address}`).join(', ')}`,
             `try: cmt tx send --home ${join(options.dir, 'node0')} --node ${rpcUrlOf(manifest.nodes[0] as TestnetNode)} --from account0 --to <address> --amount 5cmt`,
             `dashboard: ${rpcUrlOf(manifest.nodes[0] as TestnetNode)}/ui/ (every node serves one at /ui/ on its RPC port)`,
-            `webhooks: ${manifest.nodes.filter((n) => n.webhookPort !== undefined).map((n) => `${n.name} http://127.0.0.1:${n.webhookPort}/hooks/<contract>/<hook> (attester ${manifest.accounts.find((a) => a.name === n.attester)?.address ?? n.attester})`).join(', ')}`,
+            'webhooks (POST /hooks/<contract>/<hook>; each validator attests with its operator account):',
+            ...manifest.nodes.filter((n) => n.webhookPort !== undefined).map((n) => `  ${n.name} http://127.0.0.1:${n.webhookPort} (${n.attester ?? ''} ${manifest.accounts.find((a) => a.name === n.attester)?.address ?? ''})`),
             `logs: ${join(options.dir, '<name>', 'node.log')}`,
             options.detach ? `stop with: cmt testnet stop --dir ${options.dir}` : 'stop with Ctrl-C',
           ].join('\n') + '\n',
@@ -216,11 +217,15 @@ export function registerTestnetCommands(program: Command): void {
     .action(async (options: DirOption & { output: OutputFormat }) => {
       const manifest = await readTestnet(resolve(options.dir));
       const probes = await Promise.all(manifest.nodes.map(probeNode));
-      const json = probes.map((p) => ({ name: p.name, pid: p.pid, rpc: p.rpc, height: p.height, round: p.round, peers: p.peers }));
+      const webhooks = (name: string): string | null => {
+        const port = manifest.nodes.find((n) => n.name === name)?.webhookPort;
+        return port === undefined ? null : `http://127.0.0.1:${port}`;
+      };
+      const json = probes.map((p) => ({ name: p.name, pid: p.pid, rpc: p.rpc, webhooks: webhooks(p.name), height: p.height, round: p.round, peers: p.peers }));
       printResult(options.output, json, () =>
         grid(
-          ['name', 'pid', 'rpc', 'height', 'round', 'peers'],
-          probes.map((p) => [p.name, p.pid === null ? 'stopped' : String(p.pid), p.rpc, String(p.height ?? '-'), String(p.round ?? '-'), String(p.peers ?? '-')]),
+          ['name', 'pid', 'rpc', 'webhooks', 'height', 'round', 'peers'],
+          probes.map((p) => [p.name, p.pid === null ? 'stopped' : String(p.pid), p.rpc, webhooks(p.name) ?? '-', String(p.height ?? '-'), String(p.round ?? '-'), String(p.peers ?? '-')]),
         ),
       );
     });
