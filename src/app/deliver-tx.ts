@@ -17,6 +17,7 @@ import { executeStakingMessage, isStakingMessage, STAKING_MESSAGE_GAS } from './
 import { executeGovMessage, isGovMsg } from './gov/index.js';
 import { toHex } from '../codec/bytes.js';
 import { executeContractMessage, isContractMessage } from './contracts/messages.js';
+import { executeFileMessage, isFileMessage } from './files/messages.js';
 
 export interface DeliveredTx {
   result: TxResult;
@@ -87,6 +88,7 @@ function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: T
         const context = { sender: decoded.sender, nonce: decoded.tx.body.nonce, reserved: decoded.maxFee, height: limits.height, time: limits.time, hash: toHex(decoded.hash).toUpperCase() };
         return executeContractMessage(state, msg, context, gas);
       }
+      if (isFileMessage(msg)) return executeFileMessage(state, msg, { sender: decoded.sender, height: limits.height }, gas);
       if (isStakingMessage(msg)) return executeStakingMessage(state, decoded.sender, msg, decoded.maxFee, gas, limits);
       if (isGovMsg(msg)) {
         gas.consume(STAKING_MESSAGE_GAS, msg.type);

@@ -53,6 +53,12 @@ export const TxCode = {
   CONTRACT_NOT_FOUND: 37,
   CONTRACT_FAILED: 38,
   CONTRACT_RESULT_TOO_LARGE: 39,
+  // 40-43 are the webhook module's (another branch): never reuse them.
+  // Files (spec/files.md).
+  INVALID_CID: 44,
+  FILE_TOO_LARGE: 45,
+  FILE_ALREADY_REGISTERED: 46,
+  INVALID_FILE_NAME: 47,
 } as const;
 
 export type TxCodeName = keyof typeof TxCode;

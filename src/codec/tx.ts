@@ -140,6 +140,13 @@ export const CallContractMsg = struct('CallContract', {
   value: uint(256),
 });
 
+/** Files (spec/files.md): registers a UnixFS file by its CID (checked when the message runs) and size. */
+export const RegisterFileMsg = struct('RegisterFile', {
+  cid: bytes(64),
+  size: safeUint,
+  name: text(256),
+});
+
 /** Every message kind with its wire tag. Tags are never reused. */
 export const Msg = union('Msg', {
   transfer: [1, TransferMsg],
@@ -156,6 +163,8 @@ export const Msg = union('Msg', {
   vote: [12, VoteMsg],
   deployContract: [13, DeployContractMsg],
   callContract: [14, CallContractMsg],
+  // 15 is the webhook message's (another branch): never reuse it.
+  registerFile: [16, RegisterFileMsg],
 });
 export type Msg = Infer<typeof Msg>;
 

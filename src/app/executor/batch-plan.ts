@@ -28,6 +28,8 @@ function hintsOf(tx: Uint8Array, decode: DecodeTx, hot: HotArguments | undefined
       return { hints: [...hints, `c${contract}${msg.method}\0${msg.args}`, ...(hot?.hintsOf(contract, msg.args) ?? [])], weight: CONTRACT_WEIGHT };
     }
     if (msg.type === 'deployContract') return { hints, weight: CONTRACT_WEIGHT };
+    // Every registration appends to the one file index (its count key): they share a batch.
+    if (msg.type === 'registerFile') return { hints: [...hints, 'files'], weight: 1 };
     return { hints: [...hints, 'staking'], weight: 1 };
   } catch {
     return { hints: [], weight: 1 };
