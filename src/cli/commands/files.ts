@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { fitUtf8 } from '../../codec/utf8-fit.js';
 import { parseCid } from '../../app/files/cid.js';
-import { MAX_FILE_BYTES } from '../../app/files/fees.js';
+import { MAX_FILE_BYTES, registerFileGas } from '../../app/files/fees.js';
 import { addressFromPublicKey } from '../../crypto/address.js';
 import { KeyDirectory } from '../../crypto/key-directory.js';
 import { computeCid } from '../../files/profile.js';
@@ -47,6 +47,9 @@ interface FileAnswer {
   height: string;
   name: string;
 }
+
+/** Gas for a registration's transaction beyond its storage: the base and per-byte gas of a small transaction, with room. */
+const AUTO_TX_GAS = 50_000;
 
 const nodeOptions = (cmd: Command): Command =>
   cmd
@@ -105,7 +108,7 @@ export function registerFilesCommands(program: Command): void {
     .description('upload FILE to the node, check its CID, register it on chain (storage paid in gas per KiB); prints the CID')
     .requiredOption('--from <name>', 'name of the key that signs and pays (see cmt keys list)')
     .option('--name <text>', 'the name recorded with the file (default: the file name)')
-    .option('--gas <n|auto>', 'gas limit; auto: a dry run on the node plus 20%', optionParser(parseGas), 'auto')
+    .option('--gas <n|auto>', 'gas limit; auto: the storage price plus 50,000', optionParser(parseGas), 'auto')
     .option('--gas-price <amount>', "base units per gas (default: the next block's base fee, at least the chain minimum)")
     .option('--memo <text>', 'a note stored with the transaction', '')
     .option('--passphrase-file <file>', 'read the key passphrase from the first line of a file')
@@ -131,7 +134,10 @@ export function registerFilesCommands(program: Command): void {
         return;
       }
       const name = fitUtf8((o.name ?? basename(path)).replace(/[\u0000-\u001f\u007f/\\]/g, '_'), 256);
-      const sent = await submitTx(client, key, { type: 'registerFile', cid: parseCid(cid) as Uint8Array, size: local.size, name }, { memo: o.memo, gas: o.gas, gasPrice, wait: true });
+      // The storage price is known exactly, and above what a dry run may use on the node (query.gas_limit):
+      // auto is the storage price plus room for the transaction's own gas (base and bytes).
+      const gas = o.gas === 'auto' ? String(registerFileGas(local.size) + AUTO_TX_GAS) : o.gas;
+      const sent = await submitTx(client, key, { type: 'registerFile', cid: parseCid(cid) as Uint8Array, size: local.size, name }, { memo: o.memo, gas, gasPrice, wait: true });
       if (!sent.waited) throw new CommandError('the transaction was not waited for', 'INTERNAL');
       const receipt = receiptOf({ hash: sent.hash, height: sent.height, result: sent.result, body: sent.body, sender: addressFromPublicKey(key.publicKey) });
       if (sent.result.code !== 0) throw new CommandError(`registering ${cid} failed: ${sent.result.log}`, 'TX_FAILED');
