@@ -39,6 +39,7 @@ const PARAMS: Record<string, string[]> = {
   contract: ['address'],
   contract_query: ['address', 'method', 'args', 'from'],
   process_instance: ['contract', 'id', 'from', 'limit'],
+  file_info: ['cid'],
   estimate_gas: ['tx'],
   tx_search: ['query', 'page', 'per_page', 'order_by', 'prove'],
   block_search: ['query', 'page', 'per_page', 'order_by'],
