@@ -25,6 +25,7 @@ interface MessageEffects {
   /** A counted attestation: its fee comes back to the sender from this contract's hook account. */
   refundFrom?: Uint8Array;
 }
+import { executeFileMessage, isFileMessage } from './files/messages.js';
 
 export interface DeliveredTx {
   result: TxResult;
@@ -118,6 +119,7 @@ function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: T
         const context = { sender: decoded.sender, nonce: decoded.tx.body.nonce, reserved: decoded.maxFee, height: limits.height, time: limits.time, hash: toHex(decoded.hash).toUpperCase() };
         return executeContractMessage(state, msg, context, gas);
       }
+      if (isFileMessage(msg)) return executeFileMessage(state, msg, { sender: decoded.sender, height: limits.height }, gas);
       if (isStakingMessage(msg)) return executeStakingMessage(state, decoded.sender, msg, decoded.maxFee, gas, limits);
       if (isGovMsg(msg)) {
         gas.consume(STAKING_MESSAGE_GAS, msg.type);

@@ -58,6 +58,11 @@ export const TxCode = {
   HOOK_NOT_ATTESTER: 41,
   HOOK_BAD_SIGNATURE: 42,
   HOOK_BAD_BODY: 43,
+  // Files (spec/files.md).
+  INVALID_CID: 44,
+  FILE_TOO_LARGE: 45,
+  FILE_ALREADY_REGISTERED: 46,
+  INVALID_FILE_NAME: 47,
 } as const;
 
 export type TxCodeName = keyof typeof TxCode;

@@ -5,6 +5,7 @@
  */
 import { accountQuerier, supplyQuerier } from './bank/querier.js';
 import { contractsQuerier } from './contracts/querier.js';
+import { filesQuerier } from './files/querier.js';
 import { govQuerier } from './gov/querier.js';
 import { processQuerier } from './process/querier.js';
 import { hooksQuerier } from './hooks/querier.js';
@@ -12,7 +13,7 @@ import { appQuerier, paramsQuerier, storeQuerier } from './query/app-querier.js'
 import { QueryRouter } from './query/router.js';
 import { stakingQuerier } from './staking/querier.js';
 
-export const QUERY_ROUTER = new QueryRouter([accountQuerier, supplyQuerier, storeQuerier, paramsQuerier, stakingQuerier, govQuerier, contractsQuerier, processQuerier, hooksQuerier, appQuerier]);
+export const QUERY_ROUTER = new QueryRouter([accountQuerier, supplyQuerier, storeQuerier, paramsQuerier, stakingQuerier, govQuerier, contractsQuerier, processQuerier, hooksQuerier, filesQuerier, appQuerier]);
 
 /** True when `path` runs unpaid work that grows with the state: the node runs it through its query gate. */
 export function isGatedQueryPath(path: string): boolean {

@@ -153,6 +153,13 @@ export const AttestHookMsg = struct('AttestHook', {
   signature: bytes(64),
 });
 
+/** Files (spec/files.md): registers a UnixFS file by its CID (checked when the message runs) and size. */
+export const RegisterFileMsg = struct('RegisterFile', {
+  cid: bytes(64),
+  size: safeUint,
+  name: text(256),
+});
+
 /** Every message kind with its wire tag. Tags are never reused. */
 export const Msg = union('Msg', {
   transfer: [1, TransferMsg],
@@ -170,6 +177,7 @@ export const Msg = union('Msg', {
   deployContract: [13, DeployContractMsg],
   callContract: [14, CallContractMsg],
   attestHook: [15, AttestHookMsg],
+  registerFile: [16, RegisterFileMsg],
 });
 export type Msg = Infer<typeof Msg>;
 

@@ -76,6 +76,10 @@ export function hostOperation(state: HostState, op: string, a = '', b = '', c = 
       meter.charge('emit', bytes(a) + bytes(b));
       host.emit(a, b);
       return undefined;
+    case 'files.size':
+      // Paid before the read; a host without files answers that none is registered.
+      meter.charge('files.size', bytes(a));
+      return host.fileSize?.(a);
     case 'revert':
       throw new ContractAbort(`reverted: ${a === 'y' ? b : 'no reason given'}`);
     case 'transfer': {

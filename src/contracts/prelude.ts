@@ -15,7 +15,7 @@
  *   JSON otherwise — made here, on the call's fuel and frame budget, so that a deep or strange
  *   thrown value never makes the host recurse.
  *
- * The host API (db, emit, revert, transfer, call, rules, process) is JavaScript here: it checks and converts
+ * The host API (db, emit, revert, transfer, call, rules, process, files) is JavaScript here: it checks and converts
  * its arguments to strings (JSON text with BigInt tagged {"$bigint": "..."}) in the VM, paid for
  * in fuel, and makes one native call per operation. A refusal goes through the native too
  * (`abort`), so the host records it and the call fails with it whatever the contract catches.
@@ -109,6 +109,10 @@ G.process = {
     if (typeof amount !== 'bigint') abort('a deposit must be a BigInt (for example 10n)');
     return decode(host('process.deposit', instanceId(id), A(bs, amount, [])));
   },
+};
+G.files = {
+  exists(cid) { return host('files.size', text(cid, 'cid')) !== undefined; },
+  size(cid) { const s = host('files.size', text(cid, 'cid')); return s === undefined ? undefined : B(s); },
 };
 return [
   (ctxJson) => { G.ctx = decode(ctxJson); },

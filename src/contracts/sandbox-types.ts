@@ -37,6 +37,12 @@ export interface HostCalls {
    * A host without processes leaves it out.
    */
   process?(op: string, a: string, b: string, c: string, charge: (what: string, units: number) => void): string | undefined;
+  /**
+   * The registered size (decimal text) of the file with CID `cid` (base32 text), from the
+   * chain's records (spec/files.md), or undefined when it is not registered or not a CID the
+   * chain accepts. A host without files leaves it out.
+   */
+  fileSize?(cid: string): string | undefined;
 }
 
 /** As a method name: evaluate the module and answer its callable exports, sorted (a JSON array). */

@@ -57,6 +57,10 @@ import type { BlockLatency } from './tx-latency.js';
 import { validatorsAt } from './validator-history.js';
 import { Wal } from './wal.js';
 import type { Commit } from '../codec/vote.js';
+import { join } from 'node:path';
+import { FileService } from '../files/file-service.js';
+import type { FileRegistry } from '../files/registry.js';
+import { utf8 } from '../codec/bytes.js';
 
 export const NODE_VERSION = '0.1.0';
 
@@ -94,6 +98,8 @@ export interface NodeOptions {
 export class Node implements NodeApi {
   private linkFaults: LinkFaults | undefined;
   private host: P2PHost | undefined;
+  /** IPFS (spec/files.md): started with the network, on its libp2p host. */
+  private fileService: FileService | undefined;
   private readonly metricsRegistry: NodeMetrics;
   private readonly pruner: BlockPruner;
   private readonly queryGate: QueryGate;
@@ -226,6 +232,9 @@ export class Node implements NodeApi {
     this.host = host;
     this.parts.connect(host, { maxInlineBlockBytes: Math.min(p2p.maxInlineBlockBytes, host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES) });
     if (this.byzantine) this.parts.turnByzantine(host, this.byzantine);
+    this.fileService = await FileService.start({ dir: join(this.paths.data, 'ipfs'), libp2p: host.libp2pForFiles(), registry: this.fileRegistry(), logger: this.logger.child({ module: 'files' }) });
+    const files = this.fileService;
+    this.parts.events.on('newBlock', () => files.onBlock());
     await this.parts.start();
     const s = this.driver.chainState;
     this.logger.info(
@@ -240,6 +249,7 @@ export class Node implements NodeApi {
     await this.parts.stop();
     const { wal, verifier, stateStore, blockStore } = this.parts.ports;
     await wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));
+    await this.fileService?.stop().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the file store failed'));
     await this.host?.stop();
     await verifier.close();
     await this.app.close();
@@ -453,6 +463,27 @@ export class Node implements NodeApi {
   params(): ChainParams {
     const res = this.app.query({ path: '/params', data: new Uint8Array(0), height: 0, prove: false });
     return { app: decodeAppParams(res.value), consensus: this.driver.chainState.consensusParams, baseFee: this.app.baseFee() };
+  }
+
+  /** The files service, once the node has started (the RPC's /ipfs routes use it). */
+  get files(): FileService | undefined {
+    return this.fileService;
+  }
+
+  /** The chain's file records as the files service reads them: the /files query paths at the read height. */
+  private fileRegistry(): FileRegistry {
+    const ask = (path: string, request: unknown): unknown => {
+      const res = this.app.query({ path, data: utf8(JSON.stringify(request)), height: this.readHeight, prove: false });
+      return res.code === 0 ? (JSON.parse(new TextDecoder().decode(res.value)) as unknown) : undefined;
+    };
+    return {
+      size: (cid) => {
+        const info = ask('/files/info', { cid }) as { size: string } | undefined;
+        return info ? Number(info.size) : undefined;
+      },
+      count: () => Number((ask('/files/list', { limit: 1 }) as { total: string } | undefined)?.total ?? 0),
+      list: (from, limit) => (ask('/files/list', { from, limit }) as { files: string[] } | undefined)?.files ?? [],
+    };
   }
 
   get queryLimits(): QueryLimits {

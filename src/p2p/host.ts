@@ -339,6 +339,14 @@ export class P2PHost {
   }
 
   /** Addresses peers can dial, each ending in /p2p/<id> (using announceHost when set). */
+  /**
+   * The libp2p node, for the files service only (src/files/): Helia's bitswap registers its own
+   * protocol on it. Nothing else may reach past the host's limits this way.
+   */
+  libp2pForFiles(): Libp2p {
+    return this.node;
+  }
+
   get listenAddrs(): string[] {
     return this.node.getMultiaddrs().map((a) => a.toString());
   }

@@ -75,6 +75,7 @@ const METHOD_PATHS: Readonly<Record<string, string>> = {
   process_instance: '/process/instance',
   contract_hooks: '/hooks/contract',
   hook_event: '/hooks/event',
+  file_info: '/files/info',
   estimate_gas: '/app/simulate',
 };
 
@@ -428,6 +429,12 @@ export const METHODS: Record<string, Method> = {
    */
   async estimate_gas(params, ctx) {
     return view(ctx, METHOD_PATHS.estimate_gas as string, requiredTx(params));
+  },
+
+  /** A registered file's record (spec/files.md): {cid, size, owner, height, name, index}; not registered is −32001. */
+  async file_info(params, ctx) {
+    const cid = requiredString(params, 'cid', 128);
+    return view(ctx, METHOD_PATHS.file_info as string, utf8(JSON.stringify({ cid })));
   },
 
   ...COMET_METHODS,

@@ -17,6 +17,8 @@ import { QueuedBytes } from './queued-bytes.js';
 import { AnswerSlots, MAX_SEARCHES_AT_ONCE } from './answer-slots.js';
 import type { NodeConfig } from '../node/config.js';
 import { loadDashboard, type DashboardOptions } from './dashboard.js';
+import { IpfsGateway } from './ipfs-gateway.js';
+import type { FileService } from '../files/file-service.js';
 
 export type RpcServerOptions = NodeConfig['rpc'];
 
@@ -149,7 +151,9 @@ function allowOrigin(req: IncomingMessage, res: ServerResponse, allowed: readonl
   res.setHeader('access-control-allow-origin', any ? '*' : origin);
 }
 
-export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger, dashboardOptions?: DashboardOptions): Promise<RpcServer> {
+export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger, dashboardOptions?: DashboardOptions, files?: () => FileService | undefined): Promise<RpcServer> {
+  // The files gateway (ipfs-gateway.ts), when the node runs a file store.
+  const gateway = files ? new IpfsGateway({ files, writeTimeoutMs: options.writeTimeoutMs, logger }) : undefined;
   const dashboard = dashboardOptions ? await loadDashboard({ writeTimeoutMs: options.writeTimeoutMs, ...dashboardOptions }) : undefined;
   const ctx: MethodContext = { api, rpcAddress: '', timeoutBroadcastTxCommitMs: options.timeoutBroadcastTxCommitMs, maxResponseBytes: options.maxResponseBytes, slots: new AnswerSlots(), searches: new AnswerSlots(MAX_SEARCHES_AT_ONCE) };
   const limits: AnswerLimits = { maxBatchRequests: options.maxBatchRequests, maxResponseBytes: options.maxResponseBytes };
@@ -176,6 +180,11 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
       url = new URL(req.url ?? '/', 'http://rpc');
     } catch {
       sendResponse(res, errorResponse(null, invalidRequest('the request target is not a valid URL path')), limits.maxResponseBytes, out);
+      return;
+    }
+    if (IpfsGateway.handles(url.pathname)) {
+      if (gateway) await gateway.serve(req, res, url.pathname);
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('no file store on this server');
       return;
     }
     if (req.method === 'POST') {

@@ -41,6 +41,7 @@ const PARAMS: Record<string, string[]> = {
   process_instance: ['contract', 'id', 'from', 'limit'],
   contract_hooks: ['contract'],
   hook_event: ['contract', 'hook', 'id'],
+  file_info: ['cid'],
   estimate_gas: ['tx'],
   tx_search: ['query', 'page', 'per_page', 'order_by', 'prove'],
   block_search: ['query', 'page', 'per_page', 'order_by'],

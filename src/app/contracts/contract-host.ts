@@ -16,6 +16,8 @@ import { MAX_KEY_BYTES, tableNameError, tablePrefix } from './layout.js';
 import { ContractProcesses } from '../process/operations.js';
 import { contractCode, contractRuleFile } from './records.js';
 import { contractRuntime } from './runtime.js';
+import { parseCid } from '../files/cid.js';
+import { readFile } from '../files/layout.js';
 
 export const MAX_VALUE_BYTES = 64 * 1024;
 export const MAX_EVENT_NAME_BYTES = 64;
@@ -145,6 +147,13 @@ export class ContractHost implements HostCalls {
     const { state, height, time, tx } = this.env;
     this.processes ??= new ContractProcesses({ state, contract: this.contract, height, time, tx, charge });
     return this.processes.operation(op, a, b, c);
+  }
+
+  fileSize(cid: string): string | undefined {
+    const parsed = parseCid(cid);
+    if (!parsed) return undefined;
+    const record = readFile(this.env.state, parsed);
+    return record === undefined ? undefined : String(record.size);
   }
 
   private tableKey(table: string): Uint8Array {

@@ -80,6 +80,8 @@ export const CONTRACT_GAS = {
   processArgByte: 5,
   processStep: 2_000,
   processRead: 500,
+  /** files.exists and files.size (spec/files.md): one record read, and per byte of the CID text. */
+  filesRead: 500,
 } as const;
 
 /** What a host call costs for `bytes` (UTF-8) of its input and output (the sandbox's hostGas callback). */
@@ -148,6 +150,8 @@ export function hostCallGas(what: string, bytes: number): number {
       return g.processRead + g.readByte * bytes;
     case 'process.deposit':
       return g.transfer;
+    case 'files.size':
+      return g.filesRead + g.readByte * bytes;
     default:
       return g.call;
   }

@@ -30,6 +30,8 @@ function hintsOf(tx: Uint8Array, decode: DecodeTx, hot: HotArguments | undefined
     if (msg.type === 'deployContract') return { hints, weight: CONTRACT_WEIGHT };
     // Attestations of one contract's hooks share its event records and deposit, and may run it.
     if (msg.type === 'attestHook') return { hints: [...hints, `h${bytesKey(msg.contract)}`], weight: CONTRACT_WEIGHT };
+    // Every registration appends to the one file index (its count key): they share a batch.
+    if (msg.type === 'registerFile') return { hints: [...hints, 'files'], weight: 1 };
     return { hints: [...hints, 'staking'], weight: 1 };
   } catch {
     return { hints: [], weight: 1 };
