@@ -338,7 +338,6 @@ export class P2PHost {
     return host;
   }
 
-  /** Addresses peers can dial, each ending in /p2p/<id> (using announceHost when set). */
   /**
    * The libp2p node, for the files service only (src/files/): Helia's bitswap registers its own
    * protocol on it. Nothing else may reach past the host's limits this way.
@@ -347,6 +346,7 @@ export class P2PHost {
     return this.node;
   }
 
+  /** Addresses peers can dial, each ending in /p2p/<id> (using announceHost when set). */
   get listenAddrs(): string[] {
     return this.node.getMultiaddrs().map((a) => a.toString());
   }
