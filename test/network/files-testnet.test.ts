@@ -8,32 +8,27 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
-import { createTestnet, type TestnetManifest, type TestnetNode } from '../../src/node/testnet-homes.js';
-import { freePort, launchNode, rpcUrlOf, stopNode, waitForHeights } from '../../src/cli/testnet-processes.js';
+import type { TestnetManifest, TestnetNode } from '../../src/node/testnet-homes.js';
+import { rpcUrlOf } from '../../src/cli/testnet-processes.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { cmt } from '../support/cli.js';
-import { tempDir } from '../support/temp-dir.js';
+import { startTestnet, type RunningTestnet } from '../support/running-testnet.js';
 import { patternBytes, PINNED_CIDS } from '../files/vectors.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 
 describe('files on a 3-validator testnet', () => {
-  let dir: { path: string; cleanup: () => Promise<void> };
+  let testnet: RunningTestnet;
+  let dir: { path: string };
   let net: TestnetManifest;
   const node = (i: number): TestnetNode => net.nodes[i] as TestnetNode;
 
   beforeAll(async () => {
-    dir = await tempDir('files-testnet');
-    net = await createTestnet({ dir: dir.path, validators: 3, fullNodes: 0, chainId: 'cmt-files-test', freePort, consensusParams: FAST });
-    await Promise.all(net.nodes.map((n) => launchNode(n)));
-    await waitForHeights(net.nodes, 2, 60_000);
+    testnet = await startTestnet('files-test', 3);
+    net = testnet.net;
+    dir = { path: testnet.dir };
   }, 90_000);
 
-  afterAll(async () => {
-    await Promise.all((net?.nodes ?? []).map((n) => stopNode(n, 'SIGKILL')));
-    await dir?.cleanup();
-  });
+  afterAll(async () => testnet?.stop());
 
   it('a file added on node0 is pinned everywhere and served by node2, whole and by range, under its pinned CID', async () => {
     const bytes = patternBytes(2.5 * 1024 * 1024);

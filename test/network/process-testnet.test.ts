@@ -9,16 +9,14 @@
  * every node moves the instance the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
-import { createTestnet, type TestnetManifest, type TestnetNode } from '../../src/node/testnet-homes.js';
-import { freePort, launchNode, rpcUrlOf, stopNode, waitForHeights } from '../../src/cli/testnet-processes.js';
+import type { TestnetManifest, TestnetNode } from '../../src/node/testnet-homes.js';
+import { rpcUrlOf, waitForHeights } from '../../src/cli/testnet-processes.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { cmt } from '../support/cli.js';
-import { tempDir } from '../support/temp-dir.js';
+import { startTestnet, type RunningTestnet } from '../support/running-testnet.js';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 const EXAMPLE = new URL('../../examples/purchase', import.meta.url).pathname;
 
 interface Sent {
@@ -30,7 +28,8 @@ interface Sent {
 }
 
 describe('processes on a 4-validator testnet', () => {
-  let dir: { path: string; cleanup: () => Promise<void> };
+  let testnet: RunningTestnet;
+  let dir: { path: string };
   let net: TestnetManifest;
   const node = (i: number): TestnetNode => net.nodes[i] as TestnetNode;
   /** `cmt … -o json` as account i, through node i. */
@@ -42,16 +41,12 @@ describe('processes on a 4-validator testnet', () => {
   const instanceOn = (i: number, contract: string, id: string) => new RpcClient(rpcUrlOf(node(i))).call<Record<string, unknown>>('process_instance', { contract, id, limit: '1000' });
 
   beforeAll(async () => {
-    dir = await tempDir('process-testnet');
-    net = await createTestnet({ dir: dir.path, validators: 4, fullNodes: 0, chainId: 'cmt-process-test', freePort, consensusParams: FAST });
-    await Promise.all(net.nodes.map((n) => launchNode(n)));
-    await waitForHeights(net.nodes, 2, 60_000);
+    testnet = await startTestnet('process-test', 4);
+    net = testnet.net;
+    dir = { path: testnet.dir };
   }, 90_000);
 
-  afterAll(async () => {
-    await Promise.all((net?.nodes ?? []).map((n) => stopNode(n, 'SIGKILL')));
-    await dir?.cleanup();
-  });
+  afterAll(async () => testnet?.stop());
 
   it('runs the purchase: each party signs its own steps on its own node, the branches in any order, the same instance everywhere', async () => {
     const [buyer, seller, warehouse] = net.accounts.map((a) => a.address.toLowerCase());

@@ -10,17 +10,15 @@ import { cp, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../../src/codec/bytes.js';
-import { DEFAULT_CONSENSUS_PARAMS } from '../../src/codec/params.js';
 import { parseAddress } from '../../src/crypto/address.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { signHookCall, SIGNATURE_HEADER } from '../../src/hooks/auth.js';
-import { createTestnet, type TestnetManifest, type TestnetNode } from '../../src/node/testnet-homes.js';
-import { freePort, launchNode, rpcUrlOf, stopNode, waitForHeights } from '../../src/cli/testnet-processes.js';
+import type { TestnetManifest, TestnetNode } from '../../src/node/testnet-homes.js';
+import { rpcUrlOf, waitForHeights } from '../../src/cli/testnet-processes.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { cmt } from '../support/cli.js';
-import { tempDir } from '../support/temp-dir.js';
+import { startTestnet, type RunningTestnet } from '../support/running-testnet.js';
 
-const FAST = { ...DEFAULT_CONSENSUS_PARAMS, timeouts: { ...DEFAULT_CONSENSUS_PARAMS.timeouts, nextBlockDelay: 200 } };
 const EXAMPLE = new URL('../../examples/delivery', import.meta.url).pathname;
 
 interface EventView {
@@ -29,7 +27,8 @@ interface EventView {
 }
 
 describe('webhooks on a 4-validator testnet', () => {
-  let dir: { path: string; cleanup: () => Promise<void> };
+  let testnet: RunningTestnet;
+  let dir: { path: string };
   let net: TestnetManifest;
   let contract: string;
   const courier = generateKeyPair();
@@ -60,10 +59,9 @@ describe('webhooks on a 4-validator testnet', () => {
   };
 
   beforeAll(async () => {
-    dir = await tempDir('webhooks-testnet');
-    net = await createTestnet({ dir: dir.path, validators: 4, fullNodes: 0, chainId: 'cmt-webhooks-test', freePort, consensusParams: FAST });
-    await Promise.all(net.nodes.map((n) => launchNode(n)));
-    await waitForHeights(net.nodes, 2, 60_000);
+    testnet = await startTestnet('webhooks-test', 4);
+    net = testnet.net;
+    dir = { path: testnet.dir };
     // The bundle: the example, and its delivery hook declared for this testnet's validators.
     const bundle = await mkdtemp(join(dir.path, 'delivery-'));
     await cp(EXAMPLE, bundle, { recursive: true });
@@ -75,10 +73,7 @@ describe('webhooks on a 4-validator testnet', () => {
     await run(0, ['tx', 'send', '--from', 'account0', '--to', hooks.account as string, '--amount', '10cmt']);
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all((net?.nodes ?? []).map((n) => stopNode(n, 'SIGKILL')));
-    await dir?.cleanup();
-  });
+  afterAll(async () => testnet?.stop());
 
   it('a delivery posted to 3 of 4 nodes moves the purchase forward, and the seller collects', async () => {
     const seller = (net.accounts[1] as { address: string }).address.toLowerCase();
