@@ -190,6 +190,11 @@ describe('webhooks in contracts', () => {
       expect(r.code).toBe(TxCode.CONTRACT_INVALID);
       expect(r.log).toContain('hooks.json');
     }
+    // A signal hook needs a process to signal.
+    const signalOnly = JSON.stringify({ x: { auth: 'hmac', attesters: [hex(buyer)], quorum: 1, signal: 'delivered' } });
+    const [noProcess] = (await h.runBlock([deployTx(buyer, next(buyer), 'export function f() {}', { files: { 'hooks.json': signalOnly } })])).txResults;
+    expect(noProcess?.code).toBe(TxCode.CONTRACT_INVALID);
+    expect(noProcess?.log).toContain('has no process file');
   });
 
   /**

@@ -84,6 +84,14 @@ describe('the webhook endpoint', () => {
     expect(await post(`/hooks/${contract}/receipt`, '{"id":"r2"}', { [SIGNATURE_HEADER]: hmacHookCall('another-secret-of-16+', utf8('{"id":"r2"}')) })).toBe(401);
     expect(await post(`/hooks/${contract}/elsewhere`, '{"id":"r"}')).toBe(403);
     expect(await post(`/hooks/0x${'00'.repeat(20)}/delivery`, body)).toBe(404);
+    // A body streamed without a length, past the limit: drained and refused with a clean 413.
+    const streamed = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(8 * 1024).fill(0x20));
+        controller.close();
+      },
+    });
+    expect(await call(`/hooks/${contract}/delivery`, { method: 'POST', body: streamed, headers: { [SIGNATURE_HEADER]: sig }, duplex: 'half' } as RequestInit)).toBe(413);
     expect(submitted).toHaveLength(2);
   });
 

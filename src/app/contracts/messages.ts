@@ -162,6 +162,7 @@ export function executeContractMessage(state: Overlay, msg: ContractMsg, tx: Con
     if (exported.length === 0) throw new TxError('CONTRACT_INVALID', `${BUNDLE_ENTRY} exports no functions`);
     for (const hook of hooks) {
       if (hook.trigger.kind === 'method' && !exported.includes(hook.trigger.method)) throw new TxError('CONTRACT_INVALID', `${HOOKS_FILE}: hook "${hook.name}" calls ${hook.trigger.method}, which ${BUNDLE_ENTRY} does not export`);
+      if (hook.trigger.kind === 'signal' && !files.some((f) => isProcessFile(f.name))) throw new TxError('CONTRACT_INVALID', `${HOOKS_FILE}: hook "${hook.name}" signals a process, and the bundle has no process file (*.jpdl.xml, *.bpmn)`);
     }
     const hash = bundleHash(msg.bundle);
     state.set(recordKey(address), encodeRecord({ bundleHash: hash, deployer: tx.sender, deployedAt: tx.height }));

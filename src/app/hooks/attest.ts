@@ -92,7 +92,7 @@ function runTrigger(state: Overlay, msg: AttestHookMsg, hook: HookDeclaration, b
     }
   } catch (err) {
     if (err instanceof ContractAbort) error = err.message;
-    else if (err instanceof TxError && err.code === 'OUT_OF_GAS') error = `out of gas (the hook's gas is ${hook.gas})`;
+    else if (err instanceof TxError) error = err.code === 'OUT_OF_GAS' ? `out of gas (the hook's gas is ${hook.gas})` : err.message;
     else throw err;
   }
   gas.consume(meter.consumed, 'hook trigger');
