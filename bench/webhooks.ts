@@ -24,8 +24,7 @@ import { keyPairFromSeed, sign, verify, type KeyPair } from '../src/crypto/ed255
 import { signTx } from '../src/crypto/sign-tx.js';
 import { Attester, type AttesterNode } from '../src/hooks/attester.js';
 import { signHookCall, SIGNATURE_HEADER } from '../src/hooks/auth.js';
-import { HookEndpoint, startWebhookServer } from '../src/hooks/server.js';
-import type { NodeApi } from '../src/node/api.js';
+import { HookEndpoint, startWebhookServer, type HookNode } from '../src/hooks/server.js';
 import { DEFAULT_CONFIG } from '../src/node/config.js';
 import { silentLogger } from '../src/node/logger.js';
 import { openBenchChain } from './support-chain.js';
@@ -81,7 +80,7 @@ export async function run(args: string[]): Promise<void> {
       const txs: Uint8Array[] = [];
       for (let e = first; e < Math.min(o.events, first + perBlock / 3); e++) {
         const body = utf8(JSON.stringify({ id: `r${e}`, order: String(e), note: 'delivered to the door' }));
-        const signature = Uint8Array.from(Buffer.from(signHookCall(courier, contract, 'receipt', body), 'hex'));
+        const signature = Uint8Array.from(Buffer.from(signHookCall(courier, CHAIN, contract, 'receipt', body), 'hex'));
         for (let a = 0; a < 3; a++) txs.push(tx(attesters[a] as KeyPair, (nonces[a] as number)++, { type: 'attestHook', contract, hook: 'receipt', body, signature }));
       }
       const r = await block(txs);
@@ -96,7 +95,7 @@ export async function run(args: string[]): Promise<void> {
 
     // The endpoint: real HTTP, the real checks, the application's state behind it.
     const submitted: Uint8Array[] = [];
-    const node: AttesterNode & Pick<NodeApi, 'query'> = {
+    const node: AttesterNode & HookNode = {
       status: () => ({ chainId: CHAIN }) as ReturnType<AttesterNode['status']>,
       account: (address) => ({ address, balance: 0n, nonce: 0, pendingNonce: submitted.length, height }),
       params: () => ({ app: DEFAULT_APP_PARAMS, consensus: DEFAULT_CONSENSUS_PARAMS, baseFee: chain.app.baseFee() }),
@@ -111,7 +110,7 @@ export async function run(args: string[]): Promise<void> {
     try {
       const calls = Array.from({ length: o.calls }, (_, i) => {
         const body = utf8(JSON.stringify({ id: `call${i}`, order: String(i) }));
-        return { body, signature: signHookCall(courier, contract, 'receipt', body) };
+        return { body, signature: signHookCall(courier, CHAIN, contract, 'receipt', body) };
       });
       let next = 0;
       const statuses = new Map<number, number>();

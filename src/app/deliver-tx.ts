@@ -18,13 +18,6 @@ import { executeGovMessage, isGovMsg } from './gov/index.js';
 import { toHex } from '../codec/bytes.js';
 import { executeContractMessage, isContractMessage } from './contracts/messages.js';
 import { executeAttestation } from './hooks/attest.js';
-import { hookAccount } from './hooks/records.js';
-
-/** What a message asks of the transaction around it once the fee is known. */
-interface MessageEffects {
-  /** A counted attestation: its fee comes back to the sender from this contract's hook account. */
-  refundFrom?: Uint8Array;
-}
 import { executeFileMessage, isFileMessage } from './files/messages.js';
 
 export interface DeliveredTx {
@@ -59,10 +52,9 @@ export function executeChecked(block: Overlay, decoded: DecodedTx, limits: TxLim
   const msgState = block.child();
   let events: AppEvent[] = [];
   let error: TxError | undefined;
-  const effects: MessageEffects = {};
   try {
     gas.consume(intrinsicGas(decoded.bytes.length, limits.params), 'intrinsic');
-    events = runMessage(msgState, decoded, gas, limits, effects);
+    events = runMessage(msgState, decoded, gas, limits);
     msgState.mergeIntoParent();
   } catch (err) {
     if (!(err instanceof TxError)) throw err;
@@ -81,38 +73,20 @@ export function executeChecked(block: Overlay, decoded: DecodedTx, limits: TxLim
     ],
   };
   if (error) return { result: { ...failed(error, body.gasLimit, gas.consumed), events: [feeEvent] }, fee };
-  if (effects.refundFrom) events.push(refundFee(block, effects.refundFrom, decoded.sender, fee));
   return {
     result: { code: TxCode.OK, codespace: '', log: '', gasWanted: body.gasLimit, gasUsed: gas.consumed, events: [feeEvent, ...events] },
     fee,
   };
 }
 
-/**
- * Pays an attester back what its attestation cost, from the contract's hook account, as far as
- * the account holds it (spec/webhooks.md, "Fees"): the fee itself still went to the block.
- */
-function refundFee(block: Overlay, contract: Uint8Array, attester: Uint8Array, fee: bigint): AppEvent {
-  const account = hookAccount(contract);
-  const from = readAccount(block, account);
-  const amount = from.balance < fee ? from.balance : fee;
-  if (amount > 0n) {
-    writeAccount(block, account, { ...from, balance: from.balance - amount });
-    const to = readAccount(block, attester);
-    writeAccount(block, attester, { ...to, balance: to.balance + amount });
-  }
-  return { type: 'hook_refund', attributes: [{ key: 'attester', value: formatAddress(attester) }, { key: 'account', value: formatAddress(account) }, { key: 'amount', value: amount.toString() }] };
-}
-
-function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: TxLimits, effects: MessageEffects): AppEvent[] {
+function runMessage(state: Overlay, decoded: DecodedTx, gas: GasMeter, limits: TxLimits): AppEvent[] {
   const { msg } = decoded.tx.body;
   switch (msg.type) {
     case 'transfer':
       return executeTransfer(state, decoded.sender, msg, decoded.maxFee, gas, limits.params);
     case 'attestHook': {
-      const attested = executeAttestation(state, msg, { sender: decoded.sender, height: limits.height, time: limits.time, hash: toHex(decoded.hash).toUpperCase() }, gas);
-      if (attested.refund) effects.refundFrom = msg.contract;
-      return attested.events;
+      const { body } = decoded.tx;
+      return executeAttestation(state, msg, { sender: decoded.sender, chainId: body.chainId, height: limits.height, time: limits.time, hash: toHex(decoded.hash).toUpperCase(), gasPrice: body.gasPrice, baseFee: limits.baseFee }, gas);
     }
     default:
       if (isContractMessage(msg)) {

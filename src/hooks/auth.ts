@@ -1,7 +1,7 @@
 /**
  * How a webhook's caller proves itself (spec/webhooks.md, "Calling a hook"), in the one header
  * `X-Cmt-Signature`: for an Ed25519 hook, 128 hex digits of the caller's signature over
- * hookSignBytes (every validator checks it again on chain); for an HMAC hook, `sha256=` and 64
+ * hookSignBytes, which names the chain (every validator checks it again on chain); for an HMAC hook, `sha256=` and 64
  * hex digits of HMAC-SHA256(secret, body), as GitHub signs its webhooks (checked by the node only).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -11,8 +11,8 @@ import { sign, type KeyPair } from '../crypto/ed25519.js';
 
 export const SIGNATURE_HEADER = 'x-cmt-signature';
 
-export function signHookCall(key: KeyPair, contract: Uint8Array, hook: string, body: Uint8Array): string {
-  return toHex(sign(key.privateKey, hookSignBytes(contract, hook, body)));
+export function signHookCall(key: KeyPair, chainId: string, contract: Uint8Array, hook: string, body: Uint8Array): string {
+  return toHex(sign(key.privateKey, hookSignBytes(chainId, contract, hook, body)));
 }
 
 export function hmacHookCall(secret: string, body: Uint8Array): string {

@@ -21,8 +21,14 @@ import type { Attester } from './attester.js';
 import { ed25519Header, hmacMatches, SIGNATURE_HEADER } from './auth.js';
 
 const ROUTE = /^\/hooks\/(0x[0-9a-fA-F]{40})\/([A-Za-z0-9_-]{1,64})$/;
-/** Events this node attested to and has not seen committed yet: a repeat before the block is refused too. */
+/** Events this node attested to, with the attestation's hash: a repeat is refused while it waits in the mempool. */
 const MAX_REMEMBERED = 10_000;
+/** Calls one client address may have in flight: one address cannot hold every slot. */
+const MAX_IN_FLIGHT_PER_CLIENT = 8;
+/** How long a body may take to arrive once the headers are in; a stalled one frees its slot (408). */
+const BODY_DEADLINE_MS = 5_000;
+/** A refused call's body is read and dropped up to this many bytes, so the caller reads the answer; past it the connection is cut. */
+const DRAIN_BYTES = 1024 * 1024;
 /** Gas the hook account must hold at today's price before this node attests: about one attestation's worth. */
 const MIN_DEPOSIT_GAS = 200_000n;
 
@@ -65,33 +71,55 @@ export interface WebhookServer {
 }
 
 /**
- * Reads the body up to `limit` bytes. A larger body is drained and then refused, so the caller
- * reads a clean 413 rather than a reset; past 4 x the limit the connection is cut.
+ * Reads the body up to `limit` bytes; past it the read is refused at once (413) and what
+ * follows is left to the refusal's drain (serve), so the caller still reads the answer.
  */
 function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > 4 * limit) {
+      if (size > limit) {
+        req.off('data', onData);
         reject(new Refusal(413, 'BODY_TOO_LARGE', `the body is more than ${limit} bytes`));
-        req.destroy();
         return;
       }
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => (size > limit ? reject(new Refusal(413, 'BODY_TOO_LARGE', `the body is more than ${limit} bytes`)) : resolve(new Uint8Array(Buffer.concat(chunks)))));
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
     req.on('error', reject);
+    // A connection closed (by the caller, or by the body deadline) before the end: the call is over.
+    req.on('close', () => reject(new Refusal(408, 'TIMEOUT', 'the connection closed before the body arrived')));
   });
 }
 
+/** The node as the endpoint reads it: its state, its chain id, and whether a transaction still waits in its mempool. */
+export type HookNode = Pick<NodeApi, 'query' | 'status'> & { isPending?(hash: Uint8Array): boolean };
+
+/** Reads and drops what is left of a refused body, up to DRAIN_BYTES; past it, or after the deadline, the connection is cut. */
+function drain(req: IncomingMessage): void {
+  let dropped = 0;
+  const cut = setTimeout(() => req.destroy(), BODY_DEADLINE_MS);
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_BYTES) req.destroy();
+  });
+  req.on('close', () => clearTimeout(cut));
+  req.resume();
+}
+
 export class HookEndpoint {
-  private readonly attested = new Set<string>();
+  /** Event to the hash of this node's attestation of it. */
+  private readonly attested = new Map<string, Uint8Array>();
+  /** Events whose attestation is being signed and handed to the mempool right now. */
+  private readonly submitting = new Set<string>();
   private inFlight = 0;
+  private readonly perClient = new Map<string, number>();
 
   constructor(
-    private readonly node: Pick<NodeApi, 'query'>,
+    private readonly node: HookNode,
     private readonly attester: Attester,
     private readonly config: WebhooksConfig,
     private readonly logger: Logger,
@@ -123,7 +151,10 @@ export class HookEndpoint {
     const event = hookBodyError(bytes, hook.method !== undefined ? 'method' : 'signal');
     if (typeof event === 'string') throw new Refusal(400, 'BAD_BODY', event);
     const key = `${contractText}/${hookName}/${event.id}`;
-    if (this.attested.has(key)) throw new Refusal(409, 'ALREADY_ATTESTED', `this node already attested to event "${event.id}"`);
+    // Remembered only while the attestation waits in the mempool: one that was dropped (its nonce
+    // taken, its price under a risen base fee) lets the caller's retry through.
+    const earlier = this.attested.get(key);
+    if (this.submitting.has(key) || (earlier && (this.node.isPending?.(earlier) ?? false))) throw new Refusal(409, 'ALREADY_ATTESTED', `this node already attested to event "${event.id}" (waiting for a block)`);
     const record = await this.view<EventView>('/hooks/event', { contract: contractText, hook: hookName, id: event.id });
     if (record && record.status !== 'pending') throw new Refusal(409, 'ALREADY_DELIVERED', `event "${event.id}" was already delivered (${record.status})`);
     if (record && Object.values(record.votes).some((who) => who.includes(this.attester.address))) throw new Refusal(409, 'ALREADY_ATTESTED', `this node already attested to event "${event.id}"`);
@@ -131,12 +162,17 @@ export class HookEndpoint {
     if (BigInt(declared.balance) < MIN_DEPOSIT_GAS * gasPrice) {
       throw new Refusal(402, 'DEPOSIT_TOO_LOW', `the contract's hook account ${declared.account} holds ${declared.balance} base units, less than an attestation may cost (${MIN_DEPOSIT_GAS * gasPrice}); send it CMT`);
     }
-    if (this.attested.size >= MAX_REMEMBERED) this.attested.delete(this.attested.values().next().value as string);
-    this.attested.add(key);
-    const submitted = await this.attester.submit(contract, hookName, bytes, signature, hook.gas).catch((err: unknown) => {
-      this.attested.delete(key);
-      throw err;
-    });
+    // Claimed before the await: a second call for the event meanwhile is refused.
+    this.submitting.add(key);
+    let submitted;
+    try {
+      submitted = await this.attester.submit(contract, hookName, bytes, signature, hook.gas);
+    } finally {
+      this.submitting.delete(key);
+    }
+    this.attested.delete(key);
+    if (this.attested.size >= MAX_REMEMBERED) this.attested.delete(this.attested.keys().next().value as string);
+    this.attested.set(key, submitted.result.hash);
     if (submitted.result.code !== 0) {
       this.attested.delete(key);
       this.logger.warn({ contract: contractText, hook: hookName, id: event.id, code: submitted.result.code, log: submitted.result.log }, 'an attestation was refused by the mempool');
@@ -156,7 +192,7 @@ export class HookEndpoint {
     }
     const signature = ed25519Header(value);
     if (!signature) throw new Refusal(401, 'BAD_SIGNATURE', `${SIGNATURE_HEADER} must be the caller's Ed25519 signature (128 hex digits)`);
-    const signed = hookSignBytes(contract, hook.name, body);
+    const signed = hookSignBytes(this.node.status().chainId, contract, hook.name, body);
     if (!(hook.keys ?? []).some((k) => verify(fromHex(k), signed, signature))) throw new Refusal(401, 'BAD_SIGNATURE', `the signature does not verify under any key of hook "${hook.name}"`);
     return signature;
   }
@@ -166,29 +202,42 @@ export class HookEndpoint {
     const answer = (status: number, json: Record<string, unknown>): void => {
       if (res.headersSent || res.destroyed) return;
       const text = JSON.stringify(json);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(status === 405 ? { allow: 'POST' } : {}) });
+      // A body left unread is drained (up to DRAIN_BYTES) so the caller reads this answer, then the connection closes.
+      const unread = !req.complete;
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(status === 405 ? { allow: 'POST' } : {}), ...(unread ? { connection: 'close' } : {}) });
       res.end(text);
+      if (unread) drain(req);
     };
-    if (this.inFlight >= this.config.maxInFlight) {
-      answer(503, { error: `this node handles ${this.config.maxInFlight} webhook calls at once; try again`, code: 'BUSY' });
-      req.resume();
+    const client = req.socket.remoteAddress ?? '';
+    const mine = this.perClient.get(client) ?? 0;
+    if (this.inFlight >= this.config.maxInFlight || mine >= MAX_IN_FLIGHT_PER_CLIENT) {
+      answer(503, { error: `this node handles ${this.config.maxInFlight} webhook calls at once, ${MAX_IN_FLIGHT_PER_CLIENT} from one address; try again`, code: 'BUSY' });
       return;
     }
     this.inFlight++;
-    this.handle(req.method ?? '', req.url ?? '', req.headers, () => readBody(req, this.config.maxBodyBytes))
+    this.perClient.set(client, mine + 1);
+    // A body that stalls frees its slot: the call is answered 408 and the connection closed.
+    const deadline = setTimeout(() => {
+      answer(408, { error: `the body did not arrive within ${BODY_DEADLINE_MS} ms`, code: 'TIMEOUT' });
+      req.destroy();
+    }, BODY_DEADLINE_MS);
+    const body = (): Promise<Uint8Array> => readBody(req, this.config.maxBodyBytes).finally(() => clearTimeout(deadline));
+    this.handle(req.method ?? '', req.url ?? '', req.headers, body)
       .then(({ status, answer: json }) => answer(status, json))
       .catch((err: unknown) => {
-        if (err instanceof Refusal) {
-          answer(err.status, { error: err.message, code: err.code });
-          // A refused body is not read further; the connection closes once the answer is out.
-          if (!req.complete) res.once('finish', () => req.destroy());
-          return;
-        }
+        if (err instanceof Refusal) return answer(err.status, { error: err.message, code: err.code });
         this.logger.error({ err: (err as Error).message }, 'webhook call failed');
         answer(500, { error: 'internal error', code: 'INTERNAL' });
       })
-      .finally(() => this.inFlight--);
+      .finally(() => {
+        clearTimeout(deadline);
+        this.inFlight--;
+        const left = (this.perClient.get(client) ?? 1) - 1;
+        if (left <= 0) this.perClient.delete(client);
+        else this.perClient.set(client, left);
+      });
   }
+
 }
 
 export async function startWebhookServer(endpoint: HookEndpoint, config: WebhooksConfig, logger: Logger): Promise<WebhookServer> {

@@ -217,7 +217,8 @@ function parseWebhooks(json: Json, source: string): WebhooksConfig {
     host,
     port: int(json, 'port', d.port, source, 0, 65535),
     attesterKey,
-    secrets: Object.fromEntries(Object.entries(secrets as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v])),
+    // The contract's hex is any case; the hook's name is as declared (names are case-sensitive).
+    secrets: Object.fromEntries(Object.entries(secrets as Record<string, string>).map(([k, v]) => [k.slice(0, 42).toLowerCase() + k.slice(42), v])),
     maxBodyBytes: int(json, 'max_body_bytes', d.maxBodyBytes, source, 256, 16 * 1024),
     maxInFlight: int(json, 'max_in_flight', d.maxInFlight, source, 1, 10_000),
   };

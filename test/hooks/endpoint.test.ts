@@ -17,11 +17,11 @@ import { DEFAULT_APP_PARAMS } from '../../src/app/params.js';
 import { hookAccount } from '../../src/app/hooks/records.js';
 import { Attester } from '../../src/hooks/attester.js';
 import { hmacHookCall, signHookCall, SIGNATURE_HEADER } from '../../src/hooks/auth.js';
-import { HookEndpoint, startWebhookServer, type WebhookServer } from '../../src/hooks/server.js';
+import { HookEndpoint, startWebhookServer, type HookNode, type WebhookServer } from '../../src/hooks/server.js';
 import { DEFAULT_CONFIG, type WebhooksConfig } from '../../src/node/config.js';
 import { silentLogger } from '../../src/node/logger.js';
 import type { AttesterNode } from '../../src/hooks/attester.js';
-import type { NodeApi } from '../../src/node/api.js';
+import { sha256 } from '../../src/codec/hash.js';
 import { appHarness, type AppHarness } from '../support/app-harness.js';
 import { deployTx } from '../support/contract-txs.js';
 import { addressOf, testKey, TEST_CHAIN_ID, transfer } from '../support/nodes.js';
@@ -50,15 +50,18 @@ describe('the webhook endpoint', () => {
     contract = formatAddress(address);
     const res = await h.runBlock([deployTx(owner, 0, readFileSync(new URL('contract.js', EXAMPLE), 'utf8'), { files }), transfer(owner, { nonce: 1, to: hookAccount(address), amount: 10n * ONE_CMT })]);
     expect(res.txResults.map((r) => r.code)).toEqual([0, 0]);
-    const node: AttesterNode & Pick<NodeApi, 'query'> = {
+    const pending = new Set<string>();
+    const node: AttesterNode & HookNode = {
       status: () => ({ chainId: TEST_CHAIN_ID }) as ReturnType<AttesterNode['status']>,
       account: (address) => ({ address, balance: 0n, nonce: 0, pendingNonce: h.app.pendingNonce(address), height: h.height }),
       params: () => ({ app: DEFAULT_APP_PARAMS, consensus: DEFAULT_CONSENSUS_PARAMS, baseFee: h.app.baseFee() }),
       broadcastTx: async (tx) => {
         submitted.push(tx);
-        return { code: 0, log: '', gasWanted: 0, gasUsed: 0, events: [], hash: new Uint8Array(32), codespace: '' } as unknown as Awaited<ReturnType<AttesterNode['broadcastTx']>>;
+        pending.add(toHex(sha256(tx)));
+        return { code: 0, log: '', gasWanted: 0, gasUsed: 0, events: [], hash: sha256(tx), codespace: '' } as unknown as Awaited<ReturnType<AttesterNode['broadcastTx']>>;
       },
       query: async (request) => h.app.query(request),
+      isPending: (hash) => pending.has(toHex(hash)),
     };
     const config: WebhooksConfig = { ...DEFAULT_CONFIG.webhooks, enabled: true, port: 0, attesterKey: 'x', secrets: { [`${contract}/receipt`]: SECRET } };
     server = await startWebhookServer(new HookEndpoint(node, new Attester(node, attester), config, silentLogger()), config, silentLogger());
@@ -73,7 +76,7 @@ describe('the webhook endpoint', () => {
 
   it('submits a proven call once, and answers each mistake with its 4xx', async () => {
     const body = utf8(JSON.stringify({ id: 'p1', instance: '1' }));
-    const sig = signHookCall(courier, contractAddress(addressOf(owner), 0), 'delivery', body);
+    const sig = signHookCall(courier, TEST_CHAIN_ID, contractAddress(addressOf(owner), 0), 'delivery', body);
     const post = (path: string, b: Uint8Array | string, headers: Record<string, string> = {}): Promise<number> => call(path, { method: 'POST', body: b, headers });
     expect(await post(`/hooks/${contract}/delivery`, body, { [SIGNATURE_HEADER]: sig })).toBe(202);
     expect(await post(`/hooks/${contract}/delivery`, body, { [SIGNATURE_HEADER]: sig })).toBe(409);

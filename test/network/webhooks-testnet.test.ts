@@ -42,7 +42,7 @@ describe('webhooks on a 4-validator testnet', () => {
   };
   const post = async (i: number, body: string, o: { signature?: string; hook?: string } = {}): Promise<{ status: number; answer: Record<string, unknown> }> => {
     const bytes = utf8(body);
-    const signature = o.signature ?? signHookCall(courier, parseAddress(contract), o.hook ?? 'delivery', bytes);
+    const signature = o.signature ?? signHookCall(courier, net.chainId, parseAddress(contract), o.hook ?? 'delivery', bytes);
     const res = await fetch(hookUrl(i, o.hook), { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature }, body: bytes });
     return { status: res.status, answer: (await res.json()) as Record<string, unknown> };
   };
@@ -102,8 +102,8 @@ describe('webhooks on a 4-validator testnet', () => {
     expect(await post(3, old)).toMatchObject({ status: 409, answer: { code: 'ALREADY_DELIVERED' } });
     // Forged: a signature by another key, or the courier's over another body.
     const other = generateKeyPair();
-    expect((await post(0, body, { signature: signHookCall(other, parseAddress(contract), 'delivery', utf8(body)) })).status).toBe(401);
-    expect((await post(0, body, { signature: signHookCall(courier, parseAddress(contract), 'delivery', utf8(old)) })).status).toBe(401);
+    expect((await post(0, body, { signature: signHookCall(other, net.chainId, parseAddress(contract), 'delivery', utf8(body)) })).status).toBe(401);
+    expect((await post(0, body, { signature: signHookCall(courier, net.chainId, parseAddress(contract), 'delivery', utf8(old)) })).status).toBe(401);
     expect((await post(0, body, { signature: 'zz' })).status).toBe(401);
     expect((await post(0, body, { hook: 'nope' })).status).toBe(404);
     expect((await post(0, '{"instance":"2"}')).status).toBe(400);

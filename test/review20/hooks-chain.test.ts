@@ -37,7 +37,7 @@ const status = (r: TxResult | undefined): string | undefined => r?.events.find((
 
 function attest(k: KeyPair, nonce: number, contract: Uint8Array, hook: string, body: string, o: { gasPrice?: bigint; gasLimit?: number; hmac?: boolean } = {}): Uint8Array {
   const bytes = utf8(body);
-  const signature = o.hmac ? new Uint8Array(0) : Uint8Array.from(Buffer.from(signHookCall(courier, contract, hook, bytes), 'hex'));
+  const signature = o.hmac ? new Uint8Array(0) : Uint8Array.from(Buffer.from(signHookCall(courier, TEST_CHAIN_ID, contract, hook, bytes), 'hex'));
   const msg: Msg = { type: 'attestHook', contract, hook, body: bytes, signature };
   const tx: TxBody = { chainId: TEST_CHAIN_ID, nonce, gasLimit: o.gasLimit ?? 3_000_000, gasPrice: o.gasPrice ?? MIN_GAS_PRICE, memo: '', msg };
   return signTx(tx, k).bytes;
@@ -72,17 +72,20 @@ describe('review 20: the hook account and the quorum against one attester', () =
     const { contract, account, next } = await chain(h);
     const before = h.balance(account);
     expect(before).toBe(10n * ONE_CMT);
-    // A legitimate, courier-signed event; attester 0 is its first attester (a counted, refunded attestation),
-    // but it offers 100,000 times the minimum gas price. The fee goes to the block (validators: the attesters
-    // are validator operators); the hook account "pays it back".
+    // A legitimate, courier-signed event; attester 2 applies it (a counted, paid-back attestation), but
+    // it offers 100,000 times the minimum gas price. The fee goes to the block (validators: the
+    // attesters are validator operators); the hook account pays back at most twice the base fee.
     const body = JSON.stringify({ id: 'parcel-1', instance: '1' });
-    const [r] = (await h.runBlock([attest(attesters[0] as KeyPair, next(attesters[0] as KeyPair), contract, 'delivery', body, { gasPrice: MIN_GAS_PRICE * 100_000n })])).txResults;
-    expect(r?.code, r?.log).toBe(0);
-    expect(status(r)).toBe('accepted');
-    // What an honest attester costs the account (it offers twice the base fee): gas used x 2 x min price.
-    const honestCost = BigInt(r?.gasUsed ?? 0) * MIN_GAS_PRICE * 2n;
+    const [a0, a1, a2] = attesters as [KeyPair, KeyPair, KeyPair];
+    const results = (await h.runBlock([attest(a0, next(a0), contract, 'delivery', body), attest(a1, next(a1), contract, 'delivery', body), attest(a2, next(a2), contract, 'delivery', body, { gasPrice: MIN_GAS_PRICE * 100_000n })])).txResults;
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    // The signal itself fails (no instance 1 was ordered): the event closes as failed, still counted.
+    expect(results.map(status)).toEqual(['accepted', 'accepted', 'failed']);
+    // What three honest attesters cost the account (each offers twice the base fee): gas used x 2 x min price.
+    const honestCost = results.reduce((sum, r) => sum + BigInt(r.gasUsed), 0n) * MIN_GAS_PRICE * 2n;
     const spent = before - h.balance(account);
-    expect(spent, `the hook account lost ${spent} base units (${Number(spent) / Number(ONE_CMT)} CMT) to one attestation; an honest one costs ${honestCost}`).toBeLessThanOrEqual(honestCost);
+    expect(spent > 0n).toBe(true);
+    expect(spent, `the hook account lost ${spent} base units (${Number(spent) / Number(ONE_CMT)} CMT); three honest attestations cost ${honestCost}`).toBeLessThanOrEqual(honestCost);
     expect(h.totalHeld()).toBe(h.supply());
   });
 

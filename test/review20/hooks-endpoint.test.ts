@@ -89,7 +89,7 @@ describe('review 20: the webhook endpoint', () => {
   it('attests again when its earlier attestation never made it into a block (its nonce was taken)', async () => {
     const server = await start({});
     const body = utf8(JSON.stringify({ id: 'parcel-retry', instance: '1' }));
-    const sig = signHookCall(courier, address, 'delivery', body);
+    const sig = signHookCall(courier, TEST_CHAIN_ID, address, 'delivery', body);
     const post = async (): Promise<number> => (await fetch(`${server.url}/hooks/${contract}/delivery`, { method: 'POST', body, headers: { [SIGNATURE_HEADER]: sig } })).status;
     const count = submitted.length;
     expect(await post()).toBe(202);
@@ -120,7 +120,7 @@ describe('review 20: the webhook endpoint', () => {
     }
     await new Promise((r) => setTimeout(r, 6_000));
     const body = utf8(JSON.stringify({ id: 'parcel-slow', instance: '1' }));
-    const res = await fetch(`${server.url}/hooks/${contract}/delivery`, { method: 'POST', body, headers: { [SIGNATURE_HEADER]: signHookCall(courier, address, 'delivery', body) } });
+    const res = await fetch(`${server.url}/hooks/${contract}/delivery`, { method: 'POST', body, headers: { [SIGNATURE_HEADER]: signHookCall(courier, TEST_CHAIN_ID, address, 'delivery', body) } });
     const answer = (await res.json()) as { code?: string };
     expect(res.status, `an honest call 6 s after two stalled bodies: ${JSON.stringify(answer)}`).toBe(202);
   }, 20_000);

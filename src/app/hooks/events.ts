@@ -6,6 +6,7 @@
  */
 import { nestedDeeperThan } from '../../codec/json-depth.js';
 import { utf8 } from '../../codec/bytes.js';
+import { wellFormed } from '../../codec/utf8-fit.js';
 import { CONTRACT_GAS } from '../contracts/gas-schedule.js';
 import { parseHooks, type HookDeclaration, type HookTrigger } from './declaration.js';
 
@@ -18,6 +19,8 @@ export const HOOK_GAS = {
   declarationByte: 20,
   /** Each Ed25519 verification of the caller's signature (one per listed key tried). */
   verify: 5_000,
+  /** Paying a fee back from the hook account: two accounts read and written. */
+  refund: 2 * (CONTRACT_GAS.read + CONTRACT_GAS.write),
   read: CONTRACT_GAS.read,
   readByte: CONTRACT_GAS.readByte,
   write: CONTRACT_GAS.write,
@@ -74,8 +77,9 @@ export function hookBodyError(body: Uint8Array, trigger: HookTrigger['kind']): H
   if (!isObject(json)) return 'the body must be a JSON object';
   const id = json.id;
   // eslint-disable-next-line no-control-regex
-  if (typeof id !== 'string' || id.length === 0 || utf8(id).length > MAX_EVENT_ID_BYTES || /[\u0000-\u001f\u007f]/.test(id)) {
-    return `the body's "id" must be a string of 1 to ${MAX_EVENT_ID_BYTES} UTF-8 bytes without control characters (the event's id)`;
+  // A lone surrogate would be stored as U+FFFD: two ids would be one event on chain.
+  if (typeof id !== 'string' || id.length === 0 || utf8(id).length > MAX_EVENT_ID_BYTES || /[\u0000-\u001f\u007f]/.test(id) || wellFormed(id) !== id) {
+    return `the body's "id" must be a string of 1 to ${MAX_EVENT_ID_BYTES} UTF-8 bytes without control characters or lone surrogates (the event's id)`;
   }
   if (trigger === 'method') return { id, payload: json };
   const instance = json.instance;

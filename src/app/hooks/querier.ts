@@ -11,7 +11,7 @@ import { field, jsonData, QueryCode, QueryError, type ModuleQuerier } from '../q
 import type { StateReader } from '../../state/overlay.js';
 import { hookDeclarations } from './events.js';
 import type { HookDeclaration } from './declaration.js';
-import { hookAccount, readConflictCounts, readHookEvent } from './records.js';
+import { hookAccount, readConflictCount, readHookEvent } from './records.js';
 
 const CONTRACT_PATH = '/hooks/contract';
 const EVENT_PATH = '/hooks/event';
@@ -55,7 +55,10 @@ export const hooksQuerier: ModuleQuerier = {
         const hooks = declared(CONTRACT_PATH, state, contract);
         const account = hookAccount(contract);
         const { balance } = readAccount(state, account);
-        return { json: { contract: formatAddress(contract), account: formatAddress(account), balance: balance.toString(), hooks: hooks.map(hookView), conflicts: readConflictCounts(state, contract) } };
+        // Only listed attesters can attest, so their counts are every count there is.
+        const attesters = [...new Set(hooks.flatMap((h) => h.attesters))];
+        const conflicts = Object.fromEntries(attesters.map((a) => [a, readConflictCount(state, contract, parseAddress(a))]).filter(([, n]) => (n as number) > 0));
+        return { json: { contract: formatAddress(contract), account: formatAddress(account), balance: balance.toString(), hooks: hooks.map(hookView), conflicts } };
       },
     },
     /** data: {"contract": "0x…", "hook": "name", "id": "event id"}; value: the event's record. */

@@ -1,8 +1,9 @@
 /**
  * Where webhook events live in state (spec/webhooks.md, "State"): one record per event id of a
  * contract's hook, holding who attested to which payload hash, who attested to two, and what
- * became of the event; per contract, how often each attester attested to conflicting payloads;
- * and the contract's hook account, an ordinary account no key holds, which pays attesters' fees.
+ * became of the event; per contract and attester, how often it attested to conflicting
+ * payloads; per waiting vote, the fee the hook account pays back once its body reaches the
+ * quorum; and the contract's hook account, an ordinary account no key holds, which pays.
  */
 import { concatBytes, utf8 } from '../../codec/bytes.js';
 import { sha256 } from '../../codec/hash.js';
@@ -30,6 +31,7 @@ export interface HookEventRecord {
 
 const EVENTS = utf8('hk/e/');
 const CONFLICTS = utf8('hk/c/');
+const OWED = utf8('hk/o/');
 const ACCOUNT_DOMAIN = utf8('cmt/hook-account/v1\0');
 
 /** The account that pays a contract's attestation fees: the first 20 bytes of sha256(domain || contract). */
@@ -37,16 +39,17 @@ export function hookAccount(contract: Uint8Array): Uint8Array {
   return sha256(concatBytes(ACCOUNT_DOMAIN, contract)).subarray(0, 20);
 }
 
-function eventKey(contract: Uint8Array, hook: string, id: string): Uint8Array {
+/** contract, hook name length, hook name, event id: one event of one hook. */
+function eventPart(contract: Uint8Array, hook: string, id: string): Uint8Array {
   const name = utf8(hook);
-  return concatBytes(EVENTS, contract, Uint8Array.of(name.length), name, utf8(id));
+  return concatBytes(contract, Uint8Array.of(name.length), name, utf8(id));
 }
 
 const decoder = new TextDecoder();
 
 /** `pay` is told the row's size before it is decoded (and throws to stop: out of gas). */
 export function readHookEvent(state: StateReader, contract: Uint8Array, hook: string, id: string, pay: (bytes: number) => void = () => undefined): HookEventRecord | undefined {
-  const raw = state.get(eventKey(contract, hook, id));
+  const raw = state.get(concatBytes(EVENTS, eventPart(contract, hook, id)));
   if (raw === undefined) return undefined;
   pay(raw.length);
   return JSON.parse(decoder.decode(raw)) as HookEventRecord;
@@ -55,18 +58,41 @@ export function readHookEvent(state: StateReader, contract: Uint8Array, hook: st
 /** Writes the record; its encoded size, for the caller's gas. */
 export function writeHookEvent(state: Overlay, contract: Uint8Array, hook: string, id: string, record: HookEventRecord): number {
   const bytes = utf8(JSON.stringify(record));
-  state.set(eventKey(contract, hook, id), bytes);
+  state.set(concatBytes(EVENTS, eventPart(contract, hook, id)), bytes);
   return bytes.length;
 }
 
-/** Attester to the number of events it attested to conflicting payloads for, over all the contract's hooks. */
-export function readConflictCounts(state: StateReader, contract: Uint8Array): Record<string, number> {
-  const raw = state.get(concatBytes(CONFLICTS, contract));
-  return raw === undefined ? {} : (JSON.parse(decoder.decode(raw)) as Record<string, number>);
+/** A row of at most this many bytes: a decimal count or amount (a uint256 has 78 digits). */
+export const SMALL_ROW_BYTES = 78;
+
+function conflictKey(contract: Uint8Array, attester: Uint8Array): Uint8Array {
+  return concatBytes(CONFLICTS, contract, attester);
 }
 
-export function countConflict(state: Overlay, contract: Uint8Array, attester: string): void {
-  const counts = readConflictCounts(state, contract);
-  counts[attester] = (counts[attester] ?? 0) + 1;
-  state.set(concatBytes(CONFLICTS, contract), utf8(JSON.stringify(counts)));
+/** How many events `attester` attested to conflicting bodies for, over all the contract's hooks. */
+export function readConflictCount(state: StateReader, contract: Uint8Array, attester: Uint8Array): number {
+  const raw = state.get(conflictKey(contract, attester));
+  return raw === undefined ? 0 : Number(decoder.decode(raw));
+}
+
+export function countConflict(state: Overlay, contract: Uint8Array, attester: Uint8Array): void {
+  state.set(conflictKey(contract, attester), utf8(String(readConflictCount(state, contract, attester) + 1)));
+}
+
+function owedKey(contract: Uint8Array, hook: string, id: string, attester: Uint8Array): Uint8Array {
+  return concatBytes(OWED, eventPart(contract, hook, id), attester);
+}
+
+/** What the hook account owes an attester whose vote is waiting for its body to reach the quorum. */
+export function setOwed(state: Overlay, contract: Uint8Array, hook: string, id: string, attester: Uint8Array, amount: bigint): void {
+  state.set(owedKey(contract, hook, id, attester), utf8(amount.toString()));
+}
+
+/** Takes (reads and deletes) what is owed to an attester for an event; 0n when nothing is. */
+export function takeOwed(state: Overlay, contract: Uint8Array, hook: string, id: string, attester: Uint8Array): bigint {
+  const key = owedKey(contract, hook, id, attester);
+  const raw = state.get(key);
+  if (raw === undefined) return 0n;
+  state.delete(key);
+  return BigInt(decoder.decode(raw));
 }

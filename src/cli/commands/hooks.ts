@@ -68,6 +68,7 @@ async function bodyOf(o: { body?: string; data?: string }): Promise<Uint8Array> 
 }
 
 interface SignOptions extends CommonOptions {
+  chainId?: string;
   body?: string;
   data?: string;
   key?: string;
@@ -78,7 +79,11 @@ interface SignOptions extends CommonOptions {
 /** The X-Cmt-Signature value: an Ed25519 signature with --key, or an HMAC with the secret in $--secret-env. */
 async function signature(contract: Uint8Array, hook: string, body: Uint8Array, o: SignOptions): Promise<string> {
   if ((o.key === undefined) === (o.secretEnv === undefined)) throw new CommandError('sign with exactly one of --key NAME (an Ed25519 hook) and --secret-env VAR (an HMAC hook)', 'INVALID_ARGUMENT');
-  if (o.key !== undefined) return signHookCall(await unlockKey(new KeyDirectory(homePaths(resolveHome(o)).keys), o.key, o), contract, hook, body);
+  if (o.key !== undefined) {
+    // The signature names the chain: --chain-id, else the node's.
+    const chainId = o.chainId ?? (await (await rpcClient(o)).call<{ node_info: { network: string } }>('status')).node_info.network;
+    return signHookCall(await unlockKey(new KeyDirectory(homePaths(resolveHome(o)).keys), o.key, o), chainId, contract, hook, body);
+  }
   const secret = process.env[o.secretEnv as string];
   if (!secret) throw new CommandError(`$${o.secretEnv} holds no secret`, 'INVALID_ARGUMENT');
   return hmacHookCall(secret, body);
@@ -91,6 +96,8 @@ const signing = (cmd: Command): Command =>
     .option('--key <name>', "the caller's Ed25519 key (in the home's keys) for an ed25519 hook")
     .option('--secret-env <var>', 'the environment variable holding the secret of an hmac hook')
     .option('--passphrase-file <file>', "the key's passphrase (default: $CMT_PASSPHRASE or a prompt)")
+    .option('--chain-id <id>', 'the chain the signature is for (default: the chain of --node)')
+    .option('--node <url>', 'RPC address asked for the chain id (default: $CMT_NODE, the home config, or http://127.0.0.1:26657)')
     .option('--home <dir>', 'home holding keys/ (default: $CMT_HOME or ~/.cmt/devnet)');
 
 interface DeclareOptions {
@@ -126,11 +133,14 @@ async function declareHook(dir: string, name: string, o: DeclareOptions): Promis
   const existing = await readFile(path, 'utf8').catch(() => undefined);
   let hooks: Record<string, unknown> = {};
   if (existing !== undefined) {
+    let parsed: unknown;
     try {
-      hooks = JSON.parse(existing) as Record<string, unknown>;
+      parsed = JSON.parse(existing);
     } catch {
       throw new CommandError(`${path} is not JSON; fix or remove it first`, 'INVALID_ARGUMENT');
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CommandError(`${path} is not an object of hooks; fix or remove it first`, 'INVALID_ARGUMENT');
+    hooks = parsed as Record<string, unknown>;
   }
   if (o.hmac === true && o.keys !== undefined) throw new CommandError('an HMAC hook lists no caller keys: give --hmac or --keys, not both', 'INVALID_ARGUMENT');
   if (o.hmac !== true && o.keys === undefined) throw new CommandError('say how callers are authenticated: --keys NAME|HEX,... (Ed25519) or --hmac', 'INVALID_ARGUMENT');
@@ -223,7 +233,15 @@ export function registerHooksCommands(program: Command): void {
         urls.map(async (url) => {
           try {
             const res = await fetch(`${url}/hooks/${formatAddress(contract)}/${hook}`, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: header }, body });
-            return { url, status: res.status, answer: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+            // An endpoint's answer is a short JSON object; more than 64 KiB of it is not read.
+            const text = new TextDecoder().decode((await res.arrayBuffer()).slice(0, 64 * 1024));
+            let answer: Record<string, unknown> = {};
+            try {
+              answer = JSON.parse(text) as Record<string, unknown>;
+            } catch {
+              answer = { error: `not JSON: ${text.slice(0, 200)}` };
+            }
+            return { url, status: res.status, answer };
           } catch (err) {
             return { url, status: 0, answer: { error: (err as Error).message } };
           }
