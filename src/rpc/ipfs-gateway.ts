@@ -4,7 +4,9 @@
  * pinned it yet — with its length, an ETag and single byte ranges; `POST /ipfs` imports an
  * upload with the chain's profile and answers its CID. Only registered CIDs are served, so
  * the gateway serves what the chain paid for and nothing else. Downloads and uploads each
- * have a few slots (more: 429), and a client that stops reading is cut.
+ * have a few slots (more: 429), and a client that stops reading is cut. A download reads the
+ * file one block at a time as the client takes it (never the whole file ahead of a slow
+ * reader), and a client that leaves stops the reading, or the upload, at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CmtError } from '../codec/errors.js';
@@ -110,6 +112,10 @@ export class IpfsGateway {
       return;
     }
     this.downloads++;
+    // The client left (or the answer finished): the read stops, whatever it was waiting for.
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    res.on('close', onClose);
     try {
       if (!(await files.isPinned(cid))) {
         const arrived = await withTimeout(files.pinner.ensure(cid, size).then(() => 'ok' as const, (err: unknown) => err as Error), this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
@@ -139,11 +145,13 @@ export class IpfsGateway {
         res.end();
         return;
       }
-      await this.stream(res, files.read(cid, start, length, AbortSignal.timeout(24 * 3600_000)));
+      await this.stream(res, files.read(cid, start, length, AbortSignal.any([gone.signal, AbortSignal.timeout(24 * 3600_000)])));
     } catch (err) {
+      if (gone.signal.aborted) return;
       this.options.logger.warn({ err, cid }, 'serving a file failed');
       plain(res, 500, `serving ${cid} failed: ${(err as Error).message}`);
     } finally {
+      res.off('close', onClose);
       this.downloads--;
     }
   }
@@ -193,10 +201,16 @@ export class IpfsGateway {
     }
     this.uploads++;
     const aborted = new AbortController();
+    // Any close before the answer is sent aborts the upload, also once its body fully arrived
+    // (the import or the pin may still be running: nobody is left to answer).
     const onClose = (): void => {
+      if (!res.writableFinished) aborted.abort();
+    };
+    const onReqClose = (): void => {
       if (!req.complete) aborted.abort();
     };
-    req.on('close', onClose);
+    req.on('close', onReqClose);
+    res.on('close', onClose);
     try {
       const added = await files.add(req, aborted.signal);
       const body = JSON.stringify(added);
@@ -215,7 +229,8 @@ export class IpfsGateway {
       }
       req.resume();
     } finally {
-      req.off('close', onClose);
+      req.off('close', onReqClose);
+      res.off('close', onClose);
       this.uploads--;
     }
   }

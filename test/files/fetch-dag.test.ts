@@ -100,4 +100,13 @@ describe('fetchFileDag', () => {
     }
     await expect(run(child.cid, CHUNK, source(blocks))).rejects.toThrow(/deeper/);
   });
+
+  it('refuses a node with more links than the profile fan-out (1,024)', async () => {
+    const leaf = new Uint8Array([1]);
+    const leafCid = cidOf(0x55, leaf);
+    const rootBlock = fileNode(Array.from({ length: 1025 }, () => ({ cid: leafCid, size: 1 })));
+    const root = cidOf(0x70, rootBlock);
+    const blocks = new Map([[leafCid.toString(), leaf], [root.toString(), rootBlock]]);
+    await expect(run(root, 1025, source(blocks))).rejects.toThrow(/more than the profile's 1024/);
+  });
 });

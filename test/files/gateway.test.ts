@@ -159,6 +159,17 @@ describe('the /ipfs gateway', () => {
     expect(files.uploads.bytes).toBe(0);
   });
 
+  it('the same bytes uploaded twice at once: both answered 200, pinned once', async () => {
+    const bytes = new TextEncoder().encode('uploaded by two clients at once');
+    const answers = await Promise.all([upload(bytes), upload(bytes)]);
+    const bodies = await Promise.all(answers.map(async (a) => ({ status: a.status, body: (await a.json()) as { cid: string } })));
+    expect(bodies.map((b) => b.status)).toEqual([200, 200]);
+    expect(bodies[0]?.body.cid).toBe(bodies[1]?.body.cid);
+    expect(await files.isPinned(bodies[0]?.body.cid as string)).toBe(true);
+    await files.uploads.sweep(Date.now() + 2 * 60 * 60_000);
+    expect(await files.isPinned(bodies[0]?.body.cid as string)).toBe(false);
+  });
+
   it('a registered file nobody has times out with 504', async () => {
     const missing = 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq';
     registered.set(missing, 10);

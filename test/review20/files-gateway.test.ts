@@ -86,21 +86,3 @@ describe('review20: the gateway and slow readers', () => {
     }
   }, 60_000);
 });
-
-describe('review20: the same file uploaded twice at once', () => {
-  it('answers both uploads 200 (not 500 for AlreadyPinnedError)', async () => {
-    const bytes = distinctChunks(3 * MiB);
-    bytes[7] = 0xee; // not the file of the test above
-    const post = () => fetch(`http://127.0.0.1:${port}/ipfs`, { method: 'POST', body: bytes });
-    const statuses: number[] = [];
-    for (let round = 0; round < 3 && !statuses.some((s) => s >= 500); round++) {
-      bytes[8] = round;
-      const answers = await Promise.all([post(), post()]);
-      for (const a of answers) {
-        statuses.push(a.status);
-        await a.arrayBuffer();
-      }
-    }
-    expect(statuses.filter((s) => s >= 500), 'two clients uploading the same bytes: one gets a 5xx').toEqual([]);
-  }, 60_000);
-});
