@@ -2,7 +2,7 @@
 /** The `cmt` command. Exit codes: 0 success, 1 a failure with a message, 2 bad usage. */
 import { Command, CommanderError } from 'commander';
 import { CmtError } from '../codec/errors.js';
-import { NODE_VERSION } from '../node/node.js';
+import { NODE_VERSION } from '../node/version.js';
 import { USAGE_ERROR_CODES } from './arguments.js';
 import { registerContractCommands } from './commands/contract.js';
 import { registerFilesCommands } from './commands/files.js';

@@ -58,11 +58,13 @@ import { validatorsAt } from './validator-history.js';
 import { Wal } from './wal.js';
 import type { Commit } from '../codec/vote.js';
 import { join } from 'node:path';
-import { FileService } from '../files/file-service.js';
+import type { FileService } from '../files/file-service.js';
 import type { FileRegistry } from '../files/registry.js';
 import { utf8 } from '../codec/bytes.js';
 
-export const NODE_VERSION = '0.1.0';
+import { NODE_VERSION } from './version.js';
+
+export { NODE_VERSION };
 
 /** Room for a proposal's signature and framing beside its block. */
 const MESSAGE_OVERHEAD_BYTES = 64 * 1024;
@@ -100,6 +102,7 @@ export class Node implements NodeApi {
   private host: P2PHost | undefined;
   /** IPFS (spec/files.md): started with the network, on its libp2p host. */
   private fileService: FileService | undefined;
+  private filesStarting: Promise<void> | undefined;
   private readonly metricsRegistry: NodeMetrics;
   private readonly pruner: BlockPruner;
   private readonly queryGate: QueryGate;
@@ -232,10 +235,8 @@ export class Node implements NodeApi {
     this.host = host;
     this.parts.connect(host, { maxInlineBlockBytes: Math.min(p2p.maxInlineBlockBytes, host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES) });
     if (this.byzantine) this.parts.turnByzantine(host, this.byzantine);
-    this.fileService = await FileService.start({ dir: join(this.paths.data, 'ipfs'), libp2p: host.libp2pForFiles(), registry: this.fileRegistry(), logger: this.logger.child({ module: 'files' }) });
-    const files = this.fileService;
-    this.parts.events.on('newBlock', () => files.onBlock());
     await this.parts.start();
+    this.filesStarting = this.startFiles(host);
     const s = this.driver.chainState;
     this.logger.info(
       { chainId: s.chainId, height: s.lastBlockHeight, validator: this.privValidator !== null, peerId: host.peerId, p2p: host.listenAddrs[0] },
@@ -249,6 +250,7 @@ export class Node implements NodeApi {
     await this.parts.stop();
     const { wal, verifier, stateStore, blockStore } = this.parts.ports;
     await wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));
+    await this.filesStarting;
     await this.fileService?.stop().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the file store failed'));
     await this.host?.stop();
     await verifier.close();
@@ -465,7 +467,23 @@ export class Node implements NodeApi {
     return { app: decodeAppParams(res.value), consensus: this.driver.chainState.consensusParams, baseFee: this.app.baseFee() };
   }
 
-  /** The files service, once the node has started (the RPC's /ipfs routes use it). */
+  /**
+   * Files are no part of consensus: the service comes up beside it, and the gateway answers 503
+   * until it does. Helia's modules are loaded here, not at import (they take seconds to load,
+   * and every cmt command imports this file).
+   */
+  private async startFiles(host: P2PHost): Promise<void> {
+    try {
+      const { FileService } = await import('../files/file-service.js');
+      const files = await FileService.start({ dir: join(this.paths.data, 'ipfs'), libp2p: host.libp2pForFiles(), registry: this.fileRegistry(), logger: this.logger.child({ module: 'files' }) });
+      this.fileService = files;
+      this.parts.events.on('newBlock', () => files.onBlock());
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'the files service did not start: /ipfs answers 503, and registered files are not pinned');
+    }
+  }
+
+  /** The files service, once it has started (the RPC's /ipfs routes use it). */
   get files(): FileService | undefined {
     return this.fileService;
   }

@@ -14,7 +14,6 @@ import { parseCid } from '../../app/files/cid.js';
 import { MAX_FILE_BYTES, registerFileGas } from '../../app/files/fees.js';
 import { addressFromPublicKey } from '../../crypto/address.js';
 import { KeyDirectory } from '../../crypto/key-directory.js';
-import { computeCid } from '../../files/profile.js';
 import { homePaths } from '../../node/home.js';
 import { RpcClientError } from '../../rpc/client.js';
 import { RPC_NOT_FOUND } from '../../rpc/errors.js';
@@ -118,6 +117,8 @@ export function registerFilesCommands(program: Command): void {
       if (info.size > MAX_FILE_BYTES) throw new CommandError(`${path} is ${info.size} bytes; the chain registers files of at most ${MAX_FILE_BYTES} bytes`, 'FILE_TOO_LARGE');
       const gasPrice = o.gasPrice === undefined ? undefined : parseAmount(o.gasPrice);
       const key = await unlockKey(new KeyDirectory(homePaths(resolveHome(o)).keys), o.from, o);
+      // Loaded only by this command: the importer's modules are heavy for every other cmt command.
+      const { computeCid } = await import('../../files/profile.js');
       const local = await computeCid(createReadStream(path));
       const cid = local.cid.toString();
       const client = await rpcClient(o);

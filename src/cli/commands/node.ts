@@ -15,7 +15,6 @@ import { initHome } from '../../node/init-home.js';
 import { createLogger, type LogFormat } from '../../node/logger.js';
 import { CommandError, table } from '../output.js';
 import { resolveHome } from '../context.js';
-import { runNode, stopOnSignals } from '../run-node.js';
 import { parseNonNegativeInt, parsePort, parsePositiveInt, optionParser } from '../arguments.js';
 
 interface RunOptions {
@@ -75,6 +74,8 @@ async function exists(path: string): Promise<boolean> {
 
 async function runForeground(home: string, options: RunOptions, banner?: (rpcUrl: string) => string): Promise<void> {
   const logger = createLogger({ level: options.logLevel ?? 'info', format: options.logFormat });
+  // The node's modules (libp2p, the executor) load only for the commands that run one.
+  const { runNode, stopOnSignals } = await import('../run-node.js');
   const running = await runNode(home, logger, overrides(options), {
     ...(options.chaosAdminPort !== undefined ? { chaosAdminPort: options.chaosAdminPort } : {}),
     ...(options.byzantine ? { byzantine: options.byzantine } : {}),
