@@ -69,7 +69,7 @@ export async function runNode(home: string, logger: Logger, overrides: (c: NodeC
   try {
     // A relative traces directory is the home's, as CometBFT reads every path of its config.
     const dashboard = { ...node.config.dashboard, tracesDir: node.config.dashboard.tracesDir === '' ? '' : resolve(home, node.config.dashboard.tracesDir) };
-    rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }), { ...dashboard, moniker: node.config.moniker }, () => node.files);
+    rpc = await startRpcServer(node, node.config.rpc, logger.child({ module: 'rpc' }), { ...dashboard, moniker: node.config.moniker }, () => node.files());
     webhooks = await startWebhooks(node, node.paths.keys, node.config.webhooks, logger.child({ module: 'webhooks' }));
     if (linkFaults && chaosAdminPort !== undefined) {
       admin = await startChaosAdmin(linkFaults, chaosAdminPort, logger.child({ module: 'chaos' }), { chainId: node.genesis.chainId });

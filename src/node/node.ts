@@ -101,8 +101,7 @@ export class Node implements NodeApi {
   private linkFaults: LinkFaults | undefined;
   private host: P2PHost | undefined;
   /** IPFS (spec/files.md): started with the network, on its libp2p host. */
-  private fileService: FileService | undefined;
-  private filesStarting: Promise<void> | undefined;
+  private filesStarting: Promise<FileService | undefined> | undefined;
   private readonly metricsRegistry: NodeMetrics;
   private readonly pruner: BlockPruner;
   private readonly queryGate: QueryGate;
@@ -236,7 +235,16 @@ export class Node implements NodeApi {
     this.parts.connect(host, { maxInlineBlockBytes: Math.min(p2p.maxInlineBlockBytes, host.maxGossipBytes - MESSAGE_OVERHEAD_BYTES) });
     if (this.byzantine) this.parts.turnByzantine(host, this.byzantine);
     await this.parts.start();
-    this.filesStarting = this.startFiles(host);
+    const registry = this.fileRegistry();
+    if (registry.count() > 0) void this.files();
+    else {
+      const waitForFiles = (): void => {
+        if (registry.count() === 0) return;
+        this.parts.events.off('newBlock', waitForFiles);
+        void this.files();
+      };
+      this.parts.events.on('newBlock', waitForFiles);
+    }
     const s = this.driver.chainState;
     this.logger.info(
       { chainId: s.chainId, height: s.lastBlockHeight, validator: this.privValidator !== null, peerId: host.peerId, p2p: host.listenAddrs[0] },
@@ -250,8 +258,7 @@ export class Node implements NodeApi {
     await this.parts.stop();
     const { wal, verifier, stateStore, blockStore } = this.parts.ports;
     await wal.close().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the WAL failed'));
-    await this.filesStarting;
-    await this.fileService?.stop().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the file store failed'));
+    await (await this.filesStarting)?.stop().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'closing the file store failed'));
     await this.host?.stop();
     await verifier.close();
     await this.app.close();
@@ -468,24 +475,28 @@ export class Node implements NodeApi {
   }
 
   /**
-   * Files are no part of consensus: the service comes up beside it, and the gateway answers 503
-   * until it does. Helia's modules are loaded here, not at import (they take seconds to load,
-   * and every cmt command imports this file).
+   * Files are no part of consensus, and most chains hold none: the service starts beside
+   * consensus once the chain has a registered file (at start, or after the block that registers
+   * the first) or a client uses /ipfs, so a node without files never loads Helia's modules (they
+   * take seconds to load). Undefined when it cannot run (no network yet, or it failed to start).
    */
-  private async startFiles(host: P2PHost): Promise<void> {
+  files(): Promise<FileService | undefined> {
+    const host = this.host;
+    if (!host) return Promise.resolve(undefined);
+    this.filesStarting ??= this.startFiles(host);
+    return this.filesStarting;
+  }
+
+  private async startFiles(host: P2PHost): Promise<FileService | undefined> {
     try {
       const { FileService } = await import('../files/file-service.js');
       const files = await FileService.start({ dir: join(this.paths.data, 'ipfs'), libp2p: host.libp2pForFiles(), registry: this.fileRegistry(), logger: this.logger.child({ module: 'files' }) });
-      this.fileService = files;
       this.parts.events.on('newBlock', () => files.onBlock());
+      return files;
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'the files service did not start: /ipfs answers 503, and registered files are not pinned');
+      return undefined;
     }
-  }
-
-  /** The files service, once it has started (the RPC's /ipfs routes use it). */
-  get files(): FileService | undefined {
-    return this.fileService;
   }
 
   /** The chain's file records as the files service reads them: the /files query paths at the read height. */

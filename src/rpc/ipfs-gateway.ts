@@ -18,7 +18,8 @@ import type { Logger } from '../node/logger.js';
 
 export interface GatewayOptions {
   /** The node's files service; undefined until the node has started. */
-  files: () => FileService | undefined;
+  /** The node's files service, started on the first call that needs it; undefined when it cannot run. */
+  files: () => FileService | undefined | Promise<FileService | undefined>;
   /** How long a client may leave written bytes unread before its connection is cut. */
   writeTimeoutMs: number;
   /** How long a download waits for a file to arrive from peers (then 504). */
@@ -79,9 +80,9 @@ export class IpfsGateway {
   }
 
   async serve(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    const files = this.options.files();
+    const files = await this.options.files();
     if (!files) {
-      plain(res, 503, 'the node has not started its file store yet; retry in a moment', { 'retry-after': '1' });
+      plain(res, 503, 'the node has no file store running (it has not started, or failed to: see its log); retry in a moment', { 'retry-after': '1' });
       return;
     }
     if (req.method === 'POST' && (pathname === '/ipfs' || pathname === '/ipfs/')) return this.upload(req, res, files);

@@ -151,7 +151,7 @@ function allowOrigin(req: IncomingMessage, res: ServerResponse, allowed: readonl
   res.setHeader('access-control-allow-origin', any ? '*' : origin);
 }
 
-export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger, dashboardOptions?: DashboardOptions, files?: () => FileService | undefined): Promise<RpcServer> {
+export async function startRpcServer(api: NodeApi, options: RpcServerOptions, logger: Logger, dashboardOptions?: DashboardOptions, files?: () => FileService | undefined | Promise<FileService | undefined>): Promise<RpcServer> {
   // The files gateway (ipfs-gateway.ts), when the node runs a file store.
   const gateway = files ? new IpfsGateway({ files, writeTimeoutMs: options.writeTimeoutMs, logger }) : undefined;
   const dashboard = dashboardOptions ? await loadDashboard({ writeTimeoutMs: options.writeTimeoutMs, ...dashboardOptions }) : undefined;
