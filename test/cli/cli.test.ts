@@ -103,7 +103,8 @@ describe('cmt against a running node', () => {
     const badRate = await cmt(['tx', 'stake', 'declare', '--from', 'dev', '--self-stake', '1cmt', '--max-stake', '1cmt', '--commission', '150%'], env);
     expect(badRate.code).toBe(2);
     expect(badRate.stderr).toMatch(/commission/);
-  });
+    // Seventeen cmt processes in a row: each loads Node and the CLI, over a second on a busy machine.
+  }, 60_000);
 
   it('shows blocks, transactions and status, as text and JSON', async () => {
     const bob = (await cmt(['keys', 'show', 'bob', '-a'], env)).stdout.trim();
@@ -176,5 +177,6 @@ describe('durability of committed blocks', () => {
     } finally {
       await dir.cleanup();
     }
-  });
+    // Two node starts and five cmt processes: each loads Node and the CLI, seconds on a busy machine.
+  }, 60_000);
 });
