@@ -6,7 +6,16 @@ import { defineConfig } from 'vitest/config';
  * machine to themselves. Every other file runs two at a time (the machine has 2 cores; files
  * that start nodes mostly wait on block times).
  */
-const ALONE = ['test/hostile/byzantine-split-vote-node.test.ts', 'test/hostile/peer-messages.test.ts', 'test/network/chaos.test.ts', 'test/network/byzantine-chaos.test.ts'];
+const ALONE = [
+  'test/hostile/byzantine-split-vote-node.test.ts',
+  'test/hostile/peer-messages.test.ts',
+  'test/network/chaos.test.ts',
+  'test/network/byzantine-chaos.test.ts',
+  // Testnets of real processes that also load Helia or run webhook endpoints: beside the dashboard's
+  // Chromium or the RPC's timing properties they pushed both past their limits.
+  'test/network/webhooks-testnet.test.ts',
+  'test/network/files-testnet.test.ts',
+];
 
 const shared = {
   pool: 'forks' as const,
