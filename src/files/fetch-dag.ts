@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import * as dagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import { CID } from 'multiformats/cid';
+import { decodeUnixfsNode } from './unixfs-node.js';
 import { CmtError } from '../codec/errors.js';
 import { CODEC_DAG_PB, CODEC_RAW } from '../app/files/cid.js';
 import { FILE_PROFILE } from '../app/files/profile.js';
@@ -118,9 +119,7 @@ export async function fetchFileDag(
     let node: dagPb.PBNode;
     let unixfs: UnixFS;
     try {
-      node = dagPb.decode(block);
-      if (!node.Data) throw new Error('no UnixFS data');
-      unixfs = UnixFS.unmarshal(node.Data);
+      ({ node, unixfs } = decodeUnixfsNode(block));
     } catch (err) {
       throw new BadDagError(name, `node ${key} is not a UnixFS dag-pb node (${(err as Error).message})`);
     }

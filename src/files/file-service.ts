@@ -25,6 +25,7 @@ import { LevelDatastore } from 'datastore-level';
 import { Key } from 'interface-datastore';
 import { UnixFS } from 'ipfs-unixfs';
 import { CID } from 'multiformats/cid';
+import { decodeUnixfsNode } from './unixfs-node.js';
 import { CmtError } from '../codec/errors.js';
 import { CODEC_RAW, parseCid } from '../app/files/cid.js';
 import { MAX_FILE_BYTES } from '../app/files/fees.js';
@@ -430,9 +431,7 @@ export class FileService {
     let node: dagPb.PBNode;
     let unixfs: UnixFS;
     try {
-      node = dagPb.decode(block);
-      if (!node.Data) throw new Error('no UnixFS data');
-      unixfs = UnixFS.unmarshal(node.Data);
+      ({ node, unixfs } = decodeUnixfsNode(block));
     } catch (err) {
       throw new FileServiceError('NOT_A_FILE', `${cid} is not a UnixFS file (${(err as Error).message})`);
     }
