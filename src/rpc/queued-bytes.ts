@@ -16,6 +16,7 @@ export const CLIENT_SHARE = 4;
 
 export class QueuedBytes {
   private held = 0;
+  private refusals = 0;
   private readonly byClient = new Map<string, number>();
 
   /** `largestAnswer`: a client's share is never less, so any one answer can be given (rpc.max_response_bytes). */
@@ -26,6 +27,11 @@ export class QueuedBytes {
 
   get bytes(): number {
     return this.held;
+  }
+
+  /** Answers and events replaced by a short error, or cancelled, because they did not fit. */
+  get refused(): number {
+    return this.refusals;
   }
 
   /**
@@ -55,8 +61,9 @@ export class QueuedBytes {
     };
   }
 
-  /** Why an answer was not queued, for the error that replaces it. */
+  /** Why an answer was not queued, for the error that replaces it; counts it as refused. */
   refusal(bytes: number): string {
+    this.refusals++;
     return `the node holds ${this.held} bytes of answers its clients have not read yet; this ${bytes}-byte answer would pass rpc.max_queued_bytes (${this.max}) or this client's quarter of it; read, then ask again`;
   }
 }

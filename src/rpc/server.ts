@@ -35,6 +35,8 @@ export interface RpcServer {
   webSocketClients(): WebSocketClientInfo[];
   /** Bytes of answers and events queued for clients and not yet taken by the kernel (rpc.max_queued_bytes). */
   queuedBytes(): number;
+  /** Answers and events refused since start because they would have passed rpc.max_queued_bytes. */
+  refusedAnswers(): number;
   close(): Promise<void>;
 }
 
@@ -282,6 +284,9 @@ export async function startRpcServer(api: NodeApi, options: RpcServerOptions, lo
     port,
     queuedBytes() {
       return queued.bytes;
+    },
+    refusedAnswers() {
+      return queued.refused;
     },
     webSocketClients() {
       return [...wss.clients].map((c) => ({ bufferedBytes: c.bufferedAmount, closing: c.readyState === c.CLOSING }));

@@ -4,10 +4,12 @@
  * merged listing for free, so a contract that deleted 4,000 rows and then listed one row 10,000
  * times did 40 million steps for 26 M gas: 14 s of every validator's block execution, 25 times
  * what an endless loop does for that gas. Skips are charged per key (`rangeSkip`), and the charge
- * is the same under the sequential and the parallel executor.
+ * is the same under the sequential and the parallel executor. What that charge costs in time
+ * against an endless loop is measured by `npm run bench -- host-gas`, not asserted here.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTRACT_GAS } from '../../src/app/contracts/gas-schedule.js';
 import { ParallelExecutor } from '../../src/app/executor/parallel-executor.js';
 import { parseAddress } from '../../src/crypto/address.js';
 import { appHarness, type AppHarness } from '../support/app-harness.js';
@@ -20,7 +22,6 @@ export function fill(from, n) { for (let i = from; i < from + n; i++) db.put('t'
 export function drop(from, n) { for (let i = from; i < from + n; i++) db.del('t', key(i)); }
 export function scan(ranges, limit) { let seen = 0; for (let r = 0; r < ranges; r++) seen += db.range('t', 'k', limit).length; return seen; }
 export function dropAndScan(from, n, ranges, limit) { drop(from, n); return scan(ranges, limit); }
-export function spin() { for (;;) {} }
 `;
 const KEYS = 4_000;
 const STRETCH = 1_000;
@@ -46,27 +47,20 @@ async function chain(parallel: boolean): Promise<Chain> {
   return c;
 }
 
-/** Runs `calls` as one block; the block's wall time and each result's code and gas. */
-async function block(c: Chain, calls: [string, unknown[]][]): Promise<{ ms: number; results: { code: number; gasUsed: number }[]; appHash: string }> {
+/** Runs `calls` as one block; each result's code and gas, and the app hash. */
+async function block(c: Chain, calls: [string, unknown[]][]): Promise<{ results: { code: number; gasUsed: number; log: string }[]; appHash: string }> {
   const txs = calls.map(([method, args]) => callTx(testKey(0), c.nonce++, c.contract, method, args, { gasLimit: GAS }));
-  const started = performance.now();
   const res = await c.h.runBlock(txs);
-  const ms = performance.now() - started;
-  return { ms, results: res.txResults.map((r) => ({ code: r.code, gasUsed: r.gasUsed })), appHash: Buffer.from(res.appHash).toString('hex') };
+  return { results: res.txResults.map((r) => ({ code: r.code, gasUsed: r.gasUsed, log: r.log })), appHash: Buffer.from(res.appHash).toString('hex') };
 }
 
 describe('db.range over deleted keys', () => {
   let sequential: Chain;
   let parallel: Chain;
-  let nsPerGasOfLoop: number;
 
   beforeAll(async () => {
     sequential = await chain(false);
     parallel = await chain(true);
-    // The reference the schedule is set against: an endless loop, per unit of gas.
-    const loop = await block(sequential, [['spin', []]]);
-    await block(parallel, [['spin', []]]);
-    nsPerGasOfLoop = (loop.ms * 1e6) / (loop.results[0]?.gasUsed ?? 1);
   }, 120_000);
   afterAll(async () => {
     await sequential?.h.close();
@@ -76,23 +70,19 @@ describe('db.range over deleted keys', () => {
   it('costs gas in proportion to the keys it steps over, in one transaction or across a block, the same under both executors', async () => {
     let from = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2_000, max: 6_000 }), fc.boolean(), fc.constantFrom(1, 3), async (ranges, sameTx, limit) => {
-        // Each run deletes the next 1,000 keys, which sort first under the prefix.
+      fc.asyncProperty(fc.integer({ min: 20, max: 300 }), fc.boolean(), fc.constantFrom(1, 3), async (ranges, sameTx, limit) => {
+        // Each run deletes the next 1,000 keys, which sort first under the prefix: every range
+        // steps over all of them (keys deleted in earlier blocks are gone from the store).
         const calls: [string, unknown[]][] = sameTx ? [['dropAndScan', [from, STRETCH, ranges, limit]]] : [['drop', [from, STRETCH]], ['scan', [ranges, limit]]];
         from += STRETCH;
-        // The loop's reference measured next to the scan, so both see the same machine (a busy
-        // CI host slows a later block and not a reference taken once at the start).
-        const loop = await block(sequential, [['spin', []]]);
-        const loopNsPerGas = (loop.ms * 1e6) / (loop.results[0]?.gasUsed ?? 1);
         const a = await block(sequential, calls);
         const b = await block(parallel, calls);
         expect(b.results).toEqual(a.results);
         expect(b.appHash).toBe(a.appHash);
-        const scan = a.results[a.results.length - 1] as { code: number; gasUsed: number };
-        const nsPerGas = (a.ms * 1e6) / a.results.reduce((sum, r) => sum + r.gasUsed, 0);
-        // Stepping over deleted keys is paid like other work: no more time per gas than a loop's, with room for noise.
-        const reference = Math.max(loopNsPerGas, nsPerGasOfLoop);
-        expect(nsPerGas, `scan gas ${scan.gasUsed} code ${scan.code}, ${a.ms.toFixed(0)} ms, loop ${reference.toFixed(1)} ns/gas`).toBeLessThan(4 * reference);
+        for (const r of a.results) expect(r.code, r.log).toBe(0);
+        // Without the per-key charge a scan would cost about 2,000 gas a range whatever it skipped.
+        const scan = a.results[a.results.length - 1] as { gasUsed: number };
+        expect(scan.gasUsed).toBeGreaterThanOrEqual(ranges * STRETCH * CONTRACT_GAS.rangeSkip);
       }),
       { numRuns: KEYS / STRETCH },
     );
