@@ -35,7 +35,8 @@ async function texts(page: Page, selector: string): Promise<string[]> {
   return page.locator(selector).allInnerTexts();
 }
 
-describe('the dashboard on a 4-validator testnet, in Chromium', () => {
+// Each step waits up to SHOWN_MS for the page; a test makes several, so its limit is a minute.
+describe('the dashboard on a 4-validator testnet, in Chromium', { timeout: 60_000 }, () => {
   let net: UiTestnet | undefined;
   let browser: Browser | undefined;
   let watched: WatchedPage;
