@@ -27,7 +27,8 @@ import { homePaths } from '../src/node/home.js';
 import { createTestnet, type TestnetNode } from '../src/node/testnet-homes.js';
 import { freePort, rpcUrlOf, stopNode } from '../src/cli/testnet-processes.js';
 import { RpcClient } from '../src/rpc/client.js';
-import { cpuSeconds, fundInGenesis, NodeGuard, presign, readNodeLog, senderKeys, type SignedTransfer } from './testnet.js';
+import { cpuBudgetLine, cpuSeconds, verificationMs } from './support-cpu.js';
+import { fundInGenesis, NodeGuard, presign, readNodeLog, senderKeys, walletGasPrice, type SignedTransfer } from './support-nodes.js';
 import { parseNumericOptions } from './support-options.js';
 
 interface Options {
@@ -56,6 +57,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
+  const verifyMs = verificationMs();
   const dir = await mkdtemp(join(tmpdir(), 'cmt-bench-blocksync-'));
   const guard = new NodeGuard(o.keep ? undefined : dir);
   let nodes: TestnetNode[] = [];
@@ -75,7 +77,7 @@ export async function run(args: string[]): Promise<void> {
     const [source, fresh] = nodes as [TestnetNode, TestnetNode];
     const keys = o.txs > 0 ? senderKeys(o.senders) : [];
     if (keys.length > 0) await fundInGenesis(nodes, keys, 1_000_000n * ONE_CMT);
-    const queue: SignedTransfer[] = o.txs > 0 ? (presign(keys, Math.ceil(o.txs / o.senders), 1, CHAIN_ID)[0] as SignedTransfer[]) : [];
+    const queue: SignedTransfer[] = o.txs > 0 ? (presign(keys, Math.ceil(o.txs / o.senders), 1, CHAIN_ID, walletGasPrice(10))[0] as SignedTransfer[]) : [];
 
     // 1. Build the chain.
     const sourceClient = new RpcClient(rpcUrlOf(source));
@@ -182,6 +184,8 @@ export async function run(args: string[]): Promise<void> {
       `cpu while syncing: node1 ${syncCpu.toFixed(1)} s (${((syncCpu / ((doneAt - readyAt) / 1000)) * 100).toFixed(0)}% of one core, ${((syncCpu / (reached || 1)) * 1000).toFixed(2)} ms per block), ` +
         `node0 serving ${sourceCpu.toFixed(1)} s`,
     );
+    // A synced transfer's signature is checked again, as in consensus: the same budget applies.
+    if (txsInChain > 0) console.log(`node1 syncing: ${cpuBudgetLine([syncCpu], txsInChain, verifyMs)} (empty blocks' cost included)`);
   } finally {
     await guard.stopAll(nodes);
     if (o.keep) console.log(`kept ${dir} (each node's log is <home>/node.log)`);

@@ -17,17 +17,10 @@ import { addressFromPublicKey } from '../src/crypto/address.js';
 import { keyPairFromSeed } from '../src/crypto/ed25519.js';
 import { signTx } from '../src/crypto/sign-tx.js';
 import { openBenchChain } from './support-chain.js';
+import { RANGE_CONTRACT as CONTRACT } from './support-contract.js';
 import { parseNumericOptions } from './support-options.js';
 
 const CHAIN_ID = 'cmt-bench-host-gas';
-const CONTRACT = `
-const key = (i) => 'k' + String(i).padStart(6, '0');
-export function fill(from, n) { for (let i = from; i < from + n; i++) db.put('t', key(i), 1); }
-export function drop(from, n) { for (let i = from; i < from + n; i++) db.del('t', key(i)); }
-export function scan(ranges, limit) { let seen = 0; for (let r = 0; r < ranges; r++) seen += db.range('t', 'k', limit).length; return seen; }
-export function dropAndScan(from, n, ranges, limit) { drop(from, n); return scan(ranges, limit); }
-export function spin() { for (;;) {} }
-`;
 const GAS = 100_000_000;
 
 export async function run(args: string[]): Promise<void> {

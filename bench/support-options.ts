@@ -11,8 +11,8 @@ export interface LoadOptions {
   batch: number;
   connections: number;
   blockTime: number;
-  /** 1: node processes write V8 CPU profiles to ./.scratch/profiles. */
-  profile: number;
+  /** The gas price offered, as a multiple of the chain's minimum: a wallet's fee cap above the base fee. */
+  feeCap: number;
 }
 
 /** Parses `--some-option N` pairs over `defaults` (camelCase keys); an unknown option is an error naming `file`. */

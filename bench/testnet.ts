@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- testnet [--txs N] [--senders S] [--window W] [--rate R] [--batch B]
- *   [--connections C] [--block-time MS] [--validators V] [--keep 1]`
+ *   [--connections C] [--block-time MS] [--fee-cap X] [--validators V] [--keep 1] [--breakdown 1]`
  *
  * A local testnet of V validators (default 4), each a real `cmt start` process in a temporary
  * directory, with consensus over libp2p on loopback. S senders (default 2,000) are funded in
@@ -10,199 +10,53 @@
  * them to the others). Commits are observed on node0's WebSocket (NewBlock events). Closed
  * loop by default (at most W transactions outstanding); with --rate R, open loop at R tx/s.
  *
+ * Transfers offer --fee-cap times the minimum gas price (10 by default), as a wallet offers a fee
+ * cap above the base fee, so the run measures what the chain commits rather than refusals of a
+ * price the rising base fee left behind.
+ *
  * Prints committed tx/s, submit-to-commit latency percentiles, the block interval (p50, max),
- * transactions per block, and a summary of every node's log ("committed block" lines: rounds
+ * transactions per block, each node's CPU per committed transaction against one Ed25519
+ * verification measured in the same run (the budget is 3), and a summary of every node's log ("committed block" lines: rounds
  * above 0, how far apart the nodes commit the same height, how long a block takes to apply).
+ * With --breakdown 1, node0 runs under V8's CPU profiler and its CPU is printed by stage
+ * (CheckTx, gossip, execution, the state commit, the tx index, RPC…) per committed transaction.
  * The directory is removed at the end unless --keep 1 (then its path is printed: each home
  * has node.log). The nodes are stopped on every exit path, Ctrl-C included.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ONE_CMT } from '../src/codec/amount.js';
 import { DEFAULT_CONSENSUS_PARAMS } from '../src/codec/params.js';
-import { DEFAULT_APP_PARAMS } from '../src/app/params.js';
-import { addressFromPublicKey, formatAddress } from '../src/crypto/address.js';
-import { BulkSigner } from '../src/crypto/bulk-signer.js';
-import { keyPairFromSeed, type KeyPair } from '../src/crypto/ed25519.js';
 import { createTestnet, type TestnetNode } from '../src/node/testnet-homes.js';
-import { freePort, launchNode, readPid, rpcUrlOf, stopNode, waitForHeights } from '../src/cli/testnet-processes.js';
+import { freePort, rpcUrlOf, waitForHeights } from '../src/cli/testnet-processes.js';
 import { RpcClient, RpcClientError, type BatchAnswer } from '../src/rpc/client.js';
+import { breakdownOf, formatBreakdown } from './support-breakdown.js';
+import { cpuBudgetLine, cpuSeconds, verificationMs } from './support-cpu.js';
+import { fundInGenesis, NodeGuard, presign, readNodeLog, senderKeys, walletGasPrice, type SignedTransfer } from './support-nodes.js';
 import { parseNumericOptions, percentile, type LoadOptions } from './support-options.js';
 
 interface Options extends LoadOptions {
   validators: number;
   keep: number;
+  /** 1: node0 runs under V8's CPU profiler and its CPU is printed by stage (bench/support-breakdown.ts). */
+  breakdown: number;
 }
 
 const CHAIN_ID = 'cmt-bench-testnet';
 
-function parseArgs(args: string[]): Options {
-  return parseNumericOptions<Options>(args, { txs: 48_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 8, blockTime: 1000, validators: 4, keep: 0, profile: 0 }, 'testnet.ts');
-}
+export const TESTNET_DEFAULTS: Options = { txs: 48_000, senders: 2_000, window: 12_000, rate: 0, batch: 250, connections: 8, blockTime: 1000, feeCap: 10, validators: 4, keep: 0, breakdown: 0 };
 
-
-/** Deterministic sender keys: sender i has the seed (i + 1) as a big-endian u32, then zeros. */
-export function senderKeys(count: number): KeyPair[] {
-  return Array.from({ length: count }, (_, i) => {
-    const seed = new Uint8Array(32);
-    new DataView(seed.buffer).setUint32(0, i + 1);
-    return keyPairFromSeed(seed);
-  });
-}
-
-/**
- * Adds `keys` as funded accounts to the genesis of every home (identical bytes everywhere):
- * createTestnet funds one account per validator only. Must run before any node starts.
- */
-export async function fundInGenesis(nodes: TestnetNode[], keys: KeyPair[], balance: bigint): Promise<void> {
-  const first = nodes[0] as TestnetNode;
-  const genesis = JSON.parse(await readFile(join(first.home, 'config', 'genesis.json'), 'utf8')) as { app_state: { accounts?: { address: string; balance: string }[] } };
-  const accounts = genesis.app_state.accounts ?? [];
-  for (const k of keys) accounts.push({ address: formatAddress(addressFromPublicKey(k.publicKey)), balance: balance.toString() });
-  genesis.app_state.accounts = accounts;
-  const text = JSON.stringify(genesis, null, 2) + '\n';
-  for (const node of nodes) await writeFile(join(node.home, 'config', 'genesis.json'), text);
-}
-
-/** A pre-signed transfer: its hex for broadcast_tx_sync and its base64, as NewBlock events show it. */
-export interface SignedTransfer {
-  hex: string;
-  b64: string;
-}
-
-/**
- * `perSender` transfers from each sender (nonces from `firstNonce`), sender i paying sender
- * i+1, dealt into `queues` lists: sender s goes to queue s % queues, in nonce order.
- */
-export function presign(keys: KeyPair[], perSender: number, queues: number, chainId: string, firstNonce = 0): SignedTransfer[][] {
-  const signers = keys.map((k) => new BulkSigner(k));
-  const addresses = keys.map((k) => addressFromPublicKey(k.publicKey));
-  const out: SignedTransfer[][] = Array.from({ length: queues }, () => []);
-  for (let n = 0; n < perSender; n++) {
-    for (let s = 0; s < keys.length; s++) {
-      const to = addresses[(s + 1) % keys.length] as Uint8Array;
-      const signed = (signers[s] as BulkSigner).signTx({ chainId, nonce: firstNonce + n, gasLimit: 30_000, gasPrice: DEFAULT_APP_PARAMS.minGasPrice, memo: '', msg: { type: 'transfer', to, amount: 1n } });
-      const buf = Buffer.from(signed.bytes);
-      (out[s % queues] as SignedTransfer[]).push({ hex: '0x' + buf.toString('hex'), b64: buf.toString('base64') });
-    }
-  }
-  return out;
-}
-
-/**
- * Stops the nodes this process started, even on Ctrl-C (they run in their own process groups,
- * so the terminal's signal does not reach them); on a signal it also removes `dir` if given.
- */
-export class NodeGuard {
-  private readonly pids = new Set<number>();
-  private readonly killAll = (): void => {
-    for (const pid of this.pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
-  private readonly onSignal = (signal: NodeJS.Signals): void => {
-    this.killAll();
-    if (this.dir) {
-      // The killed processes may still hold files open for a moment; rm copes with that on Linux.
-      rmSync(this.dir, { recursive: true, force: true });
-    }
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-
-  constructor(private readonly dir?: string) {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
-    // An uncaught exception skips the callers' finally blocks, but not this.
-    process.on('exit', this.killAll);
-  }
-
-  async launch(node: TestnetNode, profile = false): Promise<number> {
-    try {
-      const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), '.scratch', 'profiles')] : [];
-      const pid = await launchNode(node, { logLevel: 'info', timeoutMs: 60_000, execArgv });
-      this.pids.add(pid);
-      return pid;
-    } catch (err) {
-      // A node that did not answer in time may still be running.
-      const pid = await readPid(node);
-      if (pid !== null) this.pids.add(pid);
-      throw err;
-    }
-  }
-
-  async stopAll(nodes: TestnetNode[]): Promise<void> {
-    await Promise.all(nodes.map((n) => stopNode(n, 'SIGTERM', 10_000).catch(() => false)));
-    for (const pid of this.pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // stopped
-      }
-    }
-    this.pids.clear();
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
-    process.off('exit', this.killAll);
-  }
-}
-
-let clockTicks: number | undefined;
-
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux); NaN elsewhere. */
-export function cpuSeconds(pid: number): number {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return NaN;
-  }
-}
-
-interface CommitLine {
-  time: number;
-  height: number;
-  round: number;
-  txs: number;
-  mempool: number;
-}
-
-interface NodeLog {
-  commits: CommitLine[];
-  warnings: Map<string, number>;
-}
-
-/** Reads a node's JSON log: its "committed block" lines and a count of warnings by message. */
-export async function readNodeLog(home: string): Promise<NodeLog> {
-  const text = await readFile(join(home, 'node.log'), 'utf8').catch(() => '');
-  const commits: CommitLine[] = [];
-  const warnings = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let r: { level?: number; time?: number; msg?: string; height?: number; round?: number; txs?: number; mempool?: number };
-    try {
-      r = JSON.parse(line) as typeof r;
-    } catch {
-      continue;
-    }
-    if (r.msg === 'committed block') commits.push({ time: r.time ?? 0, height: r.height ?? 0, round: r.round ?? 0, txs: r.txs ?? 0, mempool: r.mempool ?? 0 });
-    else if ((r.level ?? 0) >= 40) warnings.set(r.msg ?? '?', (warnings.get(r.msg ?? '?') ?? 0) + 1);
-  }
-  return { commits, warnings };
-}
 
 export async function run(args: string[]): Promise<void> {
-  const o = parseArgs(args);
+  await runLoad(parseNumericOptions<Options>(args, TESTNET_DEFAULTS, 'testnet.ts'));
+}
+
+/** The load and its figures, for this benchmark and for `transfers` (one validator). */
+export async function runLoad(o: Options): Promise<void> {
+  // Measured before any node runs: the unit the nodes' CPU per transaction is counted in.
+  const verifyMs = verificationMs();
   const dir = await mkdtemp(join(tmpdir(), 'cmt-bench-testnet-'));
   const guard = new NodeGuard(o.keep ? undefined : dir);
   let nodes: TestnetNode[] = [];
@@ -221,12 +75,13 @@ export async function run(args: string[]): Promise<void> {
 
     const perSender = Math.ceil(o.txs / o.senders);
     const t0 = performance.now();
-    const queues = presign(keys, perSender, o.connections, CHAIN_ID);
+    const queues = presign(keys, perSender, o.connections, CHAIN_ID, walletGasPrice(o.feeCap));
     const total = queues.reduce((s, q) => s + q.length, 0);
     console.log(`pre-signed ${total} transfers from ${o.senders} senders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const pids: number[] = [];
-    for (const node of nodes) pids.push(await guard.launch(node, o.profile === 1));
+    const profileDir = join(dir, 'node0-cpu-profiles');
+    for (const [i, node] of nodes.entries()) pids.push(await guard.launch(node, o.breakdown && i === 0 ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []));
     // Consensus runs once every node has committed a block or two.
     await waitForHeights(nodes, 2, 120_000);
     const watched = nodes[0] as TestnetNode;
@@ -344,6 +199,7 @@ export async function run(args: string[]): Promise<void> {
     const cpuAfter = pids.map(cpuSeconds);
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const mempoolsAtEnd = await sampleMempools();
+    const baseFee = await (clients[0] as RpcClient).call<{ app: { base_fee: string } }>('params').then((p) => p.app.base_fee, () => '?');
     ws.close();
     const endWall = Date.now();
 
@@ -363,7 +219,7 @@ export async function run(args: string[]): Promise<void> {
         `${o.rate > 0 ? `open loop at ${o.rate} tx/s` : `closed loop, window ${o.window}`}`,
     );
     console.log(`submitted: ${total} in ${submitSeconds.toFixed(1)} s (${(total / submitSeconds).toFixed(0)} tx/s accepted by the RPCs)`);
-    console.log(`committed: ${committed} of ${total} (${rejected} rejected${firstRejection ? `, first: ${firstRejection}` : ''})`);
+    console.log(`committed: ${committed} of ${total} (${rejected} rejected${firstRejection ? `, first: ${firstRejection}` : ''}); gas price offered ${walletGasPrice(o.feeCap)} (--fee-cap ${o.feeCap}× the minimum), base fee after the load ${baseFee}`);
     console.log(
       `committed tx/s: ${(committed / seconds).toFixed(0)} (submit start to last commit, ${seconds.toFixed(1)} s); ` +
         `between first and last block with txs: ${(committed / ((last - first) / 1000 || 1)).toFixed(0)}`,
@@ -383,8 +239,9 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `cpu over the ${elapsed.toFixed(1)} s of load: ${nodeCpu.map((c, i) => `${(nodes[i] as TestnetNode).name} ${c.toFixed(1)} s`).join(', ')}, bench client ${benchCpuSeconds.toFixed(1)} s; ` +
         `${(((totalNodeCpu + benchCpuSeconds) / (elapsed * cpus().length)) * 100).toFixed(0)}% of ${cpus().length} cores; ` +
-        `node cpu per committed tx ${((totalNodeCpu / (committed || 1)) * 1000).toFixed(2)} ms (${((totalNodeCpu / nodes.length / (committed || 1)) * 1000).toFixed(2)} ms per node)`,
+        `node cpu per committed tx ${((totalNodeCpu / (committed || 1)) * 1000).toFixed(2)} ms`,
     );
+    console.log(cpuBudgetLine(nodeCpu, committed, verifyMs) + (process.env.CMT_PROFILE ? ' (node0 ran under clinic: its CPU includes the profiler)' : ''));
     const spread = (sizes: number[]): number => Math.max(...sizes) - Math.min(...sizes);
     const widest = mempoolSamples.reduce<{ at: number; sizes: number[] } | undefined>((w, s) => (!w || spread(s.sizes) > spread(w.sizes) ? s : w), undefined);
     console.log(
@@ -394,6 +251,10 @@ export async function run(args: string[]): Promise<void> {
 
     await guard.stopAll(nodes);
     await printLogSummary(nodes, startWall, endWall);
+    if (o.breakdown) {
+      console.log(`node0's CPU by stage (V8 profile of all its threads, start-up included; ${committed} transactions committed under load):`);
+      console.log(formatBreakdown(await breakdownOf(profileDir), committed, verifyMs));
+    }
   } finally {
     await guard.stopAll(nodes);
     if (o.keep) console.log(`kept ${dir} (each node's log is <home>/node.log)`);

@@ -1,38 +1,17 @@
 #!/usr/bin/env node
 /** The `cmt` command. Exit codes: 0 success, 1 a failure with a message, 2 bad usage. */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { CmtError } from '../codec/errors.js';
-import { NODE_VERSION } from '../node/version.js';
 import { USAGE_ERROR_CODES } from './arguments.js';
-import { registerContractCommands } from './commands/contract.js';
-import { registerFilesCommands } from './commands/files.js';
-import { registerKeyCommands } from './commands/keys.js';
-import { registerNodeCommands } from './commands/node.js';
-import { registerQueryCommands } from './commands/query.js';
-import { registerProcessCommands } from './commands/process.js';
-import { registerHooksCommands } from './commands/hooks.js';
-import { registerRulesCommands } from './commands/rules.js';
-import { registerSimCommands } from './commands/sim.js';
-import { registerTestnetCommands } from './commands/testnet.js';
-import { registerTxCommands } from './commands/tx.js';
+import { commandOf, registerStubs } from './command-table.js';
+import { cmtProgram } from './program.js';
 
-const program = new Command('cmt')
-  .description('cmt: a CyberMiles-style blockchain node (Tendermint BFT, CMT token)')
-  .version(NODE_VERSION)
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+const program = cmtProgram();
 
-registerNodeCommands(program);
-registerKeyCommands(program);
-registerTxCommands(program);
-registerQueryCommands(program);
-registerContractCommands(program);
-registerFilesCommands(program);
-registerTestnetCommands(program);
-registerSimCommands(program);
-registerRulesCommands(program);
-registerProcessCommands(program);
-registerHooksCommands(program);
+// Only the module of the command being run is loaded; help lists every command from the table.
+const command = commandOf(process.argv.slice(2));
+if (command) (await command.load())(program);
+else registerStubs(program);
 
 try {
   await program.parseAsync(process.argv);

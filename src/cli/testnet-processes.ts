@@ -52,11 +52,17 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Starts the node of `node.home` as a detached process; resolves with its pid once its RPC answers. */
-export async function launchNode(node: TestnetNode, options: { logLevel?: string; timeoutMs?: number; execArgv?: string[]; extraArgs?: string[] } = {}): Promise<number> {
+/**
+ * `wrapper`: a command line the node runs under (a profiler's, ending in `--`): the pid recorded
+ * is the wrapper's, which must pass the stop signal on.
+ */
+export async function launchNode(node: TestnetNode, options: { logLevel?: string; timeoutMs?: number; execArgv?: string[]; extraArgs?: string[]; wrapper?: string[] } = {}): Promise<number> {
   const running = await readPid(node);
   if (running !== null) return running;
   const log = openSync(join(node.home, 'node.log'), 'a');
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', node.home, '--log-format', 'json', '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? [])], {
+  const nodeArgs = [...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', node.home, '--log-format', 'json', '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? [])];
+  const [command, ...args] = options.wrapper ? [...options.wrapper, process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
+  const child = spawn(command as string, args, {
     detached: true,
     stdio: ['ignore', log, log],
   });
@@ -78,8 +84,8 @@ export async function launchNode(node: TestnetNode, options: { logLevel?: string
   }
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-export async function stopNode(node: TestnetNode, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', graceMs = 15_000): Promise<boolean> {
+/** `signal` (SIGTERM unless told), then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopNode(node: TestnetNode, signal: 'SIGTERM' | 'SIGINT' | 'SIGKILL' = 'SIGTERM', graceMs = 15_000): Promise<boolean> {
   const pid = await readPid(node);
   if (pid === null) return false;
   process.kill(pid, signal);

@@ -5,7 +5,7 @@ import { readStartFile, START_FILE_MAX_BYTES } from '../runtime/start-file.js';
 import { CmtError } from '../codec/errors.js';
 import type { TimeoutParams } from '../codec/params.js';
 import { TIMEOUT_JSON_NAMES } from './genesis.js';
-import { DEFAULT_QUERY_GAS_LIMIT } from '../app/query/dry-run.js';
+import { DEFAULT_QUERY_GAS_LIMIT } from '../app/query/gas-limit.js';
 import type { QueryLimits } from './query-gate.js';
 
 export class InvalidConfigError extends CmtError {

@@ -18,7 +18,6 @@ import type { StakingParams } from '../app/staking/params.js';
 import { localStakingGenesis } from './local-staking-params.js';
 import { toHex } from '../codec/bytes.js';
 import { DEFAULT_APP_PARAMS } from '../app/params.js';
-import { loadOrCreateNodeKey } from '../p2p/node-key.js';
 import { DEFAULT_CONFIG, writeConfigFile } from './config.js';
 import { genesisToJson, type GenesisDoc } from './genesis.js';
 import { homePaths } from './home.js';
@@ -80,6 +79,8 @@ export function peerAddress(node: TestnetNode): string {
 
 export async function createTestnet(options: CreateTestnetOptions): Promise<TestnetManifest> {
   const total = options.validators + options.fullNodes;
+  // libp2p's crypto loads only when nodes are made, not for commands that read a manifest.
+  const { loadOrCreateNodeKey } = await import('../p2p/node-key.js');
   const nodes: TestnetNode[] = [];
   const validatorKeys = [];
   for (let i = 0; i < total; i++) {

@@ -15,14 +15,8 @@ import { parseAddress } from '../../src/crypto/address.js';
 import { appHarness, type AppHarness } from '../support/app-harness.js';
 import { callTx, deployTx } from '../support/contract-txs.js';
 import { testKey } from '../support/nodes.js';
+import { RANGE_CONTRACT as CONTRACT } from '../../bench/support-contract.js';
 
-const CONTRACT = `
-const key = (i) => 'k' + String(i).padStart(6, '0');
-export function fill(from, n) { for (let i = from; i < from + n; i++) db.put('t', key(i), 1); }
-export function drop(from, n) { for (let i = from; i < from + n; i++) db.del('t', key(i)); }
-export function scan(ranges, limit) { let seen = 0; for (let r = 0; r < ranges; r++) seen += db.range('t', 'k', limit).length; return seen; }
-export function dropAndScan(from, n, ranges, limit) { drop(from, n); return scan(ranges, limit); }
-`;
 const KEYS = 4_000;
 const STRETCH = 1_000;
 const GAS = 60_000_000;

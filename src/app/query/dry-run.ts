@@ -15,12 +15,6 @@ import { TxCode, TxError } from '../errors.js';
 import { checkSender, type DecodedTx, type TxLimits } from '../tx-checks.js';
 import { decodeFresh, type DecodeTx } from '../tx-decoder.js';
 
-/**
- * The default cap of a query's and an estimate's gas: an endless loop stops after about
- * 15-70 ms on the reference machine (spec/node.md, "Queries"); a deploy's estimate fits up to
- * a bundle of about 25 KB (raise the node's query.gas_limit for larger ones).
- */
-export const DEFAULT_QUERY_GAS_LIMIT = 2_000_000;
 
 export interface ContractQuery {
   contract: Uint8Array;

@@ -20,6 +20,7 @@ import { CommandError, parseOutputFormat, printResult, table, type OutputFormat 
 import { receiptOf, receiptRows, type Receipt } from '../receipt.js';
 import { submitTx } from '../submit-tx.js';
 import { unlockKey } from './keys.js';
+import { describeCommand } from '../command-table.js';
 
 interface ReadOptions extends CommonOptions {
   output: OutputFormat;
@@ -92,7 +93,7 @@ interface ContractAnswer {
 }
 
 export function registerContractCommands(program: Command): void {
-  const contract = program.command('contract').description('deploy, call and query smart contracts (spec/contracts.md)');
+  const contract = program.command('contract').description(describeCommand('contract'));
 
   txOptions(contract.command('deploy <dir>'))
     .description('deploy the bundle of DIR (contract.js and every other file under it); waits for the block and prints the contract address')

@@ -25,6 +25,7 @@ import { submitTx } from '../submit-tx.js';
 import { parseGas } from './contract.js';
 import { unlockKey } from './keys.js';
 import { parseAmount } from '../../codec/amount.js';
+import { describeCommand } from '../command-table.js';
 
 interface ReadOptions extends CommonOptions {
   output: OutputFormat;
@@ -101,7 +102,7 @@ function upload(nodeUrl: string, path: string, size: number): Promise<{ cid: str
 }
 
 export function registerFilesCommands(program: Command): void {
-  const files = program.command('files').description('store files on IPFS and register them on chain (spec/files.md)');
+  const files = program.command('files').description(describeCommand('files'));
 
   nodeOptions(files.command('add <file>'))
     .description('upload FILE to the node, check its CID, register it on chain (storage paid in gas per KiB); prints the CID')

@@ -20,6 +20,7 @@ import { optionParser } from '../arguments.js';
 import { resolveHome, rpcClient, type CommonOptions } from '../context.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 import { unlockKey } from './keys.js';
+import { describeCommand } from '../command-table.js';
 
 interface HooksAnswer {
   contract: string;
@@ -166,7 +167,7 @@ async function declareHook(dir: string, name: string, o: DeclareOptions): Promis
 }
 
 export function registerHooksCommands(program: Command): void {
-  const hooks = program.command('hooks').description("contracts' webhooks (spec/webhooks.md): declared hooks, events, calling a hook");
+  const hooks = program.command('hooks').description(describeCommand('hooks'));
   reading(hooks.command('show <contract>').description("a contract's hooks, its hook account (which pays attestation fees) and conflicting attestations")).action(async (contractText: string, o: Output) => {
     const contract = formatAddress(parseAddress(contractText));
     const answer = await (await rpcClient(o)).call<HooksAnswer>('contract_hooks', { contract }).catch((err: unknown) => notFound(err, `${contract} declares no hooks`));

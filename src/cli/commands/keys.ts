@@ -11,6 +11,7 @@ import { resolveHome } from '../context.js';
 import { optionParser } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, table, toJson, type OutputFormat } from '../output.js';
 import { readPassphrase } from '../passphrase.js';
+import { describeCommand } from '../command-table.js';
 
 interface KeyOptions {
   home?: string;
@@ -39,7 +40,7 @@ const common = (cmd: Command): Command =>
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text');
 
 export function registerKeyCommands(program: Command): void {
-  const keys = program.command('keys').description('manage named keys (Ed25519, encrypted with scrypt + AES-256-GCM)');
+  const keys = program.command('keys').description(describeCommand('keys'));
 
   common(keys.command('add <name>').description('create a new key, or --recover one from a hex private key on stdin'))
     .option('--passphrase-file <file>', 'read the passphrase from the first line of a file')

@@ -10,12 +10,11 @@ import { isLocalChain, LOCAL_CHAIN_ID_PREFIXES } from '../../node/local-chain.js
 import { homePaths } from '../../node/home.js';
 import { readConfigFile } from '../../node/config.js';
 import { readGenesisFile } from '../../node/genesis.js';
-import { loadOrCreateNodeKey } from '../../p2p/node-key.js';
-import { initHome } from '../../node/init-home.js';
 import { createLogger, type LogFormat } from '../../node/logger.js';
 import { CommandError, table } from '../output.js';
 import { resolveHome } from '../context.js';
 import { parseNonNegativeInt, parsePort, parsePositiveInt, optionParser } from '../arguments.js';
+import { describeCommand } from '../command-table.js';
 
 interface RunOptions {
   home?: string;
@@ -89,7 +88,7 @@ export function registerNodeCommands(program: Command): void {
   addRunOptions(
     program
       .command('devnet')
-      .description('run a single-validator development chain (creates its home with a funded "dev" key on first run)')
+      .description(describeCommand('devnet'))
       .option('--reset', 'delete the devnet home first and start a new chain')
       .option('--block-time <ms>', 'pause after each block, in ms (new chains only)', optionParser(parsePositiveInt)),
   ).action(async (options: RunOptions & { reset?: boolean; blockTime?: number }) => {
@@ -98,6 +97,7 @@ export function registerNodeCommands(program: Command): void {
     if (options.reset) await rm(paths.root, { recursive: true, force: true });
     let created = false;
     if (!(await exists(paths.genesis))) {
+      const { initHome } = await import('../../node/init-home.js');
       await initHome({
         home,
         chainId: 'cmt-devnet',
@@ -129,7 +129,7 @@ export function registerNodeCommands(program: Command): void {
 
   program
     .command('init')
-    .description('create a node home: validator key, config and a genesis with this node as the only validator')
+    .description(describeCommand('init'))
     .option('--home <dir>', 'node home directory (default: $CMT_HOME or ~/.cmt/devnet)')
     .option('--chain-id <id>', 'chain id', 'cmt-local')
     .option('--moniker <name>', 'node name', 'cmt-node')
@@ -154,6 +154,8 @@ export function registerNodeCommands(program: Command): void {
         return { address: parseAddress(address), balance: parseAmount(amount) };
       });
       const home = resolveHome(options);
+      // A node's key (libp2p's crypto) loads only for the commands that make or read one.
+      const [{ initHome }, { loadOrCreateNodeKey }] = await Promise.all([import('../../node/init-home.js'), import('../../p2p/node-key.js')]);
       const made = await initHome({
         home,
         chainId: options.chainId,
@@ -183,16 +185,17 @@ export function registerNodeCommands(program: Command): void {
 
   program
     .command('show-node-id')
-    .description("this node's p2p identity: its peer id and the multiaddr peers use to reach it")
+    .description(describeCommand('show-node-id'))
     .option('--home <dir>', 'node home directory (default: $CMT_HOME or ~/.cmt/devnet)')
     .action(async (options: { home?: string }) => {
       const paths = homePaths(resolveHome(options));
+      const { loadOrCreateNodeKey } = await import('../../p2p/node-key.js');
       const [key, config] = await Promise.all([loadOrCreateNodeKey(paths.nodeKey), readConfigFile(paths.config)]);
       const host = config.p2p.host === '0.0.0.0' ? '<this machine\'s IP>' : config.p2p.host;
       process.stdout.write(`${key.peerId}\n/ip4/${host}/tcp/${config.p2p.port}/p2p/${key.peerId}\n`);
     });
 
-  addRunOptions(program.command('start').description('run the node of a home created by "cmt init"'))
+  addRunOptions(program.command('start').description(describeCommand('start')))
     .option(
       '--byzantine <strategy>',
       `for cmt testnet chaos and tests only: this validator misbehaves (${BYZANTINE_STRATEGIES.join('|')}); refused unless the chain id is a local test chain's (spec/faults.md)`,

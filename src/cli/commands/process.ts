@@ -8,14 +8,13 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { formatCmt } from '../../codec/amount.js';
 import { formatAddress, parseAddress } from '../../crypto/address.js';
-import { compileProcessFile, isProcessFile } from '../../process/definition.js';
 import { ProcessDefinitionError, PROCESS_LIMITS } from '../../process/model.js';
-import { renderSvg } from '../../process/render.js';
 import { RpcClientError } from '../../rpc/client.js';
 import { RPC_NOT_FOUND } from '../../rpc/errors.js';
 import { optionParser, parsePositiveInt } from '../arguments.js';
 import { rpcClient, type CommonOptions } from '../context.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
+import { describeCommand } from '../command-table.js';
 
 interface InstanceAnswer {
   contract: string;
@@ -55,13 +54,15 @@ function instanceText(a: InstanceAnswer): string {
 }
 
 export function registerProcessCommands(program: Command): void {
-  const process = program.command('process').description('business processes (spec/processes.md): draw a definition, show an instance');
+  const process = program.command('process').description(describeCommand('process'));
   process
     .command('render <file>')
     .description('draw a process definition (*.jpdl.xml or *.bpmn) as SVG; a definition that does not check prints why and exits 1')
     .option('--out <file>', 'write the SVG there (default: standard output)')
     .option('--process <name>', 'which process of a BPMN file holding several (default: the first)')
     .action(async (file: string, o: { out?: string; process?: string }) => {
+      // The BPMN parser and the layout engine load only for this command.
+      const [{ compileProcessFile, isProcessFile }, { renderSvg }] = await Promise.all([import('../../process/definition.js'), import('../../process/render.js')]);
       const info = await stat(file).catch(() => undefined);
       if (!info?.isFile()) throw new CommandError(`no process file at ${file}`, 'INVALID_ARGUMENT');
       if (!isProcessFile(file)) throw new CommandError(`${file}: a process file is *.jpdl.xml (jPDL) or *.bpmn (BPMN 2.0)`, 'INVALID_ARGUMENT');

@@ -12,6 +12,7 @@ import { parseNonNegativeInt, parsePositiveInt, optionParser } from '../argument
 import { verifyAccountProof } from '../verify-account-proof.js';
 import { accountForm } from '../validator-address.js';
 import { receiptOf, receiptRows, txBodyOf } from '../receipt.js';
+import { describeCommand } from '../command-table.js';
 
 type QueryOptions = CommonOptions & { output: OutputFormat };
 
@@ -155,7 +156,7 @@ async function latestProvableHeight(client: RpcClient): Promise<number> {
 }
 
 export function registerQueryCommands(program: Command): void {
-  common(program.command('status').description("the node's chain, height and validator")).action(async (options: QueryOptions) => {
+  common(program.command('status').description(describeCommand('status'))).action(async (options: QueryOptions) => {
     const client = await rpcClient(options);
     const s = await client.call<{ node_info: { id: string; network: string; moniker: string; version: string }; sync_info: Record<string, string | boolean>; validator_info: { address: string; voting_power: string } }>('status');
     // A full node shows its node key as validator_info (power 0): its address is its node id.
@@ -173,7 +174,7 @@ export function registerQueryCommands(program: Command): void {
     );
   });
 
-  const query = program.command('query').alias('q').description('read accounts, blocks and transactions');
+  const query = program.command('query').alias('q').description(describeCommand('query'));
 
   common(query.command('account <address>').description("an account's balance and nonce"))
     .option('--prove', 'fetch a Merkle proof and verify it against a signed block header')

@@ -12,6 +12,7 @@ import { RuleFileError } from '../../rules/lexer.js';
 import { RuleRuntimeError, valueJson, type Fact, type Value } from '../../rules/values.js';
 import { optionParser, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, type OutputFormat } from '../output.js';
+import { describeCommand } from '../command-table.js';
 
 interface RulesTestFlags {
   facts?: string;
@@ -56,7 +57,7 @@ function showValue(v: Value): string {
 }
 
 export function registerRulesCommands(program: Command): void {
-  const rules = program.command('rules').description('business rules (spec/rules.md): try a rule file off chain');
+  const rules = program.command('rules').description(describeCommand('rules'));
   rules
     .command('test <file>')
     .description('insert the facts, fire the rules until nothing matches, print which rule fired on which facts, the events and the final facts')

@@ -10,8 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { MUTATION_NAMES, MUTATIONS, type MutationName } from '../../consensus/mutations.js';
-import { catchMutations, type CatchResult, type CatchScenario } from '../../sim/mutation-catch.js';
-import { readScenarioFile } from '../../sim/scenario.js';
+import type { CatchResult, CatchScenario } from '../../sim/mutation-catch.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
 import { parseMutation } from '../mutation-flag.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
@@ -82,6 +81,7 @@ export function registerSimMutationsCommand(sim: Command): void {
     .option('--shrink-runs <n>', 'runs the shrinker may spend on each first catch (0: none)', optionParser(parseNonNegativeInt), 60)
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
     .action(async (paths: string[], o: { runs: number; mutation?: MutationName; firstSeed: number; workers?: number; shrinkRuns: number; output: OutputFormat }) => {
+      const [{ catchMutations }, { readScenarioFile }] = await Promise.all([import('../../sim/mutation-catch.js'), import('../../sim/scenario.js')]);
       const scenarios: CatchScenario[] = [];
       for (const file of await scenarioFiles(paths)) scenarios.push({ source: basename(file), scenario: (await readScenarioFile(file)).scenario });
       if (scenarios.length === 0) throw new CommandError('no scenario files', 'INVALID_ARGUMENT');

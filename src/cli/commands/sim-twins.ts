@@ -6,10 +6,6 @@
 import type { Command } from 'commander';
 import { isMutation, MUTATION_NAMES, MUTATIONS, type MutationName } from '../../consensus/mutations.js';
 import { PROPERTIES } from '../../sim/checkers.js';
-import { runTasks, tally } from '../../sim/explore.js';
-import { scenarioToYaml } from '../../sim/scenario-yaml.js';
-import { writeTrace } from '../../sim/trace-file.js';
-import { TwinsError, twinsPlan } from '../../sim/twins.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
 
@@ -50,6 +46,7 @@ export function registerSimTwinsCommand(sim: Command): void {
     .option('--unsafe-mutation <name>', `UNSAFE, simulator only: correct validators run a deliberately broken core (${MUTATION_NAMES.join('|')})`, optionParser(parseMutation))
     .option('-o, --output <format>', 'text|json', optionParser(parseOutputFormat), 'text')
     .action(async (o: TwinsFlags) => {
+      const [{ runTasks, tally }, { scenarioToYaml }, { writeTrace }, { TwinsError, twinsPlan }] = await Promise.all([import('../../sim/explore.js'), import('../../sim/scenario-yaml.js'), import('../../sim/trace-file.js'), import('../../sim/twins.js')]);
       let plan;
       try {
         plan = twinsPlan({ validators: o.validators, twins: o.twins, rounds: o.rounds, groups: o.groups, height: o.height, max: o.max, seed: o.seed });

@@ -7,10 +7,8 @@ import { createTestnet, MANIFEST_FILE, readTestnet, type TestnetManifest, type T
 import { LOCAL_STAKING_PARAMS } from '../../node/local-staking-params.js';
 import { optionParser, parseNonNegativeInt, parsePositiveInt, parseStakeList } from '../arguments.js';
 import { CommandError, parseOutputFormat, printResult, table, type OutputFormat } from '../output.js';
-import { runChaos } from '../chaos-runner.js';
-import { loadScenario } from '../../sim/scenario.js';
-import { PROPERTIES } from '../../sim/checkers.js';
 import { freePort, launchNode, probeNode, readPid, rpcUrlOf, stopNode, waitForHeights, type NodeProbe } from '../testnet-processes.js';
+import { describeCommand } from '../command-table.js';
 
 const DEFAULT_DIR = '.testnet';
 const READY_HEIGHT = 2;
@@ -65,7 +63,7 @@ async function stopAll(manifest: TestnetManifest): Promise<number> {
 }
 
 export function registerTestnetCommands(program: Command): void {
-  const testnet = program.command('testnet').description('a local network of validator processes on loopback ports');
+  const testnet = program.command('testnet').description(describeCommand('testnet'));
   const dirOption = (cmd: Command): Command => cmd.option('--dir <dir>', 'where the node homes live', DEFAULT_DIR);
 
   testnet
@@ -76,6 +74,8 @@ export function registerTestnetCommands(program: Command): void {
     .action(async (file: string, o: { dir: string; output: OutputFormat }) => {
       const dir = resolve(o.dir);
       if (await exists(join(dir, MANIFEST_FILE))) throw new CommandError(`${o.dir} already holds a testnet: choose another --dir, or "cmt testnet reset --dir ${o.dir}"`, 'INVALID_ARGUMENT');
+      // The chaos runner and the simulator's checkers load only for this command.
+      const [{ runChaos }, { loadScenario }, { PROPERTIES }] = await Promise.all([import('../chaos-runner.js'), import('../../sim/scenario.js'), import('../../sim/checkers.js')]);
       const scenario = await loadScenario(file);
       const { run, check, heights, gossip } = await runChaos(scenario, dir, (line) => {
         if (o.output === 'text') process.stdout.write(line + '\n');

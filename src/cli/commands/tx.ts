@@ -11,6 +11,7 @@ import { submitTx } from '../submit-tx.js';
 import { registerGovCommands } from './gov.js';
 import { registerStakeCommands } from './stake.js';
 import { unlockKey } from './keys.js';
+import { describeCommand } from '../command-table.js';
 
 interface SendOptions extends CommonOptions {
   from: string;
@@ -26,7 +27,7 @@ interface SendOptions extends CommonOptions {
 }
 
 export function registerTxCommands(program: Command): void {
-  const tx = program.command('tx').description('sign and send transactions');
+  const tx = program.command('tx').description(describeCommand('tx'));
   registerStakeCommands(tx);
   registerGovCommands(tx);
   tx.command('send')
