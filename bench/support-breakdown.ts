@@ -48,7 +48,6 @@ const DIRECTORIES: [string, RegExp][] = [
   ['consensus and its gossip', /\/src\/consensus\/|\/src\/node\/consensus-|\/src\/node\/(maj23|catch-up|wal)/],
   ['p2p (libp2p, gossipsub, streams)', /\/src\/p2p\/|node_modules\/(@libp2p|libp2p|@chainsafe|it-|uint8arraylist|@multiformats|multiformats|protons-runtime|race-signal|p-queue)/],
   ['logging', /node_modules\/(pino|sonic-boom|thread-stream)/],
-  ['other project code', /\/src\//],
 ];
 
 function stageOfFrames(frames: readonly CallFrame[]): string {
@@ -57,14 +56,17 @@ function stageOfFrames(frames: readonly CallFrame[]): string {
     const f = frames[i] as CallFrame;
     for (const [stage, file, names] of MARKERS) if (f.url.endsWith(file) && names.includes(f.functionName)) return stage;
   }
+  const leaf = frames[frames.length - 1];
+  // A worker waiting for a task (piscina's loop) or a thread with nothing on its stack is idle.
+  if (leaf?.functionName === '(idle)' || leaf?.functionName === '(program)' || leaf?.functionName === 'atomicsWaitLoop') return 'idle';
+  if (leaf?.functionName === '(garbage collector)') return 'garbage collection';
   for (let i = frames.length - 1; i >= 0; i--) {
     const url = (frames[i] as CallFrame).url;
     for (const [stage, pattern] of DIRECTORIES) if (pattern.test(url)) return stage;
+    const dir = /\/src\/([a-z-]+)\//.exec(url);
+    if (dir) return `other project code: src/${dir[1]}`;
   }
-  const leaf = frames[frames.length - 1];
-  if (leaf?.functionName === '(garbage collector)') return 'garbage collection';
-  if (leaf?.functionName === '(idle)') return 'idle';
-  return 'runtime (Node internals, native)';
+  return 'runtime (Node internals, native, module loading)';
 }
 
 /** Milliseconds of CPU per stage in one profile. */

@@ -30,7 +30,7 @@ export function cpuSeconds(pid: number): number {
  */
 export function verificationMs(rounds = 5, perRound = 2_000): number {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const key = createPublicKey(publicKey.export({ format: 'der', type: 'spki' }));
+  const key = createPublicKey({ key: publicKey.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' });
   const message = Buffer.alloc(160, 7);
   const signature = sign(null, message, privateKey);
   for (let i = 0; i < perRound; i++) verify(null, message, key, signature);

@@ -42,6 +42,12 @@ export const decodeFresh: DecodeTx = (bytes) => {
 
 export class TxDecoder {
   private readonly cache = new Map<string, DecodedBytes>();
+  /**
+   * By the very array: a transaction is decoded again from the same array at admission,
+   * re-check, proposal and execution, and this finds it without turning its bytes into a key.
+   * Transaction arrays are never modified once received.
+   */
+  private readonly byArray = new WeakMap<Uint8Array, DecodedBytes>();
   private bytes = 0;
 
   /** At most `capacity` transactions and `maxBytes` of their bytes (each counted twice: key and decoded copy). */
@@ -52,10 +58,16 @@ export class TxDecoder {
 
   /** Throws DecodeError for bytes that are not a transaction (never cached). */
   readonly decode: DecodeTx = (bytes) => {
+    const same = this.byArray.get(bytes);
+    if (same) return same;
     const key = bytesKey(bytes);
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit) {
+      this.byArray.set(bytes, hit);
+      return hit;
+    }
     const decoded = decodeFresh(bytes);
+    this.byArray.set(bytes, decoded);
     this.cache.set(key, decoded);
     this.bytes += 2 * key.length;
     while (this.cache.size > this.capacity || this.bytes > this.maxBytes) {

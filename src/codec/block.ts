@@ -7,7 +7,7 @@ import { bytesEqual } from './bytes.js';
 import { sha256 } from './hash.js';
 import { merkleRoot } from './merkle.js';
 import { bytes, decode, encode, fixedBytes, list, safeUint, struct, text, type Infer } from './schema.js';
-import { MAX_CHAIN_ID_LENGTH } from './tx.js';
+import { MAX_CHAIN_ID_LENGTH, txHash } from './tx.js';
 import { Commit, Evidence, hashOrNil } from './vote.js';
 
 export const BLOCK_VERSION = 1;
@@ -61,9 +61,54 @@ export function decodeBlock(data: Uint8Array): Block {
   return decode(Block, data, 'block');
 }
 
+/**
+ * Blocks decoded from the very byte arrays given: a proposal's bytes are checked against its
+ * id, validated and then applied, each from the same array, and are decoded once. Blocks and
+ * the arrays they come from are never modified once made (every change builds a new block).
+ */
+const decoded = new WeakMap<Uint8Array, Block>();
+
+/** Records that `data` is the encoding of `block` (a block this node built and encoded), so it is not decoded again. */
+export function rememberEncoding(data: Uint8Array, block: Block): void {
+  decoded.set(data, block);
+}
+
+export function decodeBlockOnce(data: Uint8Array): Block {
+  let block = decoded.get(data);
+  if (block === undefined) {
+    block = decodeBlock(data);
+    decoded.set(data, block);
+  }
+  return block;
+}
+
+const txHashesOf = new WeakMap<Block, readonly Uint8Array[]>();
+
+/** The ids of a block's transactions (txHash of each), computed once per block object. */
+export function blockTxHashes(block: Block): readonly Uint8Array[] {
+  let hashes = txHashesOf.get(block);
+  if (hashes === undefined) {
+    hashes = block.txs.map((tx) => txHash(tx));
+    txHashesOf.set(block, hashes);
+  }
+  return hashes;
+}
+
+/**
+ * A block this node builds, with its header's data hash made from the transactions' ids, which
+ * are kept for the block: its body is then checked once, here, without hashing them again.
+ */
+export function buildBlock(header: Omit<BlockHeader, 'dataHash'>, txs: Uint8Array[], evidence: Evidence[], lastCommit: Commit): Block {
+  const hashes = txs.map((tx) => txHash(tx));
+  const block: Block = { header: { ...header, dataHash: merkleRoot(hashes) }, txs, evidence, lastCommit };
+  txHashesOf.set(block, hashes);
+  bodyVerdicts.set(block, checkBody(block, block.header.dataHash));
+  return block;
+}
+
 /** Merkle root of the transactions' hashes (CometBFT's Txs.Hash). */
 export function dataHash(txs: readonly Uint8Array[]): Uint8Array {
-  return merkleRoot(txs.map((tx) => sha256(tx)));
+  return merkleRoot(txs.map((tx) => txHash(tx)));
 }
 
 export function commitHash(commit: Commit): Uint8Array {
@@ -80,8 +125,20 @@ export function evidenceHash(evidence: readonly Evidence[]): Uint8Array {
  * hashes, so a body is proven to belong to a signed block id exactly when this returns null.
  */
 export function bodyMismatch(block: Block): string | null {
+  let verdict = bodyVerdicts.get(block);
+  if (verdict === undefined) {
+    verdict = checkBody(block);
+    bodyVerdicts.set(block, verdict);
+  }
+  return verdict;
+}
+
+/** Each block object's verdict on its body, so the paths that look at one block hash it once. */
+const bodyVerdicts = new WeakMap<Block, string | null>();
+
+function checkBody(block: Block, txsRoot = merkleRoot(blockTxHashes(block))): string | null {
   const h = block.header;
-  if (!bytesEqual(h.dataHash, dataHash(block.txs))) return 'data hash does not match the transactions';
+  if (!bytesEqual(h.dataHash, txsRoot)) return 'data hash does not match the transactions';
   if (!bytesEqual(h.evidenceHash, evidenceHash(block.evidence))) return 'evidence hash does not match the evidence';
   if (!bytesEqual(h.lastCommitHash, commitHash(block.lastCommit))) return 'last commit hash does not match the last commit';
   return null;

@@ -143,6 +143,26 @@ export function bytes(maxLength: number): Codec<Uint8Array> {
 }
 
 const utf8Encoder = new TextEncoder();
+
+/**
+ * UTF-8 of short strings, which repeat in every block (event types, attribute keys, chain
+ * ids): kept, and emptied when full, so strings nobody repeats cost one lookup more. The
+ * arrays are only ever copied into encodings, never modified.
+ */
+const shortUtf8 = new Map<string, Uint8Array>();
+const SHORT_UTF8_CHARS = 32;
+const SHORT_UTF8_KEPT = 4096;
+
+function utf8Of(value: string): Uint8Array {
+  if (value.length > SHORT_UTF8_CHARS) return utf8Encoder.encode(value);
+  let b = shortUtf8.get(value);
+  if (b === undefined) {
+    if (shortUtf8.size >= SHORT_UTF8_KEPT) shortUtf8.clear();
+    b = utf8Encoder.encode(value);
+    shortUtf8.set(value, b);
+  }
+  return b;
+}
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeText(item: RlpItem, path: string, maxBytes: number): string {
@@ -160,7 +180,7 @@ export function text(maxBytes: number): Codec<string> {
   return {
     describe: `string(<=${maxBytes})`,
     toItem(value) {
-      const b = utf8Encoder.encode(value);
+      const b = utf8Of(value);
       if (b.length > maxBytes) throw new EncodeError(`text longer than ${maxBytes} bytes`);
       return b;
     },
@@ -177,7 +197,7 @@ export function clampedText(maxBytes: number): Codec<string> {
   return {
     describe: `string(<=${maxBytes})`,
     toItem(value) {
-      const b = utf8Encoder.encode(value);
+      const b = utf8Of(value);
       return b.length <= maxBytes ? b : utf8Encoder.encode(fitUtf8(value, maxBytes));
     },
     fromItem: (item, path) => decodeText(item, path, maxBytes),

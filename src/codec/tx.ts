@@ -214,9 +214,21 @@ export function txSignBytesOfDecoded(txBytes: Uint8Array): Uint8Array {
   return concatBytes(TX_SIGN_DOMAIN, txBytes.subarray(outer.payloadStart, body.end));
 }
 
+/**
+ * Ids already computed, by the very array: the RPC, the mempool, the decoder and the block
+ * executor each ask for the id of the same received array. Transaction arrays and their ids
+ * are never modified once made.
+ */
+const ids = new WeakMap<Uint8Array, Uint8Array>();
+
 /** A transaction's id: sha256 of its full signed encoding, as in CometBFT. */
 export function txHash(txBytes: Uint8Array): Uint8Array {
-  return sha256(txBytes);
+  let id = ids.get(txBytes);
+  if (id === undefined) {
+    id = sha256(txBytes);
+    ids.set(txBytes, id);
+  }
+  return id;
 }
 
 export function encodeTx(tx: SignedTx): Uint8Array {

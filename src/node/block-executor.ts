@@ -8,10 +8,9 @@
  * a check state that the app's persist is replacing (CometBFT's Lock, Commit, Update, Unlock).
  * The mempool is in-memory only: a crash anywhere in this order loses nothing it must keep.
  */
-import { BLOCK_VERSION, bodyMismatch, commitHash, dataHash, EMPTY_COMMIT, encodeBlock, evidenceHash, headerHash, type Block, type BlockHeader } from '../codec/block.js';
+import { BLOCK_VERSION, blockTxHashes, bodyMismatch, buildBlock, rememberEncoding, commitHash, EMPTY_COMMIT, encodeBlock, evidenceHash, headerHash, type Block } from '../codec/block.js';
 import { bytesEqual } from '../codec/bytes.js';
 import { consensusParamsHash } from '../codec/params.js';
-import { txHash } from '../codec/tx.js';
 import { COMMIT_FLAG_COMMIT, type Commit } from '../codec/vote.js';
 import { formatAddress } from '../crypto/address.js';
 import { verifyCommit } from '../consensus/commit.js';
@@ -71,24 +70,29 @@ export class BlockExecutor {
     const txs = await this.app.prepareProposal({ height, time, proposerAddress: proposer, txs: candidates, maxTxBytes });
     const commit = height === state.initialHeight ? EMPTY_COMMIT : (lastCommit ?? EMPTY_COMMIT);
     const evidence = this.evidence?.proposable() ?? [];
-    const header: BlockHeader = {
-      version: BLOCK_VERSION,
-      chainId: state.chainId,
-      height,
-      time,
-      lastBlockHash: state.lastBlockHash,
-      lastCommitHash: commitHash(commit),
-      dataHash: dataHash(txs),
-      validatorsHash: state.validators.hash(),
-      nextValidatorsHash: state.nextValidators.hash(),
-      consensusParamsHash: consensusParamsHash(params),
-      appHash: state.appHash,
-      lastResultsHash: state.lastResultsHash,
-      evidenceHash: evidenceHash(evidence),
-      proposerAddress: proposer,
-    };
-    const block: Block = { header, txs, evidence, lastCommit: commit };
-    return { block, bytes: encodeBlock(block), hash: headerHash(header) };
+    const block = buildBlock(
+      {
+        version: BLOCK_VERSION,
+        chainId: state.chainId,
+        height,
+        time,
+        lastBlockHash: state.lastBlockHash,
+        lastCommitHash: commitHash(commit),
+        validatorsHash: state.validators.hash(),
+        nextValidatorsHash: state.nextValidators.hash(),
+        consensusParamsHash: consensusParamsHash(params),
+        appHash: state.appHash,
+        lastResultsHash: state.lastResultsHash,
+        evidenceHash: evidenceHash(evidence),
+        proposerAddress: proposer,
+      },
+      txs,
+      evidence,
+      commit,
+    );
+    const bytes = encodeBlock(block);
+    rememberEncoding(bytes, block);
+    return { block, bytes, hash: headerHash(block.header) };
   }
 
   /**
@@ -114,7 +118,7 @@ export class BlockExecutor {
    * released, and the evidence pool learns of the block last (it does not touch the mempool).
    */
   async applyBlock(state: ChainState, block: Block, hash: Uint8Array): Promise<AppliedBlock> {
-    const txHashes = block.txs.map((tx) => txHash(tx));
+    const txHashes = blockTxHashes(block);
     const { seen, ...applied } = await this.mempool.lockForBlock(async (pool) => {
       const response = await this.finalize(state, block, hash);
       await this.saveResults(block, response, txHashes);
@@ -163,7 +167,7 @@ export class BlockExecutor {
     return response;
   }
 
-  async saveResults(block: Block, response: FinalizeBlockResponse, txHashes: readonly Uint8Array[] = block.txs.map((tx) => txHash(tx))): Promise<void> {
+  async saveResults(block: Block, response: FinalizeBlockResponse, txHashes: readonly Uint8Array[] = blockTxHashes(block)): Promise<void> {
     await this.blockStore.saveResults(
       {
         height: block.header.height,

@@ -4,9 +4,8 @@
  * double-sign guard), broadcasting, asking the app to build or check a block, and applying
  * decided blocks. Answers to asynchronous effects come back as new events.
  */
-import { decodeBlock, headerHash, type Block } from '../codec/block.js';
+import { blockTxHashes, decodeBlockOnce, headerHash, type Block } from '../codec/block.js';
 import { bytesEqual, toHex } from '../codec/bytes.js';
-import { txHash } from '../codec/tx.js';
 import { PRECOMMIT, type Commit, type Proposal, type Vote, proposalSignBytes, voteSignBytes } from '../codec/vote.js';
 import { createConsensusState, step, type ConsensusState } from '../consensus/index.js';
 import type { ConsensusEffect, ConsensusEvent } from '../consensus/types.js';
@@ -354,7 +353,7 @@ export class ConsensusDriver {
     let reason: string | null;
     let block: Block | undefined;
     try {
-      block = decodeBlock(effect.block);
+      block = decodeBlockOnce(effect.block);
     } catch (err) {
       reason = `undecodable block: ${(err as Error).message}`;
     }
@@ -371,7 +370,7 @@ export class ConsensusDriver {
     // Block sync may have applied this height already (the same block: both carry +2/3 commits).
     if (this.applying || effect.height !== this.chain.lastBlockHeight + 1) return;
     this.decidedAt = this.now();
-    await this.commitBlock(decodeBlock(effect.block), effect.block, effect.blockHash, effect.commit, effect.round);
+    await this.commitBlock(decodeBlockOnce(effect.block), effect.block, effect.blockHash, effect.commit, effect.round);
   }
 
   /**
@@ -406,7 +405,7 @@ export class ConsensusDriver {
     try {
       const { blockStore, executor, mempool, events, logger } = this.deps;
       await blockStore.saveBlock(block, blockBytes, blockHash, commit);
-      const txHashes = block.txs.map((tx) => txHash(tx));
+      const txHashes = blockTxHashes(block);
       const previous = this.chain;
       const applied = await executor.applyBlock(previous, block, blockHash);
       this.chain = applied.state;

@@ -6,7 +6,7 @@
  * commits to. The core verifies nothing itself and keeps the first body it gets for an id, so
  * a body that reached it unproven could make an honest block look invalid for a whole height.
  */
-import { bodyMismatch, decodeBlock, headerHash, type Block } from '../codec/block.js';
+import { bodyMismatch, decodeBlockOnce, headerHash, type Block } from '../codec/block.js';
 import { bytesEqual } from '../codec/bytes.js';
 import type { ProposalMessage } from '../codec/gossip.js';
 import { PRECOMMIT, proposalSignBytes, voteSignBytes, type Vote } from '../codec/vote.js';
@@ -85,7 +85,7 @@ function proposerOf(set: ValidatorSet, round: number): Validator {
 export function blockMismatch(bytes: Uint8Array, blockHash: Uint8Array): string | null {
   let block: Block;
   try {
-    block = decodeBlock(bytes);
+    block = decodeBlockOnce(bytes);
   } catch (err) {
     return `proposed block does not decode: ${(err as Error).message}`;
   }

@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { DashboardConfig } from '../node/config.js';
 
 /** The page's own files: a build writes a handful; more, or larger, is not a dashboard build. */
@@ -48,10 +49,23 @@ const SECURITY_HEADERS = {
 
 interface PageFile {
   body: Buffer;
-  /** The body gzipped once at start, when that is smaller (the bundle is about a third of its size so). */
-  gzipped: Buffer | undefined;
+  /** Text, worth gzipping (the bundle is about a third of its size so). */
+  compressible: boolean;
+  /**
+   * The body gzipped, once, on the first request that takes gzip (off the main thread): at
+   * start it cost every node half a second of CPU, most of which never served the page.
+   * Undefined inside when gzip is no smaller.
+   */
+  gzipped?: Promise<Buffer | undefined>;
   type: string;
   etag: string;
+}
+
+const gzipAsync = promisify(gzip);
+
+function gzippedOf(file: PageFile): Promise<Buffer | undefined> {
+  file.gzipped ??= gzipAsync(file.body, { level: 9 }).then((g) => (g.length < file.body.length ? g : undefined));
+  return file.gzipped;
 }
 
 export interface DashboardOptions extends DashboardConfig {
@@ -93,8 +107,8 @@ async function readPageFiles(dir: string): Promise<Map<string, PageFile> | undef
     const info = await stat(path);
     if (!info.isFile() || info.size > MAX_FILE_BYTES) continue;
     const body = await readFile(path);
-    const gzipped = /^(text\/|application\/json|image\/svg)/.test(type) ? gzipSync(body, { level: 9 }) : undefined;
-    files.set(name.split('\\').join('/'), { body, gzipped: gzipped && gzipped.length < body.length ? gzipped : undefined, type, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"` });
+    const compressible = /^(text\/|application\/json|image\/svg)/.test(type);
+    files.set(name.split('\\').join('/'), { body, compressible, type, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"` });
   }
   return files;
 }
@@ -245,8 +259,9 @@ export async function loadDashboard(options: DashboardOptions): Promise<Dashboar
       if (!files) return sendPlain(res, 404, 'the dashboard is not built: run "npm run build" in the cmt folder, then restart the node');
       const file = files.get(name === '' ? 'index.html' : name);
       if (!file) return sendPlain(res, 404, `no file "${name}" in the dashboard`);
-      const gzip = file.gzipped !== undefined && acceptsGzip(req.headers['accept-encoding']);
-      const body = gzip && file.gzipped ? file.gzipped : file.body;
+      const gzipped = file.compressible && acceptsGzip(req.headers['accept-encoding']) ? await gzippedOf(file) : undefined;
+      const gzip = gzipped !== undefined;
+      const body = gzipped ?? file.body;
       // Each encoding is its own representation, with its own validator.
       const etag = gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag;
       if (req.headers['if-none-match'] === etag) {

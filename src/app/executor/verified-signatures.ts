@@ -8,14 +8,17 @@ import type { SignatureCheck } from '../tx-checks.js';
  */
 export class VerifiedSignatures implements SignatureCheck {
   private readonly hashes = new Set<string>();
+  /** The very hash arrays added: the decoder hands out the same array for the same transaction, found here without a key. */
+  private readonly arrays = new WeakSet<Uint8Array>();
 
   constructor(private readonly capacity = 200_000) {}
 
   isVerified(hash: Uint8Array): boolean {
-    return this.hashes.has(bytesKey(hash));
+    return this.arrays.has(hash) || this.hashes.has(bytesKey(hash));
   }
 
   add(hash: Uint8Array): void {
+    this.arrays.add(hash);
     const key = bytesKey(hash);
     if (this.hashes.has(key)) return;
     if (this.hashes.size >= this.capacity) {
