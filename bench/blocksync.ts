@@ -123,8 +123,10 @@ export async function run(args: string[]): Promise<void> {
 
     // 2. node0 serves the chain but stops making blocks: restarted without its validator key.
     await stopNode(source, 'SIGTERM', 30_000);
-    const key = homePaths(source.home).privValidatorKey;
-    await rename(key, `${key}.away`);
+    // Without its key, and without the sign state that says it signed (the node refuses to start with one and not the other).
+    const paths = homePaths(source.home);
+    await rename(paths.privValidatorKey, `${paths.privValidatorKey}.away`);
+    await rename(paths.privValidatorState, `${paths.privValidatorState}.away`);
     const sourcePid = await guard.launch(source);
     let target = await height(sourceClient);
     await sleep(1_000); // a replayed WAL may still finish the height it was deciding

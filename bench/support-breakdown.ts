@@ -102,14 +102,19 @@ export async function breakdownOf(dir: string): Promise<Map<string, number>> {
   return total;
 }
 
-/** The breakdown as lines: per stage, CPU per committed transaction and its share. */
-export function formatBreakdown(stages: Map<string, number>, committed: number, verifyMs: number): string {
+/**
+ * The breakdown as lines: per stage, its share of the profiled threads' busy samples and that
+ * share of the node's measured CPU per committed transaction (a sampling profiler counts wall
+ * time, which a busy machine stretches; the node's CPU from /proc is what the shares divide).
+ */
+export function formatBreakdown(stages: Map<string, number>, cpuMsPerTx: number, verifyMs: number): string {
   const sum = [...stages.values()].reduce((a, b) => a + b, 0);
-  const rows = [...stages].sort((a, b) => b[1] - a[1]);
-  return rows
+  return [...stages]
+    .sort((a, b) => b[1] - a[1])
     .map(([stage, ms]) => {
-      const perTx = ms / (committed || 1);
-      return `  ${stage}: ${(perTx * 1000).toFixed(1)} µs/tx (${((ms / sum) * 100).toFixed(1)}%, ${(perTx / verifyMs).toFixed(2)} verifications)`;
+      const share = ms / (sum || 1);
+      const perTx = share * cpuMsPerTx;
+      return `  ${stage}: ${(share * 100).toFixed(1)}%, ${(perTx * 1000).toFixed(1)} µs/tx (${(perTx / verifyMs).toFixed(2)} verifications)`;
     })
     .join('\n');
 }

@@ -252,8 +252,9 @@ export async function runLoad(o: Options): Promise<void> {
     await guard.stopAll(nodes);
     await printLogSummary(nodes, startWall, endWall);
     if (o.breakdown) {
-      console.log(`node0's CPU by stage (V8 profile of all its threads, start-up included; ${committed} transactions committed under load):`);
-      console.log(formatBreakdown(await breakdownOf(profileDir), committed, verifyMs));
+      const node0MsPerTx = ((nodeCpu[0] ?? NaN) / (committed || 1)) * 1000;
+      console.log(`node0's CPU by stage (V8 profiles of all its threads, start-up included, idle left out), as shares of its ${(node0MsPerTx * 1000).toFixed(0)} µs per committed transaction:`);
+      console.log(formatBreakdown(await breakdownOf(profileDir), node0MsPerTx, verifyMs));
     }
   } finally {
     await guard.stopAll(nodes);

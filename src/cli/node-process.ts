@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CmtError } from '../codec/errors.js';
 import { compiledFile } from '../runtime/compiled-file.js';
+import { NODE_PROCESS_FLAGS } from '../runtime/node-flags.js';
 
 export interface NodeProcess {
   readonly child: ChildProcess;
@@ -37,7 +38,7 @@ export interface SpawnNodeOptions {
 export const CLI_MAIN = compiledFile(import.meta.url, 'main');
 
 export async function spawnNode(options: SpawnNodeOptions): Promise<NodeProcess> {
-  const args = [...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', options.home, '--rpc-port', String(options.rpcPort ?? 0), '--log-format', 'json', '--log-level', options.logLevel ?? 'info'];
+  const args = [...NODE_PROCESS_FLAGS, ...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', options.home, '--rpc-port', String(options.rpcPort ?? 0), '--log-format', 'json', '--log-level', options.logLevel ?? 'info'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -11,6 +11,7 @@ import { CmtError } from '../codec/errors.js';
 import type { TestnetNode } from '../node/testnet-homes.js';
 import { RpcClient } from '../rpc/client.js';
 import { CLI_MAIN } from './node-process.js';
+import { NODE_PROCESS_FLAGS } from '../runtime/node-flags.js';
 
 export interface NodeProbe {
   name: string;
@@ -60,7 +61,7 @@ export async function launchNode(node: TestnetNode, options: { logLevel?: string
   const running = await readPid(node);
   if (running !== null) return running;
   const log = openSync(join(node.home, 'node.log'), 'a');
-  const nodeArgs = [...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', node.home, '--log-format', 'json', '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? [])];
+  const nodeArgs = [...NODE_PROCESS_FLAGS, ...(options.execArgv ?? []), CLI_MAIN, 'start', '--home', node.home, '--log-format', 'json', '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? [])];
   const [command, ...args] = options.wrapper ? [...options.wrapper, process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
   const child = spawn(command as string, args, {
     detached: true,
