@@ -92,10 +92,15 @@ function stagesOf(profile: CpuProfile): Map<string, number> {
   return ms;
 }
 
-/** CPU per stage over every profile in `dir` (a node writes one per thread), idle left out. */
+/**
+ * Sampled time per stage of the main thread's profile in `dir` (a node writes one per thread;
+ * the main thread's is numbered 0 after the pid), idle left out. Only the main thread: a
+ * sampling profiler counts wall time, which the other threads (signature workers) spend
+ * largely waiting for a core on a busy machine; their CPU comes from /proc instead.
+ */
 export async function breakdownOf(dir: string): Promise<Map<string, number>> {
   const total = new Map<string, number>();
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'))) {
+  for (const file of (await readdir(dir)).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f))) {
     const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
     for (const [stage, ms] of stagesOf(profile)) if (stage !== 'idle') total.set(stage, (total.get(stage) ?? 0) + ms);
   }
@@ -103,9 +108,8 @@ export async function breakdownOf(dir: string): Promise<Map<string, number>> {
 }
 
 /**
- * The breakdown as lines: per stage, its share of the profiled threads' busy samples and that
- * share of the node's measured CPU per committed transaction (a sampling profiler counts wall
- * time, which a busy machine stretches; the node's CPU from /proc is what the shares divide).
+ * The breakdown as lines: per stage, its share of the main thread's busy samples and that
+ * share of the main thread's measured CPU per committed transaction (from /proc).
  */
 export function formatBreakdown(stages: Map<string, number>, cpuMsPerTx: number, verifyMs: number): string {
   const sum = [...stages.values()].reduce((a, b) => a + b, 0);

@@ -24,6 +24,21 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds of a process's main thread (its thread id is its pid) and of all its other threads together (Linux). */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  const total = cpuSeconds(pid);
+  let main = NaN;
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    main = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    // not Linux, or gone
+  }
+  return { main, others: total - main };
+}
+
 /**
  * Milliseconds of one `node:crypto` Ed25519 verification of a transfer-sized message, with the
  * public key already parsed (as the node caches it): the best of a few rounds, after a warm-up.
