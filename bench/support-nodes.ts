@@ -11,7 +11,7 @@ import { addressFromPublicKey, formatAddress } from '../src/crypto/address.js';
 import { BulkSigner } from '../src/crypto/bulk-signer.js';
 import { keyPairFromSeed, type KeyPair } from '../src/crypto/ed25519.js';
 import type { TestnetNode } from '../src/node/testnet-homes.js';
-import { launchNode, readPid, stopNode } from '../src/cli/testnet-processes.js';
+import { isAlive, launchNode, readPid, stopNode } from '../src/cli/testnet-processes.js';
 import { clinicWrapper } from './support-profile.js';
 
 /**
@@ -85,7 +85,8 @@ export class NodeGuard {
   private readonly killAll = (): void => {
     for (const pid of this.pids) {
       try {
-        process.kill(pid, 'SIGKILL');
+        // Each node leads its own process group (launched detached), a profiler's child included.
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
@@ -127,11 +128,11 @@ export class NodeGuard {
   }
 
   async stopAll(nodes: TestnetNode[]): Promise<void> {
-    // clinic stops its node, and writes what it collected, on SIGINT (doctor ignores SIGTERM).
-    await Promise.all(nodes.map((n) => stopNode(n, n === profiled ? 'SIGINT' : 'SIGTERM', n === profiled ? 120_000 : 10_000).catch(() => false)));
+    await Promise.all(nodes.map((n) => (n === profiled ? stopProfiled(n) : stopNode(n, 'SIGTERM', 10_000)).catch(() => false)));
     for (const pid of this.pids) {
       try {
-        process.kill(pid, 'SIGKILL');
+        // The process group: a profiled node is clinic's child, in clinic's group.
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // stopped
       }
@@ -141,6 +142,20 @@ export class NodeGuard {
     process.off('SIGTERM', this.onSignal);
     process.off('exit', this.killAll);
   }
+}
+
+/**
+ * Stops a node running under clinic: SIGINT to clinic's process group, so the node stops as on
+ * Ctrl-C (its own handler) and clinic, seeing it exit, writes its report; then waits for clinic.
+ */
+async function stopProfiled(node: TestnetNode): Promise<boolean> {
+  const pid = await readPid(node);
+  if (pid === null) return false;
+  process.kill(-pid, 'SIGINT');
+  const deadline = Date.now() + 180_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
+  return true;
 }
 
 interface CommitLine {

@@ -243,7 +243,7 @@ export async function runLoad(o: Options): Promise<void> {
         `${(((totalNodeCpu + benchCpuSeconds) / (elapsed * cpus().length)) * 100).toFixed(0)}% of ${cpus().length} cores; ` +
         `node cpu per committed tx ${((totalNodeCpu / (committed || 1)) * 1000).toFixed(2)} ms`,
     );
-    console.log(cpuBudgetLine(nodeCpu, committed, verifyMs) + (process.env.CMT_PROFILE ? ' (node0 ran under clinic: its CPU includes the profiler)' : ''));
+    console.log(cpuBudgetLine(nodeCpu, committed, verifyMs) + (process.env.CMT_PROFILE ? ' (node0 ran under clinic: its figure is the profiler process, not the node; run the benchmark alone for CPU)' : ''));
     const spread = (sizes: number[]): number => Math.max(...sizes) - Math.min(...sizes);
     const widest = mempoolSamples.reduce<{ at: number; sizes: number[] } | undefined>((w, s) => (!w || spread(s.sizes) > spread(w.sizes) ? s : w), undefined);
     console.log(

@@ -28,8 +28,21 @@ function textLine(json: string): string {
   return `${time} ${level} ${module}${String(record.msg ?? '')}${fields ? ' ' + fields : ''}\n`;
 }
 
+/**
+ * A node whose output was closed (piped into `head`, a supervisor gone, a profiler that let go
+ * of it) keeps running without its log: a write to a closed pipe is an error event, which
+ * unheard would end the process in the middle of a block.
+ */
+function keepRunningWhenClosed(out: NodeJS.WritableStream): void {
+  if (out.listenerCount('error') > 0) return;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  });
+}
+
 export function createLogger(options: { level: string; format: LogFormat; destination?: NodeJS.WritableStream }): Logger {
   const out = options.destination ?? process.stdout;
+  keepRunningWhenClosed(out);
   if (options.format === 'json') return pino({ level: options.level, base: undefined }, out);
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
