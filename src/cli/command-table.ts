@@ -46,11 +46,16 @@ export function describeCommand(name: string): string {
   return entry.description;
 }
 
-/** The command that `args` (argv after the script) runs, `help X` included; undefined for help, a version or an unknown name. */
+/**
+ * The command that `args` (argv after the script) runs: the first word, or the word after
+ * `help`. None when the first argument is an option (`cmt --help tx` prints the program's
+ * help, as commander does) or names no command.
+ */
 export function commandOf(args: readonly string[]): CommandEntry | undefined {
-  const words = args.filter((a) => !a.startsWith('-'));
-  const name = words[0] === 'help' ? words[1] : words[0];
-  return COMMANDS.find((c) => c.names.includes(name ?? ''));
+  const first = args[0];
+  const name = first === 'help' ? args[1] : first;
+  if (name === undefined || name.startsWith('-')) return undefined;
+  return COMMANDS.find((c) => c.names.includes(name));
 }
 
 /**

@@ -62,23 +62,26 @@ export function decodeBlock(data: Uint8Array): Block {
 }
 
 /**
- * Blocks decoded from the very byte arrays given: a proposal's bytes are checked against its
- * id, validated and then applied, each from the same array, and are decoded once. Blocks and
- * the arrays they come from are never modified once made (every change builds a new block).
+ * The last few blocks decoded, by the very byte arrays given: a proposal's bytes are checked
+ * against its id, validated and then applied, each from the same array, one after the other,
+ * and are decoded once. Only a few: held proposals (future heights, other rounds) must not
+ * keep their decoded form, which for a block of tiny transactions is hundreds of times its
+ * bytes. Blocks and the arrays they come from are never modified once made.
  */
-const decoded = new WeakMap<Uint8Array, Block>();
+const recent: { data: Uint8Array; block: Block }[] = [];
+const RECENT_BLOCKS = 2;
 
 /** Records that `data` is the encoding of `block` (a block this node built and encoded), so it is not decoded again. */
 export function rememberEncoding(data: Uint8Array, block: Block): void {
-  decoded.set(data, block);
+  recent.unshift({ data, block });
+  recent.length = Math.min(recent.length, RECENT_BLOCKS);
 }
 
 export function decodeBlockOnce(data: Uint8Array): Block {
-  let block = decoded.get(data);
-  if (block === undefined) {
-    block = decodeBlock(data);
-    decoded.set(data, block);
-  }
+  const hit = recent.find((r) => r.data === data);
+  if (hit) return hit.block;
+  const block = decodeBlock(data);
+  rememberEncoding(data, block);
   return block;
 }
 

@@ -44,14 +44,14 @@ describe('the table of top-level commands', () => {
     expect(stubs.helpInformation()).toBe((await fullProgram()).helpInformation());
   });
 
-  it('the command run is the first word, or the word after help; options and unknown words run none', () => {
+  it('the command run is the first word, or the word after help; an option first or an unknown word runs none', () => {
     const names = COMMANDS.flatMap((c) => c.names);
-    const word = fc.oneof(fc.constantFrom(...names, 'help', 'nosuch'), fc.string({ maxLength: 8 }));
+    const word = fc.oneof(fc.constantFrom(...names, 'help', 'nosuch', '-h', '--help', '-V', '--version'), fc.string({ maxLength: 8 }));
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('-h', '--help', '-V', '--version'), { maxLength: 2 }), fc.array(word, { maxLength: 4 }), (options, words) => {
-        const named = words[0] === 'help' ? words[1] : words[0];
-        const expected = COMMANDS.find((c) => c.names.includes(named ?? ''));
-        expect(commandOf([...options, ...words])).toBe(expected);
+      fc.property(fc.array(word, { maxLength: 4 }), (args) => {
+        const named = args[0] === 'help' ? args[1] : args[0];
+        const expected = named === undefined || named.startsWith('-') ? undefined : COMMANDS.find((c) => c.names.includes(named));
+        expect(commandOf(args)).toBe(expected);
       }),
     );
   });
@@ -72,5 +72,9 @@ describe('cmt as a user types it', () => {
     const viaHelp = await cmt(['help', 'tx']);
     expect(viaHelp.code).toBe(0);
     expect(viaHelp.stdout).toContain('send');
+    // An option before the command: the program's help, every command listed.
+    const helpFirst = await cmt(['--help', 'tx']);
+    expect(helpFirst.code).toBe(0);
+    for (const entry of COMMANDS) expect(helpFirst.stdout).toContain(entry.names[0]);
   });
 });
