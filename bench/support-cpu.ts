@@ -11,11 +11,11 @@ export const CPU_BUDGET_VERIFICATIONS = 3;
 
 let clockTicks: number | undefined;
 
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux); NaN elsewhere. */
-export function cpuSeconds(pid: number): number {
+/** User + system CPU seconds in a /proc stat file (a process's or one thread's); NaN when it cannot be read (not Linux, or gone). */
+function statCpuSeconds(path: string): number {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
     return (Number(fields[11]) + Number(fields[12])) / clockTicks;
@@ -24,19 +24,15 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds of a process's main thread (its thread id is its pid) and of all its other threads together (Linux). */
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** CPU seconds of a process's main thread (its thread id is its pid) and of all its other threads together. */
 export function threadCpuSeconds(pid: number): { main: number; others: number } {
-  const total = cpuSeconds(pid);
-  let main = NaN;
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    main = (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    // not Linux, or gone
-  }
-  return { main, others: total - main };
+  const main = statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+  return { main, others: cpuSeconds(pid) - main };
 }
 
 /**

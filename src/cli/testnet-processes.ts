@@ -85,8 +85,8 @@ export async function launchNode(node: TestnetNode, options: { logLevel?: string
   }
 }
 
-/** `signal` (SIGTERM unless told), then SIGKILL after `graceMs`; resolves once the process is gone. */
-export async function stopNode(node: TestnetNode, signal: 'SIGTERM' | 'SIGINT' | 'SIGKILL' = 'SIGTERM', graceMs = 15_000): Promise<boolean> {
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopNode(node: TestnetNode, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', graceMs = 15_000): Promise<boolean> {
   const pid = await readPid(node);
   if (pid === null) return false;
   process.kill(pid, signal);

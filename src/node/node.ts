@@ -61,10 +61,7 @@ import { join } from 'node:path';
 import type { FileService } from '../files/file-service.js';
 import type { FileRegistry } from '../files/registry.js';
 import { utf8 } from '../codec/bytes.js';
-
 import { NODE_VERSION } from './version.js';
-
-export { NODE_VERSION };
 
 /** Room for a proposal's signature and framing beside its block. */
 const MESSAGE_OVERHEAD_BYTES = 64 * 1024;

@@ -64,7 +64,14 @@ interface PageFile {
 const gzipAsync = promisify(gzip);
 
 function gzippedOf(file: PageFile): Promise<Buffer | undefined> {
-  file.gzipped ??= gzipAsync(file.body, { level: 9 }).then((g) => (g.length < file.body.length ? g : undefined));
+  file.gzipped ??= gzipAsync(file.body, { level: 9 }).then(
+    (g) => (g.length < file.body.length ? g : undefined),
+    () => {
+      // Served as it is this time; the next request tries again.
+      file.gzipped = undefined;
+      return undefined;
+    },
+  );
   return file.gzipped;
 }
 

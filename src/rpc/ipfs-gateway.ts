@@ -17,7 +17,6 @@ import { UploadSpaceError, UploadTooLargeError } from '../files/uploads.js';
 import type { Logger } from '../node/logger.js';
 
 export interface GatewayOptions {
-  /** The node's files service; undefined until the node has started. */
   /** The node's files service, started on the first call that needs it; undefined when it cannot run. */
   files: () => FileService | undefined | Promise<FileService | undefined>;
   /** How long a client may leave written bytes unread before its connection is cut. */
