@@ -13,6 +13,17 @@ import { cmt } from '../support/cli.js';
 import { addressBytes, cmtJson, cosmjsOverWebSocket, firstEvent, lowerHex, upperHex, type CliSent } from '../support/compat.js';
 import { addressOf, testKey } from '../support/nodes.js';
 import { tempDir } from '../support/temp-dir.js';
+import { RpcClient } from '../../src/rpc/client.js';
+
+/** Polls a node's status until it has committed `height`. */
+async function waitForHeight(rpc: string, height: number, timeoutMs: number): Promise<void> {
+  const client = new RpcClient(rpc);
+  const deadline = Date.now() + timeoutMs;
+  while (Number((await client.call<{ sync_info: { latest_block_height: string } }>('status')).sync_info.latest_block_height) < height) {
+    if (Date.now() > deadline) throw new Error(`${rpc} did not reach height ${height} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 interface CliValidators {
   validators: { address: string; voting_power: string }[];
@@ -110,6 +121,8 @@ describe('CosmJS Comet38Client against a 4-validator testnet', () => {
       expect(found.txs.map((t) => upperHex(t.hash)), query).toContain(sent.hash);
       expect(found.txs.find((t) => upperHex(t.hash) === sent.hash)?.height, query).toBe(height);
     }
+    // node2 answers from its own committed state: it must hold the transfer's block.
+    await waitForHeight(nodes[2]!.rpc, height, 30_000);
     const balance = await cmtJson<{ balance: string }>(['query', 'account', recipient, '--node', nodes[2]!.rpc], {});
     expect(BigInt(balance.balance)).toBe(5n * ONE_CMT);
   }, 60_000);

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestnetManifest, TestnetNode } from '../../src/node/testnet-homes.js';
-import { rpcUrlOf } from '../../src/cli/testnet-processes.js';
+import { rpcUrlOf, waitForHeights } from '../../src/cli/testnet-processes.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { cmt } from '../support/cli.js';
 import { startTestnet, type RunningTestnet } from '../support/running-testnet.js';
@@ -39,6 +39,8 @@ describe('files on a 3-validator testnet', () => {
     const answer = JSON.parse(added.stdout) as { cid: string; size: number; status: string; height: string };
     expect(answer.cid).toBe(PINNED_CIDS.pattern2_5MiB);
     expect(answer.status).toBe('success');
+    // node2 answers from its own committed state: it must hold the registration's block.
+    await waitForHeights(net.nodes, Number(answer.height), 30_000);
 
     const url = `${rpcUrlOf(node(2))}/ipfs/${answer.cid}`;
     const whole = await fetch(url);

@@ -84,6 +84,9 @@ describe('webhooks on a 4-validator testnet', () => {
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
     const applied = await eventUntil('parcel-1', (e) => e?.status === 'applied');
     expect(Object.values(applied?.votes ?? {})[0]).toHaveLength(3);
+    // The seller collects through node1, whose dry run must see the event node0 saw applied.
+    const seen = Number((await rpc(0).call<{ sync_info: { latest_block_height: string } }>('status')).sync_info.latest_block_height);
+    await waitForHeights(net.nodes, seen, 30_000);
     const collected = await run(1, ['contract', 'call', contract, 'collect', '--args', '["1"]', '--from', 'account1']);
     expect(collected.status).toBe('success');
   }, 120_000);
