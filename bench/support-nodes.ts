@@ -53,6 +53,8 @@ export async function fundInGenesis(nodes: TestnetNode[], keys: KeyPair[], balan
 export interface SignedTransfer {
   hex: string;
   b64: string;
+  /** Which of the keys signed it. */
+  sender: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export function presign(keys: KeyPair[], perSender: number, queues: number, chai
       const to = addresses[(s + 1) % keys.length] as Uint8Array;
       const signed = (signers[s] as BulkSigner).signTx({ chainId, nonce: firstNonce + n, gasLimit: 30_000, gasPrice, memo: '', msg: { type: 'transfer', to, amount: 1n } });
       const buf = Buffer.from(signed.bytes);
-      (out[s % queues] as SignedTransfer[]).push({ hex: '0x' + buf.toString('hex'), b64: buf.toString('base64') });
+      (out[s % queues] as SignedTransfer[]).push({ hex: '0x' + buf.toString('hex'), b64: buf.toString('base64'), sender: s });
     }
   }
   return out;

@@ -8,13 +8,18 @@
  * broadcast_tx_sync over C connections spread round-robin over the nodes (each connection owns
  * a share of the senders, so every sender's nonces reach one node, in order; tx gossip carries
  * them to the others). Commits are observed on node0's WebSocket (NewBlock events). Closed
- * loop by default (at most W transactions outstanding); with --rate R, open loop at R tx/s.
+ * loop by default (at most W transactions outstanding); with --rate R, open loop at R offers/s.
+ * The clients act as wallets: a batch holds the next transaction of up to B senders, a sender's
+ * next nonce goes once the node took the one before, and a transaction refused for a full
+ * mempool is offered again in a later batch (after the next block in the closed loop). Offered
+ * more than the chain commits, the run shows the refusals (how many, how fast the answers
+ * came), the block interval and the latency from acceptance to commit.
  *
  * Transfers offer --fee-cap times the minimum gas price (10 by default), as a wallet offers a fee
  * cap above the base fee, so the run measures what the chain commits rather than refusals of a
  * price the rising base fee left behind.
  *
- * Prints committed tx/s, submit-to-commit latency percentiles, the block interval (p50, max),
+ * Prints committed tx/s, latency percentiles (from acceptance, and from the first offer), the block interval (p50, max),
  * transactions per block, each node's CPU per committed transaction against one Ed25519
  * verification measured in the same run (the budget is 3), and a summary of every node's log ("committed block" lines: rounds
  * above 0, how far apart the nodes commit the same height, how long a block takes to apply).
@@ -36,6 +41,7 @@ import { breakdownOf, formatBreakdown } from './support-breakdown.js';
 import { cpuBudgetLine, cpuSeconds, threadCpuSeconds, verificationMs } from './support-cpu.js';
 import { fundInGenesis, NodeGuard, presign, readNodeLog, senderKeys, walletGasPrice, type SignedTransfer } from './support-nodes.js';
 import { parseNumericOptions, percentile, type LoadOptions } from './support-options.js';
+import { MempoolCode } from '../src/mempool/errors.js';
 
 interface Options extends LoadOptions {
   validators: number;
@@ -86,8 +92,18 @@ export async function runLoad(o: Options): Promise<void> {
     await waitForHeights(nodes, 2, 120_000);
     const watched = nodes[0] as TestnetNode;
 
+    /** Accepted by a node's mempool, not yet seen committed: when. */
     const submittedAt = new Map<string, number>();
+    /** When each transaction was first offered (a refused one is offered again). */
+    const firstSentAt = new Map<string, number>();
+    const committedTxs = new Set<string>();
     const latencies: number[] = [];
+    const offeredLatencies: number[] = [];
+    /** How long each batch's answer took: refusals must come back at once. */
+    const answerMs: number[] = [];
+    let attempts = 0;
+    let refusedFull = 0;
+    let firstRefusal = '';
     const blocks: { time: number; height: number; headerTime: number; txs: number }[] = [];
     let committed = 0;
     let rejected = 0;
@@ -116,13 +132,18 @@ export async function runLoad(o: Options): Promise<void> {
       const now = performance.now();
       blocks.push({ time: now, height: Number(block.header.height), headerTime: Date.parse(block.header.time), txs: block.data.txs.length });
       for (const b64 of block.data.txs) {
+        const offered = firstSentAt.get(b64);
+        if (offered === undefined || committedTxs.has(b64)) continue;
+        committedTxs.add(b64);
+        offeredLatencies.push(now - offered);
+        committed++;
         const at = submittedAt.get(b64);
         if (at === undefined) continue;
         submittedAt.delete(b64);
         latencies.push(now - at);
-        committed++;
         outstanding--;
       }
+      blocksSeen++;
       wakeAll();
       if (committed + rejected >= total) allCommitted();
     });
@@ -143,41 +164,76 @@ export async function runLoad(o: Options): Promise<void> {
     const startedAt = performance.now();
     const startWall = Date.now();
     const interval = o.rate > 0 ? (o.batch / o.rate) * 1000 * o.connections : 0;
-    // Open loop: each connection sends a batch every `interval`, the connections evenly staggered.
+    // Each batch carries the next transaction of up to `batch` senders of the connection, as
+    // wallets would: a sender's next nonce goes only once the node took the one before, and a
+    // transaction refused because the mempool is full is sent again in a later batch (after
+    // the next block in the closed loop). Refused otherwise (a fee below the base fee), a
+    // sender's transactions are given up: presigned, they cannot be priced again.
+    let blocksSeen = 0;
+    const nextBlock = (): Promise<void> => {
+      const at = blocksSeen;
+      return new Promise<void>((resolve) => {
+        const check = (): void => (blocksSeen > at ? resolve() : void waiters.push(check));
+        check();
+      });
+    };
     const feed = async (queue: SignedTransfer[], node: TestnetNode, c: number): Promise<void> => {
       const client = new RpcClient(rpcUrlOf(node));
-      for (let i = 0; i < queue.length; i += o.batch) {
-        const slice = queue.slice(i, i + o.batch);
+      const bySender = new Map<number, SignedTransfer[]>();
+      for (const tx of queue) bySender.set(tx.sender, [...(bySender.get(tx.sender) ?? []), tx]);
+      const senders = [...bySender.values()].map((txs) => ({ txs, next: 0 }));
+      for (let round = 0; ; round++) {
+        const live = senders.filter((s) => s.next < s.txs.length);
+        if (live.length === 0) return;
+        const start = (round * o.batch) % live.length;
+        const picked = [...live.slice(start), ...live.slice(0, start)].slice(0, o.batch);
+        const slice = picked.map((s) => s.txs[s.next] as SignedTransfer);
         if (o.rate === 0) {
           while (outstanding + slice.length > o.window) await new Promise<void>((resolve) => waiters.push(resolve));
         } else {
-          const due = startedAt + (i / o.batch + c / o.connections) * interval;
+          const due = startedAt + (round + c / o.connections) * interval;
           const wait = due - performance.now();
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
-        const now = performance.now();
-        for (const tx of slice) submittedAt.set(tx.b64, now);
-        outstanding += slice.length;
+        const sentAt = performance.now();
+        for (const tx of slice) if (!firstSentAt.has(tx.b64)) firstSentAt.set(tx.b64, sentAt);
+        attempts += slice.length;
         let answers: BatchAnswer[];
         try {
           answers = await client.batch(slice.map((tx) => ({ method: 'broadcast_tx_sync', params: { tx: tx.hex } })));
         } catch (err) {
-          // The node is gone (its log says why): the batch counts as rejected, the others go on.
+          // The node is gone (its log says why): the batch is refused, the others go on.
           answers = slice.map(() => ({ ok: false, error: new RpcClientError(-1, (err as Error).message) }));
         }
+        answerMs.push(performance.now() - sentAt);
+        let full = 0;
         answers.forEach((a, j) => {
-          const code = a.ok ? (a.result as { code: number; log: string }).code : -1;
-          if (code !== 0) {
-            const b64 = (slice[j] as SignedTransfer).b64;
-            // Already committed (a block can land before the batch answer): nothing to undo.
-            if (!submittedAt.delete(b64)) return;
-            rejected++;
-            outstanding--;
-            firstRejection ||= a.ok ? (a.result as { log: string }).log : a.error.message;
+          const sender = picked[j] as { txs: SignedTransfer[]; next: number };
+          const tx = slice[j] as SignedTransfer;
+          const code = a.ok ? (a.result as { code: number }).code : -1;
+          if (code === 0 || code === MempoolCode.TX_ALREADY_KNOWN) {
+            if (!committedTxs.has(tx.b64)) {
+              submittedAt.set(tx.b64, sentAt);
+              outstanding++;
+            }
+            sender.next++;
+            return;
           }
+          const log = a.ok ? (a.result as { log: string }).log : a.error.message;
+          if (code === MempoolCode.MEMPOOL_FULL) {
+            full++;
+            refusedFull++;
+            firstRefusal ||= log;
+            return;
+          }
+          rejected += sender.txs.length - sender.next;
+          sender.next = sender.txs.length;
+          firstRejection ||= log;
         });
         if (committed + rejected >= total) allCommitted();
         wakeAll();
+        // Refused for a full pool in the closed loop: the next block makes room.
+        if (full > 0 && o.rate === 0) await nextBlock();
       }
     };
     const submitted = Promise.all(queues.map((q, c) => feed(q, nodes[c % nodes.length] as TestnetNode, c)));
@@ -220,13 +276,21 @@ export async function runLoad(o: Options): Promise<void> {
         `${o.connections} connections over ${Math.min(o.connections, nodes.length)} nodes' RPCs, batches of ${o.batch}, ` +
         `${o.rate > 0 ? `open loop at ${o.rate} tx/s` : `closed loop, window ${o.window}`}`,
     );
-    console.log(`submitted: ${total} in ${submitSeconds.toFixed(1)} s (${(total / submitSeconds).toFixed(0)} tx/s accepted by the RPCs)`);
+    answerMs.sort((a, b) => a - b);
+    console.log(
+      `submitted: ${total} in ${submitSeconds.toFixed(1)} s (${(total / submitSeconds).toFixed(0)} tx/s accepted by the RPCs); ${attempts} offers, ` +
+        `${refusedFull} refused for a full mempool and offered again${firstRefusal ? ` (${firstRefusal})` : ''}; a batch's answer p50 ${percentile(answerMs, 50).toFixed(0)} ms, p99 ${percentile(answerMs, 99).toFixed(0)} ms`,
+    );
     console.log(`committed: ${committed} of ${total} (${rejected} rejected${firstRejection ? `, first: ${firstRejection}` : ''}); gas price offered ${walletGasPrice(o.feeCap)} (--fee-cap ${o.feeCap}× the minimum), base fee after the load ${baseFee}`);
     console.log(
       `committed tx/s: ${(committed / seconds).toFixed(0)} (submit start to last commit, ${seconds.toFixed(1)} s); ` +
         `between first and last block with txs: ${(committed / ((last - first) / 1000 || 1)).toFixed(0)}`,
     );
-    console.log(`latency submit->commit (seen on node0): p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${(latencies[latencies.length - 1] ?? NaN).toFixed(0)} ms`);
+    offeredLatencies.sort((a, b) => a - b);
+    console.log(
+      `latency accepted->commit (seen on node0): p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${(latencies[latencies.length - 1] ?? NaN).toFixed(0)} ms; ` +
+        `first offer->commit (the client's wait, refusals included): p50 ${percentile(offeredLatencies, 50).toFixed(0)} ms, p99 ${percentile(offeredLatencies, 99).toFixed(0)} ms`,
+    );
     console.log(
       `block interval under load (${loaded.length} blocks, arrival at node0): p50 ${percentile(intervals, 50).toFixed(0)} ms, max ${(intervals[intervals.length - 1] ?? NaN).toFixed(0)} ms; ` +
         `by header time: p50 ${percentile(headerIntervals, 50).toFixed(0)} ms, max ${(headerIntervals[headerIntervals.length - 1] ?? NaN).toFixed(0)} ms`,

@@ -27,11 +27,11 @@ import type {
 import { credit, readAccount, writeSupply } from './bank/accounts.js';
 import { SequentialExecutor, type TxExecutor } from './executor/tx-executor.js';
 import { CODESPACE, TxCode, TxError } from './errors.js';
-import { type BatchVerifier, type SignatureJob } from './executor/signature-verifier.js';
+import { type BatchVerifier, type SignatureJob, type VerifyLane } from './executor/signature-verifier.js';
 import { VerifiedSignatures } from './executor/verified-signatures.js';
 import { parseAppGenesis } from './genesis-state.js';
 import { readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
-import { checkSender, checkStateless, reservePending, type TxLimits } from './tx-checks.js';
+import { checkSender, checkShape, checkSignature, checkStateless, reservePending, type TxLimits } from './tx-checks.js';
 import { TxDecoder } from './tx-decoder.js';
 import { readStakingParams } from './staking/records.js';
 import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
@@ -119,8 +119,11 @@ export class CmtApp implements Application {
   checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse {
     const limits = this.limits();
     try {
-      const decoded = checkStateless(tx, limits, this.signatures, this.decoder.decode);
+      // The nonce and the funds before the signature, as the Cosmos SDK's ante handler checks
+      // the sequence before verifying: a transaction that cannot run costs no verification.
+      const decoded = checkShape(tx, limits, this.decoder.decode);
       const account = checkSender(this.checkState, decoded);
+      checkSignature(decoded, this.signatures);
       reservePending(this.checkState, decoded, account);
       const base = { gasWanted: decoded.tx.body.gasLimit, sender: decoded.sender, nonce: decoded.tx.body.nonce, gasPrice: decoded.tx.body.gasPrice };
       return { ...base, code: TxCode.OK, codespace: '', log: kind === 'recheck' ? 'rechecked' : '' };
@@ -160,10 +163,11 @@ export class CmtApp implements Application {
     return runQuery(new Overlay(this.store), query, gasLimit);
   }
 
-  /** The sender's address, from the decoded transaction alone (the mempool's re-check order). */
-  senderOf(tx: Uint8Array): Uint8Array | undefined {
+  /** The sender's address and the nonce, from the decoded transaction alone (the mempool's re-check order and its screen before signature checks). */
+  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined {
     try {
-      return this.decoder.decode(tx).sender;
+      const decoded = this.decoder.decode(tx);
+      return { sender: decoded.sender, nonce: decoded.tx.body.nonce };
     } catch {
       return undefined;
     }
@@ -178,7 +182,7 @@ export class CmtApp implements Application {
    * Verifies, on the worker pool, the signatures of transactions not seen before and
    * remembers the good ones, so CheckTx and FinalizeBlock skip them.
    */
-  async verifySignatures(txs: readonly Uint8Array[]): Promise<void> {
+  async verifySignatures(txs: readonly Uint8Array[], lane: VerifyLane = 'block'): Promise<void> {
     const jobs: SignatureJob[] = [];
     const hashes: Uint8Array[] = [];
     for (const bytes of txs) {
@@ -192,7 +196,7 @@ export class CmtApp implements Application {
       }
     }
     if (jobs.length === 0) return;
-    const ok = await this.verifier.verifyBatch(jobs);
+    const ok = await this.verifier.verifyBatch(jobs, lane);
     ok.forEach((good, i) => {
       if (good) this.signatures.add(hashes[i] as Uint8Array);
     });

@@ -1,7 +1,9 @@
 /**
- * The checks every transaction passes before its message runs, in the order CheckTx and
- * FinalizeBlock apply them. Stateless ones need only the bytes and the parameters; the
- * stateful one needs the sender's account.
+ * The checks every transaction passes before its message runs. Stateless ones need only the
+ * bytes and the parameters; the stateful one needs the sender's account. FinalizeBlock applies
+ * them in that order; CheckTx checks the sender's nonce and funds before the signature, the
+ * costly check (a block never holds a transaction with a bad signature: ProcessProposal
+ * refuses it, so the order cannot change a block's results).
  */
 import { MAX_AMOUNT } from '../codec/amount.js';
 import { DecodeError } from '../codec/errors.js';
@@ -48,6 +50,18 @@ export function intrinsicGas(txLength: number, params: AppParams): number {
 
 /** Every check that needs no state: size, encoding, chain, gas bounds, amounts, signature. */
 export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: SignatureCheck, decode: DecodeTx = decodeFresh): DecodedTx {
+  const shaped = checkShape(bytes, limits, decode);
+  checkSignature(shaped, signatures);
+  return shaped;
+}
+
+/** A transaction that passed `checkShape`: what its signature check needs besides. */
+export interface ShapedTx extends DecodedTx {
+  readonly signBytes: Uint8Array;
+}
+
+/** The stateless checks but the signature: size, encoding, chain, gas bounds, amounts. */
+export function checkShape(bytes: Uint8Array, limits: TxLimits, decode: DecodeTx = decodeFresh): ShapedTx {
   if (bytes.length > limits.maxTxBytes) {
     throw new TxError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes, the limit is ${limits.maxTxBytes}`);
   }
@@ -79,10 +93,13 @@ export function checkStateless(bytes: Uint8Array, limits: TxLimits, signatures: 
   if (maxFee > MAX_AMOUNT || maxFee + spend > MAX_AMOUNT) {
     throw new TxError('AMOUNT_OVERFLOW', 'amount plus maximum fee exceeds 2^256-1');
   }
-  if (!signatures.isVerified(hash) && !verify(tx.publicKey, signBytes, tx.signature)) {
+  return { bytes, hash, tx, sender, maxFee, signBytes };
+}
+
+export function checkSignature(shaped: ShapedTx, signatures: SignatureCheck): void {
+  if (!signatures.isVerified(shaped.hash) && !verify(shaped.tx.publicKey, shaped.signBytes, shaped.tx.signature)) {
     throw new TxError('INVALID_SIGNATURE', 'signature does not verify against the public key');
   }
-  return { bytes, hash, tx, sender, maxFee };
 }
 
 /** CMT the message itself moves out of the sender's balance (besides the fee). */

@@ -20,14 +20,26 @@ import { Mutex } from '../runtime/mutex.js';
 import { MempoolCode } from './errors.js';
 import { TxHeap } from './tx-heap.js';
 
+/** Gas and bytes: of a block, or of the pool. */
+export interface GasAndBytes {
+  gas: number;
+  bytes: number;
+}
+
 export interface MempoolApp {
   checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse;
-  /** The sender (address) of a transaction, cheaply, without checking it; undefined if it does not decode. */
-  senderOf(tx: Uint8Array): Uint8Array | undefined;
+  /** The sender (address) and nonce of a transaction, cheaply, without checking it; undefined if it does not decode. */
+  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined;
+  /** The sender's next nonce in the check state (counting the pending transactions CheckTx accepted). */
+  pendingNonce(sender: Uint8Array): number;
 }
 
 /** Re-checks per slice of the background re-check, so admissions and proposals interleave. */
 const RECHECK_SLICE = 2000;
+/** See `Mempool.capacityFloor`. */
+export const CAPACITY_FLOOR_TXS = 256;
+/** Transactions a proposal tries once the next one would pass the block budget. */
+const OVER_BUDGET_TRIES = 16;
 
 export interface MempoolLimits {
   maxTxs: number;
@@ -79,9 +91,15 @@ interface Waiting {
   hash: Uint8Array;
   arrivedAt: number;
   viaRpc: boolean;
+  /** Still counted in `admitting`. */
+  counted: boolean;
+  /** The sender it was counted ahead for in `aheadBySender`, if its signature is checked before admission. */
+  aheadFor?: string;
   resolve: (result: AddResult) => void;
   reject: (err: unknown) => void;
 }
+
+const NONE_AHEAD = { txs: 0, bytes: 0 } as const;
 
 function rejection(hash: Uint8Array, code: number, log: string): AddResult {
   return { hash, code, codespace: CODESPACE, log, gasWanted: 0 };
@@ -93,8 +111,14 @@ export class Mempool {
   private readonly bySender = new Map<string, Entry[]>();
   private readonly committed = new Set<string>();
   private bytes = 0;
+  /** Sum of the pending transactions' gas limits. */
+  private gas = 0;
   private seq = 0;
   private waiting: Waiting[] = [];
+  /** Transactions between their arrival and their admission (waiting, or in a batch's signature checks). */
+  private readonly admitting = { txs: 0, bytes: 0 };
+  /** Per sender, its transactions whose signatures are being checked before admission. */
+  private readonly aheadBySender = new Map<string, number>();
   private flushScheduled = false;
   /** The admission of the newest batch: the next batch is admitted after it. */
   private admitted: Promise<void> = Promise.resolve();
@@ -105,6 +129,17 @@ export class Mempool {
   private committing = false;
   /** Transactions the re-checks evicted since start. */
   evicted = 0;
+  /**
+   * What the pool may hold beyond its fixed limits, from this node's speed (the node sets it:
+   * a few blocks' worth of its block budget); null holds only the fixed limits.
+   */
+  capacity: (() => GasAndBytes | null) | null = null;
+  /**
+   * Below this many transactions (pending and waiting) the capacity refuses nothing: a burst of
+   * generously limited calls on an idle chain goes in, and a transaction larger than the
+   * capacity still gets into an empty pool.
+   */
+  capacityFloor = CAPACITY_FLOOR_TXS;
   /** Serialises CheckTx with block application: the app's check state must not move under a running batch. */
   private readonly lock = new Mutex();
 
@@ -141,11 +176,13 @@ export class Mempool {
 
   add(tx: Uint8Array, origin: TxOrigin = 'peer'): Promise<AddResult> {
     const hash = txHash(tx);
-    const early = this.quickReject(tx, hash);
+    const early = this.quickReject(tx, hash, origin === 'rpc', this.admitting);
     if (early) return Promise.resolve(early);
     const arrivedAt = this.now();
+    this.admitting.txs++;
+    this.admitting.bytes += tx.length;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ tx, hash, arrivedAt, viaRpc: origin === 'rpc', resolve, reject });
+      this.waiting.push({ tx, hash, arrivedAt, viaRpc: origin === 'rpc', counted: true, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         this.soon(() => void this.flush());
@@ -153,15 +190,35 @@ export class Mempool {
     });
   }
 
-  private quickReject(tx: Uint8Array, hash: Uint8Array): AddResult | null {
+  /**
+   * The checks that need no signature and no state. `ahead` counts transactions that passed
+   * them on arrival and wait for admission: a burst must not get thousands past a nearly full
+   * pool into the signature checks, only to be refused after them. The node's capacity bounds
+   * only its own clients (`viaRpc`): a peer's transaction was already taken by the network, and
+   * refusing it here would only keep it out of this node's proposals and make this node check
+   * its signature in a proposal instead; peers' transactions are bounded by the fixed limits.
+   */
+  private quickReject(tx: Uint8Array, hash: Uint8Array, viaRpc: boolean, ahead: { txs: number; bytes: number } = NONE_AHEAD): AddResult | null {
     if (tx.length > this.limits.maxTxBytes) {
       return rejection(hash, TxCode.TX_TOO_LARGE, `transaction is ${tx.length} bytes, the limit is ${this.limits.maxTxBytes}`);
     }
     const key = bytesKey(hash);
     if (this.byHash.has(key)) return rejection(hash, MempoolCode.TX_ALREADY_KNOWN, 'transaction is already in the mempool');
     if (this.committed.has(key)) return rejection(hash, MempoolCode.TX_ALREADY_KNOWN, 'transaction was already committed');
-    if (this.byHash.size >= this.limits.maxTxs || this.bytes + tx.length > this.limits.maxBytes) {
+    const txs = this.byHash.size + ahead.txs;
+    const bytes = this.bytes + ahead.bytes;
+    if (txs >= this.limits.maxTxs || bytes + tx.length > this.limits.maxBytes) {
       return rejection(hash, MempoolCode.MEMPOOL_FULL, `mempool is full (${this.byHash.size} transactions, ${this.bytes} bytes); try again after the next block`);
+    }
+    const capacity = viaRpc && txs >= this.capacityFloor ? this.capacity?.() : null;
+    // Those waiting are counted at the pool's mean gas: their own is known only once decoded.
+    const gas = this.byHash.size > 0 ? this.gas + (ahead.txs * this.gas) / this.byHash.size : 0;
+    if (capacity && (gas >= capacity.gas || bytes + tx.length > capacity.bytes)) {
+      return rejection(
+        hash,
+        MempoolCode.MEMPOOL_FULL,
+        `mempool is full: its ${this.byHash.size} transactions (${this.gas} gas, ${this.bytes} bytes) are what this node can commit in its next few blocks; try again after the next block`,
+      );
     }
     return null;
   }
@@ -174,7 +231,7 @@ export class Mempool {
     this.flushScheduled = false;
     const batch = this.waiting;
     this.waiting = [];
-    const prechecked = this.precheck(batch.map((w) => w.tx));
+    const prechecked = this.precheck(batch.filter((w) => this.worthChecking(w)).map((w) => w.tx));
     // Handled below, after earlier batches; this only keeps an early failure from counting as unhandled.
     prechecked.catch(() => undefined);
     const previous = this.admitted;
@@ -183,21 +240,57 @@ export class Mempool {
       try {
         await prechecked;
         await this.lock.runExclusive(() => {
-          for (const w of batch) w.resolve(this.admit(w));
+          for (const w of batch) {
+            this.leaveAdmitting(w);
+            w.resolve(this.admit(w));
+          }
         });
       } catch (err) {
-        for (const w of batch) w.reject(err);
+        for (const w of batch) {
+          this.leaveAdmitting(w);
+          w.reject(err);
+        }
       }
     })();
     this.admitted = admitted;
     await admitted;
   }
 
+  /**
+   * Whether a waiting transaction's signature is worth checking before admission: one whose
+   * nonce is not its sender's next (after the pool's queue and those ahead of it in admission)
+   * fails CheckTx by its nonce before its signature is looked at. Checking it first would be
+   * work that a client skipping nonces, or replaying old ones, does not pay for.
+   */
+  private worthChecking(w: Waiting): boolean {
+    const id = this.app.senderNonceOf(w.tx);
+    if (!id) return false;
+    const key = bytesKey(id.sender);
+    const queue = this.bySender.get(key);
+    const last = queue?.[queue.length - 1];
+    const ahead = this.aheadBySender.get(key) ?? 0;
+    if (id.nonce !== (last ? last.nonce + 1 : this.app.pendingNonce(id.sender)) + ahead) return false;
+    this.aheadBySender.set(key, ahead + 1);
+    w.aheadFor = key;
+    return true;
+  }
+
+  private leaveAdmitting(w: Waiting): void {
+    if (!w.counted) return;
+    w.counted = false;
+    this.admitting.txs--;
+    this.admitting.bytes -= w.tx.length;
+    if (w.aheadFor === undefined) return;
+    const ahead = (this.aheadBySender.get(w.aheadFor) ?? 1) - 1;
+    if (ahead > 0) this.aheadBySender.set(w.aheadFor, ahead);
+    else this.aheadBySender.delete(w.aheadFor);
+  }
+
   private admit({ tx, hash, arrivedAt, viaRpc }: Waiting): AddResult {
-    const early = this.quickReject(tx, hash);
+    const early = this.quickReject(tx, hash, viaRpc);
     if (early) return early;
     if (this.stale.size > 0) {
-      const sender = this.app.senderOf(tx);
+      const sender = this.app.senderNonceOf(tx)?.sender;
       if (sender) this.freshenLocked(bytesKey(sender));
     }
     const res = this.app.checkTx(tx, 'new');
@@ -225,14 +318,17 @@ export class Mempool {
     if (queue) queue.push(entry);
     else this.bySender.set(sender, [entry]);
     this.bytes += tx.length;
+    this.gas += entry.gasWanted;
   }
 
   /**
    * Transactions for a proposal: highest gas price first across senders, each sender's in
-   * nonce order, within the byte and gas budgets (gas counted as each transaction's limit).
+   * nonce order, within the byte and gas limits (gas counted as each transaction's limit) and
+   * within `budget`, which the first transaction taken may exceed (the node's block budget:
+   * a transaction larger than it still gets a block of its own).
    * Call it outside `lock`; a sender not re-checked since the last commit is re-checked first.
    */
-  reap(maxBytes: number, maxGas: number, maxTxs = Number.MAX_SAFE_INTEGER): Uint8Array[] {
+  reap(maxBytes: number, maxGas: number, maxTxs = Number.MAX_SAFE_INTEGER, budget?: GasAndBytes): Uint8Array[] {
     const heads = new TxHeap<{ gasPrice: bigint; seq: number; queue: Entry[]; at: number }>();
     for (const queue of this.bySender.values()) {
       const first = queue[0];
@@ -242,6 +338,7 @@ export class Mempool {
     let bytes = 0;
     let gas = 0;
     let recheckBudget = RECHECK_SLICE;
+    let overBudget = 0;
     while (out.length < maxTxs) {
       const head = heads.pop();
       if (!head) break;
@@ -261,6 +358,11 @@ export class Mempool {
       const entry = head.queue[head.at] as Entry;
       // A transaction that does not fit ends its sender's run: later nonces would be unexecutable.
       if (bytes + entry.bytes.length > maxBytes || gas + entry.gasWanted > maxGas) continue;
+      if (budget && out.length > 0 && (bytes + entry.bytes.length > budget.bytes || gas + entry.gasWanted > budget.gas)) {
+        // The budget is nearly spent: a few more tries for a smaller transaction, not a re-check of every stale sender.
+        if (++overBudget >= OVER_BUDGET_TRIES) break;
+        continue;
+      }
       out.push(entry.bytes);
       bytes += entry.bytes.length;
       gas += entry.gasWanted;
@@ -375,6 +477,7 @@ export class Mempool {
       if (code !== TxCode.NONCE_TOO_LOW) broken = true;
       this.byHash.delete(entry.key);
       this.bytes -= entry.bytes.length;
+      this.gas -= entry.gasWanted;
       this.evicted++;
     }
     if (kept.length === 0) this.bySender.delete(sender);
@@ -386,6 +489,7 @@ export class Mempool {
     if (!entry) return;
     this.byHash.delete(key);
     this.bytes -= entry.bytes.length;
+    this.gas -= entry.gasWanted;
     const queue = this.bySender.get(entry.sender);
     if (!queue) return;
     const i = queue.indexOf(entry);

@@ -17,10 +17,11 @@ import { verifyCommit } from '../consensus/commit.js';
 import type { Application, FinalizeBlockResponse, VoteInfo } from '../app/abci.js';
 import type { EvidencePool } from './evidence-pool.js';
 import type { BlockStore } from '../store/block-store.js';
-import type { Mempool } from '../mempool/mempool.js';
+import type { GasAndBytes, Mempool } from '../mempool/mempool.js';
 import { isMempoolCode } from '../mempool/errors.js';
 import { encodeChainState, nextChainState, type ChainState } from './chain-state.js';
 import type { TxLatency } from './tx-latency.js';
+import type { AppliedCost, BlockBudget } from './block-budget.js';
 
 /**
  * How far ahead of our clock a proposed block's time may be for us to prevote it. Only
@@ -30,6 +31,15 @@ import type { TxLatency } from './tx-latency.js';
 export const MAX_CLOCK_DRIFT_MS = 10_000;
 /** Heights between validator-set checkpoints at most, so the set of any past height is at most this many priority steps away. */
 export const VALIDATOR_CHECKPOINT_INTERVAL = 1000;
+
+function hardLimits(state: ChainState): GasAndBytes {
+  return { gas: state.consensusParams.blockMaxGas, bytes: proposalTxBytes(state) };
+}
+
+/** The transaction bytes a proposal may hold: the block limit less room for the header and the last commit (about 200 bytes a signature). */
+function proposalTxBytes(state: ChainState): number {
+  return state.consensusParams.blockMaxBytes - (1024 + 200 * state.validators.size);
+}
 
 /** Whether a proposed block's time fits this node's clock (proposer-based timestamps, checked at prevote). */
 export function isTimely(blockTime: number, now: number): boolean {
@@ -52,6 +62,8 @@ export class BlockExecutor {
   evidence: EvidencePool | null = null;
   /** Where each applied block's submit-to-commit waits are summed up; null keeps none. */
   latency: TxLatency | null = null;
+  /** What this node applies within the block time (block-budget.ts); null: proposals take all the consensus limits allow. */
+  budget: BlockBudget | null = null;
 
   constructor(
     private readonly app: Application,
@@ -62,10 +74,8 @@ export class BlockExecutor {
   async createProposalBlock(state: ChainState, lastCommit: Commit | null, proposer: Uint8Array, now: number): Promise<ProposalBlock> {
     const height = state.lastBlockHeight + 1;
     const params = state.consensusParams;
-    // Room for the header and the last commit: about 200 bytes per validator signature.
-    const overhead = 1024 + 200 * state.validators.size;
-    const maxTxBytes = params.blockMaxBytes - overhead;
-    const candidates = this.mempool.reap(maxTxBytes, params.blockMaxGas);
+    const maxTxBytes = proposalTxBytes(state);
+    const candidates = this.mempool.reap(maxTxBytes, params.blockMaxGas, undefined, this.proposalBudget(state) ?? undefined);
     const time = Math.max(now, state.lastBlockTime + 1);
     const txs = await this.app.prepareProposal({ height, time, proposerAddress: proposer, txs: candidates, maxTxBytes });
     const commit = height === state.initialHeight ? EMPTY_COMMIT : (lastCommit ?? EMPTY_COMMIT);
@@ -93,6 +103,16 @@ export class BlockExecutor {
     const bytes = encodeBlock(block);
     rememberEncoding(bytes, block);
     return { block, bytes, hash: headerHash(block.header) };
+  }
+
+  /** What a proposal on `state` may hold by this node's block budget, within the consensus limits; null without a budget. */
+  proposalBudget(state: ChainState): GasAndBytes | null {
+    return this.budget?.limits(hardLimits(state)) ?? null;
+  }
+
+  /** Tells the block budget what validating and applying a block on `state` cost this node. */
+  observeCost(state: ChainState, cost: AppliedCost): void {
+    this.budget?.observe(cost, hardLimits(state));
   }
 
   /**

@@ -49,6 +49,8 @@ export interface NodeConfig {
     maxTxs: number;
     maxBytes: number;
     cacheSize: number;
+    /** Blocks' worth of this node's block budget the pool holds at most (spec/performance.md, "Overload"); 0: no such bound. */
+    maxBlocks: number;
   };
   state: {
     /** Past state versions kept for queries; 0 keeps all. */
@@ -138,7 +140,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   },
   dashboard: { enabled: true, nodes: [], tracesDir: '' },
   webhooks: { enabled: false, host: '127.0.0.1', port: 26659, attesterKey: '', secrets: {}, maxBodyBytes: 16 * 1024, maxInFlight: 64 },
-  mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000 },
+  mempool: { maxTxs: 100_000, maxBytes: 256 * 1024 * 1024, cacheSize: 100_000, maxBlocks: 2 },
   state: { keepRecent: 100 },
   storage: { retainBlocks: 0 },
   consensus: { timeouts: {} },
@@ -287,6 +289,7 @@ export function parseConfig(json: unknown, source = 'config'): NodeConfig {
       maxTxs: int(mempool, 'max_txs', d.mempool.maxTxs, source, 1),
       maxBytes: int(mempool, 'max_bytes', d.mempool.maxBytes, source, 1),
       cacheSize: int(mempool, 'cache_size', d.mempool.cacheSize, source, 0),
+      maxBlocks: int(mempool, 'max_blocks', d.mempool.maxBlocks, source, 0, 1000),
     },
     state: { keepRecent: int(state, 'keep_recent', d.state.keepRecent, source, 0) },
     storage: { retainBlocks: int(storage, 'retain_blocks', d.storage.retainBlocks, source, 0) },
@@ -351,7 +354,7 @@ export function configToJson(config: NodeConfig): Json {
       max_body_bytes: config.webhooks.maxBodyBytes,
       max_in_flight: config.webhooks.maxInFlight,
     },
-    mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize },
+    mempool: { max_txs: config.mempool.maxTxs, max_bytes: config.mempool.maxBytes, cache_size: config.mempool.cacheSize, max_blocks: config.mempool.maxBlocks },
     state: { keep_recent: config.state.keepRecent },
     storage: { retain_blocks: config.storage.retainBlocks },
     consensus: { timeouts: Object.fromEntries(TIMEOUT_JSON_NAMES.filter(([, f]) => config.consensus.timeouts[f] !== undefined).map(([json, f]) => [json, config.consensus.timeouts[f]])) },

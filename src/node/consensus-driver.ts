@@ -85,6 +85,8 @@ export class ConsensusDriver {
   private stopped = true;
   private decidedAt = 0;
   private applying = false;
+  /** How long this node took to validate each proposal of the current height, by block hash: part of a block's cost to the budget. */
+  private readonly validationMs = new Map<string, number>();
   private readonly clock: Clock;
   private readonly now: () => number;
   private broadcast: ConsensusBroadcaster;
@@ -350,6 +352,7 @@ export class ConsensusDriver {
   }
 
   private async validateProposal(effect: Extract<ConsensusEffect, { type: 'validateProposal' }>): Promise<void> {
+    const started = this.now();
     let reason: string | null;
     let block: Block | undefined;
     try {
@@ -359,6 +362,7 @@ export class ConsensusDriver {
     }
     if (block) reason = await this.deps.executor.validateBlock(this.chain, block, effect.block.length);
     else reason ??= 'undecodable block';
+    if (effect.height === this.chain.lastBlockHeight + 1) this.validationMs.set(toHex(effect.blockHash), this.now() - started);
     this.deps.onVerdict?.(effect.blockHash, reason);
     if (reason) this.deps.logger.warn({ height: effect.height, round: effect.round, reason }, 'rejected a proposed block');
     const timely = block === undefined || isTimely(block.header.time, this.now());
@@ -404,14 +408,21 @@ export class ConsensusDriver {
     this.applying = true;
     try {
       const { blockStore, executor, mempool, events, logger } = this.deps;
+      const started = this.now();
       await blockStore.saveBlock(block, blockBytes, blockHash, commit);
       const txHashes = blockTxHashes(block);
       const previous = this.chain;
       const applied = await executor.applyBlock(previous, block, blockHash);
+      const applyMs = this.now() - started;
+      // What the block cost this node: its validation (none for our own proposal, or one that
+      // came by block sync) and applying it.
+      const validateMs = this.validationMs.get(toHex(blockHash)) ?? 0;
+      this.validationMs.clear();
+      executor.observeCost(previous, { gas: applied.response.txResults.reduce((sum, r) => sum + r.gasWanted, 0), bytes: block.txs.reduce((sum, tx) => sum + tx.length, 0), ms: validateMs + applyMs });
       this.chain = applied.state;
       events.publishBlock({ block, hash: blockHash, response: applied.response, commit }, txHashes);
       logger.info(
-        { height: block.header.height, round, txs: block.txs.length, hash: toHex(blockHash).slice(0, 16), mempool: mempool.size },
+        { height: block.header.height, round, txs: block.txs.length, hash: toHex(blockHash).slice(0, 16), mempool: mempool.size, validateMs, applyMs },
         'committed block',
       );
       await this.deps.wal?.startHeight(this.chain.lastBlockHeight + 1);

@@ -23,6 +23,7 @@ import type { StateStore } from '../state/store.js';
 import type { BlockStore } from '../store/block-store.js';
 import { every, type Clock, type Timer } from '../runtime/clock.js';
 import { BlockExecutor } from './block-executor.js';
+import { BlockBudget, budgetTargetMs } from './block-budget.js';
 import { adversaryOf, FLOOD_INTERVAL_MS, type BuiltBlock, type ByzantineContext, type ByzantineStrategy } from './byzantine.js';
 import type { ChainState } from './chain-state.js';
 import { ConsensusDriver } from './consensus-driver.js';
@@ -62,7 +63,8 @@ export interface NodePorts {
 
 export interface NodeSettings {
   genesis: GenesisDoc;
-  mempool: Omit<MempoolLimits, 'maxTxBytes'>;
+  /** `maxBlocks`: the pool holds at most this many blocks' worth of this node's block budget (0 or absent: no such bound). */
+  mempool: Omit<MempoolLimits, 'maxTxBytes'> & { maxBlocks?: number };
   /** This node's own timeouts over the chain's (config `consensus.timeouts`). */
   timeouts?: Partial<TimeoutParams>;
   /** Where the data lives and the genesis file, for the handshake's error messages. */
@@ -144,7 +146,7 @@ export class NodeParts {
     const app = new CmtApp(ports.stateStore, ports.verifier, ports.signatures, ports.txExecutor);
     await loadContractRuntime();
     // The structural cap only: CheckTx applies the chain's current max_tx_bytes, which governance may change.
-    const mempool = new Mempool(app, { ...settings.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL }, (txs) => app.verifySignatures(txs), ports.soon, () => ports.clock.now());
+    const mempool = new Mempool(app, { ...settings.mempool, maxTxBytes: MAX_TX_BYTES_STRUCTURAL }, (txs) => app.verifySignatures(txs, 'admission'), ports.soon, () => ports.clock.now());
     const executor = new BlockExecutor(app, ports.blockStore, mempool);
     executor.latency = new TxLatency();
     const chainState = await handshake({
@@ -156,7 +158,20 @@ export class NodeParts {
       dataDir: settings.dataDir,
       ...(settings.genesisFile ? { genesisFile: settings.genesisFile } : {}),
     });
-    return new NodeParts(ports, settings, app, mempool, executor, chainState);
+    const parts = new NodeParts(ports, settings, app, mempool, executor, chainState);
+    // Applying takes no time on a virtual clock: a budget learnt from it would hold nothing back.
+    if (!ports.clock.virtual) {
+      const budget = new BlockBudget(() => budgetTargetMs({ ...parts.chainState.consensusParams.timeouts, ...settings.timeouts }.nextBlockDelay));
+      executor.budget = budget;
+      const blocks = settings.mempool.maxBlocks ?? 0;
+      if (blocks > 0) {
+        mempool.capacity = () => {
+          const limits = executor.proposalBudget(parts.chainState);
+          return limits && { gas: limits.gas * blocks, bytes: limits.bytes * blocks };
+        };
+      }
+    }
+    return parts;
   }
 
   get chainState(): ChainState {

@@ -232,6 +232,7 @@ export class LinkFaults {
   /** `base` with the clock fault applied: now() skewed and drifted, timers stretched or shrunk by the drift. */
   clock(base: Clock): Clock {
     return {
+      ...(base.virtual ? { virtual: true } : {}),
       now: () => {
         const t = base.now();
         return Math.floor(t + this.clockFault.skewMs + this.driftAt(t));

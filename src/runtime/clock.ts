@@ -11,6 +11,8 @@ export interface Clock {
   now(): number;
   /** Runs `fn` once, `ms` from now. */
   after(ms: number, fn: () => void): Timer;
+  /** True when time moves only between events (the simulator): work takes no time on this clock, so nothing may be learned from timing it. */
+  readonly virtual?: boolean;
 }
 
 export const systemClock: Clock = {

@@ -419,6 +419,7 @@ export class Simulator {
   private diskClock(i: number): Clock {
     // The disk keeps physical time: a drifting clock does not make fsyncs faster.
     return {
+      virtual: true,
       now: () => this.now,
       after: (ms, fn): Timer => {
         const epoch = (this.nodes[i] as SimNode).epoch;
@@ -432,6 +433,7 @@ export class Simulator {
   private clockFor(i: number, epoch: number): Clock {
     const n = this.nodes[i] as SimNode;
     return {
+      virtual: true,
       now: () => n.time.local(this.now),
       after: (ms, fn): Timer => {
         let cancelled = false;

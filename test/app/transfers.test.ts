@@ -170,6 +170,21 @@ describe('CheckTx', () => {
     expect(h.app.pendingNonce(addressOf(alice))).toBe(1);
   });
 
+  it('checks the nonce and the funds before the signature, which only a transaction that can run costs', () => {
+    const forged = (nonce: number, gasPrice?: bigint): Uint8Array => {
+      const tx = decodeTx(transfer(alice, { nonce, to: addressOf(bob), amount: 1n, ...(gasPrice ? { gasPrice } : {}) }));
+      const signature = Uint8Array.from(tx.signature);
+      signature[3] = (signature[3] ?? 0) ^ 1;
+      return encodeTx({ ...tx, signature });
+    };
+    expect(h.app.checkTx(forged(4), 'new').code).toBe(TxCode.NONCE_TOO_HIGH);
+    expect(h.app.checkTx(forged(0, 10n ** 20n), 'new').code).toBe(TxCode.INSUFFICIENT_FUNDS);
+    expect(h.app.checkTx(forged(0), 'new').code).toBe(TxCode.INVALID_SIGNATURE);
+    // Refused, it reserved nothing: the honest nonce 0 still goes in.
+    expect(h.app.pendingNonce(addressOf(alice))).toBe(0);
+    expect(h.app.checkTx(transfer(alice, { nonce: 0, to: addressOf(bob), amount: 1n }), 'new').code).toBe(TxCode.OK);
+  });
+
   it('starts again from committed state after a commit', async () => {
     expect(h.app.checkTx(transfer(alice, { nonce: 0, to: addressOf(bob), amount: 1n }), 'new').code).toBe(TxCode.OK);
     await h.runBlock([]);

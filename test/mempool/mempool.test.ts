@@ -22,9 +22,13 @@ class NonceApp implements MempoolApp {
     this.pending.set(sender, expected + 1);
     return { ...base, code: TxCode.OK, log: '' };
   }
-  senderOf(tx: Uint8Array): Uint8Array | undefined {
-    const [s] = rlpDecode(tx) as Uint8Array[];
-    return s;
+  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined {
+    const [s, n] = rlpDecode(tx) as Uint8Array[];
+    return s && { sender: s, nonce: n?.[0] ?? 0 };
+  }
+  pendingNonce(sender: Uint8Array): number {
+    const s = sender[0] ?? 0;
+    return this.pending.get(s) ?? this.committed.get(s) ?? 0;
   }
   /** As the real app after Commit: the check state restarts from committed state. */
   persistUpTo(sender: number, nextNonce: number): void {

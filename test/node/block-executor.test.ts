@@ -50,7 +50,8 @@ class ObservedMempool extends Mempool {
           if (kind === 'recheck') observer.rechecks++;
           return app.checkTx(tx, kind);
         },
-        senderOf: (tx: Uint8Array) => app.senderOf(tx),
+        senderNonceOf: (tx: Uint8Array) => app.senderNonceOf(tx),
+        pendingNonce: (sender: Uint8Array) => app.pendingNonce(sender),
       },
       { maxTxs: 10_000, maxBytes: 1 << 24, maxTxBytes: 1 << 16, cacheSize: 10_000 },
     );

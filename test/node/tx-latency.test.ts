@@ -18,8 +18,11 @@ class PairApp implements MempoolApp {
     this.next.set(sender, nonce + 1);
     return { ...base, code: TxCode.OK };
   }
-  senderOf(tx: Uint8Array): Uint8Array | undefined {
-    return tx.subarray(0, 1);
+  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined {
+    return { sender: tx.subarray(0, 1), nonce: tx[1] ?? 0 };
+  }
+  pendingNonce(sender: Uint8Array): number {
+    return this.next.get(sender[0] ?? 0) ?? 0;
   }
 }
 
