@@ -170,10 +170,12 @@ export async function runLoad(o: Options): Promise<void> {
     // the next block in the closed loop). Refused otherwise (a fee below the base fee), a
     // sender's transactions are given up: presigned, they cannot be priced again.
     let blocksSeen = 0;
+    let stalled = false;
+    let failedOffers = 0;
     const nextBlock = (): Promise<void> => {
       const at = blocksSeen;
       return new Promise<void>((resolve) => {
-        const check = (): void => (blocksSeen > at ? resolve() : void waiters.push(check));
+        const check = (): void => (blocksSeen > at || stalled ? resolve() : void waiters.push(check));
         check();
       });
     };
@@ -184,12 +186,12 @@ export async function runLoad(o: Options): Promise<void> {
       const senders = [...bySender.values()].map((txs) => ({ txs, next: 0 }));
       for (let round = 0; ; round++) {
         const live = senders.filter((s) => s.next < s.txs.length);
-        if (live.length === 0) return;
+        if (live.length === 0 || stalled) return;
         const start = (round * o.batch) % live.length;
         const picked = [...live.slice(start), ...live.slice(0, start)].slice(0, o.batch);
         const slice = picked.map((s) => s.txs[s.next] as SignedTransfer);
         if (o.rate === 0) {
-          while (outstanding + slice.length > o.window) await new Promise<void>((resolve) => waiters.push(resolve));
+          while (outstanding + slice.length > o.window && !stalled) await new Promise<void>((resolve) => waiters.push(resolve));
         } else {
           const due = startedAt + (round + c / o.connections) * interval;
           const wait = due - performance.now();
@@ -226,6 +228,13 @@ export async function runLoad(o: Options): Promise<void> {
             firstRefusal ||= log;
             return;
           }
+          // No answer (the node is gone or the request failed): offered again, as a wallet would.
+          if (code === -1) {
+            full++;
+            failedOffers++;
+            firstRejection ||= log;
+            return;
+          }
           rejected += sender.txs.length - sender.next;
           sender.next = sender.txs.length;
           firstRejection ||= log;
@@ -233,22 +242,26 @@ export async function runLoad(o: Options): Promise<void> {
         if (committed + rejected >= total) allCommitted();
         wakeAll();
         // Refused for a full pool in the closed loop: the next block makes room.
-        if (full > 0 && o.rate === 0) await nextBlock();
+        if (full > 0 && o.rate === 0 && !stalled) await nextBlock();
       }
     };
-    const submitted = Promise.all(queues.map((q, c) => feed(q, nodes[c % nodes.length] as TestnetNode, c)));
-    await submitted;
-    const submitSeconds = (performance.now() - startedAt) / 1000;
-    const mempoolsAtSubmitEnd = await sampleMempools();
-    // Stop waiting once nothing of ours has committed for 30 s (a node that holds the rest may be gone).
+    // Stop offering and waiting once nothing of ours has committed for 30 s (a node may be gone, or the chain halted).
     let lastCommitted = committed;
     let lastProgress = performance.now();
     const watchdog = setInterval(() => {
       if (committed !== lastCommitted) {
         lastCommitted = committed;
         lastProgress = performance.now();
-      } else if (performance.now() - lastProgress > 30_000) allCommitted();
+      } else if (performance.now() - lastProgress > 30_000) {
+        stalled = true;
+        allCommitted();
+        wakeAll();
+      }
     }, 1000);
+    const submitted = Promise.all(queues.map((q, c) => feed(q, nodes[c % nodes.length] as TestnetNode, c)));
+    await submitted;
+    const submitSeconds = (performance.now() - startedAt) / 1000;
+    const mempoolsAtSubmitEnd = await sampleMempools();
     await done;
     clearInterval(watchdog);
     clearInterval(sampler);
@@ -279,7 +292,7 @@ export async function runLoad(o: Options): Promise<void> {
     answerMs.sort((a, b) => a - b);
     console.log(
       `submitted: ${total} in ${submitSeconds.toFixed(1)} s (${(total / submitSeconds).toFixed(0)} tx/s accepted by the RPCs); ${attempts} offers, ` +
-        `${refusedFull} refused for a full mempool and offered again${firstRefusal ? ` (${firstRefusal})` : ''}; a batch's answer p50 ${percentile(answerMs, 50).toFixed(0)} ms, p99 ${percentile(answerMs, 99).toFixed(0)} ms`,
+        `${refusedFull} refused for a full mempool and offered again${firstRefusal ? ` (${firstRefusal})` : ''}${failedOffers ? `, ${failedOffers} unanswered and offered again` : ''}${stalled ? '; STOPPED: nothing committed for 30 s' : ''}; a batch's answer p50 ${percentile(answerMs, 50).toFixed(0)} ms, p99 ${percentile(answerMs, 99).toFixed(0)} ms`,
     );
     console.log(`committed: ${committed} of ${total} (${rejected} rejected${firstRejection ? `, first: ${firstRejection}` : ''}); gas price offered ${walletGasPrice(o.feeCap)} (--fee-cap ${o.feeCap}× the minimum), base fee after the load ${baseFee}`);
     console.log(

@@ -32,6 +32,7 @@ import { VerifiedSignatures } from './executor/verified-signatures.js';
 import { parseAppGenesis } from './genesis-state.js';
 import { readAppParams, readChainSettings, writeAppParams, writeChainSettings, type ChainSettings } from './app-store.js';
 import { checkSender, checkShape, checkSignature, checkStateless, reservePending, type TxLimits } from './tx-checks.js';
+import type { TxIdentity } from '../mempool/mempool.js';
 import { TxDecoder } from './tx-decoder.js';
 import { readStakingParams } from './staking/records.js';
 import { beginStakingBlock, endStakingBlock } from './staking/block-hooks.js';
@@ -163,11 +164,11 @@ export class CmtApp implements Application {
     return runQuery(new Overlay(this.store), query, gasLimit);
   }
 
-  /** The sender's address and the nonce, from the decoded transaction alone (the mempool's re-check order and its screen before signature checks). */
-  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined {
+  /** Sender, nonce, gas price and gas limit, from the decoded transaction alone (the mempool's re-check order, its screen before signature checks, its capacity by price). */
+  identify(tx: Uint8Array): TxIdentity | undefined {
     try {
-      const decoded = this.decoder.decode(tx);
-      return { sender: decoded.sender, nonce: decoded.tx.body.nonce };
+      const { sender, tx: signed } = this.decoder.decode(tx);
+      return { sender, nonce: signed.body.nonce, gasPrice: signed.body.gasPrice, gasLimit: signed.body.gasLimit };
     } catch {
       return undefined;
     }

@@ -18,7 +18,22 @@ import type { CheckTxKind, CheckTxResponse } from '../app/abci.js';
 import { CODESPACE, TxCode } from '../app/errors.js';
 import { Mutex } from '../runtime/mutex.js';
 import { MempoolCode } from './errors.js';
+import { PriceLevels } from './price-levels.js';
 import { TxHeap } from './tx-heap.js';
+
+export interface TxIdentity {
+  sender: Uint8Array;
+  nonce: number;
+  gasPrice: bigint;
+  gasLimit: number;
+}
+
+/** A client's transaction, as its claim on the capacity: what it pays and asks for. */
+interface Bid {
+  price: bigint;
+  gas: number;
+  bytes: number;
+}
 
 /** Gas and bytes: of a block, or of the pool. */
 export interface GasAndBytes {
@@ -28,8 +43,8 @@ export interface GasAndBytes {
 
 export interface MempoolApp {
   checkTx(tx: Uint8Array, kind: CheckTxKind): CheckTxResponse;
-  /** The sender (address) and nonce of a transaction, cheaply, without checking it; undefined if it does not decode. */
-  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined;
+  /** Who sends a transaction, with which nonce, price and gas limit, cheaply, without checking it; undefined if it does not decode. */
+  identify(tx: Uint8Array): TxIdentity | undefined;
   /** The sender's next nonce in the check state (counting the pending transactions CheckTx accepted). */
   pendingNonce(sender: Uint8Array): number;
 }
@@ -95,6 +110,8 @@ interface Waiting {
   counted: boolean;
   /** The sender it was counted ahead for in `aheadBySender`, if its signature is checked before admission. */
   aheadFor?: string;
+  /** A client's transaction: its claim on the capacity, counted in `levels` while it waits. */
+  bid: Bid | null;
   resolve: (result: AddResult) => void;
   reject: (err: unknown) => void;
 }
@@ -111,8 +128,8 @@ export class Mempool {
   private readonly bySender = new Map<string, Entry[]>();
   private readonly committed = new Set<string>();
   private bytes = 0;
-  /** Sum of the pending transactions' gas limits. */
-  private gas = 0;
+  /** Pending transactions, and clients' transactions waiting for admission, by gas price. */
+  private readonly levels = new PriceLevels();
   private seq = 0;
   private waiting: Waiting[] = [];
   /** Transactions between their arrival and their admission (waiting, or in a batch's signature checks). */
@@ -176,13 +193,15 @@ export class Mempool {
 
   add(tx: Uint8Array, origin: TxOrigin = 'peer'): Promise<AddResult> {
     const hash = txHash(tx);
-    const early = this.quickReject(tx, hash, origin === 'rpc', this.admitting);
+    const bid = origin === 'rpc' && this.capacity ? this.bidOf(tx) : null;
+    const early = this.quickReject(tx, hash, bid, this.admitting);
     if (early) return Promise.resolve(early);
     const arrivedAt = this.now();
     this.admitting.txs++;
     this.admitting.bytes += tx.length;
+    if (bid) this.levels.change(bid.price, bid.gas, bid.bytes, 1);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ tx, hash, arrivedAt, viaRpc: origin === 'rpc', counted: true, resolve, reject });
+      this.waiting.push({ tx, hash, arrivedAt, viaRpc: origin === 'rpc', counted: true, bid, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         this.soon(() => void this.flush());
@@ -190,15 +209,25 @@ export class Mempool {
     });
   }
 
+  private bidOf(tx: Uint8Array): Bid | null {
+    const id = this.app.identify(tx);
+    return id ? { price: id.gasPrice, gas: id.gasLimit, bytes: tx.length } : null;
+  }
+
   /**
    * The checks that need no signature and no state. `ahead` counts transactions that passed
    * them on arrival and wait for admission: a burst must not get thousands past a nearly full
-   * pool into the signature checks, only to be refused after them. The node's capacity bounds
-   * only its own clients (`viaRpc`): a peer's transaction was already taken by the network, and
-   * refusing it here would only keep it out of this node's proposals and make this node check
-   * its signature in a proposal instead; peers' transactions are bounded by the fixed limits.
+   * pool into the signature checks, only to be refused after them.
+   *
+   * The node's capacity bounds only its own clients' transactions (`bid`), and only by what
+   * pays at least as much: a transaction is refused when what the pool holds at its gas price
+   * or above (clients' waiting transactions included) already fills the capacity, the blocks a
+   * proposal of it would wait behind. Paying more than what is pending always gets in, so
+   * nobody can lock the pool by filling it at one price. A peer's transaction was already
+   * taken by the network: refusing it would only keep it out of this node's proposals and make
+   * this node check its signature in a proposal instead; only the fixed limits bound it.
    */
-  private quickReject(tx: Uint8Array, hash: Uint8Array, viaRpc: boolean, ahead: { txs: number; bytes: number } = NONE_AHEAD): AddResult | null {
+  private quickReject(tx: Uint8Array, hash: Uint8Array, bid: Bid | null, ahead: { txs: number; bytes: number } = NONE_AHEAD): AddResult | null {
     if (tx.length > this.limits.maxTxBytes) {
       return rejection(hash, TxCode.TX_TOO_LARGE, `transaction is ${tx.length} bytes, the limit is ${this.limits.maxTxBytes}`);
     }
@@ -210,14 +239,15 @@ export class Mempool {
     if (txs >= this.limits.maxTxs || bytes + tx.length > this.limits.maxBytes) {
       return rejection(hash, MempoolCode.MEMPOOL_FULL, `mempool is full (${this.byHash.size} transactions, ${this.bytes} bytes); try again after the next block`);
     }
-    const capacity = viaRpc && txs >= this.capacityFloor ? this.capacity?.() : null;
-    // Those waiting are counted at the pool's mean gas: their own is known only once decoded.
-    const gas = this.byHash.size > 0 ? this.gas + (ahead.txs * this.gas) / this.byHash.size : 0;
-    if (capacity && (gas >= capacity.gas || bytes + tx.length > capacity.bytes)) {
+    const capacity = bid && txs >= this.capacityFloor ? this.capacity?.() : null;
+    if (!bid || !capacity) return null;
+    const above = this.levels.atOrAbove(bid.price);
+    // With nothing at its price or above, a transaction larger than the capacity still gets in (a block of its own).
+    if ((above.gas > 0 || above.bytes > 0) && (above.gas + bid.gas > capacity.gas || above.bytes + bid.bytes > capacity.bytes)) {
       return rejection(
         hash,
         MempoolCode.MEMPOOL_FULL,
-        `mempool is full: its ${this.byHash.size} transactions (${this.gas} gas, ${this.bytes} bytes) are what this node can commit in its next few blocks; try again after the next block`,
+        `mempool is full at gas price ${bid.price}: what it holds at that price or above (${above.gas} gas, ${above.bytes} bytes) fills what this node commits in its next blocks; offer a higher gas price, or try again after the next block`,
       );
     }
     return null;
@@ -263,13 +293,20 @@ export class Mempool {
    * work that a client skipping nonces, or replaying old ones, does not pay for.
    */
   private worthChecking(w: Waiting): boolean {
-    const id = this.app.senderNonceOf(w.tx);
-    if (!id) return false;
-    const key = bytesKey(id.sender);
-    const queue = this.bySender.get(key);
-    const last = queue?.[queue.length - 1];
-    const ahead = this.aheadBySender.get(key) ?? 0;
-    if (id.nonce !== (last ? last.nonce + 1 : this.app.pendingNonce(id.sender)) + ahead) return false;
+    let key: string;
+    let ahead: number;
+    try {
+      const id = this.app.identify(w.tx);
+      if (!id) return false;
+      key = bytesKey(id.sender);
+      const queue = this.bySender.get(key);
+      const last = queue?.[queue.length - 1];
+      ahead = this.aheadBySender.get(key) ?? 0;
+      if (id.nonce !== (last ? last.nonce + 1 : this.app.pendingNonce(id.sender)) + ahead) return false;
+    } catch {
+      // Never expected; if it happened, the batch must still settle every waiter (CheckTx answers this one).
+      return false;
+    }
     this.aheadBySender.set(key, ahead + 1);
     w.aheadFor = key;
     return true;
@@ -280,17 +317,18 @@ export class Mempool {
     w.counted = false;
     this.admitting.txs--;
     this.admitting.bytes -= w.tx.length;
+    if (w.bid) this.levels.change(w.bid.price, w.bid.gas, w.bid.bytes, -1);
     if (w.aheadFor === undefined) return;
     const ahead = (this.aheadBySender.get(w.aheadFor) ?? 1) - 1;
     if (ahead > 0) this.aheadBySender.set(w.aheadFor, ahead);
     else this.aheadBySender.delete(w.aheadFor);
   }
 
-  private admit({ tx, hash, arrivedAt, viaRpc }: Waiting): AddResult {
-    const early = this.quickReject(tx, hash, viaRpc);
+  private admit({ tx, hash, arrivedAt, viaRpc, bid }: Waiting): AddResult {
+    const early = this.quickReject(tx, hash, bid);
     if (early) return early;
     if (this.stale.size > 0) {
-      const sender = this.app.senderNonceOf(tx)?.sender;
+      const sender = this.app.identify(tx)?.sender;
       if (sender) this.freshenLocked(bytesKey(sender));
     }
     const res = this.app.checkTx(tx, 'new');
@@ -318,7 +356,7 @@ export class Mempool {
     if (queue) queue.push(entry);
     else this.bySender.set(sender, [entry]);
     this.bytes += tx.length;
-    this.gas += entry.gasWanted;
+    this.levels.change(entry.gasPrice, entry.gasWanted, tx.length, 1);
   }
 
   /**
@@ -477,7 +515,7 @@ export class Mempool {
       if (code !== TxCode.NONCE_TOO_LOW) broken = true;
       this.byHash.delete(entry.key);
       this.bytes -= entry.bytes.length;
-      this.gas -= entry.gasWanted;
+      this.levels.change(entry.gasPrice, entry.gasWanted, entry.bytes.length, -1);
       this.evicted++;
     }
     if (kept.length === 0) this.bySender.delete(sender);
@@ -489,7 +527,7 @@ export class Mempool {
     if (!entry) return;
     this.byHash.delete(key);
     this.bytes -= entry.bytes.length;
-    this.gas -= entry.gasWanted;
+    this.levels.change(entry.gasPrice, entry.gasWanted, entry.bytes.length, -1);
     const queue = this.bySender.get(entry.sender);
     if (!queue) return;
     const i = queue.indexOf(entry);

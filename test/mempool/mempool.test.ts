@@ -3,7 +3,7 @@ import { rlpDecode, rlpEncode } from '../../src/codec/rlp.js';
 import { txHash } from '../../src/codec/tx.js';
 import type { CheckTxResponse } from '../../src/app/abci.js';
 import { TxCode } from '../../src/app/errors.js';
-import { Mempool, type MempoolApp } from '../../src/mempool/mempool.js';
+import { Mempool, type MempoolApp, type TxIdentity } from '../../src/mempool/mempool.js';
 import { MempoolCode } from '../../src/mempool/errors.js';
 
 /** A scripted app: a "transaction" is RLP [sender byte, nonce byte, gas price byte, filler]. */
@@ -22,9 +22,9 @@ class NonceApp implements MempoolApp {
     this.pending.set(sender, expected + 1);
     return { ...base, code: TxCode.OK, log: '' };
   }
-  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined {
-    const [s, n] = rlpDecode(tx) as Uint8Array[];
-    return s && { sender: s, nonce: n?.[0] ?? 0 };
+  identify(tx: Uint8Array): TxIdentity | undefined {
+    const [s, n, p] = rlpDecode(tx) as Uint8Array[];
+    return s && { sender: s, nonce: n?.[0] ?? 0, gasPrice: BigInt(p?.[0] ?? 0), gasLimit: 10 };
   }
   pendingNonce(sender: Uint8Array): number {
     const s = sender[0] ?? 0;

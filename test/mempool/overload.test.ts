@@ -1,39 +1,40 @@
 /**
- * The mempool under more load than the node commits: its own clients are refused once it holds
- * a few blocks' worth of the node's budget (a burst counted before any signature is checked),
- * peers' transactions are not, signatures are checked only for transactions whose nonce can
- * run, and a proposal keeps to the budget while a transaction larger than it still gets a block.
+ * The mempool under more load than the node commits: its own clients are refused once what it
+ * holds at their gas price or above fills a few blocks of the node's budget (a burst counted
+ * before any signature is checked), paying more always gets in, peers' transactions are not
+ * refused, signatures are checked only for transactions whose nonce can run, and a proposal
+ * keeps to the budget while a transaction larger than it still gets a block.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CheckTxResponse } from '../../src/app/abci.js';
 import { TxCode } from '../../src/app/errors.js';
-import { Mempool, type MempoolApp } from '../../src/mempool/mempool.js';
+import { Mempool, type MempoolApp, type TxIdentity } from '../../src/mempool/mempool.js';
 import { MempoolCode } from '../../src/mempool/errors.js';
 
-/** A "transaction" is [sender, nonce, gas limit / 1000, filler…]; CheckTx wants each sender's next nonce. */
+/** A "transaction" is [sender, nonce, gas limit / 1000, gas price, filler…]; CheckTx wants each sender's next nonce. */
 class Chain implements MempoolApp {
   private readonly next = new Map<number, number>();
   checkTx(tx: Uint8Array): CheckTxResponse {
-    if (tx.length < 3) return { code: TxCode.TX_DECODE, codespace: 'cmt', log: 'garbage', gasWanted: 0 };
+    if (tx.length < 4) return { code: TxCode.TX_DECODE, codespace: 'cmt', log: 'garbage', gasWanted: 0 };
     const sender = tx[0] ?? 0;
     const nonce = tx[1] ?? 0;
     const gasWanted = (tx[2] ?? 0) * 1000;
-    const base = { codespace: 'cmt', log: '', gasWanted, sender: Uint8Array.of(sender), nonce, gasPrice: 1n };
+    const base = { codespace: 'cmt', log: '', gasWanted, sender: Uint8Array.of(sender), nonce, gasPrice: BigInt(tx[3] ?? 0) };
     const expected = this.next.get(sender) ?? 0;
     if (nonce !== expected) return { ...base, code: nonce < expected ? TxCode.NONCE_TOO_LOW : TxCode.NONCE_TOO_HIGH };
     this.next.set(sender, nonce + 1);
     return { ...base, code: TxCode.OK };
   }
-  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined {
-    return tx.length >= 3 ? { sender: tx.subarray(0, 1), nonce: tx[1] ?? 0 } : undefined;
+  identify(tx: Uint8Array): TxIdentity | undefined {
+    return tx.length >= 4 ? { sender: tx.subarray(0, 1), nonce: tx[1] ?? 0, gasLimit: (tx[2] ?? 0) * 1000, gasPrice: BigInt(tx[3] ?? 0) } : undefined;
   }
   pendingNonce(sender: Uint8Array): number {
     return this.next.get(sender[0] ?? 0) ?? 0;
   }
 }
 
-const tx = (sender: number, nonce: number, kgas = 10, filler = 0): Uint8Array => Uint8Array.of(sender, nonce, kgas, ...new Array<number>(filler).fill(7));
+const tx = (sender: number, nonce: number, kgas = 10, filler = 0, price = 1): Uint8Array => Uint8Array.of(sender, nonce, kgas, price, ...new Array<number>(filler).fill(7));
 const LIMITS = { maxTxs: 10_000, maxBytes: 1 << 24, maxTxBytes: 1 << 16, cacheSize: 100 };
 
 /** A pool whose capacity is `gas` and `bytes`, counting what its signature pre-check is handed. */
@@ -46,16 +47,30 @@ function pool(capacity: { gas: number; bytes: number } | null): { pool: Mempool;
 }
 
 describe('mempool under overload', () => {
-  it("refuses its own clients' transactions once it holds its capacity, and takes peers' still", async () => {
+  it("refuses its own clients' transactions once it holds its capacity at their price, and takes peers' still", async () => {
     const { pool: p } = pool({ gas: 30_000, bytes: 1 << 20 });
     const codes: number[] = [];
     for (let n = 0; n < 5; n++) codes.push((await p.add(tx(1, n), 'rpc')).code);
     expect(codes).toEqual([0, 0, 0, MempoolCode.MEMPOOL_FULL, MempoolCode.MEMPOOL_FULL]);
     const refused = await p.add(tx(2, 0), 'rpc');
-    expect(refused.log).toMatch(/mempool is full: its 3 transactions \(30000 gas/);
+    expect(refused.log).toMatch(/mempool is full at gas price 1: .*\(30000 gas, 12 bytes\).*offer a higher gas price/);
     // A peer's transaction was already taken by the network: only the fixed limits bound it.
     expect((await p.add(tx(2, 0), 'peer')).code).toBe(0);
     expect(p.size).toBe(4);
+  });
+
+  it('lets a client that pays more than what is pending in, so filling the pool at one price locks nobody out', async () => {
+    const { pool: p } = pool({ gas: 30_000, bytes: 1 << 20 });
+    // A sender stuffs the pool at price 1 with gas limits far above what its transfers use, through RPC and through a peer.
+    expect((await p.add(tx(1, 0, 250), 'rpc')).code).toBe(0);
+    for (let s = 10; s < 60; s++) expect((await p.add(tx(s, 0, 250), 'peer')).code).toBe(0);
+    expect((await p.add(tx(2, 0, 10, 0, 1), 'rpc')).code).toBe(MempoolCode.MEMPOOL_FULL);
+    // Price 2 has nothing at or above it: in, and so are the next two at that price, up to the capacity.
+    const codes: number[] = [];
+    for (let n = 0; n < 4; n++) codes.push((await p.add(tx(3, n, 10, 0, 2), 'rpc')).code);
+    expect(codes).toEqual([0, 0, 0, MempoolCode.MEMPOOL_FULL]);
+    // And a proposal takes the higher price first.
+    expect(p.reap(1e9, 1e9, 3).map((t) => t[3])).toEqual([2, 2, 2]);
   });
 
   it('refuses nothing below its floor of transactions, whatever its capacity', async () => {
@@ -74,12 +89,12 @@ describe('mempool under overload', () => {
 
   it('counts a burst waiting for admission, so the excess is refused before its signatures are checked', async () => {
     const { pool: p, prechecked } = pool({ gas: 1e12, bytes: 40 });
-    // Thirty transactions of 3 bytes from thirty senders, in one turn: 13 fit 40 bytes.
+    // Thirty transactions of 4 bytes from thirty senders, in one turn: 10 fit 40 bytes.
     const answers = await Promise.all(Array.from({ length: 30 }, (_, s) => p.add(tx(s, 0), 'rpc')));
     const admitted = answers.filter((a) => a.code === 0).length;
-    expect(admitted).toBe(13);
-    expect(answers.filter((a) => a.code === MempoolCode.MEMPOOL_FULL)).toHaveLength(17);
-    expect(prechecked).toHaveLength(13);
+    expect(admitted).toBe(10);
+    expect(answers.filter((a) => a.code === MempoolCode.MEMPOOL_FULL)).toHaveLength(20);
+    expect(prechecked).toHaveLength(10);
   });
 
   it("hands the signature checks only transactions whose nonce is their sender's next", async () => {
@@ -134,7 +149,7 @@ describe('mempool under overload', () => {
     for (let n = 0; n < 6; n++) expect((await p.add(tx(1, n, 10))).code).toBe(0);
     expect(p.reap(1e9, 1e9, undefined, { gas: 35_000, bytes: 1e9 })).toHaveLength(3);
     expect(p.reap(1e9, 1e9, undefined, { gas: 1_000, bytes: 1e9 })).toHaveLength(1);
-    expect(p.reap(1e9, 1e9, undefined, { gas: 1e9, bytes: 7 })).toHaveLength(2);
+    expect(p.reap(1e9, 1e9, undefined, { gas: 1e9, bytes: 9 })).toHaveLength(2);
     // The consensus limits stay hard, first transaction included.
     expect(p.reap(1e9, 5_000, undefined, { gas: 1e9, bytes: 1e9 })).toHaveLength(0);
   });

@@ -50,7 +50,7 @@ class ObservedMempool extends Mempool {
           if (kind === 'recheck') observer.rechecks++;
           return app.checkTx(tx, kind);
         },
-        senderNonceOf: (tx: Uint8Array) => app.senderNonceOf(tx),
+        identify: (tx: Uint8Array) => app.identify(tx),
         pendingNonce: (sender: Uint8Array) => app.pendingNonce(sender),
       },
       { maxTxs: 10_000, maxBytes: 1 << 24, maxTxBytes: 1 << 16, cacheSize: 10_000 },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckTxResponse } from '../../src/app/abci.js';
 import { TxCode } from '../../src/app/errors.js';
 import { txHash } from '../../src/codec/tx.js';
-import { Mempool, type MempoolApp, type SeenTxs } from '../../src/mempool/mempool.js';
+import { Mempool, type MempoolApp, type SeenTxs, type TxIdentity } from '../../src/mempool/mempool.js';
 import { TxLatency, quantile } from '../../src/node/tx-latency.js';
 
 /** A "transaction" is [sender, nonce]; a sender in `broken` fails every re-check. */
@@ -18,8 +18,8 @@ class PairApp implements MempoolApp {
     this.next.set(sender, nonce + 1);
     return { ...base, code: TxCode.OK };
   }
-  senderNonceOf(tx: Uint8Array): { sender: Uint8Array; nonce: number } | undefined {
-    return { sender: tx.subarray(0, 1), nonce: tx[1] ?? 0 };
+  identify(tx: Uint8Array): TxIdentity | undefined {
+    return { sender: tx.subarray(0, 1), nonce: tx[1] ?? 0, gasPrice: 1n, gasLimit: 1 };
   }
   pendingNonce(sender: Uint8Array): number {
     return this.next.get(sender[0] ?? 0) ?? 0;

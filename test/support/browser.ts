@@ -46,3 +46,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * Starts `resource` (a node, a testnet) beside the browser and hands each to `keep` as soon as
+ * it is up, then throws the first failure once both settled: with Promise.all, a browser that
+ * fails to launch left a resource that started later unknown to afterAll, running for ever.
+ */
+export async function startBesideBrowser<T>(resource: Promise<T>, keep: (resource: T | undefined, browser: Browser | undefined) => void): Promise<[T, Browser]> {
+  const [started, launched] = await Promise.allSettled([resource, launchBrowser()]);
+  keep(started.status === 'fulfilled' ? started.value : undefined, launched.status === 'fulfilled' ? launched.value : undefined);
+  if (started.status === 'rejected') throw started.reason;
+  if (launched.status === 'rejected') throw launched.reason;
+  return [started.value, launched.value];
+}

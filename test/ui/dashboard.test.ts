@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TESTNET_STAKE } from '../../src/node/testnet-homes.js';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.js';
+import { openPage, screenshot, startBesideBrowser, type WatchedPage } from '../support/browser.js';
 import { startUiTestnet, type UiTestnet } from './support/testnet.js';
 
 const VALIDATORS = ['node0', 'node1', 'node2', 'node3'];
@@ -51,7 +51,7 @@ describe('the dashboard on a 4-validator testnet, in Chromium', { timeout: 60_00
   };
 
   beforeAll(async () => {
-    [net, browser] = await Promise.all([startUiTestnet(300), launchBrowser()]);
+    [net, browser] = await startBesideBrowser(startUiTestnet(300), (n, b) => ([net, browser] = [n, b]));
     // Sent before the page opens so the chain view has them; two accounts, so no nonce race.
     const [transfer, submitted] = await Promise.all([
       net.cliJson<Sent>(['tx', 'send', '--from', 'account0', '--to', recipient, '--amount', '1cmt']),

@@ -11,7 +11,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../support/browser.js';
+import { openPage, screenshot, startBesideBrowser, type WatchedPage } from '../support/browser.js';
 import { cmt } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 import { initHome } from '../../src/node/init-home.js';
@@ -64,7 +64,7 @@ describe('the fault-run viewer, in Chromium', () => {
     tracePath = (JSON.parse(run.stdout) as { traces: string[] }).traces[0] as string;
     const written = JSON.parse(await readFile(tracePath, 'utf8')) as { summary: { violations: { property: string; at: number; height: number }[] } };
     fork = written.summary.violations.find((v) => v.property === 'agreement') as typeof fork;
-    [node, browser] = await Promise.all([spawnNode({ home }), launchBrowser()]);
+    [node, browser] = await startBesideBrowser(spawnNode({ home }), (n, b) => ([node, browser] = [n, b]));
     watched = await openPage(browser, `${node.rpcUrl}/ui/?trace=${encodeURIComponent(basename(tracePath))}`);
     page = watched.page;
   }, 60_000);
