@@ -110,8 +110,6 @@ interface Waiting {
   counted: boolean;
   /** The sender it was counted ahead for in `aheadBySender`, if its signature is checked before admission. */
   aheadFor?: string;
-  /** A client's transaction: its claim on the capacity, counted in `levels` while it waits. */
-  bid: Bid | null;
   resolve: (result: AddResult) => void;
   reject: (err: unknown) => void;
 }
@@ -128,7 +126,7 @@ export class Mempool {
   private readonly bySender = new Map<string, Entry[]>();
   private readonly committed = new Set<string>();
   private bytes = 0;
-  /** Pending transactions, and clients' transactions waiting for admission, by gas price. */
+  /** Pending transactions by gas price. */
   private readonly levels = new PriceLevels();
   private seq = 0;
   private waiting: Waiting[] = [];
@@ -193,15 +191,13 @@ export class Mempool {
 
   add(tx: Uint8Array, origin: TxOrigin = 'peer'): Promise<AddResult> {
     const hash = txHash(tx);
-    const bid = origin === 'rpc' && this.capacity ? this.bidOf(tx) : null;
-    const early = this.quickReject(tx, hash, bid, this.admitting);
+    const early = this.quickReject(tx, hash, origin === 'rpc', this.admitting);
     if (early) return Promise.resolve(early);
     const arrivedAt = this.now();
     this.admitting.txs++;
     this.admitting.bytes += tx.length;
-    if (bid) this.levels.change(bid.price, bid.gas, bid.bytes, 1);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ tx, hash, arrivedAt, viaRpc: origin === 'rpc', counted: true, bid, resolve, reject });
+      this.waiting.push({ tx, hash, arrivedAt, viaRpc: origin === 'rpc', counted: true, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         this.soon(() => void this.flush());
@@ -219,15 +215,18 @@ export class Mempool {
    * them on arrival and wait for admission: a burst must not get thousands past a nearly full
    * pool into the signature checks, only to be refused after them.
    *
-   * The node's capacity bounds only its own clients' transactions (`bid`), and only by what
+   * The node's capacity bounds only its own clients' transactions (`viaRpc`), and only by what
    * pays at least as much: a transaction is refused when what the pool holds at its gas price
-   * or above (clients' waiting transactions included) already fills the capacity, the blocks a
-   * proposal of it would wait behind. Paying more than what is pending always gets in, so
-   * nobody can lock the pool by filling it at one price. A peer's transaction was already
-   * taken by the network: refusing it would only keep it out of this node's proposals and make
-   * this node check its signature in a proposal instead; only the fixed limits bound it.
+   * or above already fills the capacity, the blocks a proposal of it would wait behind. Only
+   * admitted transactions count there (checked, signed, funded): a waiting one's price and gas
+   * limit are claims nobody checked yet, and one claiming the highest price would refuse
+   * everybody until its batch is admitted. Paying a price bucket above what is pending (at
+   * most 6.25% more) always gets in, so nobody can lock the pool by filling it at one price. A
+   * peer's transaction was already taken by the network: refusing it would only keep it out of
+   * this node's proposals and make this node check its signature in a proposal instead; only
+   * the fixed limits bound it.
    */
-  private quickReject(tx: Uint8Array, hash: Uint8Array, bid: Bid | null, ahead: { txs: number; bytes: number } = NONE_AHEAD): AddResult | null {
+  private quickReject(tx: Uint8Array, hash: Uint8Array, viaRpc: boolean, ahead: { txs: number; bytes: number } = NONE_AHEAD): AddResult | null {
     if (tx.length > this.limits.maxTxBytes) {
       return rejection(hash, TxCode.TX_TOO_LARGE, `transaction is ${tx.length} bytes, the limit is ${this.limits.maxTxBytes}`);
     }
@@ -239,8 +238,9 @@ export class Mempool {
     if (txs >= this.limits.maxTxs || bytes + tx.length > this.limits.maxBytes) {
       return rejection(hash, MempoolCode.MEMPOOL_FULL, `mempool is full (${this.byHash.size} transactions, ${this.bytes} bytes); try again after the next block`);
     }
-    const capacity = bid && txs >= this.capacityFloor ? this.capacity?.() : null;
-    if (!bid || !capacity) return null;
+    const capacity = viaRpc && txs >= this.capacityFloor ? this.capacity?.() : null;
+    const bid = capacity ? this.bidOf(tx) : null;
+    if (!capacity || !bid) return null;
     const above = this.levels.atOrAbove(bid.price);
     // With nothing at its price or above, a transaction larger than the capacity still gets in (a block of its own).
     if ((above.gas > 0 || above.bytes > 0) && (above.gas + bid.gas > capacity.gas || above.bytes + bid.bytes > capacity.bytes)) {
@@ -317,15 +317,14 @@ export class Mempool {
     w.counted = false;
     this.admitting.txs--;
     this.admitting.bytes -= w.tx.length;
-    if (w.bid) this.levels.change(w.bid.price, w.bid.gas, w.bid.bytes, -1);
     if (w.aheadFor === undefined) return;
     const ahead = (this.aheadBySender.get(w.aheadFor) ?? 1) - 1;
     if (ahead > 0) this.aheadBySender.set(w.aheadFor, ahead);
     else this.aheadBySender.delete(w.aheadFor);
   }
 
-  private admit({ tx, hash, arrivedAt, viaRpc, bid }: Waiting): AddResult {
-    const early = this.quickReject(tx, hash, bid);
+  private admit({ tx, hash, arrivedAt, viaRpc }: Waiting): AddResult {
+    const early = this.quickReject(tx, hash, viaRpc);
     if (early) return early;
     if (this.stale.size > 0) {
       const sender = this.app.identify(tx)?.sender;

@@ -87,14 +87,22 @@ describe('mempool under overload', () => {
     expect((await p.add(tx(1, 1), 'rpc')).code).toBe(MempoolCode.MEMPOOL_FULL);
   });
 
-  it('counts a burst waiting for admission, so the excess is refused before its signatures are checked', async () => {
-    const { pool: p, prechecked } = pool({ gas: 1e12, bytes: 40 });
+  it('admits a burst up to its capacity and refuses the rest', async () => {
+    const { pool: p } = pool({ gas: 1e12, bytes: 40 });
     // Thirty transactions of 4 bytes from thirty senders, in one turn: 10 fit 40 bytes.
     const answers = await Promise.all(Array.from({ length: 30 }, (_, s) => p.add(tx(s, 0), 'rpc')));
-    const admitted = answers.filter((a) => a.code === 0).length;
-    expect(admitted).toBe(10);
+    expect(answers.filter((a) => a.code === 0)).toHaveLength(10);
     expect(answers.filter((a) => a.code === MempoolCode.MEMPOOL_FULL)).toHaveLength(20);
-    expect(prechecked).toHaveLength(10);
+  });
+
+  it("is not refused because of what a transaction not yet checked claims to pay", async () => {
+    const { pool: p } = pool({ gas: 30_000, bytes: 1 << 20 });
+    expect((await p.add(tx(1, 0), 'rpc')).code).toBe(0);
+    // In one turn: a claim of the highest price and a huge gas limit that CheckTx refuses (a used
+    // nonce), then an honest transaction at price 1 that fits beside what the pool holds.
+    const [junk, honest] = await Promise.all([p.add(tx(1, 0, 255, 0, 255), 'rpc'), p.add(tx(2, 0), 'rpc')]);
+    expect(junk.code).toBe(TxCode.NONCE_TOO_LOW);
+    expect(honest.code).toBe(0);
   });
 
   it("hands the signature checks only transactions whose nonce is their sender's next", async () => {
