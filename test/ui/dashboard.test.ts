@@ -107,10 +107,10 @@ describe('the dashboard on a 4-validator testnet, in Chromium', { timeout: 60_00
     await page.waitForSelector(`[data-testid=tx-row][data-hash="${sent.hash}"]`, { timeout: SHOWN_MS });
     await screenshot(page, 'chain');
     // An older row: the newest block's commit may still be forming.
-    const row = page.locator('[data-testid=block-row]').nth(2);
-    const height = await row.getAttribute('data-height');
+    const height = await page.locator('[data-testid=block-row]').nth(2).getAttribute('data-height');
     expect(Number(height)).toBeGreaterThan(0);
-    await row.locator(`a[href="#/block/${height}"]`).first().click();
+    // By its height, not its position: a block committed meanwhile moves every row down one.
+    await page.locator(`[data-testid=block-row][data-height="${height}"] a[href="#/block/${height}"]`).first().click();
     await page.waitForSelector(`[data-testid=block-page][data-height="${height}"]`, { timeout: SHOWN_MS });
     await page.waitForSelector('[data-testid=commit-sig] >> nth=3', { timeout: SHOWN_MS });
     const sigs = page.locator('[data-testid=commit-sig]');
