@@ -366,9 +366,15 @@ describe('transaction batches', () => {
       }),
       { numRuns: 60 },
     );
-    expect(await gossip.deliver(encodeTxBatch([forged]))).toBe('reject');
     // A mutation may have rebuilt `valid` itself (an empty field replaced by an empty value): a fresh sender's.
     const fresh = transfer(testKey(1), { nonce: 0, to: addressOf(testKey(0)), amount: 1n });
+    // Provably forged only once its signature is checked, which happens for a transaction that
+    // could run (its sender's next nonce, funded). `forged` has nonce 0 of a sender the property
+    // may have used already: dropped then, costing no verification, but never forwarded.
+    const forgedFresh = Uint8Array.from(fresh);
+    forgedFresh[forgedFresh.length - 1]! ^= 1;
+    expect(await gossip.deliver(encodeTxBatch([forgedFresh]))).toBe('reject');
+    expect(await gossip.deliver(encodeTxBatch([forged]))).not.toBe('accept');
     const pending = gossip.mempool.size;
     expect(await gossip.deliver(encodeTxBatch([fresh]))).toBe('accept');
     // Nothing new in it: dropped quietly, the peer is not to blame.
