@@ -19,6 +19,7 @@
  * consensus limits. A node on a virtual clock (the simulator, where applying takes no time)
  * has none, so its runs stay reproducible.
  */
+import type { GasAndBytes } from '../mempool/mempool.js';
 
 /** What applying one block cost. */
 export interface AppliedCost {
@@ -30,10 +31,6 @@ export interface AppliedCost {
   ms: number;
 }
 
-export interface BudgetLimits {
-  gas: number;
-  bytes: number;
-}
 
 /** Weight of the past per block applied with transactions: about the last three blocks count. */
 const DECAY = 0.5;
@@ -66,7 +63,7 @@ export class BlockBudget {
    * no empty block has (a contract runtime's dispatch, a cold cache), and a rate learnt from it
    * would hold the next blocks to a few transactions, which would teach the same, for ever.
    */
-  observe(cost: AppliedCost, hard: BudgetLimits): void {
+  observe(cost: AppliedCost, hard: GasAndBytes): void {
     if (!(cost.ms >= 0) || !Number.isFinite(cost.ms)) return;
     if (cost.gas === 0) {
       this.overheadMs = this.overheadMs === 0 ? cost.ms : this.overheadMs * DECAY + cost.ms * (1 - DECAY);
@@ -83,7 +80,7 @@ export class BlockBudget {
    * What a proposal may hold, within `hard` (the consensus limits). The mempool lets the first
    * transaction exceed it, so a transaction larger than the budget still gets its own block.
    */
-  limits(hard: BudgetLimits): BudgetLimits {
+  limits(hard: GasAndBytes): GasAndBytes {
     if (!this.learned) return { gas: Math.floor(hard.gas * UNLEARNED_SHARE), bytes: Math.floor(hard.bytes * UNLEARNED_SHARE) };
     const target = this.targetMs();
     const forTxs = Math.max(target * MIN_TX_SHARE, target - this.overheadMs);
